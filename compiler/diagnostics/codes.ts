@@ -1,0 +1,71 @@
+// The one registry of user-facing diagnostics. Every error mdl can report has a code here,
+// a one-line title (used in docs and `mdl explain`), and a default hint where one helps.
+// Codes are grouped by the stage that reports them:
+//   MDL1xxx lexing and parsing      MDL2xxx names and scopes     MDL3xxx calls, arity and types
+//   MDL4xxx shapes                  MDL5xxx imports and files    MDL6xxx compile-time evaluation
+//   MDL7xxx command line            MDL9xxx internal invariants (always a bug in mdl)
+
+export interface DiagnosticInfo {
+  readonly title: string;
+  readonly hint?: string;
+}
+
+export const DIAGNOSTICS = {
+  MDL1001: { title: 'unexpected character' },
+  MDL1002: { title: 'unterminated string literal', hint: 'close the string with a matching quote on the same line' },
+  MDL1003: { title: 'syntax error' },
+  MDL1004: { title: 'missing token' },
+  MDL1005: { title: 'invalid number literal' },
+  MDL1006: { title: 'invalid string interpolation', hint: 'write `{expr}` inside a string, and `{{` or `}}` for literal braces' },
+
+  MDL2001: { title: 'unknown name' },
+  MDL2002: { title: 'unknown op or block' },
+  MDL2003: { title: 'duplicate definition' },
+  MDL2004: { title: 'duplicate layer name', hint: 'give one of the layers another name with `as "…"`' },
+  MDL2005: { title: 'unknown model' },
+  MDL2006: { title: 'no model in file', hint: 'declare one with `model name(x: Tensor[B, …]) { … }`' },
+  MDL2007: { title: 'shared layer not found' },
+  MDL2008: { title: 'name shadows a builtin' },
+  MDL2009: { title: 'unknown member of a namespace' },
+  MDL2010: { title: 'block has no return' },
+
+  MDL3001: { title: 'unknown keyword argument' },
+  MDL3002: { title: 'missing argument' },
+  MDL3003: { title: 'too many arguments' },
+  MDL3004: { title: 'wrong argument type' },
+  MDL3005: { title: 'argument given twice' },
+  MDL3006: { title: 'invalid argument value' },
+  MDL3007: { title: 'wrong number of values to unpack' },
+  MDL3008: { title: 'not callable' },
+  MDL3009: { title: 'invalid operand types' },
+  MDL3010: { title: 'shared layer is incompatible' },
+  MDL3011: { title: 'model input type mismatch' },
+
+  MDL4001: { title: 'shape mismatch' },
+  MDL4002: { title: 'incompatible broadcast' },
+  MDL4003: { title: 'axis out of range' },
+  MDL4004: { title: 'non-positive output size' },
+  MDL4005: { title: 'channels not divisible by groups' },
+  MDL4006: { title: 'reshape size mismatch' },
+  MDL4007: { title: 'symbolic dimension where a number is needed' },
+  MDL4008: { title: 'wrong rank' },
+  MDL4009: { title: 'dtype mismatch' },
+
+  MDL5001: { title: 'import not found' },
+  MDL5002: { title: 'import cycle' },
+  MDL5003: { title: 'cannot read file' },
+
+  MDL6001: { title: 'value not known at compile time' },
+  MDL6002: { title: 'division by zero' },
+  MDL6003: { title: 'index out of range' },
+  MDL6004: { title: 'condition is not a bool' },
+  MDL6005: { title: 'loop too long', hint: 'static loops are unrolled; keep them under 100000 iterations' },
+  MDL6006: { title: 'recursion too deep', hint: 'blocks are expanded at compile time, so a block may not call itself without end' },
+  MDL6007: { title: 'assertion failed' },
+
+  MDL7001: { title: 'bad command-line usage' },
+
+  MDL9001: { title: 'internal error' },
+} as const satisfies Record<string, DiagnosticInfo>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTICS;
