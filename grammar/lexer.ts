@@ -1,0 +1,122 @@
+// The .mdl lexer. Whitespace and newlines carry no meaning (statements are delimited by their
+// own structure), and `#` comments are kept in a separate group so the formatter can restore
+// them. Keywords are identifiers with a longer_alt, so `format` is a name and `for` is not.
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+
+function keyword(word: string): TokenType {
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, categories: [Keyword] });
+}
+export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
+
+export const Model = keyword('model');
+export const Block = keyword('block');
+export const Import = keyword('import');
+export const From = keyword('from');
+export const As = keyword('as');
+export const For = keyword('for');
+export const In = keyword('in');
+export const If = keyword('if');
+export const Else = keyword('else');
+export const Return = keyword('return');
+export const Assert = keyword('assert');
+export const True = keyword('true');
+export const False = keyword('false');
+export const None = keyword('none');
+export const And = keyword('and');
+export const Or = keyword('or');
+export const Not = keyword('not');
+
+export const KEYWORDS = [Model, Block, Import, From, As, For, In, If, Else, Return, Assert, True, False, None, And, Or, Not];
+
+// A float needs a dot or an exponent; `1.` is not a float, so `x[1:]` style stays unambiguous.
+export const FloatLit = createToken({ name: 'Float', pattern: /(?:\d[\d_]*\.\d[\d_]*(?:[eE][+-]?\d+)?|\d[\d_]*[eE][+-]?\d+)/ });
+export const IntLit = createToken({ name: 'Int', pattern: /\d[\d_]*/ });
+export const StringLit = createToken({ name: 'String', pattern: /"(?:[^"\\\n]|\\.)*"/ });
+/** A string with no closing quote on its line: lexed as its own token so the error is precise. */
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\.)*/ });
+
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED });
+
+export const Arrow = createToken({ name: 'Arrow', pattern: /->/ });
+export const StarStar = createToken({ name: 'StarStar', pattern: /\*\*/ });
+export const SlashSlash = createToken({ name: 'SlashSlash', pattern: /\/\// });
+export const EqEq = createToken({ name: 'EqEq', pattern: /==/ });
+export const NotEq = createToken({ name: 'NotEq', pattern: /!=/ });
+export const LtEq = createToken({ name: 'LtEq', pattern: /<=/ });
+export const GtEq = createToken({ name: 'GtEq', pattern: />=/ });
+export const Lt = createToken({ name: 'Lt', pattern: /</ });
+export const Gt = createToken({ name: 'Gt', pattern: />/ });
+export const Eq = createToken({ name: 'Eq', pattern: /=/ });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/ });
+export const Minus = createToken({ name: 'Minus', pattern: /-/ });
+export const Star = createToken({ name: 'Star', pattern: /\*/ });
+export const Slash = createToken({ name: 'Slash', pattern: /\// });
+export const Percent = createToken({ name: 'Percent', pattern: /%/ });
+export const At = createToken({ name: 'At', pattern: /@/ });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/ });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/ });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
+export const RBracket = createToken({ name: 'RBracket', pattern: /\]/ });
+export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ });
+export const RBrace = createToken({ name: 'RBrace', pattern: /\}/ });
+export const Comma = createToken({ name: 'Comma', pattern: /,/ });
+export const Colon = createToken({ name: 'Colon', pattern: /:/ });
+export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/ });
+export const Dot = createToken({ name: 'Dot', pattern: /\./ });
+
+/** Order matters: longer operators before their prefixes, keywords before identifiers. */
+export const ALL_TOKENS: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  StringLit,
+  UnterminatedString,
+  FloatLit,
+  IntLit,
+  Keyword,
+  // Longest first, so `assert` is not lexed as `as` + a name.
+  ...[...KEYWORDS].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
+  Identifier,
+  Arrow,
+  StarStar,
+  SlashSlash,
+  EqEq,
+  NotEq,
+  LtEq,
+  GtEq,
+  Lt,
+  Gt,
+  Eq,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  At,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  Comma,
+  Colon,
+  Semicolon,
+  Dot,
+];
+
+export const mdlLexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });
+
+/** How a token is named in error messages. */
+export function describeTokenType(t: TokenType): string {
+  const pattern = (t as { PATTERN?: unknown }).PATTERN;
+  if (t.name === 'Identifier') return 'a name';
+  if (t.name === 'Int') return 'an integer';
+  if (t.name === 'Float') return 'a number';
+  if (t.name === 'String') return 'a string';
+  if (t.name === 'EOF') return 'end of file';
+  if (pattern instanceof RegExp) return '`' + pattern.source.replace(/\\/g, '') + '`';
+  return t.name;
+}
