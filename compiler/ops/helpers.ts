@@ -1,7 +1,7 @@
 // Small factories and accessors shared by op definitions, so each op file states only what is
 // particular to it.
 import { broadcastShapes, formatShape, isSym, normAxis } from '../ir/shape.js';
-import type { Attrs, Dim, Shape, TensorType } from '../ir/types.js';
+import type { Attrs, AttrValue, Dim, Shape, TensorType } from '../ir/types.js';
 import { numel } from '../ir/shape.js';
 import { opError, type OpDef, type OpKind } from './types.js';
 
@@ -73,4 +73,126 @@ export function binary(name: string, doc: string): OpDef {
 export function windowOut(inp: number, k: number, stride: number, pad: number, dilation: number, ceil = false): number {
   const span = inp + 2 * pad - dilation * (k - 1) - 1;
   return (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+}
+
+/** An `int` or `int2` value as a pair, tolerating a bare number (`3` → `[3, 3]`). */
+export function asPair(v: AttrValue): [number, number] {
+  if (typeof v === 'number') return [v, v];
+  const xs = v as readonly number[];
+  return [xs[0]!, xs.length > 1 ? xs[1]! : xs[0]!];
+}
+
+/** An `int2` argument whose default is `none` (e.g. pooling stride): null → the `fallback` arg. */
+export function pairOr(a: Attrs, k: string, fallback: string): [number, number] {
+  const v = a[k];
+  return v === null || v === undefined ? asPair(a[fallback]!) : asPair(v);
+}
+
+/** An `int?` argument: a number, or null for `none`. */
+export const intOrNull = (a: Attrs, k: string): number | null => {
+  const v = a[k];
+  return v === null || v === undefined ? null : (v as number);
+};
+
+/** A `shape` argument: numbers and symbolic dims. */
+export const shapeArg = (a: Attrs, k: string): Dim[] => [...(a[k] as readonly Dim[])];
+
+/** Require rank ≥ r. */
+export function requireMinRank(x: TensorType, r: number, op: string, layout: string): void {
+  if (x.shape.length < r)
+    opError('MDL4008', `${op} expects an input of rank ≥ ${r} ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`);
+}
+
+/**
+ * PyTorch's pooling output size (`pooling_output_shape`): like `windowOut`, but in ceil mode
+ * the last window must start inside the input or the left padding.
+ */
+export function poolOut(inp: number, k: number, stride: number, pad: number, dilation: number, ceil: boolean): number {
+  let o = windowOut(inp, k, stride, pad, dilation, ceil);
+  if (ceil && (o - 1) * stride >= inp + pad) o--;
+  return o;
+}
+
+/** The element count of a possibly symbolic shape, for messages: `B·784`, `784`, `B·T`. */
+export function formatCount(s: Shape): string {
+  let n = 1;
+  const syms: string[] = [];
+  for (const d of s) {
+    if (isSym(d)) syms.push(d);
+    else n *= d;
+  }
+  if (syms.length === 0) return String(n);
+  return n === 1 ? syms.join('·') : `${syms.join('·')}·${n}`;
+}
+
+/** Normalise a list of axes, rejecting out-of-range (MDL4003) and repeated (MDL3006) ones. */
+export function axesOf(axes: readonly number[], x: TensorType, op: string): number[] {
+  const out = axes.map((ax) => axisOf(ax, x, op));
+  const seen = new Set<number>();
+  for (let i = 0; i < out.length; i++) {
+    if (seen.has(out[i]!)) opError('MDL3006', `${op}: axis ${axes[i]} is repeated in [${axes.join(', ')}] for input ${formatShape(x.shape)}`);
+    seen.add(out[i]!);
+  }
+  return out;
+}
+
+/** PyTorch's pool2d shape check and output size; `dilation` absent means 1. */
+export function pool2dInfer(op: string, x: TensorType, a: Attrs): TensorType {
+  requireRank(x, 4, op, '[N, C, H, W]');
+  const [n, c, h, w] = x.shape;
+  const [kh, kw] = pair(a, 'kernel');
+  const [sh, sw] = pairOr(a, 'stride', 'kernel');
+  const [ph, pw] = pair(a, 'padding');
+  const [dh, dw] = a['dilation'] === undefined ? [1, 1] : asPair(a['dilation']!);
+  const ceil = bool(a, 'ceil_mode');
+  if (kh <= 0 || kw <= 0) opError('MDL3006', `${op}: kernel must be positive, got ${kh}×${kw}`);
+  if (sh <= 0 || sw <= 0) opError('MDL3006', `${op}: stride must be positive, got ${sh}×${sw}`);
+  if (dh <= 0 || dw <= 0) opError('MDL3006', `${op}: dilation must be positive, got ${dh}×${dw}`);
+  if (ph < 0 || pw < 0) opError('MDL3006', `${op}: padding must not be negative, got ${ph}×${pw}`);
+  const effH = dh * (kh - 1) + 1;
+  const effW = dw * (kw - 1) + 1;
+  if (ph > Math.floor(effH / 2) || pw > Math.floor(effW / 2))
+    opError(
+      'MDL3006',
+      `${op}: padding ${ph}×${pw} is more than half of the effective ${effH}×${effW} kernel`,
+      'padding may be at most half the (dilated) kernel size, as in PyTorch',
+    );
+  const H = known(h!, 'the height', x.shape);
+  const W = known(w!, 'the width', x.shape);
+  const ho = poolOut(H, kh, sh, ph, dh, ceil);
+  const wo = poolOut(W, kw, sw, pw, dw, ceil);
+  if (ho <= 0 || wo <= 0)
+    opError(
+      'MDL4004',
+      `${op}: a ${kh}×${kw} window (stride ${sh}×${sw}, padding ${ph}×${pw}) does not fit input ${formatShape(x.shape)}; the output would be ${ho}×${wo}`,
+      'use a smaller kernel, or more padding',
+    );
+  return { shape: [n!, c!, ho, wo], dtype: x.dtype };
+}
+
+/** An axis reduction: removes `axes` (or keeps them as 1); one FLOP per input element. */
+export function reduction(name: string, doc: string): OpDef {
+  return {
+    name,
+    kind: 'reduction',
+    doc,
+    args: [
+      { name: 'x', type: 'tensor' },
+      { name: 'axes', type: 'ints' },
+      { name: 'keepdim', type: 'bool', default: false },
+    ],
+    infer([x], a) {
+      const axes = ints(a, 'axes');
+      if (axes.length === 0) opError('MDL3006', `${name}: axes must name at least one axis`);
+      const set = new Set(axesOf(axes, x!, name));
+      const keep = bool(a, 'keepdim');
+      const shape: Dim[] = [];
+      x!.shape.forEach((d, i) => {
+        if (!set.has(i)) shape.push(d);
+        else if (keep) shape.push(1);
+      });
+      return [{ shape, dtype: x!.dtype }];
+    },
+    cost: (c) => ({ macs: 0, flops: numel(c.inputs[0]!) }),
+  };
 }

@@ -1,0 +1,50 @@
+import { formatShape, isSym } from '../ir/shape.js';
+import type { OpDef } from './types.js';
+import { opError } from './types.js';
+import { axisOf, int } from './helpers.js';
+
+/**
+ * Concatenate along `axis`, as torch.cat: all inputs have the same rank and the same dims except
+ * along the axis, where the sizes add (so they must be numbers, unless there is one input).
+ */
+export const concat: OpDef = {
+  name: 'concat',
+  kind: 'layout',
+  doc: 'Concatenate tensors along an axis (default 1, the channels of NCHW).',
+  args: [
+    { name: 'xs', type: 'tensors' },
+    { name: 'axis', type: 'int', default: 1 },
+  ],
+  infer(xs, a) {
+    if (xs.length === 0) opError('MDL3006', 'concat: needs at least one tensor');
+    const first = xs[0]!;
+    const ax = axisOf(int(a, 'axis'), first, 'concat');
+    let total = 0;
+    xs.forEach((x, i) => {
+      if (x.shape.length !== first.shape.length)
+        opError(
+          'MDL4008',
+          `concat: input ${i + 1} ${formatShape(x.shape)} has rank ${x.shape.length} but input 1 ${formatShape(first.shape)} has rank ${first.shape.length}`,
+        );
+      if (x.dtype !== first.dtype) opError('MDL4009', `concat: input ${i + 1} has dtype ${x.dtype} but input 1 has dtype ${first.dtype}`);
+      x.shape.forEach((d, j) => {
+        if (j !== ax && d !== first.shape[j])
+          opError(
+            'MDL4001',
+            `concat: input ${i + 1} ${formatShape(x.shape)} differs from input 1 ${formatShape(first.shape)} in dim ${j} (${d} vs ${first.shape[j]}); all dims except the concatenation axis ${ax} must match`,
+          );
+      });
+      const d = x.shape[ax]!;
+      if (isSym(d) && xs.length > 1)
+        opError(
+          'MDL4007',
+          `concat: input ${i + 1} ${formatShape(x.shape)} has the symbolic dimension ${d} on the concatenation axis ${ax}; the sizes must be numbers to add up`,
+        );
+      if (!isSym(d)) total += d;
+    });
+    const shape = [...first.shape];
+    if (xs.length > 1) shape[ax] = total;
+    return [{ shape, dtype: first.dtype }];
+  },
+  cost: () => ({ macs: 0, flops: 0 }),
+};

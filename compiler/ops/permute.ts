@@ -1,0 +1,26 @@
+import { formatShape } from '../ir/shape.js';
+import type { OpDef } from './types.js';
+import { opError } from './types.js';
+import { axisOf, ints } from './helpers.js';
+
+/** Reorder dims: output dim i is input dim dims[i] (negative axes allowed), as torch.permute. */
+export const permute: OpDef = {
+  name: 'permute',
+  kind: 'layout',
+  doc: 'Reorder the dimensions: output dim i is input dim dims[i].',
+  args: [
+    { name: 'x', type: 'tensor' },
+    { name: 'dims', type: 'ints' },
+  ],
+  infer([x], a) {
+    const dims = ints(a, 'dims');
+    const r = x!.shape.length;
+    const bad = (): never =>
+      opError('MDL3006', `permute: [${dims.join(', ')}] is not a permutation of the ${r} dims of input ${formatShape(x!.shape)}`, `list each of 0..${r - 1} exactly once`);
+    if (dims.length !== r) bad();
+    const norm = dims.map((d) => axisOf(d, x!, 'permute'));
+    if (new Set(norm).size !== r) bad();
+    return [{ shape: norm.map((i) => x!.shape[i]!), dtype: x!.dtype }];
+  },
+  cost: () => ({ macs: 0, flops: 0 }),
+};

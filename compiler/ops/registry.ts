@@ -1,0 +1,145 @@
+// The op registry: every op the language knows, by name. One op = one file = one `OpDef`.
+//
+// ── Conventions the elaborator (argument binder) must follow ─────────────────────────────────
+// `infer`, `params` and `cost` receive attributes exactly as `OpDef.args` declares them, with
+// every argument present (defaults filled in) and already type-checked:
+//   - `tensor` / `tensors` args never appear in attrs; they are the `inputs` array, in order
+//     (for `tensors`, e.g. concat's `xs`, all the tensors). Ops with no tensor args
+//     (`param`, `constant`) get `inputs = []`.
+//   - `int2` arrives as a two-element array `[h, w]` (a bare int n normalised to `[n, n]`).
+//     An `int2` whose default is `null` (maxpool2d/avgpool2d `stride`) arrives as `null` when not
+//     given and the op substitutes the kernel. (The ops also tolerate a bare number for an
+//     int2, but the binder should normalise.)
+//   - `ints` arrives as an array of numbers (a single int normalised to a one-element array).
+//   - `shape` arrives as an array of numbers and symbolic-dim strings, `-1` kept as the number -1.
+//   - `int?` / `float?` arrive as a number or `null` (for `none`, and for a null default).
+//   - `float` args may arrive as integer-valued numbers (an int literal is accepted).
+//   - `string` args with `oneOf` are expected to be checked by the binder (MDL3006); the ops
+//     re-check the ones they depend on.
+//   - An op's own validation of values (positive sizes, p in [0, 1), …) throws `OpError`
+//     with MDL3006; shape problems throw MDL4xxx. Messages start with `opname:`.
+//   - `split` has `outputs(attrs)`: `[n]` → n outputs, a longer list → its length.
+//   - `param` declares one ParamSpec with name '' (the parameter is the node's own name).
+//
+// ── FLOP convention ──────────────────────────────────────────────────────────────────────────
+// MACs count only multiply-accumulates of conv2d, linear and matmul (torchvision/fvcore style);
+// FLOPs count every floating-point operation, with a multiply-accumulate as 2. Elementwise ops
+// count per output element: add/sub/mul/div/neg 1; activations relu 1, relu6 2 (two clamps),
+// hardsigmoid 3 (add, clamp, scale), hardswish 4 (hardsigmoid + mul), sigmoid 4 (neg, exp, add,
+// div), tanh 5, silu 5 (sigmoid + mul), gelu 8 (erf/tanh form, either approximation);
+// softmax and log_softmax 5 (max, sub, exp, sum, div — or, for log_softmax, the subtraction of
+// the per-row log-sum with the log itself amortised); batchnorm2d 4 (inference-form normalise +
+// affine; training adds the batch statistics, not counted); layernorm 8; dropout 1 (the
+// training-mode mask multiply); pools numel(out)·kh·kw (compares or adds); global_avgpool,
+// mean and sum numel(input); losses cross_entropy 6·numel(logits), mse 3·numel. Layout ops
+// (reshape, transpose, concat, pad, …), identity, zero and sources cost 0.
+import type { OpDef } from './types.js';
+import { add } from './add.js';
+import { avgpool2d } from './avgpool2d.js';
+import { batchnorm2d } from './batchnorm2d.js';
+import { concat } from './concat.js';
+import { constant } from './constant.js';
+import { conv2d } from './conv2d.js';
+import { cross_entropy } from './cross_entropy.js';
+import { div } from './div.js';
+import { dropout } from './dropout.js';
+import { expand } from './expand.js';
+import { flatten } from './flatten.js';
+import { gelu } from './gelu.js';
+import { global_avgpool } from './global_avgpool.js';
+import { hardsigmoid } from './hardsigmoid.js';
+import { hardswish } from './hardswish.js';
+import { identity } from './identity.js';
+import { layernorm } from './layernorm.js';
+import { linear } from './linear.js';
+import { log_softmax } from './log_softmax.js';
+import { matmul } from './matmul.js';
+import { maxpool2d } from './maxpool2d.js';
+import { mean } from './mean.js';
+import { mse } from './mse.js';
+import { mul } from './mul.js';
+import { neg } from './neg.js';
+import { pad } from './pad.js';
+import { param } from './param.js';
+import { permute } from './permute.js';
+import { relu } from './relu.js';
+import { relu6 } from './relu6.js';
+import { reshape } from './reshape.js';
+import { select } from './select.js';
+import { sigmoid } from './sigmoid.js';
+import { silu } from './silu.js';
+import { slice } from './slice.js';
+import { softmax } from './softmax.js';
+import { split } from './split.js';
+import { squeeze } from './squeeze.js';
+import { sub } from './sub.js';
+import { sum } from './sum.js';
+import { tanh } from './tanh.js';
+import { transpose } from './transpose.js';
+import { unsqueeze } from './unsqueeze.js';
+import { zero } from './zero.js';
+
+export const OPS = {
+  // compute
+  conv2d,
+  linear,
+  matmul,
+  // elementwise
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  // activations
+  relu,
+  relu6,
+  gelu,
+  silu,
+  sigmoid,
+  tanh,
+  hardswish,
+  hardsigmoid,
+  softmax,
+  log_softmax,
+  // normalisation
+  batchnorm2d,
+  layernorm,
+  // pooling and reductions
+  maxpool2d,
+  avgpool2d,
+  global_avgpool,
+  mean,
+  sum,
+  // layout
+  flatten,
+  reshape,
+  transpose,
+  permute,
+  concat,
+  slice,
+  select,
+  split,
+  unsqueeze,
+  squeeze,
+  expand,
+  pad,
+  // regularisation and placeholders
+  dropout,
+  identity,
+  zero,
+  // losses
+  cross_entropy,
+  mse,
+  // sources
+  param,
+  constant,
+} as const satisfies Record<string, OpDef>;
+
+export type OpName = keyof typeof OPS;
+
+/** The op called `name`, or undefined (own properties only: `toString` is not an op). */
+export function getOp(name: string): OpDef | undefined {
+  return Object.prototype.hasOwnProperty.call(OPS, name) ? OPS[name as OpName] : undefined;
+}
+
+export const OP_NAMES: readonly string[] = Object.freeze(Object.keys(OPS));

@@ -1,0 +1,35 @@
+import { formatShape, isSym } from '../ir/shape.js';
+import type { OpDef } from './types.js';
+import { opError } from './types.js';
+import { axisOf, int } from './helpers.js';
+
+/**
+ * x[..., index, ...] along `axis`: removes the axis, as torch.select. A negative index counts
+ * from the end. On a symbolic dim only 0 and -1 are accepted (every dim is at least 1).
+ */
+export const select: OpDef = {
+  name: 'select',
+  kind: 'layout',
+  doc: 'Pick one index along an axis, removing that axis (x[:, 0]).',
+  args: [
+    { name: 'x', type: 'tensor' },
+    { name: 'axis', type: 'int' },
+    { name: 'index', type: 'int' },
+  ],
+  infer([x], a) {
+    const ax = axisOf(int(a, 'axis'), x!, 'select');
+    const index = int(a, 'index');
+    const d = x!.shape[ax]!;
+    if (isSym(d)) {
+      if (index !== 0 && index !== -1)
+        opError(
+          'MDL4007',
+          `select: index ${index} on axis ${ax} of input ${formatShape(x!.shape)} needs the size of the symbolic dimension ${d}`,
+          'only 0 and -1 are valid for every size',
+        );
+    } else if (index < -d || index >= d)
+      opError('MDL3006', `select: index ${index} is out of range for axis ${ax} of size ${d} in input ${formatShape(x!.shape)}`);
+    return [{ shape: x!.shape.filter((_, i) => i !== ax), dtype: x!.dtype }];
+  },
+  cost: () => ({ macs: 0, flops: 0 }),
+};

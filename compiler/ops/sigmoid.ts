@@ -1,0 +1,5 @@
+import type { OpDef } from './types.js';
+import { unary } from './helpers.js';
+
+/** 1 / (1 + exp(-x)). Counted as 4 FLOP(s) per element (see the convention in registry.ts). */
+export const sigmoid: OpDef = unary('sigmoid', 'activation', '1 / (1 + exp(-x)).', 4);
