@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { OPS, OP_NAMES, getOp } from '../../compiler/ops/registry.js';
+import type { ArgType } from '../../compiler/ops/types.js';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const opsDir = join(dirname(fileURLToPath(import.meta.url)), '../../compiler/ops');
+
+describe('op registry', () => {
+  it("each op's name equals its key", () => {
+    for (const [key, op] of Object.entries(OPS)) expect(op.name, key).toBe(key);
+  });
+
+  it('holds the whole op set', () => {
+    const expected = [
+      'conv2d', 'linear', 'matmul', 'add', 'sub', 'mul', 'div', 'neg', 'relu', 'relu6', 'gelu', 'silu', 'sigmoid', 'tanh',
+      'hardswish', 'hardsigmoid', 'softmax', 'log_softmax', 'batchnorm2d', 'layernorm', 'maxpool2d', 'avgpool2d',
+      'global_avgpool', 'mean', 'sum', 'flatten', 'reshape', 'transpose', 'permute', 'concat', 'slice', 'select', 'split',
+      'unsqueeze', 'squeeze', 'expand', 'pad', 'dropout', 'identity', 'zero', 'cross_entropy', 'mse', 'param', 'constant',
+    ];
+    expect([...OP_NAMES].sort()).toEqual([...expected].sort());
+  });
+
+  it('has one file per op, named after it, and no other op files', () => {
+    const files = readdirSync(opsDir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3));
+    const support = ['types', 'helpers', 'registry'];
+    expect(files.filter((f) => !support.includes(f)).sort()).toEqual([...OP_NAMES].sort());
+  });
+
+  it('getOp looks up own properties only', () => {
+    expect(getOp('conv2d')).toBe(OPS.conv2d);
+    expect(getOp('linear')?.name).toBe('linear');
+    for (const inherited of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'])
+      expect(getOp(inherited), inherited).toBeUndefined();
+    expect(getOp('Conv2d')).toBeUndefined();
+    expect(getOp('')).toBeUndefined();
+  });
+
+  it('declares tensor args first, unique arg names, docs, and defaults of the declared type', () => {
+    const fits = (type: ArgType, v: unknown): boolean => {
+      switch (type) {
+        case 'int':
+          return Number.isInteger(v);
+        case 'float':
+          return typeof v === 'number';
+        case 'bool':
+          return typeof v === 'boolean';
+        case 'string':
+          return typeof v === 'string';
+        case 'int2':
+          return v === null || Number.isInteger(v) || (Array.isArray(v) && v.length === 2);
+        case 'ints':
+          return Number.isInteger(v) || Array.isArray(v);
+        case 'shape':
+          return Array.isArray(v);
+        case 'int?':
+          return v === null || Number.isInteger(v);
+        case 'float?':
+          return v === null || typeof v === 'number';
+        default:
+          return false; // tensors have no defaults
+      }
+    };
+    for (const op of Object.values(OPS)) {
+      expect(op.doc.length, op.name).toBeGreaterThan(0);
+      const names = op.args.map((a) => a.name);
+      expect(new Set(names).size, op.name).toBe(names.length);
+      const firstAttr = op.args.findIndex((a) => a.type !== 'tensor' && a.type !== 'tensors');
+      if (firstAttr >= 0)
+        for (const a of op.args.slice(firstAttr)) expect(a.type === 'tensor' || a.type === 'tensors', `${op.name}.${a.name}`).toBe(false);
+      for (const a of op.args) {
+        if (a.default !== undefined) expect(fits(a.type, a.default), `${op.name}.${a.name}`).toBe(true);
+        if (a.oneOf) {
+          expect(a.type).toBe('string');
+          expect(a.oneOf).toContain(a.default);
+        }
+      }
+    }
+  });
+
+  it('source ops have no tensor args; every other op has at least one', () => {
+    for (const op of Object.values(OPS)) {
+      const tensors = op.args.filter((a) => a.type === 'tensor' || a.type === 'tensors').length;
+      if (op.kind === 'source') expect(tensors, op.name).toBe(0);
+      else expect(tensors, op.name).toBeGreaterThan(0);
+    }
+  });
+});
