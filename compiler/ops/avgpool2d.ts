@@ -1,7 +1,6 @@
 import type { OpDef } from './types.js';
 import { out0, pair, pool2dInfer } from './helpers.js';
 
-
 /**
  * 2-D average pooling over NCHW input, as torch.nn.AvgPool2d (same output-size rule as
  * maxpool2d, without dilation). stride=none means stride = kernel. count_include_pad changes

@@ -24,18 +24,22 @@ export const batchnorm2d: OpDef = {
   ],
   infer([x], a) {
     requireRank(x!, 4, 'batchnorm2d', '[N, C, H, W]');
-    known(x!.shape[1]!, 'the channel dimension', x!.shape);
+    known(x!.shape[1]!, 'the channel dimension', x!.shape, 'batchnorm2d');
     const eps = num(a, 'eps');
     const momentum = num(a, 'momentum');
     if (!(eps > 0)) opError('MDL3006', `batchnorm2d: eps must be positive, got ${eps}`);
-    if (!(momentum >= 0 && momentum <= 1)) opError('MDL3006', `batchnorm2d: momentum must be in [0, 1], got ${momentum}`);
+    if (!(momentum >= 0 && momentum <= 1))
+      opError('MDL3006', `batchnorm2d: momentum must be in [0, 1], got ${momentum}`);
     return [x!];
   },
   params([x], a) {
     const c = x!.shape[1] as number;
     const ps: ParamSpec[] = [];
     if (bool(a, 'affine'))
-      ps.push({ name: 'weight', shape: [c], init: { kind: 'ones' } }, { name: 'bias', shape: [c], init: { kind: 'zeros' } });
+      ps.push(
+        { name: 'weight', shape: [c], init: { kind: 'ones' } },
+        { name: 'bias', shape: [c], init: { kind: 'zeros' } },
+      );
     ps.push(
       { name: 'running_mean', shape: [c], init: { kind: 'zeros' }, buffer: true },
       { name: 'running_var', shape: [c], init: { kind: 'ones' }, buffer: true },

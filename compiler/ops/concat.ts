@@ -26,7 +26,8 @@ export const concat: OpDef = {
           'MDL4008',
           `concat: input ${i + 1} ${formatShape(x.shape)} has rank ${x.shape.length} but input 1 ${formatShape(first.shape)} has rank ${first.shape.length}`,
         );
-      if (x.dtype !== first.dtype) opError('MDL4009', `concat: input ${i + 1} has dtype ${x.dtype} but input 1 has dtype ${first.dtype}`);
+      if (x.dtype !== first.dtype)
+        opError('MDL4009', `concat: input ${i + 1} has dtype ${x.dtype} but input 1 has dtype ${first.dtype}`);
       x.shape.forEach((d, j) => {
         if (j !== ax && d !== first.shape[j])
           opError(

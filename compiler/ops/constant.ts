@@ -19,7 +19,10 @@ export const constant: OpDef = {
     const shape = shapeArg(a, 'shape');
     for (const d of shape)
       if (!isSym(d) && (!Number.isInteger(d) || d <= 0))
-        opError('MDL4004', `constant: shape ${formatShape(shape)} has the dimension ${d}; dims must be positive integers`);
+        opError(
+          'MDL4004',
+          `constant: shape ${formatShape(shape)} has the dimension ${d}; dims must be positive integers`,
+        );
     return [{ shape, dtype: 'f32' }];
   },
   cost: () => ({ macs: 0, flops: 0 }),

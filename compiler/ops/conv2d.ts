@@ -25,7 +25,7 @@ export const conv2d: OpDef = {
   infer([x], a) {
     requireRank(x!, 4, 'conv2d', '[N, C, H, W]');
     const [n, c, h, w] = x!.shape;
-    const cin = known(c!, 'the channel dimension', x!.shape);
+    const cin = known(c!, 'the channel dimension', x!.shape, 'conv2d');
     const out = int(a, 'out');
     const groups = int(a, 'groups');
     const [kh, kw] = pair(a, 'kernel');
@@ -43,8 +43,8 @@ export const conv2d: OpDef = {
         `conv2d: input channels ${cin} and output channels ${out} must both be divisible by groups=${groups}`,
         `for a depthwise convolution use groups=${cin} and out a multiple of ${cin}`,
       );
-    const H = known(h!, 'the height', x!.shape);
-    const W = known(w!, 'the width', x!.shape);
+    const H = known(h!, 'the height', x!.shape, 'conv2d');
+    const W = known(w!, 'the width', x!.shape, 'conv2d');
     const ho = windowOut(H, kh, sh, ph, dh);
     const wo = windowOut(W, kw, sw, pw, dw);
     if (ho <= 0 || wo <= 0)

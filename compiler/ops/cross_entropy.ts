@@ -23,7 +23,11 @@ export const cross_entropy: OpDef = {
     requireRank(target!, 1, 'cross_entropy', 'of class indices [N]');
     if (logits!.dtype !== 'f32') opError('MDL4009', `cross_entropy: logits must be f32, got ${logits!.dtype}`);
     if (target!.dtype !== 'i32')
-      opError('MDL4009', `cross_entropy: target must hold class indices of dtype i32, got ${target!.dtype}`, 'declare the target as Tensor[N, i32]');
+      opError(
+        'MDL4009',
+        `cross_entropy: target must hold class indices of dtype i32, got ${target!.dtype}`,
+        'declare the target as Tensor[N, i32]',
+      );
     if (logits!.shape[0] !== target!.shape[0])
       opError(
         'MDL4001',

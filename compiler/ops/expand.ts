@@ -27,7 +27,8 @@ export const expand: OpDef = {
       if (!isSym(t) && t !== -1 && (!Number.isInteger(t) || t <= 0))
         opError('MDL3006', `expand: target ${formatShape(tgt)} has the invalid dimension ${t}`);
       if (i < lead) {
-        if (t === -1) opError('MDL3006', `expand: -1 in target ${formatShape(tgt)} at new leading dim ${i}; new dims need a size`);
+        if (t === -1)
+          opError('MDL3006', `expand: -1 in target ${formatShape(tgt)} at new leading dim ${i}; new dims need a size`);
         return t;
       }
       const s = src[i - lead]!;

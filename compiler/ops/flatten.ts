@@ -23,7 +23,10 @@ export const flatten: OpDef = {
     const start = axisOf(int(a, 'start'), x!, 'flatten');
     const end = axisOf(int(a, 'end'), x!, 'flatten');
     if (start > end)
-      opError('MDL3006', `flatten: start ${int(a, 'start')} comes after end ${int(a, 'end')} for input ${formatShape(s)}`);
+      opError(
+        'MDL3006',
+        `flatten: start ${int(a, 'start')} comes after end ${int(a, 'end')} for input ${formatShape(s)}`,
+      );
     const range = s.slice(start, end + 1);
     const syms = range.filter(isSym);
     let merged: Dim;

@@ -9,20 +9,29 @@ export const int = (a: Attrs, k: string): number => a[k] as number;
 export const num = (a: Attrs, k: string): number => a[k] as number;
 export const bool = (a: Attrs, k: string): boolean => a[k] as boolean;
 export const str = (a: Attrs, k: string): string => a[k] as string;
-export const pair = (a: Attrs, k: string): [number, number] => a[k] as unknown as [number, number];
-export const ints = (a: Attrs, k: string): number[] => a[k] as unknown as number[];
+/** An `int2` attribute as `[h, w]` (a bare number, should one arrive, is used for both). */
+export const pair = (a: Attrs, k: string): [number, number] => asPair(a[k]!);
+/** An `ints` attribute (a bare number, should one arrive, is a one-element list). */
+export const ints = (a: Attrs, k: string): number[] => {
+  const v = a[k];
+  return typeof v === 'number' ? [v] : [...(v as readonly number[])];
+};
 
 export const out0 = (c: { outputs: readonly (readonly number[])[] }): number => numel(c.outputs[0]!);
 
-/** Require a number for a dim the op must know (channels, features), naming what it is. */
-export function known(d: Dim, what: string, shape: Shape): number {
-  if (isSym(d)) opError('MDL4007', `${what} of input ${formatShape(shape)} is the symbolic dimension ${d}; it must be a number`);
+/**
+ * Require a number for a dim the op must know (channels, features), naming what it is; `op`
+ * prefixes the message (`conv2d: the channel dimension of input [B, C, 8, 8] is …`).
+ */
+export function known(d: Dim, what: string, shape: Shape, op?: string): number {
+  if (isSym(d))
+    opError('MDL4007', `${op ? `${op}: ` : ''}${what} of input ${formatShape(shape)} is the symbolic dimension ${d}; it must be a number`);
   return d;
 }
 
 export function requireRank(x: TensorType, r: number, op: string, layout: string): void {
   if (x.shape.length !== r)
-    opError('MDL4008', `${op} expects a rank-${r} input ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`);
+    opError('MDL4008', `${op}: expects a rank-${r} input ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`);
 }
 
 export function axisOf(axis: number, x: TensorType, op: string): number {
@@ -100,7 +109,7 @@ export const shapeArg = (a: Attrs, k: string): Dim[] => [...(a[k] as readonly Di
 /** Require rank ≥ r. */
 export function requireMinRank(x: TensorType, r: number, op: string, layout: string): void {
   if (x.shape.length < r)
-    opError('MDL4008', `${op} expects an input of rank ≥ ${r} ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`);
+    opError('MDL4008', `${op}: expects an input of rank ≥ ${r} ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`);
 }
 
 /**
@@ -157,8 +166,8 @@ export function pool2dInfer(op: string, x: TensorType, a: Attrs): TensorType {
       `${op}: padding ${ph}×${pw} is more than half of the effective ${effH}×${effW} kernel`,
       'padding may be at most half the (dilated) kernel size, as in PyTorch',
     );
-  const H = known(h!, 'the height', x.shape);
-  const W = known(w!, 'the width', x.shape);
+  const H = known(h!, 'the height', x.shape, op);
+  const W = known(w!, 'the width', x.shape, op);
   const ho = poolOut(H, kh, sh, ph, dh, ceil);
   const wo = poolOut(W, kw, sw, pw, dw, ceil);
   if (ho <= 0 || wo <= 0)

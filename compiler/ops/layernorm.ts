@@ -21,7 +21,7 @@ export const layernorm: OpDef = {
   ],
   infer([x], a) {
     requireMinRank(x!, 1, 'layernorm', '[..., D]');
-    known(x!.shape[x!.shape.length - 1]!, 'the normalised (last) dimension', x!.shape);
+    known(x!.shape[x!.shape.length - 1]!, 'the normalised (last) dimension', x!.shape, 'layernorm');
     const eps = num(a, 'eps');
     if (!(eps > 0)) opError('MDL3006', `layernorm: eps must be positive, got ${eps}`);
     return [x!];
@@ -30,7 +30,10 @@ export const layernorm: OpDef = {
     const d = x!.shape[x!.shape.length - 1] as number;
     const ps: ParamSpec[] = [];
     if (bool(a, 'affine'))
-      ps.push({ name: 'weight', shape: [d], init: { kind: 'ones' } }, { name: 'bias', shape: [d], init: { kind: 'zeros' } });
+      ps.push(
+        { name: 'weight', shape: [d], init: { kind: 'ones' } },
+        { name: 'bias', shape: [d], init: { kind: 'zeros' } },
+      );
     return ps;
   },
   cost: (c) => ({ macs: 0, flops: 8 * out0(c) }),

@@ -20,15 +20,19 @@ export const linear: OpDef = {
     requireMinRank(x!, 1, 'linear', '[..., in]');
     const out = int(a, 'out');
     if (out <= 0) opError('MDL3006', `linear: out must be positive, got ${out}`);
-    known(x!.shape[x!.shape.length - 1]!, 'the feature (last) dimension', x!.shape);
+    known(x!.shape[x!.shape.length - 1]!, 'the feature (last) dimension', x!.shape, 'linear');
     return [{ shape: [...x!.shape.slice(0, -1), out], dtype: x!.dtype }];
   },
   params([x], a) {
     const fanIn = x!.shape[x!.shape.length - 1] as number;
     const out = int(a, 'out');
     const bound = 1 / Math.sqrt(fanIn);
-    const ps = [{ name: 'weight', shape: [out, fanIn], init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn } as const }];
-    return bool(a, 'bias') ? [...ps, { name: 'bias', shape: [out], init: { kind: 'uniform', low: -bound, high: bound } as const }] : ps;
+    const ps = [
+      { name: 'weight', shape: [out, fanIn], init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn } as const },
+    ];
+    return bool(a, 'bias')
+      ? [...ps, { name: 'bias', shape: [out], init: { kind: 'uniform', low: -bound, high: bound } as const }]
+      : ps;
   },
   cost(c) {
     const fanIn = c.params[0]![1]!;
@@ -36,4 +40,3 @@ export const linear: OpDef = {
     return { macs, flops: 2 * macs + (c.params.length > 1 ? out0(c) : 0) };
   },
 };
-

@@ -54,4 +54,3 @@ export const matmul: OpDef = {
     return { macs, flops: 2 * macs };
   },
 };
-

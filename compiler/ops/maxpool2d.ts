@@ -1,7 +1,6 @@
 import type { OpDef } from './types.js';
 import { out0, pair, pool2dInfer } from './helpers.js';
 
-
 /**
  * 2-D max pooling over NCHW input, as torch.nn.MaxPool2d, including ceil_mode (the last window
  * must start inside the input or the left padding). stride=none means stride = kernel.

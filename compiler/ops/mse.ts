@@ -16,7 +16,10 @@ export const mse: OpDef = {
   ],
   infer([pred, target]) {
     if (!sameShape(pred!.shape, target!.shape))
-      opError('MDL4001', `mse: prediction ${formatShape(pred!.shape)} and target ${formatShape(target!.shape)} differ in shape`);
+      opError(
+        'MDL4001',
+        `mse: prediction ${formatShape(pred!.shape)} and target ${formatShape(target!.shape)} differ in shape`,
+      );
     if (pred!.dtype !== target!.dtype) opError('MDL4009', `mse: dtypes ${pred!.dtype} and ${target!.dtype} differ`);
     return [{ shape: [], dtype: 'f32' }];
   },

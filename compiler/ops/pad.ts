@@ -32,9 +32,15 @@ export const pad: OpDef = {
       const d = s[i]!;
       if (grow === 0) continue;
       if (isSym(d))
-        opError('MDL4007', `pad: dim ${i} of input ${formatShape(s)} is the symbolic dimension ${d}; padding it needs a number`);
+        opError(
+          'MDL4007',
+          `pad: dim ${i} of input ${formatShape(s)} is the symbolic dimension ${d}; padding it needs a number`,
+        );
       if (d + grow <= 0)
-        opError('MDL4004', `pad: pads [${pads.join(', ')}] shrink dim ${i} of input ${formatShape(s)} from ${d} to ${d + grow}`);
+        opError(
+          'MDL4004',
+          `pad: pads [${pads.join(', ')}] shrink dim ${i} of input ${formatShape(s)} from ${d} to ${d + grow}`,
+        );
       shape[i] = d + grow;
     }
     return [{ shape, dtype: x!.dtype }];

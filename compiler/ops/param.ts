@@ -42,13 +42,18 @@ export const param: OpDef = {
     const shape = shapeArg(a, 'shape');
     for (const d of shape) {
       if (isSym(d))
-        opError('MDL4007', `param: shape ${formatShape(shape)} has the symbolic dimension ${d}; a parameter's shape must be numbers`);
-      if (!Number.isInteger(d) || d <= 0) opError('MDL4004', `param: shape ${formatShape(shape)} has the dimension ${d}; dims must be positive integers`);
+        opError(
+          'MDL4007',
+          `param: shape ${formatShape(shape)} has the symbolic dimension ${d}; a parameter's shape must be numbers`,
+        );
+      if (!Number.isInteger(d) || d <= 0)
+        opError('MDL4004', `param: shape ${formatShape(shape)} has the dimension ${d}; dims must be positive integers`);
     }
     const init = str(a, 'init');
     const std = num(a, 'std');
     paramInit(init, std);
-    if (init !== 'zeros' && init !== 'ones' && !(std > 0)) opError('MDL3006', `param: std must be positive for ${init}, got ${std}`);
+    if (init !== 'zeros' && init !== 'ones' && !(std > 0))
+      opError('MDL3006', `param: std must be positive for ${init}, got ${std}`);
     return [{ shape, dtype: 'f32' }];
   },
   params(_inputs, a) {

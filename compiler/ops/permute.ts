@@ -16,7 +16,11 @@ export const permute: OpDef = {
     const dims = ints(a, 'dims');
     const r = x!.shape.length;
     const bad = (): never =>
-      opError('MDL3006', `permute: [${dims.join(', ')}] is not a permutation of the ${r} dims of input ${formatShape(x!.shape)}`, `list each of 0..${r - 1} exactly once`);
+      opError(
+        'MDL3006',
+        `permute: [${dims.join(', ')}] is not a permutation of the ${r} dims of input ${formatShape(x!.shape)}`,
+        `list each of 0..${r - 1} exactly once`,
+      );
     if (dims.length !== r) bad();
     const norm = dims.map((d) => axisOf(d, x!, 'permute'));
     if (new Set(norm).size !== r) bad();

@@ -8,9 +8,10 @@
 //     (`param`, `constant`) get `inputs = []`.
 //   - `int2` arrives as a two-element array `[h, w]` (a bare int n normalised to `[n, n]`).
 //     An `int2` whose default is `null` (maxpool2d/avgpool2d `stride`) arrives as `null` when not
-//     given and the op substitutes the kernel. (The ops also tolerate a bare number for an
-//     int2, but the binder should normalise.)
+//     given and the op substitutes the kernel.
 //   - `ints` arrives as an array of numbers (a single int normalised to a one-element array).
+//     (The ops also tolerate a bare number for `int2` and `ints`, but the binder should
+//     normalise: attrs end up in the IR and later stages read them.)
 //   - `shape` arrives as an array of numbers and symbolic-dim strings, `-1` kept as the number -1.
 //   - `int?` / `float?` arrive as a number or `null` (for `none`, and for a null default).
 //   - `float` args may arrive as integer-valued numbers (an int literal is accepted).

@@ -31,7 +31,10 @@ export const reshape: OpDef = {
     for (const d of tgt) {
       if (d === -1) holes++;
       else if (!isSym(d) && (!Number.isInteger(d) || d <= 0))
-        opError('MDL3006', `reshape: target ${formatShape(tgt)} has the invalid dimension ${d}; dims must be positive, or -1 once`);
+        opError(
+          'MDL3006',
+          `reshape: target ${formatShape(tgt)} has the invalid dimension ${d}; dims must be positive, or -1 once`,
+        );
     }
     if (holes > 1) opError('MDL3006', `reshape: target ${formatShape(tgt)} has more than one -1`);
 
@@ -41,7 +44,10 @@ export const reshape: OpDef = {
     for (const d of tgt)
       if (isSym(d)) {
         const n = left.get(d) ?? 0;
-        if (n === 0) fail(`the symbolic dimension ${d} of the target does not appear in the input (symbolic dims can only be moved, not split or merged)`);
+        if (n === 0)
+          fail(
+            `the symbolic dimension ${d} of the target does not appear in the input (symbolic dims can only be moved, not split or merged)`,
+          );
         left.set(d, n - 1);
       }
     const leftover = [...left].flatMap(([s, n]) => Array<string>(n).fill(s));

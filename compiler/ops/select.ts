@@ -28,7 +28,10 @@ export const select: OpDef = {
           'only 0 and -1 are valid for every size',
         );
     } else if (index < -d || index >= d)
-      opError('MDL3006', `select: index ${index} is out of range for axis ${ax} of size ${d} in input ${formatShape(x!.shape)}`);
+      opError(
+        'MDL3006',
+        `select: index ${index} is out of range for axis ${ax} of size ${d} in input ${formatShape(x!.shape)}`,
+      );
     return [{ shape: x!.shape.filter((_, i) => i !== ax), dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),

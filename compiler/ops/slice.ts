@@ -29,14 +29,17 @@ export const slice: OpDef = {
   ],
   infer([x], a) {
     const ax = axisOf(int(a, 'axis'), x!, 'slice');
-    const n = known(x!.shape[ax]!, `the sliced dimension (axis ${ax})`, x!.shape);
+    const n = known(x!.shape[ax]!, `the sliced dimension (axis ${ax})`, x!.shape, 'slice');
     const start = int(a, 'start');
     const end = intOrNull(a, 'end');
     const step = int(a, 'step');
     if (step < 1) opError('MDL3006', `slice: step must be at least 1, got ${step}`);
     const len = sliceLength(n, start, end, step);
     if (len <= 0)
-      opError('MDL4004', `slice: ${start}:${end ?? ''}:${step} on axis ${ax} of input ${formatShape(x!.shape)} is empty`);
+      opError(
+        'MDL4004',
+        `slice: ${start}:${end ?? ''}:${step} on axis ${ax} of input ${formatShape(x!.shape)} is empty`,
+      );
     const shape = [...x!.shape];
     shape[ax] = len;
     return [{ shape, dtype: x!.dtype }];

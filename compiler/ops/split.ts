@@ -5,7 +5,12 @@ import { opError } from './types.js';
 import { axisOf, int, ints, known } from './helpers.js';
 
 /** The part sizes of `split` along a dim of size n (throws OpError when they do not fit). */
-export function splitSizes(n: number, sections: readonly number[], shape: readonly (number | string)[], ax: number): number[] {
+export function splitSizes(
+  n: number,
+  sections: readonly number[],
+  shape: readonly (number | string)[],
+  ax: number,
+): number[] {
   if (sections.length === 0) opError('MDL3006', 'split: sections must not be empty');
   if (sections.length === 1) {
     const parts = sections[0]!;
@@ -18,10 +23,14 @@ export function splitSizes(n: number, sections: readonly number[], shape: readon
       );
     return Array<number>(parts).fill(n / parts);
   }
-  for (const s of sections) if (s < 1) opError('MDL3006', `split: part sizes must be at least 1, got [${sections.join(', ')}]`);
+  for (const s of sections)
+    if (s < 1) opError('MDL3006', `split: part sizes must be at least 1, got [${sections.join(', ')}]`);
   const total = sections.reduce((p, s) => p + s, 0);
   if (total !== n)
-    opError('MDL4001', `split: part sizes [${sections.join(', ')}] add up to ${total}, but axis ${ax} of input ${formatShape(shape)} has size ${n}`);
+    opError(
+      'MDL4001',
+      `split: part sizes [${sections.join(', ')}] add up to ${total}, but axis ${ax} of input ${formatShape(shape)} has size ${n}`,
+    );
   return [...sections];
 }
 
@@ -44,7 +53,7 @@ export const split: OpDef = {
   },
   infer([x], a) {
     const ax = axisOf(int(a, 'axis'), x!, 'split');
-    const n = known(x!.shape[ax]!, `the split dimension (axis ${ax})`, x!.shape);
+    const n = known(x!.shape[ax]!, `the split dimension (axis ${ax})`, x!.shape, 'split');
     return splitSizes(n, ints(a, 'sections'), x!.shape, ax).map((size) => {
       const shape = [...x!.shape];
       shape[ax] = size;

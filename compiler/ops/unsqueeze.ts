@@ -17,7 +17,10 @@ export const unsqueeze: OpDef = {
     const axis = int(a, 'axis');
     const ax = normAxis(axis, r + 1);
     if (ax === undefined)
-      opError('MDL4003', `unsqueeze: axis ${axis} is out of range for input ${formatShape(x!.shape)}; it must be in ${-(r + 1)}..${r}`);
+      opError(
+        'MDL4003',
+        `unsqueeze: axis ${axis} is out of range for input ${formatShape(x!.shape)}; it must be in ${-(r + 1)}..${r}`,
+      );
     const shape = [...x!.shape];
     shape.splice(ax, 0, 1);
     return [{ shape, dtype: x!.dtype }];

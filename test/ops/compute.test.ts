@@ -27,7 +27,15 @@ describe('conv2d', () => {
   });
 
   it('reports bad groups, oversized kernels, wrong rank and symbolic channels', () => {
-    expectApplyError('conv2d', [t([1, 30, 8, 8])], { out: 64, kernel: 3, groups: 4 }, 'MDL4005', '30', '64', 'groups=4');
+    expectApplyError(
+      'conv2d',
+      [t([1, 30, 8, 8])],
+      { out: 64, kernel: 3, groups: 4 },
+      'MDL4005',
+      '30',
+      '64',
+      'groups=4',
+    );
     expectApplyError('conv2d', [t([1, 3, 4, 4])], { out: 8, kernel: 7 }, 'MDL4004', '[1, 3, 4, 4]');
     expectApplyError('conv2d', [t([3, 32, 32])], { out: 8, kernel: 3 }, 'MDL4008', '[3, 32, 32]');
     expectApplyError('conv2d', [t(['B', 'C', 32, 32])], { out: 8, kernel: 3 }, 'MDL4007', 'C', '[B, C, 32, 32]');
@@ -53,7 +61,10 @@ describe('linear', () => {
   it('costs numel(out)·in MACs, 2·MACs + bias FLOPs', () => {
     // B = 32: out numel 320; MACs 320·500 = 160000
     expect(apply('linear', [t(['B', 500])], { out: 10 }).cost({ B: 32 })).toEqual({ macs: 160_000, flops: 320_320 });
-    expect(apply('linear', [t(['B', 500])], { out: 10, bias: false }).cost({ B: 32 })).toEqual({ macs: 160_000, flops: 320_000 });
+    expect(apply('linear', [t(['B', 500])], { out: 10, bias: false }).cost({ B: 32 })).toEqual({
+      macs: 160_000,
+      flops: 320_000,
+    });
     // ViT MLP: [1, 197, 768] → 3072
     expect(apply('linear', [t([1, 197, 768])], { out: 3072 }).cost().macs).toBe(197 * 3072 * 768);
   });
@@ -75,7 +86,10 @@ describe('matmul', () => {
   });
 
   it('costs numel(out)·K', () => {
-    expect(apply('matmul', [t(['B', 8, 16, 32]), t([32, 64])]).cost({ B: 2 })).toEqual({ macs: 524_288, flops: 1_048_576 });
+    expect(apply('matmul', [t(['B', 8, 16, 32]), t([32, 64])]).cost({ B: 2 })).toEqual({
+      macs: 524_288,
+      flops: 1_048_576,
+    });
   });
 
   it('reports inner-dim mismatch with both shapes and dims, rank and batch errors', () => {

@@ -13,7 +13,14 @@ describe('binary elementwise ops', () => {
   }
 
   it('names both shapes when they do not broadcast', () => {
-    const e = expectApplyError('add', [t(['B', 64, 8, 8]), t(['B', 32, 8, 8])], {}, 'MDL4002', '[B, 64, 8, 8]', '[B, 32, 8, 8]');
+    const e = expectApplyError(
+      'add',
+      [t(['B', 64, 8, 8]), t(['B', 32, 8, 8])],
+      {},
+      'MDL4002',
+      '[B, 64, 8, 8]',
+      '[B, 32, 8, 8]',
+    );
     expect(e.message.startsWith('add:')).toBe(true);
     expectApplyError('mul', [t(['B', 3]), t(['T', 3])], {}, 'MDL4002', '[B, 3]', '[T, 3]');
     expectApplyError('sub', [t([3]), t([3], 'i32')], {}, 'MDL4009', 'f32', 'i32');
@@ -27,7 +34,16 @@ describe('binary elementwise ops', () => {
 });
 
 describe('activations', () => {
-  const perElement: Record<string, number> = { relu: 1, relu6: 2, sigmoid: 4, tanh: 5, silu: 5, gelu: 8, hardswish: 4, hardsigmoid: 3 };
+  const perElement: Record<string, number> = {
+    relu: 1,
+    relu6: 2,
+    sigmoid: 4,
+    tanh: 5,
+    silu: 5,
+    gelu: 8,
+    hardswish: 4,
+    hardsigmoid: 3,
+  };
   for (const [name, f] of Object.entries(perElement)) {
     it(`${name}: same shape and dtype, kind activation, ${f} FLOPs per element`, () => {
       const r = apply(name as OpName, [t(['B', 16, 4, 4], 'f16')]);

@@ -35,8 +35,26 @@ describe('reshape', () => {
   });
 
   it('explains mismatches with both shapes and both element counts', () => {
-    expectApplyError('reshape', [t(['B', 28, 28])], { shape: ['B', 100] }, 'MDL4006', '[B, 28, 28]', '[B, 100]', 'B·784', 'B·100');
-    expectApplyError('reshape', [t([2, 3, 4])], { shape: [5, -1] }, 'MDL4006', '[2, 3, 4]', '[5, -1]', '24', 'divisible');
+    expectApplyError(
+      'reshape',
+      [t(['B', 28, 28])],
+      { shape: ['B', 100] },
+      'MDL4006',
+      '[B, 28, 28]',
+      '[B, 100]',
+      'B·784',
+      'B·100',
+    );
+    expectApplyError(
+      'reshape',
+      [t([2, 3, 4])],
+      { shape: [5, -1] },
+      'MDL4006',
+      '[2, 3, 4]',
+      '[5, -1]',
+      '24',
+      'divisible',
+    );
     expectApplyError('reshape', [t(['B', 4])], { shape: ['T', 4] }, 'MDL4006', 'T', '[B, 4]');
     expectApplyError('reshape', [t(['B', 4])], { shape: [4] }, 'MDL4006', 'B', 'missing');
     expectApplyError('reshape', [t([2, 3])], { shape: [-1, -1] }, 'MDL3006', 'more than one -1');
@@ -72,7 +90,16 @@ describe('concat', () => {
   });
 
   it('names the mismatching input and both shapes', () => {
-    expectApplyError('concat', [t(['B', 64, 16, 16]), t(['B', 32, 8, 8])], {}, 'MDL4001', 'input 2', '[B, 32, 8, 8]', '[B, 64, 16, 16]', 'dim 2');
+    expectApplyError(
+      'concat',
+      [t(['B', 64, 16, 16]), t(['B', 32, 8, 8])],
+      {},
+      'MDL4001',
+      'input 2',
+      '[B, 32, 8, 8]',
+      '[B, 64, 16, 16]',
+      'dim 2',
+    );
     expectApplyError('concat', [t(['B', 64]), t(['B', 64, 1])], {}, 'MDL4008', 'input 2');
     expectApplyError('concat', [t(['B', 64]), t(['T', 64])], { axis: 0 }, 'MDL4007', 'B');
     expectApplyError('concat', [t([2, 3]), t([2, 3], 'i32')], {}, 'MDL4009');
@@ -82,7 +109,8 @@ describe('concat', () => {
 
 describe('slice', () => {
   it('follows Python slicing', () => {
-    const len = (n: number, given: Record<string, number | null>): unknown => shapeOf('slice', [t(['B', n])], { axis: 1, ...given })[1];
+    const len = (n: number, given: Record<string, number | null>): unknown =>
+      shapeOf('slice', [t(['B', n])], { axis: 1, ...given })[1];
     expect(len(10, { start: 2 })).toBe(8);
     expect(len(10, { start: -3 })).toBe(3);
     expect(len(10, { start: 2, end: -2 })).toBe(6);

@@ -6,7 +6,9 @@ describe('cross_entropy', () => {
     const r = apply('cross_entropy', [t(['B', 10]), t(['B'], 'i32')]);
     expect(r.outputs).toEqual([t([])]);
     expect(r.cost({ B: 32 })).toEqual({ macs: 0, flops: 6 * 320 });
-    expect(apply('cross_entropy', [t([4, 1000]), t([4], 'i32')], { label_smoothing: 0.1 }).outputs[0]!.shape).toEqual([]);
+    expect(apply('cross_entropy', [t([4, 1000]), t([4], 'i32')], { label_smoothing: 0.1 }).outputs[0]!.shape).toEqual(
+      [],
+    );
   });
 
   it('checks dtypes, ranks, batch and label_smoothing', () => {
@@ -16,7 +18,13 @@ describe('cross_entropy', () => {
     expectApplyError('cross_entropy', [t(['B', 10]), t(['T'], 'i32')], {}, 'MDL4001', '[B, 10]', '[T]');
     expectApplyError('cross_entropy', [t(['B', 4, 10]), t(['B'], 'i32')], {}, 'MDL4008', '[B, 4, 10]');
     expectApplyError('cross_entropy', [t(['B', 10]), t(['B', 10], 'i32')], {}, 'MDL4008', '[B, 10]');
-    expectApplyError('cross_entropy', [t(['B', 10]), t(['B'], 'i32')], { label_smoothing: 1.5 }, 'MDL3006', 'label_smoothing');
+    expectApplyError(
+      'cross_entropy',
+      [t(['B', 10]), t(['B'], 'i32')],
+      { label_smoothing: 1.5 },
+      'MDL3006',
+      'label_smoothing',
+    );
   });
 });
 
@@ -37,12 +45,15 @@ describe('param', () => {
   it('is a named-after-the-node parameter of its shape', () => {
     const r = apply('param', [], { shape: [1, 1, 768], init: 'trunc_normal', std: 0.02 });
     expect(r.outputs).toEqual([t([1, 1, 768])]);
-    expect(r.params).toEqual([{ name: '', shape: [1, 1, 768], init: { kind: 'trunc_normal', std: 0.02, a: -0.04, b: 0.04 } }]);
+    expect(r.params).toEqual([
+      { name: '', shape: [1, 1, 768], init: { kind: 'trunc_normal', std: 0.02, a: -0.04, b: 0.04 } },
+    ]);
     expect(r.cost()).toEqual({ macs: 0, flops: 0 });
   });
 
   it('builds each init from init/std', () => {
-    const init = (name: string, std = 0.5): unknown => apply('param', [], { shape: [3], init: name, std }).params[0]!.init;
+    const init = (name: string, std = 0.5): unknown =>
+      apply('param', [], { shape: [3], init: name, std }).params[0]!.init;
     expect(init('zeros')).toEqual({ kind: 'zeros' });
     expect(apply('param', [], { shape: [3] }).params[0]!.init).toEqual({ kind: 'zeros' });
     expect(init('ones')).toEqual({ kind: 'ones' });

@@ -21,9 +21,13 @@ describe('maxpool2d', () => {
     expect(shapeOf('maxpool2d', [t([1, 1, 5, 5])], { kernel: 2, ceil_mode: true })).toEqual([1, 1, 3, 3]);
     expect(shapeOf('maxpool2d', [t([1, 1, 5, 5])], { kernel: 2 })).toEqual([1, 1, 2, 2]);
     // k2 s2 p1 on 5: the naive ceil count is 4, but the 4th window starts at 6 ≥ 5 + 1.
-    expect(shapeOf('maxpool2d', [t([1, 1, 5, 5])], { kernel: 2, stride: 2, padding: 1, ceil_mode: true })).toEqual([1, 1, 3, 3]);
+    expect(shapeOf('maxpool2d', [t([1, 1, 5, 5])], { kernel: 2, stride: 2, padding: 1, ceil_mode: true })).toEqual([
+      1, 1, 3, 3,
+    ]);
     // GoogLeNet: 112 → k3 s2 ceil → 56
-    expect(shapeOf('maxpool2d', [t([1, 64, 112, 112])], { kernel: 3, stride: 2, ceil_mode: true })).toEqual([1, 64, 56, 56]);
+    expect(shapeOf('maxpool2d', [t([1, 64, 112, 112])], { kernel: 3, stride: 2, ceil_mode: true })).toEqual([
+      1, 64, 56, 56,
+    ]);
     expect(shapeOf('maxpool2d', [t([1, 64, 112, 112])], { kernel: 3, stride: 2 })).toEqual([1, 64, 55, 55]);
   });
 
@@ -47,7 +51,9 @@ describe('avgpool2d', () => {
     expect(r.outputs[0]!.shape).toEqual(['B', 16, 1, 1]);
     expect(r.cost({ B: 2 })).toEqual({ macs: 0, flops: 2 * 16 * 49 });
     expect(shapeOf('avgpool2d', [t([1, 3, 32, 32])], { kernel: 3, stride: 1, padding: 1 })).toEqual([1, 3, 32, 32]);
-    expect(shapeOf('avgpool2d', [t([1, 3, 5, 5])], { kernel: 2, ceil_mode: true, count_include_pad: false })).toEqual([1, 3, 3, 3]);
+    expect(shapeOf('avgpool2d', [t([1, 3, 5, 5])], { kernel: 2, ceil_mode: true, count_include_pad: false })).toEqual([
+      1, 3, 3, 3,
+    ]);
     expect(apply('avgpool2d', [t([1, 3, 4, 4])], { kernel: 2 }).attrs).not.toHaveProperty('dilation');
   });
 

@@ -42,7 +42,13 @@ describe('sliding windows', () => {
         (h, k, s, p, d) => {
           const expected = convPositions(h, k, s, p, d);
           const run = (): readonly Dim[] =>
-            shapeOf('conv2d', [t([1, 2, h, 5])], { out: 4, kernel: [k, 1], stride: [s, 1], padding: [p, 0], dilation: [d, 1] });
+            shapeOf('conv2d', [t([1, 2, h, 5])], {
+              out: 4,
+              kernel: [k, 1],
+              stride: [s, 1],
+              padding: [p, 0],
+              dilation: [d, 1],
+            });
           if (expected === 0) expect(run).toThrow(OpError);
           else expect(run()[2]).toBe(expected);
         },
@@ -64,7 +70,13 @@ describe('sliding windows', () => {
           fc.pre(p <= Math.floor((d * (k - 1) + 1) / 2)); // PyTorch's padding limit
           const expected = poolPositions(h, k, s, p, d, ceil);
           const run = (): readonly Dim[] =>
-            shapeOf('maxpool2d', [t([1, 1, 3, h])], { kernel: [1, k], stride: [1, s], padding: [0, p], dilation: [1, d], ceil_mode: ceil });
+            shapeOf('maxpool2d', [t([1, 1, 3, h])], {
+              kernel: [1, k],
+              stride: [1, s],
+              padding: [0, p],
+              dilation: [1, d],
+              ceil_mode: ceil,
+            });
           if (expected === 0) expect(run).toThrow(OpError);
           else expect(run()[3]).toBe(expected);
         },
@@ -178,10 +190,14 @@ describe('split', () => {
 
   it('rejects lists that do not add up', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 2, maxLength: 6 }), fc.integer({ min: 1, max: 60 }), (sizes, n) => {
-        fc.pre(sizes.reduce((p, s) => p + s, 0) !== n);
-        expect(() => apply('split', [t([n])], { sections: sizes, axis: 0 })).toThrow(/add up/);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 2, maxLength: 6 }),
+        fc.integer({ min: 1, max: 60 }),
+        (sizes, n) => {
+          fc.pre(sizes.reduce((p, s) => p + s, 0) !== n);
+          expect(() => apply('split', [t([n])], { sections: sizes, axis: 0 })).toThrow(/add up/);
+        },
+      ),
       RUNS,
     );
   });
@@ -189,15 +205,13 @@ describe('split', () => {
 
 describe('permute', () => {
   it('permuting by the inverse permutation is the identity', () => {
-    const arb = fc
-      .array(fc.constantFrom<Dim>(1, 2, 3, 5, 'B', 'T'), { minLength: 1, maxLength: 6 })
-      .chain((shape) =>
-        fc.record({
-          shape: fc.constant(shape),
-          perm: fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }),
-          negate: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
-        }),
-      );
+    const arb = fc.array(fc.constantFrom<Dim>(1, 2, 3, 5, 'B', 'T'), { minLength: 1, maxLength: 6 }).chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        perm: fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }),
+        negate: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
+      }),
+    );
     fc.assert(
       fc.property(arb, ({ shape, perm, negate }) => {
         const r = shape.length;

@@ -14,10 +14,50 @@ describe('op registry', () => {
 
   it('holds the whole op set', () => {
     const expected = [
-      'conv2d', 'linear', 'matmul', 'add', 'sub', 'mul', 'div', 'neg', 'relu', 'relu6', 'gelu', 'silu', 'sigmoid', 'tanh',
-      'hardswish', 'hardsigmoid', 'softmax', 'log_softmax', 'batchnorm2d', 'layernorm', 'maxpool2d', 'avgpool2d',
-      'global_avgpool', 'mean', 'sum', 'flatten', 'reshape', 'transpose', 'permute', 'concat', 'slice', 'select', 'split',
-      'unsqueeze', 'squeeze', 'expand', 'pad', 'dropout', 'identity', 'zero', 'cross_entropy', 'mse', 'param', 'constant',
+      'conv2d',
+      'linear',
+      'matmul',
+      'add',
+      'sub',
+      'mul',
+      'div',
+      'neg',
+      'relu',
+      'relu6',
+      'gelu',
+      'silu',
+      'sigmoid',
+      'tanh',
+      'hardswish',
+      'hardsigmoid',
+      'softmax',
+      'log_softmax',
+      'batchnorm2d',
+      'layernorm',
+      'maxpool2d',
+      'avgpool2d',
+      'global_avgpool',
+      'mean',
+      'sum',
+      'flatten',
+      'reshape',
+      'transpose',
+      'permute',
+      'concat',
+      'slice',
+      'select',
+      'split',
+      'unsqueeze',
+      'squeeze',
+      'expand',
+      'pad',
+      'dropout',
+      'identity',
+      'zero',
+      'cross_entropy',
+      'mse',
+      'param',
+      'constant',
     ];
     expect([...OP_NAMES].sort()).toEqual([...expected].sort());
   });
@@ -70,7 +110,8 @@ describe('op registry', () => {
       expect(new Set(names).size, op.name).toBe(names.length);
       const firstAttr = op.args.findIndex((a) => a.type !== 'tensor' && a.type !== 'tensors');
       if (firstAttr >= 0)
-        for (const a of op.args.slice(firstAttr)) expect(a.type === 'tensor' || a.type === 'tensors', `${op.name}.${a.name}`).toBe(false);
+        for (const a of op.args.slice(firstAttr))
+          expect(a.type === 'tensor' || a.type === 'tensors', `${op.name}.${a.name}`).toBe(false);
       for (const a of op.args) {
         if (a.default !== undefined) expect(fits(a.type, a.default), `${op.name}.${a.name}`).toBe(true);
         if (a.oneOf) {
@@ -87,5 +128,16 @@ describe('op registry', () => {
       if (op.kind === 'source') expect(tensors, op.name).toBe(0);
       else expect(tensors, op.name).toBeGreaterThan(0);
     }
+  });
+
+  it('tolerates un-normalised int2 / ints and a null int2 stride', () => {
+    const x = { shape: ['B', 8, 28, 28], dtype: 'f32' } as const;
+    const raw = { kernel: 2, stride: null, padding: 0, dilation: 1, ceil_mode: false };
+    expect(OPS.maxpool2d.infer([x], raw)[0]!.shape).toEqual(['B', 8, 14, 14]);
+    expect(
+      OPS.maxpool2d.cost({ inputs: [[1, 8, 28, 28]], params: [], outputs: [[1, 8, 14, 14]], attrs: raw }).flops,
+    ).toBe(8 * 14 * 14 * 4);
+    expect(OPS.mean.infer([x], { axes: 1, keepdim: false })[0]!.shape).toEqual(['B', 28, 28]);
+    expect(OPS.split.outputs!({ sections: 4, axis: -1 })).toBe(4);
   });
 });

@@ -52,8 +52,11 @@ export function apply(name: OpName, inputs: readonly TensorType[], given: Record
   };
 }
 
-export const shapeOf = (name: OpName, inputs: readonly TensorType[], given: Record<string, AttrValue> = {}): readonly Dim[] =>
-  apply(name, inputs, given).outputs[0]!.shape;
+export const shapeOf = (
+  name: OpName,
+  inputs: readonly TensorType[],
+  given: Record<string, AttrValue> = {},
+): readonly Dim[] => apply(name, inputs, given).outputs[0]!.shape;
 
 /** Expect `fn` to throw an OpError with `code` whose message contains every snippet. */
 export function expectOpError(fn: () => unknown, code: DiagnosticCode, ...snippets: string[]): OpError {
@@ -70,7 +73,7 @@ export function expectOpError(fn: () => unknown, code: DiagnosticCode, ...snippe
   return err;
 }
 
-/** Expect an OpError from applying `name`. */
+/** Expect an OpError from applying `name`, its message starting with `name: `. */
 export function expectApplyError(
   name: OpName,
   inputs: readonly TensorType[],
@@ -78,5 +81,8 @@ export function expectApplyError(
   code: DiagnosticCode,
   ...snippets: string[]
 ): OpError {
-  return expectOpError(() => apply(name, inputs, given), code, ...snippets);
+  const err = expectOpError(() => apply(name, inputs, given), code, ...snippets);
+  // The elaborator prefixes layer name and position; the message itself starts with `op:`.
+  expect(err.message.startsWith(`${name}: `), err.message).toBe(true);
+  return err;
 }
