@@ -1,5 +1,5 @@
 import type { Span } from '../source.js';
-import { DIAGNOSTICS, type DiagnosticCode } from './codes.js';
+import { DIAGNOSTICS, type DiagnosticCode, type DiagnosticInfo } from './codes.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -19,7 +19,7 @@ export function diag(
   span?: Span,
   opts: { hint?: string; notes?: { message: string; span?: Span }[]; severity?: Severity } = {},
 ): Diagnostic {
-  const info: { hint?: string } = DIAGNOSTICS[code];
+  const info: DiagnosticInfo = DIAGNOSTICS[code];
   return {
     code,
     severity: opts.severity ?? 'error',

@@ -1,0 +1,61 @@
+// Human-readable rendering of a Summary: the per-layer table and the totals.
+import type { Summary } from './summary.js';
+
+export function groupDigits(n: number): string {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+export function siUnit(n: number, unit = ''): string {
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [v, s] of units) if (Math.abs(n) >= v) return `${(n / v).toFixed(2)} ${s}${unit}`;
+  return `${n} ${unit}`.trim();
+}
+
+export function bytes(n: number): string {
+  const units: [number, string][] = [
+    [2 ** 30, 'GiB'],
+    [2 ** 20, 'MiB'],
+    [2 ** 10, 'KiB'],
+  ];
+  for (const [v, s] of units) if (n >= v) return `${(n / v).toFixed(2)} ${s}`;
+  return `${n} B`;
+}
+
+/** The table hides scalar constants (operands of `x * 0.5`): they are not layers. */
+export function formatSummary(s: Summary): string {
+  const rows = s.layers.filter((l) => l.op !== 'constant');
+  const head = ['layer', 'op', 'output shape', 'params', 'MACs', 'FLOPs'];
+  const body = rows.map((l) => [l.name, l.op, `[${l.output_shape.join(', ')}]`, l.params ? groupDigits(l.params) : '-', l.macs ? groupDigits(l.macs) : '-', l.flops ? groupDigits(l.flops) : '-']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const right = [false, false, false, true, true, true];
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  const dims = Object.entries(s.dims)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  const out = [
+    `model ${s.model}${dims ? ` (${dims})` : ''}`,
+    `inputs: ${s.inputs.map((i) => `${i.name} [${i.shape.join(', ')}] ${i.dtype}`).join(', ')}`,
+    '',
+    line(head),
+    rule,
+    ...body.map(line),
+    rule,
+    `params       ${groupDigits(s.params.total)} (trainable ${groupDigits(s.params.trainable)}, non-trainable ${groupDigits(s.params.non_trainable)}; buffers ${groupDigits(s.params.buffers)})`,
+    `param size   ${bytes(s.param_bytes)}`,
+    `MACs         ${groupDigits(s.macs)} (${siUnit(s.macs)}) multiply-accumulates in conv, linear and matmul`,
+    `FLOPs        ${groupDigits(s.flops)} (${siUnit(s.flops)}) all ops, 1 MAC = 2 FLOPs`,
+    `activations  ${bytes(s.activation_bytes)} all layer outputs; ${bytes(s.activation_peak_bytes)} peak live (inference)`,
+    `outputs: ${s.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}`,
+  ];
+  return out.join('\n');
+}

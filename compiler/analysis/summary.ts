@@ -1,0 +1,112 @@
+// Static cost analysis of an IR graph at a given binding of its symbolic dims: parameters
+// (a shared weight counted once), MACs (conv/linear/matmul, fvcore/torchvision convention),
+// FLOPs (every op, by each op's documented count), activation bytes and the peak of live
+// activations over a forward pass. Nothing is run; everything is read off shapes.
+import { concrete, numel } from '../ir/shape.js';
+import { DTYPE_BYTES, type Graph, type ValueId } from '../ir/types.js';
+import { getOp } from '../ops/registry.js';
+
+export interface LayerRow {
+  readonly name: string;
+  readonly op: string;
+  readonly kind: string;
+  readonly output_shape: readonly number[];
+  /** Parameters first used by this layer (shared ones are counted at their first use). */
+  readonly params: number;
+  readonly macs: number;
+  readonly flops: number;
+  readonly activation_bytes: number;
+}
+
+export interface Summary {
+  readonly model: string;
+  readonly dims: Readonly<Record<string, number>>;
+  readonly inputs: readonly { name: string; shape: readonly number[]; dtype: string }[];
+  readonly outputs: readonly { name: string; shape: readonly number[] }[];
+  readonly params: { readonly total: number; readonly trainable: number; readonly non_trainable: number; readonly buffers: number };
+  readonly param_bytes: number;
+  readonly macs: number;
+  readonly flops: number;
+  /** Sum of every layer's output size: what a training forward pass must keep at most. */
+  readonly activation_bytes: number;
+  /** The most activation memory live at once in an inference forward pass (inputs included). */
+  readonly activation_peak_bytes: number;
+  readonly layers: readonly LayerRow[];
+}
+
+/** Binds symbolic dims: `batch` sets the first symbol (the batch), `dims` any by name, else 1. */
+export function bindDims(g: Graph, batch?: number, dims: Readonly<Record<string, number>> = {}): Record<string, number> {
+  const out: Record<string, number> = {};
+  g.symbols.forEach((s, i) => {
+    out[s] = dims[s] ?? (i === 0 && batch !== undefined ? batch : 1);
+  });
+  return out;
+}
+
+export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Summary {
+  const shapeOf = (v: ValueId) => concrete(g.values[v]!.type.shape, bind);
+  const bytesOf = (v: ValueId) => numel(shapeOf(v)) * DTYPE_BYTES[g.values[v]!.type.dtype];
+  const seenParams = new Set<ValueId>();
+  const layers: LayerRow[] = [];
+  let macs = 0;
+  let flops = 0;
+  let act = 0;
+  for (const n of g.nodes) {
+    const op = getOp(n.op)!;
+    const outputs = n.outputs.map(shapeOf);
+    const cost = op.cost({
+      inputs: n.inputs.slice(0, n.dataInputs).map(shapeOf),
+      params: n.inputs.slice(n.dataInputs).map(shapeOf),
+      outputs,
+      attrs: n.attrs,
+    });
+    let params = 0;
+    for (const p of n.inputs.slice(n.dataInputs)) {
+      if (seenParams.has(p)) continue;
+      seenParams.add(p);
+      const d = g.values[p]!.def;
+      if (d.kind === 'param' && !g.params[d.param]!.buffer) params += numel(shapeOf(p));
+    }
+    const activation = op.kind === 'source' ? 0 : n.outputs.reduce((s, o) => s + bytesOf(o), 0);
+    macs += cost.macs;
+    flops += cost.flops;
+    act += activation;
+    layers.push({ name: n.name, op: n.op, kind: op.kind, output_shape: outputs[0] ?? [], params, macs: cost.macs, flops: cost.flops, activation_bytes: activation });
+  }
+  const trainable = g.params.filter((p) => !p.buffer && p.trainable).reduce((s, p) => s + numel(p.shape), 0);
+  const total = g.params.filter((p) => !p.buffer).reduce((s, p) => s + numel(p.shape), 0);
+  const buffers = g.params.filter((p) => p.buffer).reduce((s, p) => s + numel(p.shape), 0);
+  return {
+    model: g.name,
+    dims: { ...bind },
+    inputs: g.inputs.map((id) => {
+      const v = g.values[id]!;
+      return { name: v.def.kind === 'input' ? v.def.name : String(id), shape: shapeOf(id), dtype: v.type.dtype };
+    }),
+    outputs: g.outputs.map((o) => ({ name: o.name, shape: shapeOf(o.value) })),
+    params: { total, trainable, non_trainable: total - trainable, buffers },
+    param_bytes: g.params.reduce((s, p) => s + numel(p.shape) * DTYPE_BYTES[p.dtype], 0),
+    macs,
+    flops,
+    activation_bytes: act,
+    activation_peak_bytes: peakLive(g, bytesOf),
+    layers,
+  };
+}
+
+/** Peak of simultaneously live activations when nodes run in order and die after last use. */
+function peakLive(g: Graph, bytesOf: (v: ValueId) => number): number {
+  const lastUse = new Map<ValueId, number>();
+  g.nodes.forEach((n, i) => n.inputs.forEach((v) => lastUse.set(v, i)));
+  for (const o of g.outputs) lastUse.set(o.value, Infinity);
+  const isParam = (v: ValueId) => g.values[v]!.def.kind === 'param';
+  let live = 0;
+  for (const v of g.inputs) live += bytesOf(v);
+  let peak = live;
+  g.nodes.forEach((n, i) => {
+    for (const o of n.outputs) if (lastUse.has(o)) live += bytesOf(o);
+    peak = Math.max(peak, live);
+    for (const v of new Set(n.inputs)) if (!isParam(v) && lastUse.get(v) === i) live -= bytesOf(v);
+  });
+  return peak;
+}

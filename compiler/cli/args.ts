@@ -1,0 +1,66 @@
+// A small, strict command-line parser: every command declares its flags, and anything else is
+// a usage error with a hint (never a stack trace).
+
+export type FlagKind = 'bool' | 'string' | 'int' | 'kv';
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly flags: Readonly<Record<string, FlagKind>>;
+  /** How many positional arguments: [min, max]. */
+  readonly positional: readonly [number, number];
+}
+
+export interface ParsedArgs {
+  readonly positional: string[];
+  readonly flags: Map<string, string | boolean | number | Record<string, number>>;
+}
+
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string | boolean | number | Record<string, number>>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--') || a === '--') {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    const kind = spec.flags[name];
+    if (!kind) {
+      const known = Object.keys(spec.flags).map((f) => `--${f}`);
+      throw new UsageError(`unknown flag --${name} for \`mdl ${spec.name}\``, known.length ? `its flags: ${known.join(' ')}` : `\`mdl ${spec.name}\` takes no flags`);
+    }
+    if (kind === 'bool') {
+      if (eq > 0) throw new UsageError(`--${name} takes no value`);
+      flags.set(name, true);
+      continue;
+    }
+    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`, `usage: ${spec.usage}`);
+    if (kind === 'int') {
+      if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+      flags.set(name, Number(value));
+    } else if (kind === 'kv') {
+      const m = /^([A-Za-z_]\w*)=(\d+)$/.exec(value);
+      if (!m || Number(m[2]) <= 0) throw new UsageError(`--${name} takes NAME=N with N a positive integer, got "${value}"`);
+      const prev = (flags.get(name) as Record<string, number> | undefined) ?? {};
+      flags.set(name, { ...prev, [m[1]!]: Number(m[2]) });
+    } else flags.set(name, value);
+  }
+  const [min, max] = spec.positional;
+  if (positional.length < min) throw new UsageError(`\`mdl ${spec.name}\` needs ${min === 1 ? 'a file' : `${min} arguments`}`, `usage: ${spec.usage}`);
+  if (positional.length > max) throw new UsageError(`\`mdl ${spec.name}\` takes at most ${max} argument${max === 1 ? '' : 's'}, got ${positional.length}`, `usage: ${spec.usage}`);
+  return { positional, flags };
+}

@@ -1,0 +1,730 @@
+// Elaboration: AST → IR. An interpreter over the AST that evaluates compile-time values,
+// unrolls loops and conditionals, expands block calls, names every layer hierarchically, and
+// emits IR nodes through the op registry's shape rules. Errors are caught per statement, so
+// one run reports many independent mistakes, and `poison` keeps one mistake from cascading.
+import type { Definition, Expr, Item, Pattern, Stmt, Subscript, TypeExpr } from '../../grammar/ast.js';
+import { DiagnosticBag, MdlError, diag, fail, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/suggest.js';
+import { GraphBuilder } from '../ir/builder.js';
+import { formatShape } from '../ir/shape.js';
+import type { DType, Graph, TensorType, ValueId } from '../ir/types.js';
+import type { LoadedModule, LoadedProgram } from '../modules/loader.js';
+import { getOp, OP_NAMES } from '../ops/registry.js';
+import { OpError, type OpDef } from '../ops/types.js';
+import type { Span } from '../source.js';
+import { binaryOp, unaryOp } from './arith.js';
+import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
+import { BUILTINS } from './builtins.js';
+import { FLOAT, INT, LIST, NONE, POISON, STR, TUPLE, isNumber, show, typeName, type ModuleRef, type V } from './values.js';
+
+const MAX_DEPTH = 64;
+const DTYPES: Record<string, DType> = { Tensor: 'f32', f32: 'f32', f16: 'f16', i32: 'i32' };
+const SCALAR_TYPES = new Set(['int', 'float', 'bool', 'string', 'str', 'list', 'tuple', 'any']);
+const TENSOR_OPS: Partial<Record<string, string>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '@': 'matmul' };
+
+/** A module's top-level names: its definitions, constants and imports. */
+class ModuleEnv implements ModuleRef {
+  readonly globals = new Map<string, V>();
+  /** Names this module defines itself (what `import "…"` brings into another module). */
+  readonly own = new Set<string>();
+  constructor(
+    readonly path: string,
+    readonly loaded: LoadedModule,
+  ) {}
+  lookup(name: string): V | undefined {
+    return this.globals.get(name);
+  }
+  names(): Iterable<string> {
+    return this.own;
+  }
+}
+
+interface CallSite {
+  readonly block: string;
+  readonly span: Span;
+}
+
+/** The state of one model or block invocation. */
+interface Frame {
+  readonly vars: Map<string, V>;
+  readonly module: ModuleEnv;
+  /** Hierarchical name of this invocation ('' for the model itself). */
+  readonly prefix: string;
+  readonly scope: readonly string[];
+  /** Local layer names already taken in this invocation. */
+  readonly used: Set<string>;
+  readonly calls: readonly CallSite[];
+  failed: boolean;
+}
+
+export interface ElaborateOptions {
+  /** Values for the model's non-tensor parameters, overriding defaults. */
+  readonly args?: ReadonlyMap<string, V>;
+}
+
+export class Elaborator {
+  readonly diagnostics = new DiagnosticBag();
+  private readonly envs = new Map<string, ModuleEnv>();
+  private builder: GraphBuilder | undefined;
+  private depth = 0;
+
+  constructor(private readonly program: LoadedProgram) {
+    for (const d of program.diagnostics) this.diagnostics.add(d);
+    for (const [path, m] of program.modules) this.envs.set(path, new ModuleEnv(path, m));
+    // Modules are stored in dependency order, so imports are initialised before importers.
+    for (const env of this.envs.values()) this.initModule(env);
+  }
+
+  get entry(): ModuleEnv | undefined {
+    return this.envs.get(this.program.entry);
+  }
+
+  /** The models the entry file defines, in order. */
+  models(): Definition[] {
+    const e = this.entry;
+    if (!e) return [];
+    return e.loaded.program.items.filter((i): i is Definition => i.kind === 'model');
+  }
+
+  // ---------------------------------------------------------------- modules
+
+  private initModule(env: ModuleEnv): void {
+    const prog = env.loaded.program;
+    let imp = 0;
+    const define = (name: string, v: V, span: Span, own: boolean) => {
+      if (env.globals.has(name)) {
+        this.diagnostics.add(diag('MDL2003', `\`${name}\` is defined twice in ${env.path}`, span));
+        return;
+      }
+      if (getOp(name) && v.t === 'def') {
+        this.diagnostics.add(diag('MDL2008', `${v.def.kind} \`${name}\` has the name of a built-in op`, span, { hint: `rename it, e.g. \`${name}_block\`` }));
+        return;
+      }
+      env.globals.set(name, v);
+      if (own) env.own.add(name);
+    };
+    // Definitions first, so a constant may refer to a block defined below it.
+    for (const item of prog.items) if (item.kind === 'model' || item.kind === 'block') define(item.name, { t: 'def', def: item, module: env }, item.nameSpan, true);
+    const frame = this.moduleFrame(env);
+    for (const item of prog.items) {
+      if (item.kind === 'import' || item.kind === 'from') {
+        const target = env.loaded.imports[imp++];
+        const dep = target === undefined ? undefined : this.envs.get(target);
+        this.bindImport(env, item, dep, define);
+      } else if (item.kind === 'const') {
+        try {
+          define(item.name, this.eval(item.value, frame), item.nameSpan, true);
+        } catch (e) {
+          this.record(e, frame);
+          env.globals.set(item.name, POISON);
+        }
+      }
+    }
+  }
+
+  private bindImport(env: ModuleEnv, item: Item, dep: ModuleEnv | undefined, define: (n: string, v: V, s: Span, own: boolean) => void): void {
+    if (item.kind === 'import') {
+      if (item.alias) {
+        define(item.alias.name, dep ? { t: 'ns', module: dep, alias: item.alias.name } : POISON, item.alias.span, false);
+      } else if (dep) {
+        for (const n of dep.own) define(n, dep.globals.get(n)!, item.span, false);
+      }
+    } else if (item.kind === 'from') {
+      for (const t of item.names) {
+        const v = dep?.globals.get(t.name);
+        if (dep && (v === undefined || !dep.own.has(t.name))) {
+          const dym = didYouMean(t.name, dep.own);
+          this.diagnostics.add(diag('MDL2009', `${dep.path} has no definition \`${t.name}\``, t.span, dym ? { hint: dym } : {}));
+        }
+        define(t.name, v ?? POISON, t.span, false);
+      }
+    }
+  }
+
+  private moduleFrame(env: ModuleEnv): Frame {
+    return { vars: new Map(), module: env, prefix: '', scope: [], used: new Set(), calls: [], failed: false };
+  }
+
+  // ---------------------------------------------------------------- models
+
+  /** Elaborates one model of the entry file into an IR graph (undefined when it has errors). */
+  elaborateModel(def: Definition, opts: ElaborateOptions = {}): Graph | undefined {
+    const env = this.entry!;
+    const before = this.diagnostics.items.length;
+    const builder = new GraphBuilder(def.name);
+    this.builder = builder;
+    const frame: Frame = { vars: new Map(), module: env, prefix: '', scope: [], used: new Set(), calls: [], failed: false };
+    try {
+      for (const p of def.params) this.bindModelParam(p, frame, builder, opts);
+      const ret = this.execBody(def.body, frame);
+      if (ret === undefined) fail('MDL2010', `model \`${def.name}\` has no return`, def.nameSpan, { hint: 'end the model with `return output`' });
+      const retStmt = findReturn(def.body);
+      const values = ret.t === 'tuple' && (retStmt?.values.length ?? 1) > 1 ? ret.items : [ret];
+      values.forEach((v, i) => {
+        const expr = retStmt?.values[i];
+        if (v.t === 'poison') return;
+        if (v.t !== 'tensor') fail('MDL3004', `model \`${def.name}\` must return tensors, got ${typeName(v)}`, expr?.span ?? def.nameSpan);
+        const name = expr?.kind === 'name' ? expr.name : values.length === 1 ? 'output' : `output${i}`;
+        builder.addOutput(name, v.id);
+      });
+    } catch (e) {
+      this.record(e, frame);
+    } finally {
+      this.builder = undefined;
+    }
+    if (this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) return undefined;
+    return builder.finish();
+  }
+
+  private bindModelParam(p: Definition['params'][number], frame: Frame, builder: GraphBuilder, opts: ElaborateOptions): void {
+    const dtype = p.type ? DTYPES[p.type.name] : undefined;
+    if (dtype) {
+      if (!p.type!.dims) fail('MDL3011', `model input \`${p.name}\` needs a shape, e.g. \`${p.name}: ${p.type!.name}[B, 3, 32, 32]\``, p.type!.span);
+      const shape = p.type!.dims!.map((d) => {
+        // A bare name that is not a known constant declares a symbolic dimension.
+        if (d.kind === 'name' && this.lookup(d.name, frame) === undefined) {
+          builder.addSymbol(d.name);
+          frame.vars.set(d.name, { t: 'sym', name: d.name });
+          return d.name;
+        }
+        const v = this.eval(d, frame);
+        if (v.t === 'sym') return v.name;
+        if (v.t !== 'int' || v.v <= 0) fail('MDL3011', `a dimension must be a positive int or a symbol, got ${show(v)}`, d.span);
+        return v.v;
+      });
+      frame.vars.set(p.name, { t: 'tensor', id: builder.addInput(p.name, { shape, dtype }) });
+      return;
+    }
+    const given = opts.args?.get(p.name);
+    if (given !== undefined) {
+      this.checkType(p.type, given, p.name, p.span, frame);
+      frame.vars.set(p.name, given);
+      return;
+    }
+    if (!p.default) fail('MDL3002', `model parameter \`${p.name}\` has no default value`, p.span, { hint: `give it one: \`${p.name}: int = 10\`` });
+    const v = this.eval(p.default, frame);
+    this.checkType(p.type, v, p.name, p.span, frame);
+    frame.vars.set(p.name, v);
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  /** Runs statements; returns the value of a `return`, or undefined when none ran. */
+  private execBody(stmts: readonly Stmt[], frame: Frame): V | undefined {
+    for (const s of stmts) {
+      const r = this.execStmt(s, frame);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+
+  private execStmt(s: Stmt, frame: Frame): V | undefined {
+    try {
+      switch (s.kind) {
+        case 'assign': {
+          const hint = s.targets.length === 1 ? s.targets[0]!.name : undefined;
+          const v = this.eval(s.value, frame, hint);
+          if (s.targets.length === 1) frame.vars.set(s.targets[0]!.name, v);
+          else this.destructure(s.targets.map((t) => ({ kind: 'name' as const, name: t.name, span: t.span })), v, frame, s.value.span);
+          return undefined;
+        }
+        case 'for': {
+          const it = this.eval(s.iter, frame);
+          if (it.t === 'poison') return undefined;
+          if (it.t !== 'list' && it.t !== 'tuple') fail('MDL3004', `a for loop needs a list, tuple or range() known at compile time, got ${typeName(it)}`, s.iter.span);
+          for (const item of it.items) {
+            if (s.patterns.length === 1) this.bindPattern(s.patterns[0]!, item, frame, s.iter.span);
+            else this.destructure(s.patterns, item, frame, s.iter.span);
+            const r = this.execBody(s.body, frame);
+            if (r !== undefined) return r;
+          }
+          return undefined;
+        }
+        case 'if': {
+          const c = this.eval(s.cond, frame);
+          if (c.t === 'poison') return undefined;
+          if (c.t !== 'bool') fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${show(c)}`, s.cond.span);
+          if (c.v) return this.execBody(s.then, frame);
+          return s.else ? this.execBody(s.else, frame) : undefined;
+        }
+        case 'return': {
+          const vs = s.values.map((e) => this.eval(e, frame));
+          return vs.length === 1 ? vs[0]! : TUPLE(vs);
+        }
+        case 'assert': {
+          const c = this.eval(s.cond, frame);
+          if (c.t === 'poison') return undefined;
+          if (c.t !== 'bool') fail('MDL6004', `an assert condition must be a bool, got ${typeName(c)}`, s.cond.span);
+          if (!c.v) {
+            const m = s.message ? show(this.eval(s.message, frame)) : 'assertion failed';
+            fail('MDL6007', m, s.cond.span);
+          }
+          return undefined;
+        }
+      }
+    } catch (e) {
+      this.record(e, frame);
+      if (s.kind === 'assign') for (const t of s.targets) frame.vars.set(t.name, POISON);
+      if (s.kind === 'return') return POISON;
+      return undefined;
+    }
+  }
+
+  private destructure(patterns: readonly Pattern[], v: V, frame: Frame, span: Span): void {
+    if (v.t === 'poison') {
+      for (const p of patterns) this.bindPattern(p, POISON, frame, span);
+      return;
+    }
+    if (v.t !== 'tuple' && v.t !== 'list') fail('MDL3007', `cannot unpack ${typeName(v)} into ${patterns.length} names`, span);
+    if (v.items.length !== patterns.length)
+      fail('MDL3007', `cannot unpack ${v.items.length} value${v.items.length === 1 ? '' : 's'} into ${patterns.length} names`, span);
+    patterns.forEach((p, i) => this.bindPattern(p, v.items[i]!, frame, span));
+  }
+
+  private bindPattern(p: Pattern, v: V, frame: Frame, span: Span): void {
+    if (p.kind === 'name') frame.vars.set(p.name, v);
+    else this.destructure(p.items, v, frame, span);
+  }
+
+  /** Turns a thrown MdlError into a diagnostic with the block-call context as notes. */
+  private record(e: unknown, frame: Frame): void {
+    if (!(e instanceof MdlError)) throw e;
+    frame.failed = true;
+    const d = e.diagnostic;
+    const notes = [...d.notes, ...[...frame.calls].reverse().slice(0, 4).map((c) => ({ message: `in block \`${c.block}\` called here`, span: c.span }))];
+    this.diagnostics.add({ ...d, notes });
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  private lookup(name: string, frame: Frame): V | undefined {
+    return frame.vars.get(name) ?? frame.module.globals.get(name) ?? opValue(name) ?? BUILTINS.get(name);
+  }
+
+  private visibleNames(frame: Frame): string[] {
+    return [...frame.vars.keys(), ...frame.module.globals.keys(), ...BUILTINS.keys()];
+  }
+
+  /** Evaluates an expression; `hint` is the name it is bound to, used to name the layer. */
+  eval(e: Expr, frame: Frame, hint?: string): V {
+    switch (e.kind) {
+      case 'int':
+        return INT(e.value);
+      case 'float':
+        return FLOAT(e.value);
+      case 'bool':
+        return { t: 'bool', v: e.value };
+      case 'none':
+        return NONE;
+      case 'string': {
+        let s = '';
+        for (const part of e.parts) {
+          if (typeof part === 'string') s += part;
+          else {
+            const v = this.eval(part, frame);
+            if (v.t === 'poison') return POISON;
+            s += show(v);
+          }
+        }
+        return STR(s);
+      }
+      case 'name': {
+        const v = this.lookup(e.name, frame);
+        if (v !== undefined) return v;
+        if (frame.failed) return POISON;
+        const dym = didYouMean(e.name, [...this.visibleNames(frame), ...OP_NAMES]);
+        return fail('MDL2001', `unknown name \`${e.name}\``, e.span, dym ? { hint: dym } : {});
+      }
+      case 'paren':
+        return this.eval(e.inner, frame, hint);
+      case 'list':
+        return LIST(e.items.map((x) => this.eval(x, frame)));
+      case 'tuple':
+        return TUPLE(e.items.map((x) => this.eval(x, frame)));
+      case 'if': {
+        const c = this.eval(e.cond, frame);
+        if (c.t === 'poison') return POISON;
+        if (c.t !== 'bool') fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${show(c)}`, e.cond.span);
+        return this.eval(c.v ? e.then : e.else, frame, hint);
+      }
+      case 'unary': {
+        const a = this.eval(e.operand, frame);
+        if (a.t === 'poison') return POISON;
+        if (a.t === 'tensor') {
+          if (e.op === '+') return a;
+          if (e.op === '-') return this.applyOp(getOp('neg')!, [{ v: a, span: e.operand.span }], new Map(), e.span, frame, hint);
+        }
+        return unaryOp(e.op, a, e.span);
+      }
+      case 'binary':
+        return this.evalBinary(e, frame, hint);
+      case 'member':
+        return this.evalMember(e, frame);
+      case 'index':
+        return this.evalIndex(e, frame, hint);
+      case 'call':
+        return this.evalCall(e, frame, hint);
+    }
+  }
+
+  private evalBinary(e: Extract<Expr, { kind: 'binary' }>, frame: Frame, hint?: string): V {
+    if (e.op === 'and' || e.op === 'or') {
+      const a = this.eval(e.left, frame);
+      if (a.t === 'poison') return POISON;
+      if (a.t !== 'bool') fail('MDL6004', `\`${e.op}\` needs bools, got ${typeName(a)}`, e.left.span);
+      if (e.op === 'and' ? !a.v : a.v) return a;
+      const b = this.eval(e.right, frame);
+      if (b.t === 'poison') return POISON;
+      if (b.t !== 'bool') fail('MDL6004', `\`${e.op}\` needs bools, got ${typeName(b)}`, e.right.span);
+      return b;
+    }
+    const a = this.eval(e.left, frame);
+    const b = this.eval(e.right, frame);
+    if (a.t === 'poison' || b.t === 'poison') return POISON;
+    if (a.t === 'tensor' || b.t === 'tensor') {
+      const opName = TENSOR_OPS[e.op];
+      if (!opName) fail('MDL3009', `operator \`${e.op}\` is not defined for tensors`, e.opSpan, { hint: 'tensor operators are + - * / and @ (matmul)' });
+      const ta = this.asTensor(a, e.left.span, e.opSpan, frame);
+      const tb = this.asTensor(b, e.right.span, e.opSpan, frame);
+      return this.applyOp(getOp(opName)!, [ta, tb], new Map(), e.span, frame, hint);
+    }
+    return binaryOp(e.op, a, b, e.opSpan);
+  }
+
+  /** A number next to a tensor becomes a scalar constant, broadcast by the op. */
+  private asTensor(v: V, span: Span, opSpan: Span, frame: Frame): ArgValue {
+    if (v.t === 'tensor') return { v, span };
+    if (isNumber(v)) {
+      const c = this.applyOp(getOp('constant')!, [{ v: FLOAT(v.v), span }], new Map(), span, frame, 'const');
+      return { v: c, span };
+    }
+    return fail('MDL3009', `cannot combine a tensor with ${typeName(v)} ${show(v)}`, opSpan);
+  }
+
+  private evalMember(e: Extract<Expr, { kind: 'member' }>, frame: Frame): V {
+    const t = this.eval(e.target, frame);
+    if (t.t === 'poison') return POISON;
+    if (t.t === 'ns') {
+      const v = t.module.lookup(e.name);
+      if (v === undefined || !(t.module as ModuleEnv).own.has(e.name)) {
+        const dym = didYouMean(e.name, t.module.names());
+        fail('MDL2009', `module \`${t.alias}\` (${t.module.path}) has no definition \`${e.name}\``, e.nameSpan, dym ? { hint: dym } : {});
+      }
+      return v;
+    }
+    if (t.t === 'tensor') {
+      const ty = this.b(e.span).type(t.id);
+      if (e.name === 'shape') return TUPLE(ty.shape.map((d) => (typeof d === 'number' ? INT(d) : { t: 'sym', name: d })));
+      if (e.name === 'rank') return INT(ty.shape.length);
+      if (e.name === 'dtype') return STR(ty.dtype);
+      const dym = didYouMean(e.name, ['shape', 'rank', 'dtype']);
+      return fail('MDL2009', `a tensor has no member \`${e.name}\``, e.nameSpan, { hint: dym ?? 'tensors have .shape, .rank and .dtype' });
+    }
+    return fail('MDL2009', `${typeName(t)} has no member \`${e.name}\``, e.nameSpan);
+  }
+
+  private evalIndex(e: Extract<Expr, { kind: 'index' }>, frame: Frame, hint?: string): V {
+    const t = this.eval(e.target, frame);
+    if (t.t === 'poison') return POISON;
+    if (t.t === 'tensor') return this.indexTensor(t, e.subscripts, frame, e.span, hint);
+    if (e.subscripts.length !== 1) fail('MDL3009', `a ${typeName(t)} takes one index, got ${e.subscripts.length}`, e.span);
+    const sub = e.subscripts[0]!;
+    const items: readonly V[] | undefined = t.t === 'list' || t.t === 'tuple' ? t.items : undefined;
+    const str = t.t === 'str' ? t.v : undefined;
+    if (items === undefined && str === undefined) return fail('MDL3009', `${typeName(t)} cannot be indexed`, e.span);
+    const len = items ? items.length : str!.length;
+    if (sub.kind === 'at') {
+      const i = this.eval(sub.value, frame);
+      if (i.t === 'poison') return POISON;
+      if (i.t !== 'int') fail('MDL3004', `an index must be an int, got ${typeName(i)}`, sub.span);
+      const k = i.v < 0 ? i.v + len : i.v;
+      if (k < 0 || k >= len) fail('MDL6003', `index ${i.v} is out of range for a ${typeName(t)} of length ${len}`, sub.span);
+      return items ? items[k]! : STR(str![k]!);
+    }
+    const [a, b, s] = this.sliceBounds(sub, len, frame);
+    const idx: number[] = [];
+    for (let k = a; s > 0 ? k < b : k > b; k += s) idx.push(k);
+    if (str !== undefined) return STR(idx.map((k) => str[k]).join(''));
+    const picked = idx.map((k) => items![k]!);
+    return t.t === 'list' ? LIST(picked) : TUPLE(picked);
+  }
+
+  /** Python slice bounds for a sequence of length `len` (compile-time sequences). */
+  private sliceBounds(sub: Extract<Subscript, { kind: 'slice' }>, len: number, frame: Frame): [number, number, number] {
+    const intOr = (x: Expr | undefined, d: number | undefined): number | undefined => {
+      if (!x) return d;
+      const v = this.eval(x, frame);
+      if (v.t === 'none') return d;
+      if (v.t !== 'int') fail('MDL3004', `slice bounds must be ints, got ${typeName(v)}`, x.span);
+      return v.v;
+    };
+    const step = intOr(sub.step, 1)!;
+    if (step === 0) fail('MDL3006', 'slice step must not be zero', sub.span);
+    const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+    const norm = (v: number | undefined, d: number) => (v === undefined ? d : v < 0 ? clamp(v + len, step > 0 ? 0 : -1, len) : clamp(v, 0, step > 0 ? len : len - 1));
+    return [norm(intOr(sub.start, undefined), step > 0 ? 0 : len - 1), norm(intOr(sub.end, undefined), step > 0 ? len : -1), step];
+  }
+
+  /** `x[:, 0]`, `x[:, :, ::2]`: integer subscripts select (drop the axis), slices slice. */
+  private indexTensor(t: V & { t: 'tensor' }, subs: readonly Subscript[], frame: Frame, span: Span, hint?: string): V {
+    const rank = this.b(span).type(t.id).shape.length;
+    if (subs.length > rank) fail('MDL4008', `${subs.length} subscripts for a tensor of rank ${rank}`, span);
+    let cur: V = t;
+    let axis = 0;
+    const last = subs.length - 1;
+    subs.forEach((sub, i) => {
+      const nm = i === last ? hint : undefined;
+      if (sub.kind === 'at') {
+        const idx = this.eval(sub.value, frame);
+        cur = this.applyOp(getOp('select')!, [{ v: cur, span }, { v: INT(axis), span }, { v: idx, span: sub.span }], new Map(), sub.span, frame, nm);
+        return;
+      }
+      if (sub.start || sub.end || sub.step) {
+        const kw = new Map<string, ArgValue>([['axis', { v: INT(axis), span: sub.span }]]);
+        if (sub.start) kw.set('start', { v: this.eval(sub.start, frame), span: sub.start.span });
+        if (sub.end) kw.set('end', { v: this.eval(sub.end, frame), span: sub.end.span });
+        if (sub.step) kw.set('step', { v: this.eval(sub.step, frame), span: sub.step.span });
+        cur = this.applyOp(getOp('slice')!, [{ v: cur, span }], kw, sub.span, frame, nm);
+      }
+      axis++;
+    });
+    return cur;
+  }
+
+  private evalCall(e: Extract<Expr, { kind: 'call' }>, frame: Frame, hint?: string): V {
+    let callee: V;
+    if (e.callee.kind === 'name') {
+      const found = this.lookup(e.callee.name, frame);
+      if (found === undefined) {
+        if (frame.failed) return POISON;
+        const blocks = [...frame.module.globals.entries()].filter(([, v]) => v.t === 'def').map(([k]) => k);
+        const dym = didYouMean(e.callee.name, [...OP_NAMES, ...blocks, ...BUILTINS.keys()]);
+        return fail('MDL2002', `unknown op or block \`${e.callee.name}\``, e.callee.span, { hint: dym ?? 'run `mdl ops` to list the built-in ops' });
+      }
+      callee = found;
+    } else callee = this.eval(e.callee, frame);
+    if (callee.t === 'poison') return POISON;
+
+    const positional: ArgValue[] = [];
+    const keywords = new Map<string, ArgValue>();
+    for (const a of e.args) {
+      const v = this.eval(a.value, frame);
+      if (a.name === undefined) {
+        if (keywords.size > 0) fail('MDL3003', 'a positional argument cannot follow keyword arguments', a.span);
+        positional.push({ v, span: a.span });
+      } else {
+        if (keywords.has(a.name)) fail('MDL3005', `argument \`${a.name}\` given twice`, a.nameSpan ?? a.span);
+        keywords.set(a.name, { v, span: a.value.span, ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}) });
+      }
+    }
+    let explicit: string | undefined;
+    if (e.layerName) {
+      const n = this.eval(e.layerName, frame);
+      if (n.t === 'poison') return POISON;
+      explicit = show(n);
+      if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(explicit))
+        fail('MDL3006', `invalid layer name "${explicit}"`, e.layerName.span, { hint: 'layer names are parts of letters, digits and _ joined by dots' });
+    }
+
+    switch (callee.t) {
+      case 'op':
+        return this.applyOp(callee.op, positional, keywords, e.span, frame, hint, explicit, e.layerName?.span);
+      case 'def':
+        return this.callBlock(callee.def, callee.module as ModuleEnv, positional, keywords, e, frame, hint, explicit);
+      case 'builtin': {
+        if (explicit) fail('MDL3006', `\`as\` names a layer; ${callee.name}() is a compile-time function`, e.layerName!.span);
+        if ([...positional, ...keywords.values()].some((a) => a.v.t === 'poison')) return POISON;
+        return callee.fn(
+          positional.map((p) => p.v),
+          new Map([...keywords].map(([k, a]) => [k, a.v])),
+          e.span,
+        );
+      }
+      default:
+        return fail('MDL3008', `${typeName(callee)} ${show(callee)} is not callable`, e.callee.span);
+    }
+  }
+
+  // ---------------------------------------------------------------- layers
+
+  private b(span: Span): GraphBuilder {
+    if (!this.builder) fail('MDL3009', 'tensors exist only inside a model or block', span, { hint: 'top-level constants must be compile-time values' });
+    return this.builder;
+  }
+
+  /** Chooses the layer's local name: explicit, else the bound variable, else the op/block name. */
+  private layerName(frame: Frame, fallback: string, hint: string | undefined, explicit: string | undefined, span: Span): string {
+    const full = (local: string) => (frame.prefix ? `${frame.prefix}.${local}` : local);
+    if (explicit !== undefined) {
+      if (frame.used.has(explicit) || this.builder!.hasNodeName(full(explicit))) {
+        const prev = this.builder!.nodeByName(full(explicit));
+        fail('MDL2004', `layer name \`${full(explicit)}\` is already used`, span, prev ? { notes: [{ message: 'first used here', span: prev.span }] } : {});
+      }
+      frame.used.add(explicit);
+      return full(explicit);
+    }
+    const base = hint ?? fallback;
+    let local = base;
+    for (let k = 1; frame.used.has(local) || this.builder!.hasNodeName(full(local)); k++) local = `${base}_${k}`;
+    frame.used.add(local);
+    return full(local);
+  }
+
+  private applyOp(
+    op: OpDef,
+    positional: readonly ArgValue[],
+    keywords: ReadonlyMap<string, ArgValue>,
+    span: Span,
+    frame: Frame,
+    hint?: string,
+    explicit?: string,
+    nameSpan?: Span,
+  ): V {
+    const builder = this.b(span);
+    const kw = new Map(keywords);
+    const share = kw.get('share');
+    kw.delete('share');
+    const bound = bindOpCall(op, positional, kw, span);
+    if (bound === 'poison') return POISON;
+    const inputs = bound.tensors.map((id) => builder.type(id));
+    const name = this.layerName(frame, op.name, hint, explicit, nameSpan ?? span);
+    let outs: readonly TensorType[];
+    let specs;
+    try {
+      outs = op.infer(inputs, bound.attrs);
+      specs = op.params?.(inputs, bound.attrs) ?? [];
+    } catch (err) {
+      if (err instanceof OpError) fail(err.code, `${err.message} (in layer \`${name}\`)`, span, err.hint ? { hint: err.hint } : {});
+      throw err;
+    }
+    let paramIds: ValueId[];
+    if (share) {
+      if (share.v.t !== 'str') fail('MDL3004', `share= takes the name of a layer, got ${typeName(share.v)}`, share.span);
+      const target = builder.nodeByName(frame.prefix ? `${frame.prefix}.${share.v.v}` : share.v.v) ?? builder.nodeByName(share.v.v);
+      if (!target) {
+        const dym = didYouMean(share.v.v, [...frame.used]);
+        fail('MDL2007', `no layer \`${share.v.v}\` to share parameters with`, share.span, dym ? { hint: dym } : {});
+      }
+      const theirs = target.inputs.slice(target.dataInputs);
+      const ok = target.op === op.name && theirs.length === specs.length && specs.every((s, i) => sameDims(builder.type(theirs[i]!).shape, s.shape));
+      if (!ok)
+        fail('MDL3010', `layer \`${name}\` (${op.name}) cannot share the parameters of \`${target.name}\` (${target.op}): their parameter shapes differ`, share.span, {
+          notes: [{ message: `\`${target.name}\` is defined here`, span: target.span }],
+        });
+      paramIds = [...theirs];
+    } else {
+      paramIds = specs.map((s) => builder.addParam(s.name ? `${name}.${s.name}` : name, s.shape, 'f32', s.init, s.buffer ?? false));
+    }
+    const node = builder.addNode(op.name, name, [...bound.tensors, ...paramIds], bound.tensors.length, outs, bound.attrs, span, frame.scope);
+    const vals: V[] = node.outputs.map((id) => ({ t: 'tensor', id }));
+    return vals.length === 1 ? vals[0]! : TUPLE(vals);
+  }
+
+  private callBlock(
+    def: Definition,
+    module: ModuleEnv,
+    positional: readonly ArgValue[],
+    keywords: ReadonlyMap<string, ArgValue>,
+    call: Extract<Expr, { kind: 'call' }>,
+    caller: Frame,
+    hint: string | undefined,
+    explicit: string | undefined,
+  ): V {
+    this.b(call.span);
+    if (this.depth >= MAX_DEPTH) fail('MDL6006', `blocks nested more than ${MAX_DEPTH} deep (does \`${def.name}\` call itself?)`, call.span);
+    const sig = `${def.name}(${def.params.map((p) => p.name + (p.default ? '=…' : '')).join(', ')})`;
+    const matched = matchArgs(
+      def.name,
+      def.params.map((p) => ({ name: p.name, required: p.default === undefined })),
+      positional,
+      keywords,
+      call.span,
+      sig,
+    );
+    if (matched.some((m) => m !== undefined && !Array.isArray(m) && m.v.t === 'poison')) return POISON;
+    const name = this.layerName(caller, def.name, hint, explicit, call.layerName?.span ?? call.span);
+    const frame: Frame = {
+      vars: new Map(),
+      module,
+      prefix: name,
+      scope: [...caller.scope, name],
+      used: new Set(),
+      calls: [...caller.calls, { block: def.name, span: call.span }],
+      failed: false,
+    };
+    this.depth++;
+    try {
+      def.params.forEach((p, i) => {
+        const m = matched[i] as ArgValue | undefined;
+        const v = m ? m.v : this.eval(p.default!, frame);
+        this.checkType(p.type, v, p.name, m?.span ?? p.span, frame);
+        frame.vars.set(p.name, v);
+      });
+      const r = this.execBody(def.body, frame);
+      if (r === undefined) {
+        if (frame.failed) return POISON;
+        fail('MDL2010', `block \`${def.name}\` ended without \`return\``, def.nameSpan, { notes: [{ message: 'called here', span: call.span }] });
+      }
+      return r;
+    } finally {
+      this.depth--;
+      if (frame.failed) caller.failed = true;
+    }
+  }
+
+  /** Checks a value against a parameter's declared type; tensor dims may bind names. */
+  private checkType(type: TypeExpr | undefined, v: V, name: string, span: Span, frame: Frame): void {
+    if (!type || v.t === 'poison') return;
+    const want = type.name;
+    const bad = () => fail('MDL3004', `argument \`${name}\` must be ${want}, got ${typeName(v)} ${show(v)}`, span);
+    if (DTYPES[want]) {
+      if (v.t !== 'tensor') bad();
+      const ty = this.b(span).type((v as { id: ValueId }).id);
+      if (want !== 'Tensor' && ty.dtype !== DTYPES[want]) fail('MDL4009', `argument \`${name}\` must have dtype ${want}, got ${ty.dtype}`, span);
+      if (!type.dims) return;
+      if (type.dims.length !== ty.shape.length)
+        fail('MDL4008', `argument \`${name}\` must have rank ${type.dims.length} (${want}[…]), got shape ${formatShape(ty.shape)}`, span);
+      type.dims.forEach((d, i) => {
+        const actual = ty.shape[i]!;
+        const av: V = typeof actual === 'number' ? INT(actual) : { t: 'sym', name: actual };
+        // An unbound name in a tensor type binds the actual dim: `x: Tensor[N, C, H, W]`.
+        if (d.kind === 'name' && !frame.vars.has(d.name) && !frame.module.globals.has(d.name)) {
+          frame.vars.set(d.name, av);
+          return;
+        }
+        if (d.kind === 'name' && d.name === '_') return;
+        const ev = this.eval(d, frame);
+        if (ev.t === 'poison') return;
+        if (!(ev.t === av.t && show(ev) === show(av)))
+          fail('MDL4001', `argument \`${name}\` has shape ${formatShape(ty.shape)}, but dim ${i} must be ${show(ev)}`, span);
+      });
+      return;
+    }
+    if (!SCALAR_TYPES.has(want)) fail('MDL3004', `unknown type \`${want}\``, type.span, { hint: 'types are int, float, bool, string, list, tuple, any and Tensor[…]' });
+    const ok =
+      want === 'any' ||
+      (want === 'int' && v.t === 'int') ||
+      (want === 'float' && isNumber(v)) ||
+      (want === 'bool' && v.t === 'bool') ||
+      ((want === 'string' || want === 'str') && v.t === 'str') ||
+      (want === 'list' && (v.t === 'list' || v.t === 'tuple')) ||
+      (want === 'tuple' && (v.t === 'list' || v.t === 'tuple'));
+    if (!ok) bad();
+  }
+}
+
+function opValue(name: string): V | undefined {
+  const op = getOp(name);
+  return op ? { t: 'op', op } : undefined;
+}
+
+function sameDims(a: readonly (number | string)[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function findReturn(stmts: readonly Stmt[]): Extract<Stmt, { kind: 'return' }> | undefined {
+  for (const s of stmts) if (s.kind === 'return') return s;
+  return undefined;
+}
+
+export type { Diagnostic };

@@ -1,0 +1,143 @@
+// Compile-time values. Elaboration is an interpreter over the AST whose values are either
+// ordinary compile-time data (numbers, strings, lists, tuples) or references into the IR graph
+// being built (tensors). `poison` stands for the result of a statement that already failed: it
+// flows through everything silently, so one mistake is reported once, not at every use.
+import type { Definition } from '../../grammar/ast.js';
+import type { OpDef } from '../ops/types.js';
+import type { ValueId } from '../ir/types.js';
+import type { Span } from '../source.js';
+
+export type V =
+  | { readonly t: 'int'; readonly v: number }
+  | { readonly t: 'float'; readonly v: number }
+  | { readonly t: 'bool'; readonly v: boolean }
+  | { readonly t: 'str'; readonly v: string }
+  | { readonly t: 'none' }
+  | { readonly t: 'list'; readonly items: readonly V[] }
+  | { readonly t: 'tuple'; readonly items: readonly V[] }
+  | { readonly t: 'tensor'; readonly id: ValueId }
+  /** A symbolic dimension, such as the batch size `B`. */
+  | { readonly t: 'sym'; readonly name: string }
+  | { readonly t: 'def'; readonly def: Definition; readonly module: ModuleRef }
+  | { readonly t: 'op'; readonly op: OpDef }
+  | { readonly t: 'builtin'; readonly name: string; readonly fn: BuiltinFn }
+  | { readonly t: 'ns'; readonly module: ModuleRef; readonly alias: string }
+  | { readonly t: 'poison' };
+
+/** Opaque handle to an elaborated module (defined by the module loader). */
+export interface ModuleRef {
+  readonly path: string;
+  lookup(name: string): V | undefined;
+  names(): Iterable<string>;
+}
+
+export type BuiltinFn = (args: readonly V[], kwargs: ReadonlyMap<string, V>, span: Span) => V;
+
+export const INT = (v: number): V => ({ t: 'int', v });
+export const FLOAT = (v: number): V => ({ t: 'float', v });
+export const BOOL = (v: boolean): V => ({ t: 'bool', v });
+export const STR = (v: string): V => ({ t: 'str', v });
+export const NONE: V = { t: 'none' };
+export const POISON: V = { t: 'poison' };
+export const LIST = (items: readonly V[]): V => ({ t: 'list', items });
+export const TUPLE = (items: readonly V[]): V => ({ t: 'tuple', items });
+
+/** The type name users see in messages. */
+export function typeName(v: V): string {
+  switch (v.t) {
+    case 'int':
+      return 'int';
+    case 'float':
+      return 'float';
+    case 'bool':
+      return 'bool';
+    case 'str':
+      return 'string';
+    case 'none':
+      return 'none';
+    case 'list':
+      return 'list';
+    case 'tuple':
+      return 'tuple';
+    case 'tensor':
+      return 'tensor';
+    case 'sym':
+      return 'symbolic dimension';
+    case 'def':
+      return v.def.kind;
+    case 'op':
+      return 'op';
+    case 'builtin':
+      return 'builtin function';
+    case 'ns':
+      return 'module';
+    case 'poison':
+      return 'error';
+  }
+}
+
+/** How a value prints inside string interpolation and messages (Python-like). */
+export function show(v: V): string {
+  switch (v.t) {
+    case 'int':
+      return String(v.v);
+    case 'float':
+      return Number.isInteger(v.v) ? v.v.toFixed(1) : String(v.v);
+    case 'bool':
+      return v.v ? 'true' : 'false';
+    case 'str':
+      return v.v;
+    case 'none':
+      return 'none';
+    case 'list':
+      return `[${v.items.map(showRepr).join(', ')}]`;
+    case 'tuple':
+      return v.items.length === 1 ? `(${showRepr(v.items[0]!)},)` : `(${v.items.map(showRepr).join(', ')})`;
+    case 'sym':
+      return v.name;
+    case 'def':
+      return `${v.def.kind} ${v.def.name}`;
+    case 'op':
+      return `op ${v.op.name}`;
+    case 'builtin':
+      return `builtin ${v.name}`;
+    case 'ns':
+      return `module ${v.alias}`;
+    case 'tensor':
+      return 'tensor';
+    case 'poison':
+      return '<error>';
+  }
+}
+
+function showRepr(v: V): string {
+  return v.t === 'str' ? JSON.stringify(v.v) : show(v);
+}
+
+export function isNumber(v: V): v is { t: 'int' | 'float'; v: number } {
+  return v.t === 'int' || v.t === 'float';
+}
+
+/** Structural equality for compile-time data (used by `==` and `in`). */
+export function valueEquals(a: V, b: V): boolean {
+  if (isNumber(a) && isNumber(b)) return a.v === b.v;
+  if (a.t !== b.t) return false;
+  switch (a.t) {
+    case 'bool':
+    case 'str':
+      return a.v === (b as typeof a).v;
+    case 'none':
+      return true;
+    case 'list':
+    case 'tuple': {
+      const bi = (b as typeof a).items;
+      return a.items.length === bi.length && a.items.every((x, i) => valueEquals(x, bi[i]!));
+    }
+    case 'sym':
+      return a.name === (b as typeof a).name;
+    case 'tensor':
+      return a.id === (b as typeof a).id;
+    default:
+      return a === b;
+  }
+}
