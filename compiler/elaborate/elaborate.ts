@@ -522,7 +522,9 @@ export class Elaborator {
       const n = this.eval(e.layerName, frame);
       if (n.t === 'poison') return POISON;
       explicit = show(n);
-      if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(explicit))
+      // `as ""` on a block call inlines it: its layers join the caller's names (a stem, say).
+      const inline = explicit === '' && callee.t === 'def';
+      if (!inline && !/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(explicit))
         fail('MDL3006', `invalid layer name "${explicit}"`, e.layerName.span, { hint: 'layer names are parts of letters, digits and _ joined by dots' });
     }
 
@@ -642,13 +644,14 @@ export class Elaborator {
       sig,
     );
     if (matched.some((m) => m !== undefined && !Array.isArray(m) && m.v.t === 'poison')) return POISON;
-    const name = this.layerName(caller, def.name, hint, explicit, call.layerName?.span ?? call.span);
+    const inline = explicit === '';
+    const name = inline ? caller.prefix : this.layerName(caller, def.name, hint, explicit, call.layerName?.span ?? call.span);
     const frame: Frame = {
       vars: new Map(),
       module,
       prefix: name,
-      scope: [...caller.scope, name],
-      used: new Set(),
+      scope: inline ? caller.scope : [...caller.scope, name],
+      used: inline ? caller.used : new Set(),
       calls: [...caller.calls, { block: def.name, span: call.span }],
       failed: false,
     };
