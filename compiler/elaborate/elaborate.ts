@@ -656,6 +656,7 @@ export class Elaborator {
       failed: false,
     };
     this.depth++;
+    const firstNode = this.builder!.nodeCount;
     try {
       def.params.forEach((p, i) => {
         const m = matched[i] as ArgValue | undefined;
@@ -667,6 +668,13 @@ export class Elaborator {
       if (r === undefined) {
         if (frame.failed) return POISON;
         fail('MDL2010', `block \`${def.name}\` ended without \`return\``, def.nameSpan, { notes: [{ message: 'called here', span: call.span }] });
+      }
+      // A block that amounts to one parameter-free op (an activation chosen by name, say) is
+      // that op: give the node the call's name instead of `call.relu`.
+      const b = this.builder!;
+      if (!inline && b.nodeCount === firstNode + 1) {
+        const n = b.node(firstNode);
+        if (n.inputs.length === n.dataInputs && r.t === 'tensor' && n.outputs.includes(r.id)) b.renameNode(firstNode, name);
       }
       return r;
     } finally {

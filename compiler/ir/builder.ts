@@ -72,6 +72,24 @@ export class GraphBuilder {
     return node;
   }
 
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  node(id: NodeId): Node {
+    return this.nodes[id]!;
+  }
+
+  /** Renames a parameter-free node (a block that is one op takes the block call's name). */
+  renameNode(id: NodeId, name: string): void {
+    const n = this.nodes[id]!;
+    if (n.inputs.length !== n.dataInputs) throw new Error(`renameNode: ${n.name} owns parameters`);
+    this.nodesByName.delete(n.name);
+    const renamed = { ...n, name, scope: n.scope.slice(0, -1) };
+    this.nodes[id] = renamed;
+    this.nodesByName.set(name, renamed);
+  }
+
   addOutput(name: string, value: ValueId): void {
     this.outputs.push({ name, value });
   }

@@ -63,17 +63,16 @@ describe('diagnostics golden cases', () => {
     expect(want, `${name}.mdl must start with a comment like "# expect: MDL4001"`).toBeDefined();
 
     const { output, codes, errors } = run(name);
+    const golden = join(CASES, `${name}.err`);
+    if (UPDATE) writeFileSync(golden, output);
+
     expect(errors, `${name}: expected at least one error`).toBeGreaterThan(0);
     expect(codes[0], `${name}: first diagnostic code`).toBe(want);
     // A crash of the compiler would show as a JS stack trace in the output: never acceptable.
     expect(output).not.toMatch(/^ {4}at /m);
     expect(output).not.toContain('MDL9001');
 
-    const golden = join(CASES, `${name}.err`);
-    if (UPDATE) {
-      writeFileSync(golden, output);
-      return;
-    }
+    if (UPDATE) return;
     expect(existsSync(golden), `missing golden ${name}.err; run with UPDATE_GOLDEN=1`).toBe(true);
     expect(output).toBe(readFileSync(golden, 'utf8'));
   });
