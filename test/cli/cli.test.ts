@@ -1,0 +1,96 @@
+// The CLI as a user meets it: real processes, exit codes, output formats, no stack traces.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const CLI = 'dist/compiler/cli/main.js';
+
+function mdl(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mdl-cli-'));
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+describe('mdl check', () => {
+  it('exits 0 on clean files', () => {
+    const r = mdl('check', 'examples/lenet5.mdl', 'examples/resnet18.mdl');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('examples/lenet5.mdl: ok (1 model)');
+  });
+
+  it('exits 1 with located diagnostics on errors', () => {
+    const f = tempFile('bad.mdl', 'model m(x: Tensor[B, 3, 8, 8]) {\n  return conv2(x, 8, 3)\n}\n');
+    const r = mdl('check', f);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${f}:2:10: error MDL2002: unknown op or block \`conv2\``);
+    expect(r.err).toContain('hint: did you mean `conv2d`?');
+    noStack(r.err);
+  });
+
+  it('a missing file is a clear error', () => {
+    const r = mdl('check', 'no/such/file.mdl');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('cannot read no/such/file.mdl: no such file');
+    noStack(r.err);
+  });
+});
+
+describe('mdl summary', () => {
+  it('--json has the documented fields', () => {
+    const r = mdl('summary', 'examples/resnet18.mdl', '--json', '--batch', '2');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.params.total).toBe(11_689_512);
+    expect(s.params.trainable).toBe(11_689_512);
+    expect(s.macs).toBe(2 * 1_814_073_344);
+    expect(s.flops).toBeGreaterThan(2 * s.macs);
+    expect(s.activation_bytes).toBeGreaterThan(0);
+    expect(s.layers[0]).toMatchObject({ name: 'conv1', op: 'conv2d', output_shape: [2, 64, 112, 112], params: 9408, macs: 2 * 118_013_952 });
+  });
+
+  it('prints a table', () => {
+    const r = mdl('summary', 'examples/lenet5.mdl');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/conv1\s+conv2d\s+\[1, 6, 28, 28\]\s+156\s+117,600/);
+    expect(r.out).toContain('params       61,706');
+  });
+
+  it('--model chooses among several models, and an unknown one is an error with a hint', () => {
+    const f = tempFile('two.mdl', 'model a(x: Tensor[B, 4]) { return relu(x) }\nmodel b(x: Tensor[B, 4]) { return linear(x, 2) }\n');
+    expect(mdl('summary', f).code).toBe(1);
+    expect(JSON.parse(mdl('summary', f, '--model', 'b', '--json').out).params.total).toBe(10);
+    const r = mdl('summary', f, '--model', 'c');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('has no model `c`');
+  });
+
+  it('bad flags exit 2 with a hint, no stack trace', () => {
+    for (const args of [['summary', 'examples/lenet5.mdl', '--batch', 'x'], ['summary', 'examples/lenet5.mdl', '--bogus'], ['frobnicate']]) {
+      const r = mdl(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('error MDL7001');
+      noStack(r.err);
+    }
+  });
+});
+
+describe('mdl graph', () => {
+  it('writes DOT with clusters for block calls', () => {
+    const r = mdl('graph', 'examples/resnet18.mdl', '--format', 'dot');
+    expect(r.code).toBe(0);
+    expect(r.out.startsWith('digraph "resnet18" {')).toBe(true);
+    expect(r.out).toContain('label="layer1.0"');
+    expect(r.out).toMatch(/label="layer1\.0\.conv1\\nconv2d → \[B, 64, 56, 56\]"/);
+    expect(r.out.trim().endsWith('}')).toBe(true);
+  });
+});
