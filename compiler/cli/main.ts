@@ -25,7 +25,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   graph: {
     name: 'graph',
     summary: 'the model graph in Graphviz DOT',
-    usage: 'mdl graph FILE [--model NAME] [--format dot] [-o FILE]',
+    usage: 'mdl graph FILE [--model NAME] [--format dot]',
     flags: { model: 'string', format: 'string' },
     positional: [1, 1],
   },
