@@ -32,7 +32,9 @@ export function compileModel(src: SourceFile, host: SourceHost, opts: CompileOpt
     sources: program.sources,
     models,
   });
-  if (elab.diagnostics.hasErrors || !elab.entry) return done(undefined);
+  // Files that failed to load or parse stop here; errors in constants or definitions do not,
+  // so the model's own mistakes are still reported in the same run.
+  if (program.diagnostics.length > 0 || !elab.entry) return done(undefined);
   let def = defs.find((d) => d.name === opts.model);
   if (opts.model !== undefined && !def) {
     const dym = didYouMean(opts.model, models);
@@ -56,7 +58,7 @@ export function checkFile(src: SourceFile, host: SourceHost): CompileResult {
   const program = loadProgram(src, host);
   const elab = new Elaborator(program);
   const defs = elab.models();
-  if (!elab.diagnostics.hasErrors)
+  if (program.diagnostics.length === 0)
     for (const d of defs) {
       const g = elab.elaborateModel(d);
       if (g) verifyGraph(g);

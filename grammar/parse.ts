@@ -1,10 +1,13 @@
-// Text → AST, with every lexing and parsing error turned into a located diagnostic.
-import { EOF, MismatchedTokenException, type IToken } from 'chevrotain';
+// Text → AST, with every lexing and parsing error turned into a located diagnostic. The
+// parser recovers and goes on, so a file with several mistakes reports them together; errors
+// that are only echoes of an earlier one (on the same line, or "expected end of file" after a
+// broken definition) are dropped, so each report points at something the user must fix.
+import { EOF, MismatchedTokenException, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
 import { diag, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { spanAt, type SourceFile, type Span } from '../compiler/source.js';
 import type { Expr, Program } from './ast.js';
 import { CstToAst, InterpolationError } from './cst-to-ast.js';
-import { mdlLexer, StringLit, UnterminatedString } from './lexer.js';
+import { Eq, Keyword, mdlLexer, StringLit, UnterminatedString } from './lexer.js';
 import { getParser } from './parser.js';
 
 export interface ParseResult {
@@ -14,36 +17,63 @@ export interface ParseResult {
 }
 
 export function parse(src: SourceFile): ParseResult {
-  const diagnostics: Diagnostic[] = [];
   const lexed = mdlLexer.tokenize(src.text);
-  for (const e of lexed.errors) {
-    const ch = src.text.slice(e.offset, e.offset + e.length);
-    diagnostics.push(
-      diag('MDL1001', `unexpected character \`${ch}\``, spanAt(src, e.offset, e.offset + Math.max(1, e.length)), {
-        hint: ch === "'" ? 'strings use double quotes: "…"' : ch === '!' ? 'write `not x` for negation' : undefined,
-      } as { hint?: string }),
-    );
-  }
+  const diagnostics: Diagnostic[] = lexErrors(src, lexed.errors);
   const tokens = lexed.tokens.map((t) => {
     if (t.tokenType !== UnterminatedString) return t;
     diagnostics.push(diag('MDL1002', 'unterminated string', spanAt(src, t.startOffset, t.endOffset! + 1)));
     // Close it and carry on, so the rest of the file is still checked.
-    return { ...t, tokenType: StringLit, image: t.image + '"' };
+    return { ...t, tokenType: StringLit, tokenTypeIdx: StringLit.tokenTypeIdx!, image: t.image + '"' };
   });
 
   const parser = getParser();
   parser.input = tokens;
   const cst = parser.program();
-  for (const e of parser.errors) diagnostics.push(parseErrorDiagnostic(src, e.token, e.message, e instanceof MismatchedTokenException));
+  let lastLine = -1;
+  for (const e of parser.errors) {
+    const d = parseErrorDiagnostic(src, e, tokens);
+    const line = d.span?.line ?? 0;
+    const echo =
+      line === lastLine ||
+      (diagnostics.length > 0 && (/expected a top-level definition|expected end of file|^expected `=`, found/.test(d.message) || (d.message === 'unmatched `}`' && d.span?.col === 1)));
+    if (echo) continue;
+    diagnostics.push(d);
+    lastLine = line;
+  }
 
   if (diagnostics.length > 0) return { program: undefined, diagnostics };
   try {
     const conv = new CstToAst(src, (text, offset) => parseInterpolation(src, text, offset));
     return { program: conv.program(cst, (lexed.groups['comments'] as IToken[] | undefined) ?? []), diagnostics };
   } catch (e) {
-    if (e instanceof InterpolationError) return { program: undefined, diagnostics: [diag('MDL1006', 'invalid string interpolation', e.span)] };
+    if (e instanceof InterpolationError)
+      return { program: undefined, diagnostics: [diag('MDL1006', 'invalid string interpolation: a `{` without its `}`, or a bad expression inside', e.span)] };
     throw e;
   }
+}
+
+/** Unexpected characters, one diagnostic per run of them; a single-quoted string is one. */
+function lexErrors(src: SourceFile, errors: readonly ILexingError[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let skipUntil = -1;
+  for (const e of errors) {
+    if (e.offset < skipUntil) continue;
+    const ch = src.text[e.offset]!;
+    if (ch === "'") {
+      const close = src.text.indexOf("'", e.offset + 1);
+      const eol = src.text.indexOf('\n', e.offset);
+      const end = close >= 0 && (eol < 0 || close < eol) ? close + 1 : e.offset + 1;
+      skipUntil = end;
+      out.push(diag('MDL1001', 'strings use double quotes', spanAt(src, e.offset, end), { hint: `write ${JSON.stringify(src.text.slice(e.offset + 1, end - 1))}` }));
+      continue;
+    }
+    out.push(
+      diag('MDL1001', `unexpected character \`${src.text.slice(e.offset, e.offset + e.length)}\``, spanAt(src, e.offset, e.offset + Math.max(1, e.length)), {
+        ...(ch === '!' ? { hint: 'write `not x` for negation and `!=` for inequality' } : ch === '&' || ch === '|' ? { hint: 'write `and` / `or`' } : {}),
+      }),
+    );
+  }
+  return out;
 }
 
 function tokenSpan(src: SourceFile, t: IToken): Span {
@@ -54,11 +84,49 @@ function tokenSpan(src: SourceFile, t: IToken): Span {
   return spanAt(src, t.startOffset, t.endOffset! + 1);
 }
 
-function parseErrorDiagnostic(src: SourceFile, t: IToken, message: string, mismatch: boolean): Diagnostic {
+const CLOSERS = new Set([')', ']', '}']);
+
+function parseErrorDiagnostic(src: SourceFile, e: IRecognitionException, tokens: readonly IToken[]): Diagnostic {
+  const t = e.token;
+  const mismatch = e instanceof MismatchedTokenException;
+  const at = tokens.indexOf(t);
+  const next = tokens[at + 1];
+  const prev = at > 0 ? tokens[at - 1] : undefined;
+  const beforePrev = at > 1 ? tokens[at - 2] : undefined;
+  // Words people bring from Python.
+  if (t.image === 'elif') return diag('MDL1003', '`elif` is not a keyword in mdl', tokenSpan(src, t), { hint: 'write `else if`' });
+  if (prev?.image === 'elif') return diag('MDL1003', '`elif` is not a keyword in mdl', tokenSpan(src, prev), { hint: 'write `else if`' });
+  // `x = a +` at the end of a line swallows the next statement's name; say so on the right line.
+  if (t.image === '=' && prev && beforePrev && prev.tokenType.name === 'Identifier' && (prev.startLine ?? 0) > (beforePrev.endLine ?? 0)) {
+    const end = beforePrev.endOffset! + 1;
+    return diag('MDL1003', `the expression ending in \`${beforePrev.image}\` is incomplete`, spanAt(src, end, end + 1), {
+      hint: 'finish the expression on this line; a new statement cannot start in the middle of one',
+    });
+  }
+  if (t.image === 'def' || t.image === 'class')
+    return diag('MDL1003', `\`${t.image}\` is not a keyword in mdl`, tokenSpan(src, t), { hint: 'define layers with `block name(…) { … }` and networks with `model name(…) { … }`' });
+  // A keyword used as a variable: `block = …`.
+  if (t.tokenType.CATEGORIES?.includes(Keyword) && next?.tokenType === Eq)
+    return diag('MDL1003', `\`${t.image}\` is a keyword and cannot be used as a name`, tokenSpan(src, t), { hint: `choose another name, e.g. \`${t.image}_\`` });
+  // A missing closer is reported where it belongs: right after the last token before it.
+  const expectedCloser = /^expected `([)\]}])`/.exec(e.message);
+  if (mismatch && expectedCloser && prev && prev.endLine !== undefined && (t.startLine ?? 0) > prev.endLine) {
+    const end = prev.endOffset! + 1;
+    return diag('MDL1004', `expected \`${expectedCloser[1]}\` after ${describe(prev)}`, spanAt(src, end, end + 1), { hint: `the \`${opener(expectedCloser[1]!)}\` before it is never closed` });
+  }
+  if (CLOSERS.has(t.image) && expectedCloser?.[1] !== t.image) return diag('MDL1003', `unmatched \`${t.image}\``, tokenSpan(src, t), { hint: 'remove it, or add the bracket that opens it' });
   const hints: string[] = [];
-  if (t.image === '=' && /found `=`/.test(message)) hints.push('use `==` to compare; `=` only binds a name at the start of a statement');
-  if (t.image === ':' && /found `:`/.test(message)) hints.push('blocks use braces: `{ … }`');
-  return diag(mismatch ? 'MDL1004' : 'MDL1003', message, tokenSpan(src, t), hints.length ? { hint: hints[0]! } : {});
+  if (t.image === '=' && /found `=`/.test(e.message) && next?.tokenType !== Eq) hints.push('use `==` to compare; `=` only binds a name at the start of a statement');
+  if (t.image === ':' && /found `:`/.test(e.message)) hints.push('blocks use braces: `{ … }`');
+  return diag(mismatch ? 'MDL1004' : 'MDL1003', e.message, tokenSpan(src, t), hints.length ? { hint: hints[0]! } : {});
+}
+
+function describe(t: IToken): string {
+  return `\`${t.image}\``;
+}
+
+function opener(closer: string): string {
+  return closer === ')' ? '(' : closer === ']' ? '[' : '{';
 }
 
 /** Parses the expression inside a `{…}` string interpolation, keeping absolute offsets. */

@@ -5,7 +5,7 @@ import { didYouMean } from '../diagnostics/suggest.js';
 import type { AttrValue, ValueId } from '../ir/types.js';
 import type { ArgSpec, OpDef } from '../ops/types.js';
 import type { Span } from '../source.js';
-import { show, typeName, type V } from './values.js';
+import { repr, typeName, type V } from './values.js';
 
 export interface ArgValue {
   readonly v: V;
@@ -68,7 +68,7 @@ export function matchArgs(
       const dym = didYouMean(name, specs.map((s) => s.name));
       fail('MDL3001', `${callee}() has no argument \`${name}\``, a.nameSpan ?? a.span, { hint: dym ? `${dym} The signature is ${sig}` : `the signature is ${sig}` });
     }
-    if (out[i] !== undefined) fail('MDL3005', `${callee}() got argument \`${name}\` twice (by position and by keyword)`, a.nameSpan ?? a.span);
+    if (out[i] !== undefined) fail('MDL3005', `${callee}() got argument \`${name}\` twice (by position and by keyword)`, a.nameSpan ?? a.span, { hint: `the signature is ${sig}` });
     out[i] = a;
   }
   specs.forEach((s, i) => {
@@ -98,7 +98,7 @@ export function bindOpCall(
       for (const a of list) {
         if (a.v.t === 'poison') poisoned = true;
         else if (a.v.t === 'tensor') tensors.push(a.v.id);
-        else fail('MDL3004', `${op.name}(): argument \`${spec.name}\` must be a tensor, got ${typeName(a.v)} ${show(a.v)}`, a.span);
+        else fail('MDL3004', `${op.name}(): argument \`${spec.name}\` must be a tensor, got ${typeName(a.v)} ${repr(a.v)}`, a.span);
       }
       return;
     }
@@ -140,7 +140,12 @@ const DESCRIBE: Record<ArgSpec['type'], string> = {
 function convert(callee: string, spec: ArgSpec, a: ArgValue): AttrValue {
   const v = a.v;
   const bad = (): never =>
-    fail('MDL3004', `${callee}(): argument \`${spec.name}\` must be ${DESCRIBE[spec.type]}, got ${typeName(v)} ${show(v)}`, a.span);
+    fail('MDL3004', `${callee}(): argument \`${spec.name}\` must be ${DESCRIBE[spec.type]}, got ${typeName(v)} ${repr(v)}`, a.span);
+  // A symbolic dim (the batch, say) where the op needs a number is a shape problem, not a typo.
+  if (v.t === 'sym' && spec.type !== 'shape')
+    fail('MDL4007', `${callee}(): argument \`${spec.name}\` must be a number, but ${v.name} is a symbolic dimension`, a.span, {
+      hint: 'symbolic dims are known only at analysis time; use a fixed size here',
+    });
   const isInt = (x: V): x is { t: 'int'; v: number } => x.t === 'int';
   switch (spec.type) {
     case 'int':

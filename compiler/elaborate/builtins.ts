@@ -12,6 +12,10 @@ function seq(v: V, fn: string, span: Span): readonly V[] {
 }
 
 function intArg(v: V | undefined, fn: string, span: Span): number {
+  if (v?.t === 'sym')
+    fail('MDL6001', `${fn}() needs a number known at compile time, but ${v.name} is a symbolic dimension`, span, {
+      hint: 'loops are unrolled at compile time, so their bounds must be fixed; symbolic dims (such as the batch) are not',
+    });
   if (!v || v.t !== 'int') return fail('MDL3004', `${fn}() needs int arguments, got ${v ? typeName(v) : 'nothing'}`, span);
   return v.v;
 }

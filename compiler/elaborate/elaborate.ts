@@ -15,11 +15,12 @@ import type { Span } from '../source.js';
 import { binaryOp, unaryOp } from './arith.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
-import { FLOAT, INT, LIST, NONE, POISON, STR, TUPLE, isNumber, show, typeName, type ModuleRef, type V } from './values.js';
+import { FLOAT, INT, LIST, NONE, POISON, STR, TUPLE, isNumber, repr, show, typeName, type ModuleRef, type V } from './values.js';
 
 const MAX_DEPTH = 64;
 const DTYPES: Record<string, DType> = { Tensor: 'f32', f32: 'f32', f16: 'f16', i32: 'i32' };
 const SCALAR_TYPES = new Set(['int', 'float', 'bool', 'string', 'str', 'list', 'tuple', 'any']);
+const PYTHON_SPELLINGS: Partial<Record<string, string>> = { True: 'true', False: 'false', None: 'none', elif: 'else if' };
 const TENSOR_OPS: Partial<Record<string, string>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '@': 'matmul' };
 
 /** A module's top-level names: its definitions, constants and imports. */
@@ -27,6 +28,7 @@ class ModuleEnv implements ModuleRef {
   readonly globals = new Map<string, V>();
   /** Names this module defines itself (what `import "…"` brings into another module). */
   readonly own = new Set<string>();
+  readonly spans = new Map<string, Span>();
   constructor(
     readonly path: string,
     readonly loaded: LoadedModule,
@@ -93,7 +95,8 @@ export class Elaborator {
     let imp = 0;
     const define = (name: string, v: V, span: Span, own: boolean) => {
       if (env.globals.has(name)) {
-        this.diagnostics.add(diag('MDL2003', `\`${name}\` is defined twice in ${env.path}`, span));
+        const first = env.spans.get(name);
+        this.diagnostics.add(diag('MDL2003', `\`${name}\` is defined twice in ${env.path}`, span, first ? { notes: [{ message: 'first defined here', span: first }] } : {}));
         return;
       }
       if (getOp(name) && v.t === 'def') {
@@ -101,6 +104,7 @@ export class Elaborator {
         return;
       }
       env.globals.set(name, v);
+      env.spans.set(name, span);
       if (own) env.own.add(name);
     };
     // Definitions first, so a constant may refer to a block defined below it.
@@ -264,7 +268,9 @@ export class Elaborator {
       }
     } catch (e) {
       this.record(e, frame);
-      if (s.kind === 'assign') for (const t of s.targets) frame.vars.set(t.name, POISON);
+      // Every name the failed statement would have bound is poisoned, so later uses stay
+      // silent instead of reporting "unknown name" as a consequence of this error.
+      for (const n of boundNames(s)) frame.vars.set(n, POISON);
       if (s.kind === 'return') return POISON;
       return undefined;
     }
@@ -291,7 +297,12 @@ export class Elaborator {
     if (!(e instanceof MdlError)) throw e;
     frame.failed = true;
     const d = e.diagnostic;
-    const notes = [...d.notes, ...[...frame.calls].reverse().slice(0, 4).map((c) => ({ message: `in block \`${c.block}\` called here`, span: c.span }))];
+    // The call chain, innermost first; repeated call sites (recursion, loops) are folded, and
+    // the outermost call, the one in the user's model, is always kept.
+    const chain: CallSite[] = [];
+    for (const c of [...frame.calls].reverse()) if (!chain.some((x) => x.span.start === c.span.start && x.span.file === c.span.file)) chain.push(c);
+    const shown = chain.length > 4 ? [...chain.slice(0, 3), chain[chain.length - 1]!] : chain;
+    const notes = [...d.notes, ...shown.map((c) => ({ message: `in block \`${c.block}\` called here`, span: c.span }))];
     this.diagnostics.add({ ...d, notes });
   }
 
@@ -331,7 +342,8 @@ export class Elaborator {
       case 'name': {
         const v = this.lookup(e.name, frame);
         if (v !== undefined) return v;
-        if (frame.failed) return POISON;
+        const py = PYTHON_SPELLINGS[e.name];
+        if (py) fail('MDL2001', `unknown name \`${e.name}\``, e.span, { hint: `did you mean \`${py}\`? mdl spells it in lower case` });
         const dym = didYouMean(e.name, [...this.visibleNames(frame), ...OP_NAMES]);
         return fail('MDL2001', `unknown name \`${e.name}\``, e.span, dym ? { hint: dym } : {});
       }
@@ -496,7 +508,6 @@ export class Elaborator {
     if (e.callee.kind === 'name') {
       const found = this.lookup(e.callee.name, frame);
       if (found === undefined) {
-        if (frame.failed) return POISON;
         const blocks = [...frame.module.globals.entries()].filter(([, v]) => v.t === 'def').map(([k]) => k);
         const dym = didYouMean(e.callee.name, [...OP_NAMES, ...blocks, ...BUILTINS.keys()]);
         return fail('MDL2002', `unknown op or block \`${e.callee.name}\``, e.callee.span, { hint: dym ?? 'run `mdl ops` to list the built-in ops' });
@@ -513,7 +524,7 @@ export class Elaborator {
         if (keywords.size > 0) fail('MDL3003', 'a positional argument cannot follow keyword arguments', a.span);
         positional.push({ v, span: a.span });
       } else {
-        if (keywords.has(a.name)) fail('MDL3005', `argument \`${a.name}\` given twice`, a.nameSpan ?? a.span);
+        if (keywords.has(a.name)) fail('MDL3005', `${calleeLabel(e.callee)}() got argument \`${a.name}\` twice`, a.nameSpan ?? a.span);
         keywords.set(a.name, { v, span: a.value.span, ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}) });
       }
     }
@@ -528,6 +539,9 @@ export class Elaborator {
         fail('MDL3006', `invalid layer name "${explicit}"`, e.layerName.span, { hint: 'layer names are parts of letters, digits and _ joined by dots' });
     }
 
+    // `sum`, `max`… exist both as compile-time builtins and as tensor ops: the first argument decides.
+    if (callee.t === 'op' && BUILTINS.has(callee.op.name) && positional[0] && positional[0].v.t !== 'tensor' && positional[0].v.t !== 'poison')
+      callee = BUILTINS.get(callee.op.name)!;
     switch (callee.t) {
       case 'op':
         return this.applyOp(callee.op, positional, keywords, e.span, frame, hint, explicit, e.layerName?.span);
@@ -609,10 +623,16 @@ export class Elaborator {
       }
       const theirs = target.inputs.slice(target.dataInputs);
       const ok = target.op === op.name && theirs.length === specs.length && specs.every((s, i) => sameDims(builder.type(theirs[i]!).shape, s.shape));
+      const shapes = (xs: readonly (readonly (number | string)[])[]) => xs.map((x) => formatShape(x)).join(', ');
       if (!ok)
-        fail('MDL3010', `layer \`${name}\` (${op.name}) cannot share the parameters of \`${target.name}\` (${target.op}): their parameter shapes differ`, share.span, {
-          notes: [{ message: `\`${target.name}\` is defined here`, span: target.span }],
-        });
+        fail(
+          'MDL3010',
+          `layer \`${name}\` (${op.name}, parameters ${shapes(specs.map((s) => s.shape))}) cannot share the parameters of \`${target.name}\` (${target.op}, parameters ${shapes(theirs.map((t) => builder.type(t).shape))})`,
+          share.span,
+          {
+            notes: [{ message: `\`${target.name}\` is defined here`, span: target.span }],
+          },
+        );
       paramIds = [...theirs];
     } else {
       paramIds = specs.map((s) => builder.addParam(s.name ? `${name}.${s.name}` : name, s.shape, 'f32', s.init, s.buffer ?? false));
@@ -661,13 +681,16 @@ export class Elaborator {
       def.params.forEach((p, i) => {
         const m = matched[i] as ArgValue | undefined;
         const v = m ? m.v : this.eval(p.default!, frame);
-        this.checkType(p.type, v, p.name, m?.span ?? p.span, frame);
+        this.checkType(p.type, v, p.name, m?.span ?? p.span, frame, def.name);
         frame.vars.set(p.name, v);
       });
       const r = this.execBody(def.body, frame);
       if (r === undefined) {
         if (frame.failed) return POISON;
-        fail('MDL2010', `block \`${def.name}\` ended without \`return\``, def.nameSpan, { notes: [{ message: 'called here', span: call.span }] });
+        fail('MDL2010', `block \`${def.name}\` ended without \`return\``, def.nameSpan, {
+          notes: [{ message: 'called here', span: call.span }],
+          hint: 'every path through a block must end with `return value`',
+        });
       }
       // A block that amounts to one parameter-free op (an activation chosen by name, say) is
       // that op: give the node the call's name instead of `call.relu`.
@@ -684,17 +707,19 @@ export class Elaborator {
   }
 
   /** Checks a value against a parameter's declared type; tensor dims may bind names. */
-  private checkType(type: TypeExpr | undefined, v: V, name: string, span: Span, frame: Frame): void {
+  private checkType(type: TypeExpr | undefined, v: V, name: string, span: Span, frame: Frame, block?: string): void {
     if (!type || v.t === 'poison') return;
     const want = type.name;
-    const bad = () => fail('MDL3004', `argument \`${name}\` must be ${want}, got ${typeName(v)} ${show(v)}`, span);
+    const who = block ? `${block}(): argument \`${name}\`` : `argument \`${name}\``;
+    const declared = { notes: [{ message: `declared as \`${name}: ${typeText(type)}\``, span: type.span }] };
+    const bad = () => fail('MDL3004', `${who} must be ${want}, got ${typeName(v)} ${repr(v)}`, span, declared);
     if (DTYPES[want]) {
       if (v.t !== 'tensor') bad();
       const ty = this.b(span).type((v as { id: ValueId }).id);
-      if (want !== 'Tensor' && ty.dtype !== DTYPES[want]) fail('MDL4009', `argument \`${name}\` must have dtype ${want}, got ${ty.dtype}`, span);
+      if (want !== 'Tensor' && ty.dtype !== DTYPES[want]) fail('MDL4009', `${who} must have dtype ${want}, got ${ty.dtype}`, span, declared);
       if (!type.dims) return;
       if (type.dims.length !== ty.shape.length)
-        fail('MDL4008', `argument \`${name}\` must have rank ${type.dims.length} (${want}[…]), got shape ${formatShape(ty.shape)}`, span);
+        fail('MDL4008', `${who} must have rank ${type.dims.length}, got shape ${formatShape(ty.shape)}`, span, declared);
       type.dims.forEach((d, i) => {
         const actual = ty.shape[i]!;
         const av: V = typeof actual === 'number' ? INT(actual) : { t: 'sym', name: actual };
@@ -707,7 +732,7 @@ export class Elaborator {
         const ev = this.eval(d, frame);
         if (ev.t === 'poison') return;
         if (!(ev.t === av.t && show(ev) === show(av)))
-          fail('MDL4001', `argument \`${name}\` has shape ${formatShape(ty.shape)}, but dim ${i} must be ${show(ev)}`, span);
+          fail('MDL4001', `${who} has shape ${formatShape(ty.shape)}, but dim ${i} must be ${show(ev)}`, span, declared);
       });
       return;
     }
@@ -724,6 +749,14 @@ export class Elaborator {
   }
 }
 
+function typeText(t: TypeExpr): string {
+  return t.dims ? `${t.name}[…]` : t.name;
+}
+
+function calleeLabel(e: Expr): string {
+  return e.kind === 'name' ? e.name : e.kind === 'member' ? e.name : 'call';
+}
+
 function opValue(name: string): V | undefined {
   const op = getOp(name);
   return op ? { t: 'op', op } : undefined;
@@ -731,6 +764,21 @@ function opValue(name: string): V | undefined {
 
 function sameDims(a: readonly (number | string)[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The names a statement binds when it runs, including inside loops and branches. */
+function boundNames(s: Stmt): string[] {
+  const fromPattern = (p: Pattern): string[] => (p.kind === 'name' ? [p.name] : p.items.flatMap(fromPattern));
+  switch (s.kind) {
+    case 'assign':
+      return s.targets.map((t) => t.name);
+    case 'for':
+      return [...s.patterns.flatMap(fromPattern), ...s.body.flatMap(boundNames)];
+    case 'if':
+      return [...s.then.flatMap(boundNames), ...(s.else ?? []).flatMap(boundNames)];
+    default:
+      return [];
+  }
 }
 
 function findReturn(stmts: readonly Stmt[]): Extract<Stmt, { kind: 'return' }> | undefined {

@@ -110,6 +110,11 @@ export function show(v: V): string {
   }
 }
 
+/** A value as messages quote it: strings in quotes, so `"64"` is not read as a number. */
+export function repr(v: V): string {
+  return showRepr(v);
+}
+
 function showRepr(v: V): string {
   return v.t === 'str' ? JSON.stringify(v.v) : show(v);
 }

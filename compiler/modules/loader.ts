@@ -4,6 +4,7 @@
 import type { Program } from '../../grammar/ast.js';
 import { parse } from '../../grammar/parse.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/suggest.js';
 import type { SourceFile, Span } from '../source.js';
 
 export interface SourceHost {
@@ -69,8 +70,9 @@ export function loadProgram(entry: SourceFile, host: SourceHost): LoadedProgram 
     if (text === undefined) {
       failed.add(path);
       const std = host.stdlibModules();
+      const near = spec.startsWith('std/') ? didYouMean(spec.replace(/\.mdl$/, ''), std.map((m) => `std/${m}`)) : undefined;
       const hint = spec.startsWith('std/')
-        ? `the standard library has: ${std.map((m) => `std/${m}`).join(', ')}`
+        ? `${near ? `${near} ` : ''}the standard library has: ${std.map((m) => `std/${m}`).join(', ')}`
         : 'paths are relative to the importing file; `std/…` names the standard library';
       diagnostics.push(diag('MDL5001', `cannot find \`${spec}\` (looked for ${path})`, span, { hint }));
       return undefined;

@@ -26,7 +26,7 @@ export const cross_entropy: OpDef = {
       opError(
         'MDL4009',
         `cross_entropy: target must hold class indices of dtype i32, got ${target!.dtype}`,
-        'declare the target as Tensor[N, i32]',
+        'declare the labels input with an integer dtype, e.g. `y: i32[B]`',
       );
     if (logits!.shape[0] !== target!.shape[0])
       opError(
