@@ -51,7 +51,7 @@ export function formatSummary(s: Summary): string {
     ...body.map(line),
     rule,
     `params       ${groupDigits(s.params.total)} (trainable ${groupDigits(s.params.trainable)}, non-trainable ${groupDigits(s.params.non_trainable)}; buffers ${groupDigits(s.params.buffers)})`,
-    `param size   ${bytes(s.param_bytes)}`,
+    `weights      ${bytes(s.param_bytes)} (params and buffers, f32)`,
     `MACs         ${groupDigits(s.macs)} (${siUnit(s.macs)}) multiply-accumulates in conv, linear and matmul`,
     `FLOPs        ${groupDigits(s.flops)} (${siUnit(s.flops)}) all ops, 1 MAC = 2 FLOPs`,
     `activations  ${bytes(s.activation_bytes)} all layer outputs; ${bytes(s.activation_peak_bytes)} peak live (inference)`,
