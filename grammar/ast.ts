@@ -48,7 +48,11 @@ export type Stmt =
   | { readonly kind: 'for'; readonly patterns: readonly Pattern[]; readonly iter: Expr; readonly body: readonly Stmt[]; readonly span: Span }
   | { readonly kind: 'if'; readonly cond: Expr; readonly then: readonly Stmt[]; readonly else?: readonly Stmt[]; readonly span: Span }
   | { readonly kind: 'return'; readonly values: readonly Expr[]; readonly span: Span }
-  | { readonly kind: 'assert'; readonly cond: Expr; readonly message?: Expr; readonly span: Span };
+  | { readonly kind: 'assert'; readonly cond: Expr; readonly message?: Expr; readonly span: Span }
+  /** `freeze "features.*"` (train sections): parameters that get no gradient. */
+  | { readonly kind: 'freeze'; readonly patterns: readonly Expr[]; readonly span: Span }
+  /** `backward "layer4.*" = lbp_wht(order=4)` (train sections): a backward rewrite rule. */
+  | { readonly kind: 'backward'; readonly selector: Expr; readonly strategy: Expr; readonly span: Span };
 
 export interface TypeExpr {
   readonly name: string;
@@ -69,8 +73,9 @@ export type Item =
   | { readonly kind: 'const'; readonly name: string; readonly nameSpan: Span; readonly value: Expr; readonly span: Span }
   | Definition;
 
+/** `model` and `block` take parameters; `train` and `space` sections have none. */
 export interface Definition {
-  readonly kind: 'model' | 'block';
+  readonly kind: 'model' | 'block' | 'train' | 'space';
   readonly name: string;
   readonly nameSpan: Span;
   readonly params: readonly Param[];

@@ -78,7 +78,20 @@ export class CstToAst {
     return ids.length > 0 ? { kind: 'import', path, pathSpan: this.tokSpan(str), alias: ids[0]!, span } : { kind: 'import', path, pathSpan: this.tokSpan(str), span };
   }
 
-  private definition(n: CstNode): Definition {
+  private definition(outer: CstNode): Definition {
+    const section = this.nodes(outer, 'sectionDefinition')[0];
+    if (section) {
+      const name = this.token(section, 'Identifier');
+      return {
+        kind: this.tokens(section, 'Train').length > 0 ? 'train' : 'space',
+        name: name.image,
+        nameSpan: this.tokSpan(name),
+        params: [],
+        body: this.body(this.node(section, 'body')),
+        span: this.nodeSpan(outer),
+      };
+    }
+    const n = this.node(outer, 'callableDefinition');
     const name = this.token(n, 'Identifier');
     return {
       kind: this.tokens(n, 'Model').length > 0 ? 'model' : 'block',
@@ -124,6 +137,12 @@ export class CstToAst {
         return this.ifStmt(s);
       case 'returnStmt':
         return { kind: 'return', values: this.nodes(s, 'expression').map((e) => this.expression(e)), span };
+      case 'freezeStmt':
+        return { kind: 'freeze', patterns: this.nodes(s, 'expression').map((e) => this.expression(e)), span };
+      case 'backwardStmt': {
+        const [sel, strat] = this.nodes(s, 'expression');
+        return { kind: 'backward', selector: this.expression(sel!), strategy: this.expression(strat!), span };
+      }
       case 'assertStmt': {
         const es = this.nodes(s, 'expression');
         return { kind: 'assert', cond: this.expression(es[0]!), ...(es[1] ? { message: this.expression(es[1]) } : {}), span };
@@ -131,7 +150,9 @@ export class CstToAst {
       default:
         return {
           kind: 'assign',
-          targets: this.tokens(s, 'Identifier').map((t) => ({ name: t.image, span: this.tokSpan(t) })),
+          targets: [...this.tokens(s, 'Identifier'), ...this.tokens(s, 'Model')]
+            .sort((a, b) => a.startOffset - b.startOffset)
+            .map((t) => ({ name: t.image, span: this.tokSpan(t) })),
           value: this.expression(this.node(s, 'expression')),
           span,
         };

@@ -27,8 +27,12 @@ export const None = keyword('none');
 export const And = keyword('and');
 export const Or = keyword('or');
 export const Not = keyword('not');
+export const Train = keyword('train');
+export const Space = keyword('space');
+export const Freeze = keyword('freeze');
+export const Backward = keyword('backward');
 
-export const KEYWORDS = [Model, Block, Import, From, As, For, In, If, Else, Return, Assert, True, False, None, And, Or, Not];
+export const KEYWORDS = [Model, Block, Import, From, As, For, In, If, Else, Return, Assert, True, False, None, And, Or, Not, Train, Space, Freeze, Backward];
 
 // A float needs a dot or an exponent; `1.` is not a float, so `x[1:]` style stays unambiguous.
 export const FloatLit = createToken({ name: 'Float', pattern: /(?:\d[\d_]*\.\d[\d_]*(?:[eE][+-]?\d+)?|\d[\d_]*[eE][+-]?\d+)/ });

@@ -29,7 +29,7 @@ const errorMessages: IParserErrorMessageProvider = {
 };
 
 const RULE_DESCRIPTIONS: Record<string, string> = {
-  item: 'a top-level definition (model, block, import or a constant)',
+  item: 'a top-level definition (model, block, train, space, import or a constant)',
   statement: 'a statement (an assignment, for, if, return or assert)',
   primary: 'an expression',
   expression: 'an expression',
@@ -41,7 +41,11 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   forStmt: 'a loop variable after `for`',
   assignStmt: 'a name to assign',
   typeExpr: 'a type such as `int` or `Tensor[B, 3, 32, 32]`',
-  definition: '`model` or `block`',
+  definition: '`model`, `block`, `train` or `space`',
+  callableDefinition: '`model` or `block`',
+  sectionDefinition: '`train` or `space`',
+  freezeStmt: 'a layer-name pattern after `freeze`',
+  backwardStmt: 'a selector after `backward`',
   param: 'a parameter name',
 };
 
@@ -110,7 +114,22 @@ export class MdlParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
+  // model m(x: Tensor[B, 3, 32, 32]) { … }   block b(x, c: int) { … }
+  // train t { … } and space s { … } have no parameters: their bodies are settings.
   definition = this.RULE('definition', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.callableDefinition) },
+      { ALT: () => this.SUBRULE(this.sectionDefinition) },
+    ]);
+  });
+
+  sectionDefinition = this.RULE('sectionDefinition', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Train) }, { ALT: () => this.CONSUME(T.Space) }]);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.body);
+  });
+
+  callableDefinition = this.RULE('callableDefinition', () => {
     this.OR([{ ALT: () => this.CONSUME(T.Model) }, { ALT: () => this.CONSUME(T.Block) }]);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
@@ -163,6 +182,8 @@ export class MdlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.returnStmt) },
       { ALT: () => this.SUBRULE(this.assertStmt) },
+      { ALT: () => this.SUBRULE(this.freezeStmt) },
+      { ALT: () => this.SUBRULE(this.backwardStmt) },
       { ALT: () => this.SUBRULE(this.assignStmt) },
     ]);
     this.OPTION(() => this.CONSUME(T.Semicolon));
@@ -214,9 +235,27 @@ export class MdlParser extends CstParser {
     });
   });
 
+  // In a train section: freeze "features.*", "classifier.0"
+  freezeStmt = this.RULE('freezeStmt', () => {
+    this.CONSUME(T.Freeze);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) });
+  });
+
+  // In a train section: backward "layer4.*.conv*" = lbp_wht(order=4)   backward conv2d = grad_filter(2)
+  backwardStmt = this.RULE('backwardStmt', () => {
+    this.CONSUME(T.Backward);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.Eq);
+    this.SUBRULE2(this.expression);
+  });
+
   // y = conv2d(x, 64, 3)        q, k, v = split(qkv, [3], axis=-1)
+  // `model = m(…)` is how train and space sections name their model, so `model` may be assigned.
   assignStmt = this.RULE('assignStmt', () => {
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier) });
+    this.AT_LEAST_ONE_SEP({
+      SEP: T.Comma,
+      DEF: () => this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Model) }]),
+    });
     this.CONSUME(T.Eq);
     this.SUBRULE(this.expression);
   });

@@ -40,6 +40,7 @@ export const DIAGNOSTICS = {
   MDL3009: { title: 'invalid operand types' },
   MDL3010: { title: 'shared layer is incompatible' },
   MDL3011: { title: 'model input type mismatch' },
+  MDL3012: { title: 'statement not allowed here' },
 
   MDL4001: { title: 'shape mismatch' },
   MDL4002: { title: 'incompatible broadcast' },

@@ -108,7 +108,7 @@ export class Elaborator {
       if (own) env.own.add(name);
     };
     // Definitions first, so a constant may refer to a block defined below it.
-    for (const item of prog.items) if (item.kind === 'model' || item.kind === 'block') define(item.name, { t: 'def', def: item, module: env }, item.nameSpan, true);
+    for (const item of prog.items) if (item.kind !== 'import' && item.kind !== 'from' && item.kind !== 'const') define(item.name, { t: 'def', def: item, module: env }, item.nameSpan, true);
     const frame = this.moduleFrame(env);
     for (const item of prog.items) {
       if (item.kind === 'import' || item.kind === 'from') {
@@ -255,6 +255,9 @@ export class Elaborator {
           const vs = s.values.map((e) => this.eval(e, frame));
           return vs.length === 1 ? vs[0]! : TUPLE(vs);
         }
+        case 'freeze':
+        case 'backward':
+          return fail('MDL3012', `\`${s.kind}\` is allowed only in a \`train\` section`, s.span);
         case 'assert': {
           const c = this.eval(s.cond, frame);
           if (c.t === 'poison') return undefined;
@@ -546,6 +549,8 @@ export class Elaborator {
       case 'op':
         return this.applyOp(callee.op, positional, keywords, e.span, frame, hint, explicit, e.layerName?.span);
       case 'def':
+        if (callee.def.kind === 'train' || callee.def.kind === 'space')
+          fail('MDL3008', `${callee.def.kind} \`${callee.def.name}\` is a section, not something to call`, e.callee.span);
         return this.callBlock(callee.def, callee.module as ModuleEnv, positional, keywords, e, frame, hint, explicit);
       case 'builtin': {
         if (explicit) fail('MDL3006', `\`as\` names a layer; ${callee.name}() is a compile-time function`, e.layerName!.span);
