@@ -1,0 +1,31 @@
+// What a CLI command is: its flag spec and a function from parsed arguments to an exit code
+// (0 success, 1 errors in the user's input, 2 bad usage). Each command lives in its own file
+// under commands/ and is listed once in commands/index.ts.
+import { readFileSync } from 'node:fs';
+import type { CompileResult } from '../compile.js';
+import { renderAll } from '../diagnostics/render.js';
+import type { SourceFile } from '../source.js';
+import type { CommandSpec, ParsedArgs } from './args.js';
+
+export interface Command {
+  readonly spec: CommandSpec;
+  run(args: ParsedArgs): number | Promise<number>;
+}
+
+/** A user-facing failure outside any .mdl file (a missing file, say): printed as is, exit 1. */
+export class FileError extends Error {}
+
+export function readSource(path: string): SourceFile {
+  try {
+    return { path, text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new FileError(`error MDL5003: cannot read ${path}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder' : ''}`);
+  }
+}
+
+/** Prints a compilation's diagnostics to stderr; true when there were no errors. */
+export function report(r: Pick<CompileResult, 'diagnostics' | 'sources'>): boolean {
+  if (r.diagnostics.length > 0) process.stderr.write(renderAll(r.diagnostics, r.sources) + '\n');
+  return !r.diagnostics.some((d) => d.severity === 'error');
+}

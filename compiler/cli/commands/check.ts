@@ -1,0 +1,16 @@
+import { checkFile } from '../../compile.js';
+import { nodeHost } from '../../modules/node-host.js';
+import { readSource, report, type Command } from '../command.js';
+
+export const check: Command = {
+  spec: { name: 'check', summary: 'parse and elaborate every model in the files; report errors', usage: 'mdl check FILE...', flags: {}, positional: [1, Infinity] },
+  run(args) {
+    let ok = true;
+    for (const f of args.positional) {
+      const r = checkFile(readSource(f), nodeHost);
+      if (report(r)) process.stdout.write(`${f}: ok (${r.models.length} model${r.models.length === 1 ? '' : 's'})\n`);
+      else ok = false;
+    }
+    return ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,24 @@
+import { toDot } from '../../analysis/dot.js';
+import { compileModel } from '../../compile.js';
+import { nodeHost } from '../../modules/node-host.js';
+import { UsageError } from '../args.js';
+import { readSource, report, type Command } from '../command.js';
+
+export const graph: Command = {
+  spec: {
+    name: 'graph',
+    summary: 'the model graph in Graphviz DOT',
+    usage: 'mdl graph FILE [--model NAME] [--format dot]',
+    flags: { model: 'string', format: 'string' },
+    positional: [1, 1],
+  },
+  run(args) {
+    const format = (args.flags.get('format') as string | undefined) ?? 'dot';
+    if (format !== 'dot') throw new UsageError(`unknown graph format "${format}"`, 'supported: dot');
+    const model = args.flags.get('model') as string | undefined;
+    const r = compileModel(readSource(args.positional[0]!), nodeHost, model ? { model } : {});
+    if (!report(r) || !r.graph) return 1;
+    process.stdout.write(toDot(r.graph));
+    return 0;
+  },
+};
