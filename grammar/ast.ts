@@ -6,7 +6,8 @@ export type BinaryOp = '+' | '-' | '*' | '/' | '//' | '%' | '@' | '**' | '==' | 
 export type UnaryOp = '-' | '+' | 'not';
 
 export type Expr =
-  | { readonly kind: 'int'; readonly value: number; readonly span: Span }
+  /** `text` keeps the literal as written (`1_000`), for the formatter. */
+  | { readonly kind: 'int'; readonly value: number; readonly text: string; readonly span: Span }
   | { readonly kind: 'float'; readonly value: number; readonly text: string; readonly span: Span }
   /** `parts` alternates literal text and interpolated expressions (`"layer{i + 1}"`). */
   | { readonly kind: 'string'; readonly parts: readonly (string | Expr)[]; readonly raw: string; readonly span: Span }
@@ -24,6 +25,7 @@ export type Expr =
   | { readonly kind: 'member'; readonly target: Expr; readonly name: string; readonly nameSpan: Span; readonly span: Span };
 
 export interface Arg {
+  readonly kind: 'arg';
   readonly name?: string;
   readonly nameSpan?: Span;
   readonly value: Expr;
@@ -55,12 +57,14 @@ export type Stmt =
   | { readonly kind: 'backward'; readonly selector: Expr; readonly strategy: Expr; readonly span: Span };
 
 export interface TypeExpr {
+  readonly kind: 'type';
   readonly name: string;
   readonly dims?: readonly Expr[];
   readonly span: Span;
 }
 
 export interface Param {
+  readonly kind: 'param';
   readonly name: string;
   readonly type?: TypeExpr;
   readonly default?: Expr;
@@ -89,6 +93,7 @@ export interface Comment {
 }
 
 export interface Program {
+  readonly kind: 'program';
   readonly file: string;
   readonly items: readonly Item[];
   readonly comments: readonly Comment[];

@@ -54,6 +54,7 @@ export class CstToAst {
 
   program(cst: CstNode, comments: IToken[]): Program {
     return {
+      kind: 'program',
       file: this.src.path,
       items: this.nodes(cst, 'item').map((i) => this.item(i)),
       comments: comments.map((c): Comment => ({ text: c.image, span: this.tokSpan(c) })),
@@ -107,13 +108,13 @@ export class CstToAst {
     const name = this.token(n, 'Identifier');
     const t = this.nodes(n, 'typeExpr')[0];
     const d = this.nodes(n, 'expression')[0];
-    return { name: name.image, ...(t ? { type: this.typeExpr(t) } : {}), ...(d ? { default: this.expression(d) } : {}), span: this.nodeSpan(n) };
+    return { kind: 'param', name: name.image, ...(t ? { type: this.typeExpr(t) } : {}), ...(d ? { default: this.expression(d) } : {}), span: this.nodeSpan(n) };
   }
 
   private typeExpr(n: CstNode): TypeExpr {
     const name = this.token(n, 'Identifier').image;
     const hasDims = this.tokens(n, 'LBracket').length > 0;
-    return { name, ...(hasDims ? { dims: this.nodes(n, 'expression').map((e) => this.expression(e)) } : {}), span: this.nodeSpan(n) };
+    return { kind: 'type', name, ...(hasDims ? { dims: this.nodes(n, 'expression').map((e) => this.expression(e)) } : {}), span: this.nodeSpan(n) };
   }
 
   private body(n: CstNode): Stmt[] {
@@ -225,7 +226,7 @@ export class CstToAst {
       const op = (this.tokens(n, 'Minus')[0] ?? this.tokens(n, 'Plus')[0])!;
       const operand = this.unary(inner);
       // Fold negative literals so `-1` is a literal (it prints and hashes as one).
-      if (op.image === '-' && operand.kind === 'int') return { kind: 'int', value: -operand.value, span: this.nodeSpan(n) };
+      if (op.image === '-' && operand.kind === 'int') return { kind: 'int', value: -operand.value, text: '-' + operand.text, span: this.nodeSpan(n) };
       if (op.image === '-' && operand.kind === 'float') return { kind: 'float', value: -operand.value, text: '-' + operand.text, span: this.nodeSpan(n) };
       return { kind: 'unary', op: op.image as '-' | '+', operand, span: this.nodeSpan(n) };
     }
@@ -272,7 +273,7 @@ export class CstToAst {
   private argument(n: CstNode): Arg {
     const name = this.tokens(n, 'Identifier')[0];
     const value = this.expression(this.node(n, 'expression'));
-    return name ? { name: name.image, nameSpan: this.tokSpan(name), value, span: this.nodeSpan(n) } : { value, span: this.nodeSpan(n) };
+    return name ? { kind: 'arg', name: name.image, nameSpan: this.tokSpan(name), value, span: this.nodeSpan(n) } : { kind: 'arg', value, span: this.nodeSpan(n) };
   }
 
   private subscript(n: CstNode): Subscript {
@@ -296,7 +297,7 @@ export class CstToAst {
     const c = n.children;
     if (c.Int) {
       const t = (c.Int as IToken[])[0]!;
-      return { kind: 'int', value: Number(t.image.replace(/_/g, '')), span };
+      return { kind: 'int', value: Number(t.image.replace(/_/g, '')), text: t.image, span };
     }
     if (c.Float) {
       const t = (c.Float as IToken[])[0]!;

@@ -1,0 +1,80 @@
+// `mdl fmt`: the canonical layout. Without flags it prints the formatted file; --check lists
+// the files that are not formatted (exit 1); --write rewrites them atomically (temporary file,
+// then rename), so an interrupted run never leaves a half-written model. A file with syntax
+// errors is reported and left untouched.
+import { readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from '../args.js';
+import { readSource, type Command } from '../command.js';
+
+/** FILE arguments: .mdl files, and folders searched recursively for them. */
+function expand(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string, top: boolean) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      if (top) out.push(p); // reported as unreadable by readSource
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p).sort()) if (e !== 'node_modules' && !e.startsWith('.')) walk(join(p, e), false);
+    } else if (top || p.endsWith('.mdl')) out.push(p);
+  };
+  for (const p of paths) walk(p, true);
+  return out;
+}
+
+export function writeAtomically(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export const fmt: Command = {
+  spec: {
+    name: 'fmt',
+    summary: 'format .mdl files in the canonical layout',
+    usage: 'mdl fmt FILE|DIR... [--check | --write] [--print-width N]',
+    flags: { check: 'bool', write: 'bool', 'print-width': 'int' },
+    positional: [1, Infinity],
+  },
+  async run(args) {
+    const check = args.flags.get('check') === true;
+    const write = args.flags.get('write') === true;
+    if (check && write) throw new UsageError('--check and --write cannot be combined');
+    // prettier is loaded only for this command, so other commands start fast.
+    const { formatMdl } = await import('../../../grammar/format/format.js');
+    const { MdlSyntaxError } = await import('../../../grammar/format/plugin.js');
+    const files = expand(args.positional);
+    if (!check && !write && files.length !== 1) throw new UsageError('formatting to standard output takes exactly one file', 'use --check or --write for several');
+    let failed = false;
+    const unformatted: string[] = [];
+    for (const f of files) {
+      const src = readSource(f);
+      let out: string;
+      try {
+        out = await formatMdl(src.text, { filepath: f, printWidth: (args.flags.get('print-width') as number | undefined) ?? 100 });
+      } catch (e) {
+        if (!(e instanceof MdlSyntaxError)) throw e;
+        process.stderr.write(e.message + '\n');
+        failed = true;
+        continue;
+      }
+      if (check) {
+        if (out !== src.text) unformatted.push(f);
+      } else if (write) {
+        if (out !== src.text) {
+          writeAtomically(f, out);
+          process.stdout.write(`formatted ${f}\n`);
+        }
+      } else process.stdout.write(out);
+    }
+    if (unformatted.length) {
+      process.stderr.write(`not formatted (run \`mdl fmt --write\`):\n${unformatted.map((f) => `  ${f}`).join('\n')}\n`);
+      return 1;
+    }
+    return failed ? 1 : 0;
+  },
+};
