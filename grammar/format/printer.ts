@@ -6,7 +6,7 @@
 // line apart; bodies are indented by two spaces. The printer never adds or removes
 // parentheses: grouping is in the AST as `paren` nodes, so the output means what the input meant.
 import type { AstPath, Doc, Printer } from 'prettier';
-import { doc } from 'prettier';
+import { doc, util } from 'prettier';
 import type { Arg, Definition, Expr, Item, Param, Pattern, Program, Stmt, Subscript, TypeExpr } from '../ast.js';
 
 const { group, indent, join, line, softline, hardline, ifBreak, breakParent } = doc.builders;
@@ -108,7 +108,8 @@ export const printer: Printer<MdlNode> = {
   print(path, options, print) {
     const n = path.node;
     const text = options.originalText;
-    const sub = (key: string): Doc => path.call(print, key as never);
+    const sub = (key: string, index?: number): Doc =>
+      index === undefined ? path.call(print, key as never) : (path as AstPath<any>).call(print, key, index); // eslint-disable-line @typescript-eslint/no-explicit-any
     const subs = (key: string): Doc[] => path.map(print, key as never);
     switch (n.kind) {
       case 'program': {
@@ -142,7 +143,7 @@ export const printer: Printer<MdlNode> = {
       case 'if':
         return Array.isArray(n.then) ? printIfStmt(path, print, text) : printIfExpr(path, print);
       case 'return':
-        return group(['return ', indent(join([',', line], subs('values')))]);
+        return n.values.length === 1 ? ['return ', sub('values', 0)] : group(['return ', indent(join([',', line], subs('values')))]);
       case 'assert':
         return group(['assert ', sub('cond'), n.message ? [',', indent([line, sub('message')])] : '']);
       case 'freeze':
@@ -190,6 +191,12 @@ export const printer: Printer<MdlNode> = {
     return (path.node as CommentNode).text.trimEnd();
   },
 
+  handleComments: {
+    ownLine: (c, text) => attachToEmptyBody(c, text) || keepInClosingBody(c, text),
+    endOfLine: attachToEmptyBody,
+    remaining: (c, text) => attachToEmptyBody(c, text) || keepInClosingBody(c, text),
+  },
+
   canAttachComment(node) {
     return node.kind !== 'comment' && node.kind !== 'program' && node.kind !== 'at';
   },
@@ -202,6 +209,38 @@ export const printer: Printer<MdlNode> = {
     return visitorKeys(node);
   },
 };
+
+/**
+ * A comment inside an empty body has no statement to hold it; prettier would attach it to the
+ * last thing in the header (a parameter, the loop's iterable) and print it there. Keep it in
+ * the body instead, as a dangling comment of the definition or statement.
+ */
+function attachToEmptyBody(comment: CommentNode & { enclosingNode?: MdlNode; precedingNode?: MdlNode; followingNode?: MdlNode }, text: string): boolean {
+  const owner = comment.enclosingNode;
+  if (!owner || comment.followingNode) return false;
+  const bodyKey = owner.kind === 'if' && Array.isArray(owner.then) ? 'then' : 'body';
+  const stmts = (owner as unknown as Record<string, unknown>)[bodyKey];
+  if (!Array.isArray(stmts) || stmts.length > 0) return false;
+  const headerEnd = comment.precedingNode ? locEnd(comment.precedingNode) : locStart(owner);
+  const brace = text.indexOf('{', headerEnd);
+  if (brace < 0 || comment.start < brace) return false;
+  util.addDanglingComment(owner as never, comment as never, undefined);
+  return true;
+}
+
+/**
+ * A comment on its own line at the end of a body (`# note` before `} else {`) would be taken
+ * by prettier as leading the next statement, on the other side of the brace. Keep it where it
+ * was: trailing the last statement of its own body.
+ */
+function keepInClosingBody(comment: CommentNode & { precedingNode?: MdlNode; followingNode?: MdlNode }, text: string): boolean {
+  const { precedingNode: before, followingNode: after } = comment;
+  if (!before || !after) return false;
+  const between = text.slice(comment.end, locStart(after)).replace(/#[^\n]*/g, '');
+  if (!between.includes('}')) return false;
+  util.addTrailingComment(before as never, comment as never);
+  return true;
+}
 
 function printDefinition(path: AstPath<Definition>, print: Print, text: string): Doc {
   const d = path.node;
