@@ -127,3 +127,11 @@ describe('mdl fmt', () => {
     expect(readFileSync(f, 'utf8')).toBe(text);
   });
 });
+
+describe('the prettier plugin', () => {
+  it('works from prettier itself, loaded by path', async () => {
+    const prettier = await import('prettier');
+    const out = await prettier.format('model m(x: Tensor[B, 4]) {return relu(x)}', { filepath: 'm.mdl', plugins: ['./dist/grammar/format/plugin.js'] });
+    expect(out).toBe('model m(x: Tensor[B, 4]) {\n  return relu(x)\n}\n');
+  });
+});
