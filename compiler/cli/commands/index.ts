@@ -4,6 +4,7 @@ import { check } from './check.js';
 import { fmt } from './fmt.js';
 import { graph } from './graph.js';
 import { ops } from './ops.js';
+import { print } from './print.js';
 import { summary } from './summary.js';
 
-export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, ops];
+export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, ops];

@@ -1,0 +1,37 @@
+// `mdl print FILE --stage ast|ir`: the text form of a compiler stage, for reading and for
+// golden tests. (`grad` joins when autodiff lands.)
+import { parse } from '../../../grammar/parse.js';
+import { printAst } from '../../../grammar/print-ast.js';
+import { compileModel } from '../../compile.js';
+import { printGraph } from '../../ir/print.js';
+import { nodeHost } from '../../modules/node-host.js';
+import { UsageError } from '../args.js';
+import { readSource, report, type Command } from '../command.js';
+
+const STAGES = ['ast', 'ir'];
+
+export const print: Command = {
+  spec: {
+    name: 'print',
+    summary: 'print a compiler stage as text (ast, ir)',
+    usage: 'mdl print FILE --stage ast|ir [--model NAME] [--spans]',
+    flags: { stage: 'string', model: 'string', spans: 'bool' },
+    positional: [1, 1],
+  },
+  run(args) {
+    const stage = (args.flags.get('stage') as string | undefined) ?? 'ir';
+    if (!STAGES.includes(stage)) throw new UsageError(`unknown stage "${stage}"`, `stages: ${STAGES.join(', ')}`);
+    const src = readSource(args.positional[0]!);
+    if (stage === 'ast') {
+      const r = parse(src);
+      if (!report({ diagnostics: r.diagnostics, sources: new Map([[src.path, src]]) }) || !r.program) return 1;
+      process.stdout.write(printAst(r.program));
+      return 0;
+    }
+    const model = args.flags.get('model') as string | undefined;
+    const r = compileModel(src, nodeHost, model ? { model } : {});
+    if (!report(r) || !r.graph) return 1;
+    process.stdout.write(printGraph(r.graph, { spans: args.flags.get('spans') === true }));
+    return 0;
+  },
+};
