@@ -1,10 +1,11 @@
 // Every CLI command, in the order `mdl --help` lists them. Adding a command = one file + one line.
 import type { Command } from '../command.js';
 import { check } from './check.js';
+import { device } from './device.js';
 import { fmt } from './fmt.js';
 import { graph } from './graph.js';
 import { ops } from './ops.js';
 import { print } from './print.js';
 import { summary } from './summary.js';
 
-export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, ops];
+export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, ops, device];

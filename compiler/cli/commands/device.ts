@@ -1,0 +1,35 @@
+// `mdl device`: which WebGPU adapter mdl finds here, by which route, and its limits.
+import { UsageError } from '../args.js';
+import type { Command } from '../command.js';
+
+export const device: Command = {
+  spec: {
+    name: 'device',
+    summary: 'show the WebGPU adapter mdl would use, and its limits',
+    usage: 'mdl device [--route auto|native|opengl] [--json]',
+    flags: { route: 'string', json: 'bool' },
+    positional: [0, 0],
+  },
+  async run(args) {
+    const route = (args.flags.get('route') as string | undefined) ?? 'auto';
+    if (!['auto', 'native', 'opengl'].includes(route)) throw new UsageError(`unknown route "${route}"`, 'routes: auto, native, opengl');
+    const { acquireDevice, formatReport, NoAdapterError } = await import('../../../runtime/device.js');
+    try {
+      const a = await acquireDevice({ route: route as 'auto' | 'native' | 'opengl' });
+      if (args.flags.get('json')) process.stdout.write(JSON.stringify(a.report, null, 2) + '\n');
+      else {
+        process.stdout.write(formatReport(a.report) + '\n');
+        for (const [k, v] of Object.entries(a.report.limits)) process.stdout.write(`  ${k.padEnd(36)} ${v}\n`);
+        process.stdout.write(`  features: ${a.report.features.join(', ')}\n`);
+      }
+      a.device.destroy();
+      return 0;
+    } catch (e) {
+      if (e instanceof NoAdapterError) {
+        process.stderr.write(`error: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+  },
+};

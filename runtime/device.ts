@@ -1,0 +1,118 @@
+// Finding a WebGPU device, by itself, and saying which one. In a browser that is
+// `navigator.gpu`. In Node it is Dawn (the `webgpu` package), tried in this order:
+//   1. Dawn's default backend choice (a real GPU's Vulkan/Metal/D3D driver, or on a machine
+//      without a GPU, Mesa's lavapipe software Vulkan — which needs Mesa ≥ 25);
+//   2. OpenGL ES through EGL in WebGPU compatibility mode (Mesa's llvmpipe), which works with
+//      older Mesa releases; EGL must run without a display (EGL_PLATFORM=surfaceless).
+// The chosen route is always reported. There is no silent fallback to the CPU interpreter:
+// if no adapter is found, acquisition fails with what was tried and how to fix it.
+
+export type Route = 'auto' | 'native' | 'opengl';
+
+export interface AdapterReport {
+  /** 'browser', 'native' (Dawn's default backend) or 'opengl' (compatibility mode). */
+  readonly route: 'browser' | 'native' | 'opengl';
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  /** True for a CPU implementation (llvmpipe, lavapipe, SwiftShader). */
+  readonly software: boolean;
+  readonly features: readonly string[];
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+export interface Acquired {
+  readonly device: GPUDevice;
+  readonly adapter: GPUAdapter;
+  readonly report: AdapterReport;
+}
+
+export class NoAdapterError extends Error {}
+
+const LIMIT_NAMES = [
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+] as const;
+
+function describe(adapter: GPUAdapter, route: AdapterReport['route']): AdapterReport {
+  const info = adapter.info;
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  const limits: Record<string, number> = {};
+  for (const k of LIMIT_NAMES) limits[k] = Number((adapter.limits as unknown as Record<string, number>)[k]);
+  return {
+    route,
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    software: /llvmpipe|lavapipe|swiftshader|software/.test(text),
+    features: [...adapter.features].sort(),
+    limits,
+  };
+}
+
+export function formatReport(r: AdapterReport): string {
+  const name = r.description || r.device || r.architecture || 'unknown adapter';
+  const via = r.route === 'opengl' ? 'OpenGL ES (compatibility mode)' : r.route === 'native' ? 'Dawn' : 'the browser';
+  return `WebGPU adapter: ${name} (${r.vendor || 'unknown vendor'}${r.software ? ', software' : ''}) via ${via}`;
+}
+
+/** Request the adapter's own limits, so kernels can be planned against what it really has. */
+async function open(adapter: GPUAdapter, route: AdapterReport['route']): Promise<Acquired> {
+  const requiredLimits: Record<string, number> = {};
+  for (const k of LIMIT_NAMES) requiredLimits[k] = Number((adapter.limits as unknown as Record<string, number>)[k]);
+  const device = await adapter.requestDevice({ requiredLimits });
+  return { device, adapter, report: describe(adapter, route) };
+}
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+let dawn: Promise<DawnModule> | undefined;
+
+async function loadDawn(): Promise<DawnModule> {
+  dawn ??= import('webgpu').then((m) => {
+    const mod = m as unknown as DawnModule;
+    // Dawn's constants (GPUBufferUsage, …) are globals in a browser; provide them in Node.
+    for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+    return mod;
+  });
+  return dawn;
+}
+
+export async function acquireDevice(opts: { route?: Route } = {}): Promise<Acquired> {
+  const route = opts.route ?? 'auto';
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu && typeof process === 'undefined') {
+    const adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new NoAdapterError('this browser exposes WebGPU but returned no adapter');
+    return open(adapter, 'browser');
+  }
+  process.env['XDG_RUNTIME_DIR'] ??= '/tmp';
+  const tried: string[] = [];
+  const { create } = await loadDawn();
+  if (route === 'auto' || route === 'native') {
+    const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter) return open(adapter, 'native');
+    tried.push("Dawn's default backend (Vulkan): no adapter");
+  }
+  if (route === 'auto' || route === 'opengl') {
+    // EGL reads this when it initialises, so it must be set before the first GL adapter.
+    process.env['EGL_PLATFORM'] ??= 'surfaceless';
+    const adapter = await create(['backend=opengl']).requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    if (adapter) return open(adapter, 'opengl');
+    tried.push('OpenGL ES via EGL (compatibility mode): no adapter');
+  }
+  throw new NoAdapterError(
+    `no WebGPU adapter found (tried: ${tried.join('; ')}). On a machine without a GPU, install Mesa's software drivers: ` +
+      'mesa-vulkan-drivers and libvulkan1 (Mesa 25 or newer, e.g. from bookworm-backports) for Vulkan, or libegl1, libegl-mesa0 and libgl1-mesa-dri for OpenGL.',
+  );
+}
