@@ -3,7 +3,7 @@
 // them. Keywords are identifiers with a longer_alt, so `format` is a name and `for` is not.
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'name' });
 
 function keyword(word: string): TokenType {
   return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, categories: [Keyword] });
@@ -44,32 +44,32 @@ export const UnterminatedString = createToken({ name: 'UnterminatedString', patt
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED });
 
-export const Arrow = createToken({ name: 'Arrow', pattern: /->/ });
-export const StarStar = createToken({ name: 'StarStar', pattern: /\*\*/ });
-export const SlashSlash = createToken({ name: 'SlashSlash', pattern: /\/\// });
-export const EqEq = createToken({ name: 'EqEq', pattern: /==/ });
-export const NotEq = createToken({ name: 'NotEq', pattern: /!=/ });
-export const LtEq = createToken({ name: 'LtEq', pattern: /<=/ });
-export const GtEq = createToken({ name: 'GtEq', pattern: />=/ });
-export const Lt = createToken({ name: 'Lt', pattern: /</ });
-export const Gt = createToken({ name: 'Gt', pattern: />/ });
-export const Eq = createToken({ name: 'Eq', pattern: /=/ });
-export const Plus = createToken({ name: 'Plus', pattern: /\+/ });
-export const Minus = createToken({ name: 'Minus', pattern: /-/ });
-export const Star = createToken({ name: 'Star', pattern: /\*/ });
-export const Slash = createToken({ name: 'Slash', pattern: /\// });
-export const Percent = createToken({ name: 'Percent', pattern: /%/ });
-export const At = createToken({ name: 'At', pattern: /@/ });
-export const LParen = createToken({ name: 'LParen', pattern: /\(/ });
-export const RParen = createToken({ name: 'RParen', pattern: /\)/ });
-export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
-export const RBracket = createToken({ name: 'RBracket', pattern: /\]/ });
-export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ });
-export const RBrace = createToken({ name: 'RBrace', pattern: /\}/ });
-export const Comma = createToken({ name: 'Comma', pattern: /,/ });
-export const Colon = createToken({ name: 'Colon', pattern: /:/ });
-export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/ });
-export const Dot = createToken({ name: 'Dot', pattern: /\./ });
+export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
+export const StarStar = createToken({ name: 'StarStar', pattern: /\*\*/, label: "'**'" });
+export const SlashSlash = createToken({ name: 'SlashSlash', pattern: /\/\//, label: "'//'" });
+export const EqEq = createToken({ name: 'EqEq', pattern: /==/, label: "'=='" });
+export const NotEq = createToken({ name: 'NotEq', pattern: /!=/, label: "'!='" });
+export const LtEq = createToken({ name: 'LtEq', pattern: /<=/, label: "'<='" });
+export const GtEq = createToken({ name: 'GtEq', pattern: />=/, label: "'>='" });
+export const Lt = createToken({ name: 'Lt', pattern: /</, label: "'<'" });
+export const Gt = createToken({ name: 'Gt', pattern: />/, label: "'>'" });
+export const Eq = createToken({ name: 'Eq', pattern: /=/, label: "'='" });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/, label: "'+'" });
+export const Minus = createToken({ name: 'Minus', pattern: /-/, label: "'-'" });
+export const Star = createToken({ name: 'Star', pattern: /\*/, label: "'*'" });
+export const Slash = createToken({ name: 'Slash', pattern: /\//, label: "'/'" });
+export const Percent = createToken({ name: 'Percent', pattern: /%/, label: "'%'" });
+export const At = createToken({ name: 'At', pattern: /@/, label: "'@'" });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: "'('" });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: "')'" });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, label: "'['" });
+export const RBracket = createToken({ name: 'RBracket', pattern: /\]/, label: "']'" });
+export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, label: "'{'" });
+export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: "'}'" });
+export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
+export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
+export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/, label: "';'" });
+export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
 
 /** Order matters: longer operators before their prefixes, keywords before identifiers. */
 export const ALL_TOKENS: TokenType[] = [

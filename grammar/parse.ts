@@ -116,6 +116,9 @@ function parseErrorDiagnostic(src: SourceFile, e: IRecognitionException, tokens:
   }
   if (CLOSERS.has(t.image) && expectedCloser?.[1] !== t.image) return diag('MDL1003', `unmatched \`${t.image}\``, tokenSpan(src, t), { hint: 'remove it, or add the bracket that opens it' });
   const hints: string[] = [];
+  const COMPARE = new Set(['<', '<=', '>', '>=', '==', '!=']);
+  if (COMPARE.has(t.image) && tokens.slice(Math.max(0, at - 4), at).some((p) => COMPARE.has(p.image)))
+    return diag('MDL1003', `comparisons do not chain: \`${t.image}\` after another comparison`, tokenSpan(src, t), { hint: 'write `a < b and b < c`' });
   if (t.image === '=' && /found `=`/.test(e.message) && next?.tokenType !== Eq) hints.push('use `==` to compare; `=` only binds a name at the start of a statement');
   if (t.image === ':' && /found `:`/.test(e.message)) hints.push('blocks use braces: `{ … }`');
   return diag(mismatch ? 'MDL1004' : 'MDL1003', e.message, tokenSpan(src, t), hints.length ? { hint: hints[0]! } : {});
