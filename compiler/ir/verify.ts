@@ -1,6 +1,6 @@
 // The IR verifier: the invariants every pass must preserve. It runs after elaboration and
 // between passes; a failure is always a bug in mdl, never a user error.
-import { getOp } from '../ops/registry.js';
+import { lookupOp } from '../ops/registry.js';
 import { sameShape } from './shape.js';
 import type { Graph } from './types.js';
 
@@ -32,7 +32,7 @@ export function verifyGraph(g: Graph): void {
     if (n.id !== i) err(`node ${i} has id ${n.id}`);
     if (names.has(n.name)) err(`duplicate node name ${n.name}`);
     names.add(n.name);
-    const op = getOp(n.op);
+    const op = lookupOp(n.op);
     if (!op) err(`node ${n.name} has unknown op ${n.op}`);
     for (const inp of n.inputs) if (!defined.has(inp)) err(`node ${n.name} uses value ${inp} before it is defined`);
     const data = n.inputs.slice(0, n.dataInputs).map((v) => g.values[v]!.type);

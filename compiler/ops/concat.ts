@@ -1,7 +1,9 @@
 import { formatShape, isSym } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, int } from './helpers.js';
+import { allocLike, axisOf, int } from './helpers.js';
+import { normAxis } from '../ir/shape.js';
+import { aroundAxis } from '../interp/tensor.js';
 
 /**
  * Concatenate along `axis`, as torch.cat: all inputs have the same rank and the same dims except
@@ -48,4 +50,34 @@ export const concat: OpDef = {
     return [{ shape, dtype: first.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval(xs, a, ctx) {
+    const y = allocLike(xs[0]!, ctx.outputs[0]!, ctx);
+    const ax = normAxis(int(a, 'axis'), y.shape.length)!;
+    const [outer, total, inner] = aroundAxis(y.shape, ax);
+    let at = 0;
+    for (const x of xs) {
+      const n = x.shape[ax]!;
+      for (let o = 0; o < outer; o++) y.data.set(x.data.subarray(o * n * inner, (o + 1) * n * inner), (o * total + at) * inner);
+      at += n;
+    }
+    return [y];
+  },
+  // Each input's cotangent is its slice of the output's; the tangent is the concatenation of
+  // the inputs' tangents (zeros where an input has none).
+  vjp(b, n, [g], needs) {
+    if (!g) return n.inputs.map(() => null);
+    const ax = int(n.attrs, 'axis');
+    let at = 0;
+    return n.inputs.map((x, i) => {
+      const d = b.shape(x)[normAxis(ax, b.shape(x).length)!] as number;
+      const start = at;
+      at += typeof d === 'number' ? d : 0;
+      if (!needs[i]) return null;
+      return n.inputs.length === 1 ? g : b.op1('slice', [g], { axis: ax, start, end: start + d, step: 1 });
+    });
+  },
+  jvp(b, n, ts) {
+    if (ts.every((t) => t === null)) return [null];
+    return [b.op1('concat', n.inputs.map((x, i) => ts[i] ?? b.constant(0, b.shape(x))), n.attrs)];
+  },
 };

@@ -1,7 +1,8 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { bool, int, known, pair, requireRank, windowOut, out0 } from './helpers.js';
+import { bool, convGeom, int, known, pair, requireRank, windowOut, out0, withAttrs } from './helpers.js';
+import { conv2dForward } from '../interp/kernels.js';
 
 /**
  * 2-D convolution over NCHW input, weight [out, in/groups, kh, kw], as torch.nn.Conv2d.
@@ -69,5 +70,31 @@ export const conv2d: OpDef = {
     const [, cinPerGroup, kh, kw] = c.params[0]!;
     const macs = out0(c) * cinPerGroup! * kh! * kw!;
     return { macs, flops: 2 * macs + (c.params.length > 1 ? out0(c) : 0) };
+  },
+  eval([x, w, bias], a, ctx) {
+    const y = ctx.alloc(ctx.outputs[0]!);
+    conv2dForward(x!.data, w!.data, bias ? bias.data : null, convGeom(x!.shape, y.shape, a), y.data);
+    return [y];
+  },
+  // dx: the transposed convolution of dy (conv2d_grad_input); dw: the correlation of dy with x
+  // (conv2d_grad_weight); each costs the forward MACs. db: dy summed over N, H, W.
+  vjp(b, n, [g], needs) {
+    const [x, w] = n.inputs as [number, number];
+    if (!g) return n.inputs.map(() => null);
+    const geo = { stride: n.attrs['stride']!, padding: n.attrs['padding']!, dilation: n.attrs['dilation']!, groups: n.attrs['groups']! };
+    const xs = b.shape(x);
+    return [
+      needs[0] ? b.op1('conv2d_grad_input', [g, w], { ...geo, input_size: [xs[2]!, xs[3]!] }) : null,
+      needs[1] ? b.op1('conv2d_grad_weight', [g, x], { ...geo, kernel: n.attrs['kernel']! }) : null,
+      ...(n.inputs.length > 2 ? [needs[2] ? b.op1('sum', [g], { axes: [0, 2, 3] }) : null] : []),
+    ];
+  },
+  jvp(b, n, [tx, tw, tb]) {
+    const [x, w] = n.inputs as [number, number];
+    const a = withAttrs(n.attrs, { bias: false });
+    const out = b.shape(n.outputs[0]!);
+    let t = b.add(tx ? b.op1('conv2d', [tx], a, [w]) : null, tw ? b.op1('conv2d', [x], a, [tw]) : null);
+    if (tb) t = b.add(t, b.expandTo(b.reshape(tb, [out[1]!, 1, 1]), out));
+    return [t];
   },
 };

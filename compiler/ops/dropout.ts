@@ -1,6 +1,7 @@
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { num, out0 } from './helpers.js';
+import { dropoutMask } from '../interp/rng.js';
 
 /**
  * Inverted dropout, as torch.nn.Dropout: in training, zero each element with probability p and
@@ -21,4 +22,19 @@ export const dropout: OpDef = {
     return [x!];
   },
   cost: (c) => ({ macs: 0, flops: out0(c) }),
+  // Training: x · mask / (1 − p), the mask drawn from the node's counter-based stream (keyed by
+  // the node's name; see compiler/interp/rng.ts). Inference: the identity.
+  eval([x], a, ctx) {
+    const y = ctx.alloc(x!.shape);
+    const p = num(a, 'p');
+    if (!ctx.training || p === 0) y.data.set(x!.data);
+    else {
+      const m = dropoutMask(x!.data.length, p, ctx.seed, ctx.node, ctx.step);
+      for (let i = 0; i < m.length; i++) y.data[i] = x!.data[i]! * m[i]!;
+    }
+    return [y];
+  },
+  // The same mask, regenerated from the same stream (dropout_mask keyed by this node's name).
+  vjp: (b, n, [g], needs) => [needs[0] && g ? (b.training && num(n.attrs, 'p') > 0 ? b.op1('dropout_mask', [g], { p: num(n.attrs, 'p'), key: n.name }) : g) : null],
+  jvp: (b, n, [t]) => [t ? (b.training && num(n.attrs, 'p') > 0 ? b.op1('dropout_mask', [t], { p: num(n.attrs, 'p'), key: n.name }) : t) : null],
 };

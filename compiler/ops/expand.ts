@@ -2,7 +2,8 @@ import { formatShape, isSym } from '../ir/shape.js';
 import type { Dim } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { shapeArg } from './helpers.js';
+import { linearJvp, shapeArg } from './helpers.js';
+import { broadcastInto } from '../interp/kernels.js';
 
 /**
  * Broadcast to `shape`, as torch.expand: the target has at least the input's rank; new leading
@@ -42,4 +43,11 @@ export const expand: OpDef = {
     return [{ shape: out, dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval([x], _a, ctx) {
+    const y = ctx.alloc(ctx.outputs[0]!);
+    broadcastInto(x!.data, x!.shape, y.shape, y.data);
+    return [y];
+  },
+  vjp: (b, n, [g], needs) => [needs[0] && g ? b.sumTo(g, b.shape(n.inputs[0]!)) : null],
+  jvp: linearJvp,
 };

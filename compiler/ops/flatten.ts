@@ -2,7 +2,7 @@ import { formatShape, isSym } from '../ir/shape.js';
 import type { Dim } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, int } from './helpers.js';
+import { axisOf, int, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
 
 /**
  * Merges dims start..end (inclusive; negative axes count from the end) into one, as
@@ -41,4 +41,7 @@ export const flatten: OpDef = {
     return [{ shape: [...s.slice(0, start), merged, ...s.slice(end + 1)], dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval: reshapeEval,
+  vjp: reshapeVjp,
+  jvp: linearJvp,
 };

@@ -1,11 +1,15 @@
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { str, unary } from './helpers.js';
+import { activation, str } from './helpers.js';
 
 const APPROX = ['none', 'tanh'] as const;
-const base = unary('gelu', 'activation', 'Gaussian error linear unit; approximate="tanh" for the tanh form.', 8, [
-  { name: 'approximate', type: 'string', default: 'none', oneOf: APPROX },
-]);
+const base = activation(
+  'gelu',
+  'Gaussian error linear unit; approximate="tanh" for the tanh form.',
+  8,
+  [{ name: 'approximate', type: 'string', default: 'none', oneOf: APPROX }],
+  (a) => (str(a, 'approximate') === 'tanh' ? 'gelu_tanh' : 'gelu'),
+);
 
 /** GELU as torch.nn.GELU (exact erf form, or the tanh approximation); 8 FLOPs per element. */
 export const gelu: OpDef = {

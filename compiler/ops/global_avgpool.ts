@@ -1,5 +1,6 @@
 import type { OpDef } from './types.js';
 import { bool, requireRank } from './helpers.js';
+import { keepShape, sumInto } from '../interp/kernels.js';
 import { numel } from '../ir/shape.js';
 
 /**
@@ -20,4 +21,13 @@ export const global_avgpool: OpDef = {
     return [{ shape: bool(a, 'keepdim') ? [n!, c!, 1, 1] : [n!, c!], dtype: x!.dtype }];
   },
   cost: (c) => ({ macs: 0, flops: numel(c.inputs[0]!) }),
+  eval([x], _a, ctx) {
+    const y = ctx.alloc(ctx.outputs[0]!);
+    sumInto(x!.data, x!.shape, keepShape(x!.shape, [2, 3]), y.data, 1 / (x!.shape[2]! * x!.shape[3]!));
+    return [y];
+  },
+  vjp: (b, n, [g], needs) => [
+    needs[0] && g ? b.op1('reduce_grad', [g], { shape: [...b.shape(n.inputs[0]!)], axes: [2, 3], keepdim: bool(n.attrs, 'keepdim'), mean: true }) : null,
+  ],
+  jvp: (b, n, [t]) => [t ? b.op1('global_avgpool', [t], n.attrs) : null],
 };

@@ -1,9 +1,11 @@
 // Small factories and accessors shared by op definitions, so each op file states only what is
 // particular to it.
 import { broadcastShapes, formatShape, isSym, normAxis } from '../ir/shape.js';
-import type { Attrs, AttrValue, Dim, Shape, TensorType } from '../ir/types.js';
+import type { Attrs, AttrValue, Dim, Node, Shape, TensorType, ValueId } from '../ir/types.js';
 import { numel } from '../ir/shape.js';
-import { opError, type OpDef, type OpKind } from './types.js';
+import { opError, type EvalCtx, type IrBuilder, type JvpRule, type OpDef, type OpKind, type Tensor, type VjpRule } from './types.js';
+import { POINTWISE } from '../interp/activations.js';
+import { keepShape, map1, map2, sumInto, type ConvGeom, type PoolGeom } from '../interp/kernels.js';
 
 export const int = (a: Attrs, k: string): number => a[k] as number;
 export const num = (a: Attrs, k: string): number => a[k] as number;
@@ -41,8 +43,15 @@ export function axisOf(axis: number, x: TensorType, op: string): number {
   return a;
 }
 
+/** The rules an elementwise unary op supplies: its reference evaluation and derivatives. */
+export interface UnaryRules {
+  eval(inputs: readonly Tensor[], attrs: Attrs, ctx: EvalCtx): Tensor[];
+  vjp: VjpRule | null;
+  jvp: JvpRule | null;
+}
+
 /** An elementwise unary op: same shape out, `flopsPerElement` per output element. */
-export function unary(name: string, kind: OpKind, doc: string, flopsPerElement: number, extra: OpDef['args'] = []): OpDef {
+export function unary(name: string, kind: OpKind, doc: string, flopsPerElement: number, rules: UnaryRules, extra: OpDef['args'] = []): OpDef {
   return {
     name,
     kind,
@@ -50,11 +59,48 @@ export function unary(name: string, kind: OpKind, doc: string, flopsPerElement: 
     args: [{ name: 'x', type: 'tensor' }, ...extra],
     infer: ([x]) => [x!],
     cost: (c) => ({ macs: 0, flops: flopsPerElement * out0(c) }),
+    ...rules,
   };
 }
 
+/**
+ * An activation f from the pointwise table (compiler/interp/activations.ts): evaluates f, and
+ * differentiates through `act_grad`, which multiplies by f′(x) — for the VJP (g·f′(x)) and the
+ * JVP (ẋ·f′(x)) alike. `fnOf` picks the table entry from the attributes (gelu's approximation).
+ */
+export function activation(name: string, doc: string, flopsPerElement: number, extra: OpDef['args'] = [], fnOf: (a: Attrs) => string = () => name): OpDef {
+  return unary(
+    name,
+    'activation',
+    doc,
+    flopsPerElement,
+    {
+      eval: ([x], a, ctx) => {
+        const f = POINTWISE[fnOf(a)]!.f;
+        return [map1(x!, ctx.alloc(x!.shape), f)];
+      },
+      vjp: (b, n, [g], needs) => [needs[0] && g !== null ? b.op1('act_grad', [g, n.inputs[0]!], { fn: fnOf(n.attrs) }) : null],
+      jvp: (b, n, [t]) => [t ? b.op1('act_grad', [t, n.inputs[0]!], { fn: fnOf(n.attrs) }) : null],
+    },
+    extra,
+  );
+}
+
+/** Emits `name(xs…)` — shorthand for derivative rules. */
+export const emit = (b: IrBuilder, name: string, ...xs: ValueId[]): ValueId => b.op1(name, xs);
+
+/** The data input `i` of a node. */
+export const input = (n: Node, i: number): ValueId => n.inputs[i]!;
+
+/** A broadcasting binary op's derivative rules. */
+export interface BinaryRules {
+  f(x: number, y: number): number;
+  vjp: VjpRule;
+  jvp: JvpRule;
+}
+
 /** A broadcasting binary op (NumPy rules); one FLOP per output element. */
-export function binary(name: string, doc: string): OpDef {
+export function binary(name: string, doc: string, rules: BinaryRules): OpDef {
   return {
     name,
     kind: 'elementwise',
@@ -75,6 +121,9 @@ export function binary(name: string, doc: string): OpDef {
       return [{ shape: s, dtype: a!.dtype }];
     },
     cost: (c) => ({ macs: 0, flops: out0(c) }),
+    eval: ([a, b], _attrs, ctx) => [map2(a!, b!, ctx.alloc(ctx.outputs[0]!), rules.f)],
+    vjp: rules.vjp,
+    jvp: rules.jvp,
   };
 }
 
@@ -179,8 +228,9 @@ export function pool2dInfer(op: string, x: TensorType, a: Attrs): TensorType {
   return { shape: [n!, c!, ho, wo], dtype: x.dtype };
 }
 
-/** An axis reduction: removes `axes` (or keeps them as 1); one FLOP per input element. */
-export function reduction(name: string, doc: string): OpDef {
+/** An axis reduction (sum, or mean when `isMean`): removes `axes` (or keeps them as 1); one FLOP per input element. */
+export function reduction(name: string, doc: string, isMean: boolean): OpDef {
+  const axesFor = (n: Node, b: IrBuilder): number[] => ints(n.attrs, 'axes').map((ax) => normAxis(ax, b.shape(n.inputs[0]!).length)!);
   return {
     name,
     kind: 'reduction',
@@ -203,5 +253,58 @@ export function reduction(name: string, doc: string): OpDef {
       return [{ shape, dtype: x!.dtype }];
     },
     cost: (c) => ({ macs: 0, flops: numel(c.inputs[0]!) }),
+    eval([x], a, ctx) {
+      const axes = ints(a, 'axes').map((ax) => normAxis(ax, x!.shape.length)!);
+      const count = axes.reduce((p, ax) => p * x!.shape[ax]!, 1);
+      const out = ctx.alloc(ctx.outputs[0]!);
+      sumInto(x!.data, x!.shape, keepShape(x!.shape, axes), out.data, isMean ? 1 / count : 1);
+      return [out];
+    },
+    vjp: (b, n, [g], needs) => [
+      needs[0] && g ? b.op1('reduce_grad', [g], { shape: [...b.shape(n.inputs[0]!)], axes: axesFor(n, b), keepdim: bool(n.attrs, 'keepdim'), mean: isMean }) : null,
+    ],
+    jvp: (b, n, [t]) => [t ? b.op1(name, [t], n.attrs) : null],
   };
 }
+
+/** The geometry of a convolution from its input and output shapes [N, C, H, W] → [N, O, Ho, Wo]. */
+export function convGeom(x: readonly number[], y: readonly number[], a: Attrs): ConvGeom {
+  const [kh, kw] = pair(a, 'kernel');
+  const [sh, sw] = pair(a, 'stride');
+  const [ph, pw] = pair(a, 'padding');
+  const [dh, dw] = pair(a, 'dilation');
+  return { N: x[0]!, C: x[1]!, H: x[2]!, W: x[3]!, O: y[1]!, Ho: y[2]!, Wo: y[3]!, kh, kw, sh, sw, ph, pw, dh, dw, groups: int(a, 'groups') };
+}
+
+/** The geometry of a pooling window from input and output shapes [N, C, H, W] → [N, C, Ho, Wo]. */
+export function poolGeom(x: readonly number[], y: readonly number[], a: Attrs): PoolGeom {
+  const [kh, kw] = pair(a, 'kernel');
+  const [sh, sw] = pairOr(a, 'stride', 'kernel');
+  const [ph, pw] = pair(a, 'padding');
+  const [dh, dw] = a['dilation'] === undefined ? [1, 1] : asPair(a['dilation']!);
+  return { NC: x[0]! * x[1]!, H: x[2]!, W: x[3]!, Ho: y[2]!, Wo: y[3]!, kh, kw, sh, sw, ph, pw, dh, dw };
+}
+
+/** Attributes with the given ones replaced (for a rule that re-emits its own op). */
+export const withAttrs = (a: Attrs, over: Readonly<Record<string, AttrValue>>): Record<string, AttrValue> => ({ ...a, ...over });
+
+/** A tensor of `shape` of the same element kind as `x` (i32 stays i32). */
+export function allocLike(x: Tensor, shape: readonly number[], ctx: EvalCtx): Tensor {
+  return x.data instanceof Int32Array ? ctx.allocInt(shape) : ctx.alloc(shape);
+}
+
+/** The evaluation of a pure reshape (flatten, reshape, squeeze, unsqueeze): the data, reshaped. */
+export function reshapeEval([x]: readonly Tensor[], _a: Attrs, ctx: EvalCtx): Tensor[] {
+  const y = allocLike(x!, ctx.outputs[0]!, ctx);
+  y.data.set(x!.data);
+  return [y];
+}
+
+/** The VJP of a pure reshape: the cotangent reshaped back to the input's shape. */
+export const reshapeVjp: VjpRule = (b, n, [g], needs) => [needs[0] && g ? b.reshape(g, b.shape(n.inputs[0]!)) : null];
+
+/** The JVP of an op linear in its single input: the op itself, applied to the tangent. */
+export const linearJvp: JvpRule = (b, n, [t]) => [t ? b.op1(n.op, [t], n.attrs) : null];
+
+/** The element count of a concrete shape (for cost rules). */
+export const numelOf = numel;

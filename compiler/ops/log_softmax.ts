@@ -1,5 +1,6 @@
 import type { OpDef } from './types.js';
 import { axisOf, int, out0 } from './helpers.js';
+import { softmaxEval } from './softmax.js';
 
 /**
  * log(softmax(x)) along `axis`, computed stably as (x − max) − log Σ exp(x − max): max,
@@ -19,4 +20,18 @@ export const log_softmax: OpDef = {
     return [x!];
   },
   cost: (c) => ({ macs: 0, flops: 5 * out0(c) }),
+  eval: ([x], a, ctx) => [softmaxEval(x!, int(a, 'axis'), true, ctx)],
+  // y = x − logΣexp(x): VJP g − softmax(x)·Σg; JVP ẋ − Σ(softmax(x) ⊙ ẋ).
+  vjp(b, n, [g], needs) {
+    if (!needs[0] || !g) return [null];
+    const axis = int(n.attrs, 'axis');
+    const p = b.op1('softmax', [n.inputs[0]!], { axis });
+    return [b.op1('sub', [g, b.op1('mul', [p, b.op1('sum', [g], { axes: [axis], keepdim: true })])])];
+  },
+  jvp(b, n, [t]) {
+    if (!t) return [null];
+    const axis = int(n.attrs, 'axis');
+    const p = b.op1('softmax', [n.inputs[0]!], { axis });
+    return [b.op1('sub', [t, b.op1('sum', [b.op1('mul', [p, t])], { axes: [axis], keepdim: true })])];
+  },
 };

@@ -2,6 +2,7 @@ import { broadcastShapes, formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { out0 } from './helpers.js';
+import { broadcastIndex, size } from '../interp/tensor.js';
 
 /**
  * Matrix product as torch.matmul for operands of rank ≥ 2: a [..., M, K] @ b [..., K, N] →
@@ -52,5 +53,46 @@ export const matmul: OpDef = {
     const k = sa[sa.length - 1]!;
     const macs = out0(c) * k;
     return { macs, flops: 2 * macs };
+  },
+  eval([a, b], _attrs, ctx) {
+    const y = ctx.alloc(ctx.outputs[0]!);
+    const sa = a!.shape;
+    const sb = b!.shape;
+    const M = sa[sa.length - 2]!;
+    const K = sa[sa.length - 1]!;
+    const N = sb[sb.length - 1]!;
+    const batch = y.shape.slice(0, -2);
+    const ia = broadcastIndex(sa.slice(0, -2), batch);
+    const ib = broadcastIndex(sb.slice(0, -2), batch);
+    const acc = new Float64Array(N);
+    for (let p = 0; p < size(batch); p++) {
+      const ao = ia[p]! * M * K;
+      const bo = ib[p]! * K * N;
+      for (let i = 0; i < M; i++) {
+        acc.fill(0);
+        for (let k = 0; k < K; k++) {
+          const av = a!.data[ao + i * K + k]!;
+          const br = bo + k * N;
+          for (let j = 0; j < N; j++) acc[j]! += av * b!.data[br + j]!;
+        }
+        const yo = (p * M + i) * N;
+        for (let j = 0; j < N; j++) y.data[yo + j] = acc[j]!;
+      }
+    }
+    return [y];
+  },
+  // da = dy·bᵀ and db = aᵀ·dy (matmuls of the forward's MACs each), summed over broadcast batch dims.
+  vjp(bd, n, [g], needs) {
+    const [a, b] = n.inputs as [number, number];
+    if (!g) return [null, null];
+    const t = (v: number) => bd.op1('transpose', [v], { dim0: -2, dim1: -1 });
+    return [
+      needs[0] ? bd.sumTo(bd.op1('matmul', [g, t(b)]), bd.shape(a)) : null,
+      needs[1] ? bd.sumTo(bd.op1('matmul', [t(a), g]), bd.shape(b)) : null,
+    ];
+  },
+  jvp(bd, n, [ta, tb]) {
+    const [a, b] = n.inputs as [number, number];
+    return [bd.add(ta ? bd.op1('matmul', [ta, b]) : null, tb ? bd.op1('matmul', [a, tb]) : null)];
   },
 };

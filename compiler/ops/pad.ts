@@ -1,7 +1,8 @@
 import { formatShape, isSym } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { ints } from './helpers.js';
+import { allocLike, ints, num } from './helpers.js';
+import { size, stridesOf } from '../interp/tensor.js';
 
 /**
  * Constant padding, as torch.nn.functional.pad: `pads` holds (left, right) pairs starting from
@@ -46,4 +47,31 @@ export const pad: OpDef = {
     return [{ shape, dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval([x], a, ctx) {
+    const pads = ints(a, 'pads');
+    const y = allocLike(x!, ctx.outputs[0]!, ctx);
+    y.data.fill(num(a, 'value'));
+    const r = x!.shape.length;
+    const left = x!.shape.map((_, i) => (r - 1 - i < pads.length / 2 ? pads[2 * (r - 1 - i)]! : 0));
+    const ys = stridesOf(y.shape);
+    const idx = new Array<number>(r).fill(0);
+    for (let k = 0; k < size(x!.shape); k++) {
+      let off = 0;
+      let inside = true;
+      for (let i = 0; i < r; i++) {
+        const p = idx[i]! + left[i]!;
+        if (p < 0 || p >= y.shape[i]!) inside = false;
+        off += p * ys[i]!;
+      }
+      if (inside) y.data[off] = x!.data[k]!;
+      for (let i = r - 1; i >= 0; i--) {
+        if (++idx[i]! < x!.shape[i]!) break;
+        idx[i] = 0;
+      }
+    }
+    return [y];
+  },
+  // Padding and cropping are adjoint: the cotangent is the output's, padded by the negated pads.
+  vjp: (b, n, [g], needs) => [needs[0] && g ? b.op1('pad', [g], { pads: ints(n.attrs, 'pads').map((p) => -p), value: 0 }) : null],
+  jvp: (b, n, [t]) => [t ? b.op1('pad', [t], { pads: ints(n.attrs, 'pads'), value: 0 }) : null],
 };

@@ -60,4 +60,12 @@ export const param: OpDef = {
     return [{ name: '', shape: shapeArg(a, 'shape') as number[], init: paramInit(str(a, 'init'), num(a, 'std')) }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  // The node's output is its parameter (its only input).
+  eval([p], _a, ctx) {
+    const y = ctx.alloc(p!.shape);
+    y.data.set(p!.data);
+    return [y];
+  },
+  vjp: (_b, _n, [g], needs) => [needs[0] ? g! : null],
+  jvp: (_b, _n, [t]) => [t ?? null],
 };

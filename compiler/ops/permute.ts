@@ -1,7 +1,9 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, ints } from './helpers.js';
+import { allocLike, axisOf, ints, linearJvp } from './helpers.js';
+import { normAxis } from '../ir/shape.js';
+import { gather, stridesOf } from '../interp/tensor.js';
 
 /** Reorder dims: output dim i is input dim dims[i] (negative axes allowed), as torch.permute. */
 export const permute: OpDef = {
@@ -27,4 +29,18 @@ export const permute: OpDef = {
     return [{ shape: norm.map((i) => x!.shape[i]!), dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval([x], a, ctx) {
+    const perm = ints(a, 'dims').map((d) => normAxis(d, x!.shape.length)!);
+    const st = stridesOf(x!.shape);
+    const y = allocLike(x!, ctx.outputs[0]!, ctx);
+    gather(x!.data, y.data, y.shape, 0, perm.map((p) => st[p]!));
+    return [y];
+  },
+  vjp(b, n, [g], needs) {
+    if (!needs[0] || !g) return [null];
+    const perm = ints(n.attrs, 'dims').map((d) => normAxis(d, b.shape(n.inputs[0]!).length)!);
+    const inv = perm.map((_, i) => perm.indexOf(i));
+    return [b.op1('permute', [g], { dims: inv })];
+  },
+  jvp: linearJvp,
 };

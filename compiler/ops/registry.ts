@@ -79,6 +79,23 @@ import { tanh } from './tanh.js';
 import { transpose } from './transpose.js';
 import { unsqueeze } from './unsqueeze.js';
 import { zero } from './zero.js';
+import { act_grad } from './internal/act_grad.js';
+import { avgpool2d_grad } from './internal/avgpool2d_grad.js';
+import { batchnorm2d_grad_input } from './internal/batchnorm2d_grad_input.js';
+import { batchnorm2d_normalize } from './internal/batchnorm2d_normalize.js';
+import { conv2d_grad_input } from './internal/conv2d_grad_input.js';
+import { conv2d_grad_weight } from './internal/conv2d_grad_weight.js';
+import { cross_entropy_grad } from './internal/cross_entropy_grad.js';
+import { dropout_mask } from './internal/dropout_mask.js';
+import { layernorm_grad_input } from './internal/layernorm_grad_input.js';
+import { layernorm_normalize } from './internal/layernorm_normalize.js';
+import { linear_grad_weight } from './internal/linear_grad_weight.js';
+import { maxpool2d_grad } from './internal/maxpool2d_grad.js';
+import { maxpool2d_select } from './internal/maxpool2d_select.js';
+import { mse_grad } from './internal/mse_grad.js';
+import { reduce_grad } from './internal/reduce_grad.js';
+import { slice_grad } from './internal/slice_grad.js';
+import { sum_to } from './internal/sum_to.js';
 
 export const OPS = {
   // compute
@@ -138,9 +155,42 @@ export const OPS = {
 
 export type OpName = keyof typeof OPS;
 
-/** The op called `name`, or undefined (own properties only: `toString` is not an op). */
+/**
+ * Ops that passes emit but .mdl cannot call: the backward ops of autodiff (one file each in
+ * internal/). They live in the IR like any op — shape rule, cost, eval, derivative rules — but
+ * are not part of the language (not callable, not listed by `mdl ops`).
+ */
+export const INTERNAL_OPS = {
+  conv2d_grad_input,
+  conv2d_grad_weight,
+  linear_grad_weight,
+  sum_to,
+  reduce_grad,
+  act_grad,
+  batchnorm2d_normalize,
+  batchnorm2d_grad_input,
+  layernorm_normalize,
+  layernorm_grad_input,
+  maxpool2d_grad,
+  maxpool2d_select,
+  avgpool2d_grad,
+  slice_grad,
+  dropout_mask,
+  cross_entropy_grad,
+  mse_grad,
+} as const satisfies Record<string, OpDef>;
+
+/** Every op an IR graph may hold: the language's and the internal ones. */
+export const ALL_OPS: Readonly<Record<string, OpDef>> = Object.freeze({ ...OPS, ...INTERNAL_OPS });
+
+/** The language op called `name`, or undefined (own properties only: `toString` is not an op). */
 export function getOp(name: string): OpDef | undefined {
   return Object.prototype.hasOwnProperty.call(OPS, name) ? OPS[name as OpName] : undefined;
+}
+
+/** Any op of the IR (language or internal) called `name`: what passes over graphs use. */
+export function lookupOp(name: string): OpDef | undefined {
+  return Object.prototype.hasOwnProperty.call(ALL_OPS, name) ? ALL_OPS[name] : undefined;
 }
 
 export const OP_NAMES: readonly string[] = Object.freeze(Object.keys(OPS));

@@ -1,5 +1,5 @@
 import type { OpDef } from './types.js';
-import { unary } from './helpers.js';
+import { activation } from './helpers.js';
 
 /** max(x, 0). Counted as 1 FLOP(s) per element (see the convention in registry.ts). */
-export const relu: OpDef = unary('relu', 'activation', 'max(x, 0).', 1);
+export const relu: OpDef = activation('relu', 'max(x, 0).', 1);

@@ -2,7 +2,7 @@ import { formatShape, isSym } from '../ir/shape.js';
 import type { Dim } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { formatCount, shapeArg } from './helpers.js';
+import { formatCount, shapeArg, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
 
 /**
  * Reshape to `shape`, as torch.reshape. The target may hold numbers, symbolic dims and at most
@@ -77,4 +77,7 @@ export const reshape: OpDef = {
     return [{ shape: tgt.map((d) => (d === -1 ? fill! : d)), dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval: reshapeEval,
+  vjp: reshapeVjp,
+  jvp: linearJvp,
 };

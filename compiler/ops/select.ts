@@ -1,7 +1,9 @@
 import { formatShape, isSym } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, int } from './helpers.js';
+import { allocLike, axisOf, int, linearJvp } from './helpers.js';
+import { normAxis } from '../ir/shape.js';
+import { gather, stridesOf } from '../interp/tensor.js';
 
 /**
  * x[..., index, ...] along `axis`: removes the axis, as torch.select. A negative index counts
@@ -35,4 +37,23 @@ export const select: OpDef = {
     return [{ shape: x!.shape.filter((_, i) => i !== ax), dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval([x], a, ctx) {
+    const ax = normAxis(int(a, 'axis'), x!.shape.length)!;
+    const st = stridesOf(x!.shape);
+    const index = int(a, 'index');
+    const i = index < 0 ? index + x!.shape[ax]! : index;
+    const y = allocLike(x!, ctx.outputs[0]!, ctx);
+    gather(x!.data, y.data, y.shape, i * st[ax]!, st.filter((_, k) => k !== ax));
+    return [y];
+  },
+  // The cotangent, with the axis restored, is scattered into zeros at the index (slice_grad).
+  vjp(b, n, [g], needs) {
+    if (!needs[0] || !g) return [null];
+    const xs = b.shape(n.inputs[0]!);
+    const ax = normAxis(int(n.attrs, 'axis'), xs.length)!;
+    const index = int(n.attrs, 'index');
+    const end = index === -1 ? null : index + 1;
+    return [b.op1('slice_grad', [b.op1('unsqueeze', [g], { axis: ax })], { shape: [...xs], axis: ax, start: index, end, step: 1 })];
+  },
+  jvp: linearJvp,
 };

@@ -1,7 +1,12 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, int, intOrNull, known } from './helpers.js';
+import { allocLike, axisOf, int, intOrNull, known, linearJvp } from './helpers.js';
+import { normAxis } from '../ir/shape.js';
+import { gather, stridesOf } from '../interp/tensor.js';
+
+/** Python's normalised start of `start:…` on a dim of size n. */
+export const sliceStart = (n: number, start: number): number => Math.min(Math.max(start < 0 ? start + n : start, 0), n);
 
 /** The length of Python's `range(n)[start:end:step]` for step ≥ 1. */
 export function sliceLength(n: number, start: number, end: number | null, step: number): number {
@@ -45,4 +50,15 @@ export const slice: OpDef = {
     return [{ shape, dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval([x], a, ctx) {
+    const ax = normAxis(int(a, 'axis'), x!.shape.length)!;
+    const st = stridesOf(x!.shape);
+    const s = sliceStart(x!.shape[ax]!, int(a, 'start'));
+    const y = allocLike(x!, ctx.outputs[0]!, ctx);
+    gather(x!.data, y.data, y.shape, s * st[ax]!, st.map((v, i) => (i === ax ? v * int(a, 'step') : v)));
+    return [y];
+  },
+  // The cotangent is scattered back into zeros of the input's shape (slice_grad).
+  vjp: (b, n, [g], needs) => [needs[0] && g ? b.op1('slice_grad', [g], { shape: [...b.shape(n.inputs[0]!)], axis: n.attrs['axis']!, start: n.attrs['start']!, end: n.attrs['end']!, step: n.attrs['step']! }) : null],
+  jvp: linearJvp,
 };

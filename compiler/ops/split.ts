@@ -2,7 +2,9 @@ import { formatShape } from '../ir/shape.js';
 import type { Attrs } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, int, ints, known } from './helpers.js';
+import { allocLike, axisOf, int, ints, known } from './helpers.js';
+import { normAxis } from '../ir/shape.js';
+import { aroundAxis } from '../interp/tensor.js';
 
 /** The part sizes of `split` along a dim of size n (throws OpError when they do not fit). */
 export function splitSizes(
@@ -61,4 +63,22 @@ export const split: OpDef = {
     });
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval([x], a, ctx) {
+    const ax = normAxis(int(a, 'axis'), x!.shape.length)!;
+    const [outer, total, inner] = aroundAxis(x!.shape, ax);
+    let at = 0;
+    return ctx.outputs.map((shape) => {
+      const y = allocLike(x!, shape, ctx);
+      const n = shape[ax]!;
+      for (let o = 0; o < outer; o++) y.data.set(x!.data.subarray((o * total + at) * inner, (o * total + at + n) * inner), o * n * inner);
+      at += n;
+      return y;
+    });
+  },
+  // The cotangent is the concatenation of the parts' cotangents (zeros for parts without one).
+  vjp(b, n, cots, needs) {
+    if (!needs[0] || cots.every((c) => c === null)) return [null];
+    return [b.op1('concat', n.outputs.map((o, i) => cots[i] ?? b.constant(0, b.shape(o))), { axis: int(n.attrs, 'axis') })];
+  },
+  jvp: (b, n, [t]) => (t ? b.op(n.op, [t], n.attrs) : n.outputs.map(() => null)),
 };

@@ -1,7 +1,7 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, int } from './helpers.js';
+import { axisOf, int, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
 
 /** Remove the dim at `axis`, which must be 1 (unlike torch, a non-1 dim is an error). */
 export const squeeze: OpDef = {
@@ -19,4 +19,7 @@ export const squeeze: OpDef = {
     return [{ shape: x!.shape.filter((_, i) => i !== ax), dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval: reshapeEval,
+  vjp: reshapeVjp,
+  jvp: linearJvp,
 };

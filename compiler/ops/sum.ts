@@ -2,4 +2,4 @@ import type { OpDef } from './types.js';
 import { reduction } from './helpers.js';
 
 /** Sum over the given axes; one FLOP per input element. */
-export const sum: OpDef = reduction('sum', 'Sum over the given axes.');
+export const sum: OpDef = reduction('sum', 'Sum over the given axes.', false);

@@ -1,5 +1,7 @@
 import type { OpDef } from './types.js';
-import { axisOf, int } from './helpers.js';
+import { allocLike, axisOf, int, linearJvp } from './helpers.js';
+import { normAxis } from '../ir/shape.js';
+import { gather, stridesOf } from '../interp/tensor.js';
 
 /** Swap two dims (negative axes count from the end), as torch.transpose. */
 export const transpose: OpDef = {
@@ -19,4 +21,16 @@ export const transpose: OpDef = {
     return [{ shape: s, dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval([x], a, ctx) {
+    const r = x!.shape.length;
+    const i = normAxis(int(a, 'dim0'), r)!;
+    const j = normAxis(int(a, 'dim1'), r)!;
+    const st = stridesOf(x!.shape);
+    [st[i], st[j]] = [st[j]!, st[i]!];
+    const y = allocLike(x!, ctx.outputs[0]!, ctx);
+    gather(x!.data, y.data, y.shape, 0, st);
+    return [y];
+  },
+  vjp: (b, n, [g], needs) => [needs[0] && g ? b.op1('transpose', [g], n.attrs) : null],
+  jvp: linearJvp,
 };

@@ -1,9 +1,14 @@
 // The contract every op in the registry fulfils. One op = one file = one `OpDef`: its
-// arguments, its shape rule (with readable errors), its parameters and initialisers, and its
-// cost. Later stages add their rules (VJP, JVP, reference evaluation, WGSL lowering) as further
-// required fields here, so the TypeScript compiler lists every op that still lacks one.
+// arguments, its shape rule (with readable errors), its parameters and initialisers, its
+// cost, its reference evaluation (`eval`, run by the CPU interpreter in compiler/interp/), and
+// its derivative rules (`vjp` for reverse mode, `jvp` for forward mode), which emit ordinary IR
+// ops through an `IrBuilder`. Later stages add their rules (WGSL lowering) as further required
+// fields here, so the TypeScript compiler lists every op that still lacks one.
 import type { DiagnosticCode } from '../diagnostics/codes.js';
-import type { Attrs, AttrValue, Init, TensorType } from '../ir/types.js';
+import type { Attrs, AttrValue, Init, Node, Shape, TensorType, ValueId } from '../ir/types.js';
+import type { Tensor } from '../interp/tensor.js';
+
+export type { Tensor } from '../interp/tensor.js';
 
 /**
  * How an argument is written in .mdl and what the op receives:
@@ -82,7 +87,87 @@ export interface OpDef {
   /** Parameters the op owns, in order; their values are appended to the node's inputs. */
   params?(inputs: readonly TensorType[], attrs: Attrs): readonly ParamSpec[];
   cost(c: CostArgs): Cost;
+  /**
+   * Reference evaluation on the CPU: `inputs` are the node's inputs (data, then parameters),
+   * with concrete shapes; returns one tensor per output, of the concrete shapes in
+   * `ctx.outputs`, allocated with `ctx.alloc` (so float32 runs round once per op). Must not
+   * modify its inputs. Kept simple and obviously correct: it is the oracle for kernels.
+   */
+  eval(inputs: readonly Tensor[], attrs: Attrs, ctx: EvalCtx): Tensor[];
+  /**
+   * Reverse mode. `null` declares the op not differentiable: autodiff refuses (with an error
+   * naming the node) to propagate a gradient through it.
+   */
+  readonly vjp: VjpRule | null;
+  /** Forward mode (Jacobian-vector product). `null`: not differentiable, as for `vjp`. */
+  readonly jvp: JvpRule | null;
 }
+
+/** What the interpreter hands an op's `eval`. */
+export interface EvalCtx {
+  /** The concrete shapes of the node's outputs (symbolic dims bound). */
+  readonly outputs: readonly (readonly number[])[];
+  /** The binding of the graph's symbolic dims. */
+  readonly dims: Readonly<Record<string, number>>;
+  /** Float storage of this run: every float result is rounded to it when stored. */
+  readonly precision: 'f64' | 'f32';
+  /** Training mode (batchnorm uses batch statistics, dropout drops) or inference mode. */
+  readonly training: boolean;
+  /** The run's RNG seed and step: counter-based streams are keyed by (seed, key) and count from step. */
+  readonly seed: number;
+  readonly step: number;
+  /** The node's name: the default key of its random stream. */
+  readonly node: string;
+  /** A zero-filled float tensor at the run's precision. */
+  alloc(shape: readonly number[]): Tensor;
+  /** A zero-filled i32 tensor. */
+  allocInt(shape: readonly number[]): Tensor;
+  /**
+   * Gives input `index` (a buffer, such as batchnorm's running mean) a new value; the
+   * interpreter applies it after the run and returns it as updated state.
+   */
+  writeBuffer(index: number, value: Tensor): void;
+}
+
+/**
+ * Emits IR ops for a derivative rule. Shapes are inferred by the registry; attributes not
+ * given take the op's defaults. Values are IR value ids.
+ */
+export interface IrBuilder {
+  /** Whether the graph is differentiated in training mode (batchnorm batch statistics, dropout). */
+  readonly training: boolean;
+  type(v: ValueId): TensorType;
+  shape(v: ValueId): Shape;
+  /** A node of op `name` on `data` inputs (and, for ops owning parameters, `params` values). */
+  op(name: string, data: readonly ValueId[], attrs?: Readonly<Record<string, AttrValue>>, params?: readonly ValueId[]): ValueId[];
+  /** `op` for single-output ops. */
+  op1(name: string, data: readonly ValueId[], attrs?: Readonly<Record<string, AttrValue>>, params?: readonly ValueId[]): ValueId;
+  /** An f32 tensor filled with `value` (default a scalar). */
+  constant(value: number, shape?: Shape): ValueId;
+  /** Sum of two optional terms (null is zero); shapes must be equal. */
+  add(a: ValueId | null, b: ValueId | null): ValueId | null;
+  /** Sums `v` down to `shape` (undoing broadcasting); `v` itself when the shapes agree. */
+  sumTo(v: ValueId, shape: Shape): ValueId;
+  /** Broadcasts `v` to `shape`; `v` itself when the shapes agree. */
+  expandTo(v: ValueId, shape: Shape): ValueId;
+  /** Reshapes `v`; `v` itself when the shapes agree. */
+  reshape(v: ValueId, shape: Shape): ValueId;
+}
+
+/**
+ * Reverse mode: given the forward `node` (its inputs are data then parameters, its outputs
+ * already computed) and one cotangent per output (null: zero), returns one cotangent per
+ * input, each of that input's shape, or null (zero, or not needed, or not differentiable such
+ * as integer targets). Only inputs with `needs[i]` may get ops emitted for them: a frozen
+ * parameter gets no backward computation at all.
+ */
+export type VjpRule = (b: IrBuilder, node: Node, cots: readonly (ValueId | null)[], needs: readonly boolean[]) => readonly (ValueId | null)[];
+
+/**
+ * Forward mode: given one tangent per input (null: zero), returns one tangent per output, of
+ * that output's shape, or null (zero).
+ */
+export type JvpRule = (b: IrBuilder, node: Node, tangents: readonly (ValueId | null)[]) => readonly (ValueId | null)[];
 
 /** An error in applying an op; the elaborator adds the source span and the layer name. */
 export class OpError extends Error {

@@ -1,7 +1,7 @@
 import { formatShape, normAxis } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { int } from './helpers.js';
+import { int, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
 
 /** Insert a dim of size 1 at `axis` (in −(r+1)..r for rank r), as torch.unsqueeze. */
 export const unsqueeze: OpDef = {
@@ -26,4 +26,7 @@ export const unsqueeze: OpDef = {
     return [{ shape, dtype: x!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
+  eval: reshapeEval,
+  vjp: reshapeVjp,
+  jvp: linearJvp,
 };

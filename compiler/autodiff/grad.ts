@@ -1,0 +1,182 @@
+// Reverse-mode autodiff as an IR → IR pass. From a forward graph and a loss, builds one graph
+// that computes the forward pass, the loss (a scalar output `loss`) and the gradients of the
+// loss with respect to the trainable parameters (outputs `grad:<param>`) and, on request, to
+// inputs (`grad:input:<name>`). Every backward op comes from an op's VJP rule in the registry
+// and is an ordinary IR op; the result passes the IR verifier and runs on the reference
+// interpreter like any graph.
+//
+// Only what the gradients need is built: a value gets a cotangent only if it depends on a
+// parameter or input being differentiated, and each VJP rule is told which of its inputs need
+// one. So frozen parameters, buffers and inputs not asked for get no backward computation at all.
+import { formatShape, sameShape } from '../ir/shape.js';
+import type { Graph, NodeId, TensorType, ValueId } from '../ir/types.js';
+import { verifyGraph } from '../ir/verify.js';
+import { lookupOp } from '../ops/registry.js';
+import { AutodiffError, GraphEditor, RuleBuilder } from './builder.js';
+
+/** What the loss is. */
+export type LossSpec =
+  /** The graph's own scalar output (by name; by default its only output). */
+  | { readonly kind: 'output'; readonly output?: string }
+  /** Mean softmax cross-entropy of a logits output [N, C] against a new i32 input `labels` [N]. */
+  | { readonly kind: 'cross_entropy'; readonly output?: string; readonly labelSmoothing?: number; readonly labels?: string }
+  /** Mean squared error of an output against a new input `target` of its type. */
+  | { readonly kind: 'mse'; readonly output?: string; readonly target?: string }
+  /**
+   * No scalar loss: a vector-Jacobian product. Each output `o` gets a new input `cot:<o>` of its
+   * type, its cotangent; the gradients are then Σ_o ⟨cot:o, ∂o/∂θ⟩.
+   */
+  | { readonly kind: 'cotangents' };
+
+export interface GradOptions {
+  readonly loss: LossSpec;
+  /** Differentiate the training-mode graph (batch statistics, dropout): default true. */
+  readonly training?: boolean;
+  /** Parameters to leave out, by name (besides buffers and parameters with `trainable: false`). */
+  readonly frozen?: Iterable<string>;
+  /** Whether to differentiate with respect to the parameters at all (default true). */
+  readonly params?: boolean;
+  /** Graph inputs (by name) to differentiate with respect to as well. */
+  readonly wrtInputs?: Iterable<string>;
+}
+
+export interface GradGraph {
+  /** Forward, loss and backward in one graph. */
+  readonly graph: Graph;
+  /** The loss value (absent for `cotangents`). */
+  readonly loss: ValueId | undefined;
+  /** Gradient value per differentiated parameter, by parameter name. */
+  readonly grads: ReadonlyMap<string, ValueId>;
+  /** Gradient value per differentiated input, by input name. */
+  readonly inputGrads: ReadonlyMap<string, ValueId>;
+  /** The inputs the loss added (labels, target, cotangents), by name. */
+  readonly lossInputs: ReadonlyMap<string, ValueId>;
+  /** The mode the graph was differentiated in; run it in the same mode. */
+  readonly training: boolean;
+  /** Nodes 0 … forwardNodes−1 are the forward pass and the loss; the rest are backward. */
+  readonly forwardNodes: number;
+  /** Each backward node → the forward (or loss) node whose VJP rule emitted it. */
+  readonly origin: ReadonlyMap<NodeId, NodeId>;
+}
+
+function outputNamed(g: Graph, name: string | undefined, what: string): { name: string; value: ValueId } {
+  if (name === undefined) {
+    if (g.outputs.length !== 1) throw new AutodiffError(`${what}: ${g.name} has ${g.outputs.length} outputs; name the one to use`);
+    return g.outputs[0]!;
+  }
+  const o = g.outputs.find((x) => x.name === name);
+  if (!o) throw new AutodiffError(`${what}: ${g.name} has no output \`${name}\` (its outputs: ${g.outputs.map((x) => x.name).join(', ')})`);
+  return o;
+}
+
+/** Builds the gradient graph of `g` for `opts.loss`. */
+export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
+  const training = opts.training ?? true;
+  const ed = new GraphEditor(g);
+  const b = new RuleBuilder(ed, training);
+  const lossInputs = new Map<string, ValueId>();
+  const isFloat = (t: TensorType) => t.dtype !== 'i32';
+
+  // 1. The loss.
+  let loss: ValueId | undefined;
+  const seeds = new Map<ValueId, ValueId>(); // value → the input holding its cotangent
+  const spec = opts.loss;
+  const addLossNode = (op: string, inputs: ValueId[], attrs: Record<string, number>) => {
+    const def = lookupOp(op)!;
+    const node = ed.addNode(op, 'loss', inputs, inputs.length, def.infer(inputs.map((v) => ed.type(v)), attrs), attrs, undefined);
+    return node.outputs[0]!;
+  };
+  if (spec.kind === 'output') {
+    const o = outputNamed(g, spec.output, 'loss');
+    if (ed.type(o.value).shape.length !== 0) throw new AutodiffError(`loss: output \`${o.name}\` of ${g.name} has shape ${formatShape(ed.type(o.value).shape)}; a loss is a scalar`);
+    loss = o.value;
+  } else if (spec.kind === 'cross_entropy') {
+    const o = outputNamed(g, spec.output, 'cross_entropy loss');
+    const t = ed.type(o.value);
+    if (t.shape.length !== 2) throw new AutodiffError(`cross_entropy loss: output \`${o.name}\` has shape ${formatShape(t.shape)}; logits are [N, C]`);
+    const labels = ed.addInput(spec.labels ?? 'labels', { shape: [t.shape[0]!], dtype: 'i32' });
+    lossInputs.set(spec.labels ?? 'labels', labels);
+    loss = addLossNode('cross_entropy', [o.value, labels], { label_smoothing: spec.labelSmoothing ?? 0 });
+  } else if (spec.kind === 'mse') {
+    const o = outputNamed(g, spec.output, 'mse loss');
+    const target = ed.addInput(spec.target ?? 'target', ed.type(o.value));
+    lossInputs.set(spec.target ?? 'target', target);
+    loss = addLossNode('mse', [o.value, target], {});
+  } else {
+    for (const o of g.outputs) {
+      if (!isFloat(ed.type(o.value))) continue;
+      const c = ed.addInput(`cot:${o.name}`, ed.type(o.value));
+      lossInputs.set(`cot:${o.name}`, c);
+      seeds.set(o.value, c);
+    }
+  }
+  if (loss !== undefined) ed.outputs.push({ name: 'loss', value: loss });
+  const forwardNodes = ed.nodes.length;
+
+  // 2. What to differentiate with respect to.
+  const frozen = new Set(opts.frozen ?? []);
+  const wrtParams = new Map<ValueId, string>();
+  if (opts.params ?? true)
+    for (const p of g.params) if (!p.buffer && p.trainable && !frozen.has(p.name) && p.dtype !== 'i32') wrtParams.set(p.value, p.name);
+  const wrtInputs = new Map<ValueId, string>();
+  for (const name of opts.wrtInputs ?? []) {
+    const id = ed.inputNamed(name);
+    if (id === undefined || !g.inputs.includes(id)) throw new AutodiffError(`gradient: ${g.name} has no input \`${name}\``);
+    if (!isFloat(ed.type(id))) throw new AutodiffError(`gradient: input \`${name}\` is ${ed.type(id).dtype}; only float inputs have gradients`);
+    wrtInputs.set(id, name);
+  }
+
+  // 3. Which values depend on them (forward), so only those get cotangents.
+  const req = new Set<ValueId>([...wrtParams.keys(), ...wrtInputs.keys()]);
+  for (const n of ed.nodes.slice(0, forwardNodes))
+    if (n.inputs.some((v) => req.has(v))) for (const o of n.outputs) if (isFloat(ed.type(o))) req.add(o);
+
+  // 4. Cotangents, in reverse.
+  const cot = new Map<ValueId, ValueId>();
+  if (loss !== undefined) {
+    b.from = ed.nodes[forwardNodes - 1];
+    b.tag = 'seed';
+    if (req.has(loss)) cot.set(loss, b.constant(1));
+  } else for (const [v, c] of seeds) if (req.has(v)) cot.set(v, c);
+  for (let i = forwardNodes - 1; i >= 0; i--) {
+    const n = ed.nodes[i]!;
+    const cots = n.outputs.map((o) => cot.get(o) ?? null);
+    if (cots.every((c) => c === null)) continue;
+    const needs = n.inputs.map((v) => req.has(v));
+    if (!needs.some(Boolean)) continue;
+    const op = lookupOp(n.op)!;
+    if (!op.vjp) throw new AutodiffError(`cannot differentiate through layer \`${n.name}\`: op ${n.op} is not differentiable`);
+    b.from = n;
+    b.tag = 'vjp';
+    const res = op.vjp(b, n, cots, needs);
+    if (res.length !== n.inputs.length) throw new AutodiffError(`the VJP of ${n.op} returned ${res.length} cotangents for ${n.inputs.length} inputs`);
+    res.forEach((r, k) => {
+      if (r === null) return;
+      const v = n.inputs[k]!;
+      if (!needs[k]) throw new AutodiffError(`the VJP of ${n.op} (layer ${n.name}) computed a cotangent for input ${k}, which does not need one`);
+      if (!sameShape(ed.type(r).shape, ed.type(v).shape))
+        throw new AutodiffError(`the VJP of ${n.op} (layer ${n.name}) gave input ${k} a cotangent of shape ${formatShape(ed.type(r).shape)}, not ${formatShape(ed.type(v).shape)}`);
+      cot.set(v, b.add(cot.get(v) ?? null, r)!);
+    });
+  }
+
+  // 5. Outputs: one gradient per parameter and input asked for (zeros where the loss does not depend on it).
+  b.from = undefined;
+  b.tag = 'zero';
+  const grads = new Map<string, ValueId>();
+  const inputGrads = new Map<string, ValueId>();
+  const result = (v: ValueId) => cot.get(v) ?? b.constant(0, ed.type(v).shape);
+  for (const [v, name] of wrtParams) {
+    const r = result(v);
+    grads.set(name, r);
+    ed.outputs.push({ name: `grad:${name}`, value: r });
+  }
+  for (const [v, name] of wrtInputs) {
+    const r = result(v);
+    inputGrads.set(name, r);
+    ed.outputs.push({ name: `grad:input:${name}`, value: r });
+  }
+  const graph = ed.finish(`${g.name}.grad`);
+  verifyGraph(graph);
+  return { graph, loss, grads, inputGrads, lossInputs, training, forwardNodes, origin: b.origin };
+}

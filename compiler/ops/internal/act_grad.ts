@@ -1,0 +1,37 @@
+import { formatShape, sameShape } from '../../ir/shape.js';
+import { POINTWISE, POINTWISE_NAMES } from '../../interp/activations.js';
+import { map2 } from '../../interp/kernels.js';
+import type { OpDef } from '../types.js';
+import { opError } from '../types.js';
+import { numelOf, str } from '../helpers.js';
+
+/** FLOPs per element of g·f′(x), by function. */
+const FLOPS: Readonly<Record<string, number>> = { relu: 1, relu6: 2, hardsigmoid: 2, hardswish: 3, sigmoid: 6, tanh: 7, silu: 8, gelu: 12, gelu_tanh: 12 };
+
+/**
+ * g ⊙ f′(x) for an activation f of the pointwise table (compiler/interp/activations.ts):
+ * the VJP and the JVP of every activation. Its own derivatives (second derivatives of f) are
+ * not provided: the op is declared not differentiable.
+ */
+export const act_grad: OpDef = {
+  name: 'act_grad',
+  kind: 'activation',
+  doc: "g ⊙ f′(x) for an activation f (the derivative of relu, gelu, …).",
+  args: [
+    { name: 'g', type: 'tensor' },
+    { name: 'x', type: 'tensor' },
+    { name: 'fn', type: 'string', oneOf: POINTWISE_NAMES },
+  ],
+  infer([g, x], a) {
+    if (!POINTWISE[str(a, 'fn')]) opError('MDL3006', `act_grad: unknown function "${str(a, 'fn')}"`);
+    if (!sameShape(g!.shape, x!.shape)) opError('MDL4001', `act_grad: g ${formatShape(g!.shape)} and x ${formatShape(x!.shape)} differ`);
+    return [g!];
+  },
+  cost: (c) => ({ macs: 0, flops: (FLOPS[str(c.attrs, 'fn')] ?? 1) * numelOf(c.outputs[0]!) }),
+  eval([g, x], a, ctx) {
+    const df = POINTWISE[str(a, 'fn')]!.df;
+    return [map2(g!, x!, ctx.alloc(g!.shape), (gv, xv) => gv * df(xv))];
+  },
+  vjp: null,
+  jvp: null,
+};

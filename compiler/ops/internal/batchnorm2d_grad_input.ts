@@ -1,0 +1,59 @@
+import { formatShape, sameShape } from '../../ir/shape.js';
+import type { OpDef } from '../types.js';
+import { opError } from '../types.js';
+import { bool, num, numelOf, requireRank } from '../helpers.js';
+import { bnStats } from './batchnorm2d_normalize.js';
+
+/**
+ * The VJP (and, being symmetric, the JVP) of x ↦ x̂ in batchnorm2d, applied to g [N, C, H, W]
+ * (the caller multiplies by the affine weight). Training: (1/σ)·(g − mean g − x̂·mean(g x̂))
+ * with the batch statistics of x, means over N, H, W. Inference: g/√(running_var + eps).
+ * FLOPs: 6 per element in training, 1 otherwise.
+ */
+export const batchnorm2d_grad_input: OpDef = {
+  name: 'batchnorm2d_grad_input',
+  kind: 'normalization',
+  doc: 'Backward of batch normalisation with respect to its input (without the affine weight).',
+  args: [
+    { name: 'g', type: 'tensor' },
+    { name: 'x', type: 'tensor' },
+    { name: 'running_var', type: 'tensor' },
+    { name: 'eps', type: 'float' },
+    { name: 'training', type: 'bool' },
+  ],
+  infer([g, x, rv]) {
+    requireRank(x!, 4, 'batchnorm2d_grad_input', '[N, C, H, W]');
+    if (!sameShape(g!.shape, x!.shape) || rv!.shape[0] !== x!.shape[1])
+      opError('MDL4001', `batchnorm2d_grad_input: g ${formatShape(g!.shape)}, x ${formatShape(x!.shape)} and running_var ${formatShape(rv!.shape)} do not fit`);
+    return [g!];
+  },
+  cost: (c) => ({ macs: 0, flops: (bool(c.attrs, 'training') ? 6 : 1) * numelOf(c.outputs[0]!) }),
+  eval([g, x, rv], a, ctx) {
+    const training = bool(a, 'training');
+    const { mean, inv } = bnStats(x!, rv!, rv!, num(a, 'eps'), training);
+    const [N, C, H, W] = x!.shape as [number, number, number, number];
+    const hw = H * W;
+    const dx = ctx.alloc(x!.shape);
+    for (let c = 0; c < C; c++) {
+      let sg = 0;
+      let sgx = 0;
+      if (training)
+        for (let n = 0; n < N; n++)
+          for (let k = 0; k < hw; k++) {
+            const i = (n * C + c) * hw + k;
+            sg += g!.data[i]!;
+            sgx += g!.data[i]! * (x!.data[i]! - mean[c]!) * inv[c]!;
+          }
+      const mg = sg / (N * hw);
+      const mgx = sgx / (N * hw);
+      for (let n = 0; n < N; n++)
+        for (let k = 0; k < hw; k++) {
+          const i = (n * C + c) * hw + k;
+          dx.data[i] = training ? inv[c]! * (g!.data[i]! - mg - (x!.data[i]! - mean[c]!) * inv[c]! * mgx) : g!.data[i]! * inv[c]!;
+        }
+    }
+    return [dx];
+  },
+  vjp: null,
+  jvp: null,
+};
