@@ -48,6 +48,16 @@ export class GraphEditor {
     return id;
   }
 
+  /** A new buffer (state that is not trained), such as an optimizer's moment estimates. */
+  addBuffer(name: string, shape: readonly number[], init: Param['init']): ValueId {
+    if (this.params.some((p) => p.name === name)) throw new AutodiffError(`graph ${this.base.name} already has a parameter \`${name}\``);
+    const pid = this.params.length;
+    const id = this.values.length;
+    this.values.push({ id, type: { shape, dtype: 'f32' }, def: { kind: 'param', param: pid } });
+    this.params.push({ id: pid, name, shape, dtype: 'f32', init, buffer: true, trainable: false, value: id });
+    return id;
+  }
+
   uniqueName(base: string): string {
     let name = base;
     for (let k = 1; this.names.has(name); k++) name = `${base}_${k}`;

@@ -80,6 +80,7 @@ import { transpose } from './transpose.js';
 import { unsqueeze } from './unsqueeze.js';
 import { zero } from './zero.js';
 import { act_grad } from './internal/act_grad.js';
+import { adam_update } from './internal/adam_update.js';
 import { avgpool2d_grad } from './internal/avgpool2d_grad.js';
 import { batchnorm2d_grad_input } from './internal/batchnorm2d_grad_input.js';
 import { batchnorm2d_normalize } from './internal/batchnorm2d_normalize.js';
@@ -94,6 +95,7 @@ import { maxpool2d_grad } from './internal/maxpool2d_grad.js';
 import { maxpool2d_select } from './internal/maxpool2d_select.js';
 import { mse_grad } from './internal/mse_grad.js';
 import { reduce_grad } from './internal/reduce_grad.js';
+import { sgd_update } from './internal/sgd_update.js';
 import { slice_grad } from './internal/slice_grad.js';
 import { sum_to } from './internal/sum_to.js';
 
@@ -156,8 +158,8 @@ export const OPS = {
 export type OpName = keyof typeof OPS;
 
 /**
- * Ops that passes emit but .mdl cannot call: the backward ops of autodiff (one file each in
- * internal/). They live in the IR like any op — shape rule, cost, eval, derivative rules — but
+ * Ops that passes emit but .mdl cannot call: the backward ops of autodiff and the optimizer
+ * updates (one file each in internal/). They live in the IR like any op — shape rule, cost, eval, derivative rules — but
  * are not part of the language (not callable, not listed by `mdl ops`).
  */
 export const INTERNAL_OPS = {
@@ -178,6 +180,9 @@ export const INTERNAL_OPS = {
   dropout_mask,
   cross_entropy_grad,
   mse_grad,
+  // optimizer updates
+  sgd_update,
+  adam_update,
 } as const satisfies Record<string, OpDef>;
 
 /** Every op an IR graph may hold: the language's and the internal ones. */

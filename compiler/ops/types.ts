@@ -44,7 +44,8 @@ export type OpKind =
   | 'layout'
   | 'loss'
   | 'source'
-  | 'regularization';
+  | 'regularization'
+  | 'optimizer';
 
 export interface ParamSpec {
   /** Suffix after the node name (`weight`, `bias`); empty: the node's own name. */

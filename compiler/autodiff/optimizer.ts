@@ -1,0 +1,102 @@
+// The optimizer step as IR ops: appends to a gradient graph one update node per trained
+// parameter (sgd_update or adam_update), so a whole training step — forward, loss, backward,
+// update — is one graph that later stages lower to kernels like any other. Optimizer state
+// (momentum buffers, Adam's moments) is held in buffers named `<param>@<state>`, zero-initialised;
+// the learning rate is a scalar input `lr`, so a schedule changes no graph. Adam's bias
+// correction counts steps with the run's `step` (0 for the first step).
+//
+// Outputs added: `param:<name>` (the updated parameter) and `state:<param>@<state>` (the updated
+// state). `applyStep` folds a run's results back into the parameter map.
+import type { Graph, NodeId, ValueId } from '../ir/types.js';
+import { verifyGraph } from '../ir/verify.js';
+import type { Tensor } from '../interp/tensor.js';
+import { lookupOp } from '../ops/registry.js';
+import { AutodiffError, GraphEditor } from './builder.js';
+import { buildGradient, type GradGraph, type GradOptions } from './grad.js';
+
+export type OptimizerSpec =
+  | { readonly kind: 'sgd'; readonly momentum?: number; readonly dampening?: number; readonly weightDecay?: number; readonly nesterov?: boolean }
+  | { readonly kind: 'adam' | 'adamw'; readonly beta1?: number; readonly beta2?: number; readonly eps?: number; readonly weightDecay?: number };
+
+export interface TrainStepOptions extends GradOptions {
+  readonly optimizer: OptimizerSpec;
+}
+
+export interface TrainStep extends GradGraph {
+  readonly optimizer: OptimizerSpec;
+  /** The scalar learning-rate input. */
+  readonly lr: ValueId;
+  /** The state buffers of each trained parameter, by parameter name. */
+  readonly state: ReadonlyMap<string, readonly string[]>;
+  /** Parameter or state name → the output holding its new value. */
+  readonly updates: ReadonlyMap<string, string>;
+  /** Update node → the forward node that first uses its parameter (for per-layer attribution). */
+  readonly updateOrigin: ReadonlyMap<NodeId, NodeId>;
+}
+
+/** The names of the state buffers an optimizer keeps per parameter. */
+export function optimizerState(o: OptimizerSpec): string[] {
+  if (o.kind === 'sgd') return (o.momentum ?? 0) > 0 ? ['momentum_buffer'] : [];
+  return ['exp_avg', 'exp_avg_sq'];
+}
+
+export function buildTrainStep(g: Graph, opts: TrainStepOptions): TrainStep {
+  const gg = buildGradient(g, opts);
+  const ed = new GraphEditor(gg.graph);
+  const o = opts.optimizer;
+  const lr = ed.addInput('lr', { shape: [], dtype: 'f32' });
+  const state = new Map<string, string[]>();
+  const updates = new Map<string, string>();
+  const updateOrigin = new Map<NodeId, NodeId>();
+  const firstUse = new Map<ValueId, NodeId>();
+  for (const n of g.nodes) for (const v of n.inputs) if (!firstUse.has(v)) firstUse.set(v, n.id);
+  const names = optimizerState(o);
+  for (const [name, grad] of gg.grads) {
+    const p = g.params.find((q) => q.name === name)!;
+    const bufs = names.map((s) => `${name}@${s}`);
+    const bufIds = bufs.map((b) => ed.addBuffer(b, p.shape, { kind: 'zeros' }));
+    state.set(name, bufs);
+    let opName: string;
+    let inputs: ValueId[];
+    let attrs: Record<string, number | boolean>;
+    if (o.kind === 'sgd') {
+      opName = 'sgd_update';
+      // without momentum there is no state; the op still takes a buffer input, a zero constant
+      const buf = bufIds[0] ?? addZeros(ed, p.shape);
+      inputs = [p.value, grad, buf, lr];
+      attrs = { momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weight_decay: o.weightDecay ?? 0, nesterov: o.nesterov ?? false };
+      if (attrs['nesterov'] && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0)) throw new AutodiffError('sgd: Nesterov momentum requires a momentum and zero dampening');
+    } else {
+      opName = 'adam_update';
+      inputs = [p.value, grad, bufIds[0]!, bufIds[1]!, lr];
+      attrs = { beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8, weight_decay: o.weightDecay ?? (o.kind === 'adamw' ? 0.01 : 0), decoupled: o.kind === 'adamw' };
+    }
+    const op = lookupOp(opName)!;
+    const node = ed.addNode(opName, `optim.${name}`, inputs, inputs.length, op.infer(inputs.map((v) => ed.type(v)), attrs), attrs, undefined);
+    const from = firstUse.get(p.value);
+    if (from !== undefined) updateOrigin.set(node.id, from);
+    ed.outputs.push({ name: `param:${name}`, value: node.outputs[0]! });
+    updates.set(name, `param:${name}`);
+    bufs.forEach((b, i) => {
+      ed.outputs.push({ name: `state:${b}`, value: node.outputs[i + 1]! });
+      updates.set(b, `state:${b}`);
+    });
+  }
+  const graph = ed.finish(`${g.name}.train`);
+  verifyGraph(graph);
+  return { ...gg, graph, optimizer: o, lr, state, updates, updateOrigin };
+}
+
+function addZeros(ed: GraphEditor, shape: readonly number[]): ValueId {
+  const op = lookupOp('constant')!;
+  const attrs = { value: 0, shape: [...shape] };
+  return ed.addNode('constant', 'optim.zeros', [], 0, op.infer([], attrs), attrs, undefined).outputs[0]!;
+}
+
+/** The parameter map after a step: updated parameters and optimizer state, and the buffers the run wrote. */
+export function applyStep(step: TrainStep, params: ReadonlyMap<string, Tensor>, outputs: ReadonlyMap<string, Tensor>, buffers: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  const next = new Map(params);
+  for (const [name, out] of step.updates) next.set(name, outputs.get(out)!);
+  for (const [name, t] of buffers) next.set(name, t);
+  return next;
+}
