@@ -15,6 +15,7 @@ import type { Span } from '../source.js';
 import { binaryOp, unaryOp } from './arith.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
+import { callKey, LruMap, recordTemplate, replayTemplate, type Template } from './memo.js';
 import { FLOAT, INT, LIST, NONE, POISON, STR, TUPLE, isNumber, repr, show, typeName, type ModuleRef, type V } from './values.js';
 
 const MAX_DEPTH = 64;
@@ -57,6 +58,35 @@ interface Frame {
   readonly used: Set<string>;
   readonly calls: readonly CallSite[];
   failed: boolean;
+  /** Set in the body of a `space` section: where `model = net(…)` is recorded. */
+  readonly space?: { model?: ModelRef };
+}
+
+/** A model and the compile-time arguments a `space` section builds it with. */
+export interface ModelRef {
+  readonly def: Definition;
+  readonly module: ModuleRef;
+  readonly args: ReadonlyMap<string, V>;
+}
+
+/** One `choice(…)` evaluated while a space was instantiated: a dimension of the space. */
+export interface ChoicePoint {
+  readonly span: Span;
+  readonly options: readonly V[];
+}
+
+/** One candidate of a space: its choices, its name, and its graph (undefined on errors). */
+export interface SpaceInstance {
+  readonly space: string;
+  /** Every choice evaluated, in order; the candidate took option `digits[k]` of choice k. */
+  readonly choices: readonly ChoicePoint[];
+  readonly digits: readonly number[];
+  /** The section's `name = "…"`, else the chosen options joined. */
+  readonly name: string;
+  readonly model: ModelRef | undefined;
+  readonly graph: Graph | undefined;
+  /** The errors of this candidate (they are not kept in `diagnostics`). */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 export interface ElaborateOptions {
@@ -64,13 +94,29 @@ export interface ElaborateOptions {
   readonly args?: ReadonlyMap<string, V>;
 }
 
+/** Block expansions remembered for replay (see memo.ts); enough for the blocks of a few models. */
+const MEMO_ENTRIES = 2048;
+
 export class Elaborator {
   readonly diagnostics = new DiagnosticBag();
   private readonly envs = new Map<string, ModuleEnv>();
   private builder: GraphBuilder | undefined;
   private depth = 0;
+  /** Memoised block expansions; `memoise = false` turns replay off (tests compare both). */
+  memoise = true;
+  private readonly memo = new LruMap<string, Template>(MEMO_ENTRIES);
+  /** Counters that tell whether a block's expansion can be memoised. */
+  private shareUses = 0;
+  private choiceUses = 0;
+  /** The assignment a space is being instantiated under, and the choices met so far. */
+  private choiceState: { readonly digits: readonly number[]; readonly points: ChoicePoint[] } | undefined;
+  private readonly spaceBuiltins: ReadonlyMap<string, V>;
 
   constructor(private readonly program: LoadedProgram) {
+    this.spaceBuiltins = new Map<string, V>([
+      ['choice', { t: 'builtin', name: 'choice', fn: (a, k, s) => this.choice(a, k, s) }],
+      ['choices', { t: 'builtin', name: 'choices', fn: (a, k, s) => this.choices(a, k, s) }],
+    ]);
     for (const d of program.diagnostics) this.diagnostics.add(d);
     for (const [path, m] of program.modules) this.envs.set(path, new ModuleEnv(path, m));
     // Modules are stored in dependency order, so imports are initialised before importers.
@@ -153,7 +199,10 @@ export class Elaborator {
 
   /** Elaborates one model of the entry file into an IR graph (undefined when it has errors). */
   elaborateModel(def: Definition, opts: ElaborateOptions = {}): Graph | undefined {
-    const env = this.entry!;
+    return this.elaborateIn(def, this.entry!, opts);
+  }
+
+  private elaborateIn(def: Definition, env: ModuleEnv, opts: ElaborateOptions): Graph | undefined {
     const before = this.diagnostics.items.length;
     const builder = new GraphBuilder(def.name);
     this.builder = builder;
@@ -178,6 +227,116 @@ export class Elaborator {
     }
     if (this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) return undefined;
     return builder.finish();
+  }
+
+  // ---------------------------------------------------------------- search spaces
+
+  /** The `space` sections the entry file defines, in order. */
+  spaces(): Definition[] {
+    const e = this.entry;
+    if (!e) return [];
+    return e.loaded.program.items.filter((i): i is Definition => i.kind === 'space');
+  }
+
+  /**
+   * Instantiates one candidate of a space: runs the section's body with choice k taking
+   * option `digits[k]` (0 past the end of `digits`), then elaborates the model it names.
+   * Choices are numbered in the order they are evaluated, in the section and in the model.
+   */
+  instantiate(def: Definition, digits: readonly number[]): SpaceInstance {
+    const before = this.diagnostics.items.length;
+    const state = { digits, points: [] as ChoicePoint[] };
+    this.choiceState = state;
+    const space: { model?: ModelRef } = {};
+    const frame: Frame = { vars: new Map(), module: this.entry!, prefix: '', scope: [], used: new Set(), calls: [], failed: false, space };
+    let graph: Graph | undefined;
+    let name: string | undefined;
+    try {
+      // Blocks called in the section (to build a name, say) may need a graph to live in.
+      this.builder = new GraphBuilder(def.name);
+      try {
+        this.execBody(def.body, frame);
+        const n = frame.vars.get('name');
+        if (n !== undefined && n.t !== 'poison') {
+          if (n.t !== 'str') fail('MDL3004', `a space's \`name\` must be a string, got ${typeName(n)}`, def.nameSpan);
+          name = n.v;
+        }
+        if (!space.model && !frame.failed)
+          fail('MDL3002', `space \`${def.name}\` names no model`, def.nameSpan, { hint: 'add `model = net(…)` with the arguments to search over' });
+      } catch (e) {
+        this.record(e, frame);
+      } finally {
+        this.builder = undefined;
+      }
+      if (space.model && !this.diagnostics.items.slice(before).some((d) => d.severity === 'error'))
+        graph = this.elaborateIn(space.model.def, space.model.module as ModuleEnv, { args: space.model.args });
+    } finally {
+      this.choiceState = undefined;
+    }
+    const diagnostics = this.diagnostics.items.splice(before);
+    const picks = state.points.map((_, k) => digits[k] ?? 0);
+    return {
+      space: def.name,
+      choices: state.points,
+      digits: picks,
+      name: name ?? state.points.map((p, k) => show(p.options[picks[k]!]!)).join(','),
+      model: space.model,
+      graph: diagnostics.some((d) => d.severity === 'error') ? undefined : graph,
+      diagnostics,
+    };
+  }
+
+  /** `model = net(a=…, b=…)` in a space: the model and its compile-time arguments, not a call. */
+  private modelRef(e: Expr, frame: Frame): ModelRef {
+    const callee = e.kind === 'call' ? this.eval(e.callee, frame) : undefined;
+    if (e.kind !== 'call' || callee?.t !== 'def' || callee.def.kind !== 'model')
+      return fail('MDL3004', 'a space names its model as `model = net(arguments…)`, a model defined in this file or imported', e.span);
+    const def = callee.def;
+    const params = def.params.filter((p) => !(p.type && DTYPES[p.type.name]));
+    const positional: ArgValue[] = [];
+    const keywords = new Map<string, ArgValue>();
+    for (const a of e.args) {
+      const v = this.eval(a.value, frame);
+      if (a.name === undefined) positional.push({ v, span: a.span });
+      else keywords.set(a.name, { v, span: a.value.span, ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}) });
+    }
+    const sig = `${def.name}(${params.map((p) => p.name + (p.default ? '=…' : '')).join(', ')})`;
+    const matched = matchArgs(def.name, params.map((p) => ({ name: p.name, required: false })), positional, keywords, e.span, sig);
+    const args = new Map<string, V>();
+    params.forEach((p, i) => {
+      const m = matched[i] as ArgValue | undefined;
+      if (!m) return;
+      if (containsTensor(m.v)) fail('MDL3004', `the arguments of a space's model must be compile-time values; \`${p.name}\` holds a tensor`, m.span);
+      args.set(p.name, m.v);
+    });
+    return { def, module: callee.module, args };
+  }
+
+  /** `choice(options)` / `choice(a, b, c)`: one option, the one the current assignment picks. */
+  private choice(args: readonly V[], kwargs: ReadonlyMap<string, V>, span: Span): V {
+    if (kwargs.size > 0) fail('MDL3001', `choice() takes no keyword arguments`, span, { hint: 'write choice([a, b, c]) or choice(range(lo, hi))' });
+    const options = args.length === 1 && (args[0]!.t === 'list' || args[0]!.t === 'tuple') ? args[0]!.items : args;
+    if (options.length === 0) fail('MDL3006', 'choice() needs at least one option', span);
+    if (options.some((o) => o.t === 'poison')) return POISON;
+    const st = this.choiceState;
+    if (!st)
+      fail('MDL3012', 'choice() is allowed only while a search space is instantiated', span, {
+        hint: 'put choices in a `space NAME { model = net(arg=choice([…])) }` section and run `mdl score`',
+      });
+    this.choiceUses++;
+    const k = st.points.push({ span, options }) - 1;
+    const d = st.digits[k] ?? 0;
+    if (d >= options.length) fail('MDL3006', `choice #${k + 1} has ${options.length} options; the assignment picks option ${d + 1}`, span);
+    return options[d]!;
+  }
+
+  /** `choices(options, k)`: a list of k independent choices over the same options. */
+  private choices(args: readonly V[], kwargs: ReadonlyMap<string, V>, span: Span): V {
+    const opts = args[0];
+    const k = args[1] ?? kwargs.get('k');
+    if (!opts || (opts.t !== 'list' && opts.t !== 'tuple') || !k || k.t !== 'int' || k.v < 0 || args.length > 2)
+      return fail('MDL3004', 'choices() takes a list of options and a count: choices([a, b, c], 6)', span);
+    return LIST(Array.from({ length: k.v }, () => this.choice([opts], new Map(), span)));
   }
 
   private bindModelParam(p: Definition['params'][number], frame: Frame, builder: GraphBuilder, opts: ElaborateOptions): void {
@@ -226,6 +385,10 @@ export class Elaborator {
     try {
       switch (s.kind) {
         case 'assign': {
+          if (frame.space && s.targets.length === 1 && s.targets[0]!.name === 'model') {
+            frame.space.model = this.modelRef(s.value, frame);
+            return undefined;
+          }
           const hint = s.targets.length === 1 ? s.targets[0]!.name : undefined;
           const v = this.eval(s.value, frame, hint);
           if (s.targets.length === 1) frame.vars.set(s.targets[0]!.name, v);
@@ -312,11 +475,11 @@ export class Elaborator {
   // ---------------------------------------------------------------- expressions
 
   private lookup(name: string, frame: Frame): V | undefined {
-    return frame.vars.get(name) ?? frame.module.globals.get(name) ?? opValue(name) ?? BUILTINS.get(name);
+    return frame.vars.get(name) ?? frame.module.globals.get(name) ?? opValue(name) ?? BUILTINS.get(name) ?? this.spaceBuiltins.get(name);
   }
 
   private visibleNames(frame: Frame): string[] {
-    return [...frame.vars.keys(), ...frame.module.globals.keys(), ...BUILTINS.keys()];
+    return [...frame.vars.keys(), ...frame.module.globals.keys(), ...BUILTINS.keys(), ...this.spaceBuiltins.keys()];
   }
 
   /** Evaluates an expression; `hint` is the name it is bound to, used to name the layer. */
@@ -620,6 +783,7 @@ export class Elaborator {
     }
     let paramIds: ValueId[];
     if (share) {
+      this.shareUses++;
       if (share.v.t !== 'str') fail('MDL3004', `share= takes the name of a layer, got ${typeName(share.v)}`, share.span);
       const target = builder.nodeByName(frame.prefix ? `${frame.prefix}.${share.v.v}` : share.v.v) ?? builder.nodeByName(share.v.v);
       if (!target) {
@@ -671,6 +835,15 @@ export class Elaborator {
     if (matched.some((m) => m !== undefined && !Array.isArray(m) && m.v.t === 'poison')) return POISON;
     const inline = explicit === '';
     const name = inline ? caller.prefix : this.layerName(caller, def.name, hint, explicit, call.layerName?.span ?? call.span);
+    // A call seen before with the same arguments and input types replays its expansion.
+    const b = this.builder!;
+    const key = this.memoise && !inline ? callKey(def, matched.map((m) => (m as ArgValue | undefined)?.v), (v) => b.type(v)) : undefined;
+    if (key) {
+      const t = this.memo.get(key.key);
+      const replayed = t && replayTemplate(b, t, name, caller.scope, key.slots);
+      if (replayed) return replayed;
+    }
+    const marks = { diagnostics: this.diagnostics.items.length, share: this.shareUses, choice: this.choiceUses };
     const frame: Frame = {
       vars: new Map(),
       module,
@@ -699,10 +872,14 @@ export class Elaborator {
       }
       // A block that amounts to one parameter-free op (an activation chosen by name, say) is
       // that op: give the node the call's name instead of `call.relu`.
-      const b = this.builder!;
       if (!inline && b.nodeCount === firstNode + 1) {
         const n = b.node(firstNode);
         if (n.inputs.length === n.dataInputs && r.t === 'tensor' && n.outputs.includes(r.id)) b.renameNode(firstNode, name);
+      }
+      const pure = !frame.failed && this.diagnostics.items.length === marks.diagnostics && this.shareUses === marks.share && this.choiceUses === marks.choice;
+      if (key && pure) {
+        const t = recordTemplate(b, firstNode, name, caller.scope, key.slots, r);
+        if (t) this.memo.set(key.key, t);
       }
       return r;
     } finally {
@@ -752,6 +929,10 @@ export class Elaborator {
       (want === 'tuple' && (v.t === 'list' || v.t === 'tuple'));
     if (!ok) bad();
   }
+}
+
+function containsTensor(v: V): boolean {
+  return v.t === 'tensor' || ((v.t === 'list' || v.t === 'tuple') && v.items.some(containsTensor));
 }
 
 function typeText(t: TypeExpr): string {

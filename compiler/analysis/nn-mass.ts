@@ -1,0 +1,167 @@
+// NN-Mass (Bhardwaj, Li, Marculescu, CVPR 2021) as an IR analysis, with the official code's
+// formulas (SLDGroup/NN_Mass, model_zoo.py).
+//
+// Two kinds of skip connection contribute:
+//
+// 1. DenseNet-type concatenation skips, by the density formula. Layers (conv/linear) are
+//    grouped into cells of constant resolution (topology.ts). Layer L of a cell (L ≥ 2) could
+//    take skip channels from every cell layer before its predecessor, A_L = Σ widths of layers
+//    0..L−2 (= (L−1)·w_c in the code); t_L is the number of channels that actually arrive from
+//    them through concatenations (followed back through channel slices, norms, activations).
+//    ρ_c = Σ t_L / Σ A_L and the cell's mass is ρ_c · w_c · d_c.
+//
+// 2. Addition-type (residual) skips, by the code's per-block formulas. A residual block is an
+//    `add` joining paths that fork at a common value F (its nearest common dominator). With
+//    inp = channels of F, n = the most conv/linear layers on one path from F to the add, and
+//    that path's layers:
+//      - a path through a depthwise convolution (MobileNetV2's InvertedResidual):
+//        (inp + 2·hidden)·inp / (2·inp + hidden), hidden = the depthwise width;
+//      - n ≥ 3 (ResNet's Bottleneck): (inp + 2·width)·inp / (2·inp + width), width = the first
+//        layer's output width;
+//      - n = 1 or 2 (ResNet's BasicBlock, inplanes + planes): the sum of the layers' input
+//        widths;
+//      - n = 0 (an add of parameter-free paths): 0.
+//    The code counts every ResNet block, projection shortcut or not, and a MobileNetV2 block
+//    only when it has its residual: here both follow from where the adds are.
+//
+// NN-Mass = the sum of both. Only the functional view counts (a `none` edge is no skip).
+// For ResNet-18/34/50 and MobileNetV2 this gives 3392, 7104, 9006.93 and 1287, the values the
+// official code computes.
+import type { Graph } from '../ir/types.js';
+import { cells, channels, channelSources, commonDominator, dominators, functionalView, LAYER_OPS, ZERO, type FunctionalView } from './topology.js';
+
+export interface NnMassCell {
+  readonly resolution: string;
+  readonly width: number;
+  readonly depth: number;
+  /** Σ t_L: skip channels that arrive by concatenation. */
+  readonly skip: number;
+  /** Σ A_L: the channels that could. */
+  readonly candidates: number;
+  readonly density: number;
+  readonly mass: number;
+}
+
+export interface NnMassBlock {
+  /** The add node joining the block (its name and id). */
+  readonly join: string;
+  readonly node: number;
+  readonly kind: 'basic' | 'bottleneck' | 'inverted_residual' | 'parameter_free';
+  readonly inp: number;
+  /** Layers on the longest path from the fork to the add. */
+  readonly layers: number;
+  readonly mass: number;
+}
+
+export interface NnMass {
+  readonly total: number;
+  readonly cells: readonly NnMassCell[];
+  readonly blocks: readonly NnMassBlock[];
+}
+
+interface PathInfo {
+  n: number;
+  /** Output width of the first layer on the path. */
+  first: number;
+  /** Σ input widths of the path's layers. */
+  inWidths: number;
+  /** Width of a depthwise convolution on the path, 0 if none. */
+  dw: number;
+}
+
+function isDepthwise(g: Graph, nodeId: number): boolean {
+  const n = g.nodes[nodeId]!;
+  const groups = n.attrs['groups'];
+  return n.op === 'conv2d' && typeof groups === 'number' && groups > 1 && groups === channels(g, n.inputs[0]!);
+}
+
+/** The residual blocks of a functional view, with their official-formula masses. */
+export function residualBlocks(view: FunctionalView, idom: Int32Array = dominators(view)): NnMassBlock[] {
+  const g = view.graph;
+  const blocks: NnMassBlock[] = [];
+  for (const n of view.live) {
+    if (n.op !== 'add') continue;
+    const ins = view.inputs[n.id]!;
+    if (ins.length !== 2 || ins[0] === ZERO || ins[1] === ZERO) continue;
+    const f = commonDominator(idom, ins[0]!, ins[1]!);
+    if (f < 0) continue;
+    const best = longestLayerPath(view, f, n.id);
+    const inp = channels(g, f);
+    let kind: NnMassBlock['kind'];
+    let mass: number;
+    if (best.n === 0) (kind = 'parameter_free'), (mass = 0);
+    else if (best.dw > 0) (kind = 'inverted_residual'), (mass = ((inp + 2 * best.dw) * inp) / (2 * inp + best.dw));
+    else if (best.n >= 3) (kind = 'bottleneck'), (mass = ((inp + 2 * best.first) * inp) / (2 * inp + best.first));
+    else (kind = 'basic'), (mass = best.inWidths);
+    blocks.push({ join: n.name, node: n.id, kind, inp, layers: best.n, mass });
+  }
+  return blocks;
+}
+
+/** The path from value `from` to node `to` with the most layers (ties: the first found). */
+function longestLayerPath(view: FunctionalView, from: number, to: number): PathInfo {
+  const g = view.graph;
+  const info = new Map<number, PathInfo>([[from, { n: 0, first: 0, inWidths: 0, dw: 0 }]]);
+  let result: PathInfo = { n: 0, first: 0, inWidths: 0, dw: 0 };
+  const start = view.producer[from]!;
+  for (const m of view.live) {
+    if (m.id <= start) continue;
+    if (m.id > to) break;
+    let best: PathInfo | undefined;
+    for (const v of view.inputs[m.id]!) {
+      const p = v === ZERO ? undefined : info.get(v);
+      if (p && (!best || p.n > best.n)) best = p;
+    }
+    if (!best) continue;
+    let here = best;
+    if (LAYER_OPS.has(m.op)) {
+      const width = channels(g, m.outputs[0]!);
+      const dw = isDepthwise(g, m.id) ? width : 0;
+      here = { n: best.n + 1, first: best.n === 0 ? width : best.first, inWidths: best.inWidths + channels(g, m.inputs[0]!), dw: best.dw || dw };
+    }
+    if (m.id === to) {
+      result = best;
+      break;
+    }
+    for (const o of m.outputs) info.set(o, here);
+  }
+  return result;
+}
+
+/** The concatenation (DenseNet-type) part: per cell, ρ_c · w_c · d_c. */
+export function denseCells(view: FunctionalView): NnMassCell[] {
+  const g = view.graph;
+  return cells(view).map((c) => {
+    const pos = new Map<number, number>();
+    c.layers.forEach((l) => pos.set(l.node.outputs[0]!, l.index));
+    let skip = 0;
+    let candidates = 0;
+    let before = 0; // Σ widths of layers 0..L−2
+    c.layers.forEach((l, L) => {
+      if (L >= 2) {
+        before += c.layers[L - 2]!.width;
+        candidates += before;
+        const sources = channelSources(view, view.inputs[l.node.id]![0]!, 0, channels(g, l.node.inputs[0]!));
+        // The predecessor is the latest cell layer feeding L; the others arrive by skips.
+        let pred = -1;
+        for (const s of sources.keys()) {
+          const p = pos.get(s);
+          if (p !== undefined && p < L && p > pred) pred = p;
+        }
+        for (const [s, k] of sources) {
+          const p = pos.get(s);
+          if (p !== undefined && p < L && p !== pred) skip += k;
+        }
+      }
+    });
+    const density = candidates > 0 ? skip / candidates : 0;
+    return { resolution: c.resolution, width: c.width, depth: c.layers.length, skip, candidates, density, mass: density * c.width * c.layers.length };
+  });
+}
+
+export function nnMass(g: Graph, view: FunctionalView = functionalView(g)): NnMass {
+  const cellsOut = denseCells(view);
+  const blocks = residualBlocks(view);
+  const total = cellsOut.reduce((s, c) => s + c.mass, 0) + blocks.reduce((s, b) => s + b.mass, 0);
+  return { total, cells: cellsOut, blocks };
+}

@@ -1,0 +1,284 @@
+// The topology of an IR graph as the structural analyses (NN-Mass, NN-Degree, the DTMC path
+// analysis, the canonical hash) see it: what the network computes, with everything that
+// cannot affect the output removed.
+//
+// The functional view:
+// - `identity(x)` is x; `zero(x)` (the NAS-cell `none`) is a zero constant;
+// - a zero operand of `add` drops out (x + 0 = x), and ops that map zero to zero (activations
+//   with f(0) = 0, pooling, layout ops, bias-free conv/linear, a product with a zero factor)
+//   give zero when their inputs are zero. Batchnorm does not: BN(0) is its learned shift β.
+// - nodes whose results cannot reach an output are dropped.
+// Values keep their ids; `alias[v]` says what a value amounts to: itself, an earlier value,
+// or ZERO. Node ids are topologically ordered (the builder only appends), so "earlier" is "<".
+import type { Graph, Node, ValueId } from '../ir/types.js';
+
+export const ZERO = -1;
+
+/** f(0) = 0 for these ops (with every data input zero), so zero propagates through them. */
+const ZERO_PRESERVING = new Set([
+  'relu',
+  'relu6',
+  'gelu',
+  'silu',
+  'tanh',
+  'hardswish',
+  'neg',
+  'dropout',
+  'avgpool2d',
+  'maxpool2d',
+  'global_avgpool',
+  'mean',
+  'sum',
+  'flatten',
+  'reshape',
+  'transpose',
+  'permute',
+  'slice',
+  'select',
+  'squeeze',
+  'unsqueeze',
+  'expand',
+  'concat',
+]);
+
+/** Ops whose learned or counted "layers" NN-Mass and NN-Degree are about. */
+export const LAYER_OPS = new Set(['conv2d', 'linear']);
+
+export interface FunctionalView {
+  readonly graph: Graph;
+  /** What each value amounts to: itself, another (earlier) value, or ZERO. */
+  readonly alias: Int32Array;
+  /** The nodes that still compute something the outputs need, in topological order. */
+  readonly live: readonly Node[];
+  /** Per node id: its data inputs after aliasing (ZERO where an input is zero). */
+  readonly inputs: readonly (readonly number[] | undefined)[];
+  /** The graph outputs after aliasing. */
+  readonly outputs: readonly number[];
+  /** Per value id: how many live data uses (outputs included) it has. */
+  readonly uses: Int32Array;
+  /** Per value id: the node that produces it (−1 for inputs and parameters). */
+  readonly producer: Int32Array;
+}
+
+function hasBias(n: Node): boolean {
+  return n.inputs.length - n.dataInputs > 1;
+}
+
+/** The functional view of a graph; with `prune` false, only identities are folded. */
+export function functionalView(g: Graph, prune = true): FunctionalView {
+  const nv = g.values.length;
+  const alias = new Int32Array(nv);
+  const producer = new Int32Array(nv).fill(-1);
+  for (let v = 0; v < nv; v++) alias[v] = v;
+  const inputs: (number[] | undefined)[] = new Array(g.nodes.length);
+  const kept: boolean[] = new Array(g.nodes.length).fill(false);
+  const sameType = (a: ValueId, b: ValueId) => {
+    const x = g.values[a]!.type;
+    const y = g.values[b]!.type;
+    return x.dtype === y.dtype && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]);
+  };
+  for (const n of g.nodes) {
+    const ins: number[] = [];
+    for (let i = 0; i < n.dataInputs; i++) ins.push(alias[n.inputs[i]!]!);
+    const out = n.outputs[0]!;
+    for (const o of n.outputs) producer[o] = n.id;
+    if (n.op === 'identity') {
+      alias[out] = ins[0]!;
+      continue;
+    }
+    if (prune && n.outputs.length === 1) {
+      if (n.op === 'zero') {
+        alias[out] = ZERO;
+        continue;
+      }
+      const zeros = ins.filter((v) => v === ZERO).length;
+      if (zeros > 0) {
+        if (n.op === 'add' || n.op === 'sub') {
+          const other = n.op === 'sub' ? (ins[1] === ZERO ? ins[0]! : undefined) : ins[0] === ZERO ? ins[1]! : ins[0]!;
+          if (zeros === 2) {
+            alias[out] = ZERO;
+            continue;
+          }
+          if (other !== undefined && sameType(other, out)) {
+            alias[out] = other;
+            continue;
+          }
+        } else if (n.op === 'mul' || n.op === 'matmul' || (zeros === ins.length && (ZERO_PRESERVING.has(n.op) || (LAYER_OPS.has(n.op) && !hasBias(n))))) {
+          alias[out] = ZERO;
+          continue;
+        }
+      }
+    }
+    inputs[n.id] = ins;
+    kept[n.id] = true;
+  }
+  // Liveness, from the outputs back.
+  const outputs = g.outputs.map((o) => alias[o.value]!);
+  const uses = new Int32Array(nv);
+  const need = new Uint8Array(nv);
+  for (const o of outputs) if (o !== ZERO) (need[o] = 1), uses[o]!++;
+  const live: Node[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i]!;
+    if (!kept[i] || !n.outputs.some((o) => need[o])) continue;
+    live.push(n);
+    for (const v of inputs[i]!) if (v !== ZERO) (need[v] = 1), uses[v]!++;
+  }
+  live.reverse();
+  return { graph: g, alias, live, inputs, outputs, uses, producer };
+}
+
+/** The channel axis of a value: 1 for [N, C, …] tensors, the last axis for [N, D] and [N, T, D]. */
+export function channelAxis(rank: number): number {
+  return rank === 4 ? 1 : rank - 1;
+}
+
+export function channels(g: Graph, v: ValueId): number {
+  const s = g.values[v]!.type.shape;
+  const c = s[channelAxis(s.length)];
+  return typeof c === 'number' ? c : 0;
+}
+
+/** Spatial resolution key of a value: "HxW" for images, "flat" otherwise. */
+export function resolutionKey(g: Graph, v: ValueId): string {
+  const s = g.values[v]!.type.shape;
+  return s.length === 4 ? `${s[2]}x${s[3]}` : 'flat';
+}
+
+/**
+ * Immediate dominators of the values of a functional view, over the data edges, from a
+ * virtual root above every graph input and source. `idom[v]` is −1 for values whose only
+ * dominator is the root (and for values not in the view).
+ */
+export function dominators(view: FunctionalView): Int32Array {
+  const g = view.graph;
+  const idom = new Int32Array(g.values.length).fill(-2);
+  for (const v of g.inputs) idom[v] = -1;
+  const intersect = (a: number, b: number): number => {
+    while (a !== b) {
+      if (a < 0 || b < 0) return -1;
+      if (a > b) a = idom[a]!;
+      else b = idom[b]!;
+    }
+    return a;
+  };
+  for (const n of view.live) {
+    const ins = view.inputs[n.id]!.filter((v) => v !== ZERO);
+    let d = ins.length === 0 ? -1 : ins[0]!;
+    for (let i = 1; i < ins.length && d >= 0; i++) d = intersect(d, ins[i]!);
+    for (const o of n.outputs) idom[o] = d;
+  }
+  return idom;
+}
+
+/** The lowest common dominator of two values (a value dominates itself); −1 if only the root. */
+export function commonDominator(idom: Int32Array, a: number, b: number): number {
+  while (a !== b) {
+    if (a < 0 || b < 0) return -1;
+    if (a > b) a = idom[a]!;
+    else b = idom[b]!;
+  }
+  return a;
+}
+
+export interface Layer {
+  readonly node: Node;
+  /** Output channels (width). */
+  readonly width: number;
+  readonly cell: number;
+  /** Position in its cell, 0-based, in topological order. */
+  readonly index: number;
+}
+
+export interface Cell {
+  readonly resolution: string;
+  readonly layers: readonly Layer[];
+  /** The most common layer width in the cell (ties: the wider). */
+  readonly width: number;
+}
+
+/**
+ * Layers (live conv/linear nodes) grouped into cells: maximal runs, in topological order, of
+ * layers whose outputs have the same spatial resolution. A stride or a pooling step starts a
+ * new cell, as NN-Mass's cells start at each downsampling.
+ */
+export function cells(view: FunctionalView): Cell[] {
+  const g = view.graph;
+  const out: { resolution: string; layers: Layer[] }[] = [];
+  for (const n of view.live) {
+    if (!LAYER_OPS.has(n.op)) continue;
+    const o = n.outputs[0]!;
+    const res = resolutionKey(g, o);
+    let cur = out[out.length - 1];
+    if (!cur || cur.resolution !== res) out.push((cur = { resolution: res, layers: [] }));
+    cur.layers.push({ node: n, width: channels(g, o), cell: out.length - 1, index: cur.layers.length });
+  }
+  return out.map((c) => {
+    const counts = new Map<number, number>();
+    for (const l of c.layers) counts.set(l.width, (counts.get(l.width) ?? 0) + 1);
+    let width = 0;
+    let best = -1;
+    for (const [w, k] of counts) if (k > best || (k === best && w > width)) (width = w), (best = k);
+    return { ...c, width };
+  });
+}
+
+/** Ops a channel can pass through unchanged on its way between layers. */
+const CHANNEL_TRANSPARENT = new Set([
+  'batchnorm2d',
+  'layernorm',
+  'relu',
+  'relu6',
+  'gelu',
+  'silu',
+  'sigmoid',
+  'tanh',
+  'hardswish',
+  'hardsigmoid',
+  'dropout',
+  'neg',
+  'avgpool2d',
+  'maxpool2d',
+]);
+
+/**
+ * Where the channels [lo, hi) of value v come from: a list of (source value, channel count),
+ * following concatenations and channel slices back through channel-preserving ops to the
+ * nearest value made by anything else (a layer, an add, an input).
+ */
+export function channelSources(view: FunctionalView, v: number, lo: number, hi: number, out: Map<number, number> = new Map()): Map<number, number> {
+  const g = view.graph;
+  if (hi <= lo || v === ZERO) return out;
+  const p = view.producer[v]!;
+  const n = p >= 0 ? g.nodes[p]! : undefined;
+  const ins = n ? view.inputs[n.id] : undefined;
+  if (n && ins) {
+    const rank = g.values[v]!.type.shape.length;
+    const axis = channelAxis(rank);
+    if (CHANNEL_TRANSPARENT.has(n.op)) return channelSources(view, ins[0]!, lo, hi, out);
+    if (n.op === 'concat') {
+      const a = n.attrs['axis'] as number;
+      if ((a < 0 ? a + rank : a) === axis) {
+        let base = 0;
+        n.inputs.slice(0, n.dataInputs).forEach((orig, i) => {
+          const c = channels(g, orig);
+          channelSources(view, ins[i]!, Math.max(lo, base) - base, Math.min(hi, base + c) - base, out);
+          base += c;
+        });
+        return out;
+      }
+    }
+    if (n.op === 'slice') {
+      const a = n.attrs['axis'] as number;
+      const step = (n.attrs['step'] as number | undefined) ?? 1;
+      if ((a < 0 ? a + rank : a) === axis && step === 1) {
+        const start = (n.attrs['start'] as number | null | undefined) ?? 0;
+        const s = start < 0 ? start + channels(g, n.inputs[0]!) : start;
+        return channelSources(view, ins[0]!, s + lo, s + hi, out);
+      }
+    }
+  }
+  const origin = view.alias[v]!;
+  out.set(origin, (out.get(origin) ?? 0) + (hi - lo));
+  return out;
+}

@@ -1,0 +1,227 @@
+// Memoised block expansion. A block call is a pure function of the block, its compile-time
+// arguments and the types of its tensor arguments: the layers it emits, their names relative
+// to the call's name, their parameters and shapes are all determined by those. So the first
+// expansion of a call is recorded as a template, and a later call with the same key replays
+// the template into the graph (new ids, the new call's name) instead of interpreting the
+// block's body again. A replayed graph is identical to the one a fresh expansion builds.
+//
+// What may not be memoised, and is not: inlined calls (`as ""` shares the caller's names),
+// calls that report a diagnostic, calls that share parameters with an outside layer
+// (`share=`), calls that evaluate a search-space `choice()`, and calls whose layers read a
+// tensor that is neither an argument nor made inside. Search-space scoring leans on this: the
+// candidates of a space differ in a few places and share the expansion of everything else.
+import type { GraphBuilder } from '../ir/builder.js';
+import type { Attrs, DType, Init, TensorType, ValueId } from '../ir/types.js';
+import type { Span } from '../source.js';
+import type { V } from './values.js';
+
+interface TemplateParam {
+  readonly rel: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly init: Init;
+  readonly buffer: boolean;
+}
+
+interface TemplateNode {
+  readonly op: string;
+  /** The node's name after the call's name: '' (the call itself) or '.conv1', '.layers.2.op.1'. */
+  readonly rel: string;
+  /** Inputs as references: a slot s (a tensor argument) is −(s+1), a value made inside is its index. */
+  readonly inputs: readonly number[];
+  readonly dataInputs: number;
+  readonly outTypes: readonly TensorType[];
+  readonly attrs: Attrs;
+  readonly span: Span;
+  /** Scope entries after the caller's scope, each relative to the call's name. */
+  readonly scopeRel: readonly string[];
+  /** Parameters created just before this node, in order. */
+  readonly params: readonly TemplateParam[];
+}
+
+export interface Template {
+  readonly nodes: readonly TemplateNode[];
+  /** The block's result, with tensor ids replaced by references (see TemplateNode.inputs). */
+  readonly result: V;
+}
+
+/** The tensor arguments of a call, in order of first appearance, as the key numbers them. */
+export interface CallKey {
+  readonly key: string;
+  readonly slots: readonly ValueId[];
+}
+
+const ids = new WeakMap<object, number>();
+const seqKeys = new WeakMap<object, string>();
+let nextId = 1;
+function identity(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = nextId++));
+  return id;
+}
+
+/**
+ * The memo key of a call: the block's identity and a canonical text of every argument value
+ * (undefined = the parameter's default). Undefined when some argument cannot be keyed.
+ */
+export function callKey(block: object, args: readonly (V | undefined)[], typeOf: (v: ValueId) => TensorType): CallKey | undefined {
+  const slots: ValueId[] = [];
+  let ok = true;
+  let tensors = 0;
+  const key = (v: V): string => {
+    switch (v.t) {
+      case 'int':
+        return `i${v.v}`;
+      case 'float':
+        return `f${v.v}`;
+      case 'bool':
+        return v.v ? 'T' : 'F';
+      case 'str':
+        return JSON.stringify(v.v);
+      case 'none':
+        return 'N';
+      case 'list':
+      case 'tuple': {
+        // Compile-time lists (a genotype, a stage table) are keyed once per list object.
+        const cached = seqKeys.get(v);
+        if (cached !== undefined) return cached;
+        const before = tensors;
+        const text = v.t === 'list' ? `[${v.items.map(key).join(',')}]` : `(${v.items.map(key).join(',')})`;
+        if (tensors === before && ok) seqKeys.set(v, text);
+        return text;
+      }
+      case 'tensor': {
+        tensors++;
+        let s = slots.indexOf(v.id);
+        if (s < 0) s = slots.push(v.id) - 1;
+        const ty = typeOf(v.id);
+        return `t${s}:${ty.shape.join('x')}:${ty.dtype}`;
+      }
+      case 'sym':
+        return `s${v.name}`;
+      case 'def':
+        return `d${identity(v.def)}`;
+      case 'op':
+        return `o${v.op.name}`;
+      case 'builtin':
+        return `b${v.name}`;
+      case 'ns':
+        return `m${identity(v.module)}`;
+      case 'poison':
+        ok = false;
+        return '!';
+    }
+  };
+  const text = `${identity(block)}(${args.map((a) => (a === undefined ? '_' : key(a))).join(',')})`;
+  return ok ? { key: text, slots } : undefined;
+}
+
+/** Records the nodes a call added (from `firstNode` on) as a template; undefined when it cannot. */
+export function recordTemplate(b: GraphBuilder, firstNode: number, name: string, callerScope: readonly string[], slots: readonly ValueId[], result: V): Template | undefined {
+  const local = new Map<ValueId, number>();
+  let count = 0;
+  const relOf = (full: string): string | undefined => (full === name ? '' : full.startsWith(name + '.') ? full.slice(name.length) : undefined);
+  const ref = (v: ValueId): number | undefined => {
+    const l = local.get(v);
+    if (l !== undefined) return l;
+    const s = slots.indexOf(v);
+    return s < 0 ? undefined : -(s + 1);
+  };
+  const nodes: TemplateNode[] = [];
+  const scopes = new Map<readonly string[], readonly string[]>();
+  for (let i = firstNode; i < b.nodeCount; i++) {
+    const n = b.node(i);
+    const rel = relOf(n.name);
+    if (rel === undefined) return undefined;
+    const params: TemplateParam[] = [];
+    for (const p of n.inputs.slice(n.dataInputs)) {
+      if (local.has(p)) continue;
+      const param = b.paramOfValue(p);
+      const prel = param && relOf(param.name);
+      if (!param || prel === undefined) return undefined;
+      params.push({ rel: prel, shape: param.shape, dtype: param.dtype, init: param.init, buffer: param.buffer });
+      local.set(p, count++);
+    }
+    const inputs: number[] = [];
+    for (const v of n.inputs) {
+      const r = ref(v);
+      if (r === undefined) return undefined;
+      inputs.push(r);
+    }
+    // Nodes of one block call share one scope array; their templates share one scopeRel.
+    let scopeRel = scopes.get(n.scope);
+    if (!scopeRel) {
+      if (n.scope.length < callerScope.length || callerScope.some((s, k) => n.scope[k] !== s)) return undefined;
+      const rels: string[] = [];
+      for (const s of n.scope.slice(callerScope.length)) {
+        const r = relOf(s);
+        if (r === undefined) return undefined;
+        rels.push(r);
+      }
+      scopes.set(n.scope, (scopeRel = rels));
+    }
+    for (const o of n.outputs) local.set(o, count++);
+    nodes.push({ op: n.op, rel, inputs, dataInputs: n.dataInputs, outTypes: n.outputs.map((o) => b.type(o)), attrs: n.attrs, span: n.span, scopeRel, params });
+  }
+  let ok = true;
+  const mapResult = (v: V): V => {
+    if (v.t === 'tensor') {
+      const r = ref(v.id);
+      if (r === undefined) ok = false;
+      return { t: 'tensor', id: r ?? 0 };
+    }
+    if (v.t === 'list' || v.t === 'tuple') return { t: v.t, items: v.items.map(mapResult) };
+    return v;
+  };
+  const mapped = mapResult(result);
+  return ok ? { nodes, result: mapped } : undefined;
+}
+
+/** Replays a template under the call name `name`; undefined when a name is already taken. */
+export function replayTemplate(b: GraphBuilder, t: Template, name: string, callerScope: readonly string[], slots: readonly ValueId[]): V | undefined {
+  for (const n of t.nodes) if (b.hasNodeName(name + n.rel)) return undefined;
+  const made: ValueId[] = [];
+  const resolve = (r: number): ValueId => (r < 0 ? slots[-r - 1]! : made[r]!);
+  const scopes = new Map<readonly string[], readonly string[]>();
+  for (const n of t.nodes) {
+    for (const p of n.params) made.push(b.addParam(name + p.rel, p.shape, p.dtype, p.init, p.buffer));
+    let scope = n.scopeRel.length === 0 ? callerScope : scopes.get(n.scopeRel);
+    if (!scope) scopes.set(n.scopeRel, (scope = [...callerScope, ...n.scopeRel.map((s) => name + s)]));
+    const node = b.addNode(n.op, name + n.rel, n.inputs.map(resolve), n.dataInputs, n.outTypes, n.attrs, n.span, scope);
+    for (const o of node.outputs) made.push(o);
+  }
+  const mapResult = (v: V): V => {
+    if (v.t === 'tensor') return { t: 'tensor', id: resolve(v.id) };
+    if (v.t === 'list' || v.t === 'tuple') return { t: v.t, items: v.items.map(mapResult) };
+    return v;
+  };
+  return mapResult(t.result);
+}
+
+/**
+ * A bounded map that forgets what has not been used lately: entries live in a young and an old
+ * generation; a hit in the old one moves the entry to the young one, and when the young one is
+ * full the old one is dropped. Cheaper than an exact LRU on hot lookups.
+ */
+export class LruMap<K, T> {
+  private young = new Map<K, T>();
+  private old = new Map<K, T>();
+  constructor(private readonly max: number) {}
+  get(k: K): T | undefined {
+    const v = this.young.get(k);
+    if (v !== undefined) return v;
+    const o = this.old.get(k);
+    if (o !== undefined) this.set(k, o);
+    return o;
+  }
+  set(k: K, v: T): void {
+    this.young.set(k, v);
+    if (this.young.size >= this.max / 2) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+}

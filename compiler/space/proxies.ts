@@ -1,0 +1,114 @@
+// Zero-shot proxies: numbers read off a candidate's graph that are meant to rank candidates
+// without training them. Each proxy declares
+// - its sign: +1 when a higher value should mean a better (more accurate) network, −1 when
+//   lower should; rank statistics (`--against`) are computed on sign × value;
+// - its level: 'graph' proxies depend on the network as built (parameters and costs count
+//   every layer, even one whose output cannot reach the result, as NAS-Bench-201 counts them);
+//   'function' proxies depend only on what the network computes (the functional view of
+//   analysis/topology.ts), so they are computed once per canonical hash.
+// The data-dependent proxies (ZiCo, SynFlow, NASWOT, …) need the runtime and come later.
+import { dtmc } from '../analysis/dtmc.js';
+import { nnDegree } from '../analysis/nn-degree.js';
+import { nnMass } from '../analysis/nn-mass.js';
+import { summarize, type Summary } from '../analysis/summary.js';
+import { functionalView, type FunctionalView } from '../analysis/topology.js';
+import { concrete, numel } from '../ir/shape.js';
+import type { Graph, ValueId } from '../ir/types.js';
+import { getOp } from '../ops/registry.js';
+
+export interface Costs {
+  readonly params: number;
+  readonly macs: number;
+  readonly flops: number;
+}
+
+/**
+ * Parameters (a shared one once, buffers not counted), MACs and FLOPs, by the same rules as
+ * analysis/summary.ts (the tests check they agree) without building per-layer rows.
+ */
+export function costs(g: Graph, bind: Readonly<Record<string, number>>): Costs {
+  let macs = 0;
+  let flops = 0;
+  const bindKey = JSON.stringify(bind);
+  const shapeCache = new Map<ValueId, number[]>();
+  const shapeOf = (v: ValueId) => {
+    let s = shapeCache.get(v);
+    if (!s) shapeCache.set(v, (s = concrete(g.values[v]!.type.shape, bind)));
+    return s;
+  };
+  for (const n of g.nodes) {
+    // Nodes replayed from one memoised block expansion share their attribute object and
+    // output type with the recorded node, and so their cost (see nodeCost below).
+    const type = g.values[n.outputs[0]!]!.type;
+    const hit = costCache.get(n.attrs);
+    if (hit && hit.type === type && hit.bind === bindKey) {
+      macs += hit.macs;
+      flops += hit.flops;
+      continue;
+    }
+    const op = getOp(n.op)!;
+    const c = op.cost({
+      inputs: n.inputs.slice(0, n.dataInputs).map(shapeOf),
+      params: n.inputs.slice(n.dataInputs).map(shapeOf),
+      outputs: n.outputs.map(shapeOf),
+      attrs: n.attrs,
+    });
+    macs += c.macs;
+    flops += c.flops;
+    costCache.set(n.attrs, { type, bind: bindKey, macs: c.macs, flops: c.flops });
+  }
+  let params = 0;
+  for (const p of g.params) if (!p.buffer) params += numel(p.shape);
+  return { params, macs, flops };
+}
+
+/**
+ * Per-node costs, keyed by the node's attribute object. Every op application makes a fresh
+ * attribute object, and only the memoised block expansion (elaborate/memo.ts) shares one, between
+ * a recorded node and its replays, whose input types the memo key fixes. The output type
+ * object is shared the same way and checked too.
+ */
+const costCache = new WeakMap<object, { readonly type: object; readonly bind: string; readonly macs: number; readonly flops: number }>();
+
+/** What a proxy may ask of a candidate; everything is computed at most once. */
+export class ProxyContext {
+  private _view: FunctionalView | undefined;
+  private _costs: Costs | undefined;
+  private _summary: Summary | undefined;
+  constructor(
+    readonly graph: Graph,
+    readonly bind: Readonly<Record<string, number>>,
+  ) {}
+  get view(): FunctionalView {
+    return (this._view ??= functionalView(this.graph));
+  }
+  get costs(): Costs {
+    return (this._costs ??= costs(this.graph, this.bind));
+  }
+  get summary(): Summary {
+    return (this._summary ??= summarize(this.graph, this.bind));
+  }
+}
+
+export interface Proxy {
+  readonly name: string;
+  readonly doc: string;
+  readonly sign: 1 | -1;
+  readonly level: 'graph' | 'function';
+  compute(ctx: ProxyContext): number;
+}
+
+export const PROXIES: readonly Proxy[] = [
+  { name: 'params', doc: 'trainable and frozen parameters (buffers not counted)', sign: 1, level: 'graph', compute: (c) => c.costs.params },
+  { name: 'macs', doc: 'multiply-accumulates of conv, linear and matmul (NAS-Bench-201 "flops" = macs + the classifier bias)', sign: 1, level: 'graph', compute: (c) => c.costs.macs },
+  { name: 'flops', doc: 'floating-point operations of every op (1 MAC = 2 FLOPs)', sign: 1, level: 'graph', compute: (c) => c.costs.flops },
+  { name: 'activation_bytes', doc: 'bytes of all layer outputs (what training keeps)', sign: 1, level: 'graph', compute: (c) => c.summary.activation_bytes },
+  { name: 'peak_bytes', doc: 'peak live activation bytes of an inference pass', sign: 1, level: 'graph', compute: (c) => c.summary.activation_peak_bytes },
+  { name: 'nn_mass', doc: 'NN-Mass (Bhardwaj et al., CVPR 2021), the official code\'s formulas', sign: 1, level: 'function', compute: (c) => nnMass(c.graph, c.view).total },
+  { name: 'nn_degree', doc: 'NN-Degree (FLASH), Σ over cells of w + t/d (working definition)', sign: 1, level: 'function', compute: (c) => nnDegree(c.graph, c.view).total },
+  { name: 'dtmc_tps', doc: 'TIPS: the best path score (sum of stationary probabilities along it)', sign: 1, level: 'function', compute: (c) => dtmc(c.graph, { k: 1 }, c.view).paths[0]?.score ?? 0 },
+];
+
+export function getProxy(name: string): Proxy | undefined {
+  return PROXIES.find((p) => p.name === name);
+}
