@@ -1,10 +1,11 @@
-// Golden files for every stage of the front end: the AST and the IR of small examples, as
-// `mdl print --stage ast|ir` writes them. A change to the parser or elaborator that changes
+// Golden files for every stage: the AST, the IR and the gradient graph of small examples, as
+// `mdl print --stage ast|ir|grad` writes them. A change to the parser or elaborator that changes
 // meaning shows up here as a reviewable diff.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../grammar/parse.js';
 import { printAst } from '../../grammar/print-ast.js';
+import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { printGraph } from '../../compiler/ir/print.js';
 import { compileFile } from '../helpers/compile.js';
 import { expectGolden } from '../helpers/golden.js';
@@ -23,6 +24,11 @@ describe('stage goldens', () => {
       const r = compileFile(`examples/${name}.mdl`);
       expect(r.graph).toBeDefined();
       expectGolden(`test/golden/ir/${name}.txt`, printGraph(r.graph!));
+    });
+    it(`${name}: grad`, () => {
+      const r = compileFile(`examples/${name}.mdl`);
+      const g = buildGradient(r.graph!, { loss: { kind: 'cross_entropy' } });
+      expectGolden(`test/golden/grad/${name}.txt`, printGraph(g.graph));
     });
   }
 });

@@ -1,21 +1,23 @@
-// `mdl print FILE --stage ast|ir`: the text form of a compiler stage, for reading and for
-// golden tests. (`grad` joins when autodiff lands.)
+// `mdl print FILE --stage ast|ir|grad`: the text form of a compiler stage, for reading and for
+// golden tests. `grad` is the forward graph with its loss and the backward pass autodiff built.
 import { parse } from '../../../grammar/parse.js';
 import { printAst } from '../../../grammar/print-ast.js';
+import { buildGradient, type LossSpec } from '../../autodiff/grad.js';
 import { compileModel } from '../../compile.js';
 import { printGraph } from '../../ir/print.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { UsageError } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
 
-const STAGES = ['ast', 'ir'];
+const STAGES = ['ast', 'ir', 'grad'];
+const LOSSES = ['cross_entropy', 'mse', 'output'];
 
 export const print: Command = {
   spec: {
     name: 'print',
-    summary: 'print a compiler stage as text (ast, ir)',
-    usage: 'mdl print FILE --stage ast|ir [--model NAME] [--spans]',
-    flags: { stage: 'string', model: 'string', spans: 'bool' },
+    summary: 'print a compiler stage as text (ast, ir, grad)',
+    usage: 'mdl print FILE --stage ast|ir|grad [--model NAME] [--loss cross_entropy|mse|output] [--spans]',
+    flags: { stage: 'string', model: 'string', spans: 'bool', loss: 'string' },
     positional: [1, 1],
   },
   run(args) {
@@ -28,10 +30,13 @@ export const print: Command = {
       process.stdout.write(printAst(r.program));
       return 0;
     }
+    const loss = (args.flags.get('loss') as string | undefined) ?? 'cross_entropy';
+    if (!LOSSES.includes(loss)) throw new UsageError(`unknown loss "${loss}"`, `losses: ${LOSSES.join(', ')}`);
     const model = args.flags.get('model') as string | undefined;
     const r = compileModel(src, nodeHost, model ? { model } : {});
     if (!report(r) || !r.graph) return 1;
-    process.stdout.write(printGraph(r.graph, { spans: args.flags.get('spans') === true }));
+    const graph = stage === 'grad' ? buildGradient(r.graph, { loss: { kind: loss } as LossSpec }).graph : r.graph;
+    process.stdout.write(printGraph(graph, { spans: args.flags.get('spans') === true }));
     return 0;
   },
 };
