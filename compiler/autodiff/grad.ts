@@ -134,7 +134,8 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
   // 4. Cotangents, in reverse.
   const cot = new Map<ValueId, ValueId>();
   if (loss !== undefined) {
-    b.from = ed.nodes[forwardNodes - 1];
+    const d = ed.values[loss]!.def;
+    b.from = d.kind === 'node' ? ed.nodes[d.node] : undefined;
     b.tag = 'seed';
     if (req.has(loss)) cot.set(loss, b.constant(1));
   } else for (const [v, c] of seeds) if (req.has(v)) cot.set(v, c);

@@ -34,6 +34,13 @@
 // training-mode mask multiply); pools numel(out)·kh·kw (compares or adds); global_avgpool,
 // mean and sum numel(input); losses cross_entropy 6·numel(logits), mse 3·numel. Layout ops
 // (reshape, transpose, concat, pad, …), identity, zero and sources cost 0.
+//
+// Internal ops (backward and optimizer, internal/): conv2d_grad_input, conv2d_grad_weight and
+// linear_grad_weight count the MACs of the forward layer they differentiate (dX and dW each
+// cost the forward MACs; a linear layer's dX is itself a `linear`, a matmul's a `matmul`);
+// act_grad by function (relu 1 … gelu 12 per element), normalisation backward 6–8, pooling
+// backward numel·kh·kw, sum_to numel(input), reduce_grad 1 per element for mean, loss
+// gradients 3–5, sgd_update 6 and adam_update 12 per parameter element; layout ops 0.
 import type { OpDef } from './types.js';
 import { add } from './add.js';
 import { avgpool2d } from './avgpool2d.js';

@@ -17,7 +17,7 @@ import { Stream } from '../../compiler/interp/rng.js';
 import { relError, size, type Tensor } from '../../compiler/interp/tensor.js';
 import { GraphBuilder } from '../../compiler/ir/builder.js';
 import type { Graph } from '../../compiler/ir/types.js';
-import { ALL_OPS, lookupOp } from '../../compiler/ops/registry.js';
+import { ALL_OPS, getOp, INTERNAL_OPS, lookupOp, OPS } from '../../compiler/ops/registry.js';
 import { NO_SPAN } from '../../compiler/source.js';
 import { OP_CASES, type InputSpec, type OpCase } from './opcases.js';
 
@@ -180,6 +180,16 @@ describe('op registry: reference evaluation and derivative rules', () => {
       // an op is differentiable in both modes or in neither
       expect(op.vjp === null, name).toBe(op.jvp === null);
     }
+  });
+
+  it('internal ops are IR ops but not language ops: lookupOp finds them, getOp (the .mdl names) does not', () => {
+    for (const name of Object.keys(INTERNAL_OPS)) {
+      expect(name in OPS, name).toBe(false);
+      expect(getOp(name), name).toBeUndefined();
+      expect(lookupOp(name)?.name, name).toBe(name);
+    }
+    expect(lookupOp('conv2d')).toBe(OPS.conv2d);
+    expect(lookupOp('toString')).toBeUndefined();
   });
 
   it('every differentiable op with inputs has finite-difference cases', () => {
