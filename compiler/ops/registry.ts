@@ -87,6 +87,7 @@ import { transpose } from './transpose.js';
 import { unsqueeze } from './unsqueeze.js';
 import { zero } from './zero.js';
 import { act_grad } from './internal/act_grad.js';
+import { act_grad2 } from './internal/act_grad2.js';
 import { adam_update } from './internal/adam_update.js';
 import { avgpool2d_grad } from './internal/avgpool2d_grad.js';
 import { batchnorm2d_grad_input } from './internal/batchnorm2d_grad_input.js';
@@ -176,6 +177,7 @@ export const INTERNAL_OPS = {
   sum_to,
   reduce_grad,
   act_grad,
+  act_grad2,
   batchnorm2d_normalize,
   batchnorm2d_grad_input,
   layernorm_normalize,

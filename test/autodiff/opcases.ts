@@ -305,5 +305,8 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     inputs: [{ shape: s.map((d, i) => (i === ax ? sliceLen(d, a.start, a.end, a.step) : d)) }],
     attrs: { shape: s, ...a },
   })),
+  act_grad: fc
+    .tuple(shape(1, 3), fc.constantFrom('relu', 'relu6', 'gelu', 'gelu_tanh', 'silu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid'))
+    .map(([s, fn]) => ({ inputs: [{ shape: s }, { shape: s, scale: 3, kinks: [0, 6, -3, 3] }], attrs: { fn } })),
   dropout_mask: fc.tuple(shape(1, 3), fc.constantFrom(0.2, 0.5)).map(([s, p]) => ({ inputs: [{ shape: s }], attrs: { p, key: 'layer' } })),
 };

@@ -2,7 +2,7 @@
 // buffers and inputs not asked for get no backward ops), shared weights accumulate, errors
 // name the layer, and forward mode agrees with reverse mode on whole models.
 import { describe, expect, it } from 'vitest';
-import { AutodiffError } from '../../compiler/autodiff/builder.js';
+import { AutodiffError, GraphEditor, RuleBuilder } from '../../compiler/autodiff/builder.js';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { buildJvp } from '../../compiler/autodiff/jvp.js';
 import { INT } from '../../compiler/elaborate/values.js';
@@ -94,9 +94,9 @@ describe('gradient graphs', () => {
   it('refuses to differentiate through an op declared not differentiable, naming the layer', () => {
     const b = new GraphBuilder('m');
     const x = b.addInput('x', { shape: [2], dtype: 'f32' });
-    const n = b.addNode('act_grad', 'second', [x, x], 2, [{ shape: [2], dtype: 'f32' }], { fn: 'relu' }, NO_SPAN, []);
+    const n = b.addNode('act_grad2', 'third', [x, x], 2, [{ shape: [2], dtype: 'f32' }], { fn: 'tanh' }, NO_SPAN, []);
     b.addOutput('y', n.outputs[0]!);
-    expect(() => buildGradient(b.finish(), { loss: { kind: 'cotangents' }, wrtInputs: ['x'] })).toThrow(/layer `second`: op act_grad is not differentiable/);
+    expect(() => buildGradient(b.finish(), { loss: { kind: 'cotangents' }, wrtInputs: ['x'] })).toThrow(/layer `third`: op act_grad2 is not differentiable/);
   });
 
   it('backward nodes follow the forward ones, are attributed to a forward node and are named after it', () => {
@@ -138,4 +138,52 @@ describe('forward mode agrees with reverse mode on whole models', () => {
       const tan = run(jg.graph, { inputs, params, training: true }).outputs.get('tan:loss')!.data[0]!;
       expect(Math.abs(tan - dot) / Math.abs(dot)).toBeLessThan(1e-10);
     });
+});
+
+describe('second order', () => {
+  it('a gradient graph differentiates again: Hessian-vector products of an MLP match finite differences of gradients', () => {
+    const g = graphOf('model m(x: Tensor[B, 4]) {\n  h = gelu(linear(x, 5) as "a")\n  h = tanh(linear(h, 3) as "b")\n  return linear(silu(h), 2) as "c"\n}');
+    // first order: grad_θ ⟨r, f(x; θ)⟩
+    const gg = buildGradient(g, { loss: { kind: 'cotangents' } });
+    // s = Σ_p ⟨grad_p, v_p⟩, then grad_θ s = H·v
+    const ed = new GraphEditor(gg.graph);
+    const b = new RuleBuilder(ed, true);
+    let dot: number | null = null;
+    for (const [name, gv] of gg.grads) {
+      const v = ed.addInput(`v:${name}`, ed.type(gv));
+      const r = ed.type(gv).shape.length;
+      dot = b.add(dot, b.op1('sum', [b.op1('mul', [gv, v])], { axes: Array.from({ length: r }, (_, i) => i) }));
+    }
+    ed.outputs.push({ name: 'dot', value: dot! });
+    const hvp = buildGradient(ed.finish('hvp'), { loss: { kind: 'output', output: 'dot' } });
+    const s = new Stream(4, 'hvp');
+    const params = initParams(g, 6);
+    const inputs: Record<string, Tensor> = { x: tensor([3, 4], Array.from({ length: 12 }, (_, i) => s.normal(i))), 'cot:output': tensor([3, 2], Array.from({ length: 6 }, (_, i) => s.normal(100 + i))) };
+    let k = 0;
+    for (const [name] of gg.grads) {
+      const p = params.get(name)!;
+      inputs[`v:${name}`] = tensor(p.shape, Array.from({ length: p.data.length }, (_, i) => s.normal(1000 * ++k + i)));
+    }
+    const hv = run(hvp.graph, { inputs, params, training: true }).outputs;
+    const gradAt = (h: number) => {
+      const ps = new Map(params);
+      for (const [name] of gg.grads) ps.set(name, { shape: params.get(name)!.shape, data: Float64Array.from(params.get(name)!.data, (x, i) => x + h * inputs[`v:${name}`]!.data[i]!) });
+      return run(gg.graph, { inputs, params: ps, training: true }).outputs;
+    };
+    const h = 1e-5;
+    const plus = gradAt(h);
+    const minus = gradAt(-h);
+    for (const [name] of gg.grads) {
+      const fd = Float64Array.from(plus.get(`grad:${name}`)!.data, (x, i) => (x - minus.get(`grad:${name}`)!.data[i]!) / (2 * h));
+      const got = hv.get(`grad:${name}`)!.data;
+      let err = 0;
+      let scale = 1e-3;
+      for (let i = 0; i < fd.length; i++) {
+        err = Math.max(err, Math.abs(fd[i]! - got[i]!));
+        scale = Math.max(scale, Math.abs(fd[i]!));
+      }
+      expect(err / scale, name).toBeLessThan(1e-6);
+    }
+    expect(hvp.graph.nodes.some((n) => n.op === 'act_grad2')).toBe(true);
+  });
 });

@@ -10,8 +10,8 @@ const FLOPS: Readonly<Record<string, number>> = { relu: 1, relu6: 2, hardsigmoid
 
 /**
  * g ⊙ f′(x) for an activation f of the pointwise table (compiler/interp/activations.ts):
- * the VJP and the JVP of every activation. Its own derivatives (second derivatives of f) are
- * not provided: the op is declared not differentiable.
+ * the VJP and the JVP of every activation. Its own derivatives use f″ (act_grad2), so
+ * gradients of gradients (Hessian-vector products) go through activations.
  */
 export const act_grad: OpDef = {
   name: 'act_grad',
@@ -32,6 +32,16 @@ export const act_grad: OpDef = {
     const df = POINTWISE[str(a, 'fn')]!.df;
     return [map2(g!, x!, ctx.alloc(g!.shape), (gv, xv) => gv * df(xv))];
   },
-  vjp: null,
-  jvp: null,
+  // ∂/∂g = f′(x), ∂/∂x = g·f″(x)
+  vjp: (b, n, [G], needs) => {
+    const [g, x] = n.inputs as [number, number];
+    const fn = str(n.attrs, 'fn');
+    if (!G) return [null, null];
+    return [needs[0] ? b.op1('act_grad', [G, x], { fn }) : null, needs[1] ? b.op1('act_grad2', [b.op1('mul', [G, g]), x], { fn }) : null];
+  },
+  jvp: (b, n, [tg, tx]) => {
+    const [g, x] = n.inputs as [number, number];
+    const fn = str(n.attrs, 'fn');
+    return [b.add(tg ? b.op1('act_grad', [tg, x], { fn }) : null, tx ? b.op1('act_grad2', [b.op1('mul', [g, tx]), x], { fn }) : null)];
+  },
 };
