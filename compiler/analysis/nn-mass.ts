@@ -76,7 +76,7 @@ function isDepthwise(g: Graph, nodeId: number): boolean {
 }
 
 /** The residual blocks of a functional view, with their official-formula masses. */
-export function residualBlocks(view: FunctionalView, idom: Int32Array = dominators(view)): NnMassBlock[] {
+export function residualBlocks(view: FunctionalView, idom: readonly number[] = dominators(view)): NnMassBlock[] {
   const g = view.graph;
   const blocks: NnMassBlock[] = [];
   for (const n of view.live) {

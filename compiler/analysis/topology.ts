@@ -47,7 +47,7 @@ export const LAYER_OPS = new Set(['conv2d', 'linear']);
 export interface FunctionalView {
   readonly graph: Graph;
   /** What each value amounts to: itself, another (earlier) value, or ZERO. */
-  readonly alias: Int32Array;
+  readonly alias: readonly number[];
   /** The nodes that still compute something the outputs need, in topological order. */
   readonly live: readonly Node[];
   /** Per node id: its data inputs after aliasing (ZERO where an input is zero). */
@@ -55,9 +55,9 @@ export interface FunctionalView {
   /** The graph outputs after aliasing. */
   readonly outputs: readonly number[];
   /** Per value id: how many live data uses (outputs included) it has. */
-  readonly uses: Int32Array;
+  readonly uses: readonly number[];
   /** Per value id: the node that produces it (−1 for inputs and parameters). */
-  readonly producer: Int32Array;
+  readonly producer: readonly number[];
 }
 
 function hasBias(n: Node): boolean {
@@ -66,20 +66,28 @@ function hasBias(n: Node): boolean {
 
 /** The functional view of a graph; with `prune` false, only identities are folded. */
 export function functionalView(g: Graph, prune = true): FunctionalView {
+  // Plain arrays: many small typed arrays cost more in allocation and GC than they save.
   const nv = g.values.length;
-  const alias = new Int32Array(nv);
-  const producer = new Int32Array(nv).fill(-1);
-  for (let v = 0; v < nv; v++) alias[v] = v;
-  const inputs: (number[] | undefined)[] = new Array(g.nodes.length);
-  const kept: boolean[] = new Array(g.nodes.length).fill(false);
+  const alias: number[] = new Array<number>(nv);
+  const producer: number[] = new Array<number>(nv);
+  for (let v = 0; v < nv; v++) {
+    alias[v] = v;
+    producer[v] = -1;
+  }
+  const inputs: (number[] | undefined)[] = new Array<number[] | undefined>(g.nodes.length);
   const sameType = (a: ValueId, b: ValueId) => {
     const x = g.values[a]!.type;
     const y = g.values[b]!.type;
-    return x.dtype === y.dtype && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]);
+    return x === y || (x.dtype === y.dtype && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]));
   };
   for (const n of g.nodes) {
-    const ins: number[] = [];
-    for (let i = 0; i < n.dataInputs; i++) ins.push(alias[n.inputs[i]!]!);
+    const ins: number[] = new Array<number>(n.dataInputs);
+    let zeros = 0;
+    for (let i = 0; i < n.dataInputs; i++) {
+      const a = alias[n.inputs[i]!]!;
+      ins[i] = a;
+      if (a === ZERO) zeros++;
+    }
     const out = n.outputs[0]!;
     for (const o of n.outputs) producer[o] = n.id;
     if (n.op === 'identity') {
@@ -91,7 +99,6 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
         alias[out] = ZERO;
         continue;
       }
-      const zeros = ins.filter((v) => v === ZERO).length;
       if (zeros > 0) {
         if (n.op === 'add' || n.op === 'sub') {
           const other = n.op === 'sub' ? (ins[1] === ZERO ? ins[0]! : undefined) : ins[0] === ZERO ? ins[1]! : ins[0]!;
@@ -110,19 +117,21 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
       }
     }
     inputs[n.id] = ins;
-    kept[n.id] = true;
   }
   // Liveness, from the outputs back.
   const outputs = g.outputs.map((o) => alias[o.value]!);
-  const uses = new Int32Array(nv);
-  const need = new Uint8Array(nv);
-  for (const o of outputs) if (o !== ZERO) (need[o] = 1), uses[o]!++;
+  const uses: number[] = new Array<number>(nv).fill(0);
+  for (const o of outputs) if (o !== ZERO) uses[o]!++;
   const live: Node[] = [];
   for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const ins = inputs[i];
+    if (!ins) continue;
     const n = g.nodes[i]!;
-    if (!kept[i] || !n.outputs.some((o) => need[o])) continue;
+    let needed = false;
+    for (const o of n.outputs) if (uses[o]! > 0) needed = true;
+    if (!needed) continue;
     live.push(n);
-    for (const v of inputs[i]!) if (v !== ZERO) (need[v] = 1), uses[v]!++;
+    for (const v of ins) if (v !== ZERO) uses[v]!++;
   }
   live.reverse();
   return { graph: g, alias, live, inputs, outputs, uses, producer };
@@ -150,9 +159,9 @@ export function resolutionKey(g: Graph, v: ValueId): string {
  * virtual root above every graph input and source. `idom[v]` is −1 for values whose only
  * dominator is the root (and for values not in the view).
  */
-export function dominators(view: FunctionalView): Int32Array {
+export function dominators(view: FunctionalView): number[] {
   const g = view.graph;
-  const idom = new Int32Array(g.values.length).fill(-2);
+  const idom: number[] = new Array<number>(g.values.length).fill(-2);
   for (const v of g.inputs) idom[v] = -1;
   const intersect = (a: number, b: number): number => {
     while (a !== b) {
@@ -163,16 +172,19 @@ export function dominators(view: FunctionalView): Int32Array {
     return a;
   };
   for (const n of view.live) {
-    const ins = view.inputs[n.id]!.filter((v) => v !== ZERO);
-    let d = ins.length === 0 ? -1 : ins[0]!;
-    for (let i = 1; i < ins.length && d >= 0; i++) d = intersect(d, ins[i]!);
+    let d = -3;
+    for (const v of view.inputs[n.id]!) {
+      if (v === ZERO) continue;
+      d = d === -3 ? v : d < 0 ? -1 : intersect(d, v);
+    }
+    if (d === -3) d = -1;
     for (const o of n.outputs) idom[o] = d;
   }
   return idom;
 }
 
 /** The lowest common dominator of two values (a value dominates itself); −1 if only the root. */
-export function commonDominator(idom: Int32Array, a: number, b: number): number {
+export function commonDominator(idom: readonly number[], a: number, b: number): number {
   while (a !== b) {
     if (a < 0 || b < 0) return -1;
     if (a > b) a = idom[a]!;

@@ -84,13 +84,14 @@ const attrsLabel = (a: object) =>
   );
 
 const COMMUTATIVE = new Set(['add', 'mul']);
+const byNumber = (a: number, b: number) => a - b;
 const SUM = textLabel('sum');
 const ZERO_LABEL = textLabel('zero');
 
 /** The canonical hash of a functional view (see the file comment), as 14 hex digits. */
 export function canonicalHash(view: FunctionalView): string {
   const g = view.graph;
-  const label = new Float64Array(g.values.length);
+  const label: number[] = new Array<number>(g.values.length);
   const typeLabel = (v: number) => {
     const t = g.values[v]!.type;
     const h = mixInit(8);
@@ -132,7 +133,7 @@ export function canonicalHash(view: FunctionalView): string {
       const h = mixInit(3);
       mixLabel(h, SUM);
       mixLabel(h, typeLabel(out));
-      for (const x of Float64Array.from(t).sort()) mixLabel(h, x);
+      for (const x of t.sort(byNumber)) mixLabel(h, x);
       const l = finish(h);
       label[out] = l;
       sums.push([out, l]);
@@ -142,7 +143,7 @@ export function canonicalHash(view: FunctionalView): string {
     mixLabel(h, textLabel(n.op));
     mixLabel(h, attrsLabel(n.attrs));
     for (let i = n.dataInputs; i < n.inputs.length; i++) mixLabel(h, typeLabel(n.inputs[i]!));
-    for (const x of COMMUTATIVE.has(n.op) ? Float64Array.from(inLabels).sort() : inLabels) mixLabel(h, x);
+    for (const x of COMMUTATIVE.has(n.op) ? inLabels.sort(byNumber) : inLabels) mixLabel(h, x);
     const base = finish(h);
     nodeLabels.push(base);
     n.outputs.forEach((o, i) => {
@@ -156,7 +157,7 @@ export function canonicalHash(view: FunctionalView): string {
   const h = mixInit(6);
   view.outputs.forEach((v, i) => mixLabel(h, v === ZERO ? zeroOf(g.outputs[i]!.value) : label[v]!));
   mixWord(h, 0xffffffff);
-  for (const x of Float64Array.from(nodeLabels).sort()) mixLabel(h, x);
+  for (const x of nodeLabels.sort(byNumber)) mixLabel(h, x);
   const x = finish(h);
   return Math.floor(x / 4294967296).toString(16).padStart(6, '0') + (x % 4294967296).toString(16).padStart(8, '0');
 }

@@ -6,6 +6,7 @@ import { fmt } from './fmt.js';
 import { graph } from './graph.js';
 import { ops } from './ops.js';
 import { print } from './print.js';
+import { score } from './score.js';
 import { summary } from './summary.js';
 
-export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, ops, device];
+export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, score, ops, device];

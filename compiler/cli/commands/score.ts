@@ -1,0 +1,247 @@
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { against, AgainstError, formatAgainst, type AgainstReport } from '../../space/against.js';
+import type { Row } from '../../space/evaluate.js';
+import { nodeHost } from '../../modules/node-host.js';
+import { plotSvg } from '../../space/plot.js';
+import { PROXIES } from '../../space/proxies.js';
+import { scoreSpace, streamLength } from '../../space/score.js';
+import { openSpace } from '../../space/space.js';
+import { compareIndex, csvHeader, csvRow, readCsvTable, readRows } from '../../space/table.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import { FileError, readSource, report, type Command } from '../command.js';
+
+const DEFAULT_PROXIES = 'params,macs,flops,nn_mass,nn_degree';
+const RESERVED = new Set(['index', 'arch', 'hash', 'error']);
+
+function proxyList(args: ParsedArgs): string[] {
+  const list = ((args.flags.get('proxies') as string | undefined) ?? DEFAULT_PROXIES)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const known = PROXIES.map((p) => p.name);
+  for (const p of list)
+    if (!known.includes(p))
+      throw new UsageError(`unknown proxy "${p}"`, `the proxies: ${PROXIES.map((x) => `${x.name} (${x.sign > 0 ? 'higher' : 'lower'} is better)`).join(', ')}`);
+  if (list.length === 0) throw new UsageError('--proxies needs at least one proxy', `e.g. --proxies ${DEFAULT_PROXIES}`);
+  return [...new Set(list)];
+}
+
+function nonNegative(args: ParsedArgs, flag: string): number | undefined {
+  const v = args.flags.get(flag) as string | undefined;
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${flag} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+function shardOf(args: ParsedArgs): [number, number] | undefined {
+  const v = args.flags.get('shard') as string | undefined;
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2]))
+    throw new UsageError(`--shard takes I/N with 0 ≤ I < N, got "${v}"`, 'shards are numbered from 0: --shard 0/4 … --shard 3/4 (e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)');
+  return [Number(m[1]), Number(m[2])];
+}
+
+function formatOf(args: ParsedArgs): 'jsonl' | 'csv' {
+  const f = args.flags.get('format') as string | undefined;
+  const out = args.flags.get('out') as string | undefined;
+  const fmt = f ?? (out?.endsWith('.csv') ? 'csv' : 'jsonl');
+  if (fmt !== 'jsonl' && fmt !== 'csv' && fmt !== 'json') throw new UsageError(`unknown format "${fmt}"`, 'supported: jsonl (one JSON object per line), csv');
+  return fmt === 'csv' ? 'csv' : 'jsonl';
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new FileError(`error MDL5003: cannot read ${path}`);
+  }
+}
+
+/** A progress bar on stderr, redrawn at most ten times a second, only on a terminal. */
+function progressBar(enabled: boolean): { update(done: number, total: number): void; end(): void } {
+  if (!enabled) return { update() {}, end() {} };
+  const t0 = performance.now();
+  let last = 0;
+  return {
+    update(done, total) {
+      const now = performance.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const frac = total > 0 ? Math.min(1, done / total) : 1;
+      const width = 30;
+      const fill = Math.round(frac * width);
+      const rate = done / Math.max(1e-3, (now - t0) / 1000);
+      const eta = rate > 0 ? Math.max(0, (total - done) / rate) : 0;
+      process.stderr.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done.toLocaleString('en')}/${total.toLocaleString('en')}  ${Math.round(rate).toLocaleString('en')}/s  ETA ${eta.toFixed(0)} s `);
+    },
+    end() {
+      process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+/** Where rows go: a file (appended to, so runs resume) or stdout. */
+function rowSink(out: string | undefined, format: 'jsonl' | 'csv', proxies: readonly string[]): { write(r: Row): void; close(): void } {
+  const line = (r: Row) => (format === 'csv' ? csvRow(r, proxies) : JSON.stringify(r)) + '\n';
+  if (out === undefined) {
+    if (format === 'csv') process.stdout.write(csvHeader(proxies) + '\n');
+    return { write: (r) => void process.stdout.write(line(r)), close() {} };
+  }
+  const fresh = !existsSync(out) || statSync(out).size === 0;
+  let fd: number;
+  try {
+    fd = openSync(out, 'a');
+  } catch {
+    throw new FileError(`error MDL5003: cannot write ${out}`);
+  }
+  if (fresh && format === 'csv') writeSync(fd, csvHeader(proxies) + '\n');
+  let buf = '';
+  const flush = () => {
+    if (buf) writeSync(fd, buf);
+    buf = '';
+  };
+  return {
+    write(r) {
+      buf += line(r);
+      if (buf.length > 1 << 16) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
+}
+
+function evaluate(args: ParsedArgs, rows: readonly Row[], proxies: readonly string[], toStdout: boolean): number {
+  const table = args.flags.get('against') as string | undefined;
+  const plot = args.flags.get('plot') as string | undefined;
+  if (!table) return 0;
+  let rep: AgainstReport;
+  try {
+    const key = args.flags.get('key') as string | undefined;
+    const truth = args.flags.get('truth') as string | undefined;
+    rep = against(rows, readCsvTable(readText(table)), proxies, { ...(key ? { key } : {}), ...(truth ? { truth } : {}) });
+  } catch (e) {
+    if (e instanceof AgainstError) throw new FileError(`error MDL5003: ${table}: ${e.message}`);
+    throw e;
+  }
+  const text = formatAgainst(rep, table) + '\n';
+  if (toStdout) process.stdout.write(text);
+  else process.stderr.write(text);
+  if (plot) {
+    writeFileSync(plot, plotSvg(rep, proxies));
+    (toStdout ? process.stdout : process.stderr).write(`wrote ${plot}\n`);
+  }
+  return 0;
+}
+
+function merge(args: ParsedArgs): number {
+  const byIndex = new Map<string, Row>();
+  for (const f of args.positional) for (const r of readRows(readText(f))) if (!byIndex.has(String(r.index))) byIndex.set(String(r.index), r);
+  const rows = [...byIndex.values()].sort((a, b) => compareIndex(a.index, b.index));
+  const proxies = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => !RESERVED.has(k))))];
+  const out = args.flags.get('out') as string | undefined;
+  const format = formatOf(args);
+  if (out !== undefined && existsSync(out)) writeFileSync(out, '');
+  const sink = rowSink(out, format, proxies);
+  for (const r of rows) sink.write(r);
+  sink.close();
+  process.stderr.write(`merged ${rows.length.toLocaleString('en')} rows from ${args.positional.length} file${args.positional.length === 1 ? '' : 's'}${out ? ` into ${out}` : ''}\n`);
+  return evaluate(args, rows, proxies, out !== undefined);
+}
+
+export const score: Command = {
+  spec: {
+    name: 'score',
+    summary: 'score every candidate of a search space with zero-shot proxies',
+    usage:
+      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg]] [--space NAME] [--workers N] [--unique] [--quiet] | mdl score --merge FILE... [--out FILE]',
+    flags: {
+      proxies: 'string',
+      sample: 'int',
+      seed: 'string',
+      shard: 'string',
+      out: 'string',
+      format: 'string',
+      against: 'string',
+      key: 'string',
+      truth: 'string',
+      plot: 'string',
+      merge: 'bool',
+      space: 'string',
+      workers: 'string',
+      batch: 'int',
+      unique: 'bool',
+      quiet: 'bool',
+    },
+    positional: [1, Infinity],
+  },
+  async run(args) {
+    if (args.flags.get('plot') && !args.flags.get('against')) throw new UsageError('--plot needs --against TABLE.csv (the plots show proxies against its truth column)');
+    if (args.flags.get('merge')) return merge(args);
+    if (args.positional.length > 1) throw new UsageError('`mdl score` scores one space file', 'to join result files, use `mdl score --merge FILE...`');
+    const proxies = proxyList(args);
+    const sample = args.flags.get('sample') as number | undefined;
+    const seed = nonNegative(args, 'seed');
+    if (seed !== undefined && sample === undefined) throw new UsageError('--seed goes with --sample N');
+    const shard = shardOf(args);
+    const workers = nonNegative(args, 'workers');
+    const format = formatOf(args);
+    const out = args.flags.get('out') as string | undefined;
+    const file = args.positional[0]!;
+    const spaceName = args.flags.get('space') as string | undefined;
+    const opened = openSpace(readSource(file), nodeHost, spaceName);
+    if (!report(opened) || !opened.space) return 1;
+    const space = opened.space;
+
+    // Resume: what --out already holds is not scored again.
+    const previous = out !== undefined && existsSync(out) ? readRows(readText(out)) : [];
+    const missing = proxies.filter((p) => previous.some((r) => r.error === undefined && r[p] === undefined));
+    if (missing.length > 0) throw new UsageError(`${out} holds rows scored without ${missing.join(', ')}`, 'use another --out file, or the proxies it was scored with');
+    const skip = new Set(previous.map((r) => String(r.index)));
+
+    const unique = args.flags.get('unique') === true;
+    const seen = new Set(previous.map((r) => r.hash).filter((h): h is string => h !== undefined));
+    const keep = args.flags.get('against') !== undefined;
+    const rows: Row[] = keep ? [...previous] : [];
+    const sink = rowSink(out, format, proxies);
+    const bar = progressBar(process.stderr.isTTY === true && args.flags.get('quiet') !== true);
+    const length = streamLength(space.size, sample, shard);
+    let functions = 0;
+    let written = 0;
+    const stats = await scoreSpace({
+      space,
+      file,
+      proxies,
+      ...(sample !== undefined ? { sample } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(shard ? { shard } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+      batch: (args.flags.get('batch') as number | undefined) ?? 1,
+      skip,
+      onRow(r) {
+        if (r.hash !== undefined && !seen.has(r.hash)) {
+          seen.add(r.hash);
+          functions++;
+        } else if (unique) return;
+        sink.write(r);
+        written++;
+        if (keep) rows.push(r);
+      },
+      onProgress: (d, t) => bar.update(d, t),
+    }).finally(() => {
+      bar.end();
+      sink.close();
+    });
+    const secs = stats.ms / 1000;
+    const rate = stats.scored / Math.max(secs, 1e-9);
+    process.stderr.write(
+      `space ${space.def.name}: ${space.size.toLocaleString('en')} candidates (${space.choices.length} choices); this run's stream ${length.toLocaleString('en')}` +
+        `${stats.skipped ? `, ${stats.skipped.toLocaleString('en')} already in ${out}` : ''}\n` +
+        `scored ${stats.scored.toLocaleString('en')} in ${secs.toFixed(2)} s (${Math.round(rate).toLocaleString('en')}/s, ${stats.workers === 0 ? 'in-process' : `${stats.workers} worker threads`}); ` +
+        `${functions.toLocaleString('en')} new distinct functions by canonical hash${unique ? `, ${written.toLocaleString('en')} rows written` : ''}\n`,
+    );
+    return evaluate(args, rows, proxies, out !== undefined);
+  },
+};
