@@ -59,3 +59,33 @@ export function formatSummary(s: Summary): string {
   ];
   return out.join('\n');
 }
+
+/** The training table (`mdl summary --train`): per-layer forward and backward MACs, kept activations, memory. */
+export function formatTrainCost(t: import('./train-cost.js').TrainCost): string {
+  const rows = t.layers.filter((l) => l.op !== 'constant' && (l.forward.macs || l.backward.macs || l.backward.flops || l.kept_bytes));
+  const head = ['layer', 'op', 'fwd MACs', 'bwd MACs', 'bwd FLOPs', 'kept for bwd'];
+  const body = rows.map((l) => [l.name, l.op, l.forward.macs ? groupDigits(l.forward.macs) : '-', l.backward.macs ? groupDigits(l.backward.macs) : '-', l.backward.flops ? groupDigits(l.backward.flops) : '-', l.kept_bytes ? bytes(l.kept_bytes) : '-']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  const m = t.memory;
+  const dims = Object.entries(t.dims)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return [
+    `training step of ${t.model}${dims ? ` (${dims})` : ''}: forward, loss, backward, optimizer update`,
+    '',
+    line(head),
+    rule,
+    ...body.map(line),
+    rule,
+    `forward      ${groupDigits(t.forward.macs)} MACs, ${groupDigits(t.forward.flops)} FLOPs`,
+    `backward     ${groupDigits(t.backward.macs)} MACs, ${groupDigits(t.backward.flops)} FLOPs (${(t.backward.macs / Math.max(1, t.forward.macs)).toFixed(2)}× forward MACs)`,
+    `optimizer    ${groupDigits(t.optimizer_flops)} FLOPs`,
+    `memory       ${bytes(m.total_bytes)} in all: params ${bytes(m.param_bytes)}, buffers ${bytes(m.buffer_bytes)}, gradients ${bytes(m.grad_bytes)}, optimizer state ${bytes(m.optimizer_state_bytes)}, activation peak ${bytes(m.activation_peak_bytes)} (kept for backward ${bytes(m.activations_kept_bytes)})`,
+  ].join('\n');
+}

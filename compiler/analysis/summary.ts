@@ -4,7 +4,7 @@
 // activations over a forward pass. Nothing is run; everything is read off shapes.
 import { concrete, numel } from '../ir/shape.js';
 import { DTYPE_BYTES, type Graph, type ValueId } from '../ir/types.js';
-import { getOp } from '../ops/registry.js';
+import { lookupOp } from '../ops/registry.js';
 
 export interface LayerRow {
   readonly name: string;
@@ -52,7 +52,7 @@ export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Sum
   let flops = 0;
   let act = 0;
   for (const n of g.nodes) {
-    const op = getOp(n.op)!;
+    const op = lookupOp(n.op)!;
     const outputs = n.outputs.map(shapeOf);
     const cost = op.cost({
       inputs: n.inputs.slice(0, n.dataInputs).map(shapeOf),

@@ -58,6 +58,19 @@ describe('mdl summary', () => {
     expect(s.layers[0]).toMatchObject({ name: 'conv1', op: 'conv2d', output_shape: [2, 64, 112, 112], params: 9408, macs: 2 * 118_013_952 });
   });
 
+  it('--train adds backward MACs and training memory from the real gradient graph', () => {
+    const r = mdl('summary', 'examples/lenet5.mdl', '--train', '--json');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.train.forward.macs).toBe(416_520);
+    // dX and dW of every conv/linear, less conv1's input gradient, which nothing needs.
+    expect(s.train.backward.macs).toBe(2 * 416_520 - 117_600);
+    expect(s.train.memory.grad_bytes).toBe(61_706 * 4);
+    expect(s.train.memory.optimizer_state_bytes).toBe(61_706 * 4);
+    const t = mdl('summary', 'examples/lenet5.mdl', '--train');
+    expect(t.out).toMatch(/backward\s+715,440 MACs/);
+  });
+
   it('prints a table', () => {
     const r = mdl('summary', 'examples/lenet5.mdl');
     expect(r.code).toBe(0);
