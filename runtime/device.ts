@@ -78,6 +78,20 @@ interface DawnModule {
 
 let dawn: Promise<DawnModule> | undefined;
 
+// Dawn instances, one per set of flags, kept for the life of the process: a device must not
+// outlive its instance (Dawn's event processing, used by every async call such as
+// createComputePipelineAsync, crashes once a dropped instance has been garbage-collected).
+const instances = new Map<string, GPU>();
+function instance(create: DawnModule['create'], flags: string[]): GPU {
+  const key = flags.join(' ');
+  let gpu = instances.get(key);
+  if (!gpu) {
+    gpu = create(flags);
+    instances.set(key, gpu);
+  }
+  return gpu;
+}
+
 async function loadDawn(): Promise<DawnModule> {
   dawn ??= import('webgpu').then((m) => {
     const mod = m as unknown as DawnModule;
@@ -100,14 +114,14 @@ export async function acquireDevice(opts: { route?: Route } = {}): Promise<Acqui
   const tried: string[] = [];
   const { create } = await loadDawn();
   if (route === 'auto' || route === 'native') {
-    const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = await instance(create, []).requestAdapter({ powerPreference: 'high-performance' });
     if (adapter) return open(adapter, 'native');
     tried.push("Dawn's default backend (Vulkan): no adapter");
   }
   if (route === 'auto' || route === 'opengl') {
     // EGL reads this when it initialises, so it must be set before the first GL adapter.
     process.env['EGL_PLATFORM'] ??= 'surfaceless';
-    const adapter = await create(['backend=opengl']).requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    const adapter = await instance(create, ['backend=opengl']).requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
     if (adapter) return open(adapter, 'opengl');
     tried.push('OpenGL ES via EGL (compatibility mode): no adapter');
   }

@@ -1,0 +1,150 @@
+// Direct 2-D convolution (NCHW, strides, padding, dilation, groups incl. depthwise). Each lane
+// computes TW consecutive output columns of one output row for TO output channels; the
+// workgroup's channels are the same for all its lanes, so every weight load is uniform. For
+// each input channel and kernel row a lane loads the input row segment its TW outputs need once
+// (zero outside the padded input) and reuses it across the kernel columns. Bias and the fused
+// epilogue are applied per output element.
+import * as E from '../expr.js';
+import type { Expr } from '../ir.js';
+import type { AnchorCtx, KernelLowering, View } from '../lowering.js';
+import { KernelError } from '../lowering.js';
+import { asPair } from '../../ops/helpers.js';
+import type { Target } from '../target.js';
+
+const { i32, f32 } = E;
+
+export interface ConvTiles {
+  /** Output channels per workgroup (uniform); divides the channels per group, or is 1. */
+  readonly to: number;
+  /** Output columns per lane. */
+  readonly tw: number;
+  readonly lanes: number;
+}
+
+export function convTiles(og: number, Ho: number, Wo: number, target: Target): ConvTiles {
+  let to = 1;
+  for (let d = Math.min(8, og); d >= 1; d--)
+    if (og % d === 0) {
+      to = d;
+      break;
+    }
+  const tw = Math.min(to === 1 ? 8 : 4, Wo);
+  const spatial = Ho * Math.ceil(Wo / tw);
+  const lanes = Math.max(8, Math.min(64, target.limits.maxComputeInvocationsPerWorkgroup, Math.ceil(spatial / 8) * 8));
+  return { to, tw, lanes };
+}
+
+export interface ConvGeometry {
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly O: number;
+  readonly Ho: number;
+  readonly Wo: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly ph: number;
+  readonly pw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly groups: number;
+}
+
+export function convGeometry(x: readonly number[], w: readonly number[], y: readonly number[], a: Readonly<Record<string, unknown>>): ConvGeometry {
+  const [sh, sw] = asPair(a['stride'] as number[]);
+  const [ph, pw] = asPair(a['padding'] as number[]);
+  const [dh, dw] = asPair(a['dilation'] as number[]);
+  return { N: x[0]!, C: x[1]!, H: x[2]!, W: x[3]!, O: y[1]!, Ho: y[2]!, Wo: y[3]!, kh: w[2]!, kw: w[3]!, sh, sw, ph, pw, dh, dw, groups: a['groups'] as number };
+}
+
+function need(ctx: AnchorCtx, i: number): View {
+  const v = ctx.inputs[i]!.view;
+  if (!v) throw new Error(`${ctx.node.name}: input ${i} is not a buffer`);
+  return v;
+}
+
+export const conv2d: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [0, 1],
+  build(ctx) {
+    const x = need(ctx, 0);
+    const w = need(ctx, 1);
+    const bias = ctx.inputs[2];
+    const g = convGeometry(x.shape, w.shape, ctx.outShapes[0]!, ctx.attrs);
+    const { b, target } = ctx;
+    const og = g.O / g.groups;
+    const cg = g.C / g.groups;
+    const t = convTiles(og, g.Ho, g.Wo, target);
+    const nwb = Math.ceil(g.Wo / t.tw);
+    const S = g.Ho * nwb;
+    const gx = Math.ceil(S / t.lanes);
+    const gy = Math.ceil(g.O / t.to);
+    const max = target.limits.maxComputeWorkgroupsPerDimension;
+    if (gx > max || gy > max || g.N > max) throw new KernelError(`${ctx.node.name}: the convolution needs more workgroups than the adapter's ${max} per dimension`);
+    ctx.grid([gx, gy, g.N], [t.lanes, 1, 1]);
+    b.comment(`conv2d ${g.kh}×${g.kw}/${g.sh}, ${t.to} channels per workgroup (uniform weights), ${t.tw} columns per lane, ${t.lanes} lanes`);
+
+    const s = b.let(E.add(E.mul(E.builtin('wid', 0), i32(t.lanes)), E.builtin('lid', 0)), 's');
+    const valid = b.let(E.lt(s, i32(S)), 'ok');
+    const sc = b.let(E.min(s, i32(S - 1)), 'sc');
+    const oh = b.let(E.div(sc, i32(nwb)), 'oh');
+    const ow0 = b.let(E.mul(E.mod(sc, i32(nwb)), i32(t.tw)), 'ow0');
+    const o0 = b.let(E.mul(E.builtin('wid', 1), i32(t.to)), 'o0');
+    const n = b.let(E.builtin('wid', 2), 'n');
+    const cin0 = b.let(E.mul(E.div(o0, i32(og)), i32(cg)), 'cin0');
+    const X = ctx.bind(x, 'f32');
+    const Wt = ctx.bind(w, 'f32');
+    const [sN, sC, sH, sW] = x.strides as [number, number, number, number];
+    const [wO, wC, wH, wW] = w.strides as [number, number, number, number];
+    const seg = (t.tw - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+
+    const acc = Array.from({ length: t.to }, (_, o) => Array.from({ length: t.tw }, (_, q) => b.var(f32(0), `acc${o}_${q}`)));
+    const oRows = Array.from({ length: t.to }, (_, o) => b.let(E.add(E.mul(E.min(E.add(o0, i32(o)), i32(g.O - 1)), i32(wO)), i32(w.offset)), 'wo'));
+    const xn = b.let(E.add(E.mul(n, i32(sN)), i32(x.offset)), 'xn');
+    const iw0 = b.let(E.sub(E.mul(ow0, i32(g.sw)), i32(g.pw)), 'iw0');
+    // Column validity and clamped offsets of the input segment do not depend on the channel.
+    const cols = Array.from({ length: seg }, (_, q) => {
+      const iw = E.add(iw0, i32(q));
+      return { ok: b.let(E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))), 'cok'), off: b.let(E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(sW)), 'cof') };
+    });
+    const rows = Array.from({ length: g.kh }, (_, i) => {
+      const ih = E.add(E.sub(E.mul(oh, i32(g.sh)), i32(g.ph)), i32(i * g.dh));
+      return { ok: b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), 'rok'), off: b.let(E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(sH)), 'rof') };
+    });
+
+    b.for(
+      i32(0),
+      i32(cg),
+      (ci) => {
+        const xc = b.let(E.add(xn, E.mul(E.add(cin0, ci), i32(sC))), 'xc');
+        const wc = b.let(E.mul(ci, i32(wC)), 'wc');
+        for (let i = 0; i < g.kh; i++) {
+          const xr = b.let(E.add(xc, rows[i]!.off), 'xr');
+          const xv: Expr[] = cols.map((c) => b.let(E.sel(E.and(rows[i]!.ok, c.ok), E.load(X, 'f32', E.add(xr, c.off)), f32(0)), 'x'));
+          for (let j = 0; j < g.kw; j++)
+            for (let o = 0; o < t.to; o++) {
+              const wv = b.let(E.load(Wt, 'f32', E.add(E.add(oRows[o]!, wc), i32(i * wH + j * wW))), 'w');
+              for (let q = 0; q < t.tw; q++) b.set(acc[o]![q]!, E.mul(wv, xv[q * g.sw + j * g.dw]!), '+');
+            }
+        }
+      },
+      1,
+      'ci',
+    );
+
+    for (let o = 0; o < t.to; o++) {
+      const oc = b.let(E.add(o0, i32(o)), 'oc');
+      b.if(g.O % t.to === 0 ? E.bool(true) : E.lt(oc, i32(g.O)), () => {
+        const bv = bias ? bias.at([oc]) : undefined;
+        for (let q = 0; q < t.tw; q++) {
+          const ow = b.let(E.add(ow0, i32(q)), 'ow');
+          const v = E.ref(acc[o]![q]!, 'f32');
+          b.if(E.and(valid, g.Wo % t.tw === 0 ? E.bool(true) : E.lt(ow, i32(g.Wo))), () => ctx.emit(0, [n, oc, oh, ow], bv ? E.add(v, bv) : v));
+        }
+      });
+    }
+  },
+};

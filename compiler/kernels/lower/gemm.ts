@@ -1,0 +1,192 @@
+// Matrix products: one register-blocked kernel generator for linear, matmul (batched, with
+// broadcast batch dims) and, later, the weight gradients, which are the same product with
+// other strides.
+//
+// The kernel computes out[p, r, c] = Σ_k U[p, r, k] · V[p, c, k] for R rows, C columns and a
+// batch p, where both operands are strided views of buffers. The strategy follows
+// shared/research/webgpu-on-cpu.md: the lane dimension is on output columns (each lane owns TN
+// consecutive columns), the rows of a workgroup (TM of them) are the same for all its lanes, so
+// every load of U is workgroup-uniform (one scalar load and a broadcast on a CPU adapter); V is
+// loaded as vec4 along the columns when they are contiguous, or along k when k is. Each lane
+// keeps a TM×TN block of accumulators in registers; the k loop is unrolled by 4. The tile is
+// chosen per adapter and shape (`gemmTiles`). Rows and columns may each be several dims
+// (a linear layer's leading dims), flattened.
+import * as E from '../expr.js';
+import type { Expr } from '../ir.js';
+import type { AnchorCtx, View } from '../lowering.js';
+import { KernelError } from '../lowering.js';
+import type { Target } from '../target.js';
+
+const { i32, f32 } = E;
+
+/** One operand: element (p, r, k) lies at batchOffset(p) + Σ unflatten(r, rows)·rowStrides + k·kStride. */
+export interface Operand {
+  readonly view: View;
+  /** Per output batch dim: the stride (0 where this operand is broadcast). */
+  readonly batchStrides: readonly number[];
+  readonly rows: readonly number[];
+  readonly rowStrides: readonly number[];
+  readonly kStride: number;
+}
+
+export interface GemmProblem {
+  readonly batch: readonly number[];
+  readonly R: number;
+  readonly C: number;
+  readonly K: number;
+  readonly u: Operand;
+  readonly v: Operand;
+  /** Writes the result at (batch index p, row r, column c). */
+  emit(p: Expr, r: Expr, c: Expr, value: Expr): void;
+}
+
+export interface GemmTiles {
+  /** Rows per workgroup (uniform). */
+  readonly tm: number;
+  /** Columns per lane. */
+  readonly tn: number;
+  /** Lanes per workgroup. */
+  readonly lanes: number;
+}
+
+const mult4 = (n: number): boolean => n % 4 === 0;
+
+function aligned4(o: Operand): boolean {
+  return mult4(o.view.offset) && o.batchStrides.every(mult4) && o.rows.every((d, i) => d === 1 || mult4(o.rowStrides[i]!));
+}
+
+/** vec4 loads along k: k contiguous, K a multiple of 4, every row start aligned. */
+const kVec = (o: Operand, K: number): boolean => o.kStride === 1 && mult4(K) && aligned4(o);
+
+/** vec4 loads along the rows (the lane operand's columns): one contiguous row dim, 4-aligned. */
+function rowVec(o: Operand, C: number, tn: number): boolean {
+  const dims = o.rows.filter((d) => d !== 1);
+  const stride = o.rows.length === 1 ? o.rowStrides[0] : o.rowStrides[o.rows.findIndex((d) => d !== 1)];
+  return dims.length <= 1 && stride === 1 && mult4(C) && mult4(tn) && mult4(o.kStride) && mult4(o.view.offset) && o.batchStrides.every(mult4);
+}
+
+/** The tile for a problem on a target. */
+export function gemmTiles(R: number, C: number, target: Target): GemmTiles {
+  const tm = Math.min(8, R);
+  const tn = C >= 4 ? 4 : C;
+  const want = Math.ceil(C / tn);
+  const lanes = Math.max(1, Math.min(target.software ? 64 : 64, target.limits.maxComputeInvocationsPerWorkgroup, Math.ceil(want / 8) * 8));
+  return { tm, tn, lanes };
+}
+
+/** Element offset of row `r` (an expression) of an operand, batch offset excluded. */
+function rowAddr(o: Operand, r: Expr): Expr {
+  if (o.rows.length === 1) return E.mul(r, i32(o.rowStrides[0]!));
+  return E.linear(E.unflatten(r, o.rows), o.rowStrides);
+}
+
+export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): void {
+  const { b, target } = ctx;
+  const { R, C, K } = g;
+  const t = tiles ?? gemmTiles(R, C, target);
+  const { tm, tn, lanes } = t;
+  const nb = g.batch.reduce((a, d) => a * d, 1);
+  const gx = Math.ceil(C / (lanes * tn));
+  const gy = Math.ceil(R / tm);
+  const max = target.limits.maxComputeWorkgroupsPerDimension;
+  if (gx > max || gy > max || nb > max) throw new KernelError(`${ctx.node.name}: a ${R}×${C} (batch ${nb}) product needs more workgroups than the adapter's ${max} per dimension`);
+  ctx.grid([gx, gy, nb], [lanes, 1, 1]);
+
+  const ku = mult4(K) ? 4 : 1;
+  const uv = ku === 4 && kVec(g.u, K);
+  const vRow = ku === 4 && rowVec(g.v, C, tn);
+  const vk = ku === 4 && !vRow && kVec(g.v, K);
+  b.comment(`gemm ${nb}×${R}×${C}×${K}: ${tm} rows per workgroup (uniform), ${tn} columns per lane, ${lanes} lanes; U ${uv ? 'vec4 along k' : 'scalar'}, V ${vRow ? 'vec4 along columns' : vk ? 'vec4 along k' : 'scalar'}`);
+
+  const p = nb > 1 ? b.let(E.builtin('wid', 2), 'p') : i32(0);
+  const pIdx = nb > 1 ? E.unflatten(p, g.batch) : g.batch.map(() => i32(0));
+  const batchOff = (o: Operand) => b.let(E.linear(pIdx, o.batchStrides, o.view.offset), 'bo');
+  const r0 = b.let(E.mul(E.builtin('wid', 1), i32(tm)), 'r0');
+  const c0 = b.let(E.mul(E.add(E.mul(E.builtin('wid', 0), i32(lanes)), E.builtin('lid', 0)), i32(tn)), 'c0');
+
+  const ub = batchOff(g.u);
+  const vb = batchOff(g.v);
+  const uBuf = ctx.bind(g.u.view, uv ? 'vec4f' : 'f32');
+  const vBuf = ctx.bind(g.v.view, vRow || vk ? 'vec4f' : 'f32');
+  // Row starts (clamped into range, so edge tiles load valid memory; their results are not stored).
+  const uRow = Array.from({ length: tm }, (_, r) => b.let(E.add(ub, rowAddr(g.u, E.min(E.add(r0, i32(r)), i32(R - 1)))), 'ur'));
+  const vCols = vRow ? [b.let(E.add(vb, rowAddr(g.v, E.min(c0, i32(C - 4)))), 'vc')] : Array.from({ length: tn }, (_, j) => b.let(E.add(vb, rowAddr(g.v, E.min(E.add(c0, i32(j)), i32(C - 1)))), 'vc'));
+
+  // Accumulators: vec4 over 4 columns when V is loaded along columns, scalars otherwise.
+  const acc: string[][] = [];
+  for (let r = 0; r < tm; r++) {
+    const row: string[] = [];
+    if (vRow) for (let j = 0; j < tn / 4; j++) row.push(b.var(E.vec4(f32(0)), `acc${r}_${j}`));
+    else for (let j = 0; j < tn; j++) row.push(b.var(f32(0), `acc${r}_${j}`));
+    acc.push(row);
+  }
+
+  b.for(
+    i32(0),
+    i32(K),
+    (k) => {
+      // U: tm rows × ku values of k, uniform.
+      const uval: Expr[][] = uRow.map((ur) => {
+        if (uv) {
+          const q = b.let(E.load(uBuf, 'vec4f', E.div(E.add(ur, k), i32(4))), 'u');
+          return [0, 1, 2, 3].map((i) => E.lane(q, i));
+        }
+        return Array.from({ length: ku }, (_, kk) => b.let(E.load(uBuf, 'f32', E.add(ur, E.mul(E.add(k, i32(kk)), i32(g.u.kStride)))), 'u'));
+      });
+      if (vRow) {
+        for (let kk = 0; kk < ku; kk++) {
+          const kOff = E.mul(E.add(k, i32(kk)), i32(g.v.kStride));
+          const vv = Array.from({ length: tn / 4 }, (_, j) => b.let(E.load(vBuf, 'vec4f', E.add(E.div(E.add(vCols[0]!, kOff), i32(4)), i32(j))), 'v'));
+          for (let r = 0; r < tm; r++) for (let j = 0; j < tn / 4; j++) b.set(acc[r]![j]!, E.mul(uval[r]![kk]!, vv[j]!), '+');
+        }
+        return;
+      }
+      const vval: Expr[][] = vCols.map((vc) => {
+        if (vk) {
+          const q = b.let(E.load(vBuf, 'vec4f', E.div(E.add(vc, k), i32(4))), 'v');
+          return [0, 1, 2, 3].map((i) => E.lane(q, i));
+        }
+        return Array.from({ length: ku }, (_, kk) => b.let(E.load(vBuf, 'f32', E.add(vc, E.mul(E.add(k, i32(kk)), i32(g.v.kStride)))), 'v'));
+      });
+      for (let kk = 0; kk < ku; kk++) for (let r = 0; r < tm; r++) for (let j = 0; j < tn; j++) b.set(acc[r]![j]!, E.mul(uval[r]![kk]!, vval[j]![kk]!), '+');
+    },
+    ku,
+    'k',
+  );
+
+  // Epilogue: each valid (row, column) through the fused consumer chain.
+  const rowsExact = R % tm === 0;
+  const colsExact = C % (lanes * tn) === 0;
+  for (let r = 0; r < tm; r++) {
+    const row = b.let(E.add(r0, i32(r)), 'row');
+    b.if(rowsExact ? E.bool(true) : E.lt(row, i32(R)), () => {
+      for (let j = 0; j < tn; j++) {
+        const col = b.let(E.add(c0, i32(j)), 'col');
+        const v = vRow ? E.lane(E.ref(acc[r]![j >> 2]!, 'vec4f'), j & 3) : E.ref(acc[r]![j]!, 'f32');
+        b.if(colsExact ? E.bool(true) : E.lt(col, i32(C)), () => g.emit(p, row, col, v));
+      }
+    });
+  }
+}
+
+/** The operand of a matrix [..., rows, k] (or with rows/k in other positions) from a view. */
+export function operand(view: View, batchStrides: readonly number[], rowDims: readonly number[], kDim: number): Operand {
+  return {
+    view,
+    batchStrides,
+    rows: rowDims.map((d) => view.shape[d]!),
+    rowStrides: rowDims.map((d) => view.strides[d]!),
+    kStride: view.strides[kDim]!,
+  };
+}
+
+/** Batch strides of `view`'s leading `n` dims right-aligned to an output batch shape (0 where broadcast). */
+export function batchStridesOf(view: View, n: number, batch: readonly number[]): number[] {
+  const lead = batch.length - n;
+  return batch.map((d, i) => (i < lead || (view.shape[i - lead] === 1 && d !== 1) ? 0 : view.strides[i - lead]!));
+}
+
+/** Whether to put lanes on the output's rows instead (many rows, few columns). */
+export function swapForLanes(M: number, N: number): boolean {
+  return N < 64 && M > N;
+}

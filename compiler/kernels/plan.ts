@@ -1,0 +1,497 @@
+// The planner: an IR graph (symbolic dims bound) → a static plan of kernels, buffers and
+// dispatches that the runtime executes as recorded, with no decision left for run time.
+//
+// 1. Every node gets its lowering from the per-op table (table.ts): a view, a pointwise
+//    expression, or a kernel of its own (an "anchor": matmul, conv, pooling, reductions…).
+// 2. Values are classified. A view of a buffer costs nothing. A pointwise value is inlined into
+//    its consumer ("lazy") unless it must exist in memory: it is a graph output, it has several
+//    consumers (and is not a free gather), or it feeds a kernel that reads it as a buffer.
+// 3. Epilogue fusion: an anchor whose only consumer is an elementwise chain (each step reading
+//    it at the same index) writes the end of that chain instead of its own output: bias,
+//    batchnorm, activation and residual add all land in the conv/matmul kernel.
+// 4. Each materialised value is the root of one kernel, built in node order. A kernel that
+//    would bind more storage buffers than the adapter allows is split by materialising the
+//    fused sub-expression with the most buffers, and the graph is planned again.
+// 5. The memory plan assigns every temporary to a buffer by liveness over the kernel sequence,
+//    best fit among free buffers (see memory.ts). Parameters, state and inputs own buffers.
+import { concrete, numel } from '../ir/shape.js';
+import type { Graph, Node, Param, ValueId } from '../ir/types.js';
+import { KernelBuilder, type Resource } from './builder.js';
+import * as E from './expr.js';
+import { grid1d } from './grid.js';
+import type { Expr, Kernel } from './ir.js';
+import { KernelError, type Accessor, type AnchorCtx, type Lowering, type PointCtx, type View } from './lowering.js';
+import { assignBuffers, type MemoryPlan } from './memory.js';
+import { loweringFor } from './table.js';
+import { SOFTWARE_TARGET, type Target } from './target.js';
+import { renderWgsl } from './wgsl.js';
+import { isContiguous } from './lower/views.js';
+
+export interface PlanOptions {
+  readonly target?: Target;
+  /** The binding of every symbolic dim of the graph (the batch B, …). */
+  readonly dims?: Readonly<Record<string, number>>;
+  /** Training mode: batchnorm uses and updates batch statistics, dropout drops. */
+  readonly training?: boolean;
+  /** Values (by id) to keep readable after a run, besides the graph's outputs. */
+  readonly keep?: readonly ValueId[];
+  /** Values (by id) to materialise even if they could be fused (tests, debugging). */
+  readonly materialize?: readonly ValueId[];
+}
+
+export type BindingRef = { readonly buffer: number } | { readonly rng: true };
+
+export interface Dispatch {
+  readonly name: string;
+  readonly kernel: Kernel;
+  readonly wgsl: string;
+  readonly workgroups: readonly [number, number, number];
+  readonly bindings: readonly BindingRef[];
+  /** The IR nodes this kernel computes (anchor first). */
+  readonly nodes: readonly string[];
+}
+
+export interface BufferSpec {
+  readonly id: number;
+  readonly bytes: number;
+  /** input: written before each run; param/state: persistent; temp: reused by liveness. */
+  readonly role: 'input' | 'param' | 'state' | 'temp';
+  readonly name: string;
+}
+
+/** Where a value can be read after a run. */
+export interface ReadSpec {
+  readonly name: string;
+  readonly value: ValueId;
+  readonly buffer: number;
+  readonly byteOffset: number;
+  readonly bytes: number;
+  readonly shape: readonly number[];
+  readonly dtype: 'f32' | 'i32';
+}
+
+export interface Plan {
+  readonly graph: string;
+  readonly dims: Readonly<Record<string, number>>;
+  readonly training: boolean;
+  readonly target: Target;
+  readonly buffers: readonly BufferSpec[];
+  readonly dispatches: readonly Dispatch[];
+  readonly inputs: readonly { readonly name: string; readonly buffer: number; readonly shape: readonly number[]; readonly dtype: 'f32' | 'i32' }[];
+  readonly params: readonly { readonly param: Param; readonly buffer: number }[];
+  readonly outputs: readonly ReadSpec[];
+  /** Every readable value: outputs and `keep`, by value id. */
+  readonly readable: ReadonlyMap<ValueId, ReadSpec>;
+  readonly memory: MemoryPlan;
+  readonly usesRng: boolean;
+}
+
+type State = { readonly k: 'buf' } | { readonly k: 'view'; readonly view: View } | { readonly k: 'lazy' };
+
+interface Built {
+  readonly name: string;
+  readonly kernel: Kernel;
+  readonly resources: readonly Resource[];
+  readonly workgroups: readonly [number, number, number];
+  readonly writes: readonly ValueId[];
+  readonly nodes: readonly string[];
+}
+
+class Retry {
+  constructor(readonly value: ValueId) {}
+}
+
+const dtypeOf = (t: string): 'f32' | 'i32' => (t === 'i32' ? 'i32' : 'f32');
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+class Planner {
+  readonly target: Target;
+  readonly training: boolean;
+  readonly shape: number[][];
+  readonly dtype: ('f32' | 'i32')[];
+  readonly uses: { node: Node; slot: number }[][];
+  readonly pinned = new Set<ValueId>();
+  readonly lower: Lowering[];
+  readonly state: State[];
+  readonly mat = new Set<ValueId>();
+  /** Root value → the anchor node whose kernel computes it through an epilogue. */
+  readonly fusedRoot = new Map<ValueId, Node>();
+  /** Anchor outputs computed in registers and consumed by an epilogue. */
+  readonly fusedValue = new Set<ValueId>();
+  readonly def: ({ node: Node; index: number } | undefined)[];
+
+  constructor(
+    readonly g: Graph,
+    readonly opts: PlanOptions,
+    readonly forced: ReadonlySet<ValueId>,
+  ) {
+    this.target = opts.target ?? SOFTWARE_TARGET;
+    this.training = opts.training ?? false;
+    const dims = opts.dims ?? {};
+    this.shape = g.values.map((v) => concrete(v.type.shape, dims));
+    this.dtype = g.values.map((v) => dtypeOf(v.type.dtype));
+    this.uses = g.values.map(() => []);
+    this.def = g.values.map(() => undefined);
+    for (const n of g.nodes) {
+      n.inputs.forEach((v, slot) => this.uses[v]!.push({ node: n, slot }));
+      n.outputs.forEach((o, index) => (this.def[o] = { node: n, index }));
+    }
+    for (const o of g.outputs) this.pinned.add(o.value);
+    for (const v of opts.keep ?? []) this.pinned.add(v);
+    this.lower = g.nodes.map((n) => loweringFor(n, this.training));
+    this.state = g.values.map((v) => (v.def.kind === 'node' ? { k: 'lazy' } : { k: 'buf' }));
+  }
+
+  consumers(v: ValueId): Node[] {
+    return [...new Set(this.uses[v]!.map((u) => u.node))];
+  }
+
+  /** The value as a strided view of a buffer, if it is one. */
+  viewOf(v: ValueId): View | undefined {
+    const s = this.state[v]!;
+    if (s.k === 'view') return s.view;
+    if (s.k === 'buf' || this.mat.has(v)) return { base: v, offset: 0, strides: E.contiguousStrides(this.shape[v]!), shape: this.shape[v]!, dtype: this.dtype[v]! };
+    return undefined;
+  }
+
+  /** A lazy value whose recomputation is only loads and selects (constants, gathers of buffers). */
+  cheap(v: ValueId): boolean {
+    const d = this.def[v];
+    if (!d || this.mat.has(v) || this.state[v]!.k !== 'lazy') return true;
+    const L = this.lower[d.node.id]!;
+    if (L.kind === 'pointwise' && L.cheap) return true;
+    const gather = L.kind === 'view' || d.node.op === 'pad' || d.node.op === 'concat';
+    return gather && d.node.inputs.every((u) => this.cheap(u));
+  }
+
+  needsBuffer(node: Node, slot: number): boolean {
+    const L = this.lower[node.id]!;
+    if (L.kind !== 'kernel') return false;
+    const req = L.buffers(node);
+    return req === 'all' || req.includes(slot);
+  }
+
+  classify(): void {
+    for (let round = 0; round < 1000; round++) {
+      let changed = false;
+      for (const n of this.g.nodes) {
+        const L = this.lower[n.id]!;
+        n.outputs.forEach((o, k) => {
+          if (this.mat.has(o)) return;
+          if (L.kind === 'kernel' || this.forced.has(o)) {
+            this.mat.add(o);
+            changed = true;
+            return;
+          }
+          if (L.kind === 'view') {
+            const src = this.viewOf(n.inputs[0]!);
+            const lay = src ? L.layout(src, n, n.outputs.map((x) => this.shape[x]!), k) : null;
+            const next: State = lay && src ? { k: 'view', view: { base: src.base, offset: lay.offset, strides: lay.strides, shape: this.shape[o]!, dtype: this.dtype[o]! } } : { k: 'lazy' };
+            if (next.k !== this.state[o]!.k) changed = true;
+            this.state[o] = next;
+          }
+        });
+      }
+      for (const n of this.g.nodes)
+        for (const o of n.outputs) {
+          if (this.mat.has(o)) continue;
+          const s = this.state[o]!;
+          let need = false;
+          if (s.k === 'view') need = this.pinned.has(o) && !isContiguous(s.view);
+          else {
+            need = this.pinned.has(o) || (this.consumers(o).length > 1 && !this.cheap(o)) || this.uses[o]!.some((u) => this.needsBuffer(u.node, u.slot));
+          }
+          if (need) {
+            this.mat.add(o);
+            this.state[o] = { k: 'lazy' };
+            changed = true;
+          }
+        }
+      if (!changed) return;
+    }
+    throw new Error('planner: classification did not converge');
+  }
+
+  /** Anchors whose only consumer is an elementwise chain ending in a materialised value. */
+  fuseEpilogues(): void {
+    for (const a of this.g.nodes) {
+      if (this.lower[a.id]!.kind !== 'kernel' || a.outputs.length !== 1) continue;
+      const v = a.outputs[0]!;
+      if (this.pinned.has(v) || this.forced.has(v)) continue;
+      let u = v;
+      let root: ValueId | undefined;
+      for (;;) {
+        const cs = this.consumers(u);
+        if (cs.length !== 1) break;
+        const p = cs[0]!;
+        const L = this.lower[p.id]!;
+        if (p.outputs.length !== 1 || L.kind !== 'pointwise' || !L.elementwise) break;
+        const w = p.outputs[0]!;
+        if (!sameShape(this.shape[u]!, this.shape[w]!)) break;
+        if (this.mat.has(w)) {
+          if (!this.fusedRoot.has(w)) root = w;
+          break;
+        }
+        if (this.state[w]!.k !== 'lazy') break;
+        u = w;
+      }
+      if (root === undefined) continue;
+      this.mat.delete(v);
+      this.fusedValue.add(v);
+      this.fusedRoot.set(root, a);
+    }
+  }
+
+  // ── kernel construction ────────────────────────────────────────────────────────────────
+
+  accessor(b: KernelBuilder, v: ValueId, subst: Map<ValueId, Expr>, seen: Set<string>): Accessor {
+    const view = this.fusedValue.has(v) ? undefined : this.viewOf(v);
+    const dtype = this.dtype[v]!;
+    const shape = this.shape[v]!;
+    const key = (idx: readonly Expr[]) => `${v}@${idx.map(E.keyOf).join(',')}`;
+    if (view)
+      return {
+        shape,
+        dtype,
+        view,
+        at: (idx) => b.memo(`L${key(idx)}`, () => E.load(b.binding(view.base, dtype, false), dtype, E.linear(idx, view.strides, view.offset)), 'ld'),
+      };
+    return {
+      shape,
+      dtype,
+      at: (idx) => {
+        const s = subst.get(v);
+        if (s) return s;
+        if (this.fusedValue.has(v)) throw new Error(`planner: fused value ${v} read outside its epilogue`);
+        return b.memo(`V${key(idx)}`, () => this.evalValue(b, v, idx, subst, seen), 'f');
+      },
+    };
+  }
+
+  pointCtx(b: KernelBuilder, n: Node, subst: Map<ValueId, Expr>, seen: Set<string>): PointCtx {
+    return {
+      b,
+      node: n,
+      attrs: n.attrs,
+      inputs: n.inputs.map((u) => this.accessor(b, u, subst, seen)),
+      outShapes: n.outputs.map((o) => this.shape[o]!),
+      training: this.training,
+      rng: () => b.rng(),
+    };
+  }
+
+  /** The value of a pointwise or view node's output at `idx`, computed (not loaded). */
+  evalValue(b: KernelBuilder, v: ValueId, idx: readonly Expr[], subst: Map<ValueId, Expr>, seen: Set<string>): Expr {
+    const d = this.def[v]!;
+    const L = this.lower[d.node.id]!;
+    if (L.kind === 'kernel') throw new Error(`planner: kernel op ${d.node.op} evaluated inline`);
+    seen.add(d.node.name);
+    this.evaluated.add(v);
+    return L.at(this.pointCtx(b, d.node, subst, seen), idx, d.index);
+  }
+
+  evaluated = new Set<ValueId>();
+
+  storeRoot(b: KernelBuilder, r: ValueId, idx: readonly Expr[], val: Expr): void {
+    b.store(b.binding(r, this.dtype[r]!, true), E.linear(idx, E.contiguousStrides(this.shape[r]!)), val);
+  }
+
+  buildPointwise(r: ValueId): Built {
+    const d = this.def[r]!;
+    const b = new KernelBuilder(d.node.name);
+    const seen = new Set<string>();
+    const shape = this.shape[r]!;
+    const total = numel(shape);
+    const grid = grid1d(b, total, 64, this.target, d.node.name);
+    const id = b.let(grid.id, 'id');
+    b.if(E.lt(id, E.i32(total)), () => {
+      const idx = E.unflatten(id, shape).map((e) => b.let(e, 'ix'));
+      this.storeRoot(b, r, idx, this.evalValue(b, r, idx, new Map(), seen));
+    });
+    const k = b.finish(grid.size);
+    return { name: d.node.name, ...k, workgroups: grid.workgroups, writes: [r], nodes: orderNames(this.g, seen) };
+  }
+
+  buildAnchor(a: Node, root: ValueId | undefined): Built {
+    const L = this.lower[a.id]!;
+    if (L.kind !== 'kernel') throw new Error('planner: not a kernel op');
+    const b = new KernelBuilder(a.name);
+    const subst = new Map<ValueId, Expr>();
+    const seen = new Set<string>([a.name]);
+    let workgroups: readonly [number, number, number] | undefined;
+    let size: readonly [number, number, number] = [1, 1, 1];
+    const writes = new Set<ValueId>();
+    const base = this.pointCtx(b, a, subst, seen);
+    const ctx: AnchorCtx = {
+      ...base,
+      target: this.target,
+      bind: (view, elem) => b.binding(view.base, elem, false),
+      emit: (out, idx, value) => {
+        const o = a.outputs[out]!;
+        if (root !== undefined && out === 0) {
+          const val = b.let(value, 'acc');
+          subst.set(o, val);
+          const rs = this.shape[root]!;
+          const ridx = sameShape(this.shape[o]!, rs) ? idx : E.unflatten(E.linear(idx, E.contiguousStrides(this.shape[o]!)), rs);
+          this.storeRoot(b, root, ridx, this.evalValue(b, root, ridx, subst, seen));
+          subst.delete(o);
+          writes.add(root);
+        } else {
+          this.storeRoot(b, o, idx, value);
+          writes.add(o);
+        }
+      },
+      update: (input, i, v) => {
+        const view = this.viewOf(a.inputs[input]!);
+        if (!view) throw new Error(`planner: ${a.name} updates an input that is not a buffer`);
+        b.store(b.binding(view.base, 'f32', true), E.add(i, E.i32(view.offset)), v);
+      },
+      grid: (wg, s) => {
+        workgroups = wg;
+        size = s;
+      },
+    };
+    L.build(ctx);
+    if (!workgroups) throw new Error(`planner: the lowering of ${a.op} set no grid`);
+    for (const [k, lim] of [
+      [0, 'maxComputeWorkgroupSizeX'],
+      [3, 'maxComputeInvocationsPerWorkgroup'],
+    ] as const) {
+      const n = k === 3 ? size[0] * size[1] * size[2] : size[k];
+      if (n > this.target.limits[lim]) throw new KernelError(`${a.name}: workgroup size ${size.join('×')} exceeds the adapter's ${lim} ${this.target.limits[lim]}`);
+    }
+    const k = b.finish(size);
+    const name = root !== undefined ? `${a.name}→${this.def[root]!.node.name}` : a.name;
+    return { name, ...k, workgroups, writes: [...writes], nodes: orderNames(this.g, seen) };
+  }
+
+  /** Distinct buffers under a value when it is inlined (for splitting kernels that bind too many). */
+  leaves(v: ValueId, memo = new Map<ValueId, Set<ValueId>>()): Set<ValueId> {
+    const hit = memo.get(v);
+    if (hit) return hit;
+    let out: Set<ValueId>;
+    const view = this.fusedValue.has(v) ? undefined : this.viewOf(v);
+    if (view) out = new Set([view.base]);
+    else {
+      out = new Set();
+      const d = this.def[v];
+      if (d) for (const u of d.node.inputs) for (const x of this.leaves(u, memo)) out.add(x);
+    }
+    memo.set(v, out);
+    return out;
+  }
+
+  checkLimits(k: Built): void {
+    const limit = this.target.limits.maxStorageBuffersPerShaderStage;
+    const used = k.kernel.bindings.filter((x) => x.kind !== 'uniform').length;
+    if (used <= limit) return;
+    // Materialise the inlined value under this kernel with the most buffers (but fewer than all).
+    let best: ValueId | undefined;
+    let bestN = 0;
+    const memo = new Map<ValueId, Set<ValueId>>();
+    for (const v of this.evaluated) {
+      if (this.mat.has(v) || this.fusedValue.has(v)) continue;
+      const n = this.leaves(v, memo).size;
+      if (n > bestN && n < used) {
+        best = v;
+        bestN = n;
+      }
+    }
+    if (best === undefined || bestN < 2)
+      throw new KernelError(`${k.name}: needs ${used} storage buffers but the adapter allows ${limit} per kernel, and it cannot be split further`);
+    throw new Retry(best);
+  }
+
+  run(): Plan {
+    this.classify();
+    this.fuseEpilogues();
+    const roots = this.g.nodes.flatMap((n) => n.outputs.filter((o) => this.mat.has(o)));
+    const built: Built[] = [];
+    const done = new Set<Node>();
+    for (const r of roots) {
+      const { node } = this.def[r]!;
+      const L = this.lower[node.id]!;
+      this.evaluated = new Set();
+      let k: Built;
+      if (L.kind === 'kernel') {
+        if (done.has(node)) continue;
+        done.add(node);
+        k = this.buildAnchor(node, undefined);
+      } else if (this.fusedRoot.has(r)) k = this.buildAnchor(this.fusedRoot.get(r)!, r);
+      else k = this.buildPointwise(r);
+      this.checkLimits(k);
+      built.push(k);
+    }
+    return this.finish(built);
+  }
+
+  finish(built: Built[]): Plan {
+    const g = this.g;
+    const bytesOf = (v: ValueId) => numel(this.shape[v]!) * 4;
+    const readable = new Map<ValueId, ReadSpec>();
+    const mem = assignBuffers({
+      inputs: g.inputs.map((v) => ({ value: v, name: g.values[v]!.def.kind === 'input' ? (g.values[v]!.def as { name: string }).name : `input${v}`, bytes: bytesOf(v) })),
+      params: g.params.map((p) => ({ value: p.value, name: p.name, bytes: bytesOf(p.value), state: p.buffer })),
+      kernels: built.map((k) => ({
+        reads: k.resources.flatMap((r) => (r.kind === 'value' && !k.writes.includes(r.value) ? [r.value] : [])),
+        writes: k.writes,
+      })),
+      temps: [...this.mat].map((v) => ({ value: v, bytes: bytesOf(v) })),
+      pinned: new Set([...this.pinned].map((v) => this.viewOf(v)?.base ?? v)),
+    });
+    const dispatches: Dispatch[] = built.map((k) => ({
+      name: k.name,
+      kernel: k.kernel,
+      wgsl: renderWgsl(k.kernel),
+      workgroups: k.workgroups,
+      bindings: k.resources.map((r) => (r.kind === 'rng' ? { rng: true as const } : { buffer: mem.bufferOf.get(r.value)! })),
+      nodes: k.nodes,
+    }));
+    const nameOf = (v: ValueId): string => {
+      const o = g.outputs.find((x) => x.value === v);
+      if (o) return o.name;
+      const d = g.values[v]!.def;
+      if (d.kind === 'input') return d.name;
+      if (d.kind === 'param') return g.params[d.param]!.name;
+      return g.nodes[d.node]!.name + (g.nodes[d.node]!.outputs.length > 1 ? `.${d.index}` : '');
+    };
+    for (const v of this.pinned) {
+      const view = this.viewOf(v);
+      if (!view) throw new Error(`planner: pinned value ${v} has no buffer`);
+      readable.set(v, { name: nameOf(v), value: v, buffer: mem.bufferOf.get(view.base)!, byteOffset: view.offset * 4, bytes: bytesOf(v), shape: this.shape[v]!, dtype: this.dtype[v]! });
+    }
+    return {
+      graph: g.name,
+      dims: { ...(this.opts.dims ?? {}) },
+      training: this.training,
+      target: this.target,
+      buffers: mem.buffers,
+      dispatches,
+      inputs: g.inputs.map((v) => ({ name: nameOf(v), buffer: mem.bufferOf.get(v)!, shape: this.shape[v]!, dtype: this.dtype[v]! })),
+      params: g.params.map((p) => ({ param: p, buffer: mem.bufferOf.get(p.value)! })),
+      outputs: g.outputs.map((o) => ({ ...readable.get(o.value)!, name: o.name })),
+      readable,
+      memory: mem.plan,
+      usesRng: dispatches.some((d) => d.bindings.some((x) => 'rng' in x)),
+    };
+  }
+}
+
+function orderNames(g: Graph, seen: Set<string>): string[] {
+  return g.nodes.filter((n) => seen.has(n.name)).map((n) => n.name);
+}
+
+/** Plans `g` for a target: kernels, buffers, dispatches. Throws KernelError for unlowerable graphs. */
+export function planGraph(g: Graph, opts: PlanOptions = {}): Plan {
+  for (const s of g.symbols) if (opts.dims?.[s] === undefined) throw new KernelError(`plan ${g.name}: the symbolic dimension ${s} is not bound`);
+  let forced = new Set<ValueId>(opts.materialize ?? []);
+  for (let attempt = 0; attempt <= g.values.length; attempt++) {
+    try {
+      return new Planner(g, opts, forced).run();
+    } catch (e) {
+      if (!(e instanceof Retry)) throw e;
+      forced = new Set([...forced, e.value]);
+    }
+  }
+  throw new KernelError(`plan ${g.name}: could not fit the adapter's limits`);
+}

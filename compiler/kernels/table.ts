@@ -1,0 +1,86 @@
+// The per-op lowering table: how each IR op becomes kernel code, keyed by op name. Passes never
+// switch over op names; they look an op up here. An entry is a lowering, or a choice of
+// lowering by mode (batchnorm normalises with running statistics in inference — a pointwise
+// map fused into its producer's epilogue — and computes batch statistics in training, a
+// reduction kernel of its own).
+import type { Node } from '../ir/types.js';
+import type { OPS, INTERNAL_OPS } from '../ops/registry.js';
+import { KernelError, type Lowering } from './lowering.js';
+import * as P from './lower/pointwise.js';
+import * as V from './lower/views.js';
+import * as R from './lower/reduce.js';
+import { conv2d } from './lower/conv.js';
+import { linear, matmul } from './lower/matmul.js';
+
+export type LoweringEntry = Lowering | { readonly byMode: (training: boolean, node: Node) => Lowering };
+
+export type ForwardOpName = keyof typeof OPS;
+export type InternalOpName = keyof typeof INTERNAL_OPS;
+export type AnyOpName = ForwardOpName | InternalOpName;
+
+/**
+ * Every op's lowering. Partial while the backward ops (INTERNAL_OPS) are being added: the test
+ * in test/kernels/table.test.ts lists those still missing, and requires every forward op.
+ */
+export const LOWERINGS: Partial<Record<AnyOpName, LoweringEntry>> = {
+  // compute
+  conv2d,
+  linear,
+  matmul,
+  // elementwise
+  add: P.add,
+  sub: P.sub,
+  mul: P.mul,
+  div: P.div,
+  neg: P.neg,
+  // activations
+  relu: P.activation('relu'),
+  relu6: P.activation('relu6'),
+  gelu: P.gelu,
+  silu: P.activation('silu'),
+  sigmoid: P.activation('sigmoid'),
+  tanh: P.activation('tanh'),
+  hardswish: P.activation('hardswish'),
+  hardsigmoid: P.activation('hardsigmoid'),
+  softmax: R.softmax,
+  log_softmax: R.logSoftmax,
+  // normalisation
+  batchnorm2d: { byMode: (training) => (training ? R.batchnormTraining : P.batchnormInference) },
+  layernorm: R.layernorm,
+  // pooling and reductions
+  maxpool2d: R.maxpool2d,
+  avgpool2d: R.avgpool2d,
+  global_avgpool: R.globalAvgpool,
+  mean: R.mean,
+  sum: R.sum,
+  // layout
+  flatten: V.reshape,
+  reshape: V.reshape,
+  squeeze: V.reshape,
+  unsqueeze: V.reshape,
+  transpose: V.permute,
+  permute: V.permute,
+  concat: P.concat,
+  slice: V.slice,
+  select: V.select,
+  split: V.split,
+  expand: V.expand,
+  pad: P.pad,
+  // regularisation and placeholders
+  dropout: { byMode: (training, n) => (training && (n.attrs['p'] as number) > 0 ? P.dropout : V.identity) },
+  identity: V.identity,
+  zero: P.zeroOp,
+  // losses
+  cross_entropy: R.crossEntropy,
+  mse: R.mse,
+  // sources: a parameter node is its parameter's buffer; a constant is a literal.
+  param: V.identity,
+  constant: P.constant,
+};
+
+/** The lowering of a node in a mode; KernelError for an op without one. */
+export function loweringFor(n: Node, training: boolean): Lowering {
+  const e = (LOWERINGS as Record<string, LoweringEntry | undefined>)[n.op];
+  if (!e) throw new KernelError(`no kernel lowering for op \`${n.op}\` (node ${n.name}) yet`);
+  return 'byMode' in e ? e.byMode(training, n) : e;
+}

@@ -1,0 +1,219 @@
+// The executor of a compiled plan (compiler/kernels/plan.ts). Everything is created once, up
+// front: the plan's buffers (exactly its memory plan, nothing more), one staging buffer per
+// readable value, every pipeline (asynchronously, all at once, deduplicated by WGSL text) and
+// every bind group. A run writes the inputs, records every dispatch into one compute pass of
+// one command encoder, copies only the values asked for into their staging buffers, submits
+// once and maps the staging buffers.
+//
+// It never busy-waits: Dawn's Node binding spins the JS thread while a GPU promise is pending,
+// which on a CPU adapter steals a core from the driver (shared/research/webgpu-on-cpu.md). So a
+// run first sleeps on a timer for most of the time the last runs took, then awaits mapAsync.
+import type { BindingRef, Plan, ReadSpec } from '../compiler/kernels/plan.js';
+import type { Param } from '../compiler/ir/types.js';
+import { initParam } from '../compiler/interp/init.js';
+
+export type HostArray = Float32Array | Int32Array;
+
+export interface RunRequest {
+  /** Values of the graph's inputs, by name (Float32Array, or Int32Array for i32 inputs). */
+  readonly inputs: Readonly<Record<string, HostArray>> | ReadonlyMap<string, HostArray>;
+  /** Names of readable values to read back (default: the graph's outputs). */
+  readonly read?: readonly string[];
+  /** The step of the random streams (dropout); default 0. */
+  readonly step?: number;
+}
+
+export class ExecutorError extends Error {}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface ExecutorOptions {
+  /** Seed of parameter initialisation and of the random streams. Default 0. */
+  readonly seed?: number;
+  /** Initial values of parameters and buffers by name (others come from their initialisers). */
+  readonly params?: ReadonlyMap<string, ArrayLike<number>>;
+  /** Label used in error messages and GPU object labels. */
+  readonly label?: string;
+}
+
+export class Executor {
+  private readonly buffers: GPUBuffer[];
+  private readonly staging = new Map<string, { spec: ReadSpec; buf: GPUBuffer }>();
+  private readonly rngBuf: GPUBuffer | undefined;
+  private readonly seed: number;
+  private pipelines: GPUComputePipeline[] = [];
+  private bindGroups: GPUBindGroup[] = [];
+  private readonly recent: number[] = [];
+  /** Bytes of the plan's buffers (inputs, params, state, temporaries) actually allocated. */
+  readonly planBytes: number;
+  /** Bytes of the staging buffers for reading values back. */
+  readonly stagingBytes: number;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly plan: Plan,
+    opts: ExecutorOptions,
+  ) {
+    this.seed = opts.seed ?? 0;
+    const label = opts.label ?? plan.graph;
+    this.buffers = plan.buffers.map((b) =>
+      device.createBuffer({ label: `${label}:${b.name}`, size: b.bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC }),
+    );
+    this.planBytes = plan.buffers.reduce((s, b) => s + b.bytes, 0);
+    let staging = 0;
+    for (const spec of plan.readable.values()) {
+      const size = Math.max(16, Math.ceil(spec.bytes / 16) * 16);
+      staging += size;
+      this.staging.set(spec.name, { spec, buf: device.createBuffer({ label: `${label}:read:${spec.name}`, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) });
+    }
+    this.stagingBytes = staging;
+    this.rngBuf = plan.usesRng ? device.createBuffer({ label: `${label}:rng`, size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }) : undefined;
+    for (const p of plan.params) this.writeParam(p.param, opts.params?.get(p.param.name));
+  }
+
+  /** Builds an executor: buffers, parameters, and every pipeline (compiled concurrently). */
+  static async create(device: GPUDevice, plan: Plan, opts: ExecutorOptions = {}): Promise<Executor> {
+    const ex = new Executor(device, plan, opts);
+    await ex.compile();
+    return ex;
+  }
+
+  private async compile(): Promise<void> {
+    const { device, plan } = this;
+    const cache = new Map<string, Promise<GPUComputePipeline>>();
+    const make = (wgsl: string, name: string): Promise<GPUComputePipeline> => {
+      let p = cache.get(wgsl);
+      if (!p) {
+        const module = device.createShaderModule({ label: name, code: wgsl });
+        p = device.createComputePipelineAsync({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } }).catch(async (e: unknown) => {
+          const info = await module.getCompilationInfo();
+          const msgs = info.messages.map((m) => `${m.type} ${m.lineNum}:${m.linePos} ${m.message}`).join('\n');
+          throw new ExecutorError(`kernel ${name} failed to compile: ${(e as Error).message}\n${msgs}\n${wgsl}`);
+        });
+        cache.set(wgsl, p);
+      }
+      return p;
+    };
+    this.pipelines = await Promise.all(plan.dispatches.map((d) => make(d.wgsl, d.name)));
+    this.bindGroups = plan.dispatches.map((d, i) =>
+      device.createBindGroup({
+        label: d.name,
+        layout: this.pipelines[i]!.getBindGroupLayout(0),
+        entries: d.bindings.map((b: BindingRef, k) => ({ binding: k, resource: { buffer: 'rng' in b ? this.rngBuf! : this.buffers[b.buffer]! } })),
+      }),
+    );
+  }
+
+  private writeParam(p: Param, given: ArrayLike<number> | undefined): void {
+    const n = p.shape.reduce((a, d) => a * d, 1);
+    let data: Float32Array;
+    if (given) {
+      if (given.length !== n) throw new ExecutorError(`parameter ${p.name}: ${given.length} values for shape [${p.shape.join(', ')}]`);
+      data = given instanceof Float32Array ? given : Float32Array.from(given);
+    } else data = initParam(p, this.seed, 'f32').data as Float32Array;
+    const id = this.plan.params.find((x) => x.param === p)!.buffer;
+    this.device.queue.writeBuffer(this.buffers[id]!, 0, data);
+  }
+
+  /** Sets a parameter's (or buffer's) values. */
+  setParam(name: string, values: ArrayLike<number>): void {
+    const p = this.plan.params.find((x) => x.param.name === name);
+    if (!p) throw new ExecutorError(`no parameter named ${name}`);
+    this.writeParam(p.param, values);
+  }
+
+  /** Reads parameters (or buffers, e.g. batchnorm running statistics) back, by name. */
+  async readParams(names: readonly string[]): Promise<Map<string, Float32Array>> {
+    const enc = this.device.createCommandEncoder();
+    const bufs = names.map((name) => {
+      const p = this.plan.params.find((x) => x.param.name === name);
+      if (!p) throw new ExecutorError(`no parameter named ${name}`);
+      const size = this.plan.buffers[p.buffer]!.bytes;
+      const dst = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      enc.copyBufferToBuffer(this.buffers[p.buffer]!, 0, dst, 0, size);
+      return { name, dst, n: p.param.shape.reduce((a, d) => a * d, 1) };
+    });
+    this.device.queue.submit([enc.finish()]);
+    await Promise.all(bufs.map((b) => b.dst.mapAsync(GPUMapMode.READ)));
+    const out = new Map<string, Float32Array>();
+    for (const b of bufs) {
+      out.set(b.name, new Float32Array(b.dst.getMappedRange().slice(0, b.n * 4)));
+      b.dst.destroy();
+    }
+    return out;
+  }
+
+  /** Records the plan's dispatches (and the copies for `read`) into an encoder. */
+  encode(enc: GPUCommandEncoder, read: readonly string[]): void {
+    const pass = enc.beginComputePass({ label: this.plan.graph });
+    this.plan.dispatches.forEach((d, i) => {
+      pass.setPipeline(this.pipelines[i]!);
+      pass.setBindGroup(0, this.bindGroups[i]!);
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    });
+    pass.end();
+    for (const name of read) {
+      const s = this.staging.get(name);
+      if (!s) throw new ExecutorError(`${name} is not readable in this plan (readable: ${[...this.staging.keys()].join(', ')})`);
+      enc.copyBufferToBuffer(this.buffers[s.spec.buffer]!, s.spec.byteOffset, s.buf, 0, Math.ceil(s.spec.bytes / 4) * 4);
+    }
+  }
+
+  private writeInputs(inputs: RunRequest['inputs'], step: number): void {
+    const get = (k: string) => (inputs instanceof Map ? inputs.get(k) : (inputs as Readonly<Record<string, HostArray>>)[k]);
+    for (const inp of this.plan.inputs) {
+      const data = get(inp.name);
+      if (!data) throw new ExecutorError(`no value for input ${inp.name}`);
+      const n = inp.shape.reduce((a, d) => a * d, 1);
+      if (data.length !== n) throw new ExecutorError(`input ${inp.name}: ${data.length} values for shape [${inp.shape.join(', ')}]`);
+      if ((inp.dtype === 'i32') !== data instanceof Int32Array) throw new ExecutorError(`input ${inp.name} must be ${inp.dtype === 'i32' ? 'an Int32Array' : 'a Float32Array'}`);
+      this.device.queue.writeBuffer(this.buffers[inp.buffer]!, 0, data.buffer, data.byteOffset, data.byteLength);
+    }
+    if (this.rngBuf) this.device.queue.writeBuffer(this.rngBuf, 0, new Uint32Array([this.seed >>> 0, step >>> 0, 0, 0]));
+  }
+
+  /** How long the GPU is expected to take, from recent runs (0 before the first). */
+  get expectedMs(): number {
+    if (this.recent.length === 0) return 0;
+    return Math.min(...this.recent);
+  }
+
+  /** Waits for submitted work: a timer for most of the expected time, then the GPU promise. */
+  private async settle<T>(started: number, wait: () => Promise<T>): Promise<T> {
+    const expect = this.expectedMs;
+    if (expect > 2) await sleep(expect * 0.85);
+    const r = await wait();
+    this.recent.push(performance.now() - started);
+    if (this.recent.length > 5) this.recent.shift();
+    return r;
+  }
+
+  /** One run: inputs in, dispatches, the requested values out. */
+  async run(req: RunRequest): Promise<Map<string, HostArray>> {
+    const read = req.read ?? this.plan.outputs.map((o) => o.name);
+    this.writeInputs(req.inputs, req.step ?? 0);
+    const enc = this.device.createCommandEncoder();
+    this.encode(enc, read);
+    const started = performance.now();
+    this.device.queue.submit([enc.finish()]);
+    const out = new Map<string, HostArray>();
+    if (read.length === 0) {
+      await this.settle(started, () => this.device.queue.onSubmittedWorkDone());
+      return out;
+    }
+    const bufs = read.map((name) => this.staging.get(name)!);
+    await this.settle(started, () => Promise.all(bufs.map((s) => s.buf.mapAsync(GPUMapMode.READ))));
+    for (const s of bufs) {
+      const bytes = s.buf.getMappedRange(0, Math.ceil(s.spec.bytes / 16) * 16).slice(0, s.spec.bytes);
+      out.set(s.spec.name, s.spec.dtype === 'i32' ? new Int32Array(bytes) : new Float32Array(bytes));
+      s.buf.unmap();
+    }
+    return out;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+    for (const s of this.staging.values()) s.buf.destroy();
+    this.rngBuf?.destroy();
+  }
+}
