@@ -1,7 +1,7 @@
 // A small, strict command-line parser: every command declares its flags, and anything else is
 // a usage error with a hint (never a stack trace).
 
-export type FlagKind = 'bool' | 'string' | 'int' | 'kv';
+export type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'kv';
 
 export interface CommandSpec {
   readonly name: string;
@@ -49,7 +49,11 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     }
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`, `usage: ${spec.usage}`);
-    if (kind === 'int') {
+    if (kind === 'float') {
+      const x = Number(value);
+      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value) || !Number.isFinite(x)) throw new UsageError(`--${name} must be a number, got "${value}"`);
+      flags.set(name, x);
+    } else if (kind === 'int') {
       if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
       flags.set(name, Number(value));
     } else if (kind === 'kv') {

