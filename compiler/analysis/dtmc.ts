@@ -136,23 +136,24 @@ export function topKPaths(n: number, edges: readonly Edge[], weight: (e: number)
     if (!(e.from < e.to)) throw new Error(`topKPaths: edge ${e.from}→${e.to} is not in topological order`);
     incoming[e.to]!.push(i);
   });
-  const start: Partial = { score: 0, edge: -1, prev: undefined };
+  // best[v]: the k best non-empty paths ending at v; a source also starts paths of its own.
   for (let v = 0; v < n; v++) {
-    const cands: Partial[] = isSource.has(v) ? [start] : [];
+    const cands: Partial[] = [];
     for (const i of incoming[v]!) {
       const e = edges[i]!;
       const w = weight(i);
+      if (isSource.has(e.from)) cands.push({ score: w, edge: i, prev: undefined });
       for (const p of best[e.from]!) cands.push({ score: p.score + w, edge: i, prev: p });
     }
     cands.sort((a, b) => b.score - a.score);
     best[v] = cands.slice(0, k);
   }
   const all: Partial[] = [];
-  for (const s of new Set(sinks)) for (const p of best[s]!) if (p.edge >= 0) all.push(p);
+  for (const s of new Set(sinks)) for (const p of best[s]!) all.push(p);
   all.sort((a, b) => b.score - a.score);
   return all.slice(0, k).map((p) => {
     const es: number[] = [];
-    for (let q: Partial | undefined = p; q && q.edge >= 0; q = q.prev) es.push(q.edge);
+    for (let q: Partial | undefined = p; q; q = q.prev) es.push(q.edge);
     return { score: p.score, edges: es.reverse() };
   });
 }

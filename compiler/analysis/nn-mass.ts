@@ -10,8 +10,9 @@
 //    them through concatenations (followed back through channel slices, norms, activations).
 //    ρ_c = Σ t_L / Σ A_L and the cell's mass is ρ_c · w_c · d_c.
 //
-// 2. Addition-type (residual) skips, by the code's per-block formulas. A residual block is an
-//    `add` joining paths that fork at a common value F (its nearest common dominator). With
+// 2. Addition-type (residual) skips, by the code's per-block formulas. A residual block is a
+//    sum (an `add`, or a tree of them) joining paths that fork at a common value F (their
+//    nearest common dominator). With
 //    inp = channels of F, n = the most conv/linear layers on one path from F to the add, and
 //    that path's layers:
 //      - a path through a depthwise convolution (MobileNetV2's InvertedResidual):
@@ -75,15 +76,31 @@ function isDepthwise(g: Graph, nodeId: number): boolean {
   return n.op === 'conv2d' && typeof groups === 'number' && groups > 1 && groups === channels(g, n.inputs[0]!);
 }
 
-/** The residual blocks of a functional view, with their official-formula masses. */
+/**
+ * The residual blocks of a functional view, with their official-formula masses. A sum of
+ * several terms (a tree of adds, each inner one used only by the next) is one join, so the
+ * order in which its terms are added does not matter.
+ */
 export function residualBlocks(view: FunctionalView, idom: readonly number[] = dominators(view)): NnMassBlock[] {
   const g = view.graph;
+  // An add whose only use is another add is part of that add's sum.
+  const intoAdd = new Set<number>();
+  for (const n of view.live) if (n.op === 'add') for (const v of view.inputs[n.id]!) if (v !== ZERO && view.uses[v] === 1) intoAdd.add(v);
+  const leaves = (v: number, out: number[]) => {
+    const p = view.producer[v]!;
+    const n = p >= 0 ? g.nodes[p]! : undefined;
+    if (n && n.op === 'add' && intoAdd.has(v) && view.inputs[p]) for (const x of view.inputs[p]!) leaves(x, out);
+    else if (v !== ZERO) out.push(v);
+    return out;
+  };
   const blocks: NnMassBlock[] = [];
   for (const n of view.live) {
-    if (n.op !== 'add') continue;
-    const ins = view.inputs[n.id]!;
-    if (ins.length !== 2 || ins[0] === ZERO || ins[1] === ZERO) continue;
-    const f = commonDominator(idom, ins[0]!, ins[1]!);
+    if (n.op !== 'add' || intoAdd.has(n.outputs[0]!)) continue;
+    const terms: number[] = [];
+    for (const v of view.inputs[n.id]!) leaves(v, terms);
+    if (terms.length < 2) continue;
+    let f = terms[0]!;
+    for (let i = 1; i < terms.length && f >= 0; i++) f = commonDominator(idom, f, terms[i]!);
     if (f < 0) continue;
     const best = longestLayerPath(view, f, n.id);
     const inp = channels(g, f);

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { against, AgainstError, formatAgainst, type AgainstReport } from '../../space/against.js';
 import type { Row } from '../../space/evaluate.js';
 import { nodeHost } from '../../modules/node-host.js';
@@ -50,11 +51,18 @@ function formatOf(args: ParsedArgs): 'jsonl' | 'csv' {
   return fmt === 'csv' ? 'csv' : 'jsonl';
 }
 
+/** A file's text; `.gz` files are decompressed (a ground-truth table may ship gzipped). */
 function readText(path: string): string {
+  let data: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    data = readFileSync(path);
   } catch {
     throw new FileError(`error MDL5003: cannot read ${path}`);
+  }
+  try {
+    return (path.endsWith('.gz') ? gunzipSync(data) : data).toString('utf8');
+  } catch {
+    throw new FileError(`error MDL5003: ${path} is not a gzip file`);
   }
 }
 
