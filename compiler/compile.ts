@@ -6,6 +6,7 @@ import { Elaborator, type ElaborateOptions } from './elaborate/elaborate.js';
 import type { Graph } from './ir/types.js';
 import { verifyGraph } from './ir/verify.js';
 import { loadProgram, type SourceHost } from './modules/loader.js';
+import { frozenParams, trainSpec, type TrainSpec } from './train/spec.js';
 import type { SourceFile } from './source.js';
 
 export interface CompileResult {
@@ -53,17 +54,76 @@ export function compileModel(src: SourceFile, host: SourceHost, opts: CompileOpt
   return done(graph);
 }
 
+export interface TrainCompileResult extends CompileResult {
+  /** The train section's settings, when the file has one (or the one named). */
+  readonly spec: TrainSpec | undefined;
+  /** Parameter names the section's `freeze` patterns select. */
+  readonly frozen: readonly string[];
+}
+
+/**
+ * For `mdl train`: the file's `train` section (the one named, or its only one), checked, and
+ * the model it names elaborated with the section's arguments. A file without a train section
+ * gives its model as `compileModel` does, and no spec.
+ */
+export function compileTraining(src: SourceFile, host: SourceHost, opts: CompileOptions & { readonly train?: string } = {}): TrainCompileResult {
+  const program = loadProgram(src, host);
+  const elab = new Elaborator(program);
+  const models = elab.models().map((d) => d.name);
+  const sections = elab.trainSections();
+  const base = { sources: program.sources, models, frozen: [] as string[] };
+  const done = (graph: Graph | undefined, spec: TrainSpec | undefined, extra: Diagnostic[] = [], frozen: string[] = []): TrainCompileResult => ({
+    ...base,
+    graph,
+    spec,
+    frozen,
+    diagnostics: sortDiagnostics([...elab.diagnostics.items, ...extra]),
+  });
+  if (program.diagnostics.length > 0 || !elab.entry) return done(undefined, undefined);
+  if (sections.length === 0 || (opts.model !== undefined && opts.train === undefined)) {
+    if (opts.train !== undefined) return done(undefined, undefined, [diag('MDL2005', `${src.path} has no train section \`${opts.train}\``)]);
+    const r = compileModel(src, host, opts);
+    return { ...r, spec: undefined, frozen: [] };
+  }
+  const def = opts.train === undefined ? (sections.length === 1 ? sections[0] : undefined) : sections.find((d) => d.name === opts.train);
+  if (!def) {
+    const names = sections.map((d) => d.name);
+    const hint = opts.train ? (didYouMean(opts.train, names) ?? `its train sections: ${names.join(', ')}`) : `its train sections: ${names.join(', ')}`;
+    return done(undefined, undefined, [diag('MDL2005', opts.train ? `${src.path} has no train section \`${opts.train}\`` : `${src.path} has several train sections; choose one with --train`, undefined, { hint })]);
+  }
+  const section = elab.evaluateTrain(def);
+  if (!section) return done(undefined, undefined);
+  const { spec, diagnostics } = trainSpec(section);
+  if (!spec) return done(undefined, undefined, diagnostics);
+  const graph = elab.elaborateModelRef(spec.model);
+  if (!graph) return done(undefined, spec);
+  verifyGraph(graph);
+  const frozen = frozenParams(graph, spec.freeze);
+  return done(frozen.diagnostics.length ? undefined : graph, spec, frozen.diagnostics, frozen.names);
+}
+
 /** Elaborates every model of a file with its defaults (what `mdl check` does). */
 export function checkFile(src: SourceFile, host: SourceHost): CompileResult {
   const program = loadProgram(src, host);
   const elab = new Elaborator(program);
   const defs = elab.models();
-  if (program.diagnostics.length === 0)
+  const extra: Diagnostic[] = [];
+  if (program.diagnostics.length === 0) {
     for (const d of defs) {
       const g = elab.elaborateModel(d);
       if (g) verifyGraph(g);
     }
-  return { graph: undefined, diagnostics: sortDiagnostics(elab.diagnostics.items), sources: program.sources, models: defs.map((d) => d.name) };
+    // Train sections are checked too: their settings, their model, their freeze patterns.
+    for (const t of elab.trainSections()) {
+      const section = elab.evaluateTrain(t);
+      if (!section) continue;
+      const { spec, diagnostics } = trainSpec(section);
+      extra.push(...diagnostics);
+      const g = spec ? elab.elaborateModelRef(spec.model) : undefined;
+      if (g && spec) extra.push(...frozenParams(g, spec.freeze).diagnostics);
+    }
+  }
+  return { graph: undefined, diagnostics: sortDiagnostics([...elab.diagnostics.items, ...extra]), sources: program.sources, models: defs.map((d) => d.name) };
 }
 
 function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {

@@ -60,6 +60,8 @@ interface Frame {
   failed: boolean;
   /** Set in the body of a `space` section: where `model = net(…)` is recorded. */
   readonly space?: { model?: ModelRef };
+  /** Set in the body of a `train` section: its model, freeze and backward rules. */
+  readonly train?: TrainRecord;
 }
 
 /** A model and the compile-time arguments a `space` section builds it with. */
@@ -68,6 +70,27 @@ export interface ModelRef {
   readonly module: ModuleRef;
   readonly args: ReadonlyMap<string, V>;
 }
+
+/** What a `train` section's body recorded besides its plain settings. */
+interface TrainRecord {
+  model?: ModelRef;
+  readonly freeze: { readonly pattern: V; readonly span: Span }[];
+  readonly backward: { readonly selector: V; readonly strategy: V; readonly span: Span }[];
+}
+
+/** A `train` section evaluated: its settings as compile-time values, for compiler/train/spec.ts. */
+export interface TrainSection {
+  readonly name: string;
+  readonly span: Span;
+  readonly model: ModelRef | undefined;
+  /** Every other assignment of the section (`optimizer = sgd(…)`, `batch = 64`, …), with its span. */
+  readonly settings: ReadonlyMap<string, { readonly v: V; readonly span: Span }>;
+  readonly freeze: readonly { readonly pattern: V; readonly span: Span }[];
+  readonly backward: readonly { readonly selector: V; readonly strategy: V; readonly span: Span }[];
+}
+
+/** Calls that build settings inside a `train` section: optimizers, losses, schedules, backward strategies. */
+export const TRAIN_CONSTRUCTORS = ['sgd', 'adam', 'adamw', 'cross_entropy', 'mse', 'constant', 'step', 'cosine', 'exact', 'lbp_wht', 'grad_filter', 'lora', 'ntk_linear'] as const;
 
 /** One `choice(…)` evaluated while a space was instantiated: a dimension of the space. */
 export interface ChoicePoint {
@@ -95,7 +118,7 @@ export interface ElaborateOptions {
 }
 
 /** Block expansions remembered for replay (see memo.ts); enough for the blocks of a few models. */
-const MEMO_ENTRIES = 2048;
+const MEMO_ENTRIES = 256;
 
 export class Elaborator {
   readonly diagnostics = new DiagnosticBag();
@@ -111,6 +134,9 @@ export class Elaborator {
   /** The assignment a space is being instantiated under, and the choices met so far. */
   private choiceState: { readonly digits: readonly number[]; readonly points: ChoicePoint[] } | undefined;
   private readonly spaceBuiltins: ReadonlyMap<string, V>;
+  /** While a train section runs, its setting constructors shadow the ops of the same names. */
+  private inTrain = false;
+  private readonly trainBuiltins: ReadonlyMap<string, V> = new Map(TRAIN_CONSTRUCTORS.map((k) => [k, this.trainConstructor(k)]));
 
   constructor(private readonly program: LoadedProgram) {
     this.spaceBuiltins = new Map<string, V>([
@@ -229,6 +255,59 @@ export class Elaborator {
     return builder.finish();
   }
 
+  // ---------------------------------------------------------------- train sections
+
+  /** Elaborates the model a section names, with the section's arguments. */
+  elaborateModelRef(ref: ModelRef): Graph | undefined {
+    return this.elaborateIn(ref.def, ref.module as ModuleEnv, { args: ref.args });
+  }
+
+  /** The `train` sections the entry file defines, in order. */
+  trainSections(): Definition[] {
+    const e = this.entry;
+    if (!e) return [];
+    return e.loaded.program.items.filter((i): i is Definition => i.kind === 'train');
+  }
+
+  /**
+   * Runs a `train` section's body. Inside it, `sgd(…)`, `cosine(…)`, `cross_entropy(…)` and the
+   * other TRAIN_CONSTRUCTORS build settings (the ops of the same names are not reachable there),
+   * `model = net(…)` names the model and its arguments, and `freeze` / `backward` record rules.
+   * Undefined when the section has errors (they are in `diagnostics`).
+   */
+  evaluateTrain(def: Definition): TrainSection | undefined {
+    const before = this.diagnostics.items.length;
+    const train: TrainRecord = { freeze: [], backward: [] };
+    const frame: Frame = { vars: new Map(), module: this.entry!, prefix: '', scope: [], used: new Set(), calls: [], failed: false, train };
+    const spans = new Map<string, Span>();
+    for (const s of def.body) if (s.kind === 'assign' && s.targets.length === 1) spans.set(s.targets[0]!.name, s.span);
+    this.inTrain = true;
+    try {
+      this.execBody(def.body, frame);
+      if (!train.model && !frame.failed) fail('MDL3002', `train section \`${def.name}\` names no model`, def.nameSpan, { hint: 'add `model = net()` (with arguments, if any)' });
+    } catch (e) {
+      this.record(e, frame);
+    } finally {
+      this.inTrain = false;
+    }
+    if (this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) return undefined;
+    const settings = new Map<string, { v: V; span: Span }>();
+    for (const [k, v] of frame.vars) settings.set(k, { v, span: spans.get(k) ?? def.span });
+    return { name: def.name, span: def.nameSpan, model: train.model, settings, freeze: train.freeze, backward: train.backward };
+  }
+
+  /** A setting constructor called in a train section: its keyword arguments, kept as values. */
+  private trainConstructor(kind: string): V {
+    return {
+      t: 'builtin',
+      name: kind,
+      fn: (args, kwargs, span) => {
+        if (args.length > 0) fail('MDL3003', `${kind}() takes keyword arguments only, e.g. ${kind}(${kind === 'sgd' ? 'lr=0.1, momentum=0.9' : 'name=value'})`, span);
+        return { t: 'config', kind, args: kwargs, span };
+      },
+    };
+  }
+
   // ---------------------------------------------------------------- search spaces
 
   /** The `space` sections the entry file defines, in order. */
@@ -290,7 +369,7 @@ export class Elaborator {
   private modelRef(e: Expr, frame: Frame): ModelRef {
     const callee = e.kind === 'call' ? this.eval(e.callee, frame) : undefined;
     if (e.kind !== 'call' || callee?.t !== 'def' || callee.def.kind !== 'model')
-      return fail('MDL3004', 'a space names its model as `model = net(arguments…)`, a model defined in this file or imported', e.span);
+      return fail('MDL3004', 'a `space` or `train` section names its model as `model = net(arguments…)`, a model defined in this file or imported', e.span);
     const def = callee.def;
     const params = def.params.filter((p) => !(p.type && DTYPES[p.type.name]));
     const positional: ArgValue[] = [];
@@ -385,8 +464,10 @@ export class Elaborator {
     try {
       switch (s.kind) {
         case 'assign': {
-          if (frame.space && s.targets.length === 1 && s.targets[0]!.name === 'model') {
-            frame.space.model = this.modelRef(s.value, frame);
+          if ((frame.space || frame.train) && s.targets.length === 1 && s.targets[0]!.name === 'model') {
+            const ref = this.modelRef(s.value, frame);
+            if (frame.space) frame.space.model = ref;
+            else frame.train!.model = ref;
             return undefined;
           }
           const hint = s.targets.length === 1 ? s.targets[0]!.name : undefined;
@@ -419,8 +500,13 @@ export class Elaborator {
           return vs.length === 1 ? vs[0]! : TUPLE(vs);
         }
         case 'freeze':
+          if (!frame.train) return fail('MDL3012', '`freeze` is allowed only in a `train` section', s.span);
+          for (const p of s.patterns) frame.train.freeze.push({ pattern: this.eval(p, frame), span: p.span });
+          return undefined;
         case 'backward':
-          return fail('MDL3012', `\`${s.kind}\` is allowed only in a \`train\` section`, s.span);
+          if (!frame.train) return fail('MDL3012', '`backward` is allowed only in a `train` section', s.span);
+          frame.train.backward.push({ selector: this.eval(s.selector, frame), strategy: this.eval(s.strategy, frame), span: s.span });
+          return undefined;
         case 'assert': {
           const c = this.eval(s.cond, frame);
           if (c.t === 'poison') return undefined;
@@ -475,7 +561,7 @@ export class Elaborator {
   // ---------------------------------------------------------------- expressions
 
   private lookup(name: string, frame: Frame): V | undefined {
-    return frame.vars.get(name) ?? frame.module.globals.get(name) ?? opValue(name) ?? BUILTINS.get(name) ?? this.spaceBuiltins.get(name);
+    return frame.vars.get(name) ?? frame.module.globals.get(name) ?? (this.inTrain ? this.trainBuiltins.get(name) : undefined) ?? opValue(name) ?? BUILTINS.get(name) ?? this.spaceBuiltins.get(name);
   }
 
   private visibleNames(frame: Frame): string[] {

@@ -107,6 +107,7 @@ export function callKey(block: object, args: readonly (V | undefined)[], typeOf:
         return `b${v.name}`;
       case 'ns':
         return `m${identity(v.module)}`;
+      case 'config':
       case 'poison':
         ok = false;
         return '!';

@@ -22,6 +22,8 @@ export type V =
   | { readonly t: 'op'; readonly op: OpDef }
   | { readonly t: 'builtin'; readonly name: string; readonly fn: BuiltinFn }
   | { readonly t: 'ns'; readonly module: ModuleRef; readonly alias: string }
+  /** A setting of a `train` section: `sgd(lr=0.1, momentum=0.9)`, `cosine(warmup=100)`, … */
+  | { readonly t: 'config'; readonly kind: string; readonly args: ReadonlyMap<string, V>; readonly span: Span }
   | { readonly t: 'poison' };
 
 /** Opaque handle to an elaborated module (defined by the module loader). */
@@ -71,6 +73,8 @@ export function typeName(v: V): string {
       return 'builtin function';
     case 'ns':
       return 'module';
+    case 'config':
+      return `${v.kind} setting`;
     case 'poison':
       return 'error';
   }
@@ -105,6 +109,8 @@ export function show(v: V): string {
       return `module ${v.alias}`;
     case 'tensor':
       return 'tensor';
+    case 'config':
+      return `${v.kind}(${[...v.args].map(([k, x]) => `${k}=${showRepr(x)}`).join(', ')})`;
     case 'poison':
       return '<error>';
   }

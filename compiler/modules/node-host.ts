@@ -1,7 +1,7 @@
 // The Node.js file system as a SourceHost. Display paths are kept as the user wrote them
 // (relative to the working directory), and the stdlib is addressed as `std/<name>.mdl`.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceHost } from './loader.js';
 
@@ -22,6 +22,7 @@ const withExt = (p: string): string => (p.endsWith('.mdl') ? p : `${p}.mdl`);
 export const nodeHost: SourceHost = {
   resolve(spec, from) {
     if (spec.startsWith('std/')) return withExt(spec);
+    if (isAbsolute(spec)) return normalize(withExt(spec));
     return normalize(join(dirname(from), withExt(spec)));
   },
   read(path) {

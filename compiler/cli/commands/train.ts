@@ -4,7 +4,7 @@
 // with a checkpoint.
 import { createHash } from 'node:crypto';
 import { buildTrainStep, type OptimizerSpec } from '../../autodiff/optimizer.js';
-import { compileModel } from '../../compile.js';
+import { compileTraining } from '../../compile.js';
 import { formatShape } from '../../ir/shape.js';
 import { nodeHost } from '../../modules/node-host.js';
 import type { Schedule } from '../../train/schedule.js';
@@ -19,7 +19,7 @@ export const train: Command = {
     name: 'train',
     summary: 'train a model on real data (built-in digits by default)',
     usage:
-      'mdl train FILE [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--model NAME] [--limit N] [--log-every N]',
+      'mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--model NAME] [--limit N] [--log-every N]',
     flags: {
       data: 'string',
       epochs: 'int',
@@ -34,6 +34,7 @@ export const train: Command = {
       warmup: 'int',
       backend: 'string',
       model: 'string',
+      train: 'string',
       limit: 'int',
       'log-every': 'int',
     },
@@ -43,32 +44,46 @@ export const train: Command = {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const backendName = f<string>('backend') ?? 'webgpu';
     if (!['webgpu', 'reference'].includes(backendName)) throw new UsageError(`unknown backend "${backendName}"`, 'backends: webgpu, reference');
-    const optName = f<string>('optimizer') ?? 'momentum';
-    if (!OPTIMIZERS.includes(optName)) throw new UsageError(`unknown optimizer "${optName}"`, `optimizers: ${OPTIMIZERS.join(', ')}`);
-    const schedName = f<string>('schedule') ?? 'cosine';
-    if (!SCHEDULES.includes(schedName)) throw new UsageError(`unknown schedule "${schedName}"`, `schedules: ${SCHEDULES.join(', ')}`);
-    const seedText = f<string>('seed') ?? '0';
-    if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed must be a non-negative integer, got "${seedText}"`);
-    const seed = Number(seedText);
-    const wd = f<number>('weight-decay') ?? 0;
-    const optimizer: OptimizerSpec =
-      optName === 'sgd'
-        ? { kind: 'sgd', weightDecay: wd }
-        : optName === 'momentum'
-          ? { kind: 'sgd', momentum: 0.9, weightDecay: wd }
-          : optName === 'nesterov'
-            ? { kind: 'sgd', momentum: 0.9, nesterov: true, weightDecay: wd }
-            : { kind: optName as 'adam' | 'adamw', weightDecay: optName === 'adamw' ? (f<number>('weight-decay') ?? 0.01) : wd };
-    const lr = f<number>('lr') ?? (optName.startsWith('adam') ? 1e-3 : 0.05);
-    if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
-    const warmup = f<number>('warmup') ?? 0;
-    const schedule: Schedule = schedName === 'constant' ? { kind: 'constant', warmup } : schedName === 'step' ? { kind: 'step', warmup, every: 1, gamma: 0.5 } : { kind: 'cosine', warmup, minLr: 0 };
-
     const file = args.positional[0]!;
     const model = f<string>('model');
-    const r = compileModel(readSource(file), nodeHost, model ? { model } : {});
+    const trainName = f<string>('train');
+    const r = compileTraining(readSource(file), nodeHost, { ...(model ? { model } : {}), ...(trainName ? { train: trainName } : {}) });
     if (!report(r) || !r.graph) return 1;
     const g = r.graph;
+    const spec = r.spec;
+
+    // The file's train section gives the settings; flags override them.
+    const optName = f<string>('optimizer');
+    if (optName !== undefined && !OPTIMIZERS.includes(optName)) throw new UsageError(`unknown optimizer "${optName}"`, `optimizers: ${OPTIMIZERS.join(', ')}`);
+    const schedName = f<string>('schedule');
+    if (schedName !== undefined && !SCHEDULES.includes(schedName)) throw new UsageError(`unknown schedule "${schedName}"`, `schedules: ${SCHEDULES.join(', ')}`);
+    const seedText = f<string>('seed');
+    if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UsageError(`--seed must be a non-negative integer, got "${seedText}"`);
+    const seed = seedText !== undefined ? Number(seedText) : (spec?.seed ?? 0);
+    const wd = f<number>('weight-decay');
+    const optimizer: OptimizerSpec =
+      optName === undefined
+        ? wd === undefined
+          ? (spec?.optimizer ?? { kind: 'sgd', momentum: 0.9 })
+          : { ...(spec?.optimizer ?? { kind: 'sgd', momentum: 0.9 }), weightDecay: wd }
+        : optName === 'sgd'
+          ? { kind: 'sgd', weightDecay: wd ?? 0 }
+          : optName === 'momentum'
+            ? { kind: 'sgd', momentum: 0.9, weightDecay: wd ?? 0 }
+            : optName === 'nesterov'
+              ? { kind: 'sgd', momentum: 0.9, nesterov: true, weightDecay: wd ?? 0 }
+              : { kind: optName as 'adam' | 'adamw', weightDecay: wd ?? (optName === 'adamw' ? 0.01 : 0) };
+    const lr = f<number>('lr') ?? (optName === undefined ? spec?.lr : undefined) ?? (optimizer.kind === 'sgd' ? 0.05 : 1e-3);
+    if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
+    const warmup = f<number>('warmup') ?? 0;
+    const schedule: Schedule =
+      schedName === undefined
+        ? (spec?.schedule ?? { kind: 'cosine', warmup, minLr: 0 })
+        : schedName === 'constant'
+          ? { kind: 'constant', warmup }
+          : schedName === 'step'
+            ? { kind: 'step', warmup, every: 1, gamma: 0.5 }
+            : { kind: 'cosine', warmup, minLr: 0 };
     const hash = createHash('sha256');
     for (const [p, s] of [...r.sources].sort(([a], [b]) => a.localeCompare(b))) hash.update(p).update('\0').update(s.text).update('\0');
 
@@ -76,7 +91,7 @@ export const train: Command = {
     const { DataError } = await import('../../../runtime/data/dataset.js');
     let data;
     try {
-      data = loadData(f<string>('data') ?? 'mnist');
+      data = loadData(f<string>('data') ?? spec?.data ?? 'mnist');
     } catch (e) {
       if (e instanceof DataError) throw new FileError(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
       throw e;
@@ -91,7 +106,8 @@ export const train: Command = {
     if (outShape.length !== 2 || outShape[1] !== data.train.classes)
       throw new FileError(`error: ${g.name} must return logits [B, ${data.train.classes}] for ${data.train.classes} classes, it returns ${formatShape(outShape)}`);
 
-    const step = buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer });
+    if (spec && spec.loss.kind !== 'cross_entropy') throw new FileError(`error: mdl train trains classifiers with cross_entropy; ${spec.name} asks for ${spec.loss.kind}`);
+    const step = buildTrainStep(g, { loss: spec?.loss ?? { kind: 'cross_entropy' }, optimizer, frozen: r.frozen });
     let backend;
     if (backendName === 'reference') {
       const { ReferenceBackend } = await import('../../../runtime/train/reference-backend.js');
@@ -116,8 +132,8 @@ export const train: Command = {
         source: { path: file, hash: hash.digest('hex') },
         model: g.name,
         data,
-        epochs: f<number>('epochs') ?? 3,
-        batch: f<number>('batch') ?? 64,
+        epochs: f<number>('epochs') ?? spec?.epochs ?? 3,
+        batch: f<number>('batch') ?? spec?.batch ?? 64,
         lr,
         seed,
         optimizer,

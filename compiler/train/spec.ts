@@ -1,0 +1,217 @@
+// A `train` section's settings, checked and turned into what the trainer runs: the model with
+// its arguments, the data, the loss, the optimizer and learning rate, the schedule, batch size,
+// epochs, seed, frozen layers and backward rules. Every mistake is a located diagnostic.
+//
+//   train digits {
+//     model = lenet5(num_classes=10)
+//     data = "mnist"
+//     loss = cross_entropy(label_smoothing=0.1)
+//     optimizer = sgd(lr=0.05, momentum=0.9, weight_decay=5e-4)
+//     schedule = cosine(warmup=100)
+//     batch = 64
+//     epochs = 5
+//     seed = 0
+//     freeze "conv1"
+//   }
+import type { LossSpec } from '../autodiff/grad.js';
+import type { OptimizerSpec } from '../autodiff/optimizer.js';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/suggest.js';
+import type { ModelRef, TrainSection } from '../elaborate/elaborate.js';
+import { repr, typeName, type V } from '../elaborate/values.js';
+import type { Graph } from '../ir/types.js';
+import type { Span } from '../source.js';
+import type { Schedule } from './schedule.js';
+
+export interface TrainSpec {
+  readonly name: string;
+  readonly model: ModelRef;
+  readonly data: string;
+  readonly loss: LossSpec;
+  readonly optimizer: OptimizerSpec;
+  readonly lr: number;
+  readonly schedule: Schedule;
+  readonly batch: number;
+  readonly epochs: number;
+  readonly seed: number;
+  /** Layer-name patterns whose parameters get no gradient. */
+  readonly freeze: readonly { readonly pattern: string; readonly span: Span }[];
+}
+
+const SETTINGS = ['data', 'loss', 'optimizer', 'schedule', 'batch', 'epochs', 'seed'];
+
+/** Keyword arguments each constructor takes, with defaults. */
+const SIGNATURES: Record<string, Record<string, V>> = {
+  sgd: { lr: { t: 'float', v: 0.05 }, momentum: { t: 'float', v: 0 }, dampening: { t: 'float', v: 0 }, nesterov: { t: 'bool', v: false }, weight_decay: { t: 'float', v: 0 } },
+  adam: { lr: { t: 'float', v: 1e-3 }, betas: { t: 'tuple', items: [{ t: 'float', v: 0.9 }, { t: 'float', v: 0.999 }] }, eps: { t: 'float', v: 1e-8 }, weight_decay: { t: 'float', v: 0 } },
+  adamw: { lr: { t: 'float', v: 1e-3 }, betas: { t: 'tuple', items: [{ t: 'float', v: 0.9 }, { t: 'float', v: 0.999 }] }, eps: { t: 'float', v: 1e-8 }, weight_decay: { t: 'float', v: 0.01 } },
+  cross_entropy: { label_smoothing: { t: 'float', v: 0 } },
+  mse: {},
+  constant: { warmup: { t: 'int', v: 0 } },
+  step: { warmup: { t: 'int', v: 0 }, every: { t: 'int', v: 1 }, gamma: { t: 'float', v: 0.1 } },
+  cosine: { warmup: { t: 'int', v: 0 }, min_lr: { t: 'float', v: 0 } },
+};
+
+const KINDS: Record<string, string[]> = {
+  optimizer: ['sgd', 'adam', 'adamw'],
+  loss: ['cross_entropy', 'mse'],
+  schedule: ['constant', 'step', 'cosine'],
+};
+
+class SpecError extends Error {
+  constructor(readonly d: Diagnostic) {
+    super(d.message);
+  }
+}
+
+function bad(message: string, span: Span, hint?: string): never {
+  throw new SpecError(diag('MDL3004', message, span, hint ? { hint } : {}));
+}
+
+function num(v: V, what: string, span: Span): number {
+  if (v.t === 'int' || v.t === 'float') return v.v;
+  return bad(`${what} must be a number, got ${typeName(v)} ${repr(v)}`, span);
+}
+
+function posInt(v: V, what: string, span: Span, min = 1): number {
+  if (v.t !== 'int' || v.v < min) return bad(`${what} must be an int ≥ ${min}, got ${repr(v)}`, span);
+  return v.v;
+}
+
+/** A setting that must be one of the constructors of its kind; returns its arguments with defaults. */
+function config(setting: string, v: V, span: Span): { kind: string; args: Map<string, V> } {
+  const kinds = KINDS[setting]!;
+  if (v.t !== 'config' || !kinds.includes(v.kind)) return bad(`\`${setting}\` must be one of ${kinds.map((k) => `${k}(…)`).join(', ')}, got ${repr(v)}`, span);
+  const sig = SIGNATURES[v.kind]!;
+  const args = new Map(Object.entries(sig));
+  for (const [k, x] of v.args) {
+    if (!(k in sig)) {
+      const dym = didYouMean(k, Object.keys(sig));
+      throw new SpecError(diag('MDL3001', `${v.kind}() has no argument \`${k}\``, v.span, { hint: `${dym ? dym + ' ' : ''}its arguments: ${Object.keys(sig).join(', ') || 'none'}` }));
+    }
+    args.set(k, x);
+  }
+  return { kind: v.kind, args };
+}
+
+/** Checks a train section and builds its spec; diagnostics instead when it has mistakes. */
+export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const get = (k: string) => section.settings.get(k);
+  try {
+    for (const [k, { span }] of section.settings)
+      if (!SETTINGS.includes(k)) {
+        const dym = didYouMean(k, ['model', ...SETTINGS]);
+        diagnostics.push(diag('MDL3001', `a train section has no setting \`${k}\``, span, { hint: `${dym ? dym + ' ' : ''}settings: model, ${SETTINGS.join(', ')}` }));
+      }
+    if (!section.model) return { diagnostics: [diag('MDL3002', `train section \`${section.name}\` names no model`, section.span)] };
+    const opt = get('optimizer') ? config('optimizer', get('optimizer')!.v, get('optimizer')!.span) : { kind: 'sgd', args: new Map([...Object.entries(SIGNATURES['sgd']!), ['momentum', { t: 'float', v: 0.9 } as V]]) };
+    const o = opt.args;
+    const optSpan = get('optimizer')?.span ?? section.span;
+    const lr = num(o.get('lr')!, `${opt.kind}(): lr`, optSpan);
+    if (!(lr > 0)) bad(`${opt.kind}(): lr must be positive, got ${lr}`, optSpan);
+    let optimizer: OptimizerSpec;
+    if (opt.kind === 'sgd') {
+      const nesterov = o.get('nesterov')!;
+      if (nesterov.t !== 'bool') bad('sgd(): nesterov must be a bool', optSpan);
+      optimizer = { kind: 'sgd', momentum: num(o.get('momentum')!, 'sgd(): momentum', optSpan), dampening: num(o.get('dampening')!, 'sgd(): dampening', optSpan), nesterov: nesterov.v, weightDecay: num(o.get('weight_decay')!, 'sgd(): weight_decay', optSpan) };
+      if (optimizer.nesterov && !((optimizer.momentum ?? 0) > 0)) bad('sgd(): nesterov needs a momentum > 0', optSpan);
+    } else {
+      const betas = o.get('betas')!;
+      if ((betas.t !== 'tuple' && betas.t !== 'list') || betas.items.length !== 2) bad(`${opt.kind}(): betas must be a pair (b1, b2)`, optSpan);
+      const [b1, b2] = (betas as { items: readonly V[] }).items.map((b) => num(b, `${opt.kind}(): betas`, optSpan));
+      optimizer = { kind: opt.kind as 'adam' | 'adamw', beta1: b1!, beta2: b2!, eps: num(o.get('eps')!, `${opt.kind}(): eps`, optSpan), weightDecay: num(o.get('weight_decay')!, `${opt.kind}(): weight_decay`, optSpan) };
+    }
+    let loss: LossSpec = { kind: 'cross_entropy' };
+    if (get('loss')) {
+      const l = config('loss', get('loss')!.v, get('loss')!.span);
+      loss = l.kind === 'mse' ? { kind: 'mse' } : { kind: 'cross_entropy', labelSmoothing: num(l.args.get('label_smoothing')!, 'cross_entropy(): label_smoothing', get('loss')!.span) };
+    }
+    let schedule: Schedule = { kind: 'cosine', warmup: 0, minLr: 0 };
+    if (get('schedule')) {
+      const { v, span } = get('schedule')!;
+      const s = config('schedule', v, span);
+      const warmup = posInt(s.args.get('warmup')!, `${s.kind}(): warmup`, span, 0);
+      schedule =
+        s.kind === 'constant'
+          ? { kind: 'constant', warmup }
+          : s.kind === 'step'
+            ? { kind: 'step', warmup, every: posInt(s.args.get('every')!, 'step(): every', span), gamma: num(s.args.get('gamma')!, 'step(): gamma', span) }
+            : { kind: 'cosine', warmup, minLr: num(s.args.get('min_lr')!, 'cosine(): min_lr', span) };
+    }
+    const data = get('data');
+    if (data && data.v.t !== 'str') bad(`\`data\` must be a data set name or a folder, got ${repr(data.v)}`, data.span, 'e.g. data = "mnist", "fashion-mnist" or "path/to/folder"');
+    for (const b of section.backward) {
+      const strat = b.strategy.t === 'config' ? b.strategy.kind : repr(b.strategy);
+      if (strat !== 'exact')
+        throw new SpecError(diag('MDL3012', `backward strategy \`${strat}\` is not available yet`, b.span, { hint: 'the backward rewrites (lbp_wht, grad_filter, lora, ntk_linear) arrive in a later version; `exact` is the default' }));
+    }
+    const freeze = section.freeze.map((f) => {
+      if (f.pattern.t !== 'str') bad(`freeze takes layer-name patterns as strings, got ${repr(f.pattern)}`, f.span, 'e.g. freeze "features.*", "classifier.0"');
+      return { pattern: f.pattern.v, span: f.span };
+    });
+    const spec: TrainSpec = {
+      name: section.name,
+      model: section.model,
+      data: data ? (data.v as { v: string }).v : 'mnist',
+      loss,
+      optimizer,
+      lr,
+      schedule,
+      batch: get('batch') ? posInt(get('batch')!.v, '`batch`', get('batch')!.span) : 64,
+      epochs: get('epochs') ? posInt(get('epochs')!.v, '`epochs`', get('epochs')!.span) : 3,
+      seed: get('seed') ? posInt(get('seed')!.v, '`seed`', get('seed')!.span, 0) : 0,
+      freeze,
+    };
+    return diagnostics.length ? { diagnostics } : { spec, diagnostics };
+  } catch (e) {
+    if (e instanceof SpecError) return { diagnostics: [...diagnostics, e.d] };
+    throw e;
+  }
+}
+
+/**
+ * Layer-name patterns → the parameters they freeze. `*` matches within one name part, `**`
+ * across parts; a pattern matches a layer when it matches the layer's name or a dotted prefix
+ * of it (`features.*` freezes everything under `features.0`, `features.1`, …). A pattern that
+ * matches no layer is an error: it is almost always a typo.
+ */
+export function frozenParams(g: Graph, freeze: TrainSpec['freeze']): { names: string[]; diagnostics: Diagnostic[] } {
+  const names = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const owners = new Map<string, string>();
+  for (const n of g.nodes) for (const v of n.inputs.slice(n.dataInputs)) {
+    const d = g.values[v]!.def;
+    if (d.kind === 'param') owners.set(g.params[d.param]!.name, n.name);
+  }
+  for (const f of freeze) {
+    const re = globToRegExp(f.pattern);
+    let hit = false;
+    for (const [param, layer] of owners) {
+      const parts = layer.split('.');
+      if (parts.some((_, i) => re.test(parts.slice(0, i + 1).join('.')))) {
+        names.add(param);
+        hit = true;
+      }
+    }
+    if (!hit) {
+      const dym = didYouMean(f.pattern, new Set(owners.values()));
+      diagnostics.push(diag('MDL2001', `freeze "${f.pattern}" matches no layer with parameters`, f.span, dym ? { hint: dym } : { hint: 'see the layer names with `mdl summary`' }));
+    }
+  }
+  return { names: [...names].sort(), diagnostics };
+}
+
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (c === '*') re += '[^.]*';
+    else if (c === '?') re += '[^.]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
