@@ -126,7 +126,7 @@ describe('errors', () => {
 
   it('a space without a model, a model that is not one, a file without spaces', () => {
     expect(errors('model m(x: Tensor[B, 4]) { return x }\nspace s { a = 1 }')).toContain('error MDL3002: space `s` names no model');
-    expect(errors('block b(x) { return x }\nmodel m(x: Tensor[B, 4]) { return x }\nspace s { model = b(1) }')).toContain('error MDL3004: a space names its model as `model = net(arguments…)`');
+    expect(errors('block b(x) { return x }\nmodel m(x: Tensor[B, 4]) { return x }\nspace s { model = b(1) }')).toContain('error MDL3004: a `space` or `train` section names its model as `model = net(arguments…)`');
     expect(errors('model m(x: Tensor[B, 4]) { return x }')).toContain('error MDL2006: test.mdl defines no space');
     expect(errors('model m(x: Tensor[B, 4], n: int = 1) { return x }\nspace s { model = m(k=2) }')).toContain('error MDL3001: m() has no argument `k`');
   });
