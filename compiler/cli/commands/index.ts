@@ -4,10 +4,11 @@ import { check } from './check.js';
 import { device } from './device.js';
 import { fmt } from './fmt.js';
 import { graph } from './graph.js';
+import { kernels } from './kernels.js';
 import { ops } from './ops.js';
 import { print } from './print.js';
 import { score } from './score.js';
 import { summary } from './summary.js';
 import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, train, score, ops, device];
+export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, train, score, kernels, ops, device];
