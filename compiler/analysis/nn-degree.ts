@@ -10,7 +10,7 @@
 // every residual add in the cell, the channels it joins. Cells are the constant-resolution
 // groups of topology.ts, the classifier included.
 import type { Graph } from '../ir/types.js';
-import { denseCells, residualBlocks } from './nn-mass.js';
+import { topologyParts } from './nn-mass.js';
 import { functionalView, resolutionKey, type FunctionalView } from './topology.js';
 
 export interface NnDegreeCell {
@@ -30,10 +30,10 @@ export interface NnDegree {
 export const NN_DEGREE_DEFINITION = 'g = Σ_c (w_c + t_c/d_c), t_c = skip channels in cell c (working definition, methods.md §1)';
 
 export function nnDegree(g: Graph, view: FunctionalView = functionalView(g)): NnDegree {
-  const dense = denseCells(view);
+  const { cells: dense, blocks } = topologyParts(view);
   // Residual joins, attributed to the cell at their resolution.
   const addSkips = new Map<string, number>();
-  for (const b of residualBlocks(view)) {
+  for (const b of blocks) {
     const node = g.nodes[b.node]!;
     if (b.layers === 0) continue;
     const out = node.outputs[0]!;

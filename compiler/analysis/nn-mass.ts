@@ -176,9 +176,16 @@ export function denseCells(view: FunctionalView): NnMassCell[] {
   });
 }
 
+/** The dense cells and residual blocks of a view, computed once for NN-Mass and NN-Degree. */
+const parts = new WeakMap<FunctionalView, { readonly cells: NnMassCell[]; readonly blocks: NnMassBlock[] }>();
+export function topologyParts(view: FunctionalView): { readonly cells: NnMassCell[]; readonly blocks: NnMassBlock[] } {
+  let p = parts.get(view);
+  if (!p) parts.set(view, (p = { cells: denseCells(view), blocks: residualBlocks(view) }));
+  return p;
+}
+
 export function nnMass(g: Graph, view: FunctionalView = functionalView(g)): NnMass {
-  const cellsOut = denseCells(view);
-  const blocks = residualBlocks(view);
+  const { cells: cellsOut, blocks } = topologyParts(view);
   const total = cellsOut.reduce((s, c) => s + c.mass, 0) + blocks.reduce((s, b) => s + b.mass, 0);
   return { total, cells: cellsOut, blocks };
 }

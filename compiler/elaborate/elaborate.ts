@@ -118,7 +118,7 @@ export interface ElaborateOptions {
 }
 
 /** Block expansions remembered for replay (see memo.ts); enough for the blocks of a few models. */
-const MEMO_ENTRIES = 256;
+const MEMO_ENTRIES = 2048;
 
 export class Elaborator {
   readonly diagnostics = new DiagnosticBag();

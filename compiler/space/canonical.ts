@@ -67,21 +67,42 @@ function textLabel(t: string): number {
   }
   return v;
 }
-const objectLabels = new WeakMap<object, number>();
-/** A label for an immutable object's canonical text (attributes, shapes), cached by identity. */
-function objectLabel(o: object, text: () => string): number {
-  let v = objectLabels.get(o);
-  if (v === undefined) objectLabels.set(o, (v = textLabel(text())));
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+/** Mixes an attribute value in: numbers by their float64 bits, strings by label, lists item by item. */
+function mixAttr(h: [number, number], v: unknown): void {
+  if (typeof v === 'number') {
+    bits[0] = v;
+    mixWord(h, words[0]!);
+    mixWord(h, words[1]!);
+  } else if (typeof v === 'string') mixLabel(h, textLabel(v));
+  else if (typeof v === 'boolean') mixWord(h, v ? 0x7e57 : 0xfa15e);
+  else if (v === null || v === undefined) mixWord(h, 0x9a11);
+  else if (Array.isArray(v)) {
+    mixWord(h, 0x1157 + v.length);
+    for (const x of v) mixAttr(h, x);
+  }
+}
+/**
+ * The label of an op's attributes: key by key in sorted order. Attribute objects are shared
+ * by the nodes a memoised block expansion replays, so the label is cached per object.
+ */
+const attrLabels = new WeakMap<object, number>();
+function attrsLabel(a: object): number {
+  let v = attrLabels.get(a);
+  if (v === undefined) attrLabels.set(a, (v = attrsText(a)));
   return v;
 }
-const attrsLabel = (a: object) =>
-  objectLabel(a, () =>
-    JSON.stringify(
-      Object.keys(a)
-        .sort()
-        .map((k) => [k, (a as Record<string, unknown>)[k]]),
-    ),
-  );
+function attrsText(a: object): number {
+  const h = mixInit(9);
+  const keys = Object.keys(a);
+  if (keys.length > 1) keys.sort();
+  for (const k of keys) {
+    mixLabel(h, textLabel(k));
+    mixAttr(h, (a as Record<string, unknown>)[k]);
+  }
+  return finish(h);
+}
 
 const COMMUTATIVE = new Set(['add', 'mul']);
 const byNumber = (a: number, b: number) => a - b;
@@ -142,16 +163,23 @@ export function canonicalHash(view: FunctionalView): string {
     const h = mixInit(4);
     mixLabel(h, textLabel(n.op));
     mixLabel(h, attrsLabel(n.attrs));
-    for (let i = n.dataInputs; i < n.inputs.length; i++) mixLabel(h, typeLabel(n.inputs[i]!));
+    // Parameters by their shapes (their dtype is f32 throughout).
+    for (let i = n.dataInputs; i < n.inputs.length; i++) {
+      const shape = g.values[n.inputs[i]!]!.type.shape;
+      mixWord(h, 0x5a + shape.length);
+      for (const d of shape) mixWord(h, typeof d === 'number' ? d : textLabel(d) >>> 0);
+    }
     for (const x of COMMUTATIVE.has(n.op) ? inLabels.sort(byNumber) : inLabels) mixLabel(h, x);
     const base = finish(h);
     nodeLabels.push(base);
-    n.outputs.forEach((o, i) => {
-      const ho = mixInit(5);
-      mixLabel(ho, base);
-      mixWord(ho, i);
-      label[o] = finish(ho);
-    });
+    if (n.outputs.length === 1) label[out] = base;
+    else
+      n.outputs.forEach((o, i) => {
+        const ho = mixInit(5);
+        mixLabel(ho, base);
+        mixWord(ho, i);
+        label[o] = finish(ho);
+      });
   }
   for (const [v, l] of sums) if (!spliced.has(v)) nodeLabels.push(l);
   const h = mixInit(6);

@@ -27,39 +27,48 @@ export interface Costs {
  * analysis/summary.ts (the tests check they agree) without building per-layer rows.
  */
 export function costs(g: Graph, bind: Readonly<Record<string, number>>): Costs {
-  let macs = 0;
-  let flops = 0;
-  const bindKey = JSON.stringify(bind);
-  const shapeCache = new Map<ValueId, number[]>();
-  const shapeOf = (v: ValueId) => {
-    let s = shapeCache.get(v);
-    if (!s) shapeCache.set(v, (s = concrete(g.values[v]!.type.shape, bind)));
-    return s;
-  };
-  for (const n of g.nodes) {
-    // Nodes replayed from one memoised block expansion share their attribute object and
-    // output type with the recorded node, and so their cost (see nodeCost below).
-    const type = g.values[n.outputs[0]!]!.type;
-    const hit = costCache.get(n.attrs);
-    if (hit && hit.type === type && hit.bind === bindKey) {
-      macs += hit.macs;
-      flops += hit.flops;
-      continue;
-    }
-    const op = getOp(n.op)!;
-    const c = op.cost({
-      inputs: n.inputs.slice(0, n.dataInputs).map(shapeOf),
-      params: n.inputs.slice(n.dataInputs).map(shapeOf),
-      outputs: n.outputs.map(shapeOf),
-      attrs: n.attrs,
-    });
-    macs += c.macs;
-    flops += c.flops;
-    costCache.set(n.attrs, { type, bind: bindKey, macs: c.macs, flops: c.flops });
-  }
+  return { params: paramCount(g), macs: macsOf(g, bind), flops: flopsOf(g, bind) };
+}
+
+/** Trainable and frozen parameters; buffers are not counted. */
+export function paramCount(g: Graph): number {
   let params = 0;
   for (const p of g.params) if (!p.buffer) params += numel(p.shape);
-  return { params, macs, flops };
+  return params;
+}
+
+/** Only conv, linear and matmul nodes have MACs: the other ops are skipped without a cost call. */
+export function macsOf(g: Graph, bind: Readonly<Record<string, number>>): number {
+  return sumCosts(g, bind, true);
+}
+
+export function flopsOf(g: Graph, bind: Readonly<Record<string, number>>): number {
+  return sumCosts(g, bind, false);
+}
+
+function sumCosts(g: Graph, bind: Readonly<Record<string, number>>, macsOnly: boolean): number {
+  let total = 0;
+  const bindKey = Object.entries(bind).join(';');
+  const shapeOf = (v: ValueId) => concrete(g.values[v]!.type.shape, bind);
+  for (const n of g.nodes) {
+    const op = getOp(n.op)!;
+    if (macsOnly && op.kind !== 'conv' && op.kind !== 'matmul') continue;
+    // Nodes replayed from one memoised block expansion share their attribute object and
+    // output type with the recorded node, and so their cost (see costCache below).
+    const type = g.values[n.outputs[0]!]!.type;
+    let c = costCache.get(n.attrs);
+    if (!c || c.type !== type || c.bind !== bindKey) {
+      const k = op.cost({
+        inputs: n.inputs.slice(0, n.dataInputs).map(shapeOf),
+        params: n.inputs.slice(n.dataInputs).map(shapeOf),
+        outputs: n.outputs.map(shapeOf),
+        attrs: n.attrs,
+      });
+      costCache.set(n.attrs, (c = { type, bind: bindKey, macs: k.macs, flops: k.flops }));
+    }
+    total += macsOnly ? c.macs : c.flops;
+  }
+  return total;
 }
 
 /**
@@ -70,11 +79,14 @@ export function costs(g: Graph, bind: Readonly<Record<string, number>>): Costs {
  */
 const costCache = new WeakMap<object, { readonly type: object; readonly bind: string; readonly macs: number; readonly flops: number }>();
 
+
 /** What a proxy may ask of a candidate; everything is computed at most once. */
 export class ProxyContext {
   private _view: FunctionalView | undefined;
-  private _costs: Costs | undefined;
   private _summary: Summary | undefined;
+  private _params: number | undefined;
+  private _macs: number | undefined;
+  private _flops: number | undefined;
   constructor(
     readonly graph: Graph,
     readonly bind: Readonly<Record<string, number>>,
@@ -82,8 +94,14 @@ export class ProxyContext {
   get view(): FunctionalView {
     return (this._view ??= functionalView(this.graph));
   }
-  get costs(): Costs {
-    return (this._costs ??= costs(this.graph, this.bind));
+  get params(): number {
+    return (this._params ??= paramCount(this.graph));
+  }
+  get macs(): number {
+    return (this._macs ??= macsOf(this.graph, this.bind));
+  }
+  get flops(): number {
+    return (this._flops ??= flopsOf(this.graph, this.bind));
   }
   get summary(): Summary {
     return (this._summary ??= summarize(this.graph, this.bind));
@@ -99,9 +117,9 @@ export interface Proxy {
 }
 
 export const PROXIES: readonly Proxy[] = [
-  { name: 'params', doc: 'trainable and frozen parameters (buffers not counted)', sign: 1, level: 'graph', compute: (c) => c.costs.params },
-  { name: 'macs', doc: 'multiply-accumulates of conv, linear and matmul (NAS-Bench-201 "flops" = macs + the classifier bias)', sign: 1, level: 'graph', compute: (c) => c.costs.macs },
-  { name: 'flops', doc: 'floating-point operations of every op (1 MAC = 2 FLOPs)', sign: 1, level: 'graph', compute: (c) => c.costs.flops },
+  { name: 'params', doc: 'trainable and frozen parameters (buffers not counted)', sign: 1, level: 'graph', compute: (c) => c.params },
+  { name: 'macs', doc: 'multiply-accumulates of conv, linear and matmul (NAS-Bench-201 "flops" = macs + the classifier bias)', sign: 1, level: 'graph', compute: (c) => c.macs },
+  { name: 'flops', doc: 'floating-point operations of every op (1 MAC = 2 FLOPs)', sign: 1, level: 'graph', compute: (c) => c.flops },
   { name: 'activation_bytes', doc: 'bytes of all layer outputs (what training keeps)', sign: 1, level: 'graph', compute: (c) => c.summary.activation_bytes },
   { name: 'peak_bytes', doc: 'peak live activation bytes of an inference pass', sign: 1, level: 'graph', compute: (c) => c.summary.activation_peak_bytes },
   { name: 'nn_mass', doc: 'NN-Mass (Bhardwaj et al., CVPR 2021), the official code\'s formulas', sign: 1, level: 'function', compute: (c) => nnMass(c.graph, c.view).total },

@@ -1,0 +1,51 @@
+// `npm run bench` (search spaces): all 15,625 NAS-Bench-201 cells scored with params, MACs,
+// NN-Degree and NN-Mass, as `mdl score` does it: one worker thread per core, each opening the
+// space itself, candidates elaborated with memoised block expansions, topology proxies
+// computed once per canonical hash. The time is wall-clock from opening the space to the last
+// row, worker start-up included; an in-process pass on one thread is timed for comparison.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { nodeHost } from '../../compiler/modules/node-host.js';
+import { scoreSpace } from '../../compiler/space/score.js';
+import { openSpace } from '../../compiler/space/space.js';
+
+const FILE = 'examples/nb201.mdl';
+const PROXIES = ['params', 'macs', 'nn_degree', 'nn_mass'];
+const AIM_S = 5;
+
+async function run(workers: number): Promise<{ s: number; rows: number; functions: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const opened = openSpace({ path: FILE, text: readFileSync(FILE, 'utf8') }, nodeHost);
+  if (!opened.space) throw new Error(`${FILE} did not open`);
+  let rows = 0;
+  const hashes = new Set<string>();
+  await scoreSpace({
+    space: opened.space,
+    file: FILE,
+    proxies: PROXIES,
+    workers,
+    onRow: (r) => {
+      rows++;
+      if (r.hash) hashes.add(r.hash);
+    },
+  });
+  const s = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { s, rows, functions: hashes.size, cpu: (c.user + c.system) / 1e6 };
+}
+
+const cores = availableParallelism();
+console.log(`search space: ${FILE}, proxies ${PROXIES.join(', ')}`);
+const results: [string, Awaited<ReturnType<typeof run>>][] = [];
+results.push([`${cores} worker threads`, await run(cores)]);
+results.push(['in-process, 1 thread', await run(0)]);
+for (const [label, r] of results) {
+  const verdict = r.s <= AIM_S ? 'met' : 'MISSED';
+  console.log(
+    `${label.padEnd(22)} ${r.rows.toLocaleString('en')} cells (${r.functions.toLocaleString('en')} distinct functions) in ${r.s.toFixed(2)} s: ` +
+      `${Math.round(r.rows / r.s).toLocaleString('en')} architectures/s` +
+      (label.includes('worker') ? `  [aim: the whole space under ${AIM_S} s: ${verdict}]` : `  (${(r.cpu / r.rows * 1000).toFixed(3)} ms CPU per cell)`),
+  );
+}
