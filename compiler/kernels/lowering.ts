@@ -51,6 +51,8 @@ export interface PointCtx {
 
 export interface AnchorCtx extends PointCtx {
   readonly target: Target;
+  /** Tile overrides by kernel family (autotuning, experiments); absent: the heuristics. */
+  readonly tiles?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** The binding name of `view`'s buffer read with element type `elem`. */
   bind(view: View, elem: 'f32' | 'i32' | 'vec4f'): string;
   /** Writes output `out` at multi-index `idx` (through the fused epilogue, if any). */

@@ -37,6 +37,8 @@ export interface PlanOptions {
   readonly keep?: readonly ValueId[];
   /** Values (by id) to materialise even if they could be fused (tests, debugging). */
   readonly materialize?: readonly ValueId[];
+  /** Tile overrides by kernel family (`gemm`, `conv`), for autotuning and experiments. */
+  readonly tiles?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 export type BindingRef = { readonly buffer: number } | { readonly rng: true };
@@ -325,6 +327,7 @@ class Planner {
     const ctx: AnchorCtx = {
       ...base,
       target: this.target,
+      ...(this.opts.tiles ? { tiles: this.opts.tiles } : {}),
       bind: (view, elem) => b.binding(view.base, elem, false),
       emit: (out, idx, value) => {
         const o = a.outputs[out]!;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphOf } from '../helpers/compile.js';
 import { relError } from '../../compiler/interp/tensor.js';
-import { device, runBoth, describe as show, type BothOptions } from './harness.js';
+import { device, runBoth, target, describe as show, type BothOptions } from './harness.js';
 
 afterAll(async () => (await device()).device.destroy());
 
@@ -41,6 +41,19 @@ describe('matmul and linear', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('the GPU strategy (shared-memory tiles), run here on the CPU adapter', () => {
+  it('matmul, linear (both operand layouts) and batched products with edges', async () => {
+    const gpu = { ...(await target()), software: false };
+    const cases = [
+      'model m(a: Tensor[70, 33], b: Tensor[33, 90]) {\n  return a @ b\n}\n',
+      'model m(x: Tensor[2, 40, 50]) {\n  return relu(linear(x, 70))\n}\n',
+      'model m(a: Tensor[3, 65, 17], b: Tensor[1, 17, 66]) {\n  return a @ b\n}\n',
+      'model m(a: Tensor[2, 64, 64]) {\n  return transpose(a, 1, 2) @ a\n}\n',
+    ];
+    for (const c of cases) await check(c, { target: gpu });
   });
 });
 

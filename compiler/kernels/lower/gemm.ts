@@ -81,9 +81,10 @@ function rowAddr(o: Operand, r: Expr): Expr {
 }
 
 export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): void {
+  if (!ctx.target.software && !tiles && !ctx.tiles?.['gemm'] && g.R * g.C >= 64 * 64) return buildGemmShared(ctx, g);
   const { b, target } = ctx;
   const { R, C, K } = g;
-  const t = tiles ?? gemmTiles(R, C, target);
+  const t = { ...(tiles ?? gemmTiles(R, C, target)), ...(ctx.tiles?.['gemm'] ?? {}) } as GemmTiles;
   const { tm, tn, lanes } = t;
   const nb = g.batch.reduce((a, d) => a * d, 1);
   const gx = Math.ceil(C / (lanes * tn));
@@ -121,37 +122,42 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
     acc.push(row);
   }
 
+  // vec4 operands are addressed in vec4 units (row starts are multiples of 4): no division in the loop.
+  const uRow4 = uv ? uRow.map((ur) => b.let(E.div(ur, i32(4)), 'ur4')) : [];
+  const vCols4 = vRow || vk ? vCols.map((vc) => b.let(E.div(vc, i32(4)), 'vc4')) : [];
   b.for(
     i32(0),
-    i32(K),
-    (k) => {
+    i32(K / ku),
+    (kq) => {
+      const k = E.mul(kq, i32(ku));
       // U: tm rows × ku values of k, uniform.
-      const uval: Expr[][] = uRow.map((ur) => {
+      const uval: Expr[][] = uRow.map((ur, r) => {
         if (uv) {
-          const q = b.let(E.load(uBuf, 'vec4f', E.div(E.add(ur, k), i32(4))), 'u');
+          const q = b.let(E.load(uBuf, 'vec4f', E.add(uRow4[r]!, kq)), 'u');
           return [0, 1, 2, 3].map((i) => E.lane(q, i));
         }
         return Array.from({ length: ku }, (_, kk) => b.let(E.load(uBuf, 'f32', E.add(ur, E.mul(E.add(k, i32(kk)), i32(g.u.kStride)))), 'u'));
       });
       if (vRow) {
+        const ks4 = g.v.kStride / 4;
         for (let kk = 0; kk < ku; kk++) {
-          const kOff = E.mul(E.add(k, i32(kk)), i32(g.v.kStride));
-          const vv = Array.from({ length: tn / 4 }, (_, j) => b.let(E.load(vBuf, 'vec4f', E.add(E.div(E.add(vCols[0]!, kOff), i32(4)), i32(j))), 'v'));
+          const base = E.add(vCols4[0]!, E.add(E.mul(kq, i32(4 * ks4)), i32(kk * ks4)));
+          const vv = Array.from({ length: tn / 4 }, (_, j) => b.let(E.load(vBuf, 'vec4f', E.add(base, i32(j))), 'v'));
           for (let r = 0; r < tm; r++) for (let j = 0; j < tn / 4; j++) b.set(acc[r]![j]!, E.mul(uval[r]![kk]!, vv[j]!), '+');
         }
         return;
       }
-      const vval: Expr[][] = vCols.map((vc) => {
+      const vval: Expr[][] = vCols.map((vc, j) => {
         if (vk) {
-          const q = b.let(E.load(vBuf, 'vec4f', E.div(E.add(vc, k), i32(4))), 'v');
+          const q = b.let(E.load(vBuf, 'vec4f', E.add(vCols4[j]!, kq)), 'v');
           return [0, 1, 2, 3].map((i) => E.lane(q, i));
         }
         return Array.from({ length: ku }, (_, kk) => b.let(E.load(vBuf, 'f32', E.add(vc, E.mul(E.add(k, i32(kk)), i32(g.v.kStride)))), 'v'));
       });
       for (let kk = 0; kk < ku; kk++) for (let r = 0; r < tm; r++) for (let j = 0; j < tn; j++) b.set(acc[r]![j]!, E.mul(uval[r]![kk]!, vval[j]![kk]!), '+');
     },
-    ku,
-    'k',
+    1,
+    'kq',
   );
 
   // Epilogue: each valid (row, column) through the fused consumer chain.
@@ -189,4 +195,73 @@ export function batchStridesOf(view: View, n: number, batch: readonly number[]):
 /** Whether to put lanes on the output's rows instead (many rows, few columns). */
 export function swapForLanes(M: number, N: number): boolean {
   return N < 64 && M > N;
+}
+
+/**
+ * The classic GPU recipe, for adapters that are real GPUs: a 64×64 output tile per workgroup
+ * of 16×16 lanes (4×4 outputs each), both operands staged through workgroup memory 16 values
+ * of k at a time, loads arranged so that neighbouring lanes read neighbouring addresses.
+ */
+export function buildGemmShared(ctx: AnchorCtx, g: GemmProblem): void {
+  const { b, target } = ctx;
+  const { R, C, K } = g;
+  const BM = 64;
+  const BN = 64;
+  const BK = 16;
+  const T = 16;
+  const nb = g.batch.reduce((a, d) => a * d, 1);
+  const gx = Math.ceil(C / BN);
+  const gy = Math.ceil(R / BM);
+  const max = target.limits.maxComputeWorkgroupsPerDimension;
+  if (gx > max || gy > max || nb > max) throw new KernelError(`${ctx.node.name}: a ${R}×${C} (batch ${nb}) product needs more workgroups than the adapter's ${max} per dimension`);
+  ctx.grid([gx, gy, nb], [T, T, 1]);
+  b.comment(`gemm ${nb}×${R}×${C}×${K}: ${BM}×${BN} tiles through workgroup memory, k by ${BK}, 4×4 outputs per lane`);
+  const As = b.shared('f32', BK * BM, 'As');
+  const Bs = b.shared('f32', BK * BN, 'Bs');
+  const p = nb > 1 ? b.let(E.builtin('wid', 2), 'p') : i32(0);
+  const pIdx = nb > 1 ? E.unflatten(p, g.batch) : g.batch.map(() => i32(0));
+  const ub = b.let(E.linear(pIdx, g.u.batchStrides, g.u.view.offset), 'ub');
+  const vb = b.let(E.linear(pIdx, g.v.batchStrides, g.v.view.offset), 'vb');
+  const r0 = b.let(E.mul(E.builtin('wid', 1), i32(BM)), 'r0');
+  const c0 = b.let(E.mul(E.builtin('wid', 0), i32(BN)), 'c0');
+  const tx = b.let(E.builtin('lid', 0), 'tx');
+  const ty = b.let(E.builtin('lid', 1), 'ty');
+  const tid = b.let(E.add(E.mul(ty, i32(T)), tx), 'tid');
+  const uBuf = ctx.bind(g.u.view, 'f32');
+  const vBuf = ctx.bind(g.v.view, 'f32');
+  const acc = Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => b.var(f32(0), `acc${i}_${j}`)));
+  // Each lane stages 4 elements of each tile: k fastest when the operand is contiguous along k.
+  const stage = (o: Operand, rows: number, n0: Expr, extent: number, sh: string, k0: Expr) => {
+    const kFast = o.kStride === 1;
+    for (let e = 0; e < (BK * (o === g.u ? BM : BN)) / (T * T); e++) {
+      const idx = E.add(E.mul(i32(e), i32(T * T)), tid);
+      const kk = kFast ? E.mod(idx, i32(BK)) : E.div(idx, i32(rows));
+      const rr = kFast ? E.div(idx, i32(BK)) : E.mod(idx, i32(rows));
+      const row = E.add(n0, rr);
+      const k = E.add(k0, kk);
+      const ok = b.let(E.and(E.lt(row, i32(extent)), E.lt(k, i32(K))), 'ok');
+      const addr = E.add(E.add(o === g.u ? ub : vb, rowAddr(o, E.min(row, i32(extent - 1)))), E.mul(E.min(k, i32(K - 1)), i32(o.kStride)));
+      const v = E.sel(ok, E.load(o === g.u ? uBuf : vBuf, 'f32', addr), f32(0));
+      b.setElem(sh, E.add(E.mul(kk, i32(rows)), rr), v);
+    }
+  };
+  b.for(i32(0), i32(Math.ceil(K / BK)), (kt) => {
+    const k0 = b.let(E.mul(kt, i32(BK)), 'k0');
+    stage(g.u, BM, r0, R, As, k0);
+    stage(g.v, BN, c0, C, Bs, k0);
+    b.barrier();
+    b.for(i32(0), i32(BK), (kk) => {
+      const a = Array.from({ length: 4 }, (_, i) => b.let(E.elem(As, 'f32', E.add(E.mul(kk, i32(BM)), E.add(E.mul(ty, i32(4)), i32(i)))), 'a'));
+      const v = Array.from({ length: 4 }, (_, j) => b.let(E.elem(Bs, 'f32', E.add(E.mul(kk, i32(BN)), E.add(tx, i32(j * T)))), 'bv'));
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) b.set(acc[i]![j]!, E.mul(a[i]!, v[j]!), '+');
+    }, 1, 'kk');
+    b.barrier();
+  }, 1, 'kt');
+  for (let i = 0; i < 4; i++) {
+    const row = b.let(E.add(r0, E.add(E.mul(ty, i32(4)), i32(i))), 'row');
+    for (let j = 0; j < 4; j++) {
+      const col = b.let(E.add(c0, E.add(tx, i32(j * T))), 'col');
+      b.if(E.and(E.lt(row, i32(R)), E.lt(col, i32(C))), () => g.emit(p, row, col, E.ref(acc[i]![j]!, 'f32')));
+    }
+  }
 }
