@@ -29,6 +29,7 @@ export type Fn =
   | 'clamp'
   | 'dot'
   | 'fma'
+  | 'pow'
   | 'erf'
   | 'philox_word';
 

@@ -90,6 +90,8 @@ export interface KernelLowering {
   /** Inputs (by position, data then params) the kernel reads as buffers; others may be fused. */
   buffers(node: Node): readonly number[] | 'all';
   build(ctx: AnchorCtx): void;
+  /** Each output element reads only the same element of its same-shaped inputs (optimizer updates). */
+  readonly elementwise?: boolean;
 }
 
 export type Lowering = ViewLowering | PointwiseLowering | KernelLowering;

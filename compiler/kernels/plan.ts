@@ -39,6 +39,13 @@ export interface PlanOptions {
   readonly materialize?: readonly ValueId[];
   /** Tile overrides by kernel family (`gemm`, `conv`), for autotuning and experiments. */
   readonly tiles?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /**
+   * In-place updates, parameter (or buffer) name → the output holding its new value (a training
+   * step's optimizer outputs, `TrainStep.updates`): the output is written into the parameter's
+   * own buffer, so after a run the parameter holds it. The writer must be the last kernel to read
+   * the parameter, and read it only element by element (the optimizer updates do).
+   */
+  readonly updates?: ReadonlyMap<string, string>;
 }
 
 export type BindingRef = { readonly buffer: number } | { readonly rng: true };
@@ -116,11 +123,15 @@ class Planner {
   readonly lower: Lowering[];
   readonly state: State[];
   readonly mat = new Set<ValueId>();
-  /** Root value → the anchor node whose kernel computes it through an epilogue. */
-  readonly fusedRoot = new Map<ValueId, Node>();
+  /** Root value → the anchor whose kernel computes it through an epilogue, the chain, and its extra stores. */
+  readonly fusedRoot = new Map<ValueId, { anchor: Node; chain: readonly ValueId[]; stores: readonly ValueId[] }>();
+  /** Values an epilogue stores besides its root (kept for later kernels, e.g. for the backward pass). */
+  readonly storedBy = new Map<ValueId, ValueId>();
   /** Anchor outputs computed in registers and consumed by an epilogue. */
   readonly fusedValue = new Set<ValueId>();
   readonly def: ({ node: Node; index: number } | undefined)[];
+  /** In-place outputs → the parameter value whose buffer they are written into. */
+  readonly inPlace = new Map<ValueId, ValueId>();
 
   constructor(
     readonly g: Graph,
@@ -141,6 +152,14 @@ class Planner {
     for (const o of g.outputs) this.pinned.add(o.value);
     for (const v of opts.keep ?? []) this.pinned.add(v);
     this.lower = g.nodes.map((n) => loweringFor(n, this.training));
+    for (const [pname, oname] of opts.updates ?? []) {
+      const p = g.params.find((q) => q.name === pname);
+      const o = g.outputs.find((q) => q.name === oname);
+      if (!p || !o) throw new KernelError(`plan ${g.name}: in-place update of ${pname} by ${oname}: no such ${p ? 'output' : 'parameter'}`);
+      if (g.values[o.value]!.def.kind !== 'node' || !sameShape(this.shape[o.value]!, this.shape[p.value]!))
+        throw new KernelError(`plan ${g.name}: output ${oname} cannot update ${pname} in place`);
+      this.inPlace.set(o.value, p.value);
+    }
     this.state = g.values.map((v) => (v.def.kind === 'node' ? { k: 'lazy' } : { k: 'buf' }));
   }
 
@@ -152,7 +171,7 @@ class Planner {
   viewOf(v: ValueId): View | undefined {
     const s = this.state[v]!;
     if (s.k === 'view') return s.view;
-    if (s.k === 'buf' || this.mat.has(v)) return { base: v, offset: 0, strides: E.contiguousStrides(this.shape[v]!), shape: this.shape[v]!, dtype: this.dtype[v]! };
+    if (s.k === 'buf' || this.mat.has(v)) return { base: this.inPlace.get(v) ?? v, offset: 0, strides: E.contiguousStrides(this.shape[v]!), shape: this.shape[v]!, dtype: this.dtype[v]! };
     return undefined;
   }
 
@@ -214,40 +233,74 @@ class Planner {
     throw new Error('planner: classification did not converge');
   }
 
-  /** Anchors whose only consumer is an elementwise chain ending in a materialised value. */
+  /**
+   * Epilogues. From an anchor's output, follow elementwise consumers that read it at the same
+   * index (the earliest one when there are several); the chain ends at the last materialised
+   * value on it, the root, which the anchor's kernel then writes. Chain values that other nodes
+   * read too (the backward pass reads a conv's output and its activation) are stored by the
+   * same kernel — provided those readers come after the root, where the kernel runs.
+   */
   fuseEpilogues(): void {
     for (const a of this.g.nodes) {
       if (this.lower[a.id]!.kind !== 'kernel' || a.outputs.length !== 1) continue;
       const v = a.outputs[0]!;
-      if (this.pinned.has(v) || this.forced.has(v)) continue;
-      let u = v;
-      let root: ValueId | undefined;
-      for (;;) {
-        const cs = this.consumers(u);
-        if (cs.length !== 1) break;
-        const p = cs[0]!;
-        const L = this.lower[p.id]!;
-        if (p.outputs.length !== 1 || L.kind !== 'pointwise' || !L.elementwise) break;
+      if (this.forced.has(v) || this.inPlace.has(v)) continue;
+      const chain: ValueId[] = [v];
+      const next: (Node | undefined)[] = [];
+      const roots: number[] = [];
+      for (let u = v; ; ) {
+        const cs = this.consumers(u).sort((x, y) => x.id - y.id);
+        const p = cs.find((c) => {
+          const L = this.lower[c.id]!;
+          return c.outputs.length === 1 && L.kind === 'pointwise' && L.elementwise === true && sameShape(this.shape[u]!, this.shape[c.outputs[0]!]!) && !this.inPlace.has(c.outputs[0]!);
+        });
+        next.push(p);
+        if (!p) break;
         const w = p.outputs[0]!;
-        if (!sameShape(this.shape[u]!, this.shape[w]!)) break;
-        if (this.mat.has(w)) {
-          if (!this.fusedRoot.has(w)) root = w;
-          break;
-        }
-        if (this.state[w]!.k !== 'lazy') break;
+        if (this.fusedRoot.has(w) || this.state[w]!.k === 'view') break;
+        chain.push(w);
+        if (this.mat.has(w)) roots.push(chain.length - 1);
         u = w;
       }
-      if (root === undefined) continue;
-      this.mat.delete(v);
-      this.fusedValue.add(v);
-      this.fusedRoot.set(root, a);
+      // The nearest materialised value on the chain that works as the root.
+      let pick: { root: ValueId; body: ValueId[]; stores: ValueId[] } | undefined;
+      for (const rootAt of roots) {
+        const root = chain[rootAt]!;
+        const rootNode = this.def[root]!.node.id;
+        const body = chain.slice(0, rootAt + 1);
+        // Values before the root that something else reads: stored by this kernel, read after it.
+        const stores: ValueId[] = [];
+        let ok = true;
+        for (let i = 0; i < rootAt && ok; i++) {
+          const c = body[i]!;
+          const others = this.consumers(c).filter((n) => n !== next[i]);
+          if (others.length === 0 && !this.pinned.has(c)) continue;
+          if (others.some((n) => n.id <= rootNode) || this.fusedRoot.has(c) || this.storedBy.has(c)) ok = false;
+          stores.push(c);
+        }
+        if (ok) {
+          pick = { root, body, stores };
+          break;
+        }
+      }
+      if (!pick) continue;
+      const { root, body, stores } = pick;
+      if (!stores.includes(v)) {
+        this.mat.delete(v);
+        this.fusedValue.add(v);
+      }
+      for (const c of stores) this.storedBy.set(c, root);
+      this.fusedRoot.set(root, { anchor: a, chain: body, stores });
     }
   }
 
   // ── kernel construction ────────────────────────────────────────────────────────────────
 
+  /** Chain values of the epilogue being built: computed in the kernel, never loaded. */
+  inline = new Set<ValueId>();
+
   accessor(b: KernelBuilder, v: ValueId, subst: Map<ValueId, Expr>, seen: Set<string>): Accessor {
-    const view = this.fusedValue.has(v) ? undefined : this.viewOf(v);
+    const view = this.fusedValue.has(v) || this.inline.has(v) ? undefined : this.viewOf(v);
     const dtype = this.dtype[v]!;
     const shape = this.shape[v]!;
     const key = (idx: readonly Expr[]) => `${v}@${idx.map(E.keyOf).join(',')}`;
@@ -295,7 +348,7 @@ class Planner {
   evaluated = new Set<ValueId>();
 
   storeRoot(b: KernelBuilder, r: ValueId, idx: readonly Expr[], val: Expr): void {
-    b.store(b.binding(r, this.dtype[r]!, true), E.linear(idx, E.contiguousStrides(this.shape[r]!)), val);
+    b.store(b.binding(this.inPlace.get(r) ?? r, this.dtype[r]!, true), E.linear(idx, E.contiguousStrides(this.shape[r]!)), val);
   }
 
   buildPointwise(r: ValueId): Built {
@@ -317,6 +370,7 @@ class Planner {
   buildAnchor(a: Node, root: ValueId | undefined): Built {
     const L = this.lower[a.id]!;
     if (L.kind !== 'kernel') throw new Error('planner: not a kernel op');
+    this.inline = new Set(root !== undefined ? this.fusedRoot.get(root)!.chain : []);
     const b = new KernelBuilder(a.name);
     const subst = new Map<ValueId, Expr>();
     const seen = new Set<string>([a.name]);
@@ -331,14 +385,18 @@ class Planner {
       bind: (view, elem) => b.binding(view.base, elem, false),
       emit: (out, idx, value) => {
         const o = a.outputs[out]!;
-        if (root !== undefined && out === 0) {
+        const f = root !== undefined && out === 0 ? this.fusedRoot.get(root) : undefined;
+        if (f) {
+          // Chain values all have the anchor output's shape: one index for all of them.
           const val = b.let(value, 'acc');
           subst.set(o, val);
-          const rs = this.shape[root]!;
-          const ridx = sameShape(this.shape[o]!, rs) ? idx : E.unflatten(E.linear(idx, E.contiguousStrides(this.shape[o]!)), rs);
-          this.storeRoot(b, root, ridx, this.evalValue(b, root, ridx, subst, seen));
+          this.storeRoot(b, root!, idx, this.evalValue(b, root!, idx, subst, seen));
+          writes.add(root!);
+          for (const c of f.stores) {
+            this.storeRoot(b, c, idx, c === o ? val : this.accessor(b, c, subst, seen).at(idx));
+            writes.add(c);
+          }
           subst.delete(o);
-          writes.add(root);
         } else {
           this.storeRoot(b, o, idx, value);
           writes.add(o);
@@ -355,6 +413,7 @@ class Planner {
       },
     };
     L.build(ctx);
+    this.inline = new Set();
     if (!workgroups) throw new Error(`planner: the lowering of ${a.op} set no grid`);
     for (const [k, lim] of [
       [0, 'maxComputeWorkgroupSizeX'],
@@ -412,6 +471,7 @@ class Planner {
     const built: Built[] = [];
     const done = new Set<Node>();
     for (const r of roots) {
+      if (this.storedBy.has(r)) continue;
       const { node } = this.def[r]!;
       const L = this.lower[node.id]!;
       this.evaluated = new Set();
@@ -420,12 +480,28 @@ class Planner {
         if (done.has(node)) continue;
         done.add(node);
         k = this.buildAnchor(node, undefined);
-      } else if (this.fusedRoot.has(r)) k = this.buildAnchor(this.fusedRoot.get(r)!, r);
+      } else if (this.fusedRoot.has(r)) k = this.buildAnchor(this.fusedRoot.get(r)!.anchor, r);
       else k = this.buildPointwise(r);
       this.checkLimits(k);
       built.push(k);
     }
+    this.checkInPlace(built);
     return this.finish(built);
+  }
+
+  /** An in-place update's kernel is the last to read its parameter, and reads it elementwise. */
+  checkInPlace(built: readonly Built[]): void {
+    for (const [r, p] of this.inPlace) {
+      const k = built.findIndex((x) => x.writes.includes(r));
+      const reads = (x: Built) => x.resources.some((res) => res.kind === 'value' && res.value === p);
+      const later = built.slice(k + 1).find(reads);
+      const name = this.g.params.find((q) => q.value === p)!.name;
+      if (later) throw new KernelError(`plan ${this.g.name}: ${later.name} reads ${name} after ${built[k]!.name} updated it in place`);
+      const writer = this.def[r]!.node;
+      const L = this.lower[writer.id]!;
+      if (reads(built[k]!) && !(L.kind === 'kernel' && L.elementwise && writer.inputs.includes(p)))
+        throw new KernelError(`plan ${this.g.name}: ${built[k]!.name} reads ${name} while updating it in place, not element by element`);
+    }
   }
 
   finish(built: Built[]): Plan {
@@ -439,7 +515,7 @@ class Planner {
         reads: k.resources.flatMap((r) => (r.kind === 'value' && !k.writes.includes(r.value) ? [r.value] : [])),
         writes: k.writes,
       })),
-      temps: [...this.mat].map((v) => ({ value: v, bytes: bytesOf(v) })),
+      temps: [...this.mat].filter((v) => !this.inPlace.has(v)).map((v) => ({ value: v, bytes: bytesOf(v) })),
       pinned: new Set([...this.pinned].map((v) => this.viewOf(v)?.base ?? v)),
     });
     const dispatches: Dispatch[] = built.map((k) => ({

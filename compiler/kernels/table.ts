@@ -11,6 +11,7 @@ import * as V from './lower/views.js';
 import * as R from './lower/reduce.js';
 import { conv2d } from './lower/conv.js';
 import { linear, matmul } from './lower/matmul.js';
+import * as B from './lower/backward.js';
 
 export type LoweringEntry = Lowering | { readonly byMode: (training: boolean, node: Node) => Lowering };
 
@@ -19,8 +20,8 @@ export type InternalOpName = keyof typeof INTERNAL_OPS;
 export type AnyOpName = ForwardOpName | InternalOpName;
 
 /**
- * Every op's lowering. Partial while the backward ops (INTERNAL_OPS) are being added: the test
- * in test/kernels/table.test.ts lists those still missing, and requires every forward op.
+ * Every op's lowering, the language's and the internal ones (test/kernels/plan.test.ts checks
+ * that none is missing: a new op needs its lowering here).
  */
 export const LOWERINGS: Partial<Record<AnyOpName, LoweringEntry>> = {
   // compute
@@ -76,6 +77,27 @@ export const LOWERINGS: Partial<Record<AnyOpName, LoweringEntry>> = {
   // sources: a parameter node is its parameter's buffer; a constant is a literal.
   param: V.identity,
   constant: P.constant,
+  // ── internal ops: derivatives (autodiff) and optimizer updates ──
+  conv2d_grad_input: B.conv2dGradInput,
+  conv2d_grad_weight: B.conv2dGradWeight,
+  linear_grad_weight: B.linearGradWeight,
+  sum_to: B.sumTo,
+  reduce_grad: B.reduceGrad,
+  act_grad: B.actGrad,
+  act_grad2: B.actGrad2,
+  batchnorm2d_normalize: B.batchnormNormalize,
+  batchnorm2d_grad_input: B.batchnormGradInput,
+  layernorm_normalize: R.layernorm,
+  layernorm_grad_input: B.layernormGradInput,
+  maxpool2d_grad: B.maxpool2dGrad,
+  maxpool2d_select: B.maxpool2dSelect,
+  avgpool2d_grad: B.avgpool2dGrad,
+  slice_grad: B.sliceGrad,
+  dropout_mask: B.dropoutMask,
+  cross_entropy_grad: B.crossEntropyGrad,
+  mse_grad: B.mseGrad,
+  sgd_update: B.sgdUpdate,
+  adam_update: B.adamUpdate,
 };
 
 /** The lowering of a node in a mode; KernelError for an op without one. */

@@ -40,6 +40,8 @@ export interface BothOptions extends Omit<PlanOptions, 'target' | 'dims'> {
   readonly randomParams?: boolean;
   /** Class count for i32 inputs (labels): values in [0, classes). */
   readonly classes?: number;
+  /** Values for some inputs (the rest are random). */
+  readonly given?: Readonly<Record<string, HostArray>>;
 }
 
 export interface Both {
@@ -52,6 +54,8 @@ export interface Both {
   /** The largest norm-wise relative error over the outputs. */
   readonly err: number;
   readonly executor: Executor;
+  /** The parameters both ran with (before any in-place update). */
+  readonly params: ReadonlyMap<string, Tensor>;
 }
 
 export async function runBoth(g: Graph, opts: BothOptions = {}): Promise<Both> {
@@ -71,18 +75,18 @@ export async function runBoth(g: Graph, opts: BothOptions = {}): Promise<Both> {
   const refInputs: Record<string, Tensor> = {};
   for (const i of plan.inputs) {
     const n = i.shape.reduce((a, d) => a * d, 1);
-    const data = i.dtype === 'i32' ? Int32Array.from({ length: n }, () => Math.floor(r() * (opts.classes ?? 2))) : Float32Array.from({ length: n }, () => 2 * r() - 1);
+    const data = opts.given?.[i.name] ?? (i.dtype === 'i32' ? Int32Array.from({ length: n }, () => Math.floor(r() * (opts.classes ?? 2))) : Float32Array.from({ length: n }, () => 2 * r() - 1));
     inputs[i.name] = data;
     refInputs[i.name] = { shape: i.shape, data };
   }
-  const executor = await Executor.create(acq.device, plan, { seed: opts.seed ?? 0, params: new Map([...params].map(([k, t]) => [k, t.data as Float32Array])) });
+  const executor = await Executor.create(acq.device, plan, { seed: opts.seed ?? 0, params: new Map([...params].map(([k, t]) => [k, (t.data as Float32Array).slice()])) });
   const gpu = await executor.run({ inputs, step: opts.step ?? 0 });
   const res = run(g, { inputs: refInputs, params, precision: 'f32', training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
   let err = 0;
   for (const o of plan.outputs) err = Math.max(err, relError(gpu.get(o.name)!, res.outputs.get(o.name)!.data));
   const names = [...res.buffers.keys()];
   const gpuBuffers = names.length ? await executor.readParams(names) : new Map<string, Float32Array>();
-  return { plan, gpu, ref: res.outputs, gpuBuffers, refBuffers: res.buffers, err, executor };
+  return { plan, gpu, ref: res.outputs, gpuBuffers, refBuffers: res.buffers, err, executor, params };
 }
 
 /** Kernel count and WGSL-free summary of a plan, for messages. */

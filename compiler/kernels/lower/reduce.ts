@@ -14,24 +14,24 @@ import { normAxis } from '../../ir/shape.js';
 
 const { i32, f32 } = E;
 /** The start of a max: the lowest finite float (WGSL has no infinite constants). */
-const NEG_INF = f32(-3.4028234663852886e38);
+export const NEG_INF = f32(-3.4028234663852886e38);
 const prod = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
 
 /** A lane per output element: `body(id)` under the guard id < total. */
-function perElement(ctx: AnchorCtx, total: number, body: (id: Expr) => void): void {
+export function perElement(ctx: AnchorCtx, total: number, body: (id: Expr) => void): void {
   const g = grid1d(ctx.b, total, 64, ctx.target, ctx.node.name);
   ctx.grid(g.workgroups, g.size);
   const id = ctx.b.let(g.id, 'id');
   ctx.b.if(E.lt(id, i32(total)), () => body(id));
 }
 
-const WG = 64;
+export const WG = 64;
 
 /**
  * Σ_{r < R} term(r) over the lanes of one workgroup, combined in workgroup memory; every lane
  * gets the total. Must be reached in uniform control flow (it has barriers).
  */
-function workgroupSum(b: KernelBuilder, sh: string, lanes: number, R: number, term: (r: Expr) => Expr): Expr {
+export function workgroupSum(b: KernelBuilder, sh: string, lanes: number, R: number, term: (r: Expr) => Expr): Expr {
   const lane = b.let(E.builtin('lid', 0), 'lane');
   const acc = b.var(f32(0), 'part');
   b.for(i32(0), i32(R), (r0) => {
@@ -57,7 +57,7 @@ interface PoolGeom {
   dw: number;
 }
 
-function poolGeom(a: Readonly<Record<string, unknown>>): PoolGeom {
+export function poolGeom(a: Readonly<Record<string, unknown>>): PoolGeom {
   const [kh, kw] = asPair(a['kernel'] as number[]);
   const st = a['stride'];
   const [sh, sw] = st === null || st === undefined ? [kh, kw] : asPair(st as number[]);
@@ -115,7 +115,7 @@ export const avgpool2d = pool('avg');
  * A reduction of `x` over `axes` (sum, or mean when `scale` is 1/count): output element `o`
  * of `outShape` (the kept dims, with 1s where keepdim) sums x over the reduced dims.
  */
-function reduceAxes(ctx: AnchorCtx, x: Accessor, axes: readonly number[], scale: number): void {
+export function reduceAxes(ctx: AnchorCtx, x: Accessor, axes: readonly number[], scale: number): void {
   const { b } = ctx;
   const rank = x.shape.length;
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
