@@ -77,14 +77,24 @@ export function matchArgs(
   return out;
 }
 
+/** An op's signature text and argument specs, built once per op (calls are many). */
+const opShapes = new WeakMap<OpDef, { readonly sig: string; readonly specs: readonly { name: string; variadic: boolean; required: boolean }[] }>();
+
 export function bindOpCall(
   op: OpDef,
   positional: readonly ArgValue[],
   keywords: ReadonlyMap<string, ArgValue>,
   callSpan: Span,
 ): BoundCall | 'poison' {
-  const sig = signature(op.name, op.args);
-  const specs = op.args.map((a) => ({ name: a.name, variadic: a.type === 'tensors', required: a.default === undefined && a.type !== 'tensors' }));
+  let shape = opShapes.get(op);
+  if (!shape) {
+    shape = {
+      sig: signature(op.name, op.args),
+      specs: op.args.map((a) => ({ name: a.name, variadic: a.type === 'tensors', required: a.default === undefined && a.type !== 'tensors' })),
+    };
+    opShapes.set(op, shape);
+  }
+  const { sig, specs } = shape;
   const matched = matchArgs(op.name, specs, positional, keywords, callSpan, sig);
   const tensors: ValueId[] = [];
   const attrs: Record<string, AttrValue> = {};

@@ -117,6 +117,9 @@ export interface ElaborateOptions {
   readonly args?: ReadonlyMap<string, V>;
 }
 
+/** A block's signature text and argument specs, built once per block. */
+const blockShapes = new WeakMap<Definition, { readonly sig: string; readonly specs: readonly { name: string; required: boolean }[] }>();
+
 /** Block expansions remembered for replay (see memo.ts); enough for the blocks of a few models. */
 const MEMO_ENTRIES = 2048;
 
@@ -909,10 +912,15 @@ export class Elaborator {
   ): V {
     this.b(call.span);
     if (this.depth >= MAX_DEPTH) fail('MDL6006', `blocks nested more than ${MAX_DEPTH} deep (does \`${def.name}\` call itself?)`, call.span);
-    const sig = `${def.name}(${def.params.map((p) => p.name + (p.default ? '=…' : '')).join(', ')})`;
+    let shape = blockShapes.get(def);
+    if (!shape) {
+      shape = { sig: `${def.name}(${def.params.map((p) => p.name + (p.default ? '=…' : '')).join(', ')})`, specs: def.params.map((p) => ({ name: p.name, required: p.default === undefined })) };
+      blockShapes.set(def, shape);
+    }
+    const { sig } = shape;
     const matched = matchArgs(
       def.name,
-      def.params.map((p) => ({ name: p.name, required: p.default === undefined })),
+      shape.specs,
       positional,
       keywords,
       call.span,
