@@ -113,6 +113,13 @@ export function checkFile(src: SourceFile, host: SourceHost): CompileResult {
       const g = elab.elaborateModel(d);
       if (g) verifyGraph(g);
     }
+    // A space is checked through its first and last candidates (every choice at its first,
+    // then its last option); a candidate's errors are reported as the space's.
+    for (const sp of elab.spaces()) {
+      const first = elab.instantiate(sp, []);
+      extra.push(...first.diagnostics);
+      if (first.diagnostics.length === 0) extra.push(...elab.instantiate(sp, first.choices.map((c) => c.options.length - 1)).diagnostics);
+    }
     // Train sections are checked too: their settings, their model, their freeze patterns.
     for (const t of elab.trainSections()) {
       const section = elab.evaluateTrain(t);
