@@ -13,6 +13,8 @@ import type { Backend } from './backend.js';
 export class ReferenceBackend implements Backend {
   readonly description = 'reference interpreter (CPU, float32)';
   private params: Map<string, Tensor>;
+  /** The model's image input (the training graph adds `labels` and `lr`). */
+  private readonly input: string;
 
   constructor(
     private readonly train: TrainStep,
@@ -21,17 +23,19 @@ export class ReferenceBackend implements Backend {
     private readonly seed: number,
   ) {
     this.params = initParams(train.graph, seed, 'f32');
+    const v = forward.values[forward.inputs[0]!]!;
+    this.input = v.def.kind === 'input' ? v.def.name : 'x';
   }
 
   async step(x: Float32Array, y: Int32Array, size: number, lr: number, stepIndex: number, readLoss: boolean): Promise<number | undefined> {
-    const inputs = { x: { shape: [size, ...this.sampleShape], data: x }, labels: intTensor([size], y), lr: { shape: [], data: Float32Array.of(lr) } };
+    const inputs = { [this.input]: { shape: [size, ...this.sampleShape], data: x }, labels: intTensor([size], y), lr: { shape: [], data: Float32Array.of(lr) } };
     const r = run(this.train.graph, { inputs, params: this.params, precision: 'f32', training: true, seed: this.seed, step: stepIndex });
     this.params = applyStep(this.train, this.params, r.outputs, r.buffers);
     return readLoss ? r.outputs.get('loss')!.data[0]! : undefined;
   }
 
   async predict(x: Float32Array, size: number): Promise<Float32Array> {
-    const r = run(this.forward, { inputs: { x: { shape: [size, ...this.sampleShape], data: x } }, params: this.params, precision: 'f32' });
+    const r = run(this.forward, { inputs: { [this.input]: { shape: [size, ...this.sampleShape], data: x } }, params: this.params, precision: 'f32' });
     return Float32Array.from(r.outputs.values().next().value!.data);
   }
 

@@ -117,3 +117,20 @@ describe('safetensors checkpoints', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 });
+
+describe('the WebGPU backend', () => {
+  it('trains like the reference backend: the same losses step by step, in float32 tolerance', async () => {
+    const { WebGpuBackend } = await import('../../runtime/train/webgpu-backend.js');
+    const gpu = await WebGpuBackend.create(step, graph, 32, 3);
+    try {
+      const cfg = (dir: string) => config(dir, { epochs: 1, limit: 320, schedule: { kind: 'constant', warmup: 0 } });
+      const a = await train(gpu, cfg(tmp()));
+      const b = await train(backend(), cfg(tmp()));
+      expect(a.losses.map((l) => l.step)).toEqual(b.losses.map((l) => l.step));
+      a.losses.forEach((l, i) => expect(Math.abs(l.loss - b.losses[i]!.loss)).toBeLessThan(2e-3 * Math.max(1, b.losses[i]!.loss)));
+      expect(Math.abs(a.epochs[0]!.testAccuracy - b.epochs[0]!.testAccuracy)).toBeLessThan(0.01);
+    } finally {
+      gpu.dispose();
+    }
+  }, 120_000);
+});

@@ -113,7 +113,14 @@ export const train: Command = {
       const { ReferenceBackend } = await import('../../../runtime/train/reference-backend.js');
       backend = new ReferenceBackend(step, g, data.train.shape, seed);
     } else {
-      throw new FileError('error: the WebGPU training backend is not built yet in this version of mdl\n  hint: train with the CPU reference interpreter: --backend reference');
+      const { WebGpuBackend } = await import('../../../runtime/train/webgpu-backend.js');
+      const { NoAdapterError } = await import('../../../runtime/device.js');
+      try {
+        backend = await WebGpuBackend.create(step, g, f<number>('batch') ?? spec?.batch ?? 64, seed);
+      } catch (e) {
+        if (e instanceof NoAdapterError) throw new FileError(`error: ${e.message}\n  hint: or train on the CPU with --backend reference`);
+        throw e;
+      }
     }
     const { train: runTraining, ResumeError } = await import('../../../runtime/train/trainer.js');
     const { terminalProgress } = await import('../../../runtime/train/progress.js');
