@@ -7,7 +7,14 @@
 //
 // It never busy-waits: Dawn's Node binding spins the JS thread while a GPU promise is pending,
 // which on a CPU adapter steals a core from the driver (shared/research/webgpu-on-cpu.md). So a
-// run first sleeps on a timer for most of the time the last runs took, then awaits mapAsync.
+// run first sleeps on a timer for most of the time the GPU is expected to take, then awaits
+// mapAsync. The expectation comes from earlier runs: it follows a slower run at once, and when
+// the work was already done on waking (the sleep was too long) it shrinks by a third.
+//
+// Mesa's CPU drivers compile a pipeline's machine code at its first dispatch, not when it is
+// created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
+// dispatch once (a warm-up, on the real buffers) and then restores the parameters and state it
+// wrote, so the first real run costs what every run costs.
 import type { BindingRef, Plan, ReadSpec } from '../compiler/kernels/plan.js';
 import type { Param } from '../compiler/ir/types.js';
 import { initParam } from '../compiler/interp/init.js';
@@ -34,6 +41,8 @@ export interface ExecutorOptions {
   readonly params?: ReadonlyMap<string, ArrayLike<number>>;
   /** Label used in error messages and GPU object labels. */
   readonly label?: string;
+  /** Run every dispatch once at creation so the driver compiles it then (default true). */
+  readonly warmUp?: boolean;
 }
 
 export class Executor {
@@ -43,7 +52,9 @@ export class Executor {
   private readonly seed: number;
   private pipelines: GPUComputePipeline[] = [];
   private bindGroups: GPUBindGroup[] = [];
-  private readonly recent: number[] = [];
+  /** Expected GPU time of a run, ms (0: unknown). */
+  private expect = 0;
+  private readonly initial = new Map<number, Float32Array>();
   /** Bytes of the plan's buffers (inputs, params, state, temporaries) actually allocated. */
   readonly planBytes: number;
   /** Bytes of the staging buffers for reading values back. */
@@ -75,6 +86,8 @@ export class Executor {
   static async create(device: GPUDevice, plan: Plan, opts: ExecutorOptions = {}): Promise<Executor> {
     const ex = new Executor(device, plan, opts);
     await ex.compile();
+    if (opts.warmUp ?? true) await ex.warmUp();
+    else ex.initial.clear();
     return ex;
   }
 
@@ -112,7 +125,18 @@ export class Executor {
       data = given instanceof Float32Array ? given : Float32Array.from(given);
     } else data = initParam(p, this.seed, 'f32').data as Float32Array;
     const id = this.plan.params.find((x) => x.param === p)!.buffer;
+    this.initial.set(id, data);
     this.device.queue.writeBuffer(this.buffers[id]!, 0, data);
+  }
+
+  /** Runs every dispatch once, so the driver compiles them now; then restores parameters and state. */
+  private async warmUp(): Promise<void> {
+    const enc = this.device.createCommandEncoder();
+    this.encode(enc, []);
+    this.device.queue.submit([enc.finish()]);
+    await this.device.queue.onSubmittedWorkDone();
+    for (const [id, data] of this.initial) this.device.queue.writeBuffer(this.buffers[id]!, 0, data);
+    this.initial.clear();
   }
 
   /** Sets a parameter's (or buffer's) values. */
@@ -172,19 +196,21 @@ export class Executor {
     if (this.rngBuf) this.device.queue.writeBuffer(this.rngBuf, 0, new Uint32Array([this.seed >>> 0, step >>> 0, 0, 0]));
   }
 
-  /** How long the GPU is expected to take, from recent runs (0 before the first). */
+  /** How long a run is expected to take on the GPU, ms (0 before the first run). */
   get expectedMs(): number {
-    if (this.recent.length === 0) return 0;
-    return Math.min(...this.recent);
+    return this.expect;
   }
 
   /** Waits for submitted work: a timer for most of the expected time, then the GPU promise. */
   private async settle<T>(started: number, wait: () => Promise<T>): Promise<T> {
-    const expect = this.expectedMs;
-    if (expect > 2) await sleep(expect * 0.85);
+    const slept = this.expect > 1 ? this.expect * 0.9 : 0;
+    if (slept > 0) await sleep(slept);
+    const woke = performance.now();
     const r = await wait();
-    this.recent.push(performance.now() - started);
-    if (this.recent.length > 5) this.recent.shift();
+    const done = performance.now();
+    const total = done - started;
+    // Done the moment we woke: the sleep was too long, shrink. Otherwise the run's real length.
+    this.expect = slept > 0 && done - woke < 0.25 ? Math.min(this.expect, total) * 0.67 : total;
     return r;
   }
 

@@ -2,7 +2,7 @@
 // a fused value read twice at the same index in one block is computed once), and the kernel's
 // bindings, each tied to the resource it will be bound to (a buffer, named by the value that
 // owns it, or the run's uniform constants).
-import { ref } from './expr.js';
+import { bin, i32, ref, sel, u32 } from './expr.js';
 import type { Binding, ElemType, Expr, Kernel, SharedArray, Stmt, VType } from './ir.js';
 
 /** What a binding is bound to at run time. */
@@ -123,11 +123,17 @@ export class KernelBuilder {
     return this.blocks.pop()!;
   }
 
-  /** A counted loop from `from` to `to` (exclusive) by `step`. */
+  /**
+   * A counted loop from `from` to `to` (exclusive) by `step`. Kernels unroll what they want
+   * unrolled themselves; a loop stays a loop: a constant bound is made opaque to the driver's
+   * compiler (it is `to` unless the grid is empty, which it never is), because LLVM would
+   * otherwise unroll short loops with big bodies completely, and compile for seconds.
+   */
   for(from: Expr, to: Expr, body: (i: Expr) => void, step = 1, hint = 'i'): void {
     const v = this.fresh(hint);
     const stmts = this.scoped(() => body(ref(v, 'i32')));
-    this.push({ k: 'for', v, from, to, step, body: stmts });
+    const bound = to.k === 'lit' ? sel(bin('==', ref('nwg.x', 'u32'), u32(0)), i32(0), to) : to;
+    this.push({ k: 'for', v, from, to: bound, step, body: stmts });
   }
 
   if(c: Expr, then: () => void, otherwise?: () => void): void {

@@ -173,8 +173,12 @@ function bindingDecl(b: Binding, i: number): string {
   return `@group(0) @binding(${i}) var<storage, ${b.kind}> ${b.name}: array<${t}>;`;
 }
 
+/**
+ * The kernel as WGSL. The kernel's name is not part of the text, so identical kernels (the
+ * repeated blocks of a network) render identically and compile once.
+ */
 export function renderWgsl(k: Kernel): string {
-  const out: string[] = [`// ${k.name}`];
+  const out: string[] = [];
   k.bindings.forEach((b, i) => out.push(bindingDecl(b, i)));
   for (const s of k.shared) out.push(`var<workgroup> ${s.name}: array<${WGSL_TYPE[s.t]}, ${s.n}>;`);
   if (usesFn(k.body, 'erf')) out.push(ERF);

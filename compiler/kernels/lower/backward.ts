@@ -274,51 +274,72 @@ export const conv2dGradInput: KernelLowering = {
     const [yN, yC, yH, yW] = dy.strides as [number, number, number, number];
     const [wO, wC, wH, wW] = w.strides as [number, number, number, number];
     const acc = Array.from({ length: tc }, (_, c) => Array.from({ length: tw }, (_, q) => b.var(f32(0), `acc${c}_${q}`)));
-    // For each kernel row i: the output row that reads input row ih through it, and whether it exists.
-    const rows = Array.from({ length: g.kh }, (_, i) => {
-      const t = E.sub(E.add(ih, i32(g.ph)), i32(i * g.dh));
-      const ok = g.sh === 1 ? E.and(E.ge(t, i32(0)), E.lt(t, i32(g.Ho))) : E.and(E.and(E.ge(t, i32(0)), E.eq(E.mod(E.max(t, i32(0)), i32(g.sh)), i32(0))), E.lt(E.div(E.max(t, i32(0)), i32(g.sh)), i32(g.Ho)));
-      const okv = b.let(ok, 'rok');
-      return { ok: okv, off: b.let(E.mul(E.sel(okv, E.div(E.max(t, i32(0)), i32(g.sh)), i32(0)), i32(yH)), 'rof') };
-    });
-    const cols = Array.from({ length: g.kw }, (_, j) =>
-      Array.from({ length: tw }, (_, q) => {
-        const t = E.sub(E.add(E.add(iw0, i32(q)), i32(g.pw)), i32(j * g.dw));
-        const ok = g.sw === 1 ? E.and(E.ge(t, i32(0)), E.lt(t, i32(g.Wo))) : E.and(E.and(E.ge(t, i32(0)), E.eq(E.mod(E.max(t, i32(0)), i32(g.sw)), i32(0))), E.lt(E.div(E.max(t, i32(0)), i32(g.sw)), i32(g.Wo)));
-        const okv = b.let(ok, 'cok');
-        return { ok: okv, off: b.let(E.mul(E.sel(okv, E.div(E.max(t, i32(0)), i32(g.sw)), i32(0)), i32(yW)), 'cof') };
-      }),
-    );
+    // Which output position reads input position t = ih + p − k·d through kernel offset k, if any.
+    const outPos = (t: Expr, stride: number, size: number): { ok: Expr; pos: Expr } => {
+      const tc0 = E.max(t, i32(0));
+      const ok = stride === 1 ? E.and(E.ge(t, i32(0)), E.lt(t, i32(size))) : E.and(E.and(E.ge(t, i32(0)), E.eq(E.mod(tc0, i32(stride)), i32(0))), E.lt(E.div(tc0, i32(stride)), i32(size)));
+      return { ok, pos: E.div(tc0, i32(stride)) };
+    };
+    // For stride 1, the dy values a lane's TW columns need for all kernel columns form one
+    // segment of the dy row, loaded once per (output channel, kernel row).
+    const seg = tw + (g.kw - 1) * g.dw;
+    const colsSeg =
+      g.sw === 1
+        ? Array.from({ length: seg }, (_, m) => {
+            const t = E.add(iw0, i32(g.pw - (g.kw - 1) * g.dw + m));
+            const okv = b.let(E.and(E.ge(t, i32(0)), E.lt(t, i32(g.Wo))), 'cok');
+            return { ok: okv, off: b.let(E.mul(E.call('clamp', t, i32(0), i32(g.Wo - 1)), i32(yW)), 'cof') };
+          })
+        : [];
+    const colsStrided =
+      g.sw === 1
+        ? []
+        : Array.from({ length: g.kw }, (_, j) =>
+            Array.from({ length: tw }, (_, q) => {
+              const { ok, pos } = outPos(E.sub(E.add(E.add(iw0, i32(q)), i32(g.pw)), i32(j * g.dw)), g.sw, g.Wo);
+              const okv = b.let(ok, 'cok');
+              return { ok: okv, off: b.let(E.mul(E.sel(okv, pos, i32(0)), i32(yW)), 'cof') };
+            }),
+          );
     const yn = b.let(E.add(E.mul(n, i32(yN)), i32(dy.offset)), 'yn');
-    b.for(i32(0), i32(og), (oi) => {
+    const wci = b.let(E.add(E.mul(ci0, i32(wC)), i32(w.offset)), 'wci');
+    // One runtime loop over (output channel of the group, kernel row); the rest is unrolled.
+    b.for(i32(0), i32(og * g.kh), (r) => {
+      const oi = g.kh === 1 ? r : b.let(E.div(r, i32(g.kh)), 'oi');
+      const i = g.kh === 1 ? i32(0) : b.let(E.mod(r, i32(g.kh)), 'i');
       const o = b.let(E.add(o0, oi), 'o');
-      const yo = b.let(E.add(yn, E.mul(o, i32(yC))), 'yo');
-      const wo = b.let(E.add(E.add(E.mul(o, i32(wO)), E.mul(ci0, i32(wC))), i32(w.offset)), 'wo');
-      for (let i = 0; i < g.kh; i++) {
-        const yr = b.let(E.add(yo, rows[i]!.off), 'yr');
-        for (let j = 0; j < g.kw; j++) {
-          const gv = cols[j]!.map((cq) => b.let(E.sel(E.and(rows[i]!.ok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'));
-          for (let c = 0; c < tc; c++) {
-            const wv = b.let(E.load(Wt, 'f32', E.add(wo, i32(c * wC + i * wH + j * wW))), 'w');
-            for (let q = 0; q < tw; q++) b.set(acc[c]![q]!, E.mul(wv, gv[q]!), '+');
-          }
+      const row = outPos(E.sub(E.add(ih, i32(g.ph)), E.mul(i, i32(g.dh))), g.sh, g.Ho);
+      const rok = b.let(row.ok, 'rok');
+      const yr = b.let(E.add(E.add(yn, E.mul(o, i32(yC))), E.mul(E.sel(rok, row.pos, i32(0)), i32(yH))), 'yr');
+      const wr = b.let(E.add(E.add(wci, E.mul(o, i32(wO))), E.mul(i, i32(wH))), 'wr');
+      const segv = colsSeg.map((cq) => b.let(E.sel(E.and(rok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'));
+      for (let j = 0; j < g.kw; j++) {
+        const gv =
+          g.sw === 1
+            ? Array.from({ length: tw }, (_, q) => segv[q + (g.kw - 1 - j) * g.dw]!)
+            : colsStrided[j]!.map((cq) => b.let(E.sel(E.and(rok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'));
+        for (let c = 0; c < tc; c++) {
+          const wv = b.let(E.load(Wt, 'f32', E.add(wr, i32(c * wC + j * wW))), 'w');
+          for (let q = 0; q < tw; q++) b.set(acc[c]![q]!, E.mul(wv, gv[q]!), '+');
         }
       }
-    }, 1, 'oi');
-    for (let c = 0; c < tc; c++) {
-      const ch = b.let(E.add(c0, i32(c)), 'ch');
-      for (let q = 0; q < tw; q++) {
-        const iw = b.let(E.add(iw0, i32(q)), 'iw');
-        b.if(E.and(valid, g.W % tw === 0 ? E.bool(true) : E.lt(iw, i32(g.W))), () => ctx.emit(0, [n, ch, ih, iw], E.ref(acc[c]![q]!, 'f32')));
+    }, 1, 'r');
+    b.if(valid, () => {
+      for (let c = 0; c < tc; c++) {
+        const ch = b.let(E.add(c0, i32(c)), 'ch');
+        for (let q = 0; q < tw; q++) {
+          const iw = b.let(E.add(iw0, i32(q)), 'iw');
+          b.if(g.W % tw === 0 ? E.bool(true) : E.lt(iw, i32(g.W)), () => ctx.emit(0, [n, ch, ih, iw], E.ref(acc[c]![q]!, 'f32')));
+        }
       }
-    }
+    });
   },
 };
 
 /**
  * dw[o, c′, i, j] = Σ_{n, oh, ow} dy[n, o, oh, ow]·x[n, g·cg + c′, ih, iw]. A workgroup owns
- * TO output channels (the dy loads are uniform); its lanes own (c′, i, j) weight positions and
- * loop over every output position.
+ * TO output channels (so the dy loads are uniform); each lane owns one (c′, i) and all kw kernel
+ * columns, keeping TO×kw sums in registers while it loops over every output position.
  */
 export const conv2dGradWeight: KernelLowering = {
   kind: 'kernel',
@@ -332,52 +353,58 @@ export const conv2dGradWeight: KernelLowering = {
     const og = g.O / g.groups;
     const cg = g.C / g.groups;
     const to = blockOf(og);
-    const P = cg * g.kh * g.kw;
+    const P = cg * g.kh;
     const lanes = Math.max(8, Math.min(64, Math.ceil(P / 8) * 8));
     const gx = Math.ceil(P / lanes);
     const gy = Math.ceil(g.O / to);
     const max = target.limits.maxComputeWorkgroupsPerDimension;
     if (gx > max || gy > max) throw new KernelError(`${ctx.node.name}: needs more workgroups than the adapter's ${max} per dimension`);
     ctx.grid([gx, gy, 1], [lanes, 1, 1]);
-    b.comment(`conv2d_grad_weight: ${to} output channels per workgroup (uniform dy), lanes over (c, i, j)`);
+    b.comment(`conv2d_grad_weight: ${to} output channels per workgroup (uniform dy), a lane per (c, i) with ${g.kw} columns`);
     const l = b.let(E.add(E.mul(E.builtin('wid', 0), i32(lanes)), E.builtin('lid', 0)), 'l');
     const valid = b.let(E.lt(l, i32(P)), 'ok');
     const lc = b.let(E.min(l, i32(P - 1)), 'lc');
-    const ci = b.let(E.div(lc, i32(g.kh * g.kw)), 'ci');
-    const i = b.let(E.mod(E.div(lc, i32(g.kw)), i32(g.kh)), 'i');
-    const j = b.let(E.mod(lc, i32(g.kw)), 'j');
+    const ci = b.let(E.div(lc, i32(g.kh)), 'ci');
+    const i = b.let(E.mod(lc, i32(g.kh)), 'i');
     const o0 = b.let(E.mul(E.builtin('wid', 1), i32(to)), 'o0');
     const cin = b.let(E.add(E.mul(E.div(o0, i32(og)), i32(cg)), ci), 'cin');
     const DY = ctx.bind(dy, 'f32');
     const X = ctx.bind(x, 'f32');
     const [yN, yC, yH, yW] = dy.strides as [number, number, number, number];
     const [xN, xC, xH, xW] = x.strides as [number, number, number, number];
-    const acc = Array.from({ length: to }, (_, o) => b.var(f32(0), `acc${o}`));
+    const acc = Array.from({ length: to }, (_, o) => Array.from({ length: g.kw }, (_, j) => b.var(f32(0), `acc${o}_${j}`)));
     const dh = b.let(E.sub(E.mul(i, i32(g.dh)), i32(g.ph)), 'dh');
-    const dw = b.let(E.sub(E.mul(j, i32(g.dw)), i32(g.pw)), 'dw');
     const xc = b.let(E.add(E.mul(cin, i32(xC)), i32(x.offset)), 'xc');
     const yo = Array.from({ length: to }, (_, o) => b.let(E.add(E.mul(E.min(E.add(o0, i32(o)), i32(g.O - 1)), i32(yC)), i32(dy.offset)), 'yo'));
-    b.for(i32(0), i32(g.N), (n) => {
-      const xn = b.let(E.add(xc, E.mul(n, i32(xN))), 'xn');
-      const yn = b.let(E.mul(n, i32(yN)), 'yn');
-      b.for(i32(0), i32(g.Ho), (oh) => {
-        const ih = b.let(E.add(E.mul(oh, i32(g.sh)), dh), 'ih');
-        const hok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), 'hok');
-        const xr = b.let(E.add(xn, E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(xH))), 'xr');
-        const yr = b.let(E.add(yn, E.mul(oh, i32(yH))), 'yr');
-        b.for(i32(0), i32(g.Wo), (ow) => {
-          const iw = b.let(E.add(E.mul(ow, i32(g.sw)), dw), 'iw');
+    b.for(i32(0), i32(g.N * g.Ho), (nh) => {
+      const n = b.let(E.div(nh, i32(g.Ho)), 'n');
+      const oh = b.let(E.mod(nh, i32(g.Ho)), 'oh');
+      const ih = b.let(E.add(E.mul(oh, i32(g.sh)), dh), 'ih');
+      const hok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), 'hok');
+      const xr = b.let(E.add(E.add(xc, E.mul(n, i32(xN))), E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(xH))), 'xr');
+      const yr = b.let(E.add(E.mul(n, i32(yN)), E.mul(oh, i32(yH))), 'yr');
+      b.for(i32(0), i32(g.Wo), (ow) => {
+        const iw0 = b.let(E.sub(E.mul(ow, i32(g.sw)), i32(g.pw)), 'iw0');
+        const xv = Array.from({ length: g.kw }, (_, j) => {
+          const iw = E.add(iw0, i32(j * g.dw));
           const ok = E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))));
-          const xv = b.let(E.sel(ok, E.load(X, 'f32', E.add(xr, E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(xW)))), f32(0)), 'x');
-          const yc = b.let(E.add(yr, E.mul(ow, i32(yW))), 'yc');
-          for (let o = 0; o < to; o++) b.set(acc[o]!, E.mul(E.load(DY, 'f32', E.add(yo[o]!, yc)), xv), '+');
-        }, 1, 'ow');
-      }, 1, 'oh');
-    }, 1, 'n');
-    for (let o = 0; o < to; o++) {
-      const oc = b.let(E.add(o0, i32(o)), 'oc');
-      b.if(E.and(valid, g.O % to === 0 ? E.bool(true) : E.lt(oc, i32(g.O))), () => ctx.emit(0, [oc, ci, i, j], E.ref(acc[o]!, 'f32')));
-    }
+          return b.let(E.sel(ok, E.load(X, 'f32', E.add(xr, E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(xW)))), f32(0)), 'x');
+        });
+        const yc = b.let(E.add(yr, E.mul(ow, i32(yW))), 'yc');
+        for (let o = 0; o < to; o++) {
+          const gv = b.let(E.load(DY, 'f32', E.add(yo[o]!, yc)), 'dy');
+          for (let j = 0; j < g.kw; j++) b.set(acc[o]![j]!, E.mul(gv, xv[j]!), '+');
+        }
+      }, 1, 'ow');
+    }, 1, 'nh');
+    b.if(valid, () => {
+      for (let o = 0; o < to; o++) {
+        const oc = b.let(E.add(o0, i32(o)), 'oc');
+        b.if(g.O % to === 0 ? E.bool(true) : E.lt(oc, i32(g.O)), () => {
+          for (let j = 0; j < g.kw; j++) ctx.emit(0, [oc, ci, i, i32(j)], E.ref(acc[o]![j]!, 'f32'));
+        });
+      }
+    });
   },
 };
 

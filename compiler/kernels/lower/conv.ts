@@ -110,41 +110,45 @@ export const conv2d: KernelLowering = {
       const iw = E.add(iw0, i32(q));
       return { ok: b.let(E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))), 'cok'), off: b.let(E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(sW)), 'cof') };
     });
-    const rows = Array.from({ length: g.kh }, (_, i) => {
-      const ih = E.add(E.sub(E.mul(oh, i32(g.sh)), i32(g.ph)), i32(i * g.dh));
-      return { ok: b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), 'rok'), off: b.let(E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(sH)), 'rof') };
-    });
+    const ih0 = b.let(E.sub(E.mul(oh, i32(g.sh)), i32(g.ph)), 'ih0');
 
+    // One runtime loop over (input channel, kernel row); the kernel columns, the channel block
+    // and the column block are unrolled (bounded code: pipelines compile in about a second).
     b.for(
       i32(0),
-      i32(cg),
-      (ci) => {
-        const xc = b.let(E.add(xn, E.mul(E.add(cin0, ci), i32(sC))), 'xc');
-        const wc = b.let(E.mul(ci, i32(wC)), 'wc');
-        for (let i = 0; i < g.kh; i++) {
-          const xr = b.let(E.add(xc, rows[i]!.off), 'xr');
-          const xv: Expr[] = cols.map((c) => b.let(E.sel(E.and(rows[i]!.ok, c.ok), E.load(X, 'f32', E.add(xr, c.off)), f32(0)), 'x'));
-          for (let j = 0; j < g.kw; j++)
-            for (let o = 0; o < t.to; o++) {
-              const wv = b.let(E.load(Wt, 'f32', E.add(E.add(oRows[o]!, wc), i32(i * wH + j * wW))), 'w');
-              for (let q = 0; q < t.tw; q++) b.set(acc[o]![q]!, E.mul(wv, xv[q * g.sw + j * g.dw]!), '+');
-            }
-        }
+      i32(cg * g.kh),
+      (r) => {
+        const ci = g.kh === 1 ? r : b.let(E.div(r, i32(g.kh)), 'ci');
+        const i = g.kh === 1 ? i32(0) : b.let(E.mod(r, i32(g.kh)), 'i');
+        const ih = b.let(E.add(ih0, E.mul(i, i32(g.dh))), 'ih');
+        const rok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), 'rok');
+        const xr = b.let(E.add(E.add(xn, E.mul(E.add(cin0, ci), i32(sC))), E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(sH))), 'xr');
+        const wr = b.let(E.add(E.mul(ci, i32(wC)), E.mul(i, i32(wH))), 'wr');
+        const xv: Expr[] = cols.map((c) => b.let(E.sel(E.and(rok, c.ok), E.load(X, 'f32', E.add(xr, c.off)), f32(0)), 'x'));
+        for (let j = 0; j < g.kw; j++)
+          for (let o = 0; o < t.to; o++) {
+            const wv = b.let(E.load(Wt, 'f32', E.add(E.add(oRows[o]!, wr), i32(j * wW))), 'w');
+            for (let q = 0; q < t.tw; q++) b.set(acc[o]![q]!, E.mul(wv, xv[q * g.sw + j * g.dw]!), '+');
+          }
       },
       1,
-      'ci',
+      'r',
     );
 
-    for (let o = 0; o < t.to; o++) {
-      const oc = b.let(E.add(o0, i32(o)), 'oc');
-      b.if(g.O % t.to === 0 ? E.bool(true) : E.lt(oc, i32(g.O)), () => {
-        const bv = bias ? bias.at([oc]) : undefined;
-        for (let q = 0; q < t.tw; q++) {
-          const ow = b.let(E.add(ow0, i32(q)), 'ow');
-          const v = E.ref(acc[o]![q]!, 'f32');
-          b.if(E.and(valid, g.Wo % t.tw === 0 ? E.bool(true) : E.lt(ow, i32(g.Wo))), () => ctx.emit(0, [n, oc, oh, ow], bv ? E.add(v, bv) : v));
-        }
-      });
-    }
+    // The epilogue under one guard per lane (few branches: the driver compiles it fast), the
+    // per-channel loads (bias, batchnorm) shared by the lane's columns.
+    b.if(valid, () => {
+      for (let o = 0; o < t.to; o++) {
+        const oc = b.let(E.add(o0, i32(o)), 'oc');
+        b.if(g.O % t.to === 0 ? E.bool(true) : E.lt(oc, i32(g.O)), () => {
+          const bv = bias ? bias.at([oc]) : undefined;
+          for (let q = 0; q < t.tw; q++) {
+            const ow = b.let(E.add(ow0, i32(q)), 'ow');
+            const v = E.ref(acc[o]![q]!, 'f32');
+            b.if(g.Wo % t.tw === 0 ? E.bool(true) : E.lt(ow, i32(g.Wo)), () => ctx.emit(0, [n, oc, oh, ow], bv ? E.add(v, bv) : v));
+          }
+        });
+      }
+    });
   },
 };
