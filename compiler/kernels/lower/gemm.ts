@@ -65,12 +65,18 @@ function rowVec(o: Operand, C: number, tn: number): boolean {
   return dims.length <= 1 && stride === 1 && mult4(C) && mult4(tn) && mult4(o.kStride) && mult4(o.view.offset) && o.batchStrides.every(mult4);
 }
 
-/** The tile for a problem on a target. */
-export function gemmTiles(R: number, C: number, target: Target): GemmTiles {
-  const tm = Math.min(8, R);
+/**
+ * The tile for a problem on a target (measured on llvmpipe, shared/research/webgpu-on-cpu.md):
+ * 8 uniform rows × 4 columns per lane, 32 lanes, balanced so the last group of columns is not
+ * mostly empty; 4 rows when the uniform operand is read along its rows (a weight gradient's
+ * transposed dy), where 8 rows of accumulators and loads spill.
+ */
+export function gemmTiles(R: number, C: number, target: Target, uAlongRows = false): GemmTiles {
+  const tm = Math.min(uAlongRows ? 4 : 8, R);
   const tn = C >= 4 ? 4 : C;
-  const want = Math.ceil(C / tn);
-  const lanes = Math.max(1, Math.min(target.software ? 64 : 64, target.limits.maxComputeInvocationsPerWorkgroup, Math.ceil(want / 8) * 8));
+  const maxLanes = Math.min(target.software ? 32 : 64, target.limits.maxComputeInvocationsPerWorkgroup);
+  const groups = Math.ceil(C / (tn * maxLanes));
+  const lanes = Math.max(1, Math.min(maxLanes, Math.ceil(Math.ceil(C / (tn * groups)) / 8) * 8));
   return { tm, tn, lanes };
 }
 
@@ -84,7 +90,9 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
   if (!ctx.target.software && !tiles && !ctx.tiles?.['gemm'] && g.R * g.C >= 64 * 64) return buildGemmShared(ctx, g);
   const { b, target } = ctx;
   const { R, C, K } = g;
-  const t = { ...(tiles ?? gemmTiles(R, C, target)), ...(ctx.tiles?.['gemm'] ?? {}) } as GemmTiles;
+  // U read along its rows: k strided, rows contiguous (decided again below with the tile).
+  const uAlongRows = !(mult4(K) && kVec(g.u, K)) && R % 4 === 0 && rowVec(g.u, R, 4);
+  const t = { ...(tiles ?? gemmTiles(R, C, target, uAlongRows)), ...(ctx.tiles?.['gemm'] ?? {}) } as GemmTiles;
   const { tm, tn, lanes } = t;
   const nb = g.batch.reduce((a, d) => a * d, 1);
   const gx = Math.ceil(C / (lanes * tn));
@@ -95,9 +103,11 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
 
   const ku = mult4(K) ? 4 : 1;
   const uv = ku === 4 && kVec(g.u, K);
+  // U along its rows (4 rows per vec4, uniform) when k is strided but rows are contiguous.
+  const uRv = !uv && tm % 4 === 0 && R % 4 === 0 && rowVec(g.u, R, tm);
   const vRow = ku === 4 && rowVec(g.v, C, tn);
   const vk = ku === 4 && !vRow && kVec(g.v, K);
-  b.comment(`gemm ${nb}×${R}×${C}×${K}: ${tm} rows per workgroup (uniform), ${tn} columns per lane, ${lanes} lanes; U ${uv ? 'vec4 along k' : 'scalar'}, V ${vRow ? 'vec4 along columns' : vk ? 'vec4 along k' : 'scalar'}`);
+  b.comment(`gemm ${nb}×${R}×${C}×${K}: ${tm} rows per workgroup (uniform), ${tn} columns per lane, ${lanes} lanes; U ${uv ? 'vec4 along k' : uRv ? 'vec4 along rows' : 'scalar'}, V ${vRow ? 'vec4 along columns' : vk ? 'vec4 along k' : 'scalar'}`);
 
   const p = nb > 1 ? b.let(E.builtin('wid', 2), 'p') : i32(0);
   const pIdx = nb > 1 ? E.unflatten(p, g.batch) : g.batch.map(() => i32(0));
@@ -107,7 +117,7 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
 
   const ub = batchOff(g.u);
   const vb = batchOff(g.v);
-  const uBuf = ctx.bind(g.u.view, uv ? 'vec4f' : 'f32');
+  const uBuf = ctx.bind(g.u.view, uv || uRv ? 'vec4f' : 'f32');
   const vBuf = ctx.bind(g.v.view, vRow || vk ? 'vec4f' : 'f32');
   // Row starts (clamped into range, so edge tiles load valid memory; their results are not stored).
   const uRow = Array.from({ length: tm }, (_, r) => b.let(E.add(ub, rowAddr(g.u, E.min(E.add(r0, i32(r)), i32(R - 1)))), 'ur'));
@@ -124,6 +134,7 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
 
   // vec4 operands are addressed in vec4 units (row starts are multiples of 4): no division in the loop.
   const uRow4 = uv ? uRow.map((ur) => b.let(E.div(ur, i32(4)), 'ur4')) : [];
+  const uBlock4 = uRv ? Array.from({ length: tm / 4 }, (_, q) => b.let(E.div(E.add(ub, rowAddr(g.u, E.min(E.add(r0, i32(4 * q)), i32(R - 4)))), i32(4)), 'ub4')) : [];
   const vCols4 = vRow || vk ? vCols.map((vc) => b.let(E.div(vc, i32(4)), 'vc4')) : [];
   b.for(
     i32(0),
@@ -131,7 +142,9 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
     (kq) => {
       const k = E.mul(kq, i32(ku));
       // U: tm rows × ku values of k, uniform.
+      const blocks = uBlock4.map((u4) => Array.from({ length: ku }, (_, kk) => b.let(E.load(uBuf, 'vec4f', E.add(u4, E.mul(E.add(k, i32(kk)), i32(g.u.kStride / 4)))), 'u')));
       const uval: Expr[][] = uRow.map((ur, r) => {
+        if (uRv) return Array.from({ length: ku }, (_, kk) => E.lane(blocks[r >> 2]![kk]!, r & 3));
         if (uv) {
           const q = b.let(E.load(uBuf, 'vec4f', E.add(uRow4[r]!, kq)), 'u');
           return [0, 1, 2, 3].map((i) => E.lane(q, i));
