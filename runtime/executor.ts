@@ -8,8 +8,9 @@
 // It never busy-waits: Dawn's Node binding spins the JS thread while a GPU promise is pending,
 // which on a CPU adapter steals a core from the driver (shared/research/webgpu-on-cpu.md). So a
 // run first sleeps on a timer for most of the time the GPU is expected to take, then awaits
-// mapAsync. The expectation comes from earlier runs: it follows a slower run at once, and when
-// the work was already done on waking (the sleep was too long) it shrinks by a third.
+// mapAsync. The expectation is the shortest of the last few runs (an outlier, a busy machine,
+// never makes the next run sleep long); a run already done on waking (the sleep was too long)
+// counts as a shorter one, so the expectation follows a workload that got faster.
 //
 // Mesa's CPU drivers compile a pipeline's machine code at its first dispatch, not when it is
 // created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
@@ -52,8 +53,8 @@ export class Executor {
   private readonly seed: number;
   private pipelines: GPUComputePipeline[] = [];
   private bindGroups: GPUBindGroup[] = [];
-  /** Expected GPU time of a run, ms (0: unknown). */
-  private expect = 0;
+  /** Recent run lengths, ms: the shortest is the expected length of the next run. */
+  private readonly recent: number[] = [];
   private readonly initial = new Map<number, Float32Array>();
   /** Bytes of the plan's buffers (inputs, params, state, temporaries) actually allocated. */
   readonly planBytes: number;
@@ -198,19 +199,20 @@ export class Executor {
 
   /** How long a run is expected to take on the GPU, ms (0 before the first run). */
   get expectedMs(): number {
-    return this.expect;
+    return this.recent.length ? Math.min(...this.recent) : 0;
   }
 
   /** Waits for submitted work: a timer for most of the expected time, then the GPU promise. */
   private async settle<T>(started: number, wait: () => Promise<T>): Promise<T> {
-    const slept = this.expect > 1 ? this.expect * 0.9 : 0;
+    const expect = this.expectedMs;
+    const slept = expect > 1 ? expect * 0.9 : 0;
     if (slept > 0) await sleep(slept);
     const woke = performance.now();
     const r = await wait();
     const done = performance.now();
-    const total = done - started;
-    // Done the moment we woke: the sleep was too long, shrink. Otherwise the run's real length.
-    this.expect = slept > 0 && done - woke < 0.25 ? Math.min(this.expect, total) * 0.67 : total;
+    // Done the moment we woke: the run was shorter than the sleep; count it as shorter still.
+    this.recent.push(slept > 0 && done - woke < 0.25 ? slept * 0.8 : done - started);
+    if (this.recent.length > 5) this.recent.shift();
     return r;
   }
 
