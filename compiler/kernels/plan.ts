@@ -19,7 +19,7 @@ import type { Graph, Node, Param, ValueId } from '../ir/types.js';
 import { KernelBuilder, type Resource } from './builder.js';
 import * as E from './expr.js';
 import { grid1d } from './grid.js';
-import type { Expr, Kernel } from './ir.js';
+import { sharedBytes, type Expr, type Kernel } from './ir.js';
 import { KernelError, type Accessor, type AnchorCtx, type Lowering, type PointCtx, type View } from './lowering.js';
 import { assignBuffers, type MemoryPlan } from './memory.js';
 import { loweringFor } from './table.js';
@@ -423,6 +423,9 @@ class Planner {
       if (n > this.target.limits[lim]) throw new KernelError(`${a.name}: workgroup size ${size.join('×')} exceeds the adapter's ${lim} ${this.target.limits[lim]}`);
     }
     const k = b.finish(size);
+    const shared = sharedBytes(k.kernel);
+    if (shared > this.target.limits.maxComputeWorkgroupStorageSize)
+      throw new KernelError(`${a.name}: ${shared} bytes of workgroup memory exceed the adapter's ${this.target.limits.maxComputeWorkgroupStorageSize}`);
     const name = root !== undefined ? `${a.name}→${this.def[root]!.node.name}` : a.name;
     return { name, ...k, workgroups, writes: [...writes], nodes: orderNames(this.g, seen) };
   }
@@ -518,6 +521,12 @@ class Planner {
       temps: [...this.mat].filter((v) => !this.inPlace.has(v)).map((v) => ({ value: v, bytes: bytesOf(v) })),
       pinned: new Set([...this.pinned].map((v) => this.viewOf(v)?.base ?? v)),
     });
+    // A tensor larger than one storage binding may hold cannot be bound: say so now, not at run time.
+    const maxBinding = this.target.limits.maxStorageBufferBindingSize;
+    for (const k of built)
+      for (const r of k.resources)
+        if (r.kind === 'value' && mem.buffers[mem.bufferOf.get(r.value)!]!.bytes > maxBinding)
+          throw new KernelError(`${k.name}: a ${mem.buffers[mem.bufferOf.get(r.value)!]!.bytes}-byte buffer exceeds the adapter's ${maxBinding}-byte storage binding limit; use a smaller batch`);
     const dispatches: Dispatch[] = built.map((k) => ({
       name: k.name,
       kernel: k.kernel,

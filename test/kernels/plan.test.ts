@@ -145,6 +145,11 @@ describe('adapter limits', () => {
     expect(() => planGraph(graphOf('model m(a: Tensor[2, 2], b: Tensor[2, 3]) {\n  return linear(a, 3) + b\n}\n'), { target: tight(2) })).toThrow(/storage buffers/);
   });
 
+  it('a tensor larger than a storage binding is a clear error at plan time', () => {
+    const small: Target = { software: true, limits: { ...DEFAULT_LIMITS, maxStorageBufferBindingSize: 1024 } };
+    expect(() => planGraph(graphOf('model m(x: Tensor[16, 32]) {\n  return relu(x)\n}\n'), { target: small })).toThrow(/storage binding limit/);
+  });
+
   it('plans for a GPU too (no software-only assumptions in the planner)', () => {
     const plan = planGraph(compileFile('examples/resnet20.mdl').graph!, { target: GPU_TARGET, dims: { B: 2 } });
     expect(plan.dispatches.length).toBe(21);
