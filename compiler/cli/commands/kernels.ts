@@ -1,8 +1,11 @@
-// `mdl kernels`: the compiled plan of a model's forward pass — which kernels it runs (and which
+// `mdl kernels`: the compiled plan of a model's forward pass, or with --train of a whole
+// training step (forward, loss, backward, optimizer update) — which kernels it runs (and which
 // IR nodes each fuses), their dispatch grids, and the static memory plan — optionally with the
 // WGSL of every kernel.
 import { UsageError } from '../args.js';
 import { bindDims } from '../../analysis/summary.js';
+import type { LossSpec } from '../../autodiff/grad.js';
+import { buildTrainStep } from '../../autodiff/optimizer.js';
 import { compileModel } from '../../compile.js';
 import { KernelError } from '../../kernels/lowering.js';
 import { planGraph } from '../../kernels/plan.js';
@@ -16,8 +19,8 @@ export const kernels: Command = {
   spec: {
     name: 'kernels',
     summary: 'the kernels, dispatches and memory plan a model compiles to',
-    usage: 'mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train] [--target auto|software|gpu] [--wgsl] [--json]',
-    flags: { model: 'string', batch: 'int', dim: 'kv', train: 'bool', target: 'string', wgsl: 'bool', json: 'bool' },
+    usage: 'mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--wgsl] [--json]',
+    flags: { model: 'string', batch: 'int', dim: 'kv', train: 'bool', loss: 'string', optimizer: 'string', target: 'string', wgsl: 'bool', json: 'bool' },
     positional: [1, 1],
   },
   async run(args) {
@@ -27,6 +30,19 @@ export const kernels: Command = {
     const r = compileModel(readSource(args.positional[0]!), nodeHost, model ? { model } : {});
     if (!report(r) || !r.graph) return 1;
     const dims = bindDims(r.graph, args.flags.get('batch') as number | undefined, (args.flags.get('dim') as Record<string, number>) ?? {});
+    const train = args.flags.get('train') === true;
+    let graph = r.graph;
+    let updates: ReadonlyMap<string, string> | undefined;
+    if (train) {
+      const loss = (args.flags.get('loss') as string | undefined) ?? 'cross_entropy';
+      if (!['cross_entropy', 'mse', 'output'].includes(loss)) throw new UsageError(`unknown loss "${loss}"`, 'losses: cross_entropy, mse, output');
+      const opt = (args.flags.get('optimizer') as string | undefined) ?? 'momentum';
+      const optimizer = { sgd: { kind: 'sgd' as const }, momentum: { kind: 'sgd' as const, momentum: 0.9 }, adam: { kind: 'adam' as const } }[opt];
+      if (!optimizer) throw new UsageError(`unknown optimizer "${opt}"`, 'optimizers: sgd, momentum, adam');
+      const step = buildTrainStep(r.graph, { loss: { kind: loss } as LossSpec, optimizer });
+      graph = step.graph;
+      updates = step.updates;
+    }
     let target: Target = which === 'gpu' ? GPU_TARGET : SOFTWARE_TARGET;
     let adapter = which === 'software' ? 'a CPU adapter (WebGPU default limits)' : 'a GPU (WebGPU default limits)';
     if (which === 'auto') {
@@ -38,7 +54,7 @@ export const kernels: Command = {
     }
     let plan;
     try {
-      plan = planGraph(r.graph, { target, dims, training: args.flags.get('train') === true });
+      plan = planGraph(graph, { target, dims, training: train, ...(updates ? { updates } : {}) });
     } catch (e) {
       if (e instanceof KernelError) {
         process.stderr.write(`error: ${e.message}\n`);
@@ -52,7 +68,7 @@ export const kernels: Command = {
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       return 0;
     }
-    const lines: string[] = [`model ${plan.graph} (${Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(', ') || 'no symbolic dims'}${plan.training ? ', training' : ''}) for ${adapter}`];
+    const lines: string[] = [`model ${plan.graph} (${Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(', ') || 'no symbolic dims'}${train ? ', one training step' : ''}) for ${adapter}`];
     plan.dispatches.forEach((d, i) => lines.push(`${String(i + 1).padStart(3)}  ${d.name.padEnd(36)} ${d.workgroups.join('×').padStart(10)}  ${d.nodes.join(' + ')}`));
     const m = plan.memory;
     lines.push(`${plan.dispatches.length} kernels`);
