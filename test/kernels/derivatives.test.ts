@@ -45,6 +45,15 @@ describe('gradient graphs', () => {
       });
 });
 
+describe('max pooling backward', () => {
+  it('tiling windows (stride = kernel) over an input they do not cover exactly, and ceil mode', async () => {
+    for (const ceil of [false, true]) {
+      const g = graphOf(`model m(x: Tensor[2, 3, 11, 9]) {\n  return flatten(maxpool2d(relu(x * 2.0), 2, ceil_mode=${ceil}))\n}\n`);
+      await check(buildGradient(g, { loss: { kind: 'cross_entropy' }, wrtInputs: ['x'] }).graph, true, 6);
+    }
+  });
+});
+
 describe('tangent graphs', () => {
   it('forward mode through pooling, norms and activations', async () => {
     await check(buildJvp(graphOf(models[1]![1]), { training: true }).graph, true);

@@ -444,7 +444,12 @@ function maxpoolWindow(a: Readonly<Record<string, unknown>>): Window {
   return poolGeom(a);
 }
 
-/** The adjoint of max pooling, as a gather: each input element sums g over the windows whose maximum it is. */
+/**
+ * The adjoint of max pooling. Windows that tile the input (stride = kernel, no padding or
+ * dilation: LeNet's and most CNNs' pooling): a lane per tile finds its window's maximum once
+ * and writes g there and 0 on the rest of the tile. Otherwise a gather: each input element
+ * sums g over the windows whose maximum it is.
+ */
 export const maxpool2dGrad: KernelLowering = {
   kind: 'kernel',
   buffers: () => [],
@@ -454,6 +459,24 @@ export const maxpool2dGrad: KernelLowering = {
     const [, , Ho, Wo] = gy.shape as [number, number, number, number];
     const w = maxpoolWindow(ctx.attrs);
     const { b } = ctx;
+    if (w.kh === w.sh && w.kw === w.sw && w.ph === 0 && w.pw === 0 && w.dh === 1 && w.dw === 1) {
+      const Th = Math.ceil(H / w.sh);
+      const Tw = Math.ceil(W / w.sw);
+      perElement(ctx, N * C * Th * Tw, (id) => {
+        const [n, c, th, tw] = E.unflatten(id, [N, C, Th, Tw]).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
+        const inWin = Th === Ho && Tw === Wo ? E.bool(true) : b.let(E.and(E.lt(th, i32(Ho)), E.lt(tw, i32(Wo))), 'win');
+        const arg = b.let(E.sel(inWin, windowArgmax(ctx, x, n, c, E.min(th, i32(Ho - 1)), E.min(tw, i32(Wo - 1)), w), i32(-1)), 'arg');
+        const gv = b.let(E.sel(inWin, gy.at([n, c, E.min(th, i32(Ho - 1)), E.min(tw, i32(Wo - 1))]), f32(0)), 'gv');
+        for (let i = 0; i < w.sh; i++)
+          for (let j = 0; j < w.sw; j++) {
+            const ih = b.let(E.add(E.mul(th, i32(w.sh)), i32(i)), 'ih');
+            const iw = b.let(E.add(E.mul(tw, i32(w.sw)), i32(j)), 'iw');
+            const inside = (H % w.sh === 0 ? E.bool(true) : E.lt(ih, i32(H))) as Expr;
+            b.if(E.and(inside, W % w.sw === 0 ? E.bool(true) : E.lt(iw, i32(W))), () => ctx.emit(0, [n, c, ih, iw], E.sel(E.eq(arg, i32(i * w.kw + j)), gv, f32(0))));
+          }
+      });
+      return;
+    }
     perElement(ctx, N * C * H * W, (id) => {
       const [n, c, ih, iw] = E.unflatten(id, [N, C, H, W]).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
       const acc = b.var(f32(0), 'acc');
