@@ -6,11 +6,12 @@
 // once and maps the staging buffers.
 //
 // It never busy-waits: Dawn's Node binding spins the JS thread while a GPU promise is pending,
-// which on a CPU adapter steals a core from the driver (shared/research/webgpu-on-cpu.md). So a
-// run first sleeps on a timer for most of the time the GPU is expected to take, then awaits
-// mapAsync. The expectation is the shortest of the last few runs (an outlier, a busy machine,
-// never makes the next run sleep long); a run already done on waking (the sleep was too long)
-// counts as a shorter one, so the expectation follows a workload that got faster.
+// which on a CPU adapter steals a core from the driver (shared/research/webgpu-on-cpu.md):
+// measured here, a LeNet-5 forward pass takes 7 ms when the thread sleeps and 14 ms when it
+// waits on the promise. So a run sleeps on a timer for the time the GPU is expected to take,
+// then awaits mapAsync. The expectation is learnt from the runs: a run already done on waking
+// shortens it a little; a run still busy on waking lengthens it by half the rest (the rest ran
+// against the spinning thread, about twice as slow).
 //
 // Mesa's CPU drivers compile a pipeline's machine code at its first dispatch, not when it is
 // created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
@@ -53,8 +54,8 @@ export class Executor {
   private readonly seed: number;
   private pipelines: GPUComputePipeline[] = [];
   private bindGroups: GPUBindGroup[] = [];
-  /** Recent run lengths, ms: the shortest is the expected length of the next run. */
-  private readonly recent: number[] = [];
+  /** The expected GPU time of a run without a spinning thread, ms (0: not known yet). */
+  private expect = 0;
   private readonly initial = new Map<number, Float32Array>();
   /** Bytes of the plan's buffers (inputs, params, state, temporaries) actually allocated. */
   readonly planBytes: number;
@@ -199,20 +200,18 @@ export class Executor {
 
   /** How long a run is expected to take on the GPU, ms (0 before the first run). */
   get expectedMs(): number {
-    return this.recent.length ? Math.min(...this.recent) : 0;
+    return this.expect;
   }
 
-  /** Waits for submitted work: a timer for most of the expected time, then the GPU promise. */
+  /** Waits for submitted work: a timer for the expected time, then the GPU promise. */
   private async settle<T>(started: number, wait: () => Promise<T>): Promise<T> {
-    const expect = this.expectedMs;
-    const slept = expect > 1 ? expect * 0.9 : 0;
+    const slept = this.expect > 0.5 ? this.expect : 0;
     if (slept > 0) await sleep(slept);
     const woke = performance.now();
     const r = await wait();
-    const done = performance.now();
-    // Done the moment we woke: the run was shorter than the sleep; count it as shorter still.
-    this.recent.push(slept > 0 && done - woke < 0.25 ? slept * 0.8 : done - started);
-    if (this.recent.length > 5) this.recent.shift();
+    const rest = performance.now() - woke;
+    const asleep = woke - started;
+    this.expect = rest < 0.25 && slept > 0 ? this.expect * 0.93 : asleep + rest / 2;
     return r;
   }
 
