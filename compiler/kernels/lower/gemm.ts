@@ -87,7 +87,9 @@ function rowAddr(o: Operand, r: Expr): Expr {
 }
 
 export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): void {
-  if (!ctx.target.software && !tiles && !ctx.tiles?.['gemm'] && g.R * g.C >= 64 * 64) return buildGemmShared(ctx, g);
+  const lim = ctx.target.limits;
+  const sharedFits = lim.maxComputeInvocationsPerWorkgroup >= 256 && lim.maxComputeWorkgroupSizeX >= 16 && lim.maxComputeWorkgroupStorageSize >= 8192;
+  if (!ctx.target.software && sharedFits && !tiles && !ctx.tiles?.['gemm'] && g.R * g.C >= 64 * 64) return buildGemmShared(ctx, g);
   const { b, target } = ctx;
   const { R, C, K } = g;
   // U read along its rows: k strided, rows contiguous (decided again below with the tile).
