@@ -6,9 +6,10 @@
 // 2. Values are classified. A view of a buffer costs nothing. A pointwise value is inlined into
 //    its consumer ("lazy") unless it must exist in memory: it is a graph output, it has several
 //    consumers (and is not a free gather), or it feeds a kernel that reads it as a buffer.
-// 3. Epilogue fusion: an anchor whose only consumer is an elementwise chain (each step reading
-//    it at the same index) writes the end of that chain instead of its own output: bias,
-//    batchnorm, activation and residual add all land in the conv/matmul kernel.
+// 3. Epilogue fusion: an anchor followed by an elementwise chain (each step reading the previous
+//    value at the same index) writes the end of that chain instead of its own output: bias,
+//    batchnorm, activation and residual add all land in the conv/matmul kernel. Chain values
+//    that later kernels read too (the backward pass) are stored by the same kernel.
 // 4. Each materialised value is the root of one kernel, built in node order. A kernel that
 //    would bind more storage buffers than the adapter allows is split by materialising the
 //    fused sub-expression with the most buffers, and the graph is planned again.
@@ -275,7 +276,8 @@ class Planner {
           const c = body[i]!;
           const others = this.consumers(c).filter((n) => n !== next[i]);
           if (others.length === 0 && !this.pinned.has(c)) continue;
-          if (others.some((n) => n.id <= rootNode) || this.fusedRoot.has(c) || this.storedBy.has(c)) ok = false;
+          // (a lazy value with several readers is a free one each reader recomputes: not storable)
+          if (others.some((n) => n.id <= rootNode) || this.fusedRoot.has(c) || this.storedBy.has(c) || !this.mat.has(c)) ok = false;
           stores.push(c);
         }
         if (ok) {
