@@ -11,7 +11,7 @@ import { KernelError } from '../lowering.js';
 import { buildGemm, swapForLanes, type Operand, type GemmProblem } from './gemm.js';
 import { convGeometry, type ConvGeometry } from './conv.js';
 import { dropoutExpr } from './pointwise.js';
-import { NEG_INF, WG, perElement, poolGeom, reduceAxes, workgroupSum } from './reduce.js';
+import { NEG_INF, WG, perElement, poolGeom, reduceAxes, rowStats, workgroupSum } from './reduce.js';
 import { groups1d } from '../grid.js';
 import { normAxis } from '../../ir/shape.js';
 import { asPair } from '../../ops/helpers.js';
@@ -676,17 +676,7 @@ export const layernormGradInput: KernelLowering = {
     const eps = ctx.attrs['eps'] as number;
     const { b } = ctx;
     perElement(ctx, prod(rows), (id) => {
-      const ro = E.unflatten(id, rows).map((e) => b.let(e, 'ix'));
-      const at = (k: Expr): Expr[] => [...ro, k];
-      const s = b.var(f32(0), 'sum');
-      b.for(i32(0), i32(d), (k) => b.set(s, x.at(at(k)), '+'), 1, 'k');
-      const mean = b.let(E.div(E.ref(s, 'f32'), f32(d)), 'mean');
-      const q = b.var(f32(0), 'sq');
-      b.for(i32(0), i32(d), (k) => {
-        const c = b.let(E.sub(x.at(at(k)), mean), 'c');
-        b.set(q, E.mul(c, c), '+');
-      }, 1, 'k');
-      const inv = b.let(E.div(f32(1), E.sqrt(E.add(E.div(E.ref(q, 'f32'), f32(d)), f32(eps)))), 'inv');
+      const { at, mean, inv } = rowStats(b, x, E.unflatten(id, rows), d, eps);
       const sg = b.var(f32(0), 'sg');
       const sgx = b.var(f32(0), 'sgx');
       b.for(i32(0), i32(d), (k) => {

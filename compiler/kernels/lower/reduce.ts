@@ -208,6 +208,25 @@ function softmaxLowering(logOut: boolean): KernelLowering {
 export const softmax = softmaxLowering(false);
 export const logSoftmax = softmaxLowering(true);
 
+/**
+ * The statistics of one row of layer normalisation, in the lane that owns the row: its mean and
+ * 1/√(var + eps) by two passes (the forward and the input gradient both need them).
+ */
+export function rowStats(b: KernelBuilder, x: Accessor, row: readonly Expr[], d: number, eps: number): { at: (k: Expr) => Expr[]; mean: Expr; inv: Expr } {
+  const ro = row.map((e) => b.let(e, 'ix'));
+  const at = (k: Expr): Expr[] => [...ro, k];
+  const s = b.var(f32(0), 'sum');
+  b.for(i32(0), i32(d), (k) => b.set(s, x.at(at(k)), '+'), 1, 'k');
+  const mean = b.let(E.div(E.ref(s, 'f32'), f32(d)), 'mean');
+  const q = b.var(f32(0), 'sq');
+  b.for(i32(0), i32(d), (k) => {
+    const c = b.let(E.sub(x.at(at(k)), mean), 'c');
+    b.set(q, E.mul(c, c), '+');
+  }, 1, 'k');
+  const inv = b.let(E.div(f32(1), E.sqrt(E.add(E.div(E.ref(q, 'f32'), f32(d)), f32(eps)))), 'inv');
+  return { at, mean, inv };
+}
+
 /** Layer normalisation over the last dim: a lane per row, two-pass statistics. */
 export const layernorm: KernelLowering = {
   kind: 'kernel',
@@ -221,17 +240,7 @@ export const layernorm: KernelLowering = {
     const eps = ctx.attrs['eps'] as number;
     const { b } = ctx;
     perElement(ctx, prod(rows), (id) => {
-      const ro = E.unflatten(id, rows).map((e) => b.let(e, 'ix'));
-      const at = (k: Expr): Expr[] => [...ro, k];
-      const s = b.var(f32(0), 'sum');
-      b.for(i32(0), i32(d), (k) => b.set(s, x.at(at(k)), '+'), 1, 'k');
-      const mean = b.let(E.div(E.ref(s, 'f32'), f32(d)), 'mean');
-      const q = b.var(f32(0), 'sq');
-      b.for(i32(0), i32(d), (k) => {
-        const c = b.let(E.sub(x.at(at(k)), mean), 'c');
-        b.set(q, E.mul(c, c), '+');
-      }, 1, 'k');
-      const inv = b.let(E.div(f32(1), E.sqrt(E.add(E.div(E.ref(q, 'f32'), f32(d)), f32(eps)))), 'inv');
+      const { at, mean, inv } = rowStats(b, x, E.unflatten(id, rows), d, eps);
       b.for(i32(0), i32(d), (k) => {
         let y = E.mul(E.sub(x.at(at(k)), mean), inv);
         if (w && bias) y = E.add(E.mul(y, w.at([k])), bias.at([k]));
