@@ -8,8 +8,10 @@ import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import type { AnchorCtx, KernelLowering, View } from '../lowering.js';
 import { KernelError } from '../lowering.js';
-import { asPair } from '../../ops/helpers.js';
 import type { Target } from '../target.js';
+import type { ConvGeom } from '../../interp/kernels.js';
+import type { Attrs } from '../../ir/types.js';
+import { convGeom } from '../../ops/helpers.js';
 
 const { i32, f32 } = E;
 
@@ -34,30 +36,12 @@ export function convTiles(og: number, Ho: number, Wo: number, target: Target): C
   return { to, tw, lanes };
 }
 
-export interface ConvGeometry {
-  readonly N: number;
-  readonly C: number;
-  readonly H: number;
-  readonly W: number;
-  readonly O: number;
-  readonly Ho: number;
-  readonly Wo: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly ph: number;
-  readonly pw: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly groups: number;
-}
+/** A convolution's geometry: the same record the interpreter's reference kernels use. */
+export type ConvGeometry = ConvGeom;
 
+/** The geometry from the input, weight and output shapes (the kernel size read off the weight). */
 export function convGeometry(x: readonly number[], w: readonly number[], y: readonly number[], a: Readonly<Record<string, unknown>>): ConvGeometry {
-  const [sh, sw] = asPair(a['stride'] as number[]);
-  const [ph, pw] = asPair(a['padding'] as number[]);
-  const [dh, dw] = asPair(a['dilation'] as number[]);
-  return { N: x[0]!, C: x[1]!, H: x[2]!, W: x[3]!, O: y[1]!, Ho: y[2]!, Wo: y[3]!, kh: w[2]!, kw: w[3]!, sh, sw, ph, pw, dh, dw, groups: a['groups'] as number };
+  return convGeom(x, y, { ...(a as Attrs), kernel: [w[2]!, w[3]!] });
 }
 
 function need(ctx: AnchorCtx, i: number): View {
