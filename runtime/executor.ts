@@ -17,11 +17,17 @@
 // created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
 // dispatch once (a warm-up, on the real buffers) and then restores the parameters and state it
 // wrote, so the first real run costs what every run costs.
-import type { BindingRef, Plan, ReadSpec } from '../compiler/kernels/plan.js';
+import type { BindingRef, Dispatch, Plan, ReadSpec } from '../compiler/kernels/plan.js';
 import type { Param } from '../compiler/ir/types.js';
 import { initParam } from '../compiler/interp/init.js';
 
 export type HostArray = Float32Array | Int32Array;
+
+/**
+ * What the executor needs of a plan: everything but the kernels' IR (it runs their WGSL). A
+ * plan straight from the planner is one; so is a plan loaded from its JSON form (compiler/emit).
+ */
+export type ExecutablePlan = Omit<Plan, 'dispatches'> & { readonly dispatches: readonly Omit<Dispatch, 'kernel'>[] };
 
 export interface RunRequest {
   /** Values of the graph's inputs, by name (Float32Array, or Int32Array for i32 inputs). */
@@ -64,7 +70,7 @@ export class Executor {
 
   private constructor(
     readonly device: GPUDevice,
-    readonly plan: Plan,
+    readonly plan: ExecutablePlan,
     opts: ExecutorOptions,
   ) {
     this.seed = opts.seed ?? 0;
@@ -85,7 +91,7 @@ export class Executor {
   }
 
   /** Builds an executor: buffers, parameters, and every pipeline (compiled concurrently). */
-  static async create(device: GPUDevice, plan: Plan, opts: ExecutorOptions = {}): Promise<Executor> {
+  static async create(device: GPUDevice, plan: ExecutablePlan, opts: ExecutorOptions = {}): Promise<Executor> {
     const ex = new Executor(device, plan, opts);
     await ex.compile();
     if (opts.warmUp ?? true) await ex.warmUp();
