@@ -1,0 +1,8 @@
+// The runtime's public entry, `mdl/runtime`: what a program `mdl compile` wrote imports (and
+// what any program can use to run a compiled model).
+export { CompiledModel, ModelLoadError, type LoadOptions, type TrainStepOptions } from './model.js';
+export { trainMain, type MainSpec, type TrainSettings } from './standalone.js';
+export type { ModelInfo, ParamInfo } from '../compiler/emit/bundle.js';
+export type { NamedTensor } from './checkpoint/safetensors.js';
+export type { OptimizerSpec } from '../compiler/autodiff/optimizer.js';
+export type { Schedule } from '../compiler/train/schedule.js';
