@@ -1,0 +1,76 @@
+// What `npm run bench` asks of a peer framework (TF.js, jax-js): the same work as mdl's own
+// rows, described once here so every peer builds the same shapes, layers, loss and optimizer.
+//
+// One training step = upload the batch (inputs and integer labels, as mdl's executor uploads
+// them every run) + forward + mean softmax cross-entropy + backward + SGD with momentum 0.9
+// (PyTorch's form, dampening 0: v = μv + g, p -= lr·v, lr 0.01) + read the loss back, so the
+// step has really finished on the device when the clock stops. Peers lay images out as their
+// framework prefers (NHWC for TF.js); that changes no FLOP count.
+import { performance } from 'node:perf_hooks';
+
+export type WorkloadKind = 'mlp' | 'small_cnn' | 'lenet5' | 'matmul';
+
+export interface Workload {
+  readonly kind: WorkloadKind;
+  /** Batch size of a training step; unused for the matmul. */
+  readonly batch: number;
+}
+
+/** A peer's time for one workload, or why it has none (a real error or limitation, never a guess). */
+export type PeerResult = { readonly ms: number; readonly runs: number } | { readonly reason: string };
+
+export interface Peer {
+  /** Column title, e.g. `tfjs-webgpu`. */
+  readonly name: string;
+  time(w: Workload): Promise<PeerResult>;
+  close(): Promise<void>;
+}
+
+export const LR = 0.01;
+export const MOMENTUM = 0.9;
+export const CLASSES = 10;
+
+/** Deterministic pseudo-random data in [-1, 1), so every peer sees the same kind of input. */
+export function randomF32(n: number, seed = 1): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out[i] = (s / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+export const labelsI32 = (n: number): Int32Array => Int32Array.from({ length: n }, (_, k) => k % CLASSES);
+
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Warm up, then the median of back-to-back runs. Slow peers (TF.js's cpu backend takes seconds
+ * per CNN step) get fewer runs within `budgetMs` so the whole bench stays within minutes, but
+ * never fewer than `minRuns` timed runs after one warm-up.
+ */
+export async function timeRuns(run: () => Promise<void>, opts: { runs: number; warmup?: number; budgetMs?: number; minRuns?: number }): Promise<{ ms: number; runs: number }> {
+  const budget = opts.budgetMs ?? 8000;
+  const minRuns = opts.minRuns ?? 3;
+  let t = performance.now();
+  await run();
+  const first = performance.now() - t;
+  // A first run of over a second says enough of warm-up; fast peers get the full count.
+  const warmup = first > 1000 ? 0 : (opts.warmup ?? 3) - 1;
+  for (let i = 0; i < warmup; i++) await run();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < opts.runs && (times.length < minRuns || performance.now() - start < budget)) {
+    t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  return { ms: median(times), runs: times.length };
+}
+
+/** The message of whatever a peer threw, on one line, for the bench table's notes. */
+export function reasonOf(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0]!.slice(0, 200);
+}
