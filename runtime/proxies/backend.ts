@@ -1,0 +1,120 @@
+// Where the data-dependent proxies run a graph: compiled to WebGPU kernels (the default), or
+// on the reference interpreter in float64 (`--backend reference`, and the tests' oracle).
+// A program is one graph with fixed parameters and batch; a run reads back the graph's outputs
+// and any values asked for at compile time (ReLU inputs for NASWOT).
+import { bindDims } from '../../compiler/analysis/summary.js';
+import { run } from '../../compiler/interp/interpreter.js';
+import { tensor, intTensor, type Tensor } from '../../compiler/interp/tensor.js';
+import type { Graph, ValueId } from '../../compiler/ir/types.js';
+import { planGraph } from '../../compiler/kernels/plan.js';
+import { targetOf } from '../../compiler/kernels/target.js';
+import { acquireDevice, formatReport, type Acquired } from '../device.js';
+import { Executor, type HostArray } from '../executor.js';
+
+export interface ProgramSpec {
+  readonly graph: Graph;
+  readonly batch: number;
+  readonly training: boolean;
+  /** Every parameter and buffer, float64 values (a WebGPU program rounds them to float32). */
+  readonly params: ReadonlyMap<string, Float64Array>;
+  /** Values to read back besides the outputs. */
+  readonly keep?: readonly ValueId[];
+}
+
+export interface Program {
+  /** Outputs by name; kept values by id. */
+  run(inputs: Readonly<Record<string, HostArray | Float64Array>>): Promise<{ outputs: Map<string, ArrayLike<number>>; kept: Map<ValueId, ArrayLike<number>> }>;
+  /** Replaces some parameters' values. */
+  setParams(params: ReadonlyMap<string, Float64Array>): void;
+  dispose(): void;
+}
+
+export interface ProxyBackend {
+  readonly name: 'webgpu' | 'reference';
+  /** Which device or interpreter, for logs. */
+  readonly description: string;
+  compile(spec: ProgramSpec): Promise<Program>;
+  dispose(): void;
+}
+
+export class WebGpuProxyBackend implements ProxyBackend {
+  readonly name = 'webgpu';
+  private constructor(
+    private readonly acq: Acquired,
+    readonly description: string,
+  ) {}
+
+  static async create(): Promise<WebGpuProxyBackend> {
+    const acq = await acquireDevice();
+    return new WebGpuProxyBackend(acq, formatReport(acq.report));
+  }
+
+  async compile(spec: ProgramSpec): Promise<Program> {
+    const { graph: g } = spec;
+    const plan = planGraph(g, { target: targetOf(this.acq.report), dims: bindDims(g, spec.batch), training: spec.training, keep: spec.keep ?? [] });
+    const params = new Map<string, Float32Array>();
+    for (const [k, v] of spec.params) params.set(k, Float32Array.from(v));
+    // No warm-up: a program runs once or twice, and the first run compiles what it needs anyway.
+    const ex = await Executor.create(this.acq.device, plan, { params, warmUp: false, label: g.name });
+    const keptNames = new Map<ValueId, string>();
+    for (const v of spec.keep ?? []) keptNames.set(v, plan.readable.get(v)!.name);
+    const outNames = g.outputs.map((o) => o.name);
+    return {
+      async run(inputs) {
+        const f32: Record<string, HostArray> = {};
+        for (const [k, v] of Object.entries(inputs)) f32[k] = v instanceof Float64Array ? Float32Array.from(v) : v;
+        const got = await ex.run({ inputs: f32, read: [...new Set([...outNames, ...keptNames.values()])] });
+        const outputs = new Map<string, ArrayLike<number>>(outNames.map((n) => [n, got.get(n)!]));
+        const kept = new Map<ValueId, ArrayLike<number>>([...keptNames].map(([v, n]) => [v, got.get(n)!]));
+        return { outputs, kept };
+      },
+      setParams(ps) {
+        for (const [k, v] of ps) ex.setParam(k, Float32Array.from(v));
+      },
+      dispose: () => ex.destroy(),
+    };
+  }
+
+  dispose(): void {
+    this.acq.device.destroy();
+  }
+}
+
+export class ReferenceProxyBackend implements ProxyBackend {
+  readonly name = 'reference';
+  readonly description = 'the reference interpreter in float64 (CPU)';
+
+  async compile(spec: ProgramSpec): Promise<Program> {
+    const g = spec.graph;
+    const params = new Map<string, Tensor>();
+    for (const p of g.params) params.set(p.name, tensor(p.shape, spec.params.get(p.name)!, 'f64'));
+    const dims = bindDims(g, spec.batch);
+    const shapeOf = (v: ValueId) => g.values[v]!.type.shape.map((d) => (typeof d === 'number' ? d : dims[d]!));
+    return {
+      async run(inputs) {
+        const ins: Record<string, Tensor> = {};
+        for (const v of g.inputs) {
+          const d = g.values[v]!.def;
+          const name = d.kind === 'input' ? d.name : String(v);
+          const x = inputs[name]!;
+          ins[name] = x instanceof Int32Array ? intTensor(shapeOf(v), x) : tensor(shapeOf(v), x, 'f64');
+        }
+        const keep = (spec.keep ?? []).length > 0;
+        const r = run(g, { inputs: ins, params, precision: 'f64', training: spec.training, keepAll: keep });
+        const outputs = new Map<string, ArrayLike<number>>([...r.outputs].map(([k, t]) => [k, t.data]));
+        const kept = new Map<ValueId, ArrayLike<number>>((spec.keep ?? []).map((v) => [v, r.values![v]!.data]));
+        return { outputs, kept };
+      },
+      setParams(ps) {
+        for (const [k, v] of ps) params.set(k, tensor(params.get(k)!.shape, v, 'f64'));
+      },
+      dispose() {},
+    };
+  }
+
+  dispose(): void {}
+}
+
+export async function proxyBackend(name: 'webgpu' | 'reference'): Promise<ProxyBackend> {
+  return name === 'reference' ? new ReferenceProxyBackend() : WebGpuProxyBackend.create();
+}
