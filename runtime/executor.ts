@@ -62,7 +62,8 @@ export class Executor {
   private bindGroups: GPUBindGroup[] = [];
   /** The expected GPU time of a run without a spinning thread, ms (0: not known yet). */
   private expect = 0;
-  private readonly initial = new Map<number, Float32Array>();
+  /** Parameter and state values written at creation, by name: the warm-up restores them. */
+  private readonly initial = new Map<string, { buffer: number; byteOffset: number; data: Float32Array }>();
   /** Bytes of the plan's buffers (inputs, params, state, temporaries) actually allocated. */
   readonly planBytes: number;
   /** Bytes of the staging buffers for reading values back. */
@@ -132,9 +133,10 @@ export class Executor {
       if (given.length !== n) throw new ExecutorError(`parameter ${p.name}: ${given.length} values for shape [${p.shape.join(', ')}]`);
       data = given instanceof Float32Array ? given : Float32Array.from(given);
     } else data = initParam(p, this.seed, 'f32').data as Float32Array;
-    const id = this.plan.params.find((x) => x.param === p)!.buffer;
-    this.initial.set(id, data);
-    this.device.queue.writeBuffer(this.buffers[id]!, 0, data);
+    // Packed parameters (an optimizer group's, see compiler/kernels/groups.ts) share a buffer.
+    const { buffer, byteOffset } = this.plan.params.find((x) => x.param === p)!;
+    this.initial.set(p.name, { buffer, byteOffset, data });
+    this.device.queue.writeBuffer(this.buffers[buffer]!, byteOffset, data);
   }
 
   /** Runs every dispatch once, so the driver compiles them now; then restores parameters and state. */
@@ -143,7 +145,7 @@ export class Executor {
     this.encode(enc, []);
     this.device.queue.submit([enc.finish()]);
     await this.device.queue.onSubmittedWorkDone();
-    for (const [id, data] of this.initial) this.device.queue.writeBuffer(this.buffers[id]!, 0, data);
+    for (const x of this.initial.values()) this.device.queue.writeBuffer(this.buffers[x.buffer]!, x.byteOffset, x.data);
     this.initial.clear();
   }
 
@@ -160,9 +162,9 @@ export class Executor {
     const bufs = names.map((name) => {
       const p = this.plan.params.find((x) => x.param.name === name);
       if (!p) throw new ExecutorError(`no parameter named ${name}`);
-      const size = this.plan.buffers[p.buffer]!.bytes;
+      const size = Math.max(4, p.param.shape.reduce((a, d) => a * d, 1) * 4);
       const dst = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      enc.copyBufferToBuffer(this.buffers[p.buffer]!, 0, dst, 0, size);
+      enc.copyBufferToBuffer(this.buffers[p.buffer]!, p.byteOffset, dst, 0, size);
       return { name, dst, n: p.param.shape.reduce((a, d) => a * d, 1) };
     });
     this.device.queue.submit([enc.finish()]);

@@ -83,6 +83,8 @@ export interface PointwiseLowering {
   readonly elementwise?: boolean;
   /** Cheap enough to recompute in every consumer (constants): never materialised for sharing. */
   readonly cheap?: boolean;
+  /** The one value every element has, when it does not depend on the index (constants). */
+  uniform?(node: Node): number;
 }
 
 export interface KernelLowering {

@@ -8,7 +8,8 @@
 // the largest free buffer grows to fit; if none is free, a new buffer is made. A buffer's size
 // is the largest of its tenants, rounded up to 16 bytes (whole vec4s). The plan's total is
 // exactly what the runtime allocates; `liveLowerBound` is the most temporary memory live at
-// once (what an ideal packing would need), for comparison.
+// once (what an ideal packing would need), for comparison. A few temporaries (packed
+// gradients) own their buffer instead, live for the whole run.
 import type { ValueId } from '../ir/types.js';
 import type { BufferSpec } from './plan.js';
 
@@ -30,6 +31,11 @@ export interface MemoryInput {
   readonly params: readonly { value: ValueId; name: string; bytes: number; state: boolean }[];
   readonly kernels: readonly { reads: readonly ValueId[]; writes: readonly ValueId[] }[];
   readonly temps: readonly { value: ValueId; bytes: number }[];
+  /**
+   * Temporaries with a buffer of their own for the whole run, never shared: a group's packed
+   * gradients, whose padding between members must stay zero (see groups.ts).
+   */
+  readonly owned?: readonly { value: ValueId; name: string; bytes: number }[];
   /** Values that must survive the run (read back afterwards). */
   readonly pinned: ReadonlySet<ValueId>;
 }
@@ -45,6 +51,8 @@ export function assignBuffers(m: MemoryInput): { buffers: BufferSpec[]; bufferOf
   };
   for (const i of m.inputs) own(i.value, i.name, i.bytes, 'input');
   for (const p of m.params) own(p.value, p.name, p.bytes, p.state ? 'state' : 'param');
+  for (const t of m.owned ?? []) own(t.value, t.name, t.bytes, 'temp');
+  const ownedBytes = (m.owned ?? []).reduce((a, t) => a + align16(t.bytes), 0);
 
   const temps = new Map(m.temps.map((t) => [t.value, t.bytes]));
   const defAt = new Map<ValueId, number>();
@@ -99,8 +107,8 @@ export function assignBuffers(m: MemoryInput): { buffers: BufferSpec[]; bufferOf
     paramBytes: sum('param'),
     stateBytes: sum('state'),
     tempBytes: sum('temp'),
-    tempBuffers: size.length,
-    liveLowerBound: peak,
+    tempBuffers: size.length + (m.owned?.length ?? 0),
+    liveLowerBound: peak + ownedBytes,
     totalBytes: buffers.reduce((a, b) => a + b.bytes, 0),
   };
   return { buffers, bufferOf, plan };

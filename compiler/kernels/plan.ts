@@ -13,7 +13,9 @@
 // 4. Each materialised value is the root of one kernel, built in node order. A kernel that
 //    would bind more storage buffers than the adapter allows is split by materialising the
 //    fused sub-expression with the most buffers, and the graph is planned again.
-// 5. The memory plan assigns every temporary to a buffer by liveness over the kernel sequence,
+// 5. Optimizer updates that share an op and its hyper-parameters run as one kernel per group
+//    over packed buffers of parameters, gradients and state (groups.ts).
+// 6. The memory plan assigns every temporary to a buffer by liveness over the kernel sequence,
 //    best fit among free buffers (see memory.ts). Parameters, state and inputs own buffers.
 import { concrete, numel } from '../ir/shape.js';
 import type { Graph, Node, Param, ValueId } from '../ir/types.js';
@@ -22,6 +24,7 @@ import * as E from './expr.js';
 import { grid1d } from './grid.js';
 import { sharedBytes, type Expr, type Kernel } from './ir.js';
 import { KernelError, type Accessor, type AnchorCtx, type Lowering, type PointCtx, type View } from './lowering.js';
+import { updateGroups, type UpdateGroup } from './groups.js';
 import { assignBuffers, type MemoryPlan } from './memory.js';
 import { loweringFor } from './table.js';
 import { SOFTWARE_TARGET, type Target } from './target.js';
@@ -88,7 +91,8 @@ export interface Plan {
   readonly buffers: readonly BufferSpec[];
   readonly dispatches: readonly Dispatch[];
   readonly inputs: readonly { readonly name: string; readonly buffer: number; readonly shape: readonly number[]; readonly dtype: 'f32' | 'i32' }[];
-  readonly params: readonly { readonly param: Param; readonly buffer: number }[];
+  /** Where each parameter lives: its buffer, and its byte offset there (packed parameters share one). */
+  readonly params: readonly { readonly param: Param; readonly buffer: number; readonly byteOffset: number }[];
   readonly outputs: readonly ReadSpec[];
   /** Every readable value: outputs and `keep`, by value id. */
   readonly readable: ReadonlyMap<ValueId, ReadSpec>;
@@ -133,12 +137,23 @@ class Planner {
   readonly def: ({ node: Node; index: number } | undefined)[];
   /** In-place outputs → the parameter value whose buffer they are written into. */
   readonly inPlace = new Map<ValueId, ValueId>();
+  /** Optimizer updates run as one kernel per group (groups.ts), by member node. */
+  readonly groupOf = new Map<Node, UpdateGroup>();
+  /** Packed buffers of the groups, with value ids after the graph's own. */
+  readonly packs: { readonly id: ValueId; readonly name: string; readonly role: 'param' | 'state' | 'temp'; readonly elems: number }[] = [];
+  /** A value in a packed buffer → that buffer and its element offset there. */
+  readonly packed = new Map<ValueId, { readonly base: ValueId; readonly offset: number }>();
+  /** Outputs of grouped updates that nothing reads (SGD's buffer without momentum): never stored. */
+  readonly dropped = new Set<ValueId>();
+  /** Values to materialise: the options' and the retries', and every grouped update's gradient. */
+  readonly forced: Set<ValueId>;
 
   constructor(
     readonly g: Graph,
     readonly opts: PlanOptions,
-    readonly forced: ReadonlySet<ValueId>,
+    forced: ReadonlySet<ValueId>,
   ) {
+    this.forced = new Set(forced);
     this.target = opts.target ?? SOFTWARE_TARGET;
     this.training = opts.training ?? false;
     const dims = opts.dims ?? {};
@@ -161,6 +176,26 @@ class Planner {
         throw new KernelError(`plan ${g.name}: output ${oname} cannot update ${pname} in place`);
       this.inPlace.set(o.value, p.value);
     }
+    const groups = updateGroups({ g, lower: this.lower, numel: (v) => numel(this.shape[v]!), inPlace: this.inPlace, pinned: this.pinned, target: this.target });
+    let next = g.values.length;
+    groups.forEach((grp, gi) => {
+      const first = grp.nodes[0]!;
+      grp.slots.forEach((s, k) => {
+        if (s.k !== 'packed' && s.k !== 'computed') return;
+        const role = s.k === 'packed' ? s.role : 'temp';
+        const id = next++;
+        this.packs.push({ id, name: `${first.op}#${gi}.${k}:${role}`, role, elems: grp.elems });
+        grp.nodes.forEach((n, i) => {
+          this.packed.set(n.inputs[k]!, { base: id, offset: grp.offsets[i]! });
+          // A gradient is written into its place by the kernel that computes it.
+          if (s.k === 'computed') this.forced.add(n.inputs[k]!);
+        });
+      });
+      for (const n of grp.nodes) {
+        this.groupOf.set(n, grp);
+        for (const o of n.outputs) if (!this.inPlace.has(o)) this.dropped.add(o);
+      }
+    });
     this.state = g.values.map((v) => (v.def.kind === 'node' ? { k: 'lazy' } : { k: 'buf' }));
   }
 
@@ -168,11 +203,17 @@ class Planner {
     return [...new Set(this.uses[v]!.map((u) => u.node))];
   }
 
+  /** Where a value's own buffer is: its parameter's for an in-place output, a packed buffer's slice, or its own. */
+  place(v: ValueId): { readonly base: ValueId; readonly offset: number } {
+    const p = this.inPlace.get(v) ?? v;
+    return this.packed.get(p) ?? { base: p, offset: 0 };
+  }
+
   /** The value as a strided view of a buffer, if it is one. */
   viewOf(v: ValueId): View | undefined {
     const s = this.state[v]!;
     if (s.k === 'view') return s.view;
-    if (s.k === 'buf' || this.mat.has(v)) return { base: this.inPlace.get(v) ?? v, offset: 0, strides: E.contiguousStrides(this.shape[v]!), shape: this.shape[v]!, dtype: this.dtype[v]! };
+    if (s.k === 'buf' || this.mat.has(v)) return { ...this.place(v), strides: E.contiguousStrides(this.shape[v]!), shape: this.shape[v]!, dtype: this.dtype[v]! };
     return undefined;
   }
 
@@ -350,7 +391,8 @@ class Planner {
   evaluated = new Set<ValueId>();
 
   storeRoot(b: KernelBuilder, r: ValueId, idx: readonly Expr[], val: Expr): void {
-    b.store(b.binding(this.inPlace.get(r) ?? r, this.dtype[r]!, true), E.linear(idx, E.contiguousStrides(this.shape[r]!)), val);
+    const at = this.place(r);
+    b.store(b.binding(at.base, this.dtype[r]!, true), E.linear(idx, E.contiguousStrides(this.shape[r]!), at.offset), val);
   }
 
   buildPointwise(r: ValueId): Built {
@@ -432,6 +474,55 @@ class Planner {
     return { name, ...k, workgroups, writes: [...writes], nodes: orderNames(this.g, seen) };
   }
 
+  /**
+   * One kernel for a group of optimizer updates: the op's own lowering, run over the packed
+   * buffers as if they were one parameter of Σ sizes elements (the update is elementwise).
+   */
+  buildGroup(grp: UpdateGroup): Built {
+    const first = grp.nodes[0]!;
+    const L = this.lower[first.id]!;
+    if (L.kind !== 'kernel') throw new Error('planner: a grouped update is not a kernel op');
+    const name = `${first.op}×${grp.nodes.length}`;
+    const b = new KernelBuilder(name);
+    const N = grp.elems;
+    const seen = new Set<string>(grp.nodes.map((n) => n.name));
+    const packOf = (slot: number) => this.packed.get(first.inputs[slot]!)!.base;
+    const inputs = grp.slots.map((s, k): Accessor => {
+      if (s.k === 'shared') return this.accessor(b, first.inputs[k]!, new Map(), seen);
+      if (s.k === 'uniform') return { shape: [N], dtype: 'f32', at: () => E.f32(s.value) };
+      const view: View = { base: packOf(k), offset: 0, strides: [1], shape: [N], dtype: 'f32' };
+      return { shape: [N], dtype: 'f32', view, at: (idx) => b.memo(`P${k}@${E.keyOf(idx[0]!)}`, () => E.load(b.binding(view.base, 'f32', false), 'f32', idx[0]!), 'ld') };
+    });
+    let workgroups: readonly [number, number, number] | undefined;
+    let size: readonly [number, number, number] = [1, 1, 1];
+    L.build({
+      b,
+      node: first,
+      attrs: first.attrs,
+      inputs,
+      outShapes: first.outputs.map(() => [N]),
+      training: this.training,
+      rng: () => b.rng(),
+      target: this.target,
+      bind: (view, elem) => b.binding(view.base, elem, false),
+      emit: (out, idx, value) => {
+        const s = grp.outInto[out];
+        if (s !== undefined) b.store(b.binding(packOf(s), 'f32', true), idx[0]!, value);
+      },
+      update: () => {
+        throw new Error(`planner: ${first.op} updates an input; it cannot be grouped`);
+      },
+      grid: (wg, s) => {
+        workgroups = wg;
+        size = s;
+      },
+    });
+    if (!workgroups) throw new Error(`planner: the lowering of ${first.op} set no grid`);
+    const k = b.finish(size);
+    const writes = grp.nodes.flatMap((n) => n.outputs.filter((o) => this.inPlace.has(o)));
+    return { name, ...k, workgroups, writes, nodes: orderNames(this.g, seen) };
+  }
+
   /** Distinct buffers under a value when it is inlined (for splitting kernels that bind too many). */
   leaves(v: ValueId, memo = new Map<ValueId, Set<ValueId>>()): Set<ValueId> {
     const hit = memo.get(v);
@@ -484,7 +575,10 @@ class Planner {
       if (L.kind === 'kernel') {
         if (done.has(node)) continue;
         done.add(node);
-        k = this.buildAnchor(node, undefined);
+        const grp = this.groupOf.get(node);
+        // A group's kernel runs where its last update is, when every gradient exists.
+        if (grp && node !== grp.nodes[grp.nodes.length - 1]) continue;
+        k = grp ? this.buildGroup(grp) : this.buildAnchor(node, undefined);
       } else if (this.fusedRoot.has(r)) k = this.buildAnchor(this.fusedRoot.get(r)!.anchor, r);
       else k = this.buildPointwise(r);
       this.checkLimits(k);
@@ -498,7 +592,8 @@ class Planner {
   checkInPlace(built: readonly Built[]): void {
     for (const [r, p] of this.inPlace) {
       const k = built.findIndex((x) => x.writes.includes(r));
-      const reads = (x: Built) => x.resources.some((res) => res.kind === 'value' && res.value === p);
+      const base = this.place(p).base;
+      const reads = (x: Built) => x.resources.some((res) => res.kind === 'value' && res.value === base);
       const later = built.slice(k + 1).find(reads);
       const name = this.g.params.find((q) => q.value === p)!.name;
       if (later) throw new KernelError(`plan ${this.g.name}: ${later.name} reads ${name} after ${built[k]!.name} updated it in place`);
@@ -513,14 +608,19 @@ class Planner {
     const g = this.g;
     const bytesOf = (v: ValueId) => numel(this.shape[v]!) * 4;
     const readable = new Map<ValueId, ReadSpec>();
+    const packs = (role: string) => this.packs.filter((p) => p.role === role);
     const mem = assignBuffers({
       inputs: g.inputs.map((v) => ({ value: v, name: g.values[v]!.def.kind === 'input' ? (g.values[v]!.def as { name: string }).name : `input${v}`, bytes: bytesOf(v) })),
-      params: g.params.map((p) => ({ value: p.value, name: p.name, bytes: bytesOf(p.value), state: p.buffer })),
-      kernels: built.map((k) => ({
-        reads: k.resources.flatMap((r) => (r.kind === 'value' && !k.writes.includes(r.value) ? [r.value] : [])),
-        writes: k.writes,
-      })),
-      temps: [...this.mat].filter((v) => !this.inPlace.has(v)).map((v) => ({ value: v, bytes: bytesOf(v) })),
+      params: [
+        ...g.params.filter((p) => !this.packed.has(p.value)).map((p) => ({ value: p.value, name: p.name, bytes: bytesOf(p.value), state: p.buffer })),
+        ...[...packs('param'), ...packs('state')].map((p) => ({ value: p.id, name: p.name, bytes: p.elems * 4, state: p.role === 'state' })),
+      ],
+      kernels: built.map((k) => {
+        const writes = k.writes.map((v) => this.place(v).base);
+        return { reads: k.resources.flatMap((r) => (r.kind === 'value' && !writes.includes(r.value) ? [r.value] : [])), writes };
+      }),
+      temps: [...this.mat].filter((v) => !this.inPlace.has(v) && !this.packed.has(v) && !this.dropped.has(v)).map((v) => ({ value: v, bytes: bytesOf(v) })),
+      owned: packs('temp').map((p) => ({ value: p.id, name: p.name, bytes: p.elems * 4 })),
       pinned: new Set([...this.pinned].map((v) => this.viewOf(v)?.base ?? v)),
     });
     // A tensor larger than one storage binding may hold cannot be bound: say so now, not at run time.
@@ -558,7 +658,10 @@ class Planner {
       buffers: mem.buffers,
       dispatches,
       inputs: g.inputs.map((v) => ({ name: nameOf(v), buffer: mem.bufferOf.get(v)!, shape: this.shape[v]!, dtype: this.dtype[v]! })),
-      params: g.params.map((p) => ({ param: p, buffer: mem.bufferOf.get(p.value)! })),
+      params: g.params.map((p) => {
+        const at = this.place(p.value);
+        return { param: p, buffer: mem.bufferOf.get(at.base)!, byteOffset: at.offset * 4 };
+      }),
       outputs: g.outputs.map((o) => ({ ...readable.get(o.value)!, name: o.name })),
       readable,
       memory: mem.plan,

@@ -93,3 +93,23 @@ export async function runBoth(g: Graph, opts: BothOptions = {}): Promise<Both> {
 export function describe(plan: Plan): string {
   return plan.dispatches.map((d) => `${d.name} [${d.nodes.join(', ')}]`).join('\n');
 }
+
+/**
+ * Norm-wise relative error of each output of a training step; an updated parameter (or state)
+ * is compared by its change, what the step computed, since parameter ≫ update.
+ */
+export function stepErrors(r: Both, updates: ReadonlyMap<string, string>): Map<string, number> {
+  const errs = new Map<string, number>();
+  for (const o of r.plan.outputs) {
+    let want: ArrayLike<number> = r.ref.get(o.name)!.data;
+    let got: ArrayLike<number> = r.gpu.get(o.name)!;
+    const p = [...updates].find(([, out]) => out === o.name)?.[0];
+    const before = p ? r.params.get(p)!.data : undefined;
+    if (before) {
+      want = Float64Array.from(want, (x, i) => x - before[i]!);
+      got = Float64Array.from(got, (x, i) => x - before[i]!);
+    }
+    errs.set(o.name, relError(got, want));
+  }
+  return errs;
+}

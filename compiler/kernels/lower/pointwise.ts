@@ -65,7 +65,7 @@ export const gelu: PointwiseLowering = {
   at: (c, idx) => ACTIVATIONS[c.attrs['approximate'] === 'tanh' ? 'gelu_tanh' : 'gelu']!(c.b.let(c.inputs[0]!.at(idx), 'x'), c),
 };
 
-export const constant: PointwiseLowering = { kind: 'pointwise', cheap: true, at: (c) => f32(c.attrs['value'] as number) };
+export const constant: PointwiseLowering = { kind: 'pointwise', cheap: true, at: (c) => f32(c.attrs['value'] as number), uniform: (n) => n.attrs['value'] as number };
 
 /**
  * Inverted dropout. Training: element i is kept unless word (i mod 4) of Philox block ⌊i/4⌋ of
