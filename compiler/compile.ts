@@ -7,6 +7,7 @@ import type { Graph } from './ir/types.js';
 import { verifyGraph } from './ir/verify.js';
 import { loadProgram, type SourceHost } from './modules/loader.js';
 import { frozenParams, trainSpec, type TrainSpec } from './train/spec.js';
+import { resolveRules, type RewritePlan } from './rewrites/select.js';
 import type { SourceFile } from './source.js';
 
 export interface CompileResult {
@@ -59,6 +60,8 @@ export interface TrainCompileResult extends CompileResult {
   readonly spec: TrainSpec | undefined;
   /** Parameter names the section's `freeze` patterns select. */
   readonly frozen: readonly string[];
+  /** The section's `backward` rules resolved against the model: layer → strategy (exact layers absent). */
+  readonly rewrites: RewritePlan;
 }
 
 /**
@@ -72,18 +75,19 @@ export function compileTraining(src: SourceFile, host: SourceHost, opts: Compile
   const models = elab.models().map((d) => d.name);
   const sections = elab.trainSections();
   const base = { sources: program.sources, models, frozen: [] as string[] };
-  const done = (graph: Graph | undefined, spec: TrainSpec | undefined, extra: Diagnostic[] = [], frozen: string[] = []): TrainCompileResult => ({
+  const done = (graph: Graph | undefined, spec: TrainSpec | undefined, extra: Diagnostic[] = [], frozen: string[] = [], rewrites: RewritePlan = new Map()): TrainCompileResult => ({
     ...base,
     graph,
     spec,
     frozen,
+    rewrites,
     diagnostics: sortDiagnostics([...elab.diagnostics.items, ...extra]),
   });
   if (program.diagnostics.length > 0 || !elab.entry) return done(undefined, undefined);
   if (sections.length === 0 || (opts.model !== undefined && opts.train === undefined)) {
     if (opts.train !== undefined) return done(undefined, undefined, [diag('MDL2005', `${src.path} has no train section \`${opts.train}\``)]);
     const r = compileModel(src, host, opts);
-    return { ...r, spec: undefined, frozen: [] };
+    return { ...r, spec: undefined, frozen: [], rewrites: new Map() };
   }
   const def = opts.train === undefined ? (sections.length === 1 ? sections[0] : undefined) : sections.find((d) => d.name === opts.train);
   if (!def) {
@@ -99,7 +103,9 @@ export function compileTraining(src: SourceFile, host: SourceHost, opts: Compile
   if (!graph) return done(undefined, spec);
   verifyGraph(graph);
   const frozen = frozenParams(graph, spec.freeze);
-  return done(frozen.diagnostics.length ? undefined : graph, spec, frozen.diagnostics, frozen.names);
+  const rules = resolveRules(graph, spec.backward);
+  const problems = [...frozen.diagnostics, ...rules.diagnostics];
+  return done(problems.length ? undefined : graph, spec, problems, frozen.names, rules.plan);
 }
 
 /** Elaborates every model of a file with its defaults (what `mdl check` does). */
@@ -127,7 +133,7 @@ export function checkFile(src: SourceFile, host: SourceHost): CompileResult {
       const { spec, diagnostics } = trainSpec(section);
       extra.push(...diagnostics);
       const g = spec ? elab.elaborateModelRef(spec.model) : undefined;
-      if (g && spec) extra.push(...frozenParams(g, spec.freeze).diagnostics);
+      if (g && spec) extra.push(...frozenParams(g, spec.freeze).diagnostics, ...resolveRules(g, spec.backward).diagnostics);
     }
   }
   return { graph: undefined, diagnostics: sortDiagnostics([...elab.diagnostics.items, ...extra]), sources: program.sources, models: defs.map((d) => d.name) };

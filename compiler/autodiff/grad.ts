@@ -12,6 +12,7 @@ import { formatShape, sameShape } from '../ir/shape.js';
 import type { Graph, NodeId, TensorType, ValueId } from '../ir/types.js';
 import { verifyGraph } from '../ir/verify.js';
 import { lookupOp } from '../ops/registry.js';
+import type { VjpRule } from '../ops/types.js';
 import { AutodiffError, GraphEditor, RuleBuilder } from './builder.js';
 
 /** What the loss is. */
@@ -38,6 +39,11 @@ export interface GradOptions {
   readonly params?: boolean;
   /** Graph inputs (by name) to differentiate with respect to as well. */
   readonly wrtInputs?: Iterable<string>;
+  /**
+   * Backward rewrites (compiler/rewrites/): forward node → the rule that replaces its op's own
+   * VJP. The rule gets the same contract (cotangents in, one cotangent per input that needs one).
+   */
+  readonly rules?: ReadonlyMap<NodeId, VjpRule>;
 }
 
 export interface GradGraph {
@@ -146,10 +152,11 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
     const needs = n.inputs.map((v) => req.has(v));
     if (!needs.some(Boolean)) continue;
     const op = lookupOp(n.op)!;
-    if (!op.vjp) throw new AutodiffError(`cannot differentiate through layer \`${n.name}\`: op ${n.op} is not differentiable`);
+    const rule = opts.rules?.get(n.id) ?? op.vjp;
+    if (!rule) throw new AutodiffError(`cannot differentiate through layer \`${n.name}\`: op ${n.op} is not differentiable`);
     b.from = n;
     b.tag = 'vjp';
-    const res = op.vjp(b, n, cots, needs);
+    const res = rule(b, n, cots, needs);
     if (res.length !== n.inputs.length) throw new AutodiffError(`the VJP of ${n.op} returned ${res.length} cotangents for ${n.inputs.length} inputs`);
     res.forEach((r, k) => {
       if (r === null) return;

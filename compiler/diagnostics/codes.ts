@@ -41,6 +41,9 @@ export const DIAGNOSTICS = {
   MDL3010: { title: 'shared layer is incompatible' },
   MDL3011: { title: 'model input type mismatch' },
   MDL3012: { title: 'statement not allowed here' },
+  MDL3013: { title: 'backward rule matches no layer', hint: 'see the layer names and ops with `mdl summary`' },
+  MDL3014: { title: 'backward strategy cannot handle this layer' },
+  MDL3015: { title: 'backward strategies conflict' },
 
   MDL4001: { title: 'shape mismatch' },
   MDL4002: { title: 'incompatible broadcast' },
@@ -55,6 +58,7 @@ export const DIAGNOSTICS = {
   MDL5001: { title: 'import not found' },
   MDL5002: { title: 'import cycle' },
   MDL5003: { title: 'cannot read file' },
+  MDL5004: { title: 'output folder not written', hint: 'mdl compile writes only into a new or empty folder, or one it wrote before' },
 
   MDL6001: { title: 'value not known at compile time' },
   MDL6002: { title: 'division by zero' },

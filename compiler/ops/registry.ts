@@ -105,6 +105,8 @@ import { mse_grad } from './internal/mse_grad.js';
 import { reduce_grad } from './internal/reduce_grad.js';
 import { sgd_update } from './internal/sgd_update.js';
 import { slice_grad } from './internal/slice_grad.js';
+import { patch_project } from './internal/patch_project.js';
+import { patch_reconstruct } from './internal/patch_reconstruct.js';
 import { sum_to } from './internal/sum_to.js';
 
 export const OPS = {
@@ -187,6 +189,9 @@ export const INTERNAL_OPS = {
   avgpool2d_grad,
   slice_grad,
   dropout_mask,
+  // low-rank backward rewrites (compiler/rewrites/)
+  patch_project,
+  patch_reconstruct,
   cross_entropy_grad,
   mse_grad,
   // optimizer updates

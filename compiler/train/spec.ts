@@ -22,6 +22,7 @@ import { repr, typeName, type V } from '../elaborate/values.js';
 import type { Graph } from '../ir/types.js';
 import type { Span } from '../source.js';
 import type { Schedule } from './schedule.js';
+import { parseRule, type BackwardRule } from '../rewrites/strategy.js';
 
 export interface TrainSpec {
   readonly name: string;
@@ -36,6 +37,8 @@ export interface TrainSpec {
   readonly seed: number;
   /** Layer-name patterns whose parameters get no gradient. */
   readonly freeze: readonly { readonly pattern: string; readonly span: Span }[];
+  /** `backward` rules, checked but not yet resolved against the model (compiler/rewrites/). */
+  readonly backward: readonly BackwardRule[];
 }
 
 const SETTINGS = ['data', 'loss', 'optimizer', 'schedule', 'batch', 'epochs', 'seed'];
@@ -141,10 +144,11 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
     }
     const data = get('data');
     if (data && data.v.t !== 'str') bad(`\`data\` must be a data set name or a folder, got ${repr(data.v)}`, data.span, 'e.g. data = "mnist", "fashion-mnist" or "path/to/folder"');
+    const backward: BackwardRule[] = [];
     for (const b of section.backward) {
-      const strat = b.strategy.t === 'config' ? b.strategy.kind : repr(b.strategy);
-      if (strat !== 'exact')
-        throw new SpecError(diag('MDL3012', `backward strategy \`${strat}\` is not available yet`, b.span, { hint: 'the backward rewrites (lbp_wht, grad_filter, lora, ntk_linear) arrive in a later version; `exact` is the default' }));
+      const r = parseRule(b);
+      if (r.diagnostic) diagnostics.push(r.diagnostic);
+      else backward.push(r.rule!);
     }
     const freeze = section.freeze.map((f) => {
       if (f.pattern.t !== 'str') bad(`freeze takes layer-name patterns as strings, got ${repr(f.pattern)}`, f.span, 'e.g. freeze "features.*", "classifier.0"');
@@ -162,6 +166,7 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
       epochs: get('epochs') ? posInt(get('epochs')!.v, '`epochs`', get('epochs')!.span) : 3,
       seed: get('seed') ? posInt(get('seed')!.v, '`seed`', get('seed')!.span, 0) : 0,
       freeze,
+      backward,
     };
     return diagnostics.length ? { diagnostics } : { spec, diagnostics };
   } catch (e) {

@@ -1,0 +1,89 @@
+// LoRA-only training (Hu et al.; the Online-LoRA setting): a selected linear layer keeps its
+// weight frozen and gains a low-rank adapter, y = x·Wᵀ + b + (α/r)·(x·Aᵀ)·Bᵀ with A [r, in]
+// initialised as PyTorch initialises a linear weight (kaiming-uniform, a = √5) and B [out, r]
+// zero, so at initialisation the model computes exactly what it computed before. Only the
+// adapters are trained: the base weight and bias are frozen, so autodiff emits no weight-
+// gradient op (and the code generator no kernel and no buffer) for them. `mergeLora` folds the
+// adapters into the weights (W + (α/r)·B·A) on request.
+import type { Graph, Node, ValueId } from '../ir/types.js';
+import { rebuild } from './rebuild.js';
+import type { RewritePlan } from './select.js';
+import type { StrategySpec } from './strategy.js';
+
+type Spec = Extract<StrategySpec, { kind: 'lora' }>;
+
+export const handles = 'lora adapts linear layers';
+
+export function check(_g: Graph, n: Node, s: Spec): string | undefined {
+  if (n.op !== 'linear') return 'LoRA adapters are defined here for linear layers';
+  const out = _g.values[n.outputs[0]!]!.type.shape;
+  const fin = _g.values[n.inputs[0]!]!.type.shape;
+  const dout = out[out.length - 1] as number;
+  const din = fin[fin.length - 1] as number;
+  if (s.rank >= Math.min(din, dout)) return `rank ${s.rank} is not below min(in, out) = ${Math.min(din, dout)}: the adapter would not be low-rank`;
+  return undefined;
+}
+
+/** One adapted layer: its parameters' names and the scale α/r. */
+export interface LoraAdapter {
+  readonly layer: string;
+  readonly weight: string;
+  readonly bias?: string;
+  readonly a: string;
+  readonly b: string;
+  readonly rank: number;
+  readonly scale: number;
+}
+
+/** Adds the adapters of every layer the plan gives `lora`; returns the graph and what it froze. */
+export function addAdapters(g: Graph, plan: RewritePlan): { graph: Graph; frozen: string[]; adapters: LoraAdapter[] } {
+  const frozen: string[] = [];
+  const adapters: LoraAdapter[] = [];
+  const paramName = (v: ValueId) => {
+    const d = g.values[v]!.def;
+    return d.kind === 'param' ? g.params[d.param]!.name : undefined;
+  };
+  const graph = rebuild(g, g.name, (n, outs, r) => {
+    const a = plan.get(n.name);
+    if (!a || a.strategy.kind !== 'lora') return undefined;
+    const s = a.strategy;
+    const x = r.map(n.inputs[0]!);
+    const xs = r.b.shape(x);
+    const din = xs[xs.length - 1] as number;
+    const dout = r.b.shape(outs[0]!).at(-1) as number;
+    const A = r.addParam(`${n.name}.lora_A`, [s.rank, din], { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn: din });
+    const B = r.addParam(`${n.name}.lora_B`, [dout, s.rank], { kind: 'zeros' });
+    r.b.tag = 'lora';
+    let delta = r.b.op1('linear', [r.b.op1('linear', [x], { out: s.rank, bias: false }, [A])], { out: dout, bias: false }, [B]);
+    const scale = s.alpha / s.rank;
+    if (scale !== 1) delta = r.b.op1('mul', [delta, r.b.constant(scale)]);
+    const weight = paramName(n.inputs[1]!)!;
+    const bias = n.inputs.length > 2 ? paramName(n.inputs[2]!) : undefined;
+    frozen.push(weight, ...(bias ? [bias] : []));
+    adapters.push({ layer: n.name, weight, ...(bias ? { bias } : {}), a: `${n.name}.lora_A`, b: `${n.name}.lora_B`, rank: s.rank, scale });
+    return [r.b.op1('add', [outs[0]!, delta])];
+  });
+  return { graph, frozen, adapters };
+}
+
+/** The weights with every adapter merged in: W ← W + scale·B·A (A and B are dropped). */
+export function mergeLora(params: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>, adapters: readonly LoraAdapter[]): Map<string, { shape: readonly number[]; data: Float32Array }> {
+  const out = new Map(params);
+  for (const ad of adapters) {
+    const W = params.get(ad.weight)!;
+    const A = params.get(ad.a)!;
+    const B = params.get(ad.b)!;
+    const [dout, din] = W.shape as [number, number];
+    const merged = Float32Array.from(W.data);
+    for (let o = 0; o < dout; o++)
+      for (let i = 0; i < din; i++) {
+        let s = 0;
+        for (let k = 0; k < ad.rank; k++) s += B.data[o * ad.rank + k]! * A.data[k * din + i]!;
+        merged[o * din + i]! += ad.scale * s;
+      }
+    out.set(ad.weight, { shape: W.shape, data: merged });
+    out.delete(ad.a);
+    out.delete(ad.b);
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+// Resolving `backward` rules against a model's graph: which layer gets which strategy. A layer
+// is a node with parameters; a glob matches a layer's name or a dotted prefix of it (as `freeze`
+// does), an op selector matches every layer of that op. Later rules win. A rule that selects
+// nothing, or a layer its strategy cannot handle, is an error: both are almost always mistakes
+// that would otherwise silently train with the exact backward.
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/suggest.js';
+import type { Graph, Node } from '../ir/types.js';
+import { globToRegExp } from '../train/spec.js';
+import { STRATEGIES, type StrategyDef } from './strategies.js';
+import { formatStrategy, type BackwardRule, type Selector, type StrategySpec } from './strategy.js';
+
+export interface Assignment {
+  readonly strategy: StrategySpec;
+  readonly rule: BackwardRule;
+}
+
+/** Layer name → the strategy that computes its gradients (layers left exact are absent). */
+export type RewritePlan = ReadonlyMap<string, Assignment>;
+
+/** The nodes with parameters (buffers alone do not make a layer trainable). */
+export function layers(g: Graph): Node[] {
+  return g.nodes.filter((n) =>
+    n.inputs.slice(n.dataInputs).some((v) => {
+      const d = g.values[v]!.def;
+      return d.kind === 'param' && !g.params[d.param]!.buffer;
+    }),
+  );
+}
+
+function matcher(s: Selector): (n: Node) => boolean {
+  const byName = (pattern: string) => {
+    const re = globToRegExp(pattern);
+    return (n: Node) => {
+      const parts = n.name.split('.');
+      return parts.some((_, i) => re.test(parts.slice(0, i + 1).join('.')));
+    };
+  };
+  switch (s.kind) {
+    case 'glob':
+      return byName(s.pattern);
+    case 'op':
+      return (n) => n.op === s.op;
+    case 'both': {
+      const m = byName(s.pattern);
+      return (n) => n.op === s.op && m(n);
+    }
+    case 'any': {
+      const ms = s.items.map(matcher);
+      return (n) => ms.some((m) => m(n));
+    }
+  }
+}
+
+/** The rules applied to a graph: the plan, or diagnostics. */
+export function resolveRules(g: Graph, rules: readonly BackwardRule[]): { plan: RewritePlan; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const candidates = layers(g);
+  const plan = new Map<string, Assignment>();
+  for (const rule of rules) {
+    const hits = candidates.filter(matcher(rule.selector));
+    if (hits.length === 0) {
+      const globs = rule.selector.kind === 'glob' ? [rule.selector.pattern] : rule.selector.kind === 'both' ? [rule.selector.pattern] : [];
+      const dym = globs.length ? didYouMean(globs[0]!, new Set(candidates.map((n) => n.name))) : undefined;
+      const ops = [...new Set(candidates.map((n) => n.op))].sort();
+      diagnostics.push(
+        diag('MDL3013', `backward ${rule.text} matches no layer with parameters`, rule.span, {
+          hint: dym ?? (rule.selector.kind === 'op' ? `the model's layers with parameters are of ops ${ops.join(', ')}` : 'see the layer names with `mdl summary`'),
+        }),
+      );
+      continue;
+    }
+    const def = STRATEGIES[rule.strategy.kind] as StrategyDef;
+    for (const n of hits) {
+      const why = def.check(g, n, rule.strategy);
+      if (why) {
+        diagnostics.push(diag('MDL3014', `${formatStrategy(rule.strategy)} cannot compute the gradients of layer \`${n.name}\` (${n.op}): ${why}`, rule.span, { hint: def.handles }));
+        continue;
+      }
+      plan.set(n.name, { strategy: rule.strategy, rule });
+    }
+  }
+  for (const [k, a] of plan) if (a.strategy.kind === 'exact') plan.delete(k);
+  // ntk_linear linearises the whole model; per-layer approximations of the linearised model's
+  // backward are not defined, so it cannot be mixed with the other rewrites.
+  const ntk = [...plan.values()].find((a) => a.strategy.kind === 'ntk_linear');
+  const other = [...plan.values()].find((a) => a.strategy.kind !== 'ntk_linear');
+  if (ntk && other)
+    diagnostics.push(
+      diag('MDL3015', `ntk_linear linearises the whole model and cannot be combined with ${formatStrategy(other.strategy)}`, other.rule.span, {
+        notes: [{ message: 'ntk_linear is chosen here', span: ntk.rule.span }],
+        hint: 'use ntk_linear alone (its rules choose the parameters that are trained), or drop it',
+      }),
+    );
+  return { plan, diagnostics };
+}
