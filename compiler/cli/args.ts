@@ -10,6 +10,8 @@ export interface CommandSpec {
   readonly flags: Readonly<Record<string, FlagKind>>;
   /** How many positional arguments: [min, max]. */
   readonly positional: readonly [number, number];
+  /** One-letter aliases of flags: `{ o: 'out' }` makes `-o DIR` mean `--out DIR`. */
+  readonly short?: Readonly<Record<string, string>>;
 }
 
 export interface ParsedArgs {
@@ -30,7 +32,8 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   const positional: string[] = [];
   const flags = new Map<string, string | boolean | number | Record<string, number>>();
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const alias = /^-([A-Za-z])$/.exec(argv[i]!)?.[1];
+    const a = alias !== undefined && spec.short?.[alias] ? `--${spec.short[alias]}` : argv[i]!;
     if (!a.startsWith('--') || a === '--') {
       positional.push(a);
       continue;

@@ -1,6 +1,7 @@
 // Every CLI command, in the order `mdl --help` lists them. Adding a command = one file + one line.
 import type { Command } from '../command.js';
 import { check } from './check.js';
+import { compile } from './compile.js';
 import { device } from './device.js';
 import { fmt } from './fmt.js';
 import { graph } from './graph.js';
@@ -11,4 +12,4 @@ import { score } from './score.js';
 import { summary } from './summary.js';
 import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, train, score, kernels, ops, device];
+export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, train, compile, score, kernels, ops, device];

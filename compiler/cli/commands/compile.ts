@@ -1,0 +1,70 @@
+// `mdl compile`: a classifier and its train section → a folder holding a standalone training
+// executable: a typed TypeScript module (and its JavaScript) exporting the model's constants,
+// `load()` and `main()`, the plans as JSON and every kernel's WGSL. `node DIR/model.js` trains
+// exactly as `mdl train FILE` does, through the same runtime API (runtime/model.ts).
+import { compileTraining } from '../../compile.js';
+import { OutputError } from '../../emit/write.js';
+import { formatShape } from '../../ir/shape.js';
+import { KernelError } from '../../kernels/lowering.js';
+import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
+import { nodeHost } from '../../modules/node-host.js';
+import { UsageError } from '../args.js';
+import { FileError, readSource, report, type Command } from '../command.js';
+
+export const compile: Command = {
+  spec: {
+    name: 'compile',
+    summary: 'a standalone training executable: typed TS/JS module, plan and WGSL',
+    usage: 'mdl compile FILE [-o DIR] [--train NAME] [--model NAME] [--batch N] [--target auto|software|gpu]',
+    flags: { out: 'string', train: 'string', model: 'string', batch: 'int', target: 'string' },
+    short: { o: 'out' },
+    positional: [1, 1],
+  },
+  async run(args) {
+    const f = <T>(k: string) => args.flags.get(k) as T | undefined;
+    const which = f<string>('target') ?? 'auto';
+    if (!['auto', 'software', 'gpu'].includes(which)) throw new UsageError(`unknown target "${which}"`, 'targets: auto (the adapter found here), software, gpu');
+    const file = args.positional[0]!;
+    const model = f<string>('model');
+    const trainName = f<string>('train');
+    const r = compileTraining(readSource(file), nodeHost, { ...(model ? { model } : {}), ...(trainName ? { train: trainName } : {}) });
+    if (!report(r) || !r.graph) return 1;
+    const g = r.graph;
+
+    // What `mdl train` feeds: one image input [B, C, H, W] and logits [B, classes].
+    const inShape = g.values[g.inputs[0]!]?.type.shape ?? [];
+    if (g.inputs.length !== 1 || inShape.length !== 4)
+      throw new FileError(`error: ${g.name} takes ${g.inputs.length === 1 ? `input ${formatShape(inShape)}` : `${g.inputs.length} inputs`}; mdl compile builds trainers for one image input [B, C, H, W]`);
+    const outShape = g.outputs.length === 1 ? g.values[g.outputs[0]!.value]!.type.shape : [];
+    if (outShape.length !== 2 || typeof outShape[1] !== 'number') throw new FileError(`error: ${g.name} must return logits [B, classes], it returns ${g.outputs.length === 1 ? formatShape(outShape) : `${g.outputs.length} outputs`}`);
+    if (r.spec && r.spec.loss.kind !== 'cross_entropy') throw new FileError(`error: mdl compile builds classifiers trained with cross_entropy; ${r.spec.name} asks for ${r.spec.loss.kind}`);
+
+    let target: Target = which === 'gpu' ? GPU_TARGET : SOFTWARE_TARGET;
+    if (which === 'auto') {
+      const { acquireDevice, NoAdapterError } = await import('../../../runtime/device.js');
+      try {
+        const a = await acquireDevice();
+        target = targetOf(a.report);
+        a.device.destroy();
+      } catch (e) {
+        if (e instanceof NoAdapterError) throw new FileError(`error: ${e.message}\n  hint: or compile for WebGPU's default limits with --target software (or gpu)`);
+        throw e;
+      }
+    }
+    const dir = f<string>('out') ?? `build/${g.name}`;
+    const { emitExecutable } = await import('../../emit/emit.js');
+    let res;
+    try {
+      res = await emitExecutable({ graph: g, spec: r.spec, frozen: r.frozen, sources: r.sources, sourcePath: file, ...(f<number>('batch') ? { batch: f<number>('batch')! } : {}), target, dir });
+    } catch (e) {
+      if (e instanceof OutputError) throw new FileError(`error MDL5004: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+      if (e instanceof KernelError) throw new FileError(`error: ${e.message}`);
+      throw e;
+    }
+    process.stdout.write(
+      `compiled ${g.name} (batch ${res.batch}): a training step of ${res.trainKernels} kernels, inference ${res.forwardKernels} (${res.kernelFiles} WGSL files) → ${dir}\n` +
+        `train it: node ${dir}/model.js   (--help for its flags)\n`,
+    );
+    return 0;
+  },
+};

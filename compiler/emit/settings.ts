@@ -1,0 +1,31 @@
+// The training settings an executable is compiled with: the train section's, completed with the
+// defaults `mdl train` uses when neither the section nor a flag gives one (compiler/cli/commands/
+// train.ts), so `node DIR/model.js` trains exactly as `mdl train FILE` does. Keep the two in
+// step; test/emit checks they agree on the losses.
+import { createHash } from 'node:crypto';
+import type { OptimizerSpec } from '../autodiff/optimizer.js';
+import type { SourceFile } from '../source.js';
+import type { TrainSpec } from '../train/spec.js';
+import type { TrainSettings } from '../../runtime/standalone.js';
+
+export const DEFAULT_BATCH = 64;
+
+export function trainSettings(spec: TrainSpec | undefined, batch?: number): TrainSettings {
+  const optimizer: OptimizerSpec = spec?.optimizer ?? { kind: 'sgd', momentum: 0.9 };
+  return {
+    data: spec?.data ?? 'mnist',
+    epochs: spec?.epochs ?? 3,
+    batch: batch ?? spec?.batch ?? DEFAULT_BATCH,
+    lr: spec?.lr ?? (optimizer.kind === 'sgd' ? 0.05 : 1e-3),
+    seed: spec?.seed ?? 0,
+    optimizer,
+    schedule: spec?.schedule ?? { kind: 'cosine', warmup: 0, minLr: 0 },
+  };
+}
+
+/** The hash a checkpoint records of the model's sources (the file and its imports), as `mdl train` computes it. */
+export function sourceHash(sources: ReadonlyMap<string, SourceFile>): string {
+  const hash = createHash('sha256');
+  for (const [p, s] of [...sources].sort(([a], [b]) => a.localeCompare(b))) hash.update(p).update('\0').update(s.text).update('\0');
+  return hash.digest('hex');
+}
