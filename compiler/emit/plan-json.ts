@@ -54,7 +54,7 @@ export class KernelFiles {
     const hit = this.byText.get(wgsl);
     if (hit) return hit;
     // Dispatch names hold layer paths and arrows (`net.fc1→net.relu`): keep file names portable.
-    const safe = name.replace(/→/g, '-').replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]+/, '').slice(0, 60) || 'kernel';
+    const safe = name.replace(/→/g, '-').replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[._-]+/, '').slice(0, 60) || 'kernel';
     const file = `${this.folder}/${String(this.files.length).padStart(3, '0')}_${safe}.wgsl`;
     this.byText.set(wgsl, file);
     this.files.push({ file, wgsl });

@@ -3,7 +3,7 @@
 // `load()` and `main()`, the plans as JSON and every kernel's WGSL. `node DIR/model.js` trains
 // exactly as `mdl train FILE` does, through the same runtime API (runtime/model.ts).
 import { compileTraining } from '../../compile.js';
-import { OutputError } from '../../emit/write.js';
+import { checkOutputDir, OutputError } from '../../emit/write.js';
 import { formatShape } from '../../ir/shape.js';
 import { KernelError } from '../../kernels/lowering.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
@@ -39,6 +39,15 @@ export const compile: Command = {
     if (outShape.length !== 2 || typeof outShape[1] !== 'number') throw new FileError(`error: ${g.name} must return logits [B, classes], it returns ${g.outputs.length === 1 ? formatShape(outShape) : `${g.outputs.length} outputs`}`);
     if (r.spec && r.spec.loss.kind !== 'cross_entropy') throw new FileError(`error: mdl compile builds classifiers trained with cross_entropy; ${r.spec.name} asks for ${r.spec.loss.kind}`);
 
+    const dir = f<string>('out') ?? `build/${g.name}`;
+    const outputError = (e: unknown): Error => (e instanceof OutputError ? new FileError(`error MDL5004: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`) : (e as Error));
+    // Before any work: a folder that is not ours is never written into.
+    try {
+      checkOutputDir(dir);
+    } catch (e) {
+      throw outputError(e);
+    }
+
     let target: Target = which === 'gpu' ? GPU_TARGET : SOFTWARE_TARGET;
     if (which === 'auto') {
       const { acquireDevice, NoAdapterError } = await import('../../../runtime/device.js');
@@ -51,15 +60,13 @@ export const compile: Command = {
         throw e;
       }
     }
-    const dir = f<string>('out') ?? `build/${g.name}`;
     const { emitExecutable } = await import('../../emit/emit.js');
     let res;
     try {
       res = await emitExecutable({ graph: g, spec: r.spec, frozen: r.frozen, sources: r.sources, sourcePath: file, ...(f<number>('batch') ? { batch: f<number>('batch')! } : {}), target, dir });
     } catch (e) {
-      if (e instanceof OutputError) throw new FileError(`error MDL5004: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
       if (e instanceof KernelError) throw new FileError(`error: ${e.message}`);
-      throw e;
+      throw outputError(e);
     }
     process.stdout.write(
       `compiled ${g.name} (batch ${res.batch}): a training step of ${res.trainKernels} kernels, inference ${res.forwardKernels} (${res.kernelFiles} WGSL files) → ${dir}\n` +
