@@ -12,6 +12,7 @@ import * as R from './lower/reduce.js';
 import { conv2d } from './lower/conv.js';
 import { linear, matmul } from './lower/matmul.js';
 import * as B from './lower/backward.js';
+import { patchProject, patchReconstruct } from './lower/rewrites.js';
 
 export type LoweringEntry = Lowering | { readonly byMode: (training: boolean, node: Node) => Lowering };
 
@@ -93,6 +94,9 @@ export const LOWERINGS: Partial<Record<AnyOpName, LoweringEntry>> = {
   maxpool2d_select: B.maxpool2dSelect,
   avgpool2d_grad: B.avgpool2dGrad,
   slice_grad: B.sliceGrad,
+  // low-rank backward rewrites
+  patch_project: patchProject,
+  patch_reconstruct: patchReconstruct,
   dropout_mask: B.dropoutMask,
   cross_entropy_grad: B.crossEntropyGrad,
   mse_grad: B.mseGrad,

@@ -308,5 +308,17 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   act_grad: fc
     .tuple(shape(1, 3), fc.constantFrom('relu', 'relu6', 'gelu', 'gelu_tanh', 'silu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid'))
     .map(([s, fn]) => ({ inputs: [{ shape: s }, { shape: s, scale: 3, kinks: [0, 6, -3, 3] }], attrs: { fn } })),
+  // differentiable in g only (the NTK linearisation's tangent path); x and the statistics are not
+  batchnorm2d_grad_input: fc
+    .record({ n: dim(3, 1), c: dim(3), h: dim(3), w: dim(3), training: fc.boolean(), eps: fc.constantFrom(1e-5, 0.1) })
+    .filter((r) => !r.training || r.n * r.h * r.w > 1)
+    .map((r) => ({
+      inputs: [{ shape: [r.n, r.c, r.h, r.w] }, { shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const, scale: 3 }, { shape: [r.c], fill: 'positive' as const }],
+      attrs: { eps: r.eps, training: r.training },
+      nondiff: [1, 2],
+    })),
+  layernorm_grad_input: fc
+    .record({ lead: shape(0, 2, 3), d: dim(5, 2), eps: fc.constantFrom(1e-5, 0.1) })
+    .map((r) => ({ inputs: [{ shape: [...r.lead, r.d] }, { shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 3 }], attrs: { eps: r.eps }, nondiff: [1] })),
   dropout_mask: fc.tuple(shape(1, 3), fc.constantFrom(0.2, 0.5)).map(([s, p]) => ({ inputs: [{ shape: s }], attrs: { p, key: 'layer' } })),
 };

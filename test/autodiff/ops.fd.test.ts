@@ -204,6 +204,6 @@ describe('op registry: reference evaluation and derivative rules', () => {
       .filter(([, op]) => op.vjp === null)
       .map(([name]) => name)
       .sort();
-    expect(nondiff).toEqual(['act_grad2', 'adam_update', 'batchnorm2d_grad_input', 'batchnorm2d_normalize', 'cross_entropy_grad', 'layernorm_grad_input', 'layernorm_normalize', 'mse_grad', 'sgd_update']);
+    expect(nondiff).toEqual(['act_grad2', 'adam_update', 'batchnorm2d_normalize', 'cross_entropy_grad', 'layernorm_normalize', 'mse_grad', 'patch_project', 'patch_reconstruct', 'sgd_update']);
   });
 });

@@ -54,6 +54,15 @@ export const batchnorm2d_grad_input: OpDef = {
     }
     return [dx];
   },
-  vjp: null,
-  jvp: null,
+  // Linear and self-adjoint in g (a per-channel or per-row scaled orthogonal projection), so its
+  // VJP in g is itself: what differentiating an NTK-linearised model (rewrites/ntk_linear.ts)
+  // through the tangent path needs. Not differentiable in x (a second derivative).
+  vjp(b, n, [G], needs) {
+    if (needs.slice(1).some(Boolean)) throw new Error(`${n.name}: the second derivative of a normalisation with respect to its input is not implemented`);
+    return [needs[0] && G ? b.op1('batchnorm2d_grad_input', [G, n.inputs[1]!, n.inputs[2]!], n.attrs) : null, ...n.inputs.slice(1).map(() => null)];
+  },
+  jvp(b, n, [tg, ...rest]) {
+    if (rest.some((t) => t !== null)) throw new Error(`${n.name}: the second derivative of a normalisation with respect to its input is not implemented`);
+    return [tg ? b.op1('batchnorm2d_grad_input', [tg, n.inputs[1]!, n.inputs[2]!], n.attrs) : null];
+  },
 };

@@ -2,7 +2,7 @@ import { formatShape } from '../../ir/shape.js';
 import type { Attrs } from '../../ir/types.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { bool, ints, linearJvp, numelOf, pair, str } from '../helpers.js';
+import { bool, ints, numelOf, pair, str } from '../helpers.js';
 import { isPowerOfTwo, reflectIndex, unflattenBasis, walsh } from '../walsh.js';
 
 /** The spatial geometry of a patch op's image operand, in either layout. */
@@ -100,5 +100,6 @@ export const patch_project: OpDef = {
     return [y];
   },
   vjp: null,
-  jvp: linearJvp,
+  // Backward-only ops: nothing differentiates through a rewritten backward.
+  jvp: null,
 };

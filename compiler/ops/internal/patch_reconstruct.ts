@@ -1,7 +1,7 @@
 import { formatShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { ints, linearJvp, numelOf, pair, str } from '../helpers.js';
+import { ints, numelOf, pair, str } from '../helpers.js';
 import { unflattenBasis, walsh } from '../walsh.js';
 import { checkBasis } from './patch_project.js';
 
@@ -59,5 +59,6 @@ export const patch_reconstruct: OpDef = {
     return [y];
   },
   vjp: null,
-  jvp: linearJvp,
+  // Backward-only ops: nothing differentiates through a rewritten backward.
+  jvp: null,
 };
