@@ -8,7 +8,7 @@
 // only when an inference follows training steps.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { loadBundle, type ModelBundle, type ModelInfo } from '../compiler/emit/bundle.js';
 import { PlanFormatError } from '../compiler/emit/plan-json.js';
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from './checkpoint/safetensors.js';
@@ -52,6 +52,8 @@ export class CompiledModel<Name extends string = string> {
   static async load<N extends string = string>(dir: string | URL, opts: LoadOptions = {}): Promise<CompiledModel<N>> {
     const root = typeof dir === 'string' ? dir : fileURLToPath(dir);
     const read = (file: string): string => {
+      // Kernel files are named relative to the folder and stay inside it.
+      if (isAbsolute(file) || file.split(/[\\/]/).includes('..')) throw new ModelLoadError(`${join(root, 'plan.json')}: kernel file ${file} is outside ${root}`);
       try {
         return readFileSync(join(root, file), 'utf8');
       } catch {

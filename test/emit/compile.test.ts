@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../runtime/checkpoint/safetensors.js';
+import { CompiledModel, ModelLoadError } from '../../runtime/model.js';
 
 const CLI = resolve('dist/compiler/cli/main.js');
 const tmp = (p = 'mdl-compile-') => mkdtempSync(join(tmpdir(), p));
@@ -159,6 +160,21 @@ describe('mdl compile', () => {
     const d = node([join(dir, 'model.js'), '--data', 'no/such/folder']);
     expect(d.code).toBe(1);
     expect(d.err).toContain('no/such/folder: no such file or folder');
+  });
+});
+
+describe('CompiledModel.load', () => {
+  it('a folder that is not a compiled model, or a plan naming files outside it, is a load error', async () => {
+    const empty = tmp();
+    await expect(CompiledModel.load(empty)).rejects.toThrow(ModelLoadError);
+    await expect(CompiledModel.load(empty)).rejects.toThrow(/plan.json: cannot read it; is .* a folder written by `mdl compile`\?/);
+    const bad = tmp();
+    const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
+    plan.train.dispatches[0].wgsl = '../../secret.wgsl';
+    writeFileSync(join(bad, 'plan.json'), JSON.stringify(plan));
+    await expect(CompiledModel.load(bad)).rejects.toThrow(/kernel file \.\.\/\.\.\/secret.wgsl is outside/);
+    writeFileSync(join(bad, 'plan.json'), JSON.stringify({ ...plan, format: 'something-else' }));
+    await expect(CompiledModel.load(bad)).rejects.toThrow(/plan.format: expected "mdl-compiled-1"/);
   });
 });
 
