@@ -47,17 +47,18 @@ export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => 
 
 /**
  * Warm up, then the median of back-to-back runs. Slow peers (TF.js's cpu backend takes seconds
- * per CNN step) get fewer runs within `budgetMs` so the whole bench stays within minutes, but
- * never fewer than `minRuns` timed runs after one warm-up.
+ * per CNN step) get fewer runs within `budgetMs` so the whole bench stays within minutes: at
+ * least `minRuns` timed runs, or one after the warm-up where that alone took over 2 s (a step
+ * that long varies by a few per cent, far less than the ratios it is compared by).
  */
 export async function timeRuns(run: () => Promise<void>, opts: { runs: number; warmup?: number; budgetMs?: number; minRuns?: number }): Promise<{ ms: number; runs: number }> {
   const budget = opts.budgetMs ?? 8000;
-  const minRuns = opts.minRuns ?? 3;
   let t = performance.now();
   await run();
   const first = performance.now() - t;
   // A first run of over a second says enough of warm-up; fast peers get the full count.
   const warmup = first > 1000 ? 0 : (opts.warmup ?? 3) - 1;
+  const minRuns = first > 2000 ? 1 : (opts.minRuns ?? 3);
   for (let i = 0; i < warmup; i++) await run();
   const times: number[] = [];
   const start = performance.now();
