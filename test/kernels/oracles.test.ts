@@ -33,7 +33,11 @@ const cases: [string, LossSpec, (labels: Nested) => HostArray][] = [
   ['cnn_bn_residual', { kind: 'cross_entropy' }, (l) => Int32Array.from(flat(l))],
 ];
 
-const maxAbs = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (m: number, x: number) => Math.max(m, Math.abs(x)), 0) as number;
+const maxAbs = (a: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+};
 
 describe('PyTorch gradcheck oracles on WebGPU', () => {
   for (const [name, loss, labels] of cases)
