@@ -6,7 +6,11 @@ import { renderDiagnostic } from '../diagnostics/render.js';
 import { LruMap } from '../elaborate/memo.js';
 import { functionHash } from './canonical.js';
 import { getProxy, ProxyContext, type Proxy } from './proxies.js';
+import type { Graph } from '../ir/types.js';
 import { candidate, type OpenSpace } from './space.js';
+
+/** Measures the data-dependent proxies of a candidate's graph (runtime/proxies), values by name. */
+export type Measure = (graph: Graph) => Promise<Readonly<Record<string, number | string>>>;
 
 /** One scored candidate. Proxy values are keyed by proxy name. */
 export interface Row {
@@ -35,20 +39,35 @@ export class Scorer {
     proxies: readonly string[],
     readonly batch = 1,
   ) {
-    this.proxies = proxies.map((p) => {
+    this.proxies = proxies.flatMap((p) => {
       const x = getProxy(p);
       if (!x) throw new Error(`unknown proxy ${p}`);
-      return x;
+      return x.data ? [] : [x];
     });
   }
 
+  /** The graph-only proxies of candidate `index`, then the data-dependent ones from `measure`. */
+  async scoreWith(index: bigint, measure: Measure): Promise<Row> {
+    const { row, graph } = this.scoreGraph(index);
+    if (!graph) return row;
+    try {
+      return { ...row, ...(await measure(graph)) };
+    } catch (e) {
+      return { ...row, error: (e as Error).message.split('\n')[0]! };
+    }
+  }
+
   score(index: bigint): Row {
+    return this.scoreGraph(index).row;
+  }
+
+  private scoreGraph(index: bigint): { row: Row; graph?: Graph } {
     const inst = candidate(this.space, index);
     const base = { index: indexValue(index), arch: inst.name };
     if (!inst.graph) {
       const first = inst.diagnostics.find((d) => d.severity === 'error');
       const error = first ? renderDiagnostic(first, this.space.sources).split('\n')[0]! : 'the candidate did not elaborate';
-      return { ...base, error };
+      return { row: { ...base, error } };
     }
     const g = inst.graph;
     const ctx = new ProxyContext(g, bindDims(g, this.batch));
@@ -64,6 +83,6 @@ export class Scorer {
       } else out[p.name] = p.compute(ctx);
     }
     if (!fnCached) this.byFunction.set(hash, fnValues);
-    return { ...base, ...out };
+    return { row: { ...base, ...out }, graph: g };
   }
 }

@@ -6,7 +6,9 @@
 //   every layer, even one whose output cannot reach the result, as NAS-Bench-201 counts them);
 //   'function' proxies depend only on what the network computes (the functional view of
 //   analysis/topology.ts), so they are computed once per canonical hash.
-// The data-dependent proxies (ZiCo, SynFlow, NASWOT, …) need the runtime and come later.
+// The data-dependent proxies (ZiCo, SynFlow, NASWOT, GradNorm, SNIP, Jacob_cov) are declared
+// here with their signs, but computed by the runtime (runtime/proxies/measure.ts) on real
+// batches: `data` marks them, and `compute` is never called for them.
 import { dtmc } from '../analysis/dtmc.js';
 import { nnDegree } from '../analysis/nn-degree.js';
 import { nnMass } from '../analysis/nn-mass.js';
@@ -113,8 +115,15 @@ export interface Proxy {
   readonly doc: string;
   readonly sign: 1 | -1;
   readonly level: 'graph' | 'function';
+  /** Needs data and a backend (runtime/proxies): not computed from the graph alone. */
+  readonly data?: true;
   compute(ctx: ProxyContext): number;
 }
+
+const runtimeOnly = (name: string) => (): number => {
+  throw new Error(`${name} is a data-dependent proxy: it is measured by the runtime, not computed from the graph`);
+};
+const dataProxy = (name: string, doc: string): Proxy => ({ name, doc, sign: 1, level: 'graph', data: true, compute: runtimeOnly(name) });
 
 export const PROXIES: readonly Proxy[] = [
   { name: 'params', doc: 'trainable and frozen parameters (buffers not counted)', sign: 1, level: 'graph', compute: (c) => c.params },
@@ -125,7 +134,16 @@ export const PROXIES: readonly Proxy[] = [
   { name: 'nn_mass', doc: 'NN-Mass (Bhardwaj et al., CVPR 2021), the official code\'s formulas', sign: 1, level: 'function', compute: (c) => nnMass(c.graph, c.view).total },
   { name: 'nn_degree', doc: 'NN-Degree (FLASH), Σ over cells of w + t/d (working definition)', sign: 1, level: 'function', compute: (c) => nnDegree(c.graph, c.view).total },
   { name: 'dtmc_tps', doc: 'TIPS: the best path score (sum of stationary probabilities along it)', sign: 1, level: 'function', compute: (c) => dtmc(c.graph, { k: 1 }, c.view).paths[0]?.score ?? 0 },
+  dataProxy('zico', 'ZiCo (ICLR 2023): Σ over conv/linear weights of ln Σ mean|g|/std(g) across 2 batches, training-mode batchnorm'),
+  dataProxy('synflow', 'SynFlow: Σ |w ⊙ ∂R/∂w| with |weights|, batchnorm removed, an all-ones input, R = Σ outputs'),
+  dataProxy('naswot', 'NASWOT: log|det K| of the ReLU activation-code kernel of one batch'),
+  dataProxy('grad_norm', 'GradNorm: Σ over conv/linear weights of ‖∂L/∂w‖₂ (cross-entropy, one batch)'),
+  dataProxy('snip', 'SNIP: Σ |w ⊙ ∂L/∂w| over conv/linear weights (cross-entropy, one batch)'),
+  dataProxy('jacob_cov', 'Jacob_cov: −Σ ln(λ+k) + 1/(λ+k) over the eigenvalues of the per-sample input-gradient correlations, k = 1e-5'),
 ];
+
+/** The names of the data-dependent proxies. */
+export const DATA_PROXIES: readonly string[] = PROXIES.filter((p) => p.data).map((p) => p.name);
 
 export function getProxy(name: string): Proxy | undefined {
   return PROXIES.find((p) => p.name === name);

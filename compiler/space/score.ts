@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Scorer, type Row } from './evaluate.js';
+import { Scorer, type Measure, type Row } from './evaluate.js';
 import { indices, sharded, type OpenSpace } from './space.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 
@@ -28,6 +28,11 @@ export interface ScoreRun {
   /** Worker threads; 0 scores in-process; default: every core, for runs big enough. */
   readonly workers?: number;
   readonly batch?: number;
+  /**
+   * Measures the data-dependent proxies (runtime/proxies). They run in-process, one candidate
+   * at a time: the WebGPU adapter is one device, and a software adapter already uses every core.
+   */
+  readonly measure?: Measure;
   readonly onRow: (row: Row) => void;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -72,7 +77,7 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
   const length = streamLength(run.space.size, run.sample, run.shard);
   const total = Number(length) - (run.skip?.size ?? 0);
   const url = workerFile();
-  const wanted = run.workers ?? (total >= 400 ? availableParallelism() : 0);
+  const wanted = run.measure ? 0 : (run.workers ?? (total >= 400 ? availableParallelism() : 0));
   const workers = url ? Math.max(0, Math.min(wanted, Math.ceil(Math.max(total, 1) / CHUNK))) : 0;
   const skipped = { n: 0 };
   let scored = 0;
@@ -80,9 +85,9 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
   if (workers === 0) {
     const scorer = new Scorer(run.space, run.proxies, run.batch ?? 1);
     for (const i of work(run, skipped)) {
-      run.onRow(scorer.score(i));
+      run.onRow(run.measure ? await scorer.scoreWith(i, run.measure) : scorer.score(i));
       scored++;
-      if (scored % 64 === 0) progress();
+      if (run.measure || scored % 64 === 0) progress();
     }
     progress();
     return { scored, skipped: skipped.n, ms: performance.now() - t0, workers: 0 };

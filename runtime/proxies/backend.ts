@@ -82,10 +82,15 @@ export class WebGpuProxyBackend implements ProxyBackend {
 
 export class ReferenceProxyBackend implements ProxyBackend {
   readonly name = 'reference';
-  readonly description = 'the reference interpreter in float64 (CPU)';
+  readonly description: string;
+  /** Float32 storage only shows what an unscaled float32 run would do (tests); the backend is float64. */
+  constructor(private readonly precision: 'f64' | 'f32' = 'f64') {
+    this.description = `the reference interpreter in ${precision === 'f64' ? 'float64' : 'float32'} (CPU)`;
+  }
 
   async compile(spec: ProgramSpec): Promise<Program> {
     const g = spec.graph;
+    const precision = this.precision;
     const params = new Map<string, Tensor>();
     for (const p of g.params) params.set(p.name, tensor(p.shape, spec.params.get(p.name)!, 'f64'));
     const dims = bindDims(g, spec.batch);
@@ -100,7 +105,7 @@ export class ReferenceProxyBackend implements ProxyBackend {
           ins[name] = x instanceof Int32Array ? intTensor(shapeOf(v), x) : tensor(shapeOf(v), x, 'f64');
         }
         const keep = (spec.keep ?? []).length > 0;
-        const r = run(g, { inputs: ins, params, precision: 'f64', training: spec.training, keepAll: keep });
+        const r = run(g, { inputs: ins, params, precision, training: spec.training, keepAll: keep });
         const outputs = new Map<string, ArrayLike<number>>([...r.outputs].map(([k, t]) => [k, t.data]));
         const kept = new Map<ValueId, ArrayLike<number>>((spec.keep ?? []).map((v) => [v, r.values![v]!.data]));
         return { outputs, kept };

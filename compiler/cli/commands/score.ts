@@ -4,7 +4,15 @@ import { against, AgainstError, formatAgainst, type AgainstReport } from '../../
 import type { Row } from '../../space/evaluate.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { plotSvg } from '../../space/plot.js';
-import { PROXIES } from '../../space/proxies.js';
+import { DATA_PROXIES, PROXIES } from '../../space/proxies.js';
+import { candidate } from '../../space/space.js';
+import type { Measure } from '../../space/evaluate.js';
+import { DataError } from '../../../runtime/data/dataset.js';
+import { proxyBackend } from '../../../runtime/proxies/backend.js';
+import { proxyBatches, ProxyDataError } from '../../../runtime/proxies/data.js';
+import { measure } from '../../../runtime/proxies/measure.js';
+import { NoAdapterError } from '../../../runtime/device.js';
+import { classesOf, imageInput } from '../../space/data-proxies/layers.js';
 import { scoreSpace, streamLength } from '../../space/score.js';
 import { openSpace } from '../../space/space.js';
 import { compareIndex, csvHeader, csvRow, readCsvTable, readRows } from '../../space/table.js';
@@ -13,6 +21,8 @@ import { FileError, readSource, report, type Command } from '../command.js';
 
 const DEFAULT_PROXIES = 'params,macs,flops,nn_mass,nn_degree';
 const RESERVED = new Set(['index', 'arch', 'hash', 'error']);
+/** What each row of a run with data-dependent proxies also records. */
+const DATA_META = ['seed', 'batch', 'data', 'bn', 'backend'];
 
 function proxyList(args: ParsedArgs): string[] {
   const list = ((args.flags.get('proxies') as string | undefined) ?? DEFAULT_PROXIES)
@@ -90,7 +100,7 @@ function progressBar(enabled: boolean): { update(done: number, total: number): v
 }
 
 /** Where rows go: a file (appended to, so runs resume) or stdout. */
-function rowSink(out: string | undefined, format: 'jsonl' | 'csv', proxies: readonly string[]): { write(r: Row): void; close(): void } {
+function rowSink(out: string | undefined, format: 'jsonl' | 'csv', proxies: readonly string[], eager = false): { write(r: Row): void; close(): void } {
   const line = (r: Row) => (format === 'csv' ? csvRow(r, proxies) : JSON.stringify(r)) + '\n';
   if (out === undefined) {
     if (format === 'csv') process.stdout.write(csvHeader(proxies) + '\n');
@@ -112,7 +122,8 @@ function rowSink(out: string | undefined, format: 'jsonl' | 'csv', proxies: read
   return {
     write(r) {
       buf += line(r);
-      if (buf.length > 1 << 16) flush();
+      // Rows of data-dependent proxies take seconds each: each is written at once (so a run resumes).
+      if (eager || buf.length > 1 << 16) flush();
     },
     close() {
       flush();
@@ -148,15 +159,59 @@ function merge(args: ParsedArgs): number {
   const byIndex = new Map<string, Row>();
   for (const f of args.positional) for (const r of readRows(readText(f))) if (!byIndex.has(String(r.index))) byIndex.set(String(r.index), r);
   const rows = [...byIndex.values()].sort((a, b) => compareIndex(a.index, b.index));
-  const proxies = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => !RESERVED.has(k))))];
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => !RESERVED.has(k))))];
+  const proxies = columns.filter((c) => !DATA_META.includes(c));
   const out = args.flags.get('out') as string | undefined;
   const format = formatOf(args);
   if (out !== undefined && existsSync(out)) writeFileSync(out, '');
-  const sink = rowSink(out, format, proxies);
+  const sink = rowSink(out, format, columns);
   for (const r of rows) sink.write(r);
   sink.close();
   process.stderr.write(`merged ${rows.length.toLocaleString('en')} rows from ${args.positional.length} file${args.positional.length === 1 ? '' : 's'}${out ? ` into ${out}` : ''}\n`);
   return evaluate(args, rows, proxies, out !== undefined);
+}
+
+/**
+ * The data-dependent proxies' measuring function: the batches (`--data`, adapted to the space's
+ * input), the backend (`--backend`, WebGPU by default) and the metadata every row records.
+ */
+async function dataMeasure(args: ParsedArgs, space: Parameters<typeof candidate>[0], names: readonly string[]): Promise<{ measure: Measure; about: string; dispose(): void }> {
+  const backendName = (args.flags.get('backend') as string | undefined) ?? 'webgpu';
+  if (backendName !== 'webgpu' && backendName !== 'reference') throw new UsageError(`unknown backend "${backendName}"`, 'the data proxies run on webgpu (the default) or reference (the float64 interpreter, slow)');
+  const batch = (args.flags.get('data-batch') as number | undefined) ?? 64;
+  if (batch < 2) throw new UsageError(`--data-batch must be at least 2, got ${batch}`, 'NASWOT and Jacob_cov compare the samples of a batch');
+  const seed = nonNegative(args, 'data-seed') ?? 0;
+  const spec = (args.flags.get('data') as string | undefined) ?? 'mnist';
+  const first = candidate(space, 0n).graph;
+  if (!first) throw new UsageError('the space\'s first candidate does not build; the data proxies take their input shape from it');
+  let data;
+  try {
+    const input = imageInput(first);
+    data = proxyBatches(spec, input.shape, classesOf(first), batch, seed, names.includes('zico') ? 2 : 1);
+  } catch (e) {
+    if (e instanceof DataError) throw new FileError(`error MDL5003: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+    if (e instanceof ProxyDataError) throw new UsageError(e.message);
+    if (e instanceof Error && !(e instanceof TypeError)) throw new UsageError(e.message);
+    throw e;
+  }
+  let backend;
+  try {
+    backend = await proxyBackend(backendName);
+  } catch (e) {
+    if (e instanceof NoAdapterError) throw new UsageError(e.message, 'run with --backend reference to use the float64 interpreter instead');
+    throw e;
+  }
+  const meta = { seed, batch, data: data.description, bn: names.includes('synflow') ? 'train; synflow: removed' : 'train', backend: backendName };
+  const b = backend;
+  const measureFn: Measure = async (graph) => {
+    const values = await measure(graph, { backend: b, batches: data.batches, batch, seed, proxies: names });
+    const row: Record<string, number | string> = {};
+    // Non-finite values (NaN of a constant Jacobian, an overflow) are written as text, so they
+    // are kept in the file but never ranked.
+    for (const [k, v] of Object.entries(values)) row[k] = Number.isFinite(v) ? v : String(v);
+    return { ...row, ...meta };
+  };
+  return { measure: measureFn, about: `${data.description}, batch ${batch}, seed ${seed}, on ${b.description}`, dispose: () => b.dispose() };
 }
 
 export const score: Command = {
@@ -164,7 +219,7 @@ export const score: Command = {
     name: 'score',
     summary: 'score every candidate of a search space with zero-shot proxies',
     usage:
-      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg]] [--space NAME] [--workers N] [--unique] [--quiet] | mdl score --merge FILE... [--out FILE]',
+      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg]] [--space NAME] [--workers N] [--unique] [--quiet] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] | mdl score --merge FILE... [--out FILE]',
     flags: {
       proxies: 'string',
       sample: 'int',
@@ -180,6 +235,10 @@ export const score: Command = {
       space: 'string',
       workers: 'string',
       batch: 'int',
+      data: 'string',
+      'data-batch': 'int',
+      'data-seed': 'string',
+      backend: 'string',
       unique: 'bool',
       quiet: 'bool',
     },
@@ -213,7 +272,9 @@ export const score: Command = {
     const seen = new Set(previous.map((r) => r.hash).filter((h): h is string => h !== undefined));
     const keep = args.flags.get('against') !== undefined;
     const rows: Row[] = keep ? [...previous] : [];
-    const sink = rowSink(out, format, proxies);
+    const dataProxies = proxies.filter((p) => DATA_PROXIES.includes(p));
+    const measured = dataProxies.length > 0 ? await dataMeasure(args, space, dataProxies) : undefined;
+    const sink = rowSink(out, format, measured ? [...proxies, ...DATA_META] : proxies, measured !== undefined);
     const bar = progressBar(process.stderr.isTTY === true && args.flags.get('quiet') !== true);
     const length = streamLength(space.size, sample, shard);
     let functions = 0;
@@ -227,6 +288,7 @@ export const score: Command = {
       ...(shard ? { shard } : {}),
       ...(workers !== undefined ? { workers } : {}),
       batch: (args.flags.get('batch') as number | undefined) ?? 1,
+      ...(measured ? { measure: measured.measure } : {}),
       skip,
       onRow(r) {
         if (r.hash !== undefined && !seen.has(r.hash)) {
@@ -241,7 +303,9 @@ export const score: Command = {
     }).finally(() => {
       bar.end();
       sink.close();
+      measured?.dispose();
     });
+    if (measured) process.stderr.write(`data proxies: ${measured.about}\n`);
     const secs = stats.ms / 1000;
     const rate = stats.scored / Math.max(secs, 1e-9);
     process.stderr.write(
