@@ -3,6 +3,7 @@
 //   addAdapters (lora.ts)          forward graph → graph with LoRA adapters, base weights frozen
 //   linearise (ntk_linear.ts)      forward graph → its linearisation around θ0
 //   vjpRules                       the replacement VJPs of grad_filter / lbp_wht layers
+//   hoistSaves (schedule.ts)       their input projections moved into the forward pass
 // then `buildGradient` / `buildTrainStep` with `rules` and the extra frozen parameters. Each
 // step is a pure function of its inputs, and every graph it returns passes the IR verifier.
 import { buildTrainStep, type TrainStep, type TrainStepOptions } from '../autodiff/optimizer.js';
@@ -12,6 +13,7 @@ import { addAdapters, type LoraAdapter } from './lora.js';
 import { linearise } from './ntk_linear.js';
 import type { RewritePlan } from './select.js';
 import { STRATEGIES, type StrategyDef } from './strategies.js';
+import { hoistSaves } from './schedule.js';
 
 export { resolveRules, type RewritePlan } from './select.js';
 export { parseRule, formatStrategy, type BackwardRule, type StrategySpec } from './strategy.js';
@@ -64,6 +66,6 @@ export function applyRewrites(g: Graph, plan: RewritePlan, opts: { readonly trai
 /** The training step of `g` under a plan: the rewritten graph differentiated with its rules. */
 export function rewrittenTrainStep(g: Graph, plan: RewritePlan, opts: TrainStepOptions): { step: TrainStep; rewritten: Rewritten } {
   const rewritten = applyRewrites(g, plan, { training: opts.training ?? true });
-  const step = buildTrainStep(rewritten.graph, { ...opts, frozen: [...(opts.frozen ?? []), ...rewritten.frozen], rules: rewritten.rules });
+  const step = hoistSaves(buildTrainStep(rewritten.graph, { ...opts, frozen: [...(opts.frozen ?? []), ...rewritten.frozen], rules: rewritten.rules }));
   return { step, rewritten };
 }

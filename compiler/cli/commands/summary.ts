@@ -1,40 +1,61 @@
 import { formatSummary, formatTrainCost } from '../../analysis/format.js';
 import { trainCost } from '../../analysis/train-cost.js';
 import type { LossSpec } from '../../autodiff/grad.js';
-import { buildTrainStep } from '../../autodiff/optimizer.js';
+import type { OptimizerSpec } from '../../autodiff/optimizer.js';
 import { UsageError } from '../args.js';
 import { bindDims, summarize } from '../../analysis/summary.js';
-import { compileModel } from '../../compile.js';
+import { compileModel, compileTraining } from '../../compile.js';
 import { nodeHost } from '../../modules/node-host.js';
+import { rewrittenTrainStep } from '../../rewrites/index.js';
+import { compareRewrites, formatComparison } from '../../rewrites/report.js';
 import { readSource, report, type Command } from '../command.js';
 
 export const summary: Command = {
   spec: {
     name: 'summary',
     summary: 'per-layer shapes, parameters, MACs, FLOPs and memory of a model',
-    usage: 'mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--json]',
-    flags: { model: 'string', batch: 'int', dim: 'kv', json: 'bool', train: 'bool', loss: 'string', optimizer: 'string' },
+    usage: 'mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json]',
+    flags: { model: 'string', batch: 'int', dim: 'kv', json: 'bool', train: 'bool', section: 'string', loss: 'string', optimizer: 'string' },
     positional: [1, 1],
   },
   run(args) {
     const model = args.flags.get('model') as string | undefined;
-    const r = compileModel(readSource(args.positional[0]!), nodeHost, model ? { model } : {});
+    const section = args.flags.get('section') as string | undefined;
+    const train = args.flags.get('train') === true;
+    if (section !== undefined && !train) throw new UsageError('--section chooses a train section for --train', 'add --train');
+    // With --train, a file's train section (its model arguments, loss, optimizer, freeze and
+    // backward rules) describes the step, unless --model asks for another model.
+    const src = readSource(args.positional[0]!);
+    const t = train ? compileTraining(src, nodeHost, { ...(model ? { model } : {}), ...(section ? { train: section } : {}) }) : undefined;
+    const r = t ?? compileModel(src, nodeHost, model ? { model } : {});
     if (!report(r) || !r.graph) return 1;
-    const bind = bindDims(r.graph, args.flags.get('batch') as number | undefined, (args.flags.get('dim') as Record<string, number>) ?? {});
+    const bind = bindDims(r.graph, (args.flags.get('batch') as number | undefined) ?? t?.spec?.batch, (args.flags.get('dim') as Record<string, number>) ?? {});
     const s = summarize(r.graph, bind);
     const json = args.flags.get('json') === true;
-    if (!args.flags.get('train')) {
+    if (!t) {
       process.stdout.write(json ? JSON.stringify(s, null, 2) + '\n' : formatSummary(s) + '\n');
       return 0;
     }
-    // The training figures come from the real gradient graph, not from a rule of thumb.
-    const loss = (args.flags.get('loss') as string | undefined) ?? 'cross_entropy';
-    if (!['cross_entropy', 'mse', 'output'].includes(loss)) throw new UsageError(`unknown loss "${loss}"`, 'losses: cross_entropy, mse, output');
-    const opt = (args.flags.get('optimizer') as string | undefined) ?? 'momentum';
-    const optimizer = { sgd: { kind: 'sgd' as const }, momentum: { kind: 'sgd' as const, momentum: 0.9 }, adam: { kind: 'adam' as const } }[opt];
-    if (!optimizer) throw new UsageError(`unknown optimizer "${opt}"`, 'optimizers: sgd, momentum, adam');
-    const t = trainCost(buildTrainStep(r.graph, { loss: { kind: loss } as LossSpec, optimizer }), bind);
-    process.stdout.write(json ? JSON.stringify({ ...s, train: t }, null, 2) + '\n' : formatSummary(s) + '\n\n' + formatTrainCost(t) + '\n');
+    // The training figures come from the real gradient graphs, not from a rule of thumb.
+    const lossName = args.flags.get('loss') as string | undefined;
+    if (lossName !== undefined && !['cross_entropy', 'mse', 'output'].includes(lossName)) throw new UsageError(`unknown loss "${lossName}"`, 'losses: cross_entropy, mse, output');
+    const loss: LossSpec = lossName ? ({ kind: lossName } as LossSpec) : (t.spec?.loss ?? { kind: 'cross_entropy' });
+    const opt = args.flags.get('optimizer') as string | undefined;
+    const named: Record<string, OptimizerSpec> = { sgd: { kind: 'sgd' }, momentum: { kind: 'sgd', momentum: 0.9 }, adam: { kind: 'adam' } };
+    if (opt !== undefined && !named[opt]) throw new UsageError(`unknown optimizer "${opt}"`, 'optimizers: sgd, momentum, adam');
+    const optimizer = opt ? named[opt]! : (t.spec?.optimizer ?? named['momentum']!);
+    const exact = trainCost(rewrittenTrainStep(r.graph, new Map(), { loss, optimizer, frozen: t.frozen }).step, bind);
+    if (t.rewrites.size === 0) {
+      process.stdout.write(json ? JSON.stringify({ ...s, train: exact }, null, 2) + '\n' : formatSummary(s) + '\n\n' + formatTrainCost(exact) + '\n');
+      return 0;
+    }
+    const rewritten = trainCost(rewrittenTrainStep(r.graph, t.rewrites, { loss, optimizer, frozen: t.frozen }).step, bind);
+    const cmp = compareRewrites(exact, rewritten, t.rewrites);
+    process.stdout.write(
+      json
+        ? JSON.stringify({ ...s, train: exact, rewritten: { train: rewritten, comparison: cmp } }, null, 2) + '\n'
+        : [formatSummary(s), formatTrainCost(rewritten), formatComparison(cmp)].join('\n\n') + '\n',
+    );
     return 0;
   },
 };

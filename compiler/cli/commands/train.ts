@@ -3,7 +3,9 @@
 // epoch and atomic safetensors checkpoints; `--resume` continues exactly; Ctrl-C stops cleanly
 // with a checkpoint.
 import { createHash } from 'node:crypto';
-import { buildTrainStep, type OptimizerSpec } from '../../autodiff/optimizer.js';
+import type { OptimizerSpec } from '../../autodiff/optimizer.js';
+import { rewrittenTrainStep } from '../../rewrites/index.js';
+import { formatStrategy } from '../../rewrites/strategy.js';
 import { compileTraining } from '../../compile.js';
 import { formatShape } from '../../ir/shape.js';
 import { nodeHost } from '../../modules/node-host.js';
@@ -107,16 +109,19 @@ export const train: Command = {
       throw new FileError(`error: ${g.name} must return logits [B, ${data.train.classes}] for ${data.train.classes} classes, it returns ${formatShape(outShape)}`);
 
     if (spec && spec.loss.kind !== 'cross_entropy') throw new FileError(`error: mdl train trains classifiers with cross_entropy; ${spec.name} asks for ${spec.loss.kind}`);
-    const step = buildTrainStep(g, { loss: spec?.loss ?? { kind: 'cross_entropy' }, optimizer, frozen: r.frozen });
+    // The section's backward rules: LoRA adapters / the NTK linearisation change the trained
+    // graph (so predictions use it too); grad_filter and lbp_wht replace layers' VJPs.
+    const { step, rewritten } = rewrittenTrainStep(g, r.rewrites, { loss: spec?.loss ?? { kind: 'cross_entropy' }, optimizer, frozen: r.frozen });
+    const trained = rewritten.graph;
     let backend;
     if (backendName === 'reference') {
       const { ReferenceBackend } = await import('../../../runtime/train/reference-backend.js');
-      backend = new ReferenceBackend(step, g, data.train.shape, seed);
+      backend = new ReferenceBackend(step, trained, data.train.shape, seed);
     } else {
       const { WebGpuBackend } = await import('../../../runtime/train/webgpu-backend.js');
       const { NoAdapterError } = await import('../../../runtime/device.js');
       try {
-        backend = await WebGpuBackend.create(step, g, f<number>('batch') ?? spec?.batch ?? 64, seed);
+        backend = await WebGpuBackend.create(step, trained, f<number>('batch') ?? spec?.batch ?? 64, seed);
       } catch (e) {
         if (e instanceof NoAdapterError) throw new FileError(`error: ${e.message}\n  hint: or train on the CPU with --backend reference`);
         throw e;
@@ -134,6 +139,11 @@ export const train: Command = {
     const progress = terminalProgress();
     const out = f<string>('out') ?? `runs/${g.name}`;
     progress.line(`training ${g.name} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
+    if (r.rewrites.size) {
+      const counts = new Map<string, number>();
+      for (const a of r.rewrites.values()) counts.set(formatStrategy(a.strategy), (counts.get(formatStrategy(a.strategy)) ?? 0) + 1);
+      progress.line(`backward: ${[...counts].map(([k, n]) => `${k} on ${n} layer${n === 1 ? '' : 's'}`).join(', ')}; exact elsewhere`);
+    }
     try {
       const res = await runTraining(backend, {
         source: { path: file, hash: hash.digest('hex') },
