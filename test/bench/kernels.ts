@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
 import { acquireDevice, formatReport, type AdapterReport } from '../../runtime/device.js';
 import { Executor, type HostArray } from '../../runtime/executor.js';
-import { median, type Peer, type PeerResult, type Workload } from './peers/peer.js';
+import { LossWatch, median, type Peer, type PeerResult, type Workload } from './peers/peer.js';
 import { profileKernels } from './profile.js';
 
 function graphOf(path: string, text?: string): Graph {
@@ -129,13 +129,17 @@ export async function benchKernels(): Promise<void> {
     const inputs = randomInputs(plan);
     // A training step reads back only its loss (metrics every k steps would read less still).
     const read = c.train ? ['loss'] : undefined;
+    // Every step trains on the same batch, so the loss must fall (the peers are held to it too).
+    const watch = new LossWatch();
     for (let i = 0; i < 3; i++) await ex.run({ inputs, ...(read ? { read } : {}) });
     const times: number[] = [];
     for (let i = 0; i < c.runs; i++) {
       const t = performance.now();
-      await ex.run({ inputs, ...(read ? { read } : {}) });
+      const out = await ex.run({ inputs, ...(read ? { read } : {}) });
       times.push(performance.now() - t);
+      if (c.train) watch.see(out.get('loss')!);
     }
+    if (c.train && watch.problem()) console.log(`${c.name}: ${watch.problem()}`);
     const ms = median(times);
     const flops = summarize(c.graph, c.dims).flops;
     rows.push({ c, kernels: plan.dispatches.length, ms, gflops: flops / ms / 1e6, compile, plan });

@@ -8,7 +8,7 @@
 // alive for another use (see its README). The layouts are jax's: NCHW images, OIHW filters.
 import type { AdapterReport } from '../../../runtime/device.js';
 import { provideNavigatorGpu } from './navigator-gpu.js';
-import { CLASSES, labelsI32, LR, MOMENTUM, type Peer, type PeerResult, randomF32, reasonOf, timeRuns, type Workload } from './peer.js';
+import { CLASSES, labelsI32, LossWatch, LR, MOMENTUM, type Peer, type PeerResult, randomF32, reasonOf, timeRuns, type Workload } from './peer.js';
 
 type Jax = typeof import('@jax-js/jax');
 type Arr = import('@jax-js/jax').Array;
@@ -97,15 +97,18 @@ class JaxPeer implements Peer {
       });
       const xs = randomF32(w.batch * 28 * 28);
       const ys = labelsI32(w.batch);
+      const watch = new LossWatch();
       try {
-        return await timeRuns(async () => {
+        const t = await timeRuns(async () => {
           const x = np.array(xs).reshape([w.batch, 1, 28, 28]);
           const y = np.array(ys, { dtype: np.int32 });
           const [l, p2, v2] = step(params, moms, x, y);
           params = p2;
           moms = v2;
-          await l.data();
+          watch.see((await l.data()) as Float32Array);
         }, { runs: 15 });
+        const bad = watch.problem();
+        return bad ? { reason: bad } : t;
       } finally {
         step.dispose();
         tree.dispose([params, moms]);

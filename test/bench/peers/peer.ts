@@ -70,6 +70,27 @@ export async function timeRuns(run: () => Promise<void>, opts: { runs: number; w
   return { ms: median(times), runs: times.length };
 }
 
+/**
+ * The losses a timed training loop saw. Every run trains on the same batch, so a step that does
+ * its work lowers the loss; one that does not (a wrong gradient, a NaN) gets no time.
+ */
+export class LossWatch {
+  private first: number | undefined;
+  private last: number | undefined;
+
+  see(loss: ArrayLike<number>): void {
+    this.first ??= loss[0]!;
+    this.last = loss[0]!;
+  }
+
+  /** Why the timings should not count, or undefined when the loss fell as it should. */
+  problem(): string | undefined {
+    const [a, b] = [this.first, this.last];
+    if (a === undefined || b === undefined) return 'no loss was read back';
+    return Number.isFinite(b) && b < a ? undefined : `the loss did not fall over the timed steps (${a.toFixed(4)} → ${b.toFixed(4)})`;
+  }
+}
+
 /** The message of whatever a peer threw, on one line, for the bench table's notes. */
 export function reasonOf(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);

@@ -8,7 +8,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type { AdapterReport } from '../../../runtime/device.js';
 import { provideNavigatorGpu } from './navigator-gpu.js';
-import { CLASSES, labelsI32, LR, MOMENTUM, type Peer, type PeerResult, randomF32, reasonOf, timeRuns, type Workload } from './peer.js';
+import { CLASSES, labelsI32, LossWatch, LR, MOMENTUM, type Peer, type PeerResult, randomF32, reasonOf, timeRuns, type Workload } from './peer.js';
 
 type Tf = typeof TF;
 
@@ -89,14 +89,17 @@ class TfjsPeer implements Peer {
       const opt = tf.train.momentum(LR, MOMENTUM);
       const xs = randomF32(w.batch * 28 * 28);
       const ys = labelsI32(w.batch);
+      const watch = new LossWatch();
       try {
-        return await timeRuns(async () => {
+        const t = await timeRuns(async () => {
           const x = tf.tensor4d(xs, [w.batch, 28, 28, 1]);
           const y = tf.tensor1d(ys, 'int32');
           const loss = tf.tidy(() => opt.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASSES), net.forward(x)) as TF.Scalar, true, net.vars)!);
-          await loss.data();
+          watch.see(await loss.data());
           tf.dispose([x, y, loss]);
         }, { runs });
+        const bad = watch.problem();
+        return bad ? { reason: bad } : t;
       } finally {
         opt.dispose();
         tf.dispose(net.vars);
