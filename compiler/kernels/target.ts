@@ -12,9 +12,25 @@ export interface TargetLimits {
   readonly maxStorageBufferBindingSize: number;
 }
 
+/**
+ * How convolution gradients are computed. `direct`: a lane per (channel, kernel row) looping
+ * over every output position (few, long-running lanes: what a CPU adapter's handful of threads
+ * wants). `implicit-gemm`: the weight gradient as a GEMM of dy and the implicit im2col of x,
+ * a workgroup per tile of outputs whose lanes split the long reduction and combine it in
+ * workgroup memory (thousands of lanes: what a real GPU wants).
+ */
+export type ConvBackwardStrategy = 'direct' | 'implicit-gemm';
+
 export interface Target {
   readonly software: boolean;
   readonly limits: TargetLimits;
+  /** Forces a convolution-gradient strategy (tests, experiments); absent: by adapter. */
+  readonly convBackward?: ConvBackwardStrategy;
+}
+
+/** The convolution-gradient strategy for a target: implicit GEMM on real GPUs, direct on CPU adapters. */
+export function convBackwardStrategy(t: Target): ConvBackwardStrategy {
+  return t.convBackward ?? (t.software ? 'direct' : 'implicit-gemm');
 }
 
 /** WebGPU's guaranteed minimum limits: what any adapter offers. */

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphOf } from '../helpers/compile.js';
+import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { relError } from '../../compiler/interp/tensor.js';
 import { device, runBoth, target, describe as show, type BothOptions } from './harness.js';
 
@@ -83,6 +84,43 @@ describe('conv2d', () => {
         await check(
           `model m(x: Tensor[${c.n}, ${cin}, ${c.h}, ${c.w}]) {\n  return conv2d(x, ${out}, ${c.k}, stride=${c.s}, padding=${c.p}, dilation=${c.d}, groups=${groups}, bias=${c.bias})\n}\n`,
         );
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('conv2d backward, both strategies (direct for CPU adapters, implicit GEMM for GPUs)', () => {
+  it('weight and input gradients: strides, padding, dilation, groups (incl. depthwise), partial tiles', async () => {
+    const arb = fc
+      .record({
+        n: dim(1, 3),
+        cg: dim(1, 5),
+        groups: fc.constantFrom(1, 2),
+        og: dim(1, 6),
+        h: dim(4, 10),
+        w: dim(4, 10),
+        k: fc.constantFrom(1, 2, 3),
+        s: dim(1, 2),
+        p: dim(0, 2),
+        d: dim(1, 2),
+        depthwise: fc.boolean(),
+      })
+      .filter((c) => c.h + 2 * c.p - c.d * (c.k - 1) - 1 >= 0 && c.w + 2 * c.p - c.d * (c.k - 1) - 1 >= 0);
+    const t = await target();
+    await fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        const cin = c.depthwise ? c.groups * 3 : c.cg * c.groups;
+        const groups = c.depthwise ? cin : c.groups;
+        const out = c.depthwise ? cin : c.og * c.groups;
+        const g = graphOf(`model m(x: Tensor[${c.n}, ${cin}, ${c.h}, ${c.w}]) {\n  return conv2d(x, ${out}, ${c.k}, stride=${c.s}, padding=${c.p}, dilation=${c.d}, groups=${groups}, bias=false)\n}\n`);
+        const gg = buildGradient(g, { loss: { kind: 'cotangents' }, wrtInputs: ['x'] }).graph;
+        for (const convBackward of ['direct', 'implicit-gemm'] as const) {
+          const r = await runBoth(gg, { target: { ...t, convBackward } });
+          r.executor.destroy();
+          expect(r.plan.dispatches.some((d) => d.wgsl.includes('implicit GEMM')), convBackward).toBe(convBackward === 'implicit-gemm');
+          expect(r.err, `${convBackward}\n${show(r.plan)}`).toBeLessThan(1e-4);
+        }
       }),
       RUNS,
     );

@@ -10,6 +10,8 @@ import type { Accessor, AnchorCtx, KernelLowering, PointCtx, PointwiseLowering, 
 import { KernelError } from '../lowering.js';
 import { buildGemm, swapForLanes, type Operand, type GemmProblem } from './gemm.js';
 import { convGeometry, type ConvGeometry } from './conv.js';
+import { buildConvGradWeightGemm } from './convgrad.js';
+import { convBackwardStrategy } from '../target.js';
 import { dropoutExpr } from './pointwise.js';
 import { NEG_INF, WG, perElement, poolGeom, reduceAxes, rowStats, workgroupSum } from './reduce.js';
 import { groups1d } from '../grid.js';
@@ -339,7 +341,8 @@ export const conv2dGradInput: KernelLowering = {
 /**
  * dw[o, c′, i, j] = Σ_{n, oh, ow} dy[n, o, oh, ow]·x[n, g·cg + c′, ih, iw]. A workgroup owns
  * TO output channels (so the dy loads are uniform); each lane owns one (c′, i) and all kw kernel
- * columns, keeping TO×kw sums in registers while it loops over every output position.
+ * columns, keeping TO×kw sums in registers while it loops over every output position. That is
+ * the CPU adapters' strategy; real GPUs get the implicit GEMM of convgrad.ts.
  */
 export const conv2dGradWeight: KernelLowering = {
   kind: 'kernel',
@@ -347,6 +350,7 @@ export const conv2dGradWeight: KernelLowering = {
   build(ctx) {
     const dy = need(ctx, 0);
     const x = need(ctx, 1);
+    if (convBackwardStrategy(ctx.target) === 'implicit-gemm') return buildConvGradWeightGemm(ctx, dy, x);
     const wShape = ctx.outShapes[0]!;
     const g: ConvGeometry = convGeometry(x.shape, wShape, dy.shape, { ...ctx.attrs });
     const { b, target } = ctx;
