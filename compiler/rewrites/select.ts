@@ -61,7 +61,9 @@ export function resolveRules(g: Graph, rules: readonly BackwardRule[]): { plan: 
     const hits = candidates.filter(matcher(rule.selector));
     if (hits.length === 0) {
       const globs = rule.selector.kind === 'glob' ? [rule.selector.pattern] : rule.selector.kind === 'both' ? [rule.selector.pattern] : [];
-      const dym = globs.length ? didYouMean(globs[0]!, new Set(candidates.map((n) => n.name))) : undefined;
+      // Suggest from the layer names and the globs over their dotted prefixes (`block.*`).
+      const names = new Set(candidates.flatMap((n) => n.name.split('.').map((_, i, parts) => (i + 1 < parts.length ? `${parts.slice(0, i + 1).join('.')}.*` : n.name))));
+      const dym = globs.length ? didYouMean(globs[0]!, names) : undefined;
       const ops = [...new Set(candidates.map((n) => n.op))].sort();
       diagnostics.push(
         diag('MDL3013', `backward ${rule.text} matches no layer with parameters`, rule.span, {

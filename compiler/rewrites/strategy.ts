@@ -141,10 +141,25 @@ function selector(v: V, span: Span, top = true): Selector {
 /** Checks one `backward` rule of a train section. */
 export function parseRule(r: { readonly selector: V; readonly strategy: V; readonly span: Span }): { rule?: BackwardRule; diagnostic?: Diagnostic } {
   try {
-    return { rule: { selector: selector(r.selector, r.span), strategy: strategy(r.strategy, r.span), span: r.span, text: `${repr(r.selector)} = ${repr(r.strategy)}` } };
+    const sel = selector(r.selector, r.span);
+    return { rule: { selector: sel, strategy: strategy(r.strategy, r.span), span: r.span, text: `${formatSelector(sel)} = ${repr(r.strategy)}` } };
   } catch (e) {
     if (e instanceof RuleError) return { diagnostic: e.d };
     throw e;
+  }
+}
+
+/** A selector as written: `"layer4.*"`, `conv2d`, `(conv2d, "layer4.*")`, `["a", "b"]`. */
+export function formatSelector(s: Selector): string {
+  switch (s.kind) {
+    case 'glob':
+      return JSON.stringify(s.pattern);
+    case 'op':
+      return s.op;
+    case 'both':
+      return `(${s.op}, ${JSON.stringify(s.pattern)})`;
+    case 'any':
+      return `[${s.items.map(formatSelector).join(', ')}]`;
   }
 }
 
