@@ -134,6 +134,6 @@ export async function jaxPeers(mdl: AdapterReport): Promise<{ peers: Peer[]; not
     failure = reasonOf(e);
   }
   const why = (d: string) => failure ?? (started.includes(d) ? undefined : `jax-js's ${d} device did not start`);
-  const note = `jax-js: ${why('webgpu') ?? `webgpu on the ${nav.sameAdapter(mark)}`}`;
+  const note = `jax-js: ${why('webgpu') ?? `webgpu on the ${nav.sameAdapter(mark)}`}, wasm on 1 thread (its pool needs web Workers)`;
   return { peers: (['webgpu', 'wasm'] as const).map((d) => new JaxPeer(jax, d, why(d))), note };
 }

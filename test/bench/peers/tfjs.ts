@@ -125,7 +125,7 @@ export async function tfjsPeers(mdl: AdapterReport): Promise<{ peers: Peer[]; no
   // tfjs-layers registers all of core's on import, which is the only reason it is loaded.
   await import('@tensorflow/tfjs-layers');
   await import('@tensorflow/tfjs-backend-cpu');
-  await import('@tensorflow/tfjs-backend-wasm');
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
   await import('@tensorflow/tfjs-backend-webgpu');
   // Production mode, as a deployed TF.js app runs (it also silences the cpu backend's
   // "install tfjs-node" advice, which is not bench output).
@@ -145,7 +145,9 @@ export async function tfjsPeers(mdl: AdapterReport): Promise<{ peers: Peer[]; no
   } finally {
     console.warn = warn;
   }
-  const note = `tfjs ${tf.version_core}: ${failure ?? `webgpu on the ${nav.sameAdapter(mark)}`}`;
+  // How many threads the wasm backend chose here (it decides by itself, from what Node offers).
+  const threads = (await tf.setBackend('wasm')) ? `, wasm on ${wasm.getThreadsCount()} thread(s)` : '';
+  const note = `tfjs ${tf.version_core}: ${failure ?? `webgpu on the ${nav.sameAdapter(mark)}`}${threads}`;
   const peers = (['webgpu', 'wasm', 'cpu'] as const).map((b) => new TfjsPeer(tf, b, b === 'webgpu' ? failure : undefined));
   return { peers, note };
 }
