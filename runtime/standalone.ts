@@ -119,12 +119,12 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
   };
   process.on('SIGINT', onSigint);
   const progress = terminalProgress();
-  const out = flags.out ?? `runs/${info.model}`;
-  progress.line(`training ${info.model} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
+  const out = flags.out ?? `runs/${spec.model}`;
+  progress.line(`training ${spec.model} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
   try {
     const res = await train(backend, {
       source: spec.source,
-      model: info.model,
+      model: spec.model,
       data,
       epochs,
       batch: info.batch,

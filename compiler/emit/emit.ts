@@ -1,8 +1,9 @@
 // `mdl compile` as a library call: a classifier and its train section → the training step's
 // graph, both plans, the generated module, and the folder holding them.
-import { buildTrainStep } from '../autodiff/optimizer.js';
 import type { Graph } from '../ir/types.js';
 import type { Target } from '../kernels/target.js';
+import { rewrittenTrainStep } from '../rewrites/index.js';
+import type { RewritePlan } from '../rewrites/select.js';
 import type { SourceFile } from '../source.js';
 import type { TrainSpec } from '../train/spec.js';
 import { serializeBundle } from './bundle.js';
@@ -16,6 +17,8 @@ export interface EmitInput {
   readonly graph: Graph;
   readonly spec: TrainSpec | undefined;
   readonly frozen: readonly string[];
+  /** The section's backward rules (LoRA, NTK, gradient filters), trained under as `mdl train` does. */
+  readonly rewrites: RewritePlan;
   readonly sources: ReadonlyMap<string, SourceFile>;
   /** The .mdl file as the user named it. */
   readonly sourcePath: string;
@@ -36,8 +39,8 @@ export interface EmitResult {
 export async function emitExecutable(e: EmitInput): Promise<EmitResult> {
   checkOutputDir(e.dir);
   const settings = trainSettings(e.spec, e.batch);
-  const step = buildTrainStep(e.graph, { loss: e.spec?.loss ?? { kind: 'cross_entropy' }, optimizer: settings.optimizer, frozen: e.frozen });
-  const planned = planModel(step, e.graph, settings.batch, e.target);
+  const { step, rewritten } = rewrittenTrainStep(e.graph, e.rewrites, { loss: e.spec?.loss ?? { kind: 'cross_entropy' }, optimizer: settings.optimizer, frozen: e.frozen });
+  const planned = planModel(step, rewritten.graph, settings.batch, e.target, e.graph.name);
   const { json, kernels } = serializeBundle(planned);
   const source = { path: e.sourcePath, hash: sourceHash(e.sources) };
   const module = await generateModule({ info: planned.info, settings, source, ...(e.spec ? { section: e.spec.name } : {}), version: packageRoot().version });

@@ -163,6 +163,25 @@ describe('mdl compile', () => {
   });
 });
 
+describe('mdl compile with a train section', () => {
+  it("compiles the section's settings and backward rules in, as mdl train trains them", () => {
+    const src = join(tmp(), 'small.mdl');
+    writeFileSync(
+      src,
+      'import "std/mlp"\n\nmodel small(x: Tensor[B, 1, 28, 28]) {\n  return mlp(flatten(x), [64], 10) as "net"\n}\n\n' +
+        'train t {\n  model = small()\n  optimizer = sgd(lr=0.02, momentum=0.9)\n  batch = 16\n  epochs = 2\n  backward "net.2" = lora(rank=4)\n}\n',
+    );
+    const out = join(tmp(), 'small');
+    const r = mdl('compile', src, '-o', out, '--target', 'software');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('compiled small (batch 16)');
+    const ts = readFileSync(join(out, 'model.ts'), 'utf8');
+    expect(ts).toContain("'net.2.lora_A': { shape: [4, 64], kind: 'param' }");
+    expect(ts).toContain('train section `t`');
+    expect(ts).toMatch(/epochs: 2,\s+batch: 16,\s+lr: 0.02,/);
+  }, 30_000);
+});
+
 describe('CompiledModel.load', () => {
   it('a folder that is not a compiled model, or a plan naming files outside it, is a load error', async () => {
     const empty = tmp();

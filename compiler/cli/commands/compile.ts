@@ -63,7 +63,7 @@ export const compile: Command = {
     const { emitExecutable } = await import('../../emit/emit.js');
     let res;
     try {
-      res = await emitExecutable({ graph: g, spec: r.spec, frozen: r.frozen, sources: r.sources, sourcePath: file, ...(f<number>('batch') ? { batch: f<number>('batch')! } : {}), target, dir });
+      res = await emitExecutable({ graph: g, spec: r.spec, frozen: r.frozen, rewrites: r.rewrites, sources: r.sources, sourcePath: file, ...(f<number>('batch') ? { batch: f<number>('batch')! } : {}), target, dir });
     } catch (e) {
       if (e instanceof KernelError) throw new FileError(`error: ${e.message}`);
       throw outputError(e);
