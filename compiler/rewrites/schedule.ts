@@ -10,6 +10,8 @@ import type { Graph, Node, NodeId, Value } from '../ir/types.js';
 import { verifyGraph } from '../ir/verify.js';
 
 const SAVES = new Set(['patch_project']);
+/** Layout ops a save may read through (no data movement, no cost). */
+const VIEWS = new Set(['reshape', 'slice']);
 
 /** Reorders a graph's nodes (a permutation of node ids): ids and value definitions follow. */
 export function reorderNodes(g: Graph, order: readonly NodeId[]): { graph: Graph; newId: Map<NodeId, NodeId> } {
@@ -23,18 +25,31 @@ export function reorderNodes(g: Graph, order: readonly NodeId[]): { graph: Graph
 
 export function hoistSaves<T extends GradGraph>(gg: T): T {
   const g = gg.graph;
-  const isForward = (v: number) => {
+  // anchor: the forward node a value is available after (−1: an input or parameter); hoisted
+  // backward nodes take the anchor of their latest input, so a view feeding a save moves too.
+  const anchor = new Map<NodeId, number>();
+  const anchorOf = (v: number): number | undefined => {
     const d = g.values[v]!.def;
-    return d.kind !== 'node' || d.node < gg.forwardNodes;
+    if (d.kind !== 'node') return -1;
+    return d.node < gg.forwardNodes ? d.node : anchor.get(d.node);
   };
-  const hoisted = new Map<NodeId, NodeId[]>(); // forward node (−1: before all) → saves after it
+  const hoisted = new Map<number, NodeId[]>(); // anchor → nodes placed right after it, in order
   const moved = new Set<NodeId>();
   for (const n of g.nodes.slice(gg.forwardNodes)) {
-    if (!SAVES.has(n.op) || !n.inputs.every(isForward)) continue;
-    const after = Math.max(-1, ...n.inputs.map((v) => (g.values[v]!.def.kind === 'node' ? (g.values[v]!.def as { node: number }).node : -1)));
-    hoisted.set(after, [...(hoisted.get(after) ?? []), n.id]);
+    if (!SAVES.has(n.op) && !VIEWS.has(n.op)) continue;
+    const as = n.inputs.map(anchorOf);
+    if (as.some((a) => a === undefined)) continue;
+    const at = Math.max(-1, ...(as as number[]));
+    anchor.set(n.id, at);
+    hoisted.set(at, [...(hoisted.get(at) ?? []), n.id]);
     moved.add(n.id);
   }
+  // Views are moved only when a save uses them (on their own they change nothing).
+  const used = new Set<NodeId>();
+  for (const id of [...moved].reverse())
+    if (SAVES.has(g.nodes[id]!.op) || g.nodes[id]!.outputs.some((o) => g.nodes.some((m) => used.has(m.id) && m.inputs.includes(o)))) used.add(id);
+  for (const id of [...moved]) if (!used.has(id)) moved.delete(id);
+  for (const [k, ids] of hoisted) hoisted.set(k, ids.filter((id) => moved.has(id)));
   if (moved.size === 0) return gg;
   const order: NodeId[] = [...(hoisted.get(-1) ?? [])];
   for (let i = 0; i < gg.forwardNodes; i++) order.push(i, ...(hoisted.get(i) ?? []));

@@ -29,7 +29,7 @@ export const summary: Command = {
     const t = train ? compileTraining(src, nodeHost, { ...(model ? { model } : {}), ...(section ? { train: section } : {}) }) : undefined;
     const r = t ?? compileModel(src, nodeHost, model ? { model } : {});
     if (!report(r) || !r.graph) return 1;
-    const bind = bindDims(r.graph, (args.flags.get('batch') as number | undefined) ?? t?.spec?.batch, (args.flags.get('dim') as Record<string, number>) ?? {});
+    const bind = bindDims(r.graph, args.flags.get('batch') as number | undefined, (args.flags.get('dim') as Record<string, number>) ?? {});
     const s = summarize(r.graph, bind);
     const json = args.flags.get('json') === true;
     if (!t) {

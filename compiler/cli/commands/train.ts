@@ -21,7 +21,7 @@ export const train: Command = {
     name: 'train',
     summary: 'train a model on real data (built-in digits by default)',
     usage:
-      'mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--model NAME] [--limit N] [--log-every N]',
+      'mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--init CHECKPOINT] [--model NAME] [--limit N] [--log-every N]',
     flags: {
       data: 'string',
       epochs: 'int',
@@ -39,6 +39,7 @@ export const train: Command = {
       train: 'string',
       limit: 'int',
       'log-every': 'int',
+      init: 'string',
     },
     positional: [1, 1],
   },
@@ -139,6 +140,34 @@ export const train: Command = {
     const progress = terminalProgress();
     const out = f<string>('out') ?? `runs/${g.name}`;
     progress.line(`training ${g.name} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
+    // --init: a new run that starts from trained weights (fine-tuning, adaptation under backward
+    // rewrites). Parameters and buffers are taken by name; new ones (LoRA adapters, NTK
+    // offsets) keep their initialisation; optimizer state starts afresh.
+    const initFile = f<string>('init');
+    if (initFile !== undefined) {
+      if (f<boolean>('resume')) throw new UsageError('--init and --resume exclude each other', '--resume continues a run; --init starts a new one from trained weights');
+      const { readCheckpoint, CheckpointError } = await import('../../../runtime/checkpoint/safetensors.js');
+      let c;
+      try {
+        c = readCheckpoint(initFile);
+      } catch (e) {
+        if (e instanceof CheckpointError) throw new FileError(`error: ${e.message}`);
+        throw e;
+      }
+      const own = new Map(trained.params.filter((p) => !p.name.includes('@')).map((p) => [p.name, p]));
+      const take = new Map<string, import('../../../runtime/checkpoint/safetensors.js').NamedTensor>();
+      for (const [k, t] of c.tensors) {
+        const p = own.get(k);
+        if (!p) continue;
+        if (p.shape.length !== t.shape.length || p.shape.some((d, i) => d !== t.shape[i]))
+          throw new FileError(`error: ${initFile}: \`${k}\` has shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`);
+        take.set(k, t);
+      }
+      if (take.size === 0) throw new FileError(`error: ${initFile} holds none of ${g.name}'s parameters\n  hint: --init takes a checkpoint of the same model (its layer names must match)`);
+      await backend.load(take);
+      const fresh = [...own.keys()].filter((k) => !take.has(k));
+      progress.line(`initialised ${take.size} of ${own.size} parameters and buffers from ${initFile}${fresh.length ? `; ${fresh.length} start from their initialisers (${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ', …' : ''})` : ''}`);
+    }
     if (r.rewrites.size) {
       const counts = new Map<string, number>();
       for (const a of r.rewrites.values()) counts.set(formatStrategy(a.strategy), (counts.get(formatStrategy(a.strategy)) ?? 0) + 1);
