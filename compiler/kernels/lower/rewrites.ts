@@ -1,5 +1,6 @@
 // Lowerings of the ops the backward rewrites emit (compiler/rewrites/): the per-patch
-// Walsh–Hadamard projection and its reconstruction. One thread per output element.
+// Walsh–Hadamard projection and its reconstruction. The projection with non-DC bases is a fast
+// WHT per patch (projectFast); otherwise one thread per output element.
 //
 // Signs come from bit arithmetic, not tables: the 1-D Walsh function with natural row a has
 // the sign (−1)^popcount(a & i) at position i (ops/walsh.ts). In the projection the basis index
@@ -30,6 +31,54 @@ function signOf(bits: Expr[]): Expr {
 /** Set bit positions of a constant. */
 const setBits = (a: number): number[] => Array.from({ length: 31 }, (_, b) => b).filter((b) => (a >> b) & 1);
 
+/**
+ * The fast path for non-DC bases: one thread per (n, patch, c) loads the patch once, runs the
+ * 2-D fast Walsh–Hadamard transform on it in registers (log2 p butterfly stages per axis, p²
+ * adds each, in natural Hadamard order) and writes the K kept coefficients: p²·(1 + 2·log2 p)
+ * operations and p² loads for all K, instead of K·p² multiply-adds and loads.
+ */
+function projectFast(ctx: AnchorCtx, H: number, W: number, ph: number, pw: number, bases: readonly (readonly [number, number])[], nhwc: boolean, mean: boolean): void {
+  const { b } = ctx;
+  const x = ctx.inputs[0]!;
+  const out = ctx.outShapes[0]! as [number, number, number, number, number];
+  const [N, , Ph, Pw, C] = out;
+  const threads: [number, number, number, number] = [N, Ph, Pw, C];
+  perElement(ctx, N * Ph * Pw * C, (id) => {
+    const [n, P, Q, c] = E.unflatten(id, threads).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
+    const rows: Expr[] = [];
+    for (let i = 0; i < ph; i++) {
+      const h = E.add(E.mul(P, i32(ph)), i32(i));
+      rows.push(b.let(E.sel(E.lt(h, i32(H)), h, E.sub(i32(2 * (H - 1)), h)), 'h'));
+    }
+    const cols: Expr[] = [];
+    for (let j = 0; j < pw; j++) {
+      const w = E.add(E.mul(Q, i32(pw)), i32(j));
+      cols.push(b.let(E.sel(E.lt(w, i32(W)), w, E.sub(i32(2 * (W - 1)), w)), 'w'));
+    }
+    let v: Expr[][] = rows.map((h) => cols.map((w) => b.let(x.at(nhwc ? [n, h, w, c] : [n, c, h, w]), 'x')));
+    const butterfly = (line: Expr[]): Expr[] => {
+      let cur = line;
+      for (let len = 1; len < cur.length; len *= 2) {
+        const next = [...cur];
+        for (let i = 0; i < cur.length; i += 2 * len)
+          for (let j = i; j < i + len; j++) {
+            next[j] = b.let(E.add(cur[j]!, cur[j + len]!), 'u');
+            next[j + len] = b.let(E.sub(cur[j]!, cur[j + len]!), 'u');
+          }
+        cur = next;
+      }
+      return cur;
+    };
+    v = v.map(butterfly); // along each row (w)
+    const t = Array.from({ length: pw }, (_, j) => butterfly(v.map((r) => r[j]!))); // along each column (h)
+    const scale = mean ? 1 / (ph * pw) : 1;
+    bases.forEach(([r, cc], k) => {
+      const e = t[naturalRow(cc, pw)]![naturalRow(r, ph)]!;
+      ctx.emit(0, [n, i32(k), P, Q, c], scale === 1 ? e : E.mul(e, f32(scale)));
+    });
+  });
+}
+
 export const patchProject: KernelLowering = {
   kind: 'kernel',
   buffers: () => [],
@@ -45,6 +94,7 @@ export const patchProject: KernelLowering = {
     const reflect = ctx.attrs['border'] === 'reflect';
     const mean = ctx.attrs['mean'] as boolean;
     const dcOnly = bases.every(([r, c]) => r === 0 && c === 0);
+    if (!dcOnly && reflect) return projectFast(ctx, H, W, ph, pw, bases, nhwc, mean);
     perElement(ctx, out.reduce((a, d) => a * d, 1), (id) => {
       const [n, k, P, Q, c] = E.unflatten(id, out).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr, Expr];
       // The natural Hadamard rows of this thread's basis (k is per thread).
