@@ -4,7 +4,7 @@
 // with a checkpoint.
 import { createHash } from 'node:crypto';
 import type { OptimizerSpec } from '../../autodiff/optimizer.js';
-import { rewrittenTrainStep } from '../../rewrites/index.js';
+import { mergeLora, mergeNtk, rewrittenTrainStep } from '../../rewrites/index.js';
 import { formatStrategy } from '../../rewrites/strategy.js';
 import { compileTraining } from '../../compile.js';
 import { formatShape } from '../../ir/shape.js';
@@ -21,7 +21,7 @@ export const train: Command = {
     name: 'train',
     summary: 'train a model on real data (built-in digits by default)',
     usage:
-      'mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--init CHECKPOINT] [--model NAME] [--limit N] [--log-every N]',
+      'mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N]',
     flags: {
       data: 'string',
       epochs: 'int',
@@ -40,6 +40,7 @@ export const train: Command = {
       limit: 'int',
       'log-every': 'int',
       init: 'string',
+      merge: 'bool',
     },
     positional: [1, 1],
   },
@@ -114,6 +115,9 @@ export const train: Command = {
     // graph (so predictions use it too); grad_filter and lbp_wht replace layers' VJPs.
     const { step, rewritten } = rewrittenTrainStep(g, r.rewrites, { loss: spec?.loss ?? { kind: 'cross_entropy' }, optimizer, frozen: r.frozen });
     const trained = rewritten.graph;
+    const merge = f<boolean>('merge') === true;
+    if (merge && rewritten.adapters.length === 0 && rewritten.deltas.size === 0)
+      throw new UsageError('--merge folds LoRA adapters or NTK offsets into the weights, and this run has none', 'add a `backward … = lora(…)` or `ntk_linear()` rule to the train section');
     let backend;
     if (backendName === 'reference') {
       const { ReferenceBackend } = await import('../../../runtime/train/reference-backend.js');
@@ -191,6 +195,17 @@ export const train: Command = {
         signal: controller.signal,
         progress,
       });
+      // --merge: the trained adapters (LoRA) or offsets (NTK) folded into the model's own
+      // weights, as a checkpoint the plain model loads (`--init`, or any safetensors reader).
+      if (merge && !res.interrupted) {
+        const { writeCheckpoint } = await import('../../../runtime/checkpoint/safetensors.js');
+        const { join } = await import('node:path');
+        const state = new Map([...(await backend.state())].filter(([k]) => !k.includes('@')).map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }]));
+        const merged = mergeNtk(mergeLora(state, rewritten.adapters), rewritten.deltas);
+        const file = join(out, 'merged.safetensors');
+        writeCheckpoint(file, { tensors: merged, metadata: { model: g.name, merged_from: res.checkpoint } });
+        progress.line(`merged ${rewritten.adapters.length ? `${rewritten.adapters.length} LoRA adapters` : `${rewritten.deltas.size} NTK offsets`} into the weights: ${file}`);
+      }
       const last = res.epochs[res.epochs.length - 1];
       progress.line(
         res.interrupted
