@@ -46,13 +46,15 @@ describe('matmul and linear', () => {
 });
 
 describe('the GPU strategy (shared-memory tiles), run here on the CPU adapter', () => {
-  it('matmul, linear (both operand layouts) and batched products with edges', async () => {
+  it('matmul, linear (both operand layouts), batched products with edges, long reductions', async () => {
     const gpu = { ...(await target()), software: false };
     const cases = [
       'model m(a: Tensor[70, 33], b: Tensor[33, 90]) {\n  return a @ b\n}\n',
       'model m(x: Tensor[2, 40, 50]) {\n  return relu(linear(x, 70))\n}\n',
       'model m(a: Tensor[3, 65, 17], b: Tensor[1, 17, 66]) {\n  return a @ b\n}\n',
       'model m(a: Tensor[2, 64, 64]) {\n  return transpose(a, 1, 2) @ a\n}\n',
+      // long sums over many outputs: a workgroup per output (a lane per output on CPU adapters)
+      'model m(x: Tensor[2, 40, 6, 7]) {\n  return sum(x, [0, 2, 3]) + mean(x, [0, 2, 3])\n}\n',
     ];
     for (const c of cases) await check(c, { target: gpu });
   });
