@@ -49,13 +49,17 @@ export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => 
  * Warm up, then the median of back-to-back runs. Slow peers (TF.js's cpu backend takes seconds
  * per CNN step) get fewer runs within `budgetMs` so the whole bench stays within minutes: at
  * least `minRuns` timed runs, or one after the warm-up where that alone took over 2 s (a step
- * that long varies by a few per cent, far less than the ratios it is compared by).
+ * that long varies by a few per cent, far less than the ratios it is compared by), or only the
+ * first where it took over 10 s.
  */
 export async function timeRuns(run: () => Promise<void>, opts: { runs: number; warmup?: number; budgetMs?: number; minRuns?: number }): Promise<{ ms: number; runs: number }> {
   const budget = opts.budgetMs ?? 8000;
   let t = performance.now();
   await run();
   const first = performance.now() - t;
+  // A step of over 10 s (TF.js's cpu backend on a loaded machine) is timed once: its warm-up
+  // costs are a rounding error there, and a second run would double the bench's length.
+  if (first > 10_000) return { ms: first, runs: 1 };
   // A first run of over a second says enough of warm-up; fast peers get the full count.
   const warmup = first > 1000 ? 0 : (opts.warmup ?? 3) - 1;
   const minRuns = first > 2000 ? 1 : (opts.minRuns ?? 3);
