@@ -106,7 +106,7 @@ describe('mdl score', () => {
 
   it('usage errors exit 2 with a hint; model errors exit 1; never a stack trace', () => {
     const cases: [string[], number, string][] = [
-      [['score', 'examples/nb201.mdl', '--proxies', 'params,zico'], 2, 'unknown proxy "zico"'],
+      [['score', 'examples/nb201.mdl', '--proxies', 'params,zen'], 2, 'unknown proxy "zen"'],
       [['score', 'examples/nb201.mdl', '--shard', '3/3'], 2, '--shard takes I/N with 0 ≤ I < N'],
       [['score', 'examples/nb201.mdl', '--plot', 'x.svg'], 2, '--plot needs --against'],
       [['score', 'examples/nb201.mdl', '--seed', '1'], 2, '--seed goes with --sample N'],
