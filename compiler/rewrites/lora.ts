@@ -1,4 +1,5 @@
-// LoRA-only training (Hu et al.; the Online-LoRA setting): a selected linear layer keeps its
+// LoRA-only training (Hu et al.; the Online-LoRA setting): a selected linear layer (or a
+// convolution: a rank-r convolution then a 1×1 one) keeps its
 // weight frozen and gains a low-rank adapter, y = x·Wᵀ + b + (α/r)·(x·Aᵀ)·Bᵀ with A [r, in]
 // initialised as PyTorch initialises a linear weight (kaiming-uniform, a = √5) and B [out, r]
 // zero, so at initialisation the model computes exactly what it computed before. Only the
@@ -12,14 +13,21 @@ import type { StrategySpec } from './strategy.js';
 
 type Spec = Extract<StrategySpec, { kind: 'lora' }>;
 
-export const handles = 'lora adapts linear layers';
+export const handles = 'lora adapts linear layers and convolutions with groups=1';
 
-export function check(_g: Graph, n: Node, s: Spec): string | undefined {
-  if (n.op !== 'linear') return 'LoRA adapters are defined here for linear layers';
-  const out = _g.values[n.outputs[0]!]!.type.shape;
-  const fin = _g.values[n.inputs[0]!]!.type.shape;
-  const dout = out[out.length - 1] as number;
-  const din = fin[fin.length - 1] as number;
+export function check(g: Graph, n: Node, s: Spec): string | undefined {
+  let din: number;
+  let dout: number;
+  if (n.op === 'linear') {
+    const fin = g.values[n.inputs[0]!]!.type.shape;
+    din = fin[fin.length - 1] as number;
+    dout = g.values[n.outputs[0]!]!.type.shape.at(-1) as number;
+  } else if (n.op === 'conv2d') {
+    if (n.attrs['groups'] !== 1) return 'grouped and depthwise convolutions have no low-rank adapter here';
+    const [kh, kw] = n.attrs['kernel'] as [number, number];
+    din = (g.values[n.inputs[0]!]!.type.shape[1] as number) * kh * kw;
+    dout = g.values[n.outputs[0]!]!.type.shape[1] as number;
+  } else return 'LoRA adapters are defined for linear layers and convolutions';
   if (s.rank >= Math.min(din, dout)) return `rank ${s.rank} is not below min(in, out) = ${Math.min(din, dout)}: the adapter would not be low-rank`;
   return undefined;
 }
@@ -48,14 +56,27 @@ export function addAdapters(g: Graph, plan: RewritePlan): { graph: Graph; frozen
     if (!a || a.strategy.kind !== 'lora') return undefined;
     const s = a.strategy;
     const x = r.map(n.inputs[0]!);
-    const xs = r.b.shape(x);
-    const din = xs[xs.length - 1] as number;
-    const dout = r.b.shape(outs[0]!).at(-1) as number;
-    const A = r.addParam(`${n.name}.lora_A`, [s.rank, din], { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn: din });
-    const B = r.addParam(`${n.name}.lora_B`, [dout, s.rank], { kind: 'zeros' });
-    r.b.tag = 'lora';
-    let delta = r.b.op1('linear', [r.b.op1('linear', [x], { out: s.rank, bias: false }, [A])], { out: dout, bias: false }, [B]);
     const scale = s.alpha / s.rank;
+    r.b.tag = 'lora';
+    let delta: ValueId;
+    if (n.op === 'linear') {
+      const xs = r.b.shape(x);
+      const din = xs[xs.length - 1] as number;
+      const dout = r.b.shape(outs[0]!).at(-1) as number;
+      const A = r.addParam(`${n.name}.lora_A`, [s.rank, din], { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn: din });
+      const B = r.addParam(`${n.name}.lora_B`, [dout, s.rank], { kind: 'zeros' });
+      delta = r.b.op1('linear', [r.b.op1('linear', [x], { out: s.rank, bias: false }, [A])], { out: dout, bias: false }, [B]);
+    } else {
+      // A convolution's adapter: A is a rank-r convolution with the layer's own geometry, B a
+      // 1×1 convolution back to its channels; merged, W[o] += scale·Σ_k B[o, k]·A[k].
+      const cin = r.b.shape(x)[1] as number;
+      const dout = r.b.shape(outs[0]!)[1] as number;
+      const [kh, kw] = n.attrs['kernel'] as [number, number];
+      const A = r.addParam(`${n.name}.lora_A`, [s.rank, cin, kh, kw], { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn: cin * kh * kw });
+      const B = r.addParam(`${n.name}.lora_B`, [dout, s.rank, 1, 1], { kind: 'zeros' });
+      const a = r.b.op1('conv2d', [x], { ...n.attrs, out: s.rank, bias: false }, [A]);
+      delta = r.b.op1('conv2d', [a], { out: dout, kernel: 1, bias: false }, [B]);
+    }
     if (scale !== 1) delta = r.b.op1('mul', [delta, r.b.constant(scale)]);
     const weight = paramName(n.inputs[1]!)!;
     const bias = n.inputs.length > 2 ? paramName(n.inputs[2]!) : undefined;
@@ -73,7 +94,9 @@ export function mergeLora(params: ReadonlyMap<string, { shape: readonly number[]
     const W = params.get(ad.weight)!;
     const A = params.get(ad.a)!;
     const B = params.get(ad.b)!;
-    const [dout, din] = W.shape as [number, number];
+    // W [out, …], A [r, …] (the same trailing dims), B [out, r] or [out, r, 1, 1].
+    const dout = W.shape[0]!;
+    const din = W.data.length / dout;
     const merged = Float32Array.from(W.data);
     for (let o = 0; o < dout; o++)
       for (let i = 0; i < din; i++) {

@@ -63,6 +63,24 @@ describe('lora', () => {
   });
 });
 
+describe('lora on convolutions', () => {
+  it('adds a rank-r convolution and a 1×1 one, leaves the output unchanged at initialisation, and merges exactly', () => {
+    const g = graphOf(`model m(x: Tensor[B, 3, 8, 8]) {\n  h = relu(conv2d(x, 8, 3, stride=2, padding=1) as "conv")\n  return linear(flatten(h), 4) as "fc"\n}\n`);
+    const { plan } = resolveRules(g, [rule('conv', { kind: 'lora', rank: 2, alpha: 2 })]);
+    const rw = applyRewrites(g, plan);
+    expect(rw.graph.params.filter((p) => p.name.includes('lora')).map((p) => `${p.name} [${p.shape.join(', ')}]`)).toEqual(['conv.lora_A [2, 3, 3, 3]', 'conv.lora_B [8, 2, 1, 1]']);
+    expect(rw.frozen).toEqual(['conv.weight', 'conv.bias']);
+    const params = initParams(rw.graph, 3);
+    const x = random([2, 3, 8, 8], 1, 'x');
+    expect(maxRelDiff(forward(rw.graph, params, x), forward(g, params, x))).toBe(0);
+    params.set('conv.lora_B', random([8, 2, 1, 1], 2, 'b'));
+    expect(maxRelDiff(forward(rw.graph, params, x), forward(g, params, x))).toBeGreaterThan(1e-3);
+    const f32 = new Map([...params].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }]));
+    const merged = new Map([...mergeLora(f32, rw.adapters)].map(([k, t]) => [k, tensor(t.shape, t.data)]));
+    expect(maxRelDiff(forward(g, merged, x), forward(rw.graph, params, x))).toBeLessThan(1e-6);
+  });
+});
+
 describe('ntk_linear', () => {
   it('at θ = θ0 gives the model’s own output, and only the selected parameters get offsets', () => {
     const { plan } = resolveRules(mlp, [rule('ln', { kind: 'ntk_linear' }), rule('fc2', { kind: 'ntk_linear' })]);

@@ -90,7 +90,7 @@ describe('backward rules', () => {
     expect(e('  backward maxpool2d = grad_filter()')).toMatch(/MDL3013: backward maxpool2d = grad_filter\(\) matches no layer with parameters[\s\S]*ops conv2d, linear/);
     expect(e('  backward "features.0" = lbp_wht(order=2)')).toContain('MDL3014: lbp_wht(order=2, patch=8) cannot compute the gradients of layer `features.0` (conv2d): only 1×1 convolutions with stride 1, no padding and groups=1 are pointwise');
     expect(e('  backward "classifier" = lbp_wht()')).toContain('its input [B, 16] is not a token sequence [B, N, C]');
-    expect(e('  backward "features.0" = lora(rank=2)')).toContain('MDL3014: lora(rank=2) cannot compute the gradients of layer `features.0` (conv2d)');
+    expect(e('  backward "features.0" = lora(rank=9)')).toContain('MDL3014: lora(rank=9) cannot compute the gradients of layer `features.0` (conv2d): rank 9 is not below min(in, out) = 9');
     expect(e('  backward "classifier" = lora(rank=10)')).toContain('rank 10 is not below min(in, out) = 10');
     expect(e('  backward "classifier" = ntk_linear()\n  backward "features.0" = grad_filter()')).toMatch(/MDL3015: ntk_linear linearises the whole model and cannot be combined with grad_filter\(patch=2\)[\s\S]*ntk_linear is chosen here/);
     expect(e('  backward "features.0" = grad_filter(radius=2)')).toMatch(/MDL3001: grad_filter\(\) has no argument `radius`/);
