@@ -10,6 +10,7 @@ import { DataError } from './data/dataset.js';
 import { loadData } from './data/resolve.js';
 import { NoAdapterError } from './device.js';
 import { ModelLoadError, type CompiledModel, type LoadOptions } from './model.js';
+import { stopOnSigint } from './train/interrupt.js';
 import { terminalProgress } from './train/progress.js';
 import { ResumeError, train } from './train/trainer.js';
 import { WebGpuBackend } from './train/webgpu-backend.js';
@@ -111,13 +112,7 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
   }
 
   const backend = new WebGpuBackend(model);
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = stopOnSigint();
   const progress = terminalProgress();
   const out = flags.out ?? `runs/${spec.model}`;
   progress.line(`training ${spec.model} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
@@ -136,7 +131,7 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
       resume: flags.resume === true,
       logEvery,
       ...(limit !== undefined ? { limit } : {}),
-      signal: controller.signal,
+      signal: interrupt.signal,
       progress,
     });
     const last = res.epochs[res.epochs.length - 1];
@@ -151,7 +146,7 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
     err(`error: ${e.message}`);
     return 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
     backend.dispose();
   }
 }

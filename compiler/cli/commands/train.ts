@@ -134,13 +134,8 @@ export const train: Command = {
     }
     const { train: runTraining, ResumeError } = await import('../../../runtime/train/trainer.js');
     const { terminalProgress } = await import('../../../runtime/train/progress.js');
-    const controller = new AbortController();
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      process.stderr.write('\nstopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const { stopOnSigint } = await import('../../../runtime/train/interrupt.js');
+    const interrupt = stopOnSigint();
     const progress = terminalProgress();
     const out = f<string>('out') ?? `runs/${g.name}`;
     progress.line(`training ${g.name} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
@@ -192,7 +187,7 @@ export const train: Command = {
         resume: f<boolean>('resume') === true,
         logEvery: f<number>('log-every') ?? 10,
         ...(f<number>('limit') !== undefined ? { limit: f<number>('limit')! } : {}),
-        signal: controller.signal,
+        signal: interrupt.signal,
         progress,
       });
       // --merge: the trained adapters (LoRA) or offsets (NTK) folded into the model's own
@@ -217,7 +212,7 @@ export const train: Command = {
       if (e instanceof ResumeError) throw new FileError(`error: ${e.message}`);
       throw e;
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
       backend.dispose();
     }
   },
