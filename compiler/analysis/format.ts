@@ -26,19 +26,27 @@ export function bytes(n: number): string {
   return `${n} B`;
 }
 
+/**
+ * A text table: the header, a rule, the rows, a rule. The first `left` columns are left-aligned
+ * (names), the rest right-aligned (numbers). Returns the lines.
+ */
+export function textTable(head: readonly string[], body: readonly (readonly string[])[], left: number): { header: string[]; rows: string[]; rule: string } {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => (i >= left ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  return { header: [line(head), rule], rows: body.map(line), rule };
+}
+
 /** The table hides scalar constants (operands of `x * 0.5`): they are not layers. */
 export function formatSummary(s: Summary): string {
   const rows = s.layers.filter((l) => l.op !== 'constant');
   const head = ['layer', 'op', 'output shape', 'params', 'MACs', 'FLOPs'];
   const body = rows.map((l) => [l.name, l.op, `[${l.output_shape.join(', ')}]`, l.params ? groupDigits(l.params) : '-', l.macs ? groupDigits(l.macs) : '-', l.flops ? groupDigits(l.flops) : '-']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const right = [false, false, false, true, true, true];
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  const table = textTable(head, body, 3);
   const dims = Object.entries(s.dims)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -46,10 +54,9 @@ export function formatSummary(s: Summary): string {
     `model ${s.model}${dims ? ` (${dims})` : ''}`,
     `inputs: ${s.inputs.map((i) => `${i.name} [${i.shape.join(', ')}] ${i.dtype}`).join(', ')}`,
     '',
-    line(head),
-    rule,
-    ...body.map(line),
-    rule,
+    ...table.header,
+    ...table.rows,
+    table.rule,
     `params       ${groupDigits(s.params.total)} (trainable ${groupDigits(s.params.trainable)}, non-trainable ${groupDigits(s.params.non_trainable)}; buffers ${groupDigits(s.params.buffers)})`,
     `weights      ${bytes(s.param_bytes)} (params and buffers, f32)`,
     `MACs         ${groupDigits(s.macs)} (${siUnit(s.macs)}) multiply-accumulates in conv, linear and matmul`,
@@ -65,13 +72,7 @@ export function formatTrainCost(t: import('./train-cost.js').TrainCost): string 
   const rows = t.layers.filter((l) => l.op !== 'constant' && (l.forward.macs || l.backward.macs || l.backward.flops || l.kept_bytes));
   const head = ['layer', 'op', 'fwd MACs', 'bwd MACs', 'bwd FLOPs', 'kept for bwd'];
   const body = rows.map((l) => [l.name, l.op, l.forward.macs ? groupDigits(l.forward.macs) : '-', l.backward.macs ? groupDigits(l.backward.macs) : '-', l.backward.flops ? groupDigits(l.backward.flops) : '-', l.kept_bytes ? bytes(l.kept_bytes) : '-']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  const table = textTable(head, body, 2);
   const m = t.memory;
   const dims = Object.entries(t.dims)
     .map(([k, v]) => `${k}=${v}`)
@@ -79,10 +80,9 @@ export function formatTrainCost(t: import('./train-cost.js').TrainCost): string 
   return [
     `training step of ${t.model}${dims ? ` (${dims})` : ''}: forward, loss, backward, optimizer update`,
     '',
-    line(head),
-    rule,
-    ...body.map(line),
-    rule,
+    ...table.header,
+    ...table.rows,
+    table.rule,
     `forward      ${groupDigits(t.forward.macs)} MACs, ${groupDigits(t.forward.flops)} FLOPs`,
     `backward     ${groupDigits(t.backward.macs)} MACs, ${groupDigits(t.backward.flops)} FLOPs (${(t.backward.macs / Math.max(1, t.forward.macs)).toFixed(2)}× forward MACs)`,
     `optimizer    ${groupDigits(t.optimizer_flops)} FLOPs`,

@@ -1,7 +1,7 @@
 // The static report of a training step under backward rewrites, next to the exact step: per
 // rewritten layer and in total, backward MACs, what the backward keeps from the forward pass,
 // and peak training memory. Everything is read off the two real training-step graphs.
-import { bytes, groupDigits } from '../analysis/format.js';
+import { bytes, groupDigits, textTable } from '../analysis/format.js';
 import type { TrainCost } from '../analysis/train-cost.js';
 import type { RewritePlan } from './select.js';
 import { formatStrategy } from './strategy.js';
@@ -64,22 +64,15 @@ export function formatComparison(c: RewriteComparison): string {
   // previous layer's output), so only their totals are shown.
   const head = ['layer', 'strategy', 'bwd MACs exact', 'bwd MACs', 'saving'];
   const body = c.layers.map((l) => [l.layer, l.strategy, groupDigits(l.exact_backward_macs), groupDigits(l.backward_macs), ratio(l.exact_backward_macs, l.backward_macs)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r
-      .map((x, i) => (i >= 2 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  const table = textTable(head, body, 2);
   const e = c.exact;
   const r = c.rewritten;
   return [
     'backward rewrites against the exact backward',
     '',
-    line(head),
-    rule,
-    ...body.map(line),
-    rule,
+    ...table.header,
+    ...table.rows,
+    table.rule,
     `backward MACs   exact ${groupDigits(e.backward_macs)}, rewritten ${groupDigits(r.backward_macs)} (${ratio(e.backward_macs, r.backward_macs)} fewer)`,
     `kept for bwd    exact ${bytes(e.kept_bytes)}, rewritten ${bytes(r.kept_bytes)}`,
     `activation peak exact ${bytes(e.peak_bytes)}, rewritten ${bytes(r.peak_bytes)}`,
