@@ -7,69 +7,13 @@
 // The chosen route is always reported. There is no silent fallback to the CPU interpreter:
 // if no adapter is found, acquisition fails with what was tried and how to fix it.
 
+import { NoAdapterError, openAdapter as open, type Acquired } from './adapter.js';
+
+// The environment-free part (reports, opening a device) lives in ./adapter.ts, shared with the
+// browser build; it is re-exported here for the modules that import it from this one.
+export { formatReport, NoAdapterError, type Acquired, type AdapterReport } from './adapter.js';
+
 export type Route = 'auto' | 'native' | 'opengl';
-
-export interface AdapterReport {
-  /** 'browser', 'native' (Dawn's default backend) or 'opengl' (compatibility mode). */
-  readonly route: 'browser' | 'native' | 'opengl';
-  readonly vendor: string;
-  readonly architecture: string;
-  readonly device: string;
-  readonly description: string;
-  /** True for a CPU implementation (llvmpipe, lavapipe, SwiftShader). */
-  readonly software: boolean;
-  readonly features: readonly string[];
-  readonly limits: Readonly<Record<string, number>>;
-}
-
-export interface Acquired {
-  readonly device: GPUDevice;
-  readonly adapter: GPUAdapter;
-  readonly report: AdapterReport;
-}
-
-export class NoAdapterError extends Error {}
-
-const LIMIT_NAMES = [
-  'maxStorageBuffersPerShaderStage',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupsPerDimension',
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-] as const;
-
-function describe(adapter: GPUAdapter, route: AdapterReport['route']): AdapterReport {
-  const info = adapter.info;
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
-  const limits: Record<string, number> = {};
-  for (const k of LIMIT_NAMES) limits[k] = Number((adapter.limits as unknown as Record<string, number>)[k]);
-  return {
-    route,
-    vendor: info.vendor,
-    architecture: info.architecture,
-    device: info.device,
-    description: info.description,
-    software: /llvmpipe|lavapipe|swiftshader|software/.test(text),
-    features: [...adapter.features].sort(),
-    limits,
-  };
-}
-
-export function formatReport(r: AdapterReport): string {
-  const name = r.description || r.device || r.architecture || 'unknown adapter';
-  const via = r.route === 'opengl' ? 'OpenGL ES (compatibility mode)' : r.route === 'native' ? 'Dawn' : 'the browser';
-  return `WebGPU adapter: ${name} (${r.vendor || 'unknown vendor'}${r.software ? ', software' : ''}) via ${via}`;
-}
-
-/** Request the adapter's own limits, so kernels can be planned against what it really has. */
-async function open(adapter: GPUAdapter, route: AdapterReport['route']): Promise<Acquired> {
-  const requiredLimits: Record<string, number> = {};
-  for (const k of LIMIT_NAMES) requiredLimits[k] = Number((adapter.limits as unknown as Record<string, number>)[k]);
-  const device = await adapter.requestDevice({ requiredLimits });
-  return { device, adapter, report: describe(adapter, route) };
-}
 
 interface DawnModule {
   create(flags: string[]): GPU;
