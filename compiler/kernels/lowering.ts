@@ -100,3 +100,14 @@ export type Lowering = ViewLowering | PointwiseLowering | KernelLowering;
 
 /** A lowering failure: an op without a lowering, or a model that breaks an adapter limit. */
 export class KernelError extends Error {}
+
+/**
+ * Thrown by a kernel lowering whose input `input` is a strided view it cannot address (a GEMM
+ * reduction over dims that do not collapse to one stride): the planner then materialises that
+ * input as a contiguous buffer and plans again.
+ */
+export class NeedsContiguous extends Error {
+  constructor(readonly input: number) {
+    super(`input ${input} must be contiguous`);
+  }
+}

@@ -23,7 +23,7 @@ import { KernelBuilder, type Resource } from './builder.js';
 import * as E from './expr.js';
 import { grid1d } from './grid.js';
 import { sharedBytes, type Expr, type Kernel } from './ir.js';
-import { KernelError, type Accessor, type AnchorCtx, type Lowering, type PointCtx, type View } from './lowering.js';
+import { KernelError, NeedsContiguous, type Accessor, type AnchorCtx, type Lowering, type PointCtx, type View } from './lowering.js';
 import { updateGroups, type UpdateGroup } from './groups.js';
 import { assignBuffers, type MemoryPlan } from './memory.js';
 import { loweringFor } from './table.js';
@@ -456,7 +456,13 @@ class Planner {
         size = s;
       },
     };
-    L.build(ctx);
+    try {
+      L.build(ctx);
+    } catch (e) {
+      // A lowering that cannot address a strided input gets it materialised (contiguous).
+      if (e instanceof NeedsContiguous && !this.mat.has(a.inputs[e.input]!)) throw new Retry(a.inputs[e.input]!);
+      throw e;
+    }
     this.inline = new Set();
     if (!workgroups) throw new Error(`planner: the lowering of ${a.op} set no grid`);
     for (const [k, lim] of [

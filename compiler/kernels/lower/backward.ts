@@ -7,7 +7,7 @@
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import type { Accessor, AnchorCtx, KernelLowering, PointCtx, PointwiseLowering, View } from '../lowering.js';
-import { KernelError } from '../lowering.js';
+import { KernelError, NeedsContiguous } from '../lowering.js';
 import { buildGemm, swapForLanes, type Operand, type GemmProblem } from './gemm.js';
 import { convGeometry, type ConvGeometry } from './conv.js';
 import { buildConvGradWeightGemm } from './convgrad.js';
@@ -197,16 +197,19 @@ function need(ctx: AnchorCtx, i: number): View {
   return v;
 }
 
-/** The flattened leading dims of a view as one stride, if they collapse (contiguous among themselves). */
-function leadStride(v: View): number {
+/**
+ * The flattened leading dims of input `i` as one stride, if they collapse (contiguous among
+ * themselves); otherwise the planner is asked for a contiguous copy (a transposed operand).
+ */
+function leadStride(v: View, i: number): number {
   const r = v.shape.length;
   let stride: number | undefined;
   let expect: number | undefined;
-  for (let i = r - 2; i >= 0; i--) {
-    if (v.shape[i] === 1) continue;
-    if (expect !== undefined && v.strides[i] !== expect) throw new KernelError(`a strided view of shape [${v.shape.join(', ')}] cannot be a GEMM operand`);
-    stride ??= v.strides[i]!;
-    expect = v.strides[i]! * v.shape[i]!;
+  for (let d = r - 2; d >= 0; d--) {
+    if (v.shape[d] === 1) continue;
+    if (expect !== undefined && v.strides[d] !== expect) throw new NeedsContiguous(i);
+    stride ??= v.strides[d]!;
+    expect = v.strides[d]! * v.shape[d]!;
   }
   return stride ?? 0;
 }
@@ -220,8 +223,8 @@ export const linearGradWeight: KernelLowering = {
     const x = need(ctx, 1);
     const [N, K] = ctx.outShapes[0]! as [number, number];
     const M = prod(dy.shape.slice(0, -1));
-    const gOp: Operand = { view: dy, batchStrides: [], rows: [N], rowStrides: [dy.strides[dy.shape.length - 1]!], kStride: leadStride(dy) };
-    const xOp: Operand = { view: x, batchStrides: [], rows: [K], rowStrides: [x.strides[x.shape.length - 1]!], kStride: leadStride(x) };
+    const gOp: Operand = { view: dy, batchStrides: [], rows: [N], rowStrides: [dy.strides[dy.shape.length - 1]!], kStride: leadStride(dy, 0) };
+    const xOp: Operand = { view: x, batchStrides: [], rows: [K], rowStrides: [x.strides[x.shape.length - 1]!], kStride: leadStride(x, 1) };
     const p: GemmProblem = swapForLanes(N, K)
       ? { batch: [], R: K, C: N, K: M, u: xOp, v: gOp, emit: (_p, r, c, v) => ctx.emit(0, [c, r], v) }
       : { batch: [], R: N, C: K, K: M, u: gOp, v: xOp, emit: (_p, r, c, v) => ctx.emit(0, [r, c], v) };
