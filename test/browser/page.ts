@@ -2,7 +2,7 @@
 // from dist/, it runs a compiled model through the browser build and hands back plain JSON
 // (Playwright carries it to the test). Everything it imports is environment-free, so the test
 // imports `digest` from here too, and both sides hash tensors with the same code.
-import { BrowserModel, type BrowserAdapterReport } from '../../runtime/browser/index.js';
+import { acquireBrowserDevice, BrowserModel, type BrowserAdapterReport } from '../../runtime/browser/index.js';
 
 export interface PageRun {
   /** The model folder's URL. */
@@ -59,4 +59,11 @@ export async function load(url: string): Promise<void> {
   (await BrowserModel.load(url)).dispose();
 }
 
-(globalThis as { mdlPage?: unknown }).mdlPage = { run, load };
+/** The adapter the browser build picks, as it reports it. */
+export async function adapter(): Promise<BrowserAdapterReport> {
+  const acq = await acquireBrowserDevice();
+  acq.device.destroy();
+  return acq.report;
+}
+
+(globalThis as { mdlPage?: unknown }).mdlPage = { run, load, adapter };

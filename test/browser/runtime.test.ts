@@ -13,6 +13,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnistPackage } from '../../runtime/data/mnist-package.js';
 import { CompiledModel } from '../../runtime/model.js';
+import { formatBrowserReport, type BrowserAdapterReport } from '../../runtime/browser/index.js';
 import { serveFolders, type Served } from '../../runtime/browser/serve.js';
 import { digest, type PageResult, type PageRun } from './page.js';
 
@@ -166,5 +167,20 @@ describe('the runtime in headless Chromium', () => {
     });
     await page.close();
     expect(msg).toMatch(/ModelLoadError: http:\/\/127\.0\.0\.1:\d+\/model\/missing\/plan\.json: HTTP 404/);
+  });
+
+  it('reports SwiftShader as a fallback adapter when it is all there is', async () => {
+    // Without the OpenGL ES adapter flag, Chromium offers only SwiftShader (a core adapter).
+    const plain = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--enable-unsafe-webgpu', '--disable-quic', '--disable-sync'] });
+    try {
+      const page = await plain.newPage();
+      await page.goto(`${served.url}test/page.html`);
+      await page.waitForFunction(() => 'mdlPage' in globalThis);
+      const report = await page.evaluate(() => (globalThis as unknown as { mdlPage: { adapter(): Promise<BrowserAdapterReport> } }).mdlPage.adapter());
+      expect(report).toMatchObject({ route: 'browser', featureLevel: 'core', fallback: true });
+      expect(formatBrowserReport(report)).toMatch(/\(core, fallback adapter/);
+    } finally {
+      await plain.close();
+    }
   });
 });
