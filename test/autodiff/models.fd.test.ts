@@ -86,4 +86,6 @@ describe('whole-model gradients against finite differences (float64)', () => {
   it('resnet20 (train-mode batchnorm)', () => expect(check('examples/resnet20.mdl', [], 2, 8)).toBeLessThan(1e-6));
   it('vit_ti16, two blocks of width 48', () =>
     expect(check('examples/vit_ti16.mdl', [['depth', 2], ['dim', 48], ['heads', 3], ['num_classes', 10]], 1, 8)).toBeLessThan(1e-6));
+  it('the patch-token network of the rewrite experiment (adapt.mdl), two blocks of width 16', () =>
+    expect(check('examples/adapt.mdl', [['depth', 2], ['dim', 16]], 2, 10)).toBeLessThan(1e-6));
 });
