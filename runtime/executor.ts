@@ -51,6 +51,13 @@ export interface ExecutorOptions {
   readonly label?: string;
   /** Run every dispatch once at creation so the driver compiles it then (default true). */
   readonly warmUp?: boolean;
+  /**
+   * Sleep for the expected GPU time before awaiting a run (default true): against Dawn's
+   * spinning thread in Node. A browser does not spin, and its GPU promises resolve an IPC round
+   * trip late, which the learnt expectation would add to itself at every run (measured in
+   * Chromium: an MLP step slowed from 46 to 230 ms over 120 runs); the browser build turns it off.
+   */
+  readonly sleep?: boolean;
 }
 
 export class Executor {
@@ -58,6 +65,7 @@ export class Executor {
   private readonly staging = new Map<string, { spec: ReadSpec; buf: GPUBuffer }>();
   private readonly rngBuf: GPUBuffer | undefined;
   private readonly seed: number;
+  private readonly sleepFirst: boolean;
   private pipelines: GPUComputePipeline[] = [];
   private bindGroups: GPUBindGroup[] = [];
   /** The expected GPU time of a run without a spinning thread, ms (0: not known yet). */
@@ -75,6 +83,7 @@ export class Executor {
     opts: ExecutorOptions,
   ) {
     this.seed = opts.seed ?? 0;
+    this.sleepFirst = opts.sleep ?? true;
     const label = opts.label ?? plan.graph;
     this.buffers = plan.buffers.map((b) =>
       device.createBuffer({ label: `${label}:${b.name}`, size: b.bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC }),
@@ -213,6 +222,7 @@ export class Executor {
 
   /** Waits for submitted work: a timer for the expected time, then the GPU promise. */
   private async settle<T>(started: number, wait: () => Promise<T>): Promise<T> {
+    if (!this.sleepFirst) return wait();
     const slept = this.expect > 0.5 ? this.expect : 0;
     if (slept > 0) await sleep(slept);
     const woke = performance.now();

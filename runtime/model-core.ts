@@ -30,12 +30,15 @@ export interface ModelParts {
   readonly evalEx: Executor;
 }
 
-/** Checks the adapter against the plans, then creates both executors (concurrently). */
-export async function createParts(bundle: ModelBundle, acq: Acquired, seed: number, ownsDevice: boolean): Promise<ModelParts> {
+/**
+ * Checks the adapter against the plans, then creates both executors (concurrently). `sleep`:
+ * the executors' timer before awaiting the GPU (runtime/executor.ts; for Node, not browsers).
+ */
+export async function createParts(bundle: ModelBundle, acq: Acquired, seed: number, ownsDevice: boolean, sleep = true): Promise<ModelParts> {
   checkLimits(bundle, acq);
   const [trainEx, evalEx] = await Promise.all([
-    Executor.create(acq.device, bundle.train, { seed, label: 'train' }),
-    Executor.create(acq.device, bundle.forward, { seed, label: 'eval' }),
+    Executor.create(acq.device, bundle.train, { seed, label: 'train', sleep }),
+    Executor.create(acq.device, bundle.forward, { seed, label: 'eval', sleep }),
   ]);
   return { info: bundle.info, acq, ownsDevice, trainEx, evalEx };
 }

@@ -42,7 +42,8 @@ export class BrowserModel<Name extends string = string> extends ModelCore<Name> 
     const acq = opts.device ?? (await acquireBrowserDevice());
     const owns = !opts.device || opts.ownsDevice === true;
     try {
-      return new BrowserModel<N>(await createParts(bundle, acq, opts.seed ?? 0, owns), acq.report);
+      // No sleeping before awaiting the GPU: that is against Dawn's spinning thread in Node.
+      return new BrowserModel<N>(await createParts(bundle, acq, opts.seed ?? 0, owns, false), acq.report);
     } catch (e) {
       if (owns) acq.device.destroy();
       throw e;
