@@ -90,7 +90,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${join(dir, 'plan.json')} not found; compile a model first: mdl compile FILE -o ${dir}\n`);
     return 1;
   }
-  const s = await serveFolders(demoMounts(dir), port);
+  let s: Served;
+  try {
+    s = await serveFolders(demoMounts(dir), port);
+  } catch (e) {
+    process.stderr.write(`error: cannot serve on 127.0.0.1:${port} (${(e as Error).message}); pick another with --port N\n`);
+    return 1;
+  }
   process.stdout.write(`serving ${dir} at ${s.url}model/ ; the demo: ${s.url}demo/demo.html  (Ctrl-C to stop)\n`);
   return new Promise(() => {});
 }
