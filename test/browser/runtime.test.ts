@@ -5,7 +5,7 @@
 // through Dawn's OpenGL ES backend in compatibility mode (ANGLE on Vulkan); where lavapipe is
 // installed the test insists on that adapter, not SwiftShader (5–8× slower).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -80,6 +80,7 @@ async function glRenderer(): Promise<string> {
 afterAll(async () => {
   await browser?.close();
   await served?.close();
+  if (dir) rmSync(dirname(dir), { recursive: true, force: true });
 });
 
 describe('the runtime in headless Chromium', () => {
