@@ -11,7 +11,7 @@ import { loadData } from './data/resolve.js';
 import { NoAdapterError } from './device.js';
 import { ModelLoadError, type CompiledModel, type LoadOptions } from './model.js';
 import { stopOnSigint } from './train/interrupt.js';
-import { terminalProgress } from './train/progress.js';
+import { finishedLine, terminalProgress } from './train/progress.js';
 import { ResumeError, train } from './train/trainer.js';
 import { WebGpuBackend } from './train/webgpu-backend.js';
 
@@ -134,12 +134,7 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
       signal: interrupt.signal,
       progress,
     });
-    const last = res.epochs[res.epochs.length - 1];
-    progress.line(
-      res.interrupted
-        ? `stopped at step ${res.steps}; checkpoint ${res.checkpoint} (continue with --resume)`
-        : `done: ${res.steps} steps${last ? `, test accuracy ${(100 * last.testAccuracy).toFixed(2)}%` : ''}; checkpoint ${res.checkpoint}, metrics ${out}/metrics.jsonl`,
-    );
+    progress.line(finishedLine(res, out));
     return res.interrupted ? 130 : 0;
   } catch (e) {
     if (!(e instanceof ResumeError)) throw e;

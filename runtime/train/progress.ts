@@ -1,7 +1,7 @@
 // Progress on a terminal: one line redrawn in place (step, loss, samples/s, ETA); elsewhere
 // (CI logs, pipes) a plain line now and then, so logs stay readable.
 
-import type { Progress } from './trainer.js';
+import type { Progress, TrainResult } from './trainer.js';
 
 function clock(s: number): string {
   if (!Number.isFinite(s)) return '--:--';
@@ -39,4 +39,12 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       drawn = false;
     },
   };
+}
+
+/** The last line of a run: where it stopped (and how to continue), or its test accuracy. */
+export function finishedLine(res: TrainResult, out: string): string {
+  const last = res.epochs[res.epochs.length - 1];
+  return res.interrupted
+    ? `stopped at step ${res.steps}; checkpoint ${res.checkpoint} (continue with --resume)`
+    : `done: ${res.steps} steps${last ? `, test accuracy ${(100 * last.testAccuracy).toFixed(2)}%` : ''}; checkpoint ${res.checkpoint}, metrics ${out}/metrics.jsonl`;
 }

@@ -133,7 +133,7 @@ export const train: Command = {
       }
     }
     const { train: runTraining, ResumeError } = await import('../../../runtime/train/trainer.js');
-    const { terminalProgress } = await import('../../../runtime/train/progress.js');
+    const { terminalProgress, finishedLine } = await import('../../../runtime/train/progress.js');
     const { stopOnSigint } = await import('../../../runtime/train/interrupt.js');
     const interrupt = stopOnSigint();
     const progress = terminalProgress();
@@ -201,12 +201,7 @@ export const train: Command = {
         writeCheckpoint(file, { tensors: merged, metadata: { model: g.name, merged_from: res.checkpoint } });
         progress.line(`merged ${rewritten.adapters.length ? `${rewritten.adapters.length} LoRA adapters` : `${rewritten.deltas.size} NTK offsets`} into the weights: ${file}`);
       }
-      const last = res.epochs[res.epochs.length - 1];
-      progress.line(
-        res.interrupted
-          ? `stopped at step ${res.steps}; checkpoint ${res.checkpoint} (continue with --resume)`
-          : `done: ${res.steps} steps${last ? `, test accuracy ${(100 * last.testAccuracy).toFixed(2)}%` : ''}; checkpoint ${res.checkpoint}, metrics ${out}/metrics.jsonl`,
-      );
+      progress.line(finishedLine(res, out));
       return res.interrupted ? 130 : 0;
     } catch (e) {
       if (e instanceof ResumeError) throw new FileError(`error: ${e.message}`);
