@@ -1,6 +1,10 @@
 // Dense tensors for the reference interpreter, and the index helpers op `eval` rules share.
 // Data is row-major. Float tensors hold Float64Array (float64 runs) or Float32Array (float32
 // runs: storing into the array rounds to the nearest float32); i32 tensors hold Int32Array.
+import { contiguousStrides as stridesOf, numel as size } from '../ir/shape.js';
+
+/** The element count and row-major strides of a shape: the IR's helpers, as the interpreter names them. */
+export { size, stridesOf };
 
 export type TensorData = Float64Array | Float32Array | Int32Array;
 
@@ -11,21 +15,6 @@ export interface Tensor {
 
 export type Precision = 'f64' | 'f32';
 
-export function size(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
 
 export function floatArray(n: number, precision: Precision): Float64Array | Float32Array {
   return precision === 'f32' ? new Float32Array(n) : new Float64Array(n);

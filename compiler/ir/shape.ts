@@ -43,6 +43,17 @@ export function numel(s: readonly number[]): number {
   return n;
 }
 
+/** Row-major (contiguous) strides of a shape, in elements. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
 /**
  * NumPy broadcasting on possibly symbolic shapes. Returns undefined when the shapes are
  * incompatible. A symbol broadcasts only against 1 or the same symbol, because its value is

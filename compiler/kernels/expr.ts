@@ -2,6 +2,10 @@
 // arithmetic readable (x + 0, x·1, literal arithmetic). Float folding is limited to what is
 // exact (x·1), so kernels round like the reference interpreter's float32 runs.
 import type { BinOp, Expr, Fn, ScalarType, VType } from './ir.js';
+import { contiguousStrides } from '../ir/shape.js';
+
+/** Row-major strides of a shape (the IR's helper, re-exported for kernel code). */
+export { contiguousStrides };
 
 export const i32 = (v: number): Expr => {
   if (!Number.isInteger(v) || v > 2147483647 || v < -2147483648) throw new Error(`i32 literal out of range: ${v}`);
@@ -158,16 +162,7 @@ export function linear(idx: readonly Expr[], strides: readonly number[], offset 
   return e;
 }
 
-/** Row-major strides of a shape. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
+
 
 /** The multi-index of flat index `f` in `shape` (the outermost needs no modulo). */
 export function unflatten(f: Expr, shape: readonly number[]): Expr[] {
