@@ -23,10 +23,6 @@ type Spec = Extract<StrategySpec, { kind: 'grad_filter' }>;
 
 const DC = flattenBasis([[0, 0]]);
 
-function isPointwise(n: Node): boolean {
-  return n.op === 'linear' || (n.op === 'conv2d' && (n.attrs['kernel'] as number[]).every((k) => k === 1));
-}
-
 export const handles = 'grad_filter handles convolutions (groups 1 or depthwise, no dilation) and linear layers over token grids [B, N, C]';
 
 export function check(g: Graph, n: Node, s: Spec): string | undefined {
@@ -37,7 +33,7 @@ export function check(g: Graph, n: Node, s: Spec): string | undefined {
     const groups = a['groups'] as number;
     const out = g.values[n.outputs[0]!]!.type.shape[1] as number;
     if (groups !== 1 && !(groups === cin && out === cin)) return `groups=${groups} is neither a dense nor a depthwise convolution`;
-    if (isPointwise(n) && (a['stride'] as number[]).every((x) => x === 1) && (a['padding'] as number[]).every((x) => x === 0) && groups === 1) return undefined;
+    if (typeof pointwiseGeometry(g, n, s) !== 'string') return undefined;
     const ys = g.values[n.outputs[0]!]!.type.shape;
     if (typeof ys[2] !== 'number' || typeof ys[3] !== 'number') return 'its spatial size must be known';
     return undefined;
@@ -55,7 +51,6 @@ function convVjp(b: IrBuilder, n: Node, gy: ValueId, needs: readonly boolean[], 
   const [, Ci, H, W] = b.shape(x) as [number | string, number, number, number];
   const [, Co, Ho, Wo] = b.shape(gy) as [number | string, number, number, number];
   const [sh, sw] = n.attrs['stride'] as [number, number];
-  const [kh, kw] = n.attrs['kernel'] as [number, number];
   const depthwise = (n.attrs['groups'] as number) !== 1;
   const grid = [Math.ceil(Ho / r), Math.ceil(Wo / r)];
   const gBar = b.op1('patch_project', [gy], { patch: r, grid, basis: DC, mean: true, border: 'zero', layout: 'nchw' });
@@ -75,21 +70,16 @@ function convVjp(b: IrBuilder, n: Node, gy: ValueId, needs: readonly boolean[], 
     res[1] = b.expandTo(d, b.shape(w));
   }
   if (n.inputs.length > 2) res.push(needs[2] ? b.op1('sum', [gy], { axes: [0, 2, 3] }) : null);
-  void kh;
-  void kw;
   return res;
 }
 
 export function vjp(g: Graph, n: Node, s: Spec): VjpRule {
   const exact = lookupOp(n.op)!.vjp!;
+  // Linear layers over tokens and 1×1 convolutions: the DC-only patch rewrite.
+  const geo = pointwiseGeometry(g, n, s);
   return (b, node, [gy], needs) => {
     if (!gy) return node.inputs.map(() => null);
-    const dense1x1 = n.op === 'conv2d' && isPointwise(n) && (n.attrs['stride'] as number[]).every((x) => x === 1) && (n.attrs['padding'] as number[]).every((x) => x === 0) && n.attrs['groups'] === 1;
-    if (n.op === 'linear' || dense1x1) {
-      const geo = pointwiseGeometry(g, n, s);
-      if (typeof geo === 'string') throw new Error(geo);
-      return pointwiseLowRankVjp(b, node, gy, needs, geo, { patch: s.patch, basis: [[0, 0]], border: 'zero', grid: s.grid, extraTokens: s.extraTokens });
-    }
+    if (typeof geo !== 'string') return pointwiseLowRankVjp(b, node, gy, needs, geo, { patch: s.patch, basis: [[0, 0]], border: 'zero', grid: s.grid, extraTokens: s.extraTokens });
     if (s.patch === 1) return exact(b, node, [gy], needs);
     return convVjp(b, node, gy, needs, s.patch);
   };
