@@ -6,7 +6,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { Graph, Node } from '../ir/types.js';
-import { globToRegExp } from '../train/spec.js';
+import { globToRegExp, matchesLayer } from '../train/spec.js';
 import { STRATEGIES, type StrategyDef } from './strategies.js';
 import { formatStrategy, type BackwardRule, type Selector, type StrategySpec } from './strategy.js';
 
@@ -31,10 +31,7 @@ export function layers(g: Graph): Node[] {
 function matcher(s: Selector): (n: Node) => boolean {
   const byName = (pattern: string) => {
     const re = globToRegExp(pattern);
-    return (n: Node) => {
-      const parts = n.name.split('.');
-      return parts.some((_, i) => re.test(parts.slice(0, i + 1).join('.')));
-    };
+    return (n: Node) => matchesLayer(re, n.name);
   };
   switch (s.kind) {
     case 'glob':

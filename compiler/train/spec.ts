@@ -193,8 +193,7 @@ export function frozenParams(g: Graph, freeze: TrainSpec['freeze']): { names: st
     const re = globToRegExp(f.pattern);
     let hit = false;
     for (const [param, layer] of owners) {
-      const parts = layer.split('.');
-      if (parts.some((_, i) => re.test(parts.slice(0, i + 1).join('.')))) {
+      if (matchesLayer(re, layer)) {
         names.add(param);
         hit = true;
       }
@@ -205,6 +204,12 @@ export function frozenParams(g: Graph, freeze: TrainSpec['freeze']): { names: st
     }
   }
   return { names: [...names].sort(), diagnostics };
+}
+
+/** Whether a layer-name glob (as a RegExp) matches a layer's name or a dotted prefix of it. */
+export function matchesLayer(re: RegExp, layer: string): boolean {
+  const parts = layer.split('.');
+  return parts.some((_, i) => re.test(parts.slice(0, i + 1).join('.')));
 }
 
 export function globToRegExp(glob: string): RegExp {
