@@ -45,9 +45,17 @@ export function hoistSaves<T extends GradGraph>(gg: T): T {
     moved.add(n.id);
   }
   // Views are moved only when a save uses them (on their own they change nothing).
+  // Walking back from the saves, a moved node is used when a used node reads its output.
   const used = new Set<NodeId>();
-  for (const id of [...moved].reverse())
-    if (SAVES.has(g.nodes[id]!.op) || g.nodes[id]!.outputs.some((o) => g.nodes.some((m) => used.has(m.id) && m.inputs.includes(o)))) used.add(id);
+  for (const id of [...moved].reverse()) {
+    const n = g.nodes[id]!;
+    if (!SAVES.has(n.op) && !used.has(id)) continue;
+    used.add(id);
+    for (const v of n.inputs) {
+      const d = g.values[v]!.def;
+      if (d.kind === 'node' && moved.has(d.node)) used.add(d.node);
+    }
+  }
   for (const id of [...moved]) if (!used.has(id)) moved.delete(id);
   for (const [k, ids] of hoisted) hoisted.set(k, ids.filter((id) => moved.has(id)));
   if (moved.size === 0) return gg;
