@@ -28,6 +28,9 @@ function signOf(bits: Expr[]): Expr {
   return E.sub(f32(1), E.mul(f32(2), E.cast('f32', parity)));
 }
 
+/** Reflect padding's source index (ops/walsh.ts `reflectIndex`, as a kernel expression). */
+const reflectAt = (i: Expr, size: number): Expr => E.sel(E.lt(i, i32(size)), i, E.sub(i32(2 * (size - 1)), i));
+
 /** Set bit positions of a constant. */
 const setBits = (a: number): number[] => Array.from({ length: 31 }, (_, b) => b).filter((b) => (a >> b) & 1);
 
@@ -48,12 +51,12 @@ function projectFast(ctx: AnchorCtx, H: number, W: number, ph: number, pw: numbe
     const rows: Expr[] = [];
     for (let i = 0; i < ph; i++) {
       const h = E.add(E.mul(P, i32(ph)), i32(i));
-      rows.push(b.let(E.sel(E.lt(h, i32(H)), h, E.sub(i32(2 * (H - 1)), h)), 'h'));
+      rows.push(b.let(reflectAt(h, H), 'h'));
     }
     const cols: Expr[] = [];
     for (let j = 0; j < pw; j++) {
       const w = E.add(E.mul(Q, i32(pw)), i32(j));
-      cols.push(b.let(E.sel(E.lt(w, i32(W)), w, E.sub(i32(2 * (W - 1)), w)), 'w'));
+      cols.push(b.let(reflectAt(w, W), 'w'));
     }
     let v: Expr[][] = rows.map((h) => cols.map((w) => b.let(x.at(nhwc ? [n, h, w, c] : [n, c, h, w]), 'x')));
     const butterfly = (line: Expr[]): Expr[] => {
@@ -113,12 +116,12 @@ export const patchProject: KernelLowering = {
       for (let i = 0; i < ph; i++) {
         const hRaw = b.let(E.add(h0, i32(i)), 'h');
         const hOk = b.let(E.lt(hRaw, i32(H)), 'hin');
-        const h = reflect ? b.let(E.sel(hOk, hRaw, E.sub(i32(2 * (H - 1)), hRaw)), 'hr') : b.let(E.min(hRaw, i32(H - 1)), 'hc');
+        const h = reflect ? b.let(reflectAt(hRaw, H), 'hr') : b.let(E.min(hRaw, i32(H - 1)), 'hc');
         const row = b.var(f32(0), 'row');
         for (let j = 0; j < pw; j++) {
           const wRaw = E.add(w0, i32(j));
           const wOk = E.lt(wRaw, i32(W));
-          const w = reflect ? E.sel(wOk, wRaw, E.sub(i32(2 * (W - 1)), wRaw)) : E.min(wRaw, i32(W - 1));
+          const w = reflect ? reflectAt(wRaw, W) : E.min(wRaw, i32(W - 1));
           const wv = b.let(w, 'w');
           let v = x.at(nhwc ? [n, h, wv, c] : [n, c, h, wv]);
           if (!reflect) v = E.sel(b.let(wOk, 'win'), v, f32(0));
