@@ -60,6 +60,14 @@ function identity(o: object): number {
   return id;
 }
 
+/** A tensor type's part of a key, once per type object (replayed values share theirs). */
+const typeKeys = new WeakMap<TensorType, string>();
+function typeKey(ty: TensorType): string {
+  let k = typeKeys.get(ty);
+  if (k === undefined) typeKeys.set(ty, (k = `${ty.shape.join('x')}:${ty.dtype}`));
+  return k;
+}
+
 /**
  * The memo key of a call: the block's identity and a canonical text of every argument value
  * (undefined = the parameter's default). Undefined when some argument cannot be keyed.
@@ -94,8 +102,7 @@ export function callKey(block: object, args: readonly (V | undefined)[], typeOf:
         tensors++;
         let s = slots.indexOf(v.id);
         if (s < 0) s = slots.push(v.id) - 1;
-        const ty = typeOf(v.id);
-        return `t${s}:${ty.shape.join('x')}:${ty.dtype}`;
+        return `t${s}:${typeKey(typeOf(v.id))}`;
       }
       case 'sym':
         return `s${v.name}`;
@@ -180,17 +187,19 @@ export function recordTemplate(b: GraphBuilder, firstNode: number, name: string,
 
 /** Replays a template under the call name `name`; undefined when a name is already taken. */
 export function replayTemplate(b: GraphBuilder, t: Template, name: string, callerScope: readonly string[], slots: readonly ValueId[]): V | undefined {
-  for (const n of t.nodes) if (b.hasNodeName(name + n.rel)) return undefined;
+  // Each full name is built once: the check and the insertion hash the same flat string.
+  const names = t.nodes.map((n) => name + n.rel);
+  for (const full of names) if (b.hasNodeName(full)) return undefined;
   const made: ValueId[] = [];
   const resolve = (r: number): ValueId => (r < 0 ? slots[-r - 1]! : made[r]!);
   const scopes = new Map<readonly string[], readonly string[]>();
-  for (const n of t.nodes) {
+  t.nodes.forEach((n, i) => {
     for (const p of n.params) made.push(b.addParam(name + p.rel, p.shape, p.dtype, p.init, p.buffer));
     let scope = n.scopeRel.length === 0 ? callerScope : scopes.get(n.scopeRel);
     if (!scope) scopes.set(n.scopeRel, (scope = [...callerScope, ...n.scopeRel.map((s) => name + s)]));
-    const node = b.addNode(n.op, name + n.rel, n.inputs.map(resolve), n.dataInputs, n.outTypes, n.attrs, n.span, scope);
+    const node = b.addNode(n.op, names[i]!, n.inputs.map(resolve), n.dataInputs, n.outTypes, n.attrs, n.span, scope);
     for (const o of node.outputs) made.push(o);
-  }
+  });
   const mapResult = (v: V): V => {
     if (v.t === 'tensor') return { t: 'tensor', id: resolve(v.id) };
     if (v.t === 'list' || v.t === 'tuple') return { t: v.t, items: v.items.map(mapResult) };

@@ -14,7 +14,7 @@
 // graph hashes mean equal parameter counts, costs and everything else, so a whole result row
 // can be reused; equal `hash`es mean the same function, which is what the topology proxies
 // (NN-Mass, NN-Degree, DTMC) measure.
-import type { Graph } from '../ir/types.js';
+import type { Graph, TensorType } from '../ir/types.js';
 import { functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
 
 /** cyrb53-style 53-bit string hash, as 14 hex digits. */
@@ -33,54 +33,77 @@ export function hashString(s: string, seed = 0): string {
 
 // Labels are 53-bit integers mixed from 32-bit words (two murmur-style lanes), so hashing a
 // candidate costs no string building; texts (op names, attributes, shapes) are hashed once.
-function mixInit(seed: number): [number, number] {
-  return [0x9e3779b9 ^ seed, 0x85ebca6b ^ seed];
+// The lanes live in module variables, not in a pair allocated per label: hashing runs for
+// every node of every candidate, and those pairs were a large share of the garbage. A label
+// is therefore mixed start to finish without nesting: every label fed into it is computed
+// before `mixInit`.
+// (A typed array, not two `let`s: a module variable holding a 32-bit value outside the small-
+// integer range is boxed on every store.)
+const lanes = new Int32Array(2);
+function mixInit(seed: number): void {
+  lanes[0] = 0x9e3779b9 ^ seed;
+  lanes[1] = 0x85ebca6b ^ seed;
 }
-function mixWord(h: [number, number], w: number): void {
-  h[0] = Math.imul(h[0] ^ w, 0xcc9e2d51);
-  h[0] = Math.imul((h[0] << 15) | (h[0] >>> 17), 0x1b873593);
-  h[1] = Math.imul(h[1] ^ w, 0x85ebca6b);
-  h[1] = Math.imul((h[1] << 13) | (h[1] >>> 19), 0xc2b2ae35);
+function mixWord(w: number): void {
+  const a = Math.imul(lanes[0]! ^ w, 0xcc9e2d51);
+  lanes[0] = Math.imul((a << 15) | (a >>> 17), 0x1b873593);
+  const b = Math.imul(lanes[1]! ^ w, 0x85ebca6b);
+  lanes[1] = Math.imul((b << 13) | (b >>> 19), 0xc2b2ae35);
 }
 /** Mixes a 53-bit label in as two words. */
-function mixLabel(h: [number, number], x: number): void {
-  mixWord(h, x >>> 0);
-  mixWord(h, (x / 4294967296) >>> 0);
+function mixLabel(x: number): void {
+  mixWord(x >>> 0);
+  mixWord((x / 4294967296) >>> 0);
 }
-function finish(h: [number, number]): number {
-  let a = h[0] ^ (h[0] >>> 16);
+function finish(): number {
+  const h0 = lanes[0]!;
+  const h1 = lanes[1]!;
+  let a = h0 ^ (h0 >>> 16);
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
-  let b = h[1] ^ (h[1] >>> 16);
+  let b = h1 ^ (h1 >>> 16);
   b = Math.imul(b ^ a, 0xc2b2ae35);
   b ^= b >>> 16;
   return (b & 0x1fffff) * 4294967296 + (a >>> 0);
+}
+
+/** Runs a cold-path label computation inside another label's mixing, keeping its lanes. */
+function nested(compute: () => number): number {
+  const a = lanes[0]!;
+  const b = lanes[1]!;
+  const v = compute();
+  lanes[0] = a;
+  lanes[1] = b;
+  return v;
 }
 
 const textIds = new Map<string, number>();
 function textLabel(t: string): number {
   let v = textIds.get(t);
   if (v === undefined) {
-    const h = mixInit(7);
-    for (let i = 0; i < t.length; i++) mixWord(h, t.charCodeAt(i));
-    textIds.set(t, (v = finish(h)));
+    v = nested(() => {
+      mixInit(7);
+      for (let i = 0; i < t.length; i++) mixWord(t.charCodeAt(i));
+      return finish();
+    });
+    textIds.set(t, v);
   }
   return v;
 }
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 /** Mixes an attribute value in: numbers by their float64 bits, strings by label, lists item by item. */
-function mixAttr(h: [number, number], v: unknown): void {
+function mixAttr(v: unknown): void {
   if (typeof v === 'number') {
     bits[0] = v;
-    mixWord(h, words[0]!);
-    mixWord(h, words[1]!);
-  } else if (typeof v === 'string') mixLabel(h, textLabel(v));
-  else if (typeof v === 'boolean') mixWord(h, v ? 0x7e57 : 0xfa15e);
-  else if (v === null || v === undefined) mixWord(h, 0x9a11);
+    mixWord(words[0]!);
+    mixWord(words[1]!);
+  } else if (typeof v === 'string') mixLabel(textLabel(v));
+  else if (typeof v === 'boolean') mixWord(v ? 0x7e57 : 0xfa15e);
+  else if (v === null || v === undefined) mixWord(0x9a11);
   else if (Array.isArray(v)) {
-    mixWord(h, 0x1157 + v.length);
-    for (const x of v) mixAttr(h, x);
+    mixWord(0x1157 + v.length);
+    for (const x of v) mixAttr(x);
   }
 }
 /**
@@ -90,103 +113,154 @@ function mixAttr(h: [number, number], v: unknown): void {
 const attrLabels = new WeakMap<object, number>();
 function attrsLabel(a: object): number {
   let v = attrLabels.get(a);
-  if (v === undefined) attrLabels.set(a, (v = attrsText(a)));
+  if (v === undefined) attrLabels.set(a, (v = nested(() => attrsText(a))));
   return v;
 }
 function attrsText(a: object): number {
-  const h = mixInit(9);
   const keys = Object.keys(a);
   if (keys.length > 1) keys.sort();
-  for (const k of keys) {
-    mixLabel(h, textLabel(k));
-    mixAttr(h, (a as Record<string, unknown>)[k]);
+  const keyLabels = keys.map(textLabel);
+  mixInit(9);
+  keys.forEach((k, i) => {
+    mixLabel(keyLabels[i]!);
+    mixAttr((a as Record<string, unknown>)[k]);
+  });
+  return finish();
+}
+
+/** The label of a tensor type, cached per type object (replayed nodes share theirs). */
+const typeLabels = new WeakMap<TensorType, number>();
+function typeLabel(t: TensorType): number {
+  let v = typeLabels.get(t);
+  if (v === undefined) {
+    v = nested(() => {
+      const dims = t.shape.map((d) => (typeof d === 'number' ? d : textLabel(d) >>> 0));
+      mixInit(8);
+      for (const d of dims) mixWord(d);
+      mixWord(t.dtype === 'f32' ? 1 : t.dtype === 'f16' ? 2 : 3);
+      return finish();
+    });
+    typeLabels.set(t, v);
   }
-  return finish(h);
+  return v;
+}
+/** The label of a parameter's shape (its dtype is f32 throughout), cached per shape array. */
+const shapeLabels = new WeakMap<readonly (number | string)[], number>();
+function shapeLabel(shape: readonly (number | string)[]): number {
+  let v = shapeLabels.get(shape);
+  if (v === undefined) {
+    v = nested(() => {
+      const dims = shape.map((d) => (typeof d === 'number' ? d : textLabel(d) >>> 0));
+      mixInit(10);
+      mixWord(0x5a + dims.length);
+      for (const d of dims) mixWord(d);
+      return finish();
+    });
+    shapeLabels.set(shape, v);
+  }
+  return v;
 }
 
 const COMMUTATIVE = new Set(['add', 'mul']);
-const byNumber = (a: number, b: number) => a - b;
 const SUM = textLabel('sum');
 const ZERO_LABEL = textLabel('zero');
+
+function zeroOf(t: TensorType): number {
+  mixInit(2);
+  mixLabel(ZERO_LABEL);
+  mixLabel(typeLabel(t));
+  return finish();
+}
+
+// Labels are kept in Float64Arrays reused from call to call: a 53-bit label is not a small
+// integer, and in a plain array or a short-lived list every one would be a boxed number.
+let labelBuf = new Float64Array(1024);
+let nodeBuf = new Float64Array(1024);
+let inBuf = new Float64Array(16);
+function fit(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  return a.length >= n ? a : new Float64Array(Math.max(n, 2 * a.length));
+}
 
 /** The canonical hash of a functional view (see the file comment), as 14 hex digits. */
 export function canonicalHash(view: FunctionalView): string {
   const g = view.graph;
-  const label: number[] = new Array<number>(g.values.length);
-  const typeLabel = (v: number) => {
-    const t = g.values[v]!.type;
-    const h = mixInit(8);
-    for (const d of t.shape) mixWord(h, typeof d === 'number' ? d : textLabel(d) >>> 0);
-    mixWord(h, t.dtype === 'f32' ? 1 : t.dtype === 'f16' ? 2 : 3);
-    return finish(h);
-  };
+  const label = (labelBuf = fit(labelBuf, g.values.length));
+  const nodeLabels = (nodeBuf = fit(nodeBuf, view.live.length));
+  let count = 0;
   g.inputs.forEach((v, i) => {
-    const h = mixInit(1);
-    mixWord(h, i);
-    mixLabel(h, typeLabel(v));
-    label[v] = finish(h);
+    mixInit(1);
+    mixWord(i);
+    mixLabel(typeLabel(g.values[v]!.type));
+    label[v] = finish();
   });
-  const zeroOf = (like: number) => {
-    const h = mixInit(2);
-    mixLabel(h, ZERO_LABEL);
-    mixLabel(h, typeLabel(like));
-    return finish(h);
-  };
-  const nodeLabels: number[] = [];
   // Terms of a sum: an add whose only use is another add is spliced into it.
-  const terms = new Map<number, number[]>();
-  const sums: [number, number][] = [];
+  const terms = new Map<number, Float64Array>();
+  const sums: number[] = [];
   const spliced = new Set<number>();
   for (const n of view.live) {
     const ins = view.inputs[n.id]!;
-    const inLabels = ins.map((v, i) => (v === ZERO ? zeroOf(n.inputs[i]!) : label[v]!));
+    const inLabels = (inBuf = fit(inBuf, ins.length));
+    for (let i = 0; i < ins.length; i++) {
+      const v = ins[i]!;
+      inLabels[i] = v === ZERO ? zeroOf(g.values[n.inputs[i]!]!.type) : label[v]!;
+    }
     const out = n.outputs[0]!;
     if (n.op === 'add' && n.outputs.length === 1) {
-      const t: number[] = [];
-      ins.forEach((v, i) => {
-        const inner = v === ZERO ? undefined : terms.get(v);
-        if (inner && view.uses[v] === 1) {
-          for (const x of inner) t.push(x);
+      let size = 0;
+      for (let i = 0; i < ins.length; i++) {
+        const v = ins[i]!;
+        const inner = v === ZERO || view.uses[v] !== 1 ? undefined : terms.get(v);
+        size += inner ? inner.length : 1;
+      }
+      const t = new Float64Array(size);
+      let k = 0;
+      for (let i = 0; i < ins.length; i++) {
+        const v = ins[i]!;
+        const inner = v === ZERO || view.uses[v] !== 1 ? undefined : terms.get(v);
+        if (inner) {
+          t.set(inner, k);
+          k += inner.length;
           spliced.add(v);
-        } else t.push(inLabels[i]!);
-      });
+        } else t[k++] = inLabels[i]!;
+      }
+      t.sort();
       terms.set(out, t);
-      const h = mixInit(3);
-      mixLabel(h, SUM);
-      mixLabel(h, typeLabel(out));
-      for (const x of t.sort(byNumber)) mixLabel(h, x);
-      const l = finish(h);
-      label[out] = l;
-      sums.push([out, l]);
+      mixInit(3);
+      mixLabel(SUM);
+      mixLabel(typeLabel(g.values[out]!.type));
+      for (let i = 0; i < t.length; i++) mixLabel(t[i]!);
+      label[out] = finish();
+      sums.push(out);
       continue;
     }
-    const h = mixInit(4);
-    mixLabel(h, textLabel(n.op));
-    mixLabel(h, attrsLabel(n.attrs));
-    // Parameters by their shapes (their dtype is f32 throughout).
-    for (let i = n.dataInputs; i < n.inputs.length; i++) {
-      const shape = g.values[n.inputs[i]!]!.type.shape;
-      mixWord(h, 0x5a + shape.length);
-      for (const d of shape) mixWord(h, typeof d === 'number' ? d : textLabel(d) >>> 0);
-    }
-    for (const x of COMMUTATIVE.has(n.op) ? inLabels.sort(byNumber) : inLabels) mixLabel(h, x);
-    const base = finish(h);
-    nodeLabels.push(base);
+    if (COMMUTATIVE.has(n.op)) inLabels.subarray(0, ins.length).sort();
+    mixInit(4);
+    mixLabel(textLabel(n.op));
+    mixLabel(attrsLabel(n.attrs));
+    // Parameters by their shapes.
+    for (let i = n.dataInputs; i < n.inputs.length; i++) mixLabel(shapeLabel(g.values[n.inputs[i]!]!.type.shape));
+    for (let i = 0; i < ins.length; i++) mixLabel(inLabels[i]!);
+    const base = finish();
+    nodeLabels[count++] = base;
     if (n.outputs.length === 1) label[out] = base;
     else
-      n.outputs.forEach((o, i) => {
-        const ho = mixInit(5);
-        mixLabel(ho, base);
-        mixWord(ho, i);
-        label[o] = finish(ho);
-      });
+      for (let i = 0; i < n.outputs.length; i++) {
+        mixInit(5);
+        mixLabel(base);
+        mixWord(i);
+        label[n.outputs[i]!] = finish();
+      }
   }
-  for (const [v, l] of sums) if (!spliced.has(v)) nodeLabels.push(l);
-  const h = mixInit(6);
-  view.outputs.forEach((v, i) => mixLabel(h, v === ZERO ? zeroOf(g.outputs[i]!.value) : label[v]!));
-  mixWord(h, 0xffffffff);
-  for (const x of nodeLabels.sort(byNumber)) mixLabel(h, x);
-  const x = finish(h);
+  for (const v of sums) if (!spliced.has(v)) nodeLabels[count++] = label[v]!;
+  mixInit(6);
+  for (let i = 0; i < view.outputs.length; i++) {
+    const v = view.outputs[i]!;
+    mixLabel(v === ZERO ? zeroOf(g.values[g.outputs[i]!.value]!.type) : label[v]!);
+  }
+  mixWord(0xffffffff);
+  const sorted = nodeLabels.subarray(0, count).sort();
+  for (let i = 0; i < count; i++) mixLabel(sorted[i]!);
+  const x = finish();
   return Math.floor(x / 4294967296).toString(16).padStart(6, '0') + (x % 4294967296).toString(16).padStart(8, '0');
 }
 
