@@ -1,7 +1,8 @@
 // The .mdl lexer. Whitespace and newlines carry no meaning (statements are delimited by their
 // own structure), and `#` comments are kept in a separate group so the formatter can restore
 // them. Keywords are identifiers with a longer_alt, so `format` is a name and `for` is not.
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'name' });
 

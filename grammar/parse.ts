@@ -2,7 +2,8 @@
 // parser recovers and goes on, so a file with several mistakes reports them together; errors
 // that are only echoes of an earlier one (on the same line, or "expected end of file" after a
 // broken definition) are dropped, so each report points at something the user must fix.
-import { EOF, MismatchedTokenException, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
+import type { ILexingError, IRecognitionException, IToken } from 'chevrotain';
+import { EOF, MismatchedTokenException } from './chevrotain.js';
 import { diag, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { spanAt, type SourceFile, type Span } from '../compiler/source.js';
 import type { Expr, Program } from './ast.js';

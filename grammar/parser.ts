@@ -2,15 +2,8 @@
 // syntax errors. Semantics live elsewhere (cst-to-ast.ts, then the elaborator): this file is
 // only the grammar, and it is the one source of truth for syntax (diagrams and the editor
 // grammar are generated from it).
-import {
-  CstParser,
-  type CstNode,
-  type IRecognitionException,
-  EOF,
-  type IParserErrorMessageProvider,
-  type TokenType,
-  type IToken,
-} from 'chevrotain';
+import type { CstNode, IRecognitionException, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
+import { CstParser, EOF } from './chevrotain.js';
 import * as T from './lexer.js';
 
 const errorMessages: IParserErrorMessageProvider = {

@@ -7,7 +7,7 @@
 // self-contained file that works offline and pins exactly the renderer it was made with.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSyntaxDiagramsCode } from 'chevrotain';
+import { createSyntaxDiagramsCode } from '../chevrotain.js';
 import { getParser } from '../parser.js';
 import { chevrotainRoot } from './paths.js';
 
