@@ -5,6 +5,8 @@ import type { Span } from '../source.js';
 import { BOOL, FLOAT, INT, LIST, STR, TUPLE, isNumber, show, typeName, type BuiltinFn, type V } from './values.js';
 
 const MAX_RANGE = 100_000;
+const RANGE_CACHE = 64;
+const smallRanges: V[] = [];
 
 function seq(v: V, fn: string, span: Span): readonly V[] {
   if (v.t === 'list' || v.t === 'tuple') return v.items;
@@ -39,7 +41,15 @@ const table: Record<string, BuiltinFn> = {
     if (s === 0) fail('MDL3006', 'range() step must not be zero', span);
     const n = Math.max(0, Math.ceil((b - a) / s));
     if (n > MAX_RANGE) fail('MDL6005', `range() of ${n} elements is too long to unroll`, span);
-    return LIST(Array.from({ length: n }, (_, i) => INT(a + i * s)));
+    // Loop bounds repeat in every block expansion; values are immutable, so small ranges are
+    // made once and shared.
+    const small = s === 1 && a >= 0 && a < RANGE_CACHE && n <= RANGE_CACHE;
+    const k = a * (RANGE_CACHE + 1) + n;
+    const cached = small ? smallRanges[k] : undefined;
+    if (cached) return cached;
+    const list = LIST(Array.from({ length: n }, (_, i) => INT(a + i * s)));
+    if (small) smallRanges[k] = list;
+    return list;
   },
   len(args, _kw, span) {
     arity(args, 1, 1, 'len', span);

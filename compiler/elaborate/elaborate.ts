@@ -15,7 +15,7 @@ import type { Span } from '../source.js';
 import { binaryOp, unaryOp } from './arith.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
-import { callKey, LruMap, recordTemplate, replayTemplate, type Template } from './memo.js';
+import { callKey, recordTemplate, replayTemplate, TemplateCache, type Template } from './memo.js';
 import { FLOAT, INT, LIST, NONE, POISON, STR, TUPLE, isNumber, repr, show, typeName, type ModuleRef, type V } from './values.js';
 
 const MAX_DEPTH = 64;
@@ -120,8 +120,14 @@ export interface ElaborateOptions {
 /** A block's signature text and argument specs, built once per block. */
 const blockShapes = new WeakMap<Definition, { readonly sig: string; readonly specs: readonly { name: string; required: boolean }[] }>();
 
-/** Block expansions remembered for replay (see memo.ts); enough for the blocks of a few models. */
+/** The keyword arguments of the many calls that have none (never mutated). */
+const NO_KEYWORDS: Map<string, ArgValue> = new Map();
+const NO_KWARGS: ReadonlyMap<string, V> = new Map();
+
+/** Block expansions remembered for replay (see memo.ts): those used by several models, and
+ * those of the last few models that no later one has used yet. */
 const MEMO_ENTRIES = 2048;
+const MEMO_PROBATION = 64;
 
 export class Elaborator {
   readonly diagnostics = new DiagnosticBag();
@@ -130,7 +136,7 @@ export class Elaborator {
   private depth = 0;
   /** Memoised block expansions; `memoise = false` turns replay off (tests compare both). */
   memoise = true;
-  private readonly memo = new LruMap<string, Template>(MEMO_ENTRIES);
+  private readonly memo = new TemplateCache<Template>(MEMO_ENTRIES, MEMO_PROBATION);
   /** Counters that tell whether a block's expansion can be memoised. */
   private shareUses = 0;
   private choiceUses = 0;
@@ -253,6 +259,7 @@ export class Elaborator {
       this.record(e, frame);
     } finally {
       this.builder = undefined;
+      this.memo.endInstance();
     }
     if (this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) return undefined;
     return builder.finish();
@@ -376,7 +383,8 @@ export class Elaborator {
     const def = callee.def;
     const params = def.params.filter((p) => !(p.type && DTYPES[p.type.name]));
     const positional: ArgValue[] = [];
-    const keywords = new Map<string, ArgValue>();
+    // Most calls have no keyword arguments; they share one empty map (nothing mutates it).
+    const keywords = e.args.some((a) => a.name !== undefined) ? new Map<string, ArgValue>() : NO_KEYWORDS;
     for (const a of e.args) {
       const v = this.eval(a.value, frame);
       if (a.name === undefined) positional.push({ v, span: a.span });
@@ -772,7 +780,8 @@ export class Elaborator {
     if (callee.t === 'poison') return POISON;
 
     const positional: ArgValue[] = [];
-    const keywords = new Map<string, ArgValue>();
+    // Most calls have no keyword arguments; they share one empty map (nothing mutates it).
+    const keywords = e.args.some((a) => a.name !== undefined) ? new Map<string, ArgValue>() : NO_KEYWORDS;
     for (const a of e.args) {
       const v = this.eval(a.value, frame);
       if (a.name === undefined) {
@@ -809,7 +818,7 @@ export class Elaborator {
         if ([...positional, ...keywords.values()].some((a) => a.v.t === 'poison')) return POISON;
         return callee.fn(
           positional.map((p) => p.v),
-          new Map([...keywords].map(([k, a]) => [k, a.v])),
+          keywords.size === 0 ? NO_KWARGS : new Map([...keywords].map(([k, a]) => [k, a.v])),
           e.span,
         );
       }
@@ -854,9 +863,13 @@ export class Elaborator {
     nameSpan?: Span,
   ): V {
     const builder = this.b(span);
-    const kw = new Map(keywords);
-    const share = kw.get('share');
-    kw.delete('share');
+    const share = keywords.get('share');
+    let kw = keywords;
+    if (share) {
+      const rest = new Map(keywords);
+      rest.delete('share');
+      kw = rest;
+    }
     const bound = bindOpCall(op, positional, kw, span);
     if (bound === 'poison') return POISON;
     const inputs = bound.tensors.map((id) => builder.type(id));

@@ -128,7 +128,8 @@ export function callKey(block: object, args: readonly (V | undefined)[], typeOf:
 export function recordTemplate(b: GraphBuilder, firstNode: number, name: string, callerScope: readonly string[], slots: readonly ValueId[], result: V): Template | undefined {
   const local = new Map<ValueId, number>();
   let count = 0;
-  const relOf = (full: string): string | undefined => (full === name ? '' : full.startsWith(name + '.') ? full.slice(name.length) : undefined);
+  const relOf = (full: string): string | undefined =>
+    full === name ? '' : full.length > name.length && full.charCodeAt(name.length) === 46 /* . */ && full.startsWith(name) ? full.slice(name.length) : undefined;
   const ref = (v: ValueId): number | undefined => {
     const l = local.get(v);
     if (l !== undefined) return l;
@@ -209,6 +210,40 @@ export function replayTemplate(b: GraphBuilder, t: Template, name: string, calle
 }
 
 /**
+ * Where templates are kept between calls. Elaborating one model, every template it records is
+ * kept (`current`). When the model is done (`endInstance`), what it recorded moves to a small
+ * probation generation; a later model that replays a template from there promotes it to the
+ * long-lived LRU. Templates that only ever serve the model that recorded them (a search-space
+ * candidate's cells, keyed by its own choices) are thus dropped within a few candidates. Kept
+ * in the LRU, they lived long enough to be copied out of the young generation and collected
+ * again as old objects, a third of the elaboration time of a space like NAS-Bench-201.
+ */
+export class TemplateCache<T> {
+  private current = new Map<string, T>();
+  private readonly probation: LruMap<string, T>;
+  private readonly kept: LruMap<string, T>;
+  constructor(keep: number, probation: number) {
+    this.kept = new LruMap(keep);
+    this.probation = new LruMap(probation);
+  }
+  get(key: string): T | undefined {
+    const c = this.current.get(key) ?? this.kept.get(key);
+    if (c !== undefined) return c;
+    const p = this.probation.take(key);
+    if (p !== undefined) this.kept.set(key, p);
+    return p;
+  }
+  set(key: string, t: T): void {
+    this.current.set(key, t);
+  }
+  /** The model being elaborated is finished: its templates go on probation. */
+  endInstance(): void {
+    for (const [k, t] of this.current) this.probation.set(k, t);
+    this.current = new Map();
+  }
+}
+
+/**
  * A bounded map that forgets what has not been used lately: entries live in a young and an old
  * generation; a hit in the old one moves the entry to the young one, and when the young one is
  * full the old one is dropped. Cheaper than an exact LRU on hot lookups.
@@ -230,6 +265,13 @@ export class LruMap<K, T> {
       this.old = this.young;
       this.young = new Map();
     }
+  }
+  /** Removes and returns an entry. */
+  take(k: K): T | undefined {
+    const v = this.young.get(k) ?? this.old.get(k);
+    this.young.delete(k);
+    this.old.delete(k);
+    return v;
   }
   get size(): number {
     return this.young.size + this.old.size;

@@ -8,6 +8,7 @@ import { verifyGraph } from '../../compiler/ir/verify.js';
 import { loadProgram } from '../../compiler/modules/loader.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
 import { digitsOf } from '../../compiler/space/space.js';
+import { TemplateCache } from '../../compiler/elaborate/memo.js';
 
 function elaborator(path: string, memoise: boolean): Elaborator {
   const e = new Elaborator(loadProgram({ path, text: readFileSync(path, 'utf8') }, nodeHost));
@@ -52,5 +53,24 @@ describe('memoised block expansion', () => {
       verifyGraph(a.graph!);
       expect(plain(a.graph!)).toEqual(plain(b.graph!));
     }
+  });
+
+  it('templates: kept within a model, promoted when a later model replays them, dropped otherwise', () => {
+    const c = new TemplateCache<string>(8, 4);
+    c.set('shared', 'S');
+    c.set('own', 'O');
+    expect(c.get('own')).toBe('O'); // the recording model replays its own templates
+    c.endInstance();
+    expect(c.get('shared')).toBe('S'); // a second model uses it: promoted
+    c.endInstance();
+    // Later models record templates only they use; probation (4) overflows, the LRU (8) does not.
+    for (let m = 0; m < 6; m++) {
+      c.set(`m${m}`, `M${m}`);
+      c.endInstance();
+    }
+    expect(c.get('own')).toBeUndefined();
+    expect(c.get('m0')).toBeUndefined();
+    expect(c.get('m5')).toBe('M5');
+    expect(c.get('shared')).toBe('S');
   });
 });
