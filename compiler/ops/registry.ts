@@ -202,14 +202,19 @@ export const INTERNAL_OPS = {
 /** Every op an IR graph may hold: the language's and the internal ones. */
 export const ALL_OPS: Readonly<Record<string, OpDef>> = Object.freeze({ ...OPS, ...INTERNAL_OPS });
 
-/** The language op called `name`, or undefined (own properties only: `toString` is not an op). */
+// Maps, not property lookups on the registry objects: every pass asks for every node's op
+// (and a Map has no inherited keys: `toString` is not an op).
+const OP_MAP: ReadonlyMap<string, OpDef> = new Map(Object.entries(OPS));
+const ALL_OP_MAP: ReadonlyMap<string, OpDef> = new Map(Object.entries(ALL_OPS));
+
+/** The language op called `name`, or undefined. */
 export function getOp(name: string): OpDef | undefined {
-  return Object.prototype.hasOwnProperty.call(OPS, name) ? OPS[name as OpName] : undefined;
+  return OP_MAP.get(name);
 }
 
 /** Any op of the IR (language or internal) called `name`: what passes over graphs use. */
 export function lookupOp(name: string): OpDef | undefined {
-  return Object.prototype.hasOwnProperty.call(ALL_OPS, name) ? ALL_OPS[name] : undefined;
+  return ALL_OP_MAP.get(name);
 }
 
 export const OP_NAMES: readonly string[] = Object.freeze(Object.keys(OPS));
