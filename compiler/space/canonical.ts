@@ -162,6 +162,7 @@ function shapeLabel(shape: readonly (number | string)[]): number {
 }
 
 const COMMUTATIVE = new Set(['add', 'mul']);
+const byNumber = (a: number, b: number) => a - b;
 const SUM = textLabel('sum');
 const ZERO_LABEL = textLabel('zero');
 
@@ -194,7 +195,7 @@ export function canonicalHash(view: FunctionalView): string {
     label[v] = finish();
   });
   // Terms of a sum: an add whose only use is another add is spliced into it.
-  const terms = new Map<number, Float64Array>();
+  const terms = new Map<number, number[]>();
   const sums: number[] = [];
   const spliced = new Set<number>();
   for (const n of view.live) {
@@ -206,24 +207,17 @@ export function canonicalHash(view: FunctionalView): string {
     }
     const out = n.outputs[0]!;
     if (n.op === 'add' && n.outputs.length === 1) {
-      let size = 0;
-      for (let i = 0; i < ins.length; i++) {
-        const v = ins[i]!;
-        const inner = v === ZERO || view.uses[v] !== 1 ? undefined : terms.get(v);
-        size += inner ? inner.length : 1;
-      }
-      const t = new Float64Array(size);
-      let k = 0;
+      // A plain array of doubles (a small typed array is a far bigger object).
+      const t: number[] = [];
       for (let i = 0; i < ins.length; i++) {
         const v = ins[i]!;
         const inner = v === ZERO || view.uses[v] !== 1 ? undefined : terms.get(v);
         if (inner) {
-          t.set(inner, k);
-          k += inner.length;
+          for (const x of inner) t.push(x);
           spliced.add(v);
-        } else t[k++] = inLabels[i]!;
+        } else t.push(inLabels[i]!);
       }
-      t.sort();
+      t.sort(byNumber);
       terms.set(out, t);
       mixInit(3);
       mixLabel(SUM);
