@@ -8,10 +8,8 @@
 // It never busy-waits: Dawn's Node binding spins the JS thread while a GPU promise is pending,
 // which on a CPU adapter steals a core from the driver (shared/research/webgpu-on-cpu.md):
 // measured here, a LeNet-5 forward pass takes 7 ms when the thread sleeps and 14 ms when it
-// waits on the promise. So a run sleeps on a timer for the time the GPU is expected to take,
-// then awaits mapAsync. The expectation is learnt from the runs: a run already done on waking
-// shortens it a little; a run still busy on waking lengthens it by half the rest (the rest ran
-// against the spinning thread, about twice as slow).
+// waits on the promise. So a run sleeps on a timer for a little less than the time the GPU is
+// expected to take, then awaits mapAsync; pace.ts learns that time from the runs.
 //
 // Mesa's CPU drivers compile a pipeline's machine code at its first dispatch, not when it is
 // created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
@@ -20,6 +18,7 @@
 import type { BindingRef, Dispatch, Plan, ReadSpec } from '../compiler/kernels/plan.js';
 import type { Param } from '../compiler/ir/types.js';
 import { initParam } from '../compiler/interp/init.js';
+import { Pace } from './pace.js';
 
 export type HostArray = Float32Array | Int32Array;
 
@@ -68,8 +67,8 @@ export class Executor {
   private readonly sleepFirst: boolean;
   private pipelines: GPUComputePipeline[] = [];
   private bindGroups: GPUBindGroup[] = [];
-  /** The expected GPU time of a run without a spinning thread, ms (0: not known yet). */
-  private expect = 0;
+  /** How long to sleep before awaiting a run, learnt from the runs. */
+  private readonly pace = new Pace();
   /** Parameter and state values written at creation, by name: the warm-up restores them. */
   private readonly initial = new Map<string, { buffer: number; byteOffset: number; data: Float32Array }>();
   /** Bytes of the plan's buffers (inputs, params, state, temporaries) actually allocated. */
@@ -217,19 +216,17 @@ export class Executor {
 
   /** How long a run is expected to take on the GPU, ms (0 before the first run). */
   get expectedMs(): number {
-    return this.expect;
+    return this.pace.expectedMs;
   }
 
   /** Waits for submitted work: a timer for the expected time, then the GPU promise. */
   private async settle<T>(started: number, wait: () => Promise<T>): Promise<T> {
     if (!this.sleepFirst) return wait();
-    const slept = this.expect > 0.5 ? this.expect : 0;
+    const slept = this.pace.sleepMs > 0.5 ? this.pace.sleepMs : 0;
     if (slept > 0) await sleep(slept);
     const woke = performance.now();
     const r = await wait();
-    const rest = performance.now() - woke;
-    const asleep = woke - started;
-    this.expect = rest < 0.25 && slept > 0 ? this.expect * 0.93 : asleep + rest / 2;
+    this.pace.record(slept, woke - started, performance.now() - woke);
     return r;
   }
 
