@@ -9,7 +9,8 @@
 // which on a CPU adapter steals a core from the driver (shared/research/webgpu-on-cpu.md):
 // measured here, a LeNet-5 forward pass takes 7 ms when the thread sleeps and 14 ms when it
 // waits on the promise. So a run sleeps on a timer for a little less than the time the GPU is
-// expected to take, then awaits mapAsync; pace.ts learns that time from the runs.
+// expected to take (pace.ts learns it from the runs), then waits for mapAsync with the thread
+// blocked in short slices instead of spinning (wait.ts).
 //
 // Mesa's CPU drivers compile a pipeline's machine code at its first dispatch, not when it is
 // created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
@@ -19,6 +20,7 @@ import type { BindingRef, Dispatch, Plan, ReadSpec } from '../compiler/kernels/p
 import type { Param } from '../compiler/ir/types.js';
 import { initParam } from '../compiler/interp/init.js';
 import { Pace } from './pace.js';
+import { quietly } from './wait.js';
 
 export type HostArray = Float32Array | Int32Array;
 
@@ -152,7 +154,7 @@ export class Executor {
     const enc = this.device.createCommandEncoder();
     this.encode(enc, []);
     this.device.queue.submit([enc.finish()]);
-    await this.device.queue.onSubmittedWorkDone();
+    await quietly(this.device.queue.onSubmittedWorkDone());
     for (const x of this.initial.values()) this.device.queue.writeBuffer(this.buffers[x.buffer]!, x.byteOffset, x.data);
     this.initial.clear();
   }
@@ -176,7 +178,7 @@ export class Executor {
       return { name, dst, n: p.param.shape.reduce((a, d) => a * d, 1) };
     });
     this.device.queue.submit([enc.finish()]);
-    await Promise.all(bufs.map((b) => b.dst.mapAsync(GPUMapMode.READ)));
+    await quietly(Promise.all(bufs.map((b) => b.dst.mapAsync(GPUMapMode.READ))));
     const out = new Map<string, Float32Array>();
     for (const b of bufs) {
       out.set(b.name, new Float32Array(b.dst.getMappedRange().slice(0, b.n * 4)));
@@ -225,7 +227,7 @@ export class Executor {
     const slept = this.pace.sleepMs > 0.5 ? this.pace.sleepMs : 0;
     if (slept > 0) await sleep(slept);
     const woke = performance.now();
-    const r = await wait();
+    const r = await quietly(wait());
     this.pace.record(slept, woke - started, performance.now() - woke);
     return r;
   }

@@ -1,9 +1,9 @@
 // Per-kernel times of a plan, for `npm run bench -- --profile`: where a training step's time
 // goes. The executor runs a whole plan in one compute pass and times nothing inside it, so this
 // builds the plan's pipelines and buffers again and times each dispatch alone: the dispatch
-// repeated REPS times in one pass, one submit, wall clock. Like the executor it sleeps for the
-// expected time before awaiting the GPU (Dawn spins the JS thread while a GPU promise is
-// pending, which takes a core from a CPU adapter). A figure includes the dispatch's own
+// repeated REPS times in one pass, one submit, wall clock. Like the executor it waits for the
+// GPU with the thread blocked in slices (runtime/wait.ts: Dawn spins the JS thread while a GPU
+// promise is pending, which takes a core from a CPU adapter). A figure includes the dispatch's own
 // overhead (≈ 15 µs on llvmpipe); kernels reading and writing the same buffers are idempotent or
 // in-place, so repeating one changes what it computes on, never how much.
 import { performance } from 'node:perf_hooks';
@@ -11,9 +11,9 @@ import { summarize } from '../../compiler/analysis/summary.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import type { Plan } from '../../compiler/kernels/plan.js';
 import { median } from './peers/peer.js';
+import { quietly } from '../../runtime/wait.js';
 
 const REPS = 10;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface KernelTime {
   readonly name: string;
@@ -35,7 +35,7 @@ export async function timeKernels(device: GPUDevice, plan: Plan, graph: Graph, d
     }),
   );
   const flopsOf = new Map(summarize(graph, dims).layers.map((l) => [l.name, l.flops]));
-  const once = async (i: number, expect: number): Promise<number> => {
+  const once = async (i: number): Promise<number> => {
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
     const d = plan.dispatches[i]!;
@@ -45,18 +45,16 @@ export async function timeKernels(device: GPUDevice, plan: Plan, graph: Graph, d
     pass.end();
     const t = performance.now();
     device.queue.submit([enc.finish()]);
-    if (expect > 1) await sleep(expect * 0.9);
-    await device.queue.onSubmittedWorkDone();
+    await quietly(device.queue.onSubmittedWorkDone());
     return (performance.now() - t) / REPS;
   };
   const out: KernelTime[] = [];
   for (let i = 0; i < plan.dispatches.length; i++) {
     const d = plan.dispatches[i]!;
     // The first submit compiles the kernel's machine code (Mesa does it at first dispatch).
-    let expect = await once(i, 0);
-    expect = (await once(i, 0)) * REPS;
+    await once(i);
     const times: number[] = [];
-    for (let r = 0; r < 5; r++) times.push(await once(i, expect));
+    for (let r = 0; r < 5; r++) times.push(await once(i));
     out.push({ name: d.name, workgroups: d.workgroups, ms: median(times), flops: d.nodes.reduce((s, n) => s + (flopsOf.get(n) ?? 0), 0) });
   }
   for (const b of buffers) b.destroy();

@@ -1,0 +1,47 @@
+// Awaiting the GPU without spinning. Dawn's Node binding keeps the JS event loop busy (it
+// re-schedules its event processing every turn) while any GPU promise is pending; on a CPU
+// adapter that thread takes a core from the driver's threads, and a 10 ms training step
+// becomes 18 ms (shared/research/webgpu-on-cpu.md). Blocking the thread stops the loop and the
+// spin: `quietly` blocks it in short slices (Atomics.wait, which the thread may do in Node) and
+// lets the loop run one turn between slices, in which Dawn checks its events and resolves the
+// promise. The thread then costs a few percent of a core, and a run that takes longer than
+// expected costs nothing extra.
+//
+// Where a thread may not block (a browser's main thread), there is nothing to gain: browsers
+// do not spin. `canBlock` says which case this is.
+
+const cell = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+
+/** Whether this thread may block on Atomics.wait. */
+export const canBlock: boolean = (() => {
+  if (!cell) return false;
+  try {
+    Atomics.wait(cell, 0, 1, 0); // 'not-equal' at once where blocking is allowed; throws where not
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Blocks the thread for `ms` milliseconds (fractions allowed); only where `canBlock`. */
+export function block(ms: number): void {
+  if (cell && ms > 0) Atomics.wait(cell, 0, 0, ms);
+}
+
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Awaits `p` with the thread blocked in slices of `sliceMs`, not spinning (see above). */
+export async function quietly<T>(p: Promise<T>, sliceMs = 0.2): Promise<T> {
+  if (!canBlock) return p;
+  let settled = false;
+  const mark = () => {
+    settled = true;
+  };
+  p.then(mark, mark);
+  await turn();
+  while (!settled) {
+    block(sliceMs);
+    await turn();
+  }
+  return p;
+}
