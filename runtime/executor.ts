@@ -126,7 +126,7 @@ export class Executor {
       }
       return p;
     };
-    this.pipelines = await Promise.all(plan.dispatches.map((d) => make(d.wgsl, d.name)));
+    this.pipelines = await quietly(Promise.all(plan.dispatches.map((d) => make(d.wgsl, d.name))));
     this.bindGroups = plan.dispatches.map((d, i) =>
       device.createBindGroup({
         label: d.name,

@@ -17,12 +17,23 @@ const { i32, f32 } = E;
 export const NEG_INF = f32(-3.4028234663852886e38);
 const prod = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
 
-/** A lane per output element: `body(id)` under the guard id < total. */
+/** A lane per output element (four on a CPU adapter): `body(id)` under the guard id < total. */
 export function perElement(ctx: AnchorCtx, total: number, body: (id: Expr) => void): void {
-  const g = grid1d(ctx.b, total, 64, ctx.target, ctx.node.name);
+  // On a CPU adapter each lane takes 4 consecutive elements: a workgroup costs the driver a
+  // task, and a quarter as many of them made the MLP's 0.2 M-parameter update 0.84 → 0.53 ms.
+  // A real GPU wants neighbouring lanes on neighbouring elements: one each.
+  const per = ctx.target.software ? 4 : 1;
+  const g = grid1d(ctx.b, Math.ceil(total / per), 64, ctx.target, ctx.node.name);
   ctx.grid(g.workgroups, g.size);
   const id = ctx.b.let(g.id, 'id');
-  ctx.b.if(E.lt(id, i32(total)), () => body(id));
+  if (per === 1) {
+    ctx.b.if(E.lt(id, i32(total)), () => body(id));
+    return;
+  }
+  for (let j = 0; j < per; j++) {
+    const e = ctx.b.let(E.add(E.mul(id, i32(per)), i32(j)), 'e');
+    ctx.b.if(E.lt(e, i32(total)), () => body(e));
+  }
 }
 
 export const WG = 64;
