@@ -144,23 +144,6 @@ function typeLabel(t: TensorType): number {
   }
   return v;
 }
-/** The label of a parameter's shape (its dtype is f32 throughout), cached per shape array. */
-const shapeLabels = new WeakMap<readonly (number | string)[], number>();
-function shapeLabel(shape: readonly (number | string)[]): number {
-  let v = shapeLabels.get(shape);
-  if (v === undefined) {
-    v = nested(() => {
-      const dims = shape.map((d) => (typeof d === 'number' ? d : textLabel(d) >>> 0));
-      mixInit(10);
-      mixWord(0x5a + dims.length);
-      for (const d of dims) mixWord(d);
-      return finish();
-    });
-    shapeLabels.set(shape, v);
-  }
-  return v;
-}
-
 const COMMUTATIVE = new Set(['add', 'mul']);
 const byNumber = (a: number, b: number) => a - b;
 const SUM = textLabel('sum');
@@ -231,8 +214,12 @@ export function canonicalHash(view: FunctionalView): string {
     mixInit(4);
     mixLabel(textLabel(n.op));
     mixLabel(attrsLabel(n.attrs));
-    // Parameters by their shapes.
-    for (let i = n.dataInputs; i < n.inputs.length; i++) mixLabel(shapeLabel(g.values[n.inputs[i]!]!.type.shape));
+    // Parameters by their shapes (their dtype is f32 throughout).
+    for (let i = n.dataInputs; i < n.inputs.length; i++) {
+      const shape = g.values[n.inputs[i]!]!.type.shape;
+      mixWord(0x5a + shape.length);
+      for (const d of shape) mixWord(typeof d === 'number' ? d : textLabel(d) >>> 0);
+    }
     for (let i = 0; i < ins.length; i++) mixLabel(inLabels[i]!);
     const base = finish();
     nodeLabels[count++] = base;

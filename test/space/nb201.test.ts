@@ -121,6 +121,12 @@ describe('examples/nb201.mdl: the NAS-Bench-201 space', () => {
     expect(sp.elaborator.elaborateModel(sp.elaborator.models()[0]!)!.params.length).toBe(best.params.length);
   });
 
+  it('canonical hash: the same value in every version (outputs of earlier runs merge and dedupe with new ones)', () => {
+    // Pinned values, also shown in the README; a change here breaks files users already have.
+    expect(functionHash(byArch('|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|skip_connect~0|avg_pool_3x3~1|skip_connect~2|').graph!)).toBe('1f79d682ae3fdf');
+    expect(functionHash(byArch('|nor_conv_1x1~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|nor_conv_3x3~2|').graph!)).toBe('0c5c28cd175597');
+  });
+
   it('canonical hash: edges that cannot reach the output do not count, parameters still do', () => {
     // Node 1 feeds only `none` edges: whatever op it has, the cell computes skip(node 0).
     const dead = ['nor_conv_3x3', 'avg_pool_3x3', 'nor_conv_1x1', 'skip_connect'].map((op) => byArch(`|${op}~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|`).graph!);
