@@ -7,14 +7,15 @@
 // promise. The thread then costs a few percent of a core, and a run that takes longer than
 // expected costs nothing extra.
 //
-// Where a thread may not block (a browser's main thread), there is nothing to gain: browsers
-// do not spin. `canBlock` says which case this is.
+// Only Node needs it: browsers do not spin (and a browser's main thread may not block).
+// `canBlock` says whether this is Node on a thread that may block.
 
 const cell = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+const inNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof setImmediate === 'function';
 
-/** Whether this thread may block on Atomics.wait. */
+/** Whether this is Node, on a thread that may block on Atomics.wait. */
 export const canBlock: boolean = (() => {
-  if (!cell) return false;
+  if (!cell || !inNode) return false;
   try {
     Atomics.wait(cell, 0, 1, 0); // 'not-equal' at once where blocking is allowed; throws where not
     return true;
