@@ -33,10 +33,10 @@ export function hashString(s: string, seed = 0): string {
 
 // Labels are 53-bit integers mixed from 32-bit words (two murmur-style lanes), so hashing a
 // candidate costs no string building; texts (op names, attributes, shapes) are hashed once.
-// The lanes live in module variables, not in a pair allocated per label: hashing runs for
-// every node of every candidate, and those pairs were a large share of the garbage. A label
-// is therefore mixed start to finish without nesting: every label fed into it is computed
-// before `mixInit`.
+// The lanes live in one module-level pair, not in a pair allocated per label: hashing runs
+// for every node of every candidate, and those pairs were a large share of the garbage. A
+// label fed into another while it is being mixed is almost always cached; computing one that
+// is not goes through `nested`, which saves and restores the lanes.
 // (A typed array, not two `let`s: a module variable holding a 32-bit value outside the small-
 // integer range is boxed on every store.)
 const lanes = new Int32Array(2);
