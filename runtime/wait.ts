@@ -31,7 +31,11 @@ export function block(ms: number): void {
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
-/** Awaits `p` with the thread blocked in slices of `sliceMs`, not spinning (see above). */
+/**
+ * Awaits `p` with the thread blocked in slices, not spinning (see above). A slice is `sliceMs`
+ * at first and grows to a tenth of the time waited so far (at most 2 ms): a long wait (a
+ * pipeline compiling) wakes the thread less often, and still ends at most 10% late.
+ */
 export async function quietly<T>(p: Promise<T>, sliceMs = 0.2): Promise<T> {
   if (!canBlock) return p;
   let settled = false;
@@ -39,9 +43,10 @@ export async function quietly<T>(p: Promise<T>, sliceMs = 0.2): Promise<T> {
     settled = true;
   };
   p.then(mark, mark);
+  const t0 = performance.now();
   await turn();
   while (!settled) {
-    block(sliceMs);
+    block(Math.min(2, Math.max(sliceMs, (performance.now() - t0) / 10)));
     await turn();
   }
   return p;
