@@ -213,7 +213,9 @@ describe('elementwise chains and layout ops (fused)', () => {
     })).e;
     await fc.assert(
       fc.asyncProperty(term, async (e) => {
-        await check(`model m(a: Tensor[2, 3, 5], b: Tensor[5], c: Tensor[3, 1], d: Tensor[2, 1, 5]) {\n  return a + ${e}\n}\n`);
+        // Inputs lie in [−1, 1]: errors are measured at that scale too, since a chain may
+        // cancel to rounding noise (a + ((−a − 2.5) + 2.5)), where a relative error means nothing.
+        await check(`model m(a: Tensor[2, 3, 5], b: Tensor[5], c: Tensor[3, 1], d: Tensor[2, 1, 5]) {\n  return a + ${e}\n}\n`, { errFloor: 1 });
       }),
       { numRuns: 6, endOnFailure: true },
     );
