@@ -4,26 +4,18 @@
 // changed from the command line: epochs, data, learning rate, seed, a sample limit, the output
 // folder. The batch size, optimizer and schedule are the compiled ones.
 import { parseArgs } from 'node:util';
-import type { OptimizerSpec } from '../compiler/autodiff/optimizer.js';
-import type { Schedule } from '../compiler/train/schedule.js';
 import { DataError } from './data/dataset.js';
 import { loadData } from './data/resolve.js';
 import { NoAdapterError } from './device.js';
 import { ModelLoadError, type CompiledModel, type LoadOptions } from './model.js';
 import { stopOnSigint } from './train/interrupt.js';
 import { finishedLine, terminalProgress } from './train/progress.js';
-import { ResumeError, train } from './train/trainer.js';
+import { ResumeError, train, type Hyperparameters } from './train/trainer.js';
 import { WebGpuBackend } from './train/webgpu-backend.js';
 
-/** The train section's settings, resolved as `mdl train` resolves them. */
-export interface TrainSettings {
+/** The train section's settings, resolved as `mdl train` resolves them; `data` names the data set. */
+export interface TrainSettings extends Hyperparameters {
   readonly data: string;
-  readonly epochs: number;
-  readonly batch: number;
-  readonly lr: number;
-  readonly seed: number;
-  readonly optimizer: OptimizerSpec;
-  readonly schedule: Schedule;
 }
 
 export interface MainSpec {

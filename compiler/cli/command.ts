@@ -2,8 +2,9 @@
 // (0 success, 1 errors in the user's input, 2 bad usage). Each command lives in its own file
 // under commands/ and is listed once in commands/index.ts.
 import { readFileSync } from 'node:fs';
-import type { CompileResult } from '../compile.js';
+import { compileTraining, type CompileResult, type TrainCompileResult } from '../compile.js';
 import { renderAll } from '../diagnostics/render.js';
+import { nodeHost } from '../modules/node-host.js';
 import type { SourceFile } from '../source.js';
 import type { CommandSpec, ParsedArgs } from './args.js';
 
@@ -28,4 +29,14 @@ export function readSource(path: string): SourceFile {
 export function report(r: Pick<CompileResult, 'diagnostics' | 'sources'>): boolean {
   if (r.diagnostics.length > 0) process.stderr.write(renderAll(r.diagnostics, r.sources) + '\n');
   return !r.diagnostics.some((d) => d.severity === 'error');
+}
+
+/**
+ * The file (the one positional argument) compiled for training, with the model and train
+ * section the --model and --train flags pick: how `mdl train` and `mdl compile` read it.
+ */
+export function compileTrainingArgs(args: ParsedArgs): TrainCompileResult {
+  const model = args.flags.get('model') as string | undefined;
+  const train = args.flags.get('train') as string | undefined;
+  return compileTraining(readSource(args.positional[0]!), nodeHost, { ...(model ? { model } : {}), ...(train ? { train } : {}) });
 }

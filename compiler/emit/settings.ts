@@ -1,7 +1,7 @@
-// The training settings an executable is compiled with: the train section's, completed with the
-// defaults `mdl train` uses when neither the section nor a flag gives one (compiler/cli/commands/
-// train.ts), so `node DIR/model.js` trains exactly as `mdl train FILE` does. Keep the two in
-// step; test/emit checks they agree on the losses.
+// The training settings of a train section, completed with the defaults for what it does not
+// give: what an executable is compiled with, and what `mdl train` starts from before its flags
+// (compiler/cli/commands/train.ts), so `node DIR/model.js` trains exactly as `mdl train FILE`
+// does; test/emit checks they agree on the losses.
 import { createHash } from 'node:crypto';
 import type { OptimizerSpec } from '../autodiff/optimizer.js';
 import type { SourceFile } from '../source.js';
@@ -10,13 +10,18 @@ import type { TrainSettings } from '../../runtime/standalone.js';
 
 export const DEFAULT_BATCH = 64;
 
+/** The learning rate an optimizer gets when nothing sets one. */
+export function defaultLr(optimizer: OptimizerSpec): number {
+  return optimizer.kind === 'sgd' ? 0.05 : 1e-3;
+}
+
 export function trainSettings(spec: TrainSpec | undefined, batch?: number): TrainSettings {
   const optimizer: OptimizerSpec = spec?.optimizer ?? { kind: 'sgd', momentum: 0.9 };
   return {
     data: spec?.data ?? 'mnist',
     epochs: spec?.epochs ?? 3,
     batch: batch ?? spec?.batch ?? DEFAULT_BATCH,
-    lr: spec?.lr ?? (optimizer.kind === 'sgd' ? 0.05 : 1e-3),
+    lr: spec?.lr ?? defaultLr(optimizer),
     seed: spec?.seed ?? 0,
     optimizer,
     schedule: spec?.schedule ?? { kind: 'cosine', warmup: 0, minLr: 0 },

@@ -13,17 +13,21 @@ import type { Backend } from './backend.js';
 
 export const CHECKPOINT_FORMAT = 'mdl-checkpoint-1';
 
-export interface TrainConfig {
-  /** The .mdl source and a hash of it (and its imports): a checkpoint only resumes its own model. */
-  readonly source: { readonly path: string; readonly hash: string };
-  readonly model: string;
-  readonly data: Split;
+/** What a run trains with, besides the model and the data. */
+export interface Hyperparameters {
   readonly epochs: number;
   readonly batch: number;
   readonly lr: number;
   readonly seed: number;
   readonly optimizer: OptimizerSpec;
   readonly schedule: Schedule;
+}
+
+export interface TrainConfig extends Hyperparameters {
+  /** The .mdl source and a hash of it (and its imports): a checkpoint only resumes its own model. */
+  readonly source: { readonly path: string; readonly hash: string };
+  readonly model: string;
+  readonly data: Split;
   readonly outDir: string;
   readonly resume: boolean;
   /** Read the loss back every this many steps (a GPU round trip each). */

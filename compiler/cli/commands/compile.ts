@@ -2,14 +2,12 @@
 // executable: a typed TypeScript module (and its JavaScript) exporting the model's constants,
 // `load()` and `main()`, the plans as JSON and every kernel's WGSL. `node DIR/model.js` trains
 // exactly as `mdl train FILE` does, through the same runtime API (runtime/model.ts).
-import { compileTraining } from '../../compile.js';
 import { checkOutputDir, OutputError } from '../../emit/write.js';
 import { formatShape } from '../../ir/shape.js';
 import { KernelError } from '../../kernels/lowering.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
-import { nodeHost } from '../../modules/node-host.js';
 import { UsageError } from '../args.js';
-import { FileError, readSource, report, type Command } from '../command.js';
+import { compileTrainingArgs, FileError, report, type Command } from '../command.js';
 
 export const compile: Command = {
   spec: {
@@ -25,9 +23,7 @@ export const compile: Command = {
     const which = f<string>('target') ?? 'auto';
     if (!['auto', 'software', 'gpu'].includes(which)) throw new UsageError(`unknown target "${which}"`, 'targets: auto (the adapter found here), software, gpu');
     const file = args.positional[0]!;
-    const model = f<string>('model');
-    const trainName = f<string>('train');
-    const r = compileTraining(readSource(file), nodeHost, { ...(model ? { model } : {}), ...(trainName ? { train: trainName } : {}) });
+    const r = compileTrainingArgs(args);
     if (!report(r) || !r.graph) return 1;
     const g = r.graph;
 

@@ -2,16 +2,14 @@
 // update) and train it on real data, with a progress bar, JSONL metrics, test accuracy per
 // epoch and atomic safetensors checkpoints; `--resume` continues exactly; Ctrl-C stops cleanly
 // with a checkpoint.
-import { createHash } from 'node:crypto';
 import type { OptimizerSpec } from '../../autodiff/optimizer.js';
 import { mergeLora, mergeNtk, rewrittenTrainStep } from '../../rewrites/index.js';
 import { formatStrategy } from '../../rewrites/strategy.js';
-import { compileTraining } from '../../compile.js';
+import { defaultLr, sourceHash, trainSettings } from '../../emit/settings.js';
 import { formatShape } from '../../ir/shape.js';
-import { nodeHost } from '../../modules/node-host.js';
 import type { Schedule } from '../../train/schedule.js';
 import { UsageError } from '../args.js';
-import { FileError, readSource, report, type Command } from '../command.js';
+import { compileTrainingArgs, FileError, report, type Command } from '../command.js';
 
 const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'];
 const SCHEDULES = ['constant', 'cosine', 'step'];
@@ -49,9 +47,7 @@ export const train: Command = {
     const backendName = f<string>('backend') ?? 'webgpu';
     if (!['webgpu', 'reference'].includes(backendName)) throw new UsageError(`unknown backend "${backendName}"`, 'backends: webgpu, reference');
     const file = args.positional[0]!;
-    const model = f<string>('model');
-    const trainName = f<string>('train');
-    const r = compileTraining(readSource(file), nodeHost, { ...(model ? { model } : {}), ...(trainName ? { train: trainName } : {}) });
+    const r = compileTrainingArgs(args);
     if (!report(r) || !r.graph) return 1;
     const g = r.graph;
     const spec = r.spec;
@@ -63,13 +59,15 @@ export const train: Command = {
     if (schedName !== undefined && !SCHEDULES.includes(schedName)) throw new UsageError(`unknown schedule "${schedName}"`, `schedules: ${SCHEDULES.join(', ')}`);
     const seedText = f<string>('seed');
     if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UsageError(`--seed must be a non-negative integer, got "${seedText}"`);
-    const seed = seedText !== undefined ? Number(seedText) : (spec?.seed ?? 0);
+    // The section's settings completed with the defaults (what `mdl compile` builds with too).
+    const base = trainSettings(spec, f<number>('batch'));
+    const seed = seedText !== undefined ? Number(seedText) : base.seed;
     const wd = f<number>('weight-decay');
     const optimizer: OptimizerSpec =
       optName === undefined
         ? wd === undefined
-          ? (spec?.optimizer ?? { kind: 'sgd', momentum: 0.9 })
-          : { ...(spec?.optimizer ?? { kind: 'sgd', momentum: 0.9 }), weightDecay: wd }
+          ? base.optimizer
+          : { ...base.optimizer, weightDecay: wd }
         : optName === 'sgd'
           ? { kind: 'sgd', weightDecay: wd ?? 0 }
           : optName === 'momentum'
@@ -77,7 +75,7 @@ export const train: Command = {
             : optName === 'nesterov'
               ? { kind: 'sgd', momentum: 0.9, nesterov: true, weightDecay: wd ?? 0 }
               : { kind: optName as 'adam' | 'adamw', weightDecay: wd ?? (optName === 'adamw' ? 0.01 : 0) };
-    const lr = f<number>('lr') ?? (optName === undefined ? spec?.lr : undefined) ?? (optimizer.kind === 'sgd' ? 0.05 : 1e-3);
+    const lr = f<number>('lr') ?? (optName === undefined ? base.lr : defaultLr(optimizer));
     if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
     const warmup = f<number>('warmup') ?? 0;
     const schedule: Schedule =
@@ -88,14 +86,12 @@ export const train: Command = {
           : schedName === 'step'
             ? { kind: 'step', warmup, every: 1, gamma: 0.5 }
             : { kind: 'cosine', warmup, minLr: 0 };
-    const hash = createHash('sha256');
-    for (const [p, s] of [...r.sources].sort(([a], [b]) => a.localeCompare(b))) hash.update(p).update('\0').update(s.text).update('\0');
 
     const { loadData } = await import('../../../runtime/data/resolve.js');
     const { DataError } = await import('../../../runtime/data/dataset.js');
     let data;
     try {
-      data = loadData(f<string>('data') ?? spec?.data ?? 'mnist');
+      data = loadData(f<string>('data') ?? base.data);
     } catch (e) {
       if (e instanceof DataError) throw new FileError(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
       throw e;
@@ -126,7 +122,7 @@ export const train: Command = {
       const { WebGpuBackend } = await import('../../../runtime/train/webgpu-backend.js');
       const { NoAdapterError } = await import('../../../runtime/device.js');
       try {
-        backend = await WebGpuBackend.create(step, trained, f<number>('batch') ?? spec?.batch ?? 64, seed);
+        backend = await WebGpuBackend.create(step, trained, base.batch, seed);
       } catch (e) {
         if (e instanceof NoAdapterError) throw new FileError(`error: ${e.message}\n  hint: or train on the CPU with --backend reference`);
         throw e;
@@ -174,11 +170,11 @@ export const train: Command = {
     }
     try {
       const res = await runTraining(backend, {
-        source: { path: file, hash: hash.digest('hex') },
+        source: { path: file, hash: sourceHash(r.sources) },
         model: g.name,
         data,
-        epochs: f<number>('epochs') ?? spec?.epochs ?? 3,
-        batch: f<number>('batch') ?? spec?.batch ?? 64,
+        epochs: f<number>('epochs') ?? base.epochs,
+        batch: base.batch,
         lr,
         seed,
         optimizer,
