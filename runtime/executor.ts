@@ -224,7 +224,8 @@ export class Executor {
   /** Waits for submitted work: a timer for the expected time, then the GPU promise. */
   private async settle<T>(started: number, wait: () => Promise<T>): Promise<T> {
     if (!this.sleepFirst) return wait();
-    const slept = this.pace.sleepMs > 0.5 ? this.pace.sleepMs : 0;
+    const planned = this.pace.sleepMs;
+    const slept = planned > 0.5 ? planned : 0;
     if (slept > 0) await sleep(slept);
     const woke = performance.now();
     const r = await quietly(wait());

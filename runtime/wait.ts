@@ -25,7 +25,7 @@ export const canBlock: boolean = (() => {
 })();
 
 /** Blocks the thread for `ms` milliseconds (fractions allowed); only where `canBlock`. */
-export function block(ms: number): void {
+function block(ms: number): void {
   if (cell && ms > 0) Atomics.wait(cell, 0, 0, ms);
 }
 

@@ -80,7 +80,8 @@ export function gemmTiles(R: number, C: number, target: Target, layout: 'plain' 
   const wide = target.software && layout !== 'plain' && C >= 32;
   const tm = Math.min(8, R);
   const tn = C < 4 ? C : wide ? 8 : 4;
-  const maxLanes = Math.min(!target.software ? 64 : layout === 'uAlongRows' && wide ? 8 : layout === 'vAlongK' && wide ? 16 : 32, target.limits.maxComputeInvocationsPerWorkgroup);
+  const lanesFor = !target.software ? 64 : !wide ? 32 : layout === 'uAlongRows' ? 8 : 16;
+  const maxLanes = Math.min(lanesFor, target.limits.maxComputeInvocationsPerWorkgroup);
   const groups = Math.ceil(C / (tn * maxLanes));
   const lanes = Math.max(1, Math.min(maxLanes, Math.ceil(Math.ceil(C / (tn * groups)) / 8) * 8));
   return { tm, tn, lanes };
