@@ -40,7 +40,11 @@ export function compileModel(src: SourceFile, host: SourceHost, opts: CompileOpt
   let def = defs.find((d) => d.name === opts.model);
   if (opts.model !== undefined && !def) {
     const dym = didYouMean(opts.model, models);
-    return done(undefined, [diag('MDL2005', `${src.path} has no model \`${opts.model}\``, undefined, { hint: dym ?? `its models: ${models.join(', ') || 'none'}` })]);
+    return done(undefined, [
+      diag('MDL2005', `${src.path} has no model \`${opts.model}\``, undefined, {
+        hint: dym ?? `its models: ${models.join(', ') || 'none'}`,
+      }),
+    ]);
   }
   if (!def) {
     const stem = src.path.replace(/^.*[\\/]/, '').replace(/\.mdl$/, '');
@@ -48,7 +52,11 @@ export function compileModel(src: SourceFile, host: SourceHost, opts: CompileOpt
   }
   if (!def) {
     if (defs.length === 0) return done(undefined, [diag('MDL2006', `${src.path} defines no model`)]);
-    return done(undefined, [diag('MDL2005', `${src.path} defines several models; choose one with --model`, undefined, { hint: `its models: ${models.join(', ')}` })]);
+    return done(undefined, [
+      diag('MDL2005', `${src.path} defines several models; choose one with --model`, undefined, {
+        hint: `its models: ${models.join(', ')}`,
+      }),
+    ]);
   }
   const graph = elab.elaborateModel(def, opts);
   if (graph) verifyGraph(graph);
@@ -69,13 +77,23 @@ export interface TrainCompileResult extends CompileResult {
  * the model it names elaborated with the section's arguments. A file without a train section
  * gives its model as `compileModel` does, and no spec.
  */
-export function compileTraining(src: SourceFile, host: SourceHost, opts: CompileOptions & { readonly train?: string } = {}): TrainCompileResult {
+export function compileTraining(
+  src: SourceFile,
+  host: SourceHost,
+  opts: CompileOptions & { readonly train?: string } = {},
+): TrainCompileResult {
   const program = loadProgram(src, host);
   const elab = new Elaborator(program);
   const models = elab.models().map((d) => d.name);
   const sections = elab.trainSections();
   const base = { sources: program.sources, models, frozen: [] as string[] };
-  const done = (graph: Graph | undefined, spec: TrainSpec | undefined, extra: Diagnostic[] = [], frozen: string[] = [], rewrites: RewritePlan = new Map()): TrainCompileResult => ({
+  const done = (
+    graph: Graph | undefined,
+    spec: TrainSpec | undefined,
+    extra: Diagnostic[] = [],
+    frozen: string[] = [],
+    rewrites: RewritePlan = new Map(),
+  ): TrainCompileResult => ({
     ...base,
     graph,
     spec,
@@ -85,15 +103,32 @@ export function compileTraining(src: SourceFile, host: SourceHost, opts: Compile
   });
   if (program.diagnostics.length > 0 || !elab.entry) return done(undefined, undefined);
   if (sections.length === 0 || (opts.model !== undefined && opts.train === undefined)) {
-    if (opts.train !== undefined) return done(undefined, undefined, [diag('MDL2005', `${src.path} has no train section \`${opts.train}\``)]);
+    if (opts.train !== undefined)
+      return done(undefined, undefined, [diag('MDL2005', `${src.path} has no train section \`${opts.train}\``)]);
     const r = compileModel(src, host, opts);
     return { ...r, spec: undefined, frozen: [], rewrites: new Map() };
   }
-  const def = opts.train === undefined ? (sections.length === 1 ? sections[0] : undefined) : sections.find((d) => d.name === opts.train);
+  const def =
+    opts.train === undefined
+      ? sections.length === 1
+        ? sections[0]
+        : undefined
+      : sections.find((d) => d.name === opts.train);
   if (!def) {
     const names = sections.map((d) => d.name);
-    const hint = opts.train ? (didYouMean(opts.train, names) ?? `its train sections: ${names.join(', ')}`) : `its train sections: ${names.join(', ')}`;
-    return done(undefined, undefined, [diag('MDL2005', opts.train ? `${src.path} has no train section \`${opts.train}\`` : `${src.path} has several train sections; choose one with --train`, undefined, { hint })]);
+    const hint = opts.train
+      ? (didYouMean(opts.train, names) ?? `its train sections: ${names.join(', ')}`)
+      : `its train sections: ${names.join(', ')}`;
+    return done(undefined, undefined, [
+      diag(
+        'MDL2005',
+        opts.train
+          ? `${src.path} has no train section \`${opts.train}\``
+          : `${src.path} has several train sections; choose one with --train`,
+        undefined,
+        { hint },
+      ),
+    ]);
   }
   const section = elab.evaluateTrain(def);
   if (!section) return done(undefined, undefined);
@@ -124,7 +159,13 @@ export function checkFile(src: SourceFile, host: SourceHost): CompileResult {
     for (const sp of elab.spaces()) {
       const first = elab.instantiate(sp, []);
       extra.push(...first.diagnostics);
-      if (first.diagnostics.length === 0) extra.push(...elab.instantiate(sp, first.choices.map((c) => c.options.length - 1)).diagnostics);
+      if (first.diagnostics.length === 0)
+        extra.push(
+          ...elab.instantiate(
+            sp,
+            first.choices.map((c) => c.options.length - 1),
+          ).diagnostics,
+        );
     }
     // Train sections are checked too: their settings, their model, their freeze patterns.
     for (const t of elab.trainSections()) {
@@ -133,10 +174,16 @@ export function checkFile(src: SourceFile, host: SourceHost): CompileResult {
       const { spec, diagnostics } = trainSpec(section);
       extra.push(...diagnostics);
       const g = spec ? elab.elaborateModelRef(spec.model) : undefined;
-      if (g && spec) extra.push(...frozenParams(g, spec.freeze).diagnostics, ...resolveRules(g, spec.backward).diagnostics);
+      if (g && spec)
+        extra.push(...frozenParams(g, spec.freeze).diagnostics, ...resolveRules(g, spec.backward).diagnostics);
     }
   }
-  return { graph: undefined, diagnostics: sortDiagnostics([...elab.diagnostics.items, ...extra]), sources: program.sources, models: defs.map((d) => d.name) };
+  return {
+    graph: undefined,
+    diagnostics: sortDiagnostics([...elab.diagnostics.items, ...extra]),
+    sources: program.sources,
+    models: defs.map((d) => d.name),
+  };
 }
 
 function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {

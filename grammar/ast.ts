@@ -2,7 +2,8 @@
 // elaborator evaluates it. Every node has a span.
 import type { Span } from '../compiler/source.js';
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '//' | '%' | '@' | '**' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'and' | 'or';
+export type BinaryOp =
+  '+' | '-' | '*' | '/' | '//' | '%' | '@' | '**' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'and' | 'or';
 export type UnaryOp = '-' | '+' | 'not';
 
 export type Expr =
@@ -18,11 +19,30 @@ export type Expr =
   | { readonly kind: 'tuple'; readonly items: readonly Expr[]; readonly span: Span }
   | { readonly kind: 'paren'; readonly inner: Expr; readonly span: Span }
   | { readonly kind: 'unary'; readonly op: UnaryOp; readonly operand: Expr; readonly span: Span }
-  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr; readonly opSpan: Span; readonly span: Span }
+  | {
+      readonly kind: 'binary';
+      readonly op: BinaryOp;
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly opSpan: Span;
+      readonly span: Span;
+    }
   | { readonly kind: 'if'; readonly cond: Expr; readonly then: Expr; readonly else: Expr; readonly span: Span }
-  | { readonly kind: 'call'; readonly callee: Expr; readonly args: readonly Arg[]; readonly layerName?: Expr; readonly span: Span }
+  | {
+      readonly kind: 'call';
+      readonly callee: Expr;
+      readonly args: readonly Arg[];
+      readonly layerName?: Expr;
+      readonly span: Span;
+    }
   | { readonly kind: 'index'; readonly target: Expr; readonly subscripts: readonly Subscript[]; readonly span: Span }
-  | { readonly kind: 'member'; readonly target: Expr; readonly name: string; readonly nameSpan: Span; readonly span: Span };
+  | {
+      readonly kind: 'member';
+      readonly target: Expr;
+      readonly name: string;
+      readonly nameSpan: Span;
+      readonly span: Span;
+    };
 
 export interface Arg {
   readonly kind: 'arg';
@@ -47,8 +67,20 @@ export interface Target {
 
 export type Stmt =
   | { readonly kind: 'assign'; readonly targets: readonly Target[]; readonly value: Expr; readonly span: Span }
-  | { readonly kind: 'for'; readonly patterns: readonly Pattern[]; readonly iter: Expr; readonly body: readonly Stmt[]; readonly span: Span }
-  | { readonly kind: 'if'; readonly cond: Expr; readonly then: readonly Stmt[]; readonly else?: readonly Stmt[]; readonly span: Span }
+  | {
+      readonly kind: 'for';
+      readonly patterns: readonly Pattern[];
+      readonly iter: Expr;
+      readonly body: readonly Stmt[];
+      readonly span: Span;
+    }
+  | {
+      readonly kind: 'if';
+      readonly cond: Expr;
+      readonly then: readonly Stmt[];
+      readonly else?: readonly Stmt[];
+      readonly span: Span;
+    }
   | { readonly kind: 'return'; readonly values: readonly Expr[]; readonly span: Span }
   | { readonly kind: 'assert'; readonly cond: Expr; readonly message?: Expr; readonly span: Span }
   /** `freeze "features.*"` (train sections): parameters that get no gradient. */
@@ -72,9 +104,27 @@ export interface Param {
 }
 
 export type Item =
-  | { readonly kind: 'import'; readonly path: string; readonly pathSpan: Span; readonly alias?: Target; readonly span: Span }
-  | { readonly kind: 'from'; readonly path: string; readonly pathSpan: Span; readonly names: readonly Target[]; readonly span: Span }
-  | { readonly kind: 'const'; readonly name: string; readonly nameSpan: Span; readonly value: Expr; readonly span: Span }
+  | {
+      readonly kind: 'import';
+      readonly path: string;
+      readonly pathSpan: Span;
+      readonly alias?: Target;
+      readonly span: Span;
+    }
+  | {
+      readonly kind: 'from';
+      readonly path: string;
+      readonly pathSpan: Span;
+      readonly names: readonly Target[];
+      readonly span: Span;
+    }
+  | {
+      readonly kind: 'const';
+      readonly name: string;
+      readonly nameSpan: Span;
+      readonly value: Expr;
+      readonly span: Span;
+    }
   | Definition;
 
 /** `model` and `block` take parameters; `train` and `space` sections have none. */

@@ -3,7 +3,21 @@
 // source offset.
 import type { CstNode, IToken } from 'chevrotain';
 import { spanAt, type SourceFile, type Span } from '../compiler/source.js';
-import type { Arg, BinaryOp, Definition, Expr, Item, Param, Pattern, Program, Stmt, Subscript, Target, TypeExpr, Comment } from './ast.js';
+import type {
+  Arg,
+  BinaryOp,
+  Definition,
+  Expr,
+  Item,
+  Param,
+  Pattern,
+  Program,
+  Stmt,
+  Subscript,
+  Target,
+  TypeExpr,
+  Comment,
+} from './ast.js';
 
 type Child = CstNode | IToken;
 
@@ -67,7 +81,13 @@ export class CstToAst {
     if (k === 'importItem') return this.importItem(node);
     if (k === 'definition') return this.definition(node);
     const name = this.token(node, 'Identifier');
-    return { kind: 'const', name: name.image, nameSpan: this.tokSpan(name), value: this.expression(this.node(node, 'expression')), span: this.nodeSpan(node) };
+    return {
+      kind: 'const',
+      name: name.image,
+      nameSpan: this.tokSpan(name),
+      value: this.expression(this.node(node, 'expression')),
+      span: this.nodeSpan(node),
+    };
   }
 
   private importItem(n: CstNode): Item {
@@ -76,7 +96,9 @@ export class CstToAst {
     const span = this.nodeSpan(n);
     const ids = this.tokens(n, 'Identifier').map((t): Target => ({ name: t.image, span: this.tokSpan(t) }));
     if (this.tokens(n, 'From').length > 0) return { kind: 'from', path, pathSpan: this.tokSpan(str), names: ids, span };
-    return ids.length > 0 ? { kind: 'import', path, pathSpan: this.tokSpan(str), alias: ids[0]!, span } : { kind: 'import', path, pathSpan: this.tokSpan(str), span };
+    return ids.length > 0
+      ? { kind: 'import', path, pathSpan: this.tokSpan(str), alias: ids[0]!, span }
+      : { kind: 'import', path, pathSpan: this.tokSpan(str), span };
   }
 
   private definition(outer: CstNode): Definition {
@@ -108,13 +130,24 @@ export class CstToAst {
     const name = this.token(n, 'Identifier');
     const t = this.nodes(n, 'typeExpr')[0];
     const d = this.nodes(n, 'expression')[0];
-    return { kind: 'param', name: name.image, ...(t ? { type: this.typeExpr(t) } : {}), ...(d ? { default: this.expression(d) } : {}), span: this.nodeSpan(n) };
+    return {
+      kind: 'param',
+      name: name.image,
+      ...(t ? { type: this.typeExpr(t) } : {}),
+      ...(d ? { default: this.expression(d) } : {}),
+      span: this.nodeSpan(n),
+    };
   }
 
   private typeExpr(n: CstNode): TypeExpr {
     const name = this.token(n, 'Identifier').image;
     const hasDims = this.tokens(n, 'LBracket').length > 0;
-    return { kind: 'type', name, ...(hasDims ? { dims: this.nodes(n, 'expression').map((e) => this.expression(e)) } : {}), span: this.nodeSpan(n) };
+    return {
+      kind: 'type',
+      name,
+      ...(hasDims ? { dims: this.nodes(n, 'expression').map((e) => this.expression(e)) } : {}),
+      span: this.nodeSpan(n),
+    };
   }
 
   private body(n: CstNode): Stmt[] {
@@ -146,7 +179,12 @@ export class CstToAst {
       }
       case 'assertStmt': {
         const es = this.nodes(s, 'expression');
-        return { kind: 'assert', cond: this.expression(es[0]!), ...(es[1] ? { message: this.expression(es[1]) } : {}), span };
+        return {
+          kind: 'assert',
+          cond: this.expression(es[0]!),
+          ...(es[1] ? { message: this.expression(es[1]) } : {}),
+          span,
+        };
       }
       default:
         return {
@@ -189,7 +227,14 @@ export class CstToAst {
     for (let i = 1; i < parts.length; i += 2) {
       const opTok = parts[i]!.child as IToken;
       const right = sub(parts[i + 1]!.child as CstNode);
-      left = { kind: 'binary', op: opTok.image as BinaryOp, left, right, opSpan: this.tokSpan(opTok), span: { ...left.span, end: right.span.end } };
+      left = {
+        kind: 'binary',
+        op: opTok.image as BinaryOp,
+        left,
+        right,
+        opSpan: this.tokSpan(opTok),
+        span: { ...left.span, end: right.span.end },
+      };
     }
     return left;
   }
@@ -226,8 +271,10 @@ export class CstToAst {
       const op = (this.tokens(n, 'Minus')[0] ?? this.tokens(n, 'Plus')[0])!;
       const operand = this.unary(inner);
       // Fold negative literals so `-1` is a literal (it prints and hashes as one).
-      if (op.image === '-' && operand.kind === 'int') return { kind: 'int', value: -operand.value, text: '-' + operand.text, span: this.nodeSpan(n) };
-      if (op.image === '-' && operand.kind === 'float') return { kind: 'float', value: -operand.value, text: '-' + operand.text, span: this.nodeSpan(n) };
+      if (op.image === '-' && operand.kind === 'int')
+        return { kind: 'int', value: -operand.value, text: '-' + operand.text, span: this.nodeSpan(n) };
+      if (op.image === '-' && operand.kind === 'float')
+        return { kind: 'float', value: -operand.value, text: '-' + operand.text, span: this.nodeSpan(n) };
       return { kind: 'unary', op: op.image as '-' | '+', operand, span: this.nodeSpan(n) };
     }
     return this.power(this.node(n, 'power'));
@@ -260,7 +307,12 @@ export class CstToAst {
         };
       } else if (key === 'indexSuffix') {
         const c = child as CstNode;
-        e = { kind: 'index', target: e, subscripts: this.nodes(c, 'subscript').map((s) => this.subscript(s)), span: { ...start, end: this.nodeSpan(c).end } };
+        e = {
+          kind: 'index',
+          target: e,
+          subscripts: this.nodes(c, 'subscript').map((s) => this.subscript(s)),
+          span: { ...start, end: this.nodeSpan(c).end },
+        };
       } else {
         const t = child as IToken;
         const nameSpan = this.tokSpan(t);
@@ -273,7 +325,9 @@ export class CstToAst {
   private argument(n: CstNode): Arg {
     const name = this.tokens(n, 'Identifier')[0];
     const value = this.expression(this.node(n, 'expression'));
-    return name ? { kind: 'arg', name: name.image, nameSpan: this.tokSpan(name), value, span: this.nodeSpan(n) } : { kind: 'arg', value, span: this.nodeSpan(n) };
+    return name
+      ? { kind: 'arg', name: name.image, nameSpan: this.tokSpan(name), value, span: this.nodeSpan(n) }
+      : { kind: 'arg', value, span: this.nodeSpan(n) };
   }
 
   private subscript(n: CstNode): Subscript {
@@ -349,7 +403,8 @@ export class CstToAst {
         i += 2;
       } else if (ch === '{') {
         const close = raw.indexOf('}', i);
-        if (close < 0 || close >= raw.length - 1) throw new InterpolationError(spanAt(this.src, t.startOffset + i, t.startOffset + i + 1));
+        if (close < 0 || close >= raw.length - 1)
+          throw new InterpolationError(spanAt(this.src, t.startOffset + i, t.startOffset + i + 1));
         if (text) parts.push(text);
         text = '';
         parts.push(this.parseInterpolation(raw.slice(i + 1, close), t.startOffset + i + 1));

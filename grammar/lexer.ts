@@ -7,7 +7,12 @@ import { createToken, Lexer } from './chevrotain.js';
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'name' });
 
 function keyword(word: string): TokenType {
-  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, categories: [Keyword] });
+  return createToken({
+    name: word[0]!.toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Identifier,
+    categories: [Keyword],
+  });
 }
 export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
 
@@ -33,10 +38,35 @@ export const Space = keyword('space');
 export const Freeze = keyword('freeze');
 export const Backward = keyword('backward');
 
-export const KEYWORDS = [Model, Block, Import, From, As, For, In, If, Else, Return, Assert, True, False, None, And, Or, Not, Train, Space, Freeze, Backward];
+export const KEYWORDS = [
+  Model,
+  Block,
+  Import,
+  From,
+  As,
+  For,
+  In,
+  If,
+  Else,
+  Return,
+  Assert,
+  True,
+  False,
+  None,
+  And,
+  Or,
+  Not,
+  Train,
+  Space,
+  Freeze,
+  Backward,
+];
 
 // A float needs a dot or an exponent; `1.` is not a float, so `x[1:]` style stays unambiguous.
-export const FloatLit = createToken({ name: 'Float', pattern: /(?:\d[\d_]*\.\d[\d_]*(?:[eE][+-]?\d+)?|\d[\d_]*[eE][+-]?\d+)/ });
+export const FloatLit = createToken({
+  name: 'Float',
+  pattern: /(?:\d[\d_]*\.\d[\d_]*(?:[eE][+-]?\d+)?|\d[\d_]*[eE][+-]?\d+)/,
+});
 export const IntLit = createToken({ name: 'Int', pattern: /\d[\d_]*/ });
 export const StringLit = createToken({ name: 'String', pattern: /"(?:[^"\\\n]|\\.)*"/ });
 /** A string with no closing quote on its line: lexed as its own token so the error is precise. */

@@ -36,7 +36,9 @@ export function parse(src: SourceFile): ParseResult {
     const line = d.span?.line ?? 0;
     const echo =
       line === lastLine ||
-      (diagnostics.length > 0 && (/expected a top-level definition|expected end of file|^expected `=`, found/.test(d.message) || (d.message === 'unmatched `}`' && d.span?.col === 1)));
+      (diagnostics.length > 0 &&
+        (/expected a top-level definition|expected end of file|^expected `=`, found/.test(d.message) ||
+          (d.message === 'unmatched `}`' && d.span?.col === 1)));
     if (echo) continue;
     diagnostics.push(d);
     lastLine = line;
@@ -48,7 +50,12 @@ export function parse(src: SourceFile): ParseResult {
     return { program: conv.program(cst, (lexed.groups['comments'] as IToken[] | undefined) ?? []), diagnostics };
   } catch (e) {
     if (e instanceof InterpolationError)
-      return { program: undefined, diagnostics: [diag('MDL1006', 'invalid string interpolation: a `{` without its `}`, or a bad expression inside', e.span)] };
+      return {
+        program: undefined,
+        diagnostics: [
+          diag('MDL1006', 'invalid string interpolation: a `{` without its `}`, or a bad expression inside', e.span),
+        ],
+      };
     throw e;
   }
 }
@@ -65,13 +72,26 @@ function lexErrors(src: SourceFile, errors: readonly ILexingError[]): Diagnostic
       const eol = src.text.indexOf('\n', e.offset);
       const end = close >= 0 && (eol < 0 || close < eol) ? close + 1 : e.offset + 1;
       skipUntil = end;
-      out.push(diag('MDL1001', 'strings use double quotes', spanAt(src, e.offset, end), { hint: `write ${JSON.stringify(src.text.slice(e.offset + 1, end - 1))}` }));
+      out.push(
+        diag('MDL1001', 'strings use double quotes', spanAt(src, e.offset, end), {
+          hint: `write ${JSON.stringify(src.text.slice(e.offset + 1, end - 1))}`,
+        }),
+      );
       continue;
     }
     out.push(
-      diag('MDL1001', `unexpected character \`${src.text.slice(e.offset, e.offset + e.length)}\``, spanAt(src, e.offset, e.offset + Math.max(1, e.length)), {
-        ...(ch === '!' ? { hint: 'write `not x` for negation and `!=` for inequality' } : ch === '&' || ch === '|' ? { hint: 'write `and` / `or`' } : {}),
-      }),
+      diag(
+        'MDL1001',
+        `unexpected character \`${src.text.slice(e.offset, e.offset + e.length)}\``,
+        spanAt(src, e.offset, e.offset + Math.max(1, e.length)),
+        {
+          ...(ch === '!'
+            ? { hint: 'write `not x` for negation and `!=` for inequality' }
+            : ch === '&' || ch === '|'
+              ? { hint: 'write `and` / `or`' }
+              : {}),
+        },
+      ),
     );
   }
   return out;
@@ -95,32 +115,57 @@ function parseErrorDiagnostic(src: SourceFile, e: IRecognitionException, tokens:
   const prev = at > 0 ? tokens[at - 1] : undefined;
   const beforePrev = at > 1 ? tokens[at - 2] : undefined;
   // Words people bring from Python.
-  if (t.image === 'elif') return diag('MDL1003', '`elif` is not a keyword in mdl', tokenSpan(src, t), { hint: 'write `else if`' });
-  if (prev?.image === 'elif') return diag('MDL1003', '`elif` is not a keyword in mdl', tokenSpan(src, prev), { hint: 'write `else if`' });
+  if (t.image === 'elif')
+    return diag('MDL1003', '`elif` is not a keyword in mdl', tokenSpan(src, t), { hint: 'write `else if`' });
+  if (prev?.image === 'elif')
+    return diag('MDL1003', '`elif` is not a keyword in mdl', tokenSpan(src, prev), { hint: 'write `else if`' });
   // `x = a +` at the end of a line swallows the next statement's name; say so on the right line.
-  if (t.image === '=' && prev && beforePrev && prev.tokenType.name === 'Identifier' && (prev.startLine ?? 0) > (beforePrev.endLine ?? 0)) {
+  if (
+    t.image === '=' &&
+    prev &&
+    beforePrev &&
+    prev.tokenType.name === 'Identifier' &&
+    (prev.startLine ?? 0) > (beforePrev.endLine ?? 0)
+  ) {
     const end = beforePrev.endOffset! + 1;
-    return diag('MDL1003', `the expression ending in \`${beforePrev.image}\` is incomplete`, spanAt(src, end, end + 1), {
-      hint: 'finish the expression on this line; a new statement cannot start in the middle of one',
-    });
+    return diag(
+      'MDL1003',
+      `the expression ending in \`${beforePrev.image}\` is incomplete`,
+      spanAt(src, end, end + 1),
+      {
+        hint: 'finish the expression on this line; a new statement cannot start in the middle of one',
+      },
+    );
   }
   if (t.image === 'def' || t.image === 'class')
-    return diag('MDL1003', `\`${t.image}\` is not a keyword in mdl`, tokenSpan(src, t), { hint: 'define layers with `block name(…) { … }` and networks with `model name(…) { … }`' });
+    return diag('MDL1003', `\`${t.image}\` is not a keyword in mdl`, tokenSpan(src, t), {
+      hint: 'define layers with `block name(…) { … }` and networks with `model name(…) { … }`',
+    });
   // A keyword used as a variable: `block = …`.
   if (t.tokenType.CATEGORIES?.includes(Keyword) && next?.tokenType === Eq)
-    return diag('MDL1003', `\`${t.image}\` is a keyword and cannot be used as a name`, tokenSpan(src, t), { hint: `choose another name, e.g. \`${t.image}_\`` });
+    return diag('MDL1003', `\`${t.image}\` is a keyword and cannot be used as a name`, tokenSpan(src, t), {
+      hint: `choose another name, e.g. \`${t.image}_\``,
+    });
   // A missing closer is reported where it belongs: right after the last token before it.
   const expectedCloser = /^expected `([)\]}])`/.exec(e.message);
   if (mismatch && expectedCloser && prev && prev.endLine !== undefined && (t.startLine ?? 0) > prev.endLine) {
     const end = prev.endOffset! + 1;
-    return diag('MDL1004', `expected \`${expectedCloser[1]}\` after ${describe(prev)}`, spanAt(src, end, end + 1), { hint: `the \`${opener(expectedCloser[1]!)}\` before it is never closed` });
+    return diag('MDL1004', `expected \`${expectedCloser[1]}\` after ${describe(prev)}`, spanAt(src, end, end + 1), {
+      hint: `the \`${opener(expectedCloser[1]!)}\` before it is never closed`,
+    });
   }
-  if (CLOSERS.has(t.image) && expectedCloser?.[1] !== t.image) return diag('MDL1003', `unmatched \`${t.image}\``, tokenSpan(src, t), { hint: 'remove it, or add the bracket that opens it' });
+  if (CLOSERS.has(t.image) && expectedCloser?.[1] !== t.image)
+    return diag('MDL1003', `unmatched \`${t.image}\``, tokenSpan(src, t), {
+      hint: 'remove it, or add the bracket that opens it',
+    });
   const hints: string[] = [];
   const COMPARE = new Set(['<', '<=', '>', '>=', '==', '!=']);
   if (COMPARE.has(t.image) && tokens.slice(Math.max(0, at - 4), at).some((p) => COMPARE.has(p.image)))
-    return diag('MDL1003', `comparisons do not chain: \`${t.image}\` after another comparison`, tokenSpan(src, t), { hint: 'write `a < b and b < c`' });
-  if (t.image === '=' && /found `=`/.test(e.message) && next?.tokenType !== Eq) hints.push('use `==` to compare; `=` only binds a name at the start of a statement');
+    return diag('MDL1003', `comparisons do not chain: \`${t.image}\` after another comparison`, tokenSpan(src, t), {
+      hint: 'write `a < b and b < c`',
+    });
+  if (t.image === '=' && /found `=`/.test(e.message) && next?.tokenType !== Eq)
+    hints.push('use `==` to compare; `=` only binds a name at the start of a statement');
   if (t.image === ':' && /found `:`/.test(e.message)) hints.push('blocks use braces: `{ … }`');
   return diag(mismatch ? 'MDL1004' : 'MDL1003', e.message, tokenSpan(src, t), hints.length ? { hint: hints[0]! } : {});
 }
@@ -138,7 +183,11 @@ function parseInterpolation(src: SourceFile, text: string, offset: number): Expr
   const lexed = mdlLexer.tokenize(text);
   const bad = () => new InterpolationError(spanAt(src, offset, offset + Math.max(1, text.length)));
   if (lexed.errors.length > 0 || lexed.tokens.length === 0) throw bad();
-  const shifted = lexed.tokens.map((t) => ({ ...t, startOffset: t.startOffset + offset, endOffset: (t.endOffset ?? t.startOffset) + offset }));
+  const shifted = lexed.tokens.map((t) => ({
+    ...t,
+    startOffset: t.startOffset + offset,
+    endOffset: (t.endOffset ?? t.startOffset) + offset,
+  }));
   const parser = getParser();
   // The outer parse has finished with the parser's state, so reusing the instance is safe.
   parser.input = shifted;

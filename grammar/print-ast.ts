@@ -6,7 +6,8 @@ const SKIP = new Set(['span', 'opSpan', 'nameSpan', 'pathSpan', 'kind', 'file', 
 
 function render(v: unknown, depth: number): string {
   const pad = '  '.repeat(depth);
-  if (Array.isArray(v)) return v.length === 0 ? '()' : `(\n${v.map((x) => pad + '  ' + render(x, depth + 1)).join('\n')})`;
+  if (Array.isArray(v))
+    return v.length === 0 ? '()' : `(\n${v.map((x) => pad + '  ' + render(x, depth + 1)).join('\n')})`;
   if (v === null || typeof v !== 'object') return typeof v === 'string' ? JSON.stringify(v) : String(v);
   const o = v as Record<string, unknown>;
   const kind = typeof o['kind'] === 'string' ? (o['kind'] as string) : 'node';

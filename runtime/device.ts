@@ -40,7 +40,8 @@ async function loadDawn(): Promise<DawnModule> {
   dawn ??= import('webgpu').then((m) => {
     const mod = m as unknown as DawnModule;
     // Dawn's constants (GPUBufferUsage, …) are globals in a browser; provide them in Node.
-    for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(mod.globals))
+      if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
     return mod;
   });
   return dawn;
@@ -65,7 +66,9 @@ export async function acquireDevice(opts: { route?: Route } = {}): Promise<Acqui
   if (route === 'auto' || route === 'opengl') {
     // EGL reads this when it initialises, so it must be set before the first GL adapter.
     process.env['EGL_PLATFORM'] ??= 'surfaceless';
-    const adapter = await instance(create, ['backend=opengl']).requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    const adapter = await instance(create, ['backend=opengl']).requestAdapter({
+      featureLevel: 'compatibility',
+    } as GPURequestAdapterOptions);
     if (adapter) return open(adapter, 'opengl');
     tried.push('OpenGL ES via EGL (compatibility mode): no adapter');
   }

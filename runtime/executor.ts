@@ -87,17 +87,34 @@ export class Executor {
     this.sleepFirst = opts.sleep ?? true;
     const label = opts.label ?? plan.graph;
     this.buffers = plan.buffers.map((b) =>
-      device.createBuffer({ label: `${label}:${b.name}`, size: b.bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC }),
+      device.createBuffer({
+        label: `${label}:${b.name}`,
+        size: b.bytes,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      }),
     );
     this.planBytes = plan.buffers.reduce((s, b) => s + b.bytes, 0);
     let staging = 0;
     for (const spec of plan.readable.values()) {
       const size = Math.max(16, Math.ceil(spec.bytes / 16) * 16);
       staging += size;
-      this.staging.set(spec.name, { spec, buf: device.createBuffer({ label: `${label}:read:${spec.name}`, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) });
+      this.staging.set(spec.name, {
+        spec,
+        buf: device.createBuffer({
+          label: `${label}:read:${spec.name}`,
+          size,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        }),
+      });
     }
     this.stagingBytes = staging;
-    this.rngBuf = plan.usesRng ? device.createBuffer({ label: `${label}:rng`, size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }) : undefined;
+    this.rngBuf = plan.usesRng
+      ? device.createBuffer({
+          label: `${label}:rng`,
+          size: 16,
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        })
+      : undefined;
     for (const p of plan.params) this.writeParam(p.param, opts.params?.get(p.param.name));
   }
 
@@ -117,11 +134,13 @@ export class Executor {
       let p = cache.get(wgsl);
       if (!p) {
         const module = device.createShaderModule({ label: name, code: wgsl });
-        p = device.createComputePipelineAsync({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } }).catch(async (e: unknown) => {
-          const info = await module.getCompilationInfo();
-          const msgs = info.messages.map((m) => `${m.type} ${m.lineNum}:${m.linePos} ${m.message}`).join('\n');
-          throw new ExecutorError(`kernel ${name} failed to compile: ${(e as Error).message}\n${msgs}\n${wgsl}`);
-        });
+        p = device
+          .createComputePipelineAsync({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } })
+          .catch(async (e: unknown) => {
+            const info = await module.getCompilationInfo();
+            const msgs = info.messages.map((m) => `${m.type} ${m.lineNum}:${m.linePos} ${m.message}`).join('\n');
+            throw new ExecutorError(`kernel ${name} failed to compile: ${(e as Error).message}\n${msgs}\n${wgsl}`);
+          });
         cache.set(wgsl, p);
       }
       return p;
@@ -131,7 +150,10 @@ export class Executor {
       device.createBindGroup({
         label: d.name,
         layout: this.pipelines[i]!.getBindGroupLayout(0),
-        entries: d.bindings.map((b: BindingRef, k) => ({ binding: k, resource: { buffer: 'rng' in b ? this.rngBuf! : this.buffers[b.buffer]! } })),
+        entries: d.bindings.map((b: BindingRef, k) => ({
+          binding: k,
+          resource: { buffer: 'rng' in b ? this.rngBuf! : this.buffers[b.buffer]! },
+        })),
       }),
     );
   }
@@ -140,7 +162,8 @@ export class Executor {
     const n = p.shape.reduce((a, d) => a * d, 1);
     let data: Float32Array;
     if (given) {
-      if (given.length !== n) throw new ExecutorError(`parameter ${p.name}: ${given.length} values for shape [${p.shape.join(', ')}]`);
+      if (given.length !== n)
+        throw new ExecutorError(`parameter ${p.name}: ${given.length} values for shape [${p.shape.join(', ')}]`);
       data = given instanceof Float32Array ? given : Float32Array.from(given);
     } else data = initParam(p, this.seed, 'f32').data as Float32Array;
     // Packed parameters (an optimizer group's, see compiler/kernels/groups.ts) share a buffer.
@@ -198,22 +221,37 @@ export class Executor {
     pass.end();
     for (const name of read) {
       const s = this.staging.get(name);
-      if (!s) throw new ExecutorError(`${name} is not readable in this plan (readable: ${[...this.staging.keys()].join(', ')})`);
-      enc.copyBufferToBuffer(this.buffers[s.spec.buffer]!, s.spec.byteOffset, s.buf, 0, Math.ceil(s.spec.bytes / 4) * 4);
+      if (!s)
+        throw new ExecutorError(
+          `${name} is not readable in this plan (readable: ${[...this.staging.keys()].join(', ')})`,
+        );
+      enc.copyBufferToBuffer(
+        this.buffers[s.spec.buffer]!,
+        s.spec.byteOffset,
+        s.buf,
+        0,
+        Math.ceil(s.spec.bytes / 4) * 4,
+      );
     }
   }
 
   private writeInputs(inputs: RunRequest['inputs'], step: number): void {
-    const get = (k: string) => (inputs instanceof Map ? inputs.get(k) : (inputs as Readonly<Record<string, HostArray>>)[k]);
+    const get = (k: string) =>
+      inputs instanceof Map ? inputs.get(k) : (inputs as Readonly<Record<string, HostArray>>)[k];
     for (const inp of this.plan.inputs) {
       const data = get(inp.name);
       if (!data) throw new ExecutorError(`no value for input ${inp.name}`);
       const n = inp.shape.reduce((a, d) => a * d, 1);
-      if (data.length !== n) throw new ExecutorError(`input ${inp.name}: ${data.length} values for shape [${inp.shape.join(', ')}]`);
-      if ((inp.dtype === 'i32') !== data instanceof Int32Array) throw new ExecutorError(`input ${inp.name} must be ${inp.dtype === 'i32' ? 'an Int32Array' : 'a Float32Array'}`);
+      if (data.length !== n)
+        throw new ExecutorError(`input ${inp.name}: ${data.length} values for shape [${inp.shape.join(', ')}]`);
+      if ((inp.dtype === 'i32') !== data instanceof Int32Array)
+        throw new ExecutorError(
+          `input ${inp.name} must be ${inp.dtype === 'i32' ? 'an Int32Array' : 'a Float32Array'}`,
+        );
       this.device.queue.writeBuffer(this.buffers[inp.buffer]!, 0, data.buffer, data.byteOffset, data.byteLength);
     }
-    if (this.rngBuf) this.device.queue.writeBuffer(this.rngBuf, 0, new Uint32Array([this.seed >>> 0, step >>> 0, 0, 0]));
+    if (this.rngBuf)
+      this.device.queue.writeBuffer(this.rngBuf, 0, new Uint32Array([this.seed >>> 0, step >>> 0, 0, 0]));
   }
 
   /** How long a run is expected to take on the GPU, ms (0 before the first run). */

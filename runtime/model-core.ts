@@ -34,7 +34,13 @@ export interface ModelParts {
  * Checks the adapter against the plans, then creates both executors (concurrently). `sleep`:
  * the executors' timer before awaiting the GPU (runtime/executor.ts; for Node, not browsers).
  */
-export async function createParts(bundle: ModelBundle, acq: Acquired, seed: number, ownsDevice: boolean, sleep = true): Promise<ModelParts> {
+export async function createParts(
+  bundle: ModelBundle,
+  acq: Acquired,
+  seed: number,
+  ownsDevice: boolean,
+  sleep = true,
+): Promise<ModelParts> {
   checkLimits(bundle, acq);
   const [trainEx, evalEx] = await Promise.all([
     Executor.create(acq.device, bundle.train, { seed, label: 'train', sleep }),
@@ -79,11 +85,22 @@ export class ModelCore<Name extends string = string> {
    * batch × sampleSize values, `y` the batch's class indices. `step` is the global step index
    * (Adam's bias correction, dropout's random stream).
    */
-  async trainStep(x: Float32Array, y: Int32Array, lr: number, step: number, opts: TrainStepOptions = {}): Promise<number | undefined> {
+  async trainStep(
+    x: Float32Array,
+    y: Int32Array,
+    lr: number,
+    step: number,
+    opts: TrainStepOptions = {},
+  ): Promise<number | undefined> {
     const { batch, input } = this.info;
-    if (y.length !== batch) throw new RangeError(`the training plan is compiled for batches of ${batch}, got ${y.length} labels`);
+    if (y.length !== batch)
+      throw new RangeError(`the training plan is compiled for batches of ${batch}, got ${y.length} labels`);
     const readLoss = opts.readLoss ?? true;
-    const out = await this.trainEx.run({ inputs: { [input]: x, labels: y, lr: Float32Array.of(lr) }, read: readLoss ? ['loss'] : [], step });
+    const out = await this.trainEx.run({
+      inputs: { [input]: x, labels: y, lr: Float32Array.of(lr) },
+      read: readLoss ? ['loss'] : [],
+      step,
+    });
     this.dirty = true;
     return readLoss ? out.get('loss')![0]! : undefined;
   }
@@ -94,7 +111,8 @@ export class ModelCore<Name extends string = string> {
    */
   async forward(x: Float32Array, size = x.length / this.sampleSize): Promise<Float32Array> {
     const { batch, classes, input } = this.info;
-    if (!Number.isInteger(size) || size < 1 || size > batch) throw new RangeError(`forward takes 1 to ${batch} samples, got ${size}`);
+    if (!Number.isInteger(size) || size < 1 || size > batch)
+      throw new RangeError(`forward takes 1 to ${batch} samples, got ${size}`);
     if (this.dirty) {
       const names = this.evalEx.plan.params.map((p) => p.param.name);
       for (const [k, v] of await this.trainEx.readParams(names)) this.evalEx.setParam(k, v);
@@ -123,7 +141,8 @@ export class ModelCore<Name extends string = string> {
     for (const [k, t] of state) {
       const p = params.get(k);
       if (!p) continue;
-      if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) throw new RangeError(`${k}: shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`);
+      if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]))
+        throw new RangeError(`${k}: shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`);
       this.trainEx.setParam(k, t.data);
     }
     this.dirty = true;
@@ -142,6 +161,8 @@ function checkLimits(b: ModelBundle, acq: Acquired): void {
     for (const [k, need] of Object.entries(plan.target.limits)) {
       const have = acq.report.limits[k];
       if (typeof have === 'number' && Number.isFinite(have) && have < need)
-        throw new ModelLoadError(`${b.info.model} was compiled for an adapter with ${k} ${need}, this one has ${have}; compile it again here (mdl compile)`);
+        throw new ModelLoadError(
+          `${b.info.model} was compiled for an adapter with ${k} ${need}, this one has ${have}; compile it again here (mdl compile)`,
+        );
     }
 }

@@ -39,11 +39,14 @@ export class CompiledModel<Name extends string = string> extends ModelCore<Name>
     const root = typeof dir === 'string' ? dir : fileURLToPath(dir);
     const read = (file: string): string => {
       // Kernel files are named relative to the folder and stay inside it.
-      if (isAbsolute(file) || file.split(/[\\/]/).includes('..')) throw new ModelLoadError(`${join(root, 'plan.json')}: kernel file ${file} is outside ${root}`);
+      if (isAbsolute(file) || file.split(/[\\/]/).includes('..'))
+        throw new ModelLoadError(`${join(root, 'plan.json')}: kernel file ${file} is outside ${root}`);
       try {
         return readFileSync(join(root, file), 'utf8');
       } catch {
-        throw new ModelLoadError(`${join(root, file)}: cannot read it; is ${root} a folder written by \`mdl compile\`?`);
+        throw new ModelLoadError(
+          `${join(root, file)}: cannot read it; is ${root} a folder written by \`mdl compile\`?`,
+        );
       }
     };
     let json: unknown;
@@ -64,7 +67,10 @@ export class CompiledModel<Name extends string = string> extends ModelCore<Name>
   }
 
   /** A model from plans in memory (what `mdl train` does), or loaded by `load`. */
-  static async create<N extends string = string>(bundle: ModelBundle, opts: LoadOptions = {}): Promise<CompiledModel<N>> {
+  static async create<N extends string = string>(
+    bundle: ModelBundle,
+    opts: LoadOptions = {},
+  ): Promise<CompiledModel<N>> {
     const acq = opts.device ?? (await acquireDevice());
     const owns = !opts.device || opts.ownsDevice === true;
     try {

@@ -26,7 +26,8 @@ export interface MainSpec {
   readonly load: (opts: LoadOptions) => Promise<CompiledModel>;
 }
 
-const USAGE = 'usage: node model.js [--epochs N] [--limit N] [--data NAME|PATH] [--lr X] [--seed N] [--out DIR] [--resume] [--log-every N]';
+const USAGE =
+  'usage: node model.js [--epochs N] [--limit N] [--data NAME|PATH] [--lr X] [--seed N] [--out DIR] [--resume] [--log-every N]';
 
 class UsageError extends Error {}
 
@@ -62,7 +63,9 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
     return 2;
   }
   if (flags.help) {
-    process.stdout.write(`${spec.model}, compiled by mdl: trains on ${spec.settings.data} (batch ${spec.settings.batch}, ${spec.settings.epochs} epochs)\n${USAGE}\n`);
+    process.stdout.write(
+      `${spec.model}, compiled by mdl: trains on ${spec.settings.data} (batch ${spec.settings.batch}, ${spec.settings.epochs} epochs)\n${USAGE}\n`,
+    );
     return 0;
   }
   let epochs, limit, logEvery, seed, lr;
@@ -70,7 +73,8 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
     epochs = positiveInt(flags.epochs, 'epochs') ?? spec.settings.epochs;
     limit = positiveInt(flags.limit, 'limit');
     logEvery = positiveInt(flags['log-every'], 'log-every') ?? 10;
-    if (flags.seed !== undefined && !/^\d+$/.test(flags.seed)) throw new UsageError(`--seed must be a non-negative integer, got "${flags.seed}"`);
+    if (flags.seed !== undefined && !/^\d+$/.test(flags.seed))
+      throw new UsageError(`--seed must be a non-negative integer, got "${flags.seed}"`);
     seed = flags.seed !== undefined ? Number(flags.seed) : spec.settings.seed;
     lr = flags.lr !== undefined ? Number(flags.lr) : spec.settings.lr;
     if (!(lr > 0) || !Number.isFinite(lr)) throw new UsageError(`--lr must be a positive number, got "${flags.lr}"`);
@@ -99,7 +103,9 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
   const { info } = model;
   if (data.train.shape.some((d, i) => d !== info.sampleShape[i]) || data.train.classes !== info.classes) {
     model.dispose();
-    err(`error: ${info.model} takes samples of shape [${info.sampleShape.join(', ')}] in ${info.classes} classes; ${data.source} has [${data.train.shape.join(', ')}] in ${data.train.classes}`);
+    err(
+      `error: ${info.model} takes samples of shape [${info.sampleShape.join(', ')}] in ${info.classes} classes; ${data.source} has [${data.train.shape.join(', ')}] in ${data.train.classes}`,
+    );
     return 1;
   }
 
@@ -107,7 +113,9 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
   const interrupt = stopOnSigint();
   const progress = terminalProgress();
   const out = flags.out ?? `runs/${spec.model}`;
-  progress.line(`training ${spec.model} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
+  progress.line(
+    `training ${spec.model} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`,
+  );
   try {
     const res = await train(backend, {
       source: spec.source,

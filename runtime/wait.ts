@@ -11,7 +11,8 @@
 // `canBlock` says whether this is Node on a thread that may block.
 
 const cell = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-const inNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof setImmediate === 'function';
+const inNode =
+  typeof process === 'object' && typeof process.versions?.node === 'string' && typeof setImmediate === 'function';
 
 /** Whether this is Node, on a thread that may block on Atomics.wait. */
 export const canBlock: boolean = (() => {

@@ -26,11 +26,17 @@ export function toDot(g: Graph): string {
     }
     c.nodes.push(n);
   }
-  const lines: string[] = [`digraph "${esc(g.name)}" {`, '  rankdir=TB;', '  node [shape=box, style="rounded,filled", fillcolor="#f4f4f4", fontname="Helvetica", fontsize=10];'];
+  const lines: string[] = [
+    `digraph "${esc(g.name)}" {`,
+    '  rankdir=TB;',
+    '  node [shape=box, style="rounded,filled", fillcolor="#f4f4f4", fontname="Helvetica", fontsize=10];',
+  ];
   for (const id of g.inputs) {
     const v = g.values[id]!;
     const name = v.def.kind === 'input' ? v.def.name : String(id);
-    lines.push(`  in_${id} [label="${esc(name)}\\n${esc(formatShape(v.type.shape))}", shape=ellipse, fillcolor="#dde8f7"];`);
+    lines.push(
+      `  in_${id} [label="${esc(name)}\\n${esc(formatShape(v.type.shape))}", shape=ellipse, fillcolor="#dde8f7"];`,
+    );
   }
   let k = 0;
   const emit = (c: Cluster, indent: string) => {
@@ -39,7 +45,10 @@ export function toDot(g: Graph): string {
       lines.push(`${indent}n${n.id} [label="${esc(n.name)}\\n${n.op} → ${esc(shape)}"];`);
     }
     for (const child of c.children.values()) {
-      lines.push(`${indent}subgraph cluster_${k++} {`, `${indent}  label="${esc(child.name)}"; style="rounded"; color="#999999";`);
+      lines.push(
+        `${indent}subgraph cluster_${k++} {`,
+        `${indent}  label="${esc(child.name)}"; style="rounded"; color="#999999";`,
+      );
       emit(child, indent + '  ');
       lines.push(`${indent}}`);
     }

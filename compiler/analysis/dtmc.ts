@@ -123,7 +123,14 @@ export interface ScoredPath {
  * lower to a higher number) from any of `sources` to any of `sinks`, by the sum of edge
  * weights, best first.
  */
-export function topKPaths(n: number, edges: readonly Edge[], weight: (e: number) => number, sources: readonly number[], sinks: readonly number[], k: number): ScoredPath[] {
+export function topKPaths(
+  n: number,
+  edges: readonly Edge[],
+  weight: (e: number) => number,
+  sources: readonly number[],
+  sinks: readonly number[],
+  k: number,
+): ScoredPath[] {
   interface Partial {
     readonly score: number;
     readonly edge: number;
@@ -202,7 +209,8 @@ export function dtmc(g: Graph, opts: DtmcOptions = {}, view: FunctionalView = fu
   const pi = degreeStationary(values.length, edges);
   const tas = new Map<string, number>();
   for (const e of edges) tas.set(g.nodes[e.node]!.name, pi[e.to]!);
-  const w = opts.aggregate === 'product' ? (i: number) => Math.log(pi[edges[i]!.to]!) : (i: number) => pi[edges[i]!.to]!;
+  const w =
+    opts.aggregate === 'product' ? (i: number) => Math.log(pi[edges[i]!.to]!) : (i: number) => pi[edges[i]!.to]!;
   const sinks = view.outputs.filter((v) => v !== ZERO && vertex.has(v)).map((v) => vertex.get(v)!);
   const sources = g.inputs.map((v) => vertex.get(v)!);
   const paths = topKPaths(values.length, edges, w, sources, sinks, k).map((p) => ({

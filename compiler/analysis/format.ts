@@ -2,7 +2,9 @@
 import type { Summary } from './summary.js';
 
 export function groupDigits(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export function siUnit(n: number, unit = ''): string {
@@ -30,7 +32,11 @@ export function bytes(n: number): string {
  * A text table: the header, a rule, the rows, a rule. The first `left` columns are left-aligned
  * (names), the rest right-aligned (numbers). Returns the lines.
  */
-export function textTable(head: readonly string[], body: readonly (readonly string[])[], left: number): { header: string[]; rows: string[]; rule: string } {
+export function textTable(
+  head: readonly string[],
+  body: readonly (readonly string[])[],
+  left: number,
+): { header: string[]; rows: string[]; rule: string } {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (r: readonly string[]) =>
     r
@@ -45,7 +51,14 @@ export function textTable(head: readonly string[], body: readonly (readonly stri
 export function formatSummary(s: Summary): string {
   const rows = s.layers.filter((l) => l.op !== 'constant');
   const head = ['layer', 'op', 'output shape', 'params', 'MACs', 'FLOPs'];
-  const body = rows.map((l) => [l.name, l.op, `[${l.output_shape.join(', ')}]`, l.params ? groupDigits(l.params) : '-', l.macs ? groupDigits(l.macs) : '-', l.flops ? groupDigits(l.flops) : '-']);
+  const body = rows.map((l) => [
+    l.name,
+    l.op,
+    `[${l.output_shape.join(', ')}]`,
+    l.params ? groupDigits(l.params) : '-',
+    l.macs ? groupDigits(l.macs) : '-',
+    l.flops ? groupDigits(l.flops) : '-',
+  ]);
   const table = textTable(head, body, 3);
   const dims = Object.entries(s.dims)
     .map(([k, v]) => `${k}=${v}`)
@@ -69,9 +82,18 @@ export function formatSummary(s: Summary): string {
 
 /** The training table (`mdl summary --train`): per-layer forward and backward MACs, kept activations, memory. */
 export function formatTrainCost(t: import('./train-cost.js').TrainCost): string {
-  const rows = t.layers.filter((l) => l.op !== 'constant' && (l.forward.macs || l.backward.macs || l.backward.flops || l.kept_bytes));
+  const rows = t.layers.filter(
+    (l) => l.op !== 'constant' && (l.forward.macs || l.backward.macs || l.backward.flops || l.kept_bytes),
+  );
   const head = ['layer', 'op', 'fwd MACs', 'bwd MACs', 'bwd FLOPs', 'kept for bwd'];
-  const body = rows.map((l) => [l.name, l.op, l.forward.macs ? groupDigits(l.forward.macs) : '-', l.backward.macs ? groupDigits(l.backward.macs) : '-', l.backward.flops ? groupDigits(l.backward.flops) : '-', l.kept_bytes ? bytes(l.kept_bytes) : '-']);
+  const body = rows.map((l) => [
+    l.name,
+    l.op,
+    l.forward.macs ? groupDigits(l.forward.macs) : '-',
+    l.backward.macs ? groupDigits(l.backward.macs) : '-',
+    l.backward.flops ? groupDigits(l.backward.flops) : '-',
+    l.kept_bytes ? bytes(l.kept_bytes) : '-',
+  ]);
   const table = textTable(head, body, 2);
   const m = t.memory;
   const dims = Object.entries(t.dims)

@@ -27,7 +27,8 @@ export interface NnDegree {
   readonly definition: string;
 }
 
-export const NN_DEGREE_DEFINITION = 'g = Σ_c (w_c + t_c/d_c), t_c = skip channels in cell c (working definition, methods.md §1)';
+export const NN_DEGREE_DEFINITION =
+  'g = Σ_c (w_c + t_c/d_c), t_c = skip channels in cell c (working definition, methods.md §1)';
 
 export function nnDegree(g: Graph, view: FunctionalView = functionalView(g)): NnDegree {
   const { cells: dense, blocks } = topologyParts(view);

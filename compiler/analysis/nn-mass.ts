@@ -29,7 +29,17 @@
 // For ResNet-18/34/50 and MobileNetV2 this gives 3392, 7104, 9006.93 and 1287, the values the
 // official code computes.
 import type { Graph } from '../ir/types.js';
-import { cells, channels, channelSources, commonDominator, dominators, functionalView, LAYER_OPS, ZERO, type FunctionalView } from './topology.js';
+import {
+  cells,
+  channels,
+  channelSources,
+  commonDominator,
+  dominators,
+  functionalView,
+  LAYER_OPS,
+  ZERO,
+  type FunctionalView,
+} from './topology.js';
 
 export interface NnMassCell {
   readonly resolution: string;
@@ -85,7 +95,8 @@ export function residualBlocks(view: FunctionalView, idom: readonly number[] = d
   const g = view.graph;
   // An add whose only use is another add is part of that add's sum.
   const intoAdd = new Set<number>();
-  for (const n of view.live) if (n.op === 'add') for (const v of view.inputs[n.id]!) if (v !== ZERO && view.uses[v] === 1) intoAdd.add(v);
+  for (const n of view.live)
+    if (n.op === 'add') for (const v of view.inputs[n.id]!) if (v !== ZERO && view.uses[v] === 1) intoAdd.add(v);
   const leaves = (v: number, out: number[]) => {
     const p = view.producer[v]!;
     const n = p >= 0 ? g.nodes[p]! : undefined;
@@ -106,10 +117,10 @@ export function residualBlocks(view: FunctionalView, idom: readonly number[] = d
     const inp = channels(g, f);
     let kind: NnMassBlock['kind'];
     let mass: number;
-    if (best.n === 0) (kind = 'parameter_free'), (mass = 0);
-    else if (best.dw > 0) (kind = 'inverted_residual'), (mass = ((inp + 2 * best.dw) * inp) / (2 * inp + best.dw));
-    else if (best.n >= 3) (kind = 'bottleneck'), (mass = ((inp + 2 * best.first) * inp) / (2 * inp + best.first));
-    else (kind = 'basic'), (mass = best.inWidths);
+    if (best.n === 0) ((kind = 'parameter_free'), (mass = 0));
+    else if (best.dw > 0) ((kind = 'inverted_residual'), (mass = ((inp + 2 * best.dw) * inp) / (2 * inp + best.dw)));
+    else if (best.n >= 3) ((kind = 'bottleneck'), (mass = ((inp + 2 * best.first) * inp) / (2 * inp + best.first)));
+    else ((kind = 'basic'), (mass = best.inWidths));
     blocks.push({ join: n.name, node: n.id, kind, inp, layers: best.n, mass });
   }
   return blocks;
@@ -134,7 +145,12 @@ function longestLayerPath(view: FunctionalView, from: number, to: number): PathI
     if (LAYER_OPS.has(m.op)) {
       const width = channels(g, m.outputs[0]!);
       const dw = isDepthwise(g, m.id) ? width : 0;
-      here = { n: best.n + 1, first: best.n === 0 ? width : best.first, inWidths: best.inWidths + channels(g, m.inputs[0]!), dw: best.dw || dw };
+      here = {
+        n: best.n + 1,
+        first: best.n === 0 ? width : best.first,
+        inWidths: best.inWidths + channels(g, m.inputs[0]!),
+        dw: best.dw || dw,
+      };
     }
     if (m.id === to) {
       result = best;
@@ -172,7 +188,15 @@ export function denseCells(view: FunctionalView): NnMassCell[] {
       }
     });
     const density = candidates > 0 ? skip / candidates : 0;
-    return { resolution: c.resolution, width: c.width, depth: c.layers.length, skip, candidates, density, mass: density * c.width * c.layers.length };
+    return {
+      resolution: c.resolution,
+      width: c.width,
+      depth: c.layers.length,
+      skip,
+      candidates,
+      density,
+      mass: density * c.width * c.layers.length,
+    };
   });
 }
 

@@ -23,7 +23,12 @@ export interface Summary {
   readonly dims: Readonly<Record<string, number>>;
   readonly inputs: readonly { name: string; shape: readonly number[]; dtype: string }[];
   readonly outputs: readonly { name: string; shape: readonly number[] }[];
-  readonly params: { readonly total: number; readonly trainable: number; readonly non_trainable: number; readonly buffers: number };
+  readonly params: {
+    readonly total: number;
+    readonly trainable: number;
+    readonly non_trainable: number;
+    readonly buffers: number;
+  };
   readonly param_bytes: number;
   readonly macs: number;
   readonly flops: number;
@@ -35,7 +40,11 @@ export interface Summary {
 }
 
 /** Binds symbolic dims: `batch` sets the first symbol (the batch), `dims` any by name, else 1. */
-export function bindDims(g: Graph, batch?: number, dims: Readonly<Record<string, number>> = {}): Record<string, number> {
+export function bindDims(
+  g: Graph,
+  batch?: number,
+  dims: Readonly<Record<string, number>> = {},
+): Record<string, number> {
   const out: Record<string, number> = {};
   g.symbols.forEach((s, i) => {
     out[s] = dims[s] ?? (i === 0 && batch !== undefined ? batch : 1);
@@ -71,7 +80,16 @@ export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Sum
     macs += cost.macs;
     flops += cost.flops;
     act += activation;
-    layers.push({ name: n.name, op: n.op, kind: op.kind, output_shape: outputs[0] ?? [], params, macs: cost.macs, flops: cost.flops, activation_bytes: activation });
+    layers.push({
+      name: n.name,
+      op: n.op,
+      kind: op.kind,
+      output_shape: outputs[0] ?? [],
+      params,
+      macs: cost.macs,
+      flops: cost.flops,
+      activation_bytes: activation,
+    });
   }
   const trainable = g.params.filter((p) => !p.buffer && p.trainable).reduce((s, p) => s + numel(p.shape), 0);
   const total = g.params.filter((p) => !p.buffer).reduce((s, p) => s + numel(p.shape), 0);

@@ -78,7 +78,9 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
   const sameType = (a: ValueId, b: ValueId) => {
     const x = g.values[a]!.type;
     const y = g.values[b]!.type;
-    return x === y || (x.dtype === y.dtype && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]));
+    return (
+      x === y || (x.dtype === y.dtype && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]))
+    );
   };
   for (const n of g.nodes) {
     const ins: number[] = new Array<number>(n.dataInputs);
@@ -110,7 +112,11 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
             alias[out] = other;
             continue;
           }
-        } else if (n.op === 'mul' || n.op === 'matmul' || (zeros === ins.length && (ZERO_PRESERVING.has(n.op) || (LAYER_OPS.has(n.op) && !hasBias(n))))) {
+        } else if (
+          n.op === 'mul' ||
+          n.op === 'matmul' ||
+          (zeros === ins.length && (ZERO_PRESERVING.has(n.op) || (LAYER_OPS.has(n.op) && !hasBias(n))))
+        ) {
           alias[out] = ZERO;
           continue;
         }
@@ -230,7 +236,7 @@ export function cells(view: FunctionalView): Cell[] {
     for (const l of c.layers) counts.set(l.width, (counts.get(l.width) ?? 0) + 1);
     let width = 0;
     let best = -1;
-    for (const [w, k] of counts) if (k > best || (k === best && w > width)) (width = w), (best = k);
+    for (const [w, k] of counts) if (k > best || (k === best && w > width)) ((width = w), (best = k));
     return { ...c, width };
   });
 }
@@ -258,7 +264,13 @@ const CHANNEL_TRANSPARENT = new Set([
  * following concatenations and channel slices back through channel-preserving ops to the
  * nearest value made by anything else (a layer, an add, an input).
  */
-export function channelSources(view: FunctionalView, v: number, lo: number, hi: number, out: Map<number, number> = new Map()): Map<number, number> {
+export function channelSources(
+  view: FunctionalView,
+  v: number,
+  lo: number,
+  hi: number,
+  out: Map<number, number> = new Map(),
+): Map<number, number> {
   const g = view.graph;
   if (hi <= lo || v === ZERO) return out;
   const p = view.producer[v]!;

@@ -67,7 +67,11 @@ function isTrainStep(gg: GradGraph): gg is TrainStep {
 }
 
 /** The training cost of a gradient graph or training step at a binding of its symbolic dims. */
-export function trainCost(gg: GradGraph, bind: Readonly<Record<string, number>>, opts: TrainCostOptions = {}): TrainCost {
+export function trainCost(
+  gg: GradGraph,
+  bind: Readonly<Record<string, number>>,
+  opts: TrainCostOptions = {},
+): TrainCost {
   const g = gg.graph;
   const shapeOf = (v: ValueId) => concrete(g.values[v]!.type.shape, bind);
   const bytesOf = (v: ValueId) => numel(shapeOf(v)) * DTYPE_BYTES[g.values[v]!.type.dtype];
@@ -86,7 +90,16 @@ export function trainCost(gg: GradGraph, bind: Readonly<Record<string, number>>,
   if (step) g.nodes.forEach((n) => lookupOp(n.op)!.kind === 'optimizer' && updateNodes.add(n.id));
 
   // Per-layer rows for the forward nodes (model layers and the loss).
-  const rows = g.nodes.slice(0, gg.forwardNodes).map((n, i) => ({ name: n.name, op: n.op, forward: costOf(i), backward: { macs: 0, flops: 0 }, optimizer_flops: 0, kept_bytes: 0 }));
+  const rows = g.nodes
+    .slice(0, gg.forwardNodes)
+    .map((n, i) => ({
+      name: n.name,
+      op: n.op,
+      forward: costOf(i),
+      backward: { macs: 0, flops: 0 },
+      optimizer_flops: 0,
+      kept_bytes: 0,
+    }));
   let bwMacs = 0;
   let bwFlops = 0;
   let optFlops = 0;
@@ -101,7 +114,8 @@ export function trainCost(gg: GradGraph, bind: Readonly<Record<string, number>>,
     bwMacs += c.macs;
     bwFlops += c.flops;
     const o = gg.origin.get(i);
-    if (o !== undefined && rows[o]) rows[o]!.backward = { macs: rows[o]!.backward.macs + c.macs, flops: rows[o]!.backward.flops + c.flops };
+    if (o !== undefined && rows[o])
+      rows[o]!.backward = { macs: rows[o]!.backward.macs + c.macs, flops: rows[o]!.backward.flops + c.flops };
   }
 
   // Liveness over the combined schedule (nodes in graph order).
@@ -117,7 +131,10 @@ export function trainCost(gg: GradGraph, bind: Readonly<Record<string, number>>,
     for (const v of g.nodes[i]!.inputs) {
       const d = g.values[v]!.def;
       // graph inputs (the batch, the labels) and forward outputs; not cotangent seeds nor the learning rate
-      const forward = d.kind === 'input' ? !d.name.startsWith('cot:') && d.name !== 'lr' : d.kind === 'node' && d.node < firstBackward;
+      const forward =
+        d.kind === 'input'
+          ? !d.name.startsWith('cot:') && d.name !== 'lr'
+          : d.kind === 'node' && d.node < firstBackward;
       if (!forward || keptValues.has(v)) continue;
       keptValues.add(v);
       kept += bytesOf(v);
@@ -158,6 +175,17 @@ export function trainCost(gg: GradGraph, bind: Readonly<Record<string, number>>,
     activation_peak_bytes: peak,
     total_bytes: paramBytes + bufferBytes + gradBytes + stateBytes + peak,
   };
-  const fw = rows.reduce((s, r) => ({ macs: s.macs + r.forward.macs, flops: s.flops + r.forward.flops }), { macs: 0, flops: 0 });
-  return { model: g.name, dims: { ...bind }, forward: fw, backward: { macs: bwMacs, flops: bwFlops }, optimizer_flops: optFlops, memory, layers: rows };
+  const fw = rows.reduce((s, r) => ({ macs: s.macs + r.forward.macs, flops: s.flops + r.forward.flops }), {
+    macs: 0,
+    flops: 0,
+  });
+  return {
+    model: g.name,
+    dims: { ...bind },
+    forward: fw,
+    backward: { macs: bwMacs, flops: bwFlops },
+    optimizer_flops: optFlops,
+    memory,
+    layers: rows,
+  };
 }

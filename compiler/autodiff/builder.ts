@@ -41,7 +41,8 @@ export class GraphEditor {
   }
 
   addInput(name: string, type: TensorType): ValueId {
-    if (this.inputNamed(name) !== undefined) throw new AutodiffError(`graph ${this.base.name} already has an input \`${name}\``);
+    if (this.inputNamed(name) !== undefined)
+      throw new AutodiffError(`graph ${this.base.name} already has an input \`${name}\``);
     const id = this.values.length;
     this.values.push({ id, type, def: { kind: 'input', name } });
     this.inputs.push(id);
@@ -50,7 +51,8 @@ export class GraphEditor {
 
   /** A new buffer (state that is not trained), such as an optimizer's moment estimates. */
   addBuffer(name: string, shape: readonly number[], init: Param['init']): ValueId {
-    if (this.params.some((p) => p.name === name)) throw new AutodiffError(`graph ${this.base.name} already has a parameter \`${name}\``);
+    if (this.params.some((p) => p.name === name))
+      throw new AutodiffError(`graph ${this.base.name} already has a parameter \`${name}\``);
     const pid = this.params.length;
     const id = this.values.length;
     this.values.push({ id, type: { shape, dtype: 'f32' }, def: { kind: 'param', param: pid } });
@@ -64,7 +66,15 @@ export class GraphEditor {
     return name;
   }
 
-  addNode(op: string, name: string, inputs: readonly ValueId[], dataInputs: number, outTypes: readonly TensorType[], attrs: Attrs, from: Node | undefined): Node {
+  addNode(
+    op: string,
+    name: string,
+    inputs: readonly ValueId[],
+    dataInputs: number,
+    outTypes: readonly TensorType[],
+    attrs: Attrs,
+    from: Node | undefined,
+  ): Node {
     const id: NodeId = this.nodes.length;
     const outputs = outTypes.map((type, index) => {
       const vid = this.values.length;
@@ -88,7 +98,15 @@ export class GraphEditor {
   }
 
   finish(name = this.base.name): Graph {
-    return { name, inputs: [...this.inputs], outputs: this.outputs.map((o) => ({ ...o })), values: [...this.values], nodes: [...this.nodes], params: [...this.params], symbols: [...this.symbols] };
+    return {
+      name,
+      inputs: [...this.inputs],
+      outputs: this.outputs.map((o) => ({ ...o })),
+      values: [...this.values],
+      nodes: [...this.nodes],
+      params: [...this.params],
+      symbols: [...this.symbols],
+    };
   }
 }
 
@@ -97,7 +115,8 @@ export function completeAttrs(op: OpDef, given: Readonly<Record<string, AttrValu
   const attrs: Record<string, AttrValue> = {};
   const specs = op.args.filter((a) => a.type !== 'tensor' && a.type !== 'tensors');
   for (const k of Object.keys(given))
-    if (!specs.some((s) => s.name === k)) throw new AutodiffError(`${op.name}: a derivative rule passed the unknown attribute \`${k}\``);
+    if (!specs.some((s) => s.name === k))
+      throw new AutodiffError(`${op.name}: a derivative rule passed the unknown attribute \`${k}\``);
   for (const s of specs) {
     let v: AttrValue | undefined = given[s.name];
     if (v === undefined) v = s.default;
@@ -133,7 +152,12 @@ export class RuleBuilder implements IrBuilder {
     return this.ed.type(v).shape;
   }
 
-  op(name: string, data: readonly ValueId[], attrs: Readonly<Record<string, AttrValue>> = {}, params: readonly ValueId[] = []): ValueId[] {
+  op(
+    name: string,
+    data: readonly ValueId[],
+    attrs: Readonly<Record<string, AttrValue>> = {},
+    params: readonly ValueId[] = [],
+  ): ValueId[] {
     const op = lookupOp(name);
     if (!op) throw new AutodiffError(`a derivative rule emitted the unknown op \`${name}\``);
     const full = completeAttrs(op, attrs);
@@ -141,14 +165,21 @@ export class RuleBuilder implements IrBuilder {
     const outs = op.infer(types, full);
     const specs = op.params?.(types, full) ?? [];
     if (specs.length !== params.length || specs.some((s, i) => !sameShape(s.shape, this.shape(params[i]!))))
-      throw new AutodiffError(`${name}: a derivative rule passed parameters of shapes ${params.map((p) => `[${this.shape(p).join(', ')}]`).join(', ')}, the op expects ${specs.map((s) => `[${s.shape.join(', ')}]`).join(', ')}`);
+      throw new AutodiffError(
+        `${name}: a derivative rule passed parameters of shapes ${params.map((p) => `[${this.shape(p).join(', ')}]`).join(', ')}, the op expects ${specs.map((s) => `[${s.shape.join(', ')}]`).join(', ')}`,
+      );
     const base = this.from ? `${this.from.name}.${this.tag}.${name}` : `${this.tag}.${name}`;
     const node = this.ed.addNode(name, base, [...data, ...params], data.length, outs, full, this.from);
     if (this.from) this.origin.set(node.id, this.from.id);
     return [...node.outputs];
   }
 
-  op1(name: string, data: readonly ValueId[], attrs: Readonly<Record<string, AttrValue>> = {}, params: readonly ValueId[] = []): ValueId {
+  op1(
+    name: string,
+    data: readonly ValueId[],
+    attrs: Readonly<Record<string, AttrValue>> = {},
+    params: readonly ValueId[] = [],
+  ): ValueId {
     const outs = this.op(name, data, attrs, params);
     if (outs.length !== 1) throw new AutodiffError(`${name} has ${outs.length} outputs; use op()`);
     return outs[0]!;
@@ -161,7 +192,10 @@ export class RuleBuilder implements IrBuilder {
   add(a: ValueId | null, b: ValueId | null): ValueId | null {
     if (a === null) return b;
     if (b === null) return a;
-    if (!sameShape(this.shape(a), this.shape(b))) throw new AutodiffError(`add: terms of shapes [${this.shape(a).join(', ')}] and [${this.shape(b).join(', ')}] differ`);
+    if (!sameShape(this.shape(a), this.shape(b)))
+      throw new AutodiffError(
+        `add: terms of shapes [${this.shape(a).join(', ')}] and [${this.shape(b).join(', ')}] differ`,
+      );
     return this.op1('add', [a, b]);
   }
 

@@ -20,7 +20,12 @@ export type LossSpec =
   /** The graph's own scalar output (by name; by default its only output). */
   | { readonly kind: 'output'; readonly output?: string }
   /** Mean softmax cross-entropy of a logits output [N, C] against a new i32 input `labels` [N]. */
-  | { readonly kind: 'cross_entropy'; readonly output?: string; readonly labelSmoothing?: number; readonly labels?: string }
+  | {
+      readonly kind: 'cross_entropy';
+      readonly output?: string;
+      readonly labelSmoothing?: number;
+      readonly labels?: string;
+    }
   /** Mean squared error of an output against a new input `target` of its type. */
   | { readonly kind: 'mse'; readonly output?: string; readonly target?: string }
   /**
@@ -67,11 +72,15 @@ export interface GradGraph {
 
 function outputNamed(g: Graph, name: string | undefined, what: string): { name: string; value: ValueId } {
   if (name === undefined) {
-    if (g.outputs.length !== 1) throw new AutodiffError(`${what}: ${g.name} has ${g.outputs.length} outputs; name the one to use`);
+    if (g.outputs.length !== 1)
+      throw new AutodiffError(`${what}: ${g.name} has ${g.outputs.length} outputs; name the one to use`);
     return g.outputs[0]!;
   }
   const o = g.outputs.find((x) => x.name === name);
-  if (!o) throw new AutodiffError(`${what}: ${g.name} has no output \`${name}\` (its outputs: ${g.outputs.map((x) => x.name).join(', ')})`);
+  if (!o)
+    throw new AutodiffError(
+      `${what}: ${g.name} has no output \`${name}\` (its outputs: ${g.outputs.map((x) => x.name).join(', ')})`,
+    );
   return o;
 }
 
@@ -89,17 +98,34 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
   const spec = opts.loss;
   const addLossNode = (op: string, inputs: ValueId[], attrs: Record<string, number>) => {
     const def = lookupOp(op)!;
-    const node = ed.addNode(op, 'loss', inputs, inputs.length, def.infer(inputs.map((v) => ed.type(v)), attrs), attrs, undefined);
+    const node = ed.addNode(
+      op,
+      'loss',
+      inputs,
+      inputs.length,
+      def.infer(
+        inputs.map((v) => ed.type(v)),
+        attrs,
+      ),
+      attrs,
+      undefined,
+    );
     return node.outputs[0]!;
   };
   if (spec.kind === 'output') {
     const o = outputNamed(g, spec.output, 'loss');
-    if (ed.type(o.value).shape.length !== 0) throw new AutodiffError(`loss: output \`${o.name}\` of ${g.name} has shape ${formatShape(ed.type(o.value).shape)}; a loss is a scalar`);
+    if (ed.type(o.value).shape.length !== 0)
+      throw new AutodiffError(
+        `loss: output \`${o.name}\` of ${g.name} has shape ${formatShape(ed.type(o.value).shape)}; a loss is a scalar`,
+      );
     loss = o.value;
   } else if (spec.kind === 'cross_entropy') {
     const o = outputNamed(g, spec.output, 'cross_entropy loss');
     const t = ed.type(o.value);
-    if (t.shape.length !== 2) throw new AutodiffError(`cross_entropy loss: output \`${o.name}\` has shape ${formatShape(t.shape)}; logits are [N, C]`);
+    if (t.shape.length !== 2)
+      throw new AutodiffError(
+        `cross_entropy loss: output \`${o.name}\` has shape ${formatShape(t.shape)}; logits are [N, C]`,
+      );
     const labels = ed.addInput(spec.labels ?? 'labels', { shape: [t.shape[0]!], dtype: 'i32' });
     lossInputs.set(spec.labels ?? 'labels', labels);
     loss = addLossNode('cross_entropy', [o.value, labels], { label_smoothing: spec.labelSmoothing ?? 0 });
@@ -123,12 +149,15 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
   const frozen = new Set(opts.frozen ?? []);
   const wrtParams = new Map<ValueId, string>();
   if (opts.params ?? true)
-    for (const p of g.params) if (!p.buffer && p.trainable && !frozen.has(p.name) && p.dtype !== 'i32') wrtParams.set(p.value, p.name);
+    for (const p of g.params)
+      if (!p.buffer && p.trainable && !frozen.has(p.name) && p.dtype !== 'i32') wrtParams.set(p.value, p.name);
   const wrtInputs = new Map<ValueId, string>();
   for (const name of opts.wrtInputs ?? []) {
     const id = ed.inputNamed(name);
-    if (id === undefined || !g.inputs.includes(id)) throw new AutodiffError(`gradient: ${g.name} has no input \`${name}\``);
-    if (!isFloat(ed.type(id))) throw new AutodiffError(`gradient: input \`${name}\` is ${ed.type(id).dtype}; only float inputs have gradients`);
+    if (id === undefined || !g.inputs.includes(id))
+      throw new AutodiffError(`gradient: ${g.name} has no input \`${name}\``);
+    if (!isFloat(ed.type(id)))
+      throw new AutodiffError(`gradient: input \`${name}\` is ${ed.type(id).dtype}; only float inputs have gradients`);
     wrtInputs.set(id, name);
   }
 
@@ -153,17 +182,24 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
     if (!needs.some(Boolean)) continue;
     const op = lookupOp(n.op)!;
     const rule = opts.rules?.get(n.id) ?? op.vjp;
-    if (!rule) throw new AutodiffError(`cannot differentiate through layer \`${n.name}\`: op ${n.op} is not differentiable`);
+    if (!rule)
+      throw new AutodiffError(`cannot differentiate through layer \`${n.name}\`: op ${n.op} is not differentiable`);
     b.from = n;
     b.tag = 'vjp';
     const res = rule(b, n, cots, needs);
-    if (res.length !== n.inputs.length) throw new AutodiffError(`the VJP of ${n.op} returned ${res.length} cotangents for ${n.inputs.length} inputs`);
+    if (res.length !== n.inputs.length)
+      throw new AutodiffError(`the VJP of ${n.op} returned ${res.length} cotangents for ${n.inputs.length} inputs`);
     res.forEach((r, k) => {
       if (r === null) return;
       const v = n.inputs[k]!;
-      if (!needs[k]) throw new AutodiffError(`the VJP of ${n.op} (layer ${n.name}) computed a cotangent for input ${k}, which does not need one`);
+      if (!needs[k])
+        throw new AutodiffError(
+          `the VJP of ${n.op} (layer ${n.name}) computed a cotangent for input ${k}, which does not need one`,
+        );
       if (!sameShape(ed.type(r).shape, ed.type(v).shape))
-        throw new AutodiffError(`the VJP of ${n.op} (layer ${n.name}) gave input ${k} a cotangent of shape ${formatShape(ed.type(r).shape)}, not ${formatShape(ed.type(v).shape)}`);
+        throw new AutodiffError(
+          `the VJP of ${n.op} (layer ${n.name}) gave input ${k} a cotangent of shape ${formatShape(ed.type(r).shape)}, not ${formatShape(ed.type(v).shape)}`,
+        );
       cot.set(v, b.add(cot.get(v) ?? null, r)!);
     });
   }

@@ -43,10 +43,13 @@ export function buildJvp(g: Graph, opts: JvpOptions = {}): JvpGraph {
     tan.set(p.value, t);
     tangentInputs.set(p.name, t);
   }
-  if (wanted) for (const name of wanted) if (!tangentInputs.has(name)) throw new AutodiffError(`jvp: ${g.name} has no trainable parameter \`${name}\``);
+  if (wanted)
+    for (const name of wanted)
+      if (!tangentInputs.has(name)) throw new AutodiffError(`jvp: ${g.name} has no trainable parameter \`${name}\``);
   for (const name of opts.inputs ?? []) {
     const id = ed.inputNamed(name);
-    if (id === undefined || ed.type(id).dtype === 'i32') throw new AutodiffError(`jvp: ${g.name} has no float input \`${name}\``);
+    if (id === undefined || ed.type(id).dtype === 'i32')
+      throw new AutodiffError(`jvp: ${g.name} has no float input \`${name}\``);
     const t = ed.addInput(`tan:${name}`, ed.type(id));
     tan.set(id, t);
     tangentInputs.set(name, t);
@@ -57,15 +60,19 @@ export function buildJvp(g: Graph, opts: JvpOptions = {}): JvpGraph {
     const ts = n.inputs.map((v) => tan.get(v) ?? null);
     if (ts.every((t) => t === null)) continue;
     const op = lookupOp(n.op)!;
-    if (!op.jvp) throw new AutodiffError(`cannot differentiate through layer \`${n.name}\`: op ${n.op} is not differentiable`);
+    if (!op.jvp)
+      throw new AutodiffError(`cannot differentiate through layer \`${n.name}\`: op ${n.op} is not differentiable`);
     b.from = n;
     const res = op.jvp(b, n, ts);
-    if (res.length !== n.outputs.length) throw new AutodiffError(`the JVP of ${n.op} returned ${res.length} tangents for ${n.outputs.length} outputs`);
+    if (res.length !== n.outputs.length)
+      throw new AutodiffError(`the JVP of ${n.op} returned ${res.length} tangents for ${n.outputs.length} outputs`);
     res.forEach((r, k) => {
       if (r === null) return;
       const o = n.outputs[k]!;
       if (!sameShape(ed.type(r).shape, ed.type(o).shape))
-        throw new AutodiffError(`the JVP of ${n.op} (layer ${n.name}) gave output ${k} a tangent of shape ${formatShape(ed.type(r).shape)}, not ${formatShape(ed.type(o).shape)}`);
+        throw new AutodiffError(
+          `the JVP of ${n.op} (layer ${n.name}) gave output ${k} a tangent of shape ${formatShape(ed.type(r).shape)}, not ${formatShape(ed.type(o).shape)}`,
+        );
       tan.set(o, r);
     });
   }

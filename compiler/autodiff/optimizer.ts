@@ -15,8 +15,20 @@ import { AutodiffError, GraphEditor } from './builder.js';
 import { buildGradient, type GradGraph, type GradOptions } from './grad.js';
 
 export type OptimizerSpec =
-  | { readonly kind: 'sgd'; readonly momentum?: number; readonly dampening?: number; readonly weightDecay?: number; readonly nesterov?: boolean }
-  | { readonly kind: 'adam' | 'adamw'; readonly beta1?: number; readonly beta2?: number; readonly eps?: number; readonly weightDecay?: number };
+  | {
+      readonly kind: 'sgd';
+      readonly momentum?: number;
+      readonly dampening?: number;
+      readonly weightDecay?: number;
+      readonly nesterov?: boolean;
+    }
+  | {
+      readonly kind: 'adam' | 'adamw';
+      readonly beta1?: number;
+      readonly beta2?: number;
+      readonly eps?: number;
+      readonly weightDecay?: number;
+    };
 
 export interface TrainStepOptions extends GradOptions {
   readonly optimizer: OptimizerSpec;
@@ -64,15 +76,38 @@ export function buildTrainStep(g: Graph, opts: TrainStepOptions): TrainStep {
       // without momentum there is no state; the op still takes a buffer input, a zero constant
       const buf = bufIds[0] ?? addZeros(ed, p.shape);
       inputs = [p.value, grad, buf, lr];
-      attrs = { momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weight_decay: o.weightDecay ?? 0, nesterov: o.nesterov ?? false };
-      if (attrs['nesterov'] && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0)) throw new AutodiffError('sgd: Nesterov momentum requires a momentum and zero dampening');
+      attrs = {
+        momentum: o.momentum ?? 0,
+        dampening: o.dampening ?? 0,
+        weight_decay: o.weightDecay ?? 0,
+        nesterov: o.nesterov ?? false,
+      };
+      if (attrs['nesterov'] && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0))
+        throw new AutodiffError('sgd: Nesterov momentum requires a momentum and zero dampening');
     } else {
       opName = 'adam_update';
       inputs = [p.value, grad, bufIds[0]!, bufIds[1]!, lr];
-      attrs = { beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8, weight_decay: o.weightDecay ?? (o.kind === 'adamw' ? 0.01 : 0), decoupled: o.kind === 'adamw' };
+      attrs = {
+        beta1: o.beta1 ?? 0.9,
+        beta2: o.beta2 ?? 0.999,
+        eps: o.eps ?? 1e-8,
+        weight_decay: o.weightDecay ?? (o.kind === 'adamw' ? 0.01 : 0),
+        decoupled: o.kind === 'adamw',
+      };
     }
     const op = lookupOp(opName)!;
-    const node = ed.addNode(opName, `optim.${name}`, inputs, inputs.length, op.infer(inputs.map((v) => ed.type(v)), attrs), attrs, undefined);
+    const node = ed.addNode(
+      opName,
+      `optim.${name}`,
+      inputs,
+      inputs.length,
+      op.infer(
+        inputs.map((v) => ed.type(v)),
+        attrs,
+      ),
+      attrs,
+      undefined,
+    );
     const from = firstUse.get(p.value);
     if (from !== undefined) updateOrigin.set(node.id, from);
     ed.outputs.push({ name: `param:${name}`, value: node.outputs[0]! });
@@ -94,7 +129,12 @@ function addZeros(ed: GraphEditor, shape: readonly number[]): ValueId {
 }
 
 /** The parameter map after a step: updated parameters and optimizer state, and the buffers the run wrote. */
-export function applyStep(step: TrainStep, params: ReadonlyMap<string, Tensor>, outputs: ReadonlyMap<string, Tensor>, buffers: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+export function applyStep(
+  step: TrainStep,
+  params: ReadonlyMap<string, Tensor>,
+  outputs: ReadonlyMap<string, Tensor>,
+  buffers: ReadonlyMap<string, Tensor>,
+): Map<string, Tensor> {
   const next = new Map(params);
   for (const [name, out] of step.updates) next.set(name, outputs.get(out)!);
   for (const [name, t] of buffers) next.set(name, t);

@@ -43,7 +43,10 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     const kind = spec.flags[name];
     if (!kind) {
       const known = Object.keys(spec.flags).map((f) => `--${f}`);
-      throw new UsageError(`unknown flag --${name} for \`mdl ${spec.name}\``, known.length ? `its flags: ${known.join(' ')}` : `\`mdl ${spec.name}\` takes no flags`);
+      throw new UsageError(
+        `unknown flag --${name} for \`mdl ${spec.name}\``,
+        known.length ? `its flags: ${known.join(' ')}` : `\`mdl ${spec.name}\` takes no flags`,
+      );
     }
     if (kind === 'bool') {
       if (eq > 0) throw new UsageError(`--${name} takes no value`);
@@ -51,23 +54,35 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       continue;
     }
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`, `usage: ${spec.usage}`);
+    if (value === undefined || (eq < 0 && value.startsWith('--')))
+      throw new UsageError(`--${name} needs a value`, `usage: ${spec.usage}`);
     if (kind === 'float') {
       const x = Number(value);
-      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value) || !Number.isFinite(x)) throw new UsageError(`--${name} must be a number, got "${value}"`);
+      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value) || !Number.isFinite(x))
+        throw new UsageError(`--${name} must be a number, got "${value}"`);
       flags.set(name, x);
     } else if (kind === 'int') {
-      if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+      if (!/^\d+$/.test(value) || Number(value) <= 0)
+        throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
       flags.set(name, Number(value));
     } else if (kind === 'kv') {
       const m = /^([A-Za-z_]\w*)=(\d+)$/.exec(value);
-      if (!m || Number(m[2]) <= 0) throw new UsageError(`--${name} takes NAME=N with N a positive integer, got "${value}"`);
+      if (!m || Number(m[2]) <= 0)
+        throw new UsageError(`--${name} takes NAME=N with N a positive integer, got "${value}"`);
       const prev = (flags.get(name) as Record<string, number> | undefined) ?? {};
       flags.set(name, { ...prev, [m[1]!]: Number(m[2]) });
     } else flags.set(name, value);
   }
   const [min, max] = spec.positional;
-  if (positional.length < min) throw new UsageError(`\`mdl ${spec.name}\` needs ${min === 1 ? 'a file' : `${min} arguments`}`, `usage: ${spec.usage}`);
-  if (positional.length > max) throw new UsageError(`\`mdl ${spec.name}\` takes at most ${max} argument${max === 1 ? '' : 's'}, got ${positional.length}`, `usage: ${spec.usage}`);
+  if (positional.length < min)
+    throw new UsageError(
+      `\`mdl ${spec.name}\` needs ${min === 1 ? 'a file' : `${min} arguments`}`,
+      `usage: ${spec.usage}`,
+    );
+  if (positional.length > max)
+    throw new UsageError(
+      `\`mdl ${spec.name}\` takes at most ${max} argument${max === 1 ? '' : 's'}, got ${positional.length}`,
+      `usage: ${spec.usage}`,
+    );
   return { positional, flags };
 }

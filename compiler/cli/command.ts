@@ -21,7 +21,9 @@ export function readSource(path: string): SourceFile {
     return { path, text: readFileSync(path, 'utf8') };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FileError(`error MDL5003: cannot read ${path}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder' : ''}`);
+    throw new FileError(
+      `error MDL5003: cannot read ${path}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder' : ''}`,
+    );
   }
 }
 
@@ -38,5 +40,8 @@ export function report(r: Pick<CompileResult, 'diagnostics' | 'sources'>): boole
 export function compileTrainingArgs(args: ParsedArgs): TrainCompileResult {
   const model = args.flags.get('model') as string | undefined;
   const train = args.flags.get('train') as string | undefined;
-  return compileTraining(readSource(args.positional[0]!), nodeHost, { ...(model ? { model } : {}), ...(train ? { train } : {}) });
+  return compileTraining(readSource(args.positional[0]!), nodeHost, {
+    ...(model ? { model } : {}),
+    ...(train ? { train } : {}),
+  });
 }

@@ -18,7 +18,8 @@ async function run(argv: readonly string[]): Promise<number> {
     return name ? 0 : 2;
   }
   const cmd = COMMANDS.find((c) => c.spec.name === name);
-  if (!cmd) throw new UsageError(`unknown command \`${name}\``, `commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`);
+  if (!cmd)
+    throw new UsageError(`unknown command \`${name}\``, `commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`);
   return cmd.run(parseArgs(cmd.spec, rest));
 }
 
@@ -35,7 +36,9 @@ run(process.argv.slice(2)).then(
       process.exitCode = 1;
     } else {
       // A bug in mdl, not in the user's input: say so, with the details needed to report it.
-      process.stderr.write(`error MDL9001: internal error in mdl — please report it\n${(e as Error).stack ?? String(e)}\n`);
+      process.stderr.write(
+        `error MDL9001: internal error in mdl — please report it\n${(e as Error).stack ?? String(e)}\n`,
+      );
       process.exitCode = 70;
     }
   },

@@ -16,7 +16,10 @@ export const DIAGNOSTICS = {
   MDL1003: { title: 'syntax error' },
   MDL1004: { title: 'missing token' },
   MDL1005: { title: 'invalid number literal' },
-  MDL1006: { title: 'invalid string interpolation', hint: 'write `{expr}` inside a string, and `{{` or `}}` for literal braces' },
+  MDL1006: {
+    title: 'invalid string interpolation',
+    hint: 'write `{expr}` inside a string, and `{{` or `}}` for literal braces',
+  },
 
   MDL2001: { title: 'unknown name' },
   MDL2002: { title: 'unknown op or block' },
@@ -58,14 +61,20 @@ export const DIAGNOSTICS = {
   MDL5001: { title: 'import not found' },
   MDL5002: { title: 'import cycle' },
   MDL5003: { title: 'cannot read file' },
-  MDL5004: { title: 'output folder not written', hint: 'mdl compile writes only into a new or empty folder, or one it wrote before' },
+  MDL5004: {
+    title: 'output folder not written',
+    hint: 'mdl compile writes only into a new or empty folder, or one it wrote before',
+  },
 
   MDL6001: { title: 'value not known at compile time' },
   MDL6002: { title: 'division by zero' },
   MDL6003: { title: 'index out of range' },
   MDL6004: { title: 'condition is not a bool' },
   MDL6005: { title: 'loop too long', hint: 'static loops are unrolled; keep them under 100000 iterations' },
-  MDL6006: { title: 'recursion too deep', hint: 'blocks are expanded at compile time, so a block may not call itself without end' },
+  MDL6006: {
+    title: 'recursion too deep',
+    hint: 'blocks are expanded at compile time, so a block may not call itself without end',
+  },
   MDL6007: { title: 'assertion failed' },
 
   MDL7001: { title: 'bad command-line usage' },

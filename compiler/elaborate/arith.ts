@@ -42,12 +42,15 @@ export function binaryOp(op: BinaryOp, a: V, b: V, span: Span): V {
   if (isNumber(a) && isNumber(b)) return numeric(op, a, b, span);
   if (op === '+' && a.t === 'str' && b.t === 'str') return STR(a.v + b.v);
   if (op === '+' && a.t === b.t && (a.t === 'list' || a.t === 'tuple'))
-    return a.t === 'list' ? LIST([...a.items, ...(b as typeof a).items]) : TUPLE([...a.items, ...(b as typeof a).items]);
+    return a.t === 'list'
+      ? LIST([...a.items, ...(b as typeof a).items])
+      : TUPLE([...a.items, ...(b as typeof a).items]);
   if (op === '*' && (a.t === 'list' || a.t === 'tuple') && b.t === 'int') {
     const items = Array.from({ length: Math.max(0, b.v) }, () => a.items).flat();
     return a.t === 'list' ? LIST(items) : TUPLE(items);
   }
-  if ((op === '<' || op === '<=' || op === '>' || op === '>=') && a.t === 'str' && b.t === 'str') return BOOL(compare(op, a.v < b.v ? -1 : a.v > b.v ? 1 : 0));
+  if ((op === '<' || op === '<=' || op === '>' || op === '>=') && a.t === 'str' && b.t === 'str')
+    return BOOL(compare(op, a.v < b.v ? -1 : a.v > b.v ? 1 : 0));
   return fail('MDL3009', `operator \`${op}\` cannot be applied to ${typeName(a)} and ${typeName(b)}`, span);
 }
 

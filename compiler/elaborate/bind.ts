@@ -49,7 +49,8 @@ export function matchArgs(
         p++;
       } else {
         const run: ArgValue[] = [];
-        while (p < positional.length && (positional[p]!.v.t === 'tensor' || positional[p]!.v.t === 'poison')) run.push(positional[p++]!);
+        while (p < positional.length && (positional[p]!.v.t === 'tensor' || positional[p]!.v.t === 'poison'))
+          run.push(positional[p++]!);
         out[i] = run;
       }
       continue;
@@ -58,27 +59,44 @@ export function matchArgs(
   }
   if (p < positional.length) {
     const extra = positional[p]!;
-    fail('MDL3003', `${callee}() takes at most ${specs.length} positional argument${specs.length === 1 ? '' : 's'}, got ${positional.length}`, extra.span, {
-      hint: `the signature is ${sig}`,
-    });
+    fail(
+      'MDL3003',
+      `${callee}() takes at most ${specs.length} positional argument${specs.length === 1 ? '' : 's'}, got ${positional.length}`,
+      extra.span,
+      {
+        hint: `the signature is ${sig}`,
+      },
+    );
   }
   for (const [name, a] of keywords) {
     const i = specs.findIndex((s) => s.name === name);
     if (i < 0) {
-      const dym = didYouMean(name, specs.map((s) => s.name));
-      fail('MDL3001', `${callee}() has no argument \`${name}\``, a.nameSpan ?? a.span, { hint: dym ? `${dym} The signature is ${sig}` : `the signature is ${sig}` });
+      const dym = didYouMean(
+        name,
+        specs.map((s) => s.name),
+      );
+      fail('MDL3001', `${callee}() has no argument \`${name}\``, a.nameSpan ?? a.span, {
+        hint: dym ? `${dym} The signature is ${sig}` : `the signature is ${sig}`,
+      });
     }
-    if (out[i] !== undefined) fail('MDL3005', `${callee}() got argument \`${name}\` twice (by position and by keyword)`, a.nameSpan ?? a.span, { hint: `the signature is ${sig}` });
+    if (out[i] !== undefined)
+      fail('MDL3005', `${callee}() got argument \`${name}\` twice (by position and by keyword)`, a.nameSpan ?? a.span, {
+        hint: `the signature is ${sig}`,
+      });
     out[i] = a;
   }
   specs.forEach((s, i) => {
-    if (out[i] === undefined && s.required) fail('MDL3002', `${callee}() is missing argument \`${s.name}\``, callSpan, { hint: `the signature is ${sig}` });
+    if (out[i] === undefined && s.required)
+      fail('MDL3002', `${callee}() is missing argument \`${s.name}\``, callSpan, { hint: `the signature is ${sig}` });
   });
   return out;
 }
 
 /** An op's signature text and argument specs, built once per op (calls are many). */
-const opShapes = new WeakMap<OpDef, { readonly sig: string; readonly specs: readonly { name: string; variadic: boolean; required: boolean }[] }>();
+const opShapes = new WeakMap<
+  OpDef,
+  { readonly sig: string; readonly specs: readonly { name: string; variadic: boolean; required: boolean }[] }
+>();
 
 export function bindOpCall(
   op: OpDef,
@@ -90,7 +108,11 @@ export function bindOpCall(
   if (!shape) {
     shape = {
       sig: signature(op.name, op.args),
-      specs: op.args.map((a) => ({ name: a.name, variadic: a.type === 'tensors', required: a.default === undefined && a.type !== 'tensors' })),
+      specs: op.args.map((a) => ({
+        name: a.name,
+        variadic: a.type === 'tensors',
+        required: a.default === undefined && a.type !== 'tensors',
+      })),
     };
     opShapes.set(op, shape);
   }
@@ -103,12 +125,26 @@ export function bindOpCall(
     const m = matched[i];
     if (spec.type === 'tensor' || spec.type === 'tensors') {
       const list: ArgValue[] =
-        m === undefined ? [] : Array.isArray(m) ? m : m.v.t === 'list' || m.v.t === 'tuple' ? m.v.items.map((v) => ({ v, span: m.span })) : [m];
-      if (spec.type === 'tensors' && list.length === 0) fail('MDL3002', `${op.name}() needs at least one tensor for \`${spec.name}\``, callSpan, { hint: `the signature is ${sig}` });
+        m === undefined
+          ? []
+          : Array.isArray(m)
+            ? m
+            : m.v.t === 'list' || m.v.t === 'tuple'
+              ? m.v.items.map((v) => ({ v, span: m.span }))
+              : [m];
+      if (spec.type === 'tensors' && list.length === 0)
+        fail('MDL3002', `${op.name}() needs at least one tensor for \`${spec.name}\``, callSpan, {
+          hint: `the signature is ${sig}`,
+        });
       for (const a of list) {
         if (a.v.t === 'poison') poisoned = true;
         else if (a.v.t === 'tensor') tensors.push(a.v.id);
-        else fail('MDL3004', `${op.name}(): argument \`${spec.name}\` must be a tensor, got ${typeName(a.v)} ${repr(a.v)}`, a.span);
+        else
+          fail(
+            'MDL3004',
+            `${op.name}(): argument \`${spec.name}\` must be a tensor, got ${typeName(a.v)} ${repr(a.v)}`,
+            a.span,
+          );
       }
       return;
     }
@@ -150,12 +186,21 @@ const DESCRIBE: Record<ArgSpec['type'], string> = {
 function convert(callee: string, spec: ArgSpec, a: ArgValue): AttrValue {
   const v = a.v;
   const bad = (): never =>
-    fail('MDL3004', `${callee}(): argument \`${spec.name}\` must be ${DESCRIBE[spec.type]}, got ${typeName(v)} ${repr(v)}`, a.span);
+    fail(
+      'MDL3004',
+      `${callee}(): argument \`${spec.name}\` must be ${DESCRIBE[spec.type]}, got ${typeName(v)} ${repr(v)}`,
+      a.span,
+    );
   // A symbolic dim (the batch, say) where the op needs a number is a shape problem, not a typo.
   if (v.t === 'sym' && spec.type !== 'shape')
-    fail('MDL4007', `${callee}(): argument \`${spec.name}\` must be a number, but ${v.name} is a symbolic dimension`, a.span, {
-      hint: 'symbolic dims are known only at analysis time; use a fixed size here',
-    });
+    fail(
+      'MDL4007',
+      `${callee}(): argument \`${spec.name}\` must be a number, but ${v.name} is a symbolic dimension`,
+      a.span,
+      {
+        hint: 'symbolic dims are known only at analysis time; use a fixed size here',
+      },
+    );
   const isInt = (x: V): x is { t: 'int'; v: number } => x.t === 'int';
   switch (spec.type) {
     case 'int':
@@ -172,18 +217,25 @@ function convert(callee: string, spec: ArgSpec, a: ArgValue): AttrValue {
       if (v.t !== 'str') return bad();
       if (spec.oneOf && !spec.oneOf.includes(v.v)) {
         const dym = didYouMean(v.v, spec.oneOf);
-        fail('MDL3006', `${callee}(): \`${spec.name}\` must be one of ${spec.oneOf.map((s) => `"${s}"`).join(', ')}, got "${v.v}"`, a.span, dym ? { hint: dym } : {});
+        fail(
+          'MDL3006',
+          `${callee}(): \`${spec.name}\` must be one of ${spec.oneOf.map((s) => `"${s}"`).join(', ')}, got "${v.v}"`,
+          a.span,
+          dym ? { hint: dym } : {},
+        );
       }
       return v.v;
     }
     case 'int2':
       if (isInt(v)) return [v.v, v.v];
-      if ((v.t === 'list' || v.t === 'tuple') && v.items.length === 2 && v.items.every(isInt)) return v.items.map((x) => (x as { v: number }).v);
+      if ((v.t === 'list' || v.t === 'tuple') && v.items.length === 2 && v.items.every(isInt))
+        return v.items.map((x) => (x as { v: number }).v);
       if (v.t === 'none' && spec.default === null) return null;
       return bad();
     case 'ints':
       if (isInt(v)) return [v.v];
-      if ((v.t === 'list' || v.t === 'tuple') && v.items.every(isInt)) return v.items.map((x) => (x as { v: number }).v);
+      if ((v.t === 'list' || v.t === 'tuple') && v.items.every(isInt))
+        return v.items.map((x) => (x as { v: number }).v);
       return bad();
     case 'shape':
       if ((v.t === 'list' || v.t === 'tuple') && v.items.every((x) => x.t === 'int' || x.t === 'sym'))

@@ -18,17 +18,25 @@ function intArg(v: V | undefined, fn: string, span: Span): number {
     fail('MDL6001', `${fn}() needs a number known at compile time, but ${v.name} is a symbolic dimension`, span, {
       hint: 'loops are unrolled at compile time, so their bounds must be fixed; symbolic dims (such as the batch) are not',
     });
-  if (!v || v.t !== 'int') return fail('MDL3004', `${fn}() needs int arguments, got ${v ? typeName(v) : 'nothing'}`, span);
+  if (!v || v.t !== 'int')
+    return fail('MDL3004', `${fn}() needs int arguments, got ${v ? typeName(v) : 'nothing'}`, span);
   return v.v;
 }
 
 function arity(args: readonly V[], min: number, max: number, fn: string, span: Span): void {
   if (args.length < min || args.length > max)
-    fail(args.length < min ? 'MDL3002' : 'MDL3003', `${fn}() takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`, span);
+    fail(
+      args.length < min ? 'MDL3002' : 'MDL3003',
+      `${fn}() takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`,
+      span,
+    );
 }
 
 function numbers(args: readonly V[], fn: string, span: Span): V[] {
-  const xs = args.length === 1 && (args[0]!.t === 'list' || args[0]!.t === 'tuple') ? [...(args[0] as { items: readonly V[] }).items] : [...args];
+  const xs =
+    args.length === 1 && (args[0]!.t === 'list' || args[0]!.t === 'tuple')
+      ? [...(args[0] as { items: readonly V[] }).items]
+      : [...args];
   if (xs.length === 0) fail('MDL3002', `${fn}() of an empty sequence`, span);
   for (const x of xs) if (!isNumber(x)) fail('MDL3004', `${fn}() needs numbers, got ${typeName(x)}`, span);
   return xs;
@@ -37,7 +45,14 @@ function numbers(args: readonly V[], fn: string, span: Span): V[] {
 const table: Record<string, BuiltinFn> = {
   range(args, _kw, span) {
     arity(args, 1, 3, 'range', span);
-    const [a, b, s] = args.length === 1 ? [0, intArg(args[0], 'range', span), 1] : [intArg(args[0], 'range', span), intArg(args[1], 'range', span), args[2] ? intArg(args[2], 'range', span) : 1];
+    const [a, b, s] =
+      args.length === 1
+        ? [0, intArg(args[0], 'range', span), 1]
+        : [
+            intArg(args[0], 'range', span),
+            intArg(args[1], 'range', span),
+            args[2] ? intArg(args[2], 'range', span) : 1,
+          ];
     if (s === 0) fail('MDL3006', 'range() step must not be zero', span);
     const n = Math.max(0, Math.ceil((b - a) / s));
     if (n > MAX_RANGE) fail('MDL6005', `range() of ${n} elements is too long to unroll`, span);
@@ -154,4 +169,6 @@ function rounding(name: string, f: (x: number) => number): Record<string, Builti
   };
 }
 
-export const BUILTINS: ReadonlyMap<string, V> = new Map(Object.entries(table).map(([name, fn]) => [name, { t: 'builtin', name, fn } as V]));
+export const BUILTINS: ReadonlyMap<string, V> = new Map(
+  Object.entries(table).map(([name, fn]) => [name, { t: 'builtin', name, fn } as V]),
+);

@@ -16,12 +16,31 @@ import { binaryOp, unaryOp } from './arith.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
 import { callKey, recordTemplate, replayTemplate, TemplateCache, type Template } from './memo.js';
-import { FLOAT, INT, LIST, NONE, POISON, STR, TUPLE, isNumber, repr, show, typeName, type ModuleRef, type V } from './values.js';
+import {
+  FLOAT,
+  INT,
+  LIST,
+  NONE,
+  POISON,
+  STR,
+  TUPLE,
+  isNumber,
+  repr,
+  show,
+  typeName,
+  type ModuleRef,
+  type V,
+} from './values.js';
 
 const MAX_DEPTH = 64;
 const DTYPES: Record<string, DType> = { Tensor: 'f32', f32: 'f32', f16: 'f16', i32: 'i32' };
 const SCALAR_TYPES = new Set(['int', 'float', 'bool', 'string', 'str', 'list', 'tuple', 'any']);
-const PYTHON_SPELLINGS: Partial<Record<string, string>> = { True: 'true', False: 'false', None: 'none', elif: 'else if' };
+const PYTHON_SPELLINGS: Partial<Record<string, string>> = {
+  True: 'true',
+  False: 'false',
+  None: 'none',
+  elif: 'else if',
+};
 const TENSOR_OPS: Partial<Record<string, string>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '@': 'matmul' };
 
 /** A module's top-level names: its definitions, constants and imports. */
@@ -90,7 +109,21 @@ export interface TrainSection {
 }
 
 /** Calls that build settings inside a `train` section: optimizers, losses, schedules, backward strategies. */
-export const TRAIN_CONSTRUCTORS = ['sgd', 'adam', 'adamw', 'cross_entropy', 'mse', 'constant', 'step', 'cosine', 'exact', 'lbp_wht', 'grad_filter', 'lora', 'ntk_linear'] as const;
+export const TRAIN_CONSTRUCTORS = [
+  'sgd',
+  'adam',
+  'adamw',
+  'cross_entropy',
+  'mse',
+  'constant',
+  'step',
+  'cosine',
+  'exact',
+  'lbp_wht',
+  'grad_filter',
+  'lora',
+  'ntk_linear',
+] as const;
 
 /** One `choice(…)` evaluated while a space was instantiated: a dimension of the space. */
 export interface ChoicePoint {
@@ -118,7 +151,10 @@ export interface ElaborateOptions {
 }
 
 /** A block's signature text and argument specs, built once per block. */
-const blockShapes = new WeakMap<Definition, { readonly sig: string; readonly specs: readonly { name: string; required: boolean }[] }>();
+const blockShapes = new WeakMap<
+  Definition,
+  { readonly sig: string; readonly specs: readonly { name: string; required: boolean }[] }
+>();
 
 /** The keyword arguments of the many calls that have none (never mutated). */
 const NO_KEYWORDS: Map<string, ArgValue> = new Map();
@@ -145,7 +181,9 @@ export class Elaborator {
   private readonly spaceBuiltins: ReadonlyMap<string, V>;
   /** While a train section runs, its setting constructors shadow the ops of the same names. */
   private inTrain = false;
-  private readonly trainBuiltins: ReadonlyMap<string, V> = new Map(TRAIN_CONSTRUCTORS.map((k) => [k, this.trainConstructor(k)]));
+  private readonly trainBuiltins: ReadonlyMap<string, V> = new Map(
+    TRAIN_CONSTRUCTORS.map((k) => [k, this.trainConstructor(k)]),
+  );
 
   constructor(private readonly program: LoadedProgram) {
     this.spaceBuiltins = new Map<string, V>([
@@ -177,11 +215,22 @@ export class Elaborator {
     const define = (name: string, v: V, span: Span, own: boolean) => {
       if (env.globals.has(name)) {
         const first = env.spans.get(name);
-        this.diagnostics.add(diag('MDL2003', `\`${name}\` is defined twice in ${env.path}`, span, first ? { notes: [{ message: 'first defined here', span: first }] } : {}));
+        this.diagnostics.add(
+          diag(
+            'MDL2003',
+            `\`${name}\` is defined twice in ${env.path}`,
+            span,
+            first ? { notes: [{ message: 'first defined here', span: first }] } : {},
+          ),
+        );
         return;
       }
       if (getOp(name) && v.t === 'def') {
-        this.diagnostics.add(diag('MDL2008', `${v.def.kind} \`${name}\` has the name of a built-in op`, span, { hint: `rename it, e.g. \`${name}_block\`` }));
+        this.diagnostics.add(
+          diag('MDL2008', `${v.def.kind} \`${name}\` has the name of a built-in op`, span, {
+            hint: `rename it, e.g. \`${name}_block\``,
+          }),
+        );
         return;
       }
       env.globals.set(name, v);
@@ -189,7 +238,9 @@ export class Elaborator {
       if (own) env.own.add(name);
     };
     // Definitions first, so a constant may refer to a block defined below it.
-    for (const item of prog.items) if (item.kind !== 'import' && item.kind !== 'from' && item.kind !== 'const') define(item.name, { t: 'def', def: item, module: env }, item.nameSpan, true);
+    for (const item of prog.items)
+      if (item.kind !== 'import' && item.kind !== 'from' && item.kind !== 'const')
+        define(item.name, { t: 'def', def: item, module: env }, item.nameSpan, true);
     const frame = this.moduleFrame(env);
     for (const item of prog.items) {
       if (item.kind === 'import' || item.kind === 'from') {
@@ -207,10 +258,20 @@ export class Elaborator {
     }
   }
 
-  private bindImport(env: ModuleEnv, item: Item, dep: ModuleEnv | undefined, define: (n: string, v: V, s: Span, own: boolean) => void): void {
+  private bindImport(
+    env: ModuleEnv,
+    item: Item,
+    dep: ModuleEnv | undefined,
+    define: (n: string, v: V, s: Span, own: boolean) => void,
+  ): void {
     if (item.kind === 'import') {
       if (item.alias) {
-        define(item.alias.name, dep ? { t: 'ns', module: dep, alias: item.alias.name } : POISON, item.alias.span, false);
+        define(
+          item.alias.name,
+          dep ? { t: 'ns', module: dep, alias: item.alias.name } : POISON,
+          item.alias.span,
+          false,
+        );
       } else if (dep) {
         for (const n of dep.own) define(n, dep.globals.get(n)!, item.span, false);
       }
@@ -219,7 +280,9 @@ export class Elaborator {
         const v = dep?.globals.get(t.name);
         if (dep && (v === undefined || !dep.own.has(t.name))) {
           const dym = didYouMean(t.name, dep.own);
-          this.diagnostics.add(diag('MDL2009', `${dep.path} has no definition \`${t.name}\``, t.span, dym ? { hint: dym } : {}));
+          this.diagnostics.add(
+            diag('MDL2009', `${dep.path} has no definition \`${t.name}\``, t.span, dym ? { hint: dym } : {}),
+          );
         }
         define(t.name, v ?? POISON, t.span, false);
       }
@@ -241,17 +304,29 @@ export class Elaborator {
     const before = this.diagnostics.items.length;
     const builder = new GraphBuilder(def.name);
     this.builder = builder;
-    const frame: Frame = { vars: new Map(), module: env, prefix: '', scope: [], used: new Set(), calls: [], failed: false };
+    const frame: Frame = {
+      vars: new Map(),
+      module: env,
+      prefix: '',
+      scope: [],
+      used: new Set(),
+      calls: [],
+      failed: false,
+    };
     try {
       for (const p of def.params) this.bindModelParam(p, frame, builder, opts);
       const ret = this.execBody(def.body, frame);
-      if (ret === undefined) fail('MDL2010', `model \`${def.name}\` has no return`, def.nameSpan, { hint: 'end the model with `return output`' });
+      if (ret === undefined)
+        fail('MDL2010', `model \`${def.name}\` has no return`, def.nameSpan, {
+          hint: 'end the model with `return output`',
+        });
       const retStmt = findReturn(def.body);
       const values = ret.t === 'tuple' && (retStmt?.values.length ?? 1) > 1 ? ret.items : [ret];
       values.forEach((v, i) => {
         const expr = retStmt?.values[i];
         if (v.t === 'poison') return;
-        if (v.t !== 'tensor') fail('MDL3004', `model \`${def.name}\` must return tensors, got ${typeName(v)}`, expr?.span ?? def.nameSpan);
+        if (v.t !== 'tensor')
+          fail('MDL3004', `model \`${def.name}\` must return tensors, got ${typeName(v)}`, expr?.span ?? def.nameSpan);
         const name = expr?.kind === 'name' ? expr.name : values.length === 1 ? 'output' : `output${i}`;
         builder.addOutput(name, v.id);
       });
@@ -288,13 +363,25 @@ export class Elaborator {
   evaluateTrain(def: Definition): TrainSection | undefined {
     const before = this.diagnostics.items.length;
     const train: TrainRecord = { freeze: [], backward: [] };
-    const frame: Frame = { vars: new Map(), module: this.entry!, prefix: '', scope: [], used: new Set(), calls: [], failed: false, train };
+    const frame: Frame = {
+      vars: new Map(),
+      module: this.entry!,
+      prefix: '',
+      scope: [],
+      used: new Set(),
+      calls: [],
+      failed: false,
+      train,
+    };
     const spans = new Map<string, Span>();
     for (const s of def.body) if (s.kind === 'assign' && s.targets.length === 1) spans.set(s.targets[0]!.name, s.span);
     this.inTrain = true;
     try {
       this.execBody(def.body, frame);
-      if (!train.model && !frame.failed) fail('MDL3002', `train section \`${def.name}\` names no model`, def.nameSpan, { hint: 'add `model = net()` (with arguments, if any)' });
+      if (!train.model && !frame.failed)
+        fail('MDL3002', `train section \`${def.name}\` names no model`, def.nameSpan, {
+          hint: 'add `model = net()` (with arguments, if any)',
+        });
     } catch (e) {
       this.record(e, frame);
     } finally {
@@ -303,7 +390,14 @@ export class Elaborator {
     if (this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) return undefined;
     const settings = new Map<string, { v: V; span: Span }>();
     for (const [k, v] of frame.vars) settings.set(k, { v, span: spans.get(k) ?? def.span });
-    return { name: def.name, span: def.nameSpan, model: train.model, settings, freeze: train.freeze, backward: train.backward };
+    return {
+      name: def.name,
+      span: def.nameSpan,
+      model: train.model,
+      settings,
+      freeze: train.freeze,
+      backward: train.backward,
+    };
   }
 
   /** A setting constructor called in a train section: its keyword arguments, kept as values. */
@@ -312,7 +406,12 @@ export class Elaborator {
       t: 'builtin',
       name: kind,
       fn: (args, kwargs, span) => {
-        if (args.length > 0) fail('MDL3003', `${kind}() takes keyword arguments only, e.g. ${kind}(${kind === 'sgd' ? 'lr=0.1, momentum=0.9' : 'name=value'})`, span);
+        if (args.length > 0)
+          fail(
+            'MDL3003',
+            `${kind}() takes keyword arguments only, e.g. ${kind}(${kind === 'sgd' ? 'lr=0.1, momentum=0.9' : 'name=value'})`,
+            span,
+          );
         return { t: 'config', kind, args: kwargs, span };
       },
     };
@@ -337,7 +436,16 @@ export class Elaborator {
     const state = { digits, points: [] as ChoicePoint[] };
     this.choiceState = state;
     const space: { model?: ModelRef } = {};
-    const frame: Frame = { vars: new Map(), module: this.entry!, prefix: '', scope: [], used: new Set(), calls: [], failed: false, space };
+    const frame: Frame = {
+      vars: new Map(),
+      module: this.entry!,
+      prefix: '',
+      scope: [],
+      used: new Set(),
+      calls: [],
+      failed: false,
+      space,
+    };
     let graph: Graph | undefined;
     let name: string | undefined;
     try {
@@ -351,7 +459,9 @@ export class Elaborator {
           name = n.v;
         }
         if (!space.model && !frame.failed)
-          fail('MDL3002', `space \`${def.name}\` names no model`, def.nameSpan, { hint: 'add `model = net(…)` with the arguments to search over' });
+          fail('MDL3002', `space \`${def.name}\` names no model`, def.nameSpan, {
+            hint: 'add `model = net(…)` with the arguments to search over',
+          });
       } catch (e) {
         this.record(e, frame);
       } finally {
@@ -379,7 +489,11 @@ export class Elaborator {
   private modelRef(e: Expr, frame: Frame): ModelRef {
     const callee = e.kind === 'call' ? this.eval(e.callee, frame) : undefined;
     if (e.kind !== 'call' || callee?.t !== 'def' || callee.def.kind !== 'model')
-      return fail('MDL3004', 'a `space` or `train` section names its model as `model = net(arguments…)`, a model defined in this file or imported', e.span);
+      return fail(
+        'MDL3004',
+        'a `space` or `train` section names its model as `model = net(arguments…)`, a model defined in this file or imported',
+        e.span,
+      );
     const def = callee.def;
     const params = def.params.filter((p) => !(p.type && DTYPES[p.type.name]));
     const positional: ArgValue[] = [];
@@ -391,12 +505,24 @@ export class Elaborator {
       else keywords.set(a.name, { v, span: a.value.span, ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}) });
     }
     const sig = `${def.name}(${params.map((p) => p.name + (p.default ? '=…' : '')).join(', ')})`;
-    const matched = matchArgs(def.name, params.map((p) => ({ name: p.name, required: false })), positional, keywords, e.span, sig);
+    const matched = matchArgs(
+      def.name,
+      params.map((p) => ({ name: p.name, required: false })),
+      positional,
+      keywords,
+      e.span,
+      sig,
+    );
     const args = new Map<string, V>();
     params.forEach((p, i) => {
       const m = matched[i] as ArgValue | undefined;
       if (!m) return;
-      if (containsTensor(m.v)) fail('MDL3004', `the arguments of a space's model must be compile-time values; \`${p.name}\` holds a tensor`, m.span);
+      if (containsTensor(m.v))
+        fail(
+          'MDL3004',
+          `the arguments of a space's model must be compile-time values; \`${p.name}\` holds a tensor`,
+          m.span,
+        );
       args.set(p.name, m.v);
     });
     return { def, module: callee.module, args };
@@ -404,7 +530,10 @@ export class Elaborator {
 
   /** `choice(options)` / `choice(a, b, c)`: one option, the one the current assignment picks. */
   private choice(args: readonly V[], kwargs: ReadonlyMap<string, V>, span: Span): V {
-    if (kwargs.size > 0) fail('MDL3001', `choice() takes no keyword arguments`, span, { hint: 'write choice([a, b, c]) or choice(range(lo, hi))' });
+    if (kwargs.size > 0)
+      fail('MDL3001', `choice() takes no keyword arguments`, span, {
+        hint: 'write choice([a, b, c]) or choice(range(lo, hi))',
+      });
     const options = args.length === 1 && (args[0]!.t === 'list' || args[0]!.t === 'tuple') ? args[0]!.items : args;
     if (options.length === 0) fail('MDL3006', 'choice() needs at least one option', span);
     if (options.some((o) => o.t === 'poison')) return POISON;
@@ -416,7 +545,8 @@ export class Elaborator {
     this.choiceUses++;
     const k = st.points.push({ span, options }) - 1;
     const d = st.digits[k] ?? 0;
-    if (d >= options.length) fail('MDL3006', `choice #${k + 1} has ${options.length} options; the assignment picks option ${d + 1}`, span);
+    if (d >= options.length)
+      fail('MDL3006', `choice #${k + 1} has ${options.length} options; the assignment picks option ${d + 1}`, span);
     return options[d]!;
   }
 
@@ -429,10 +559,20 @@ export class Elaborator {
     return LIST(Array.from({ length: k.v }, () => this.choice([opts], new Map(), span)));
   }
 
-  private bindModelParam(p: Definition['params'][number], frame: Frame, builder: GraphBuilder, opts: ElaborateOptions): void {
+  private bindModelParam(
+    p: Definition['params'][number],
+    frame: Frame,
+    builder: GraphBuilder,
+    opts: ElaborateOptions,
+  ): void {
     const dtype = p.type ? DTYPES[p.type.name] : undefined;
     if (dtype) {
-      if (!p.type!.dims) fail('MDL3011', `model input \`${p.name}\` needs a shape, e.g. \`${p.name}: ${p.type!.name}[B, 3, 32, 32]\``, p.type!.span);
+      if (!p.type!.dims)
+        fail(
+          'MDL3011',
+          `model input \`${p.name}\` needs a shape, e.g. \`${p.name}: ${p.type!.name}[B, 3, 32, 32]\``,
+          p.type!.span,
+        );
       const shape = p.type!.dims!.map((d) => {
         // A bare name that is not a known constant declares a symbolic dimension.
         if (d.kind === 'name' && this.lookup(d.name, frame) === undefined) {
@@ -442,7 +582,8 @@ export class Elaborator {
         }
         const v = this.eval(d, frame);
         if (v.t === 'sym') return v.name;
-        if (v.t !== 'int' || v.v <= 0) fail('MDL3011', `a dimension must be a positive int or a symbol, got ${show(v)}`, d.span);
+        if (v.t !== 'int' || v.v <= 0)
+          fail('MDL3011', `a dimension must be a positive int or a symbol, got ${show(v)}`, d.span);
         return v.v;
       });
       frame.vars.set(p.name, { t: 'tensor', id: builder.addInput(p.name, { shape, dtype }) });
@@ -454,7 +595,10 @@ export class Elaborator {
       frame.vars.set(p.name, given);
       return;
     }
-    if (!p.default) fail('MDL3002', `model parameter \`${p.name}\` has no default value`, p.span, { hint: `give it one: \`${p.name}: int = 10\`` });
+    if (!p.default)
+      fail('MDL3002', `model parameter \`${p.name}\` has no default value`, p.span, {
+        hint: `give it one: \`${p.name}: int = 10\``,
+      });
     const v = this.eval(p.default, frame);
     this.checkType(p.type, v, p.name, p.span, frame);
     frame.vars.set(p.name, v);
@@ -484,13 +628,24 @@ export class Elaborator {
           const hint = s.targets.length === 1 ? s.targets[0]!.name : undefined;
           const v = this.eval(s.value, frame, hint);
           if (s.targets.length === 1) frame.vars.set(s.targets[0]!.name, v);
-          else this.destructure(s.targets.map((t) => ({ kind: 'name' as const, name: t.name, span: t.span })), v, frame, s.value.span);
+          else
+            this.destructure(
+              s.targets.map((t) => ({ kind: 'name' as const, name: t.name, span: t.span })),
+              v,
+              frame,
+              s.value.span,
+            );
           return undefined;
         }
         case 'for': {
           const it = this.eval(s.iter, frame);
           if (it.t === 'poison') return undefined;
-          if (it.t !== 'list' && it.t !== 'tuple') fail('MDL3004', `a for loop needs a list, tuple or range() known at compile time, got ${typeName(it)}`, s.iter.span);
+          if (it.t !== 'list' && it.t !== 'tuple')
+            fail(
+              'MDL3004',
+              `a for loop needs a list, tuple or range() known at compile time, got ${typeName(it)}`,
+              s.iter.span,
+            );
           for (const item of it.items) {
             if (s.patterns.length === 1) this.bindPattern(s.patterns[0]!, item, frame, s.iter.span);
             else this.destructure(s.patterns, item, frame, s.iter.span);
@@ -502,7 +657,8 @@ export class Elaborator {
         case 'if': {
           const c = this.eval(s.cond, frame);
           if (c.t === 'poison') return undefined;
-          if (c.t !== 'bool') fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${show(c)}`, s.cond.span);
+          if (c.t !== 'bool')
+            fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${show(c)}`, s.cond.span);
           if (c.v) return this.execBody(s.then, frame);
           return s.else ? this.execBody(s.else, frame) : undefined;
         }
@@ -516,7 +672,11 @@ export class Elaborator {
           return undefined;
         case 'backward':
           if (!frame.train) return fail('MDL3012', '`backward` is allowed only in a `train` section', s.span);
-          frame.train.backward.push({ selector: this.eval(s.selector, frame), strategy: this.eval(s.strategy, frame), span: s.span });
+          frame.train.backward.push({
+            selector: this.eval(s.selector, frame),
+            strategy: this.eval(s.strategy, frame),
+            span: s.span,
+          });
           return undefined;
         case 'assert': {
           const c = this.eval(s.cond, frame);
@@ -544,9 +704,14 @@ export class Elaborator {
       for (const p of patterns) this.bindPattern(p, POISON, frame, span);
       return;
     }
-    if (v.t !== 'tuple' && v.t !== 'list') fail('MDL3007', `cannot unpack ${typeName(v)} into ${patterns.length} names`, span);
+    if (v.t !== 'tuple' && v.t !== 'list')
+      fail('MDL3007', `cannot unpack ${typeName(v)} into ${patterns.length} names`, span);
     if (v.items.length !== patterns.length)
-      fail('MDL3007', `cannot unpack ${v.items.length} value${v.items.length === 1 ? '' : 's'} into ${patterns.length} names`, span);
+      fail(
+        'MDL3007',
+        `cannot unpack ${v.items.length} value${v.items.length === 1 ? '' : 's'} into ${patterns.length} names`,
+        span,
+      );
     patterns.forEach((p, i) => this.bindPattern(p, v.items[i]!, frame, span));
   }
 
@@ -563,7 +728,8 @@ export class Elaborator {
     // The call chain, innermost first; repeated call sites (recursion, loops) are folded, and
     // the outermost call, the one in the user's model, is always kept.
     const chain: CallSite[] = [];
-    for (const c of [...frame.calls].reverse()) if (!chain.some((x) => x.span.start === c.span.start && x.span.file === c.span.file)) chain.push(c);
+    for (const c of [...frame.calls].reverse())
+      if (!chain.some((x) => x.span.start === c.span.start && x.span.file === c.span.file)) chain.push(c);
     const shown = chain.length > 4 ? [...chain.slice(0, 3), chain[chain.length - 1]!] : chain;
     const notes = [...d.notes, ...shown.map((c) => ({ message: `in block \`${c.block}\` called here`, span: c.span }))];
     this.diagnostics.add({ ...d, notes });
@@ -572,7 +738,14 @@ export class Elaborator {
   // ---------------------------------------------------------------- expressions
 
   private lookup(name: string, frame: Frame): V | undefined {
-    return frame.vars.get(name) ?? frame.module.globals.get(name) ?? (this.inTrain ? this.trainBuiltins.get(name) : undefined) ?? opValue(name) ?? BUILTINS.get(name) ?? this.spaceBuiltins.get(name);
+    return (
+      frame.vars.get(name) ??
+      frame.module.globals.get(name) ??
+      (this.inTrain ? this.trainBuiltins.get(name) : undefined) ??
+      opValue(name) ??
+      BUILTINS.get(name) ??
+      this.spaceBuiltins.get(name)
+    );
   }
 
   private visibleNames(frame: Frame): string[] {
@@ -606,7 +779,10 @@ export class Elaborator {
         const v = this.lookup(e.name, frame);
         if (v !== undefined) return v;
         const py = PYTHON_SPELLINGS[e.name];
-        if (py) fail('MDL2001', `unknown name \`${e.name}\``, e.span, { hint: `did you mean \`${py}\`? mdl spells it in lower case` });
+        if (py)
+          fail('MDL2001', `unknown name \`${e.name}\``, e.span, {
+            hint: `did you mean \`${py}\`? mdl spells it in lower case`,
+          });
         const dym = didYouMean(e.name, [...this.visibleNames(frame), ...OP_NAMES]);
         return fail('MDL2001', `unknown name \`${e.name}\``, e.span, dym ? { hint: dym } : {});
       }
@@ -619,7 +795,8 @@ export class Elaborator {
       case 'if': {
         const c = this.eval(e.cond, frame);
         if (c.t === 'poison') return POISON;
-        if (c.t !== 'bool') fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${show(c)}`, e.cond.span);
+        if (c.t !== 'bool')
+          fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${show(c)}`, e.cond.span);
         return this.eval(c.v ? e.then : e.else, frame, hint);
       }
       case 'unary': {
@@ -627,7 +804,8 @@ export class Elaborator {
         if (a.t === 'poison') return POISON;
         if (a.t === 'tensor') {
           if (e.op === '+') return a;
-          if (e.op === '-') return this.applyOp(getOp('neg')!, [{ v: a, span: e.operand.span }], new Map(), e.span, frame, hint);
+          if (e.op === '-')
+            return this.applyOp(getOp('neg')!, [{ v: a, span: e.operand.span }], new Map(), e.span, frame, hint);
         }
         return unaryOp(e.op, a, e.span);
       }
@@ -658,7 +836,10 @@ export class Elaborator {
     if (a.t === 'poison' || b.t === 'poison') return POISON;
     if (a.t === 'tensor' || b.t === 'tensor') {
       const opName = TENSOR_OPS[e.op];
-      if (!opName) fail('MDL3009', `operator \`${e.op}\` is not defined for tensors`, e.opSpan, { hint: 'tensor operators are + - * / and @ (matmul)' });
+      if (!opName)
+        fail('MDL3009', `operator \`${e.op}\` is not defined for tensors`, e.opSpan, {
+          hint: 'tensor operators are + - * / and @ (matmul)',
+        });
       const ta = this.asTensor(a, e.left.span, e.opSpan, frame);
       const tb = this.asTensor(b, e.right.span, e.opSpan, frame);
       return this.applyOp(getOp(opName)!, [ta, tb], new Map(), e.span, frame, hint);
@@ -683,17 +864,25 @@ export class Elaborator {
       const v = t.module.lookup(e.name);
       if (v === undefined || !(t.module as ModuleEnv).own.has(e.name)) {
         const dym = didYouMean(e.name, t.module.names());
-        fail('MDL2009', `module \`${t.alias}\` (${t.module.path}) has no definition \`${e.name}\``, e.nameSpan, dym ? { hint: dym } : {});
+        fail(
+          'MDL2009',
+          `module \`${t.alias}\` (${t.module.path}) has no definition \`${e.name}\``,
+          e.nameSpan,
+          dym ? { hint: dym } : {},
+        );
       }
       return v;
     }
     if (t.t === 'tensor') {
       const ty = this.b(e.span).type(t.id);
-      if (e.name === 'shape') return TUPLE(ty.shape.map((d) => (typeof d === 'number' ? INT(d) : { t: 'sym', name: d })));
+      if (e.name === 'shape')
+        return TUPLE(ty.shape.map((d) => (typeof d === 'number' ? INT(d) : { t: 'sym', name: d })));
       if (e.name === 'rank') return INT(ty.shape.length);
       if (e.name === 'dtype') return STR(ty.dtype);
       const dym = didYouMean(e.name, ['shape', 'rank', 'dtype']);
-      return fail('MDL2009', `a tensor has no member \`${e.name}\``, e.nameSpan, { hint: dym ?? 'tensors have .shape, .rank and .dtype' });
+      return fail('MDL2009', `a tensor has no member \`${e.name}\``, e.nameSpan, {
+        hint: dym ?? 'tensors have .shape, .rank and .dtype',
+      });
     }
     return fail('MDL2009', `${typeName(t)} has no member \`${e.name}\``, e.nameSpan);
   }
@@ -702,7 +891,8 @@ export class Elaborator {
     const t = this.eval(e.target, frame);
     if (t.t === 'poison') return POISON;
     if (t.t === 'tensor') return this.indexTensor(t, e.subscripts, frame, e.span, hint);
-    if (e.subscripts.length !== 1) fail('MDL3009', `a ${typeName(t)} takes one index, got ${e.subscripts.length}`, e.span);
+    if (e.subscripts.length !== 1)
+      fail('MDL3009', `a ${typeName(t)} takes one index, got ${e.subscripts.length}`, e.span);
     const sub = e.subscripts[0]!;
     const items: readonly V[] | undefined = t.t === 'list' || t.t === 'tuple' ? t.items : undefined;
     const str = t.t === 'str' ? t.v : undefined;
@@ -713,7 +903,8 @@ export class Elaborator {
       if (i.t === 'poison') return POISON;
       if (i.t !== 'int') fail('MDL3004', `an index must be an int, got ${typeName(i)}`, sub.span);
       const k = i.v < 0 ? i.v + len : i.v;
-      if (k < 0 || k >= len) fail('MDL6003', `index ${i.v} is out of range for a ${typeName(t)} of length ${len}`, sub.span);
+      if (k < 0 || k >= len)
+        fail('MDL6003', `index ${i.v} is out of range for a ${typeName(t)} of length ${len}`, sub.span);
       return items ? items[k]! : STR(str![k]!);
     }
     const [a, b, s] = this.sliceBounds(sub, len, frame);
@@ -736,8 +927,13 @@ export class Elaborator {
     const step = intOr(sub.step, 1)!;
     if (step === 0) fail('MDL3006', 'slice step must not be zero', sub.span);
     const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
-    const norm = (v: number | undefined, d: number) => (v === undefined ? d : v < 0 ? clamp(v + len, step > 0 ? 0 : -1, len) : clamp(v, 0, step > 0 ? len : len - 1));
-    return [norm(intOr(sub.start, undefined), step > 0 ? 0 : len - 1), norm(intOr(sub.end, undefined), step > 0 ? len : -1), step];
+    const norm = (v: number | undefined, d: number) =>
+      v === undefined ? d : v < 0 ? clamp(v + len, step > 0 ? 0 : -1, len) : clamp(v, 0, step > 0 ? len : len - 1);
+    return [
+      norm(intOr(sub.start, undefined), step > 0 ? 0 : len - 1),
+      norm(intOr(sub.end, undefined), step > 0 ? len : -1),
+      step,
+    ];
   }
 
   /** `x[:, 0]`, `x[:, :, ::2]`: integer subscripts select (drop the axis), slices slice. */
@@ -751,7 +947,18 @@ export class Elaborator {
       const nm = i === last ? hint : undefined;
       if (sub.kind === 'at') {
         const idx = this.eval(sub.value, frame);
-        cur = this.applyOp(getOp('select')!, [{ v: cur, span }, { v: INT(axis), span }, { v: idx, span: sub.span }], new Map(), sub.span, frame, nm);
+        cur = this.applyOp(
+          getOp('select')!,
+          [
+            { v: cur, span },
+            { v: INT(axis), span },
+            { v: idx, span: sub.span },
+          ],
+          new Map(),
+          sub.span,
+          frame,
+          nm,
+        );
         return;
       }
       if (sub.start || sub.end || sub.step) {
@@ -773,7 +980,9 @@ export class Elaborator {
       if (found === undefined) {
         const blocks = [...frame.module.globals.entries()].filter(([, v]) => v.t === 'def').map(([k]) => k);
         const dym = didYouMean(e.callee.name, [...OP_NAMES, ...blocks, ...BUILTINS.keys()]);
-        return fail('MDL2002', `unknown op or block \`${e.callee.name}\``, e.callee.span, { hint: dym ?? 'run `mdl ops` to list the built-in ops' });
+        return fail('MDL2002', `unknown op or block \`${e.callee.name}\``, e.callee.span, {
+          hint: dym ?? 'run `mdl ops` to list the built-in ops',
+        });
       }
       callee = found;
     } else callee = this.eval(e.callee, frame);
@@ -788,7 +997,8 @@ export class Elaborator {
         if (keywords.size > 0) fail('MDL3003', 'a positional argument cannot follow keyword arguments', a.span);
         positional.push({ v, span: a.span });
       } else {
-        if (keywords.has(a.name)) fail('MDL3005', `${calleeLabel(e.callee)}() got argument \`${a.name}\` twice`, a.nameSpan ?? a.span);
+        if (keywords.has(a.name))
+          fail('MDL3005', `${calleeLabel(e.callee)}() got argument \`${a.name}\` twice`, a.nameSpan ?? a.span);
         keywords.set(a.name, { v, span: a.value.span, ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}) });
       }
     }
@@ -800,21 +1010,34 @@ export class Elaborator {
       // `as ""` on a block call inlines it: its layers join the caller's names (a stem, say).
       const inline = explicit === '' && callee.t === 'def';
       if (!inline && !/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(explicit))
-        fail('MDL3006', `invalid layer name "${explicit}"`, e.layerName.span, { hint: 'layer names are parts of letters, digits and _ joined by dots' });
+        fail('MDL3006', `invalid layer name "${explicit}"`, e.layerName.span, {
+          hint: 'layer names are parts of letters, digits and _ joined by dots',
+        });
     }
 
     // `sum`, `max`… exist both as compile-time builtins and as tensor ops: the first argument decides.
-    if (callee.t === 'op' && BUILTINS.has(callee.op.name) && positional[0] && positional[0].v.t !== 'tensor' && positional[0].v.t !== 'poison')
+    if (
+      callee.t === 'op' &&
+      BUILTINS.has(callee.op.name) &&
+      positional[0] &&
+      positional[0].v.t !== 'tensor' &&
+      positional[0].v.t !== 'poison'
+    )
       callee = BUILTINS.get(callee.op.name)!;
     switch (callee.t) {
       case 'op':
         return this.applyOp(callee.op, positional, keywords, e.span, frame, hint, explicit, e.layerName?.span);
       case 'def':
         if (callee.def.kind === 'train' || callee.def.kind === 'space')
-          fail('MDL3008', `${callee.def.kind} \`${callee.def.name}\` is a section, not something to call`, e.callee.span);
+          fail(
+            'MDL3008',
+            `${callee.def.kind} \`${callee.def.name}\` is a section, not something to call`,
+            e.callee.span,
+          );
         return this.callBlock(callee.def, callee.module as ModuleEnv, positional, keywords, e, frame, hint, explicit);
       case 'builtin': {
-        if (explicit) fail('MDL3006', `\`as\` names a layer; ${callee.name}() is a compile-time function`, e.layerName!.span);
+        if (explicit)
+          fail('MDL3006', `\`as\` names a layer; ${callee.name}() is a compile-time function`, e.layerName!.span);
         if ([...positional, ...keywords.values()].some((a) => a.v.t === 'poison')) return POISON;
         return callee.fn(
           positional.map((p) => p.v),
@@ -830,17 +1053,31 @@ export class Elaborator {
   // ---------------------------------------------------------------- layers
 
   private b(span: Span): GraphBuilder {
-    if (!this.builder) fail('MDL3009', 'tensors exist only inside a model or block', span, { hint: 'top-level constants must be compile-time values' });
+    if (!this.builder)
+      fail('MDL3009', 'tensors exist only inside a model or block', span, {
+        hint: 'top-level constants must be compile-time values',
+      });
     return this.builder;
   }
 
   /** Chooses the layer's local name: explicit, else the bound variable, else the op/block name. */
-  private layerName(frame: Frame, fallback: string, hint: string | undefined, explicit: string | undefined, span: Span): string {
+  private layerName(
+    frame: Frame,
+    fallback: string,
+    hint: string | undefined,
+    explicit: string | undefined,
+    span: Span,
+  ): string {
     const full = (local: string) => (frame.prefix ? `${frame.prefix}.${local}` : local);
     if (explicit !== undefined) {
       if (frame.used.has(explicit) || this.builder!.hasNodeName(full(explicit))) {
         const prev = this.builder!.nodeByName(full(explicit));
-        fail('MDL2004', `layer name \`${full(explicit)}\` is already used`, span, prev ? { notes: [{ message: 'first used here', span: prev.span }] } : {});
+        fail(
+          'MDL2004',
+          `layer name \`${full(explicit)}\` is already used`,
+          span,
+          prev ? { notes: [{ message: 'first used here', span: prev.span }] } : {},
+        );
       }
       frame.used.add(explicit);
       return full(explicit);
@@ -880,20 +1117,26 @@ export class Elaborator {
       outs = op.infer(inputs, bound.attrs);
       specs = op.params?.(inputs, bound.attrs) ?? [];
     } catch (err) {
-      if (err instanceof OpError) fail(err.code, `${err.message} (in layer \`${name}\`)`, span, err.hint ? { hint: err.hint } : {});
+      if (err instanceof OpError)
+        fail(err.code, `${err.message} (in layer \`${name}\`)`, span, err.hint ? { hint: err.hint } : {});
       throw err;
     }
     let paramIds: ValueId[];
     if (share) {
       this.shareUses++;
-      if (share.v.t !== 'str') fail('MDL3004', `share= takes the name of a layer, got ${typeName(share.v)}`, share.span);
-      const target = builder.nodeByName(frame.prefix ? `${frame.prefix}.${share.v.v}` : share.v.v) ?? builder.nodeByName(share.v.v);
+      if (share.v.t !== 'str')
+        fail('MDL3004', `share= takes the name of a layer, got ${typeName(share.v)}`, share.span);
+      const target =
+        builder.nodeByName(frame.prefix ? `${frame.prefix}.${share.v.v}` : share.v.v) ?? builder.nodeByName(share.v.v);
       if (!target) {
         const dym = didYouMean(share.v.v, [...frame.used]);
         fail('MDL2007', `no layer \`${share.v.v}\` to share parameters with`, share.span, dym ? { hint: dym } : {});
       }
       const theirs = target.inputs.slice(target.dataInputs);
-      const ok = target.op === op.name && theirs.length === specs.length && specs.every((s, i) => sameDims(builder.type(theirs[i]!).shape, s.shape));
+      const ok =
+        target.op === op.name &&
+        theirs.length === specs.length &&
+        specs.every((s, i) => sameDims(builder.type(theirs[i]!).shape, s.shape));
       const shapes = (xs: readonly (readonly (number | string)[])[]) => xs.map((x) => formatShape(x)).join(', ');
       if (!ok)
         fail(
@@ -906,9 +1149,20 @@ export class Elaborator {
         );
       paramIds = [...theirs];
     } else {
-      paramIds = specs.map((s) => builder.addParam(s.name ? `${name}.${s.name}` : name, s.shape, 'f32', s.init, s.buffer ?? false));
+      paramIds = specs.map((s) =>
+        builder.addParam(s.name ? `${name}.${s.name}` : name, s.shape, 'f32', s.init, s.buffer ?? false),
+      );
     }
-    const node = builder.addNode(op.name, name, [...bound.tensors, ...paramIds], bound.tensors.length, outs, bound.attrs, span, frame.scope);
+    const node = builder.addNode(
+      op.name,
+      name,
+      [...bound.tensors, ...paramIds],
+      bound.tensors.length,
+      outs,
+      bound.attrs,
+      span,
+      frame.scope,
+    );
     const vals: V[] = node.outputs.map((id) => ({ t: 'tensor', id }));
     return vals.length === 1 ? vals[0]! : TUPLE(vals);
   }
@@ -924,27 +1178,33 @@ export class Elaborator {
     explicit: string | undefined,
   ): V {
     this.b(call.span);
-    if (this.depth >= MAX_DEPTH) fail('MDL6006', `blocks nested more than ${MAX_DEPTH} deep (does \`${def.name}\` call itself?)`, call.span);
+    if (this.depth >= MAX_DEPTH)
+      fail('MDL6006', `blocks nested more than ${MAX_DEPTH} deep (does \`${def.name}\` call itself?)`, call.span);
     let shape = blockShapes.get(def);
     if (!shape) {
-      shape = { sig: `${def.name}(${def.params.map((p) => p.name + (p.default ? '=…' : '')).join(', ')})`, specs: def.params.map((p) => ({ name: p.name, required: p.default === undefined })) };
+      shape = {
+        sig: `${def.name}(${def.params.map((p) => p.name + (p.default ? '=…' : '')).join(', ')})`,
+        specs: def.params.map((p) => ({ name: p.name, required: p.default === undefined })),
+      };
       blockShapes.set(def, shape);
     }
     const { sig } = shape;
-    const matched = matchArgs(
-      def.name,
-      shape.specs,
-      positional,
-      keywords,
-      call.span,
-      sig,
-    );
+    const matched = matchArgs(def.name, shape.specs, positional, keywords, call.span, sig);
     if (matched.some((m) => m !== undefined && !Array.isArray(m) && m.v.t === 'poison')) return POISON;
     const inline = explicit === '';
-    const name = inline ? caller.prefix : this.layerName(caller, def.name, hint, explicit, call.layerName?.span ?? call.span);
+    const name = inline
+      ? caller.prefix
+      : this.layerName(caller, def.name, hint, explicit, call.layerName?.span ?? call.span);
     // A call seen before with the same arguments and input types replays its expansion.
     const b = this.builder!;
-    const key = this.memoise && !inline ? callKey(def, matched.map((m) => (m as ArgValue | undefined)?.v), (v) => b.type(v)) : undefined;
+    const key =
+      this.memoise && !inline
+        ? callKey(
+            def,
+            matched.map((m) => (m as ArgValue | undefined)?.v),
+            (v) => b.type(v),
+          )
+        : undefined;
     if (key) {
       const t = this.memo.get(key.key);
       const replayed = t && replayTemplate(b, t, name, caller.scope, key.slots);
@@ -981,9 +1241,14 @@ export class Elaborator {
       // that op: give the node the call's name instead of `call.relu`.
       if (!inline && b.nodeCount === firstNode + 1) {
         const n = b.node(firstNode);
-        if (n.inputs.length === n.dataInputs && r.t === 'tensor' && n.outputs.includes(r.id)) b.renameNode(firstNode, name);
+        if (n.inputs.length === n.dataInputs && r.t === 'tensor' && n.outputs.includes(r.id))
+          b.renameNode(firstNode, name);
       }
-      const pure = !frame.failed && this.diagnostics.items.length === marks.diagnostics && this.shareUses === marks.share && this.choiceUses === marks.choice;
+      const pure =
+        !frame.failed &&
+        this.diagnostics.items.length === marks.diagnostics &&
+        this.shareUses === marks.share &&
+        this.choiceUses === marks.choice;
       if (key && pure) {
         const t = recordTemplate(b, firstNode, name, caller.scope, key.slots, r);
         if (t) this.memo.set(key.key, t);
@@ -1005,10 +1270,16 @@ export class Elaborator {
     if (DTYPES[want]) {
       if (v.t !== 'tensor') bad();
       const ty = this.b(span).type((v as { id: ValueId }).id);
-      if (want !== 'Tensor' && ty.dtype !== DTYPES[want]) fail('MDL4009', `${who} must have dtype ${want}, got ${ty.dtype}`, span, declared);
+      if (want !== 'Tensor' && ty.dtype !== DTYPES[want])
+        fail('MDL4009', `${who} must have dtype ${want}, got ${ty.dtype}`, span, declared);
       if (!type.dims) return;
       if (type.dims.length !== ty.shape.length)
-        fail('MDL4008', `${who} must have rank ${type.dims.length}, got shape ${formatShape(ty.shape)}`, span, declared);
+        fail(
+          'MDL4008',
+          `${who} must have rank ${type.dims.length}, got shape ${formatShape(ty.shape)}`,
+          span,
+          declared,
+        );
       type.dims.forEach((d, i) => {
         const actual = ty.shape[i]!;
         const av: V = typeof actual === 'number' ? INT(actual) : { t: 'sym', name: actual };
@@ -1021,11 +1292,19 @@ export class Elaborator {
         const ev = this.eval(d, frame);
         if (ev.t === 'poison') return;
         if (!(ev.t === av.t && show(ev) === show(av)))
-          fail('MDL4001', `${who} has shape ${formatShape(ty.shape)}, but dim ${i} must be ${show(ev)}`, span, declared);
+          fail(
+            'MDL4001',
+            `${who} has shape ${formatShape(ty.shape)}, but dim ${i} must be ${show(ev)}`,
+            span,
+            declared,
+          );
       });
       return;
     }
-    if (!SCALAR_TYPES.has(want)) fail('MDL3004', `unknown type \`${want}\``, type.span, { hint: 'types are int, float, bool, string, list, tuple, any and Tensor[…]' });
+    if (!SCALAR_TYPES.has(want))
+      fail('MDL3004', `unknown type \`${want}\``, type.span, {
+        hint: 'types are int, float, bool, string, list, tuple, any and Tensor[…]',
+      });
     const ok =
       want === 'any' ||
       (want === 'int' && v.t === 'int') ||

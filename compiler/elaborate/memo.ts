@@ -72,7 +72,11 @@ function typeKey(ty: TensorType): string {
  * The memo key of a call: the block's identity and a canonical text of every argument value
  * (undefined = the parameter's default). Undefined when some argument cannot be keyed.
  */
-export function callKey(block: object, args: readonly (V | undefined)[], typeOf: (v: ValueId) => TensorType): CallKey | undefined {
+export function callKey(
+  block: object,
+  args: readonly (V | undefined)[],
+  typeOf: (v: ValueId) => TensorType,
+): CallKey | undefined {
   const slots: ValueId[] = [];
   let ok = true;
   let tensors = 0;
@@ -125,11 +129,22 @@ export function callKey(block: object, args: readonly (V | undefined)[], typeOf:
 }
 
 /** Records the nodes a call added (from `firstNode` on) as a template; undefined when it cannot. */
-export function recordTemplate(b: GraphBuilder, firstNode: number, name: string, callerScope: readonly string[], slots: readonly ValueId[], result: V): Template | undefined {
+export function recordTemplate(
+  b: GraphBuilder,
+  firstNode: number,
+  name: string,
+  callerScope: readonly string[],
+  slots: readonly ValueId[],
+  result: V,
+): Template | undefined {
   const local = new Map<ValueId, number>();
   let count = 0;
   const relOf = (full: string): string | undefined =>
-    full === name ? '' : full.length > name.length && full.charCodeAt(name.length) === 46 /* . */ && full.startsWith(name) ? full.slice(name.length) : undefined;
+    full === name
+      ? ''
+      : full.length > name.length && full.charCodeAt(name.length) === 46 /* . */ && full.startsWith(name)
+        ? full.slice(name.length)
+        : undefined;
   const ref = (v: ValueId): number | undefined => {
     const l = local.get(v);
     if (l !== undefined) return l;
@@ -170,7 +185,17 @@ export function recordTemplate(b: GraphBuilder, firstNode: number, name: string,
       scopes.set(n.scope, (scopeRel = rels));
     }
     for (const o of n.outputs) local.set(o, count++);
-    nodes.push({ op: n.op, rel, inputs, dataInputs: n.dataInputs, outTypes: n.outputs.map((o) => b.type(o)), attrs: n.attrs, span: n.span, scopeRel, params });
+    nodes.push({
+      op: n.op,
+      rel,
+      inputs,
+      dataInputs: n.dataInputs,
+      outTypes: n.outputs.map((o) => b.type(o)),
+      attrs: n.attrs,
+      span: n.span,
+      scopeRel,
+      params,
+    });
   }
   let ok = true;
   const mapResult = (v: V): V => {
@@ -187,7 +212,13 @@ export function recordTemplate(b: GraphBuilder, firstNode: number, name: string,
 }
 
 /** Replays a template under the call name `name`; undefined when a name is already taken. */
-export function replayTemplate(b: GraphBuilder, t: Template, name: string, callerScope: readonly string[], slots: readonly ValueId[]): V | undefined {
+export function replayTemplate(
+  b: GraphBuilder,
+  t: Template,
+  name: string,
+  callerScope: readonly string[],
+  slots: readonly ValueId[],
+): V | undefined {
   // Each full name is built once: the check and the insertion hash the same flat string.
   const names = t.nodes.map((n) => name + n.rel);
   for (const full of names) if (b.hasNodeName(full)) return undefined;

@@ -56,9 +56,21 @@ export function serializeBundle(b: ModelBundle): { json: BundleJson; kernels: Ke
 export function loadBundle(json: unknown, wgsl: (file: string) => string): ModelBundle {
   if (typeof json !== 'object' || json === null) throw new PlanFormatError('plan: expected an object');
   const o = json as Record<string, unknown>;
-  if (o['format'] !== BUNDLE_FORMAT) throw new PlanFormatError(`plan.format: expected "${BUNDLE_FORMAT}", got ${JSON.stringify(o['format'])} (compiled by another version of mdl? recompile it)`);
+  if (o['format'] !== BUNDLE_FORMAT)
+    throw new PlanFormatError(
+      `plan.format: expected "${BUNDLE_FORMAT}", got ${JSON.stringify(o['format'])} (compiled by another version of mdl? recompile it)`,
+    );
   const info = o['info'] as ModelInfo | undefined;
-  if (typeof info !== 'object' || info === null || typeof info.model !== 'string' || typeof info.input !== 'string' || !Number.isInteger(info.batch) || !Number.isInteger(info.classes) || !Array.isArray(info.sampleShape) || !Array.isArray(info.params))
+  if (
+    typeof info !== 'object' ||
+    info === null ||
+    typeof info.model !== 'string' ||
+    typeof info.input !== 'string' ||
+    !Number.isInteger(info.batch) ||
+    !Number.isInteger(info.classes) ||
+    !Array.isArray(info.sampleShape) ||
+    !Array.isArray(info.params)
+  )
     throw new PlanFormatError('plan.info: expected the model, input, batch, sampleShape, classes and params');
   const train = loadPlan(o['train'], wgsl, 'plan.train');
   const forward = loadPlan(o['forward'], wgsl, 'plan.forward');
@@ -66,7 +78,8 @@ export function loadBundle(json: unknown, wgsl: (file: string) => string): Model
     [train, 'train'],
     [forward, 'forward'],
   ] as const)
-    if (!p.inputs.some((i) => i.name === info.input)) throw new PlanFormatError(`plan.${name}: no input named ${info.input}`);
+    if (!p.inputs.some((i) => i.name === info.input))
+      throw new PlanFormatError(`plan.${name}: no input named ${info.input}`);
   if (!train.outputs.some((x) => x.name === 'loss')) throw new PlanFormatError('plan.train: no loss output');
   return { info, train, forward };
 }

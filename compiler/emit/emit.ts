@@ -39,12 +39,38 @@ export interface EmitResult {
 export async function emitExecutable(e: EmitInput): Promise<EmitResult> {
   checkOutputDir(e.dir);
   const settings = trainSettings(e.spec, e.batch);
-  const { step, rewritten } = rewrittenTrainStep(e.graph, e.rewrites, { loss: e.spec?.loss ?? { kind: 'cross_entropy' }, optimizer: settings.optimizer, frozen: e.frozen });
+  const { step, rewritten } = rewrittenTrainStep(e.graph, e.rewrites, {
+    loss: e.spec?.loss ?? { kind: 'cross_entropy' },
+    optimizer: settings.optimizer,
+    frozen: e.frozen,
+  });
   const planned = planModel(step, rewritten.graph, settings.batch, e.target, e.graph.name);
   const { json, kernels } = serializeBundle(planned);
   const source = { path: e.sourcePath, hash: sourceHash(e.sources) };
-  const module = await generateModule({ info: planned.info, settings, source, ...(e.spec ? { section: e.spec.name } : {}), version: packageRoot().version });
-  const counts = { train: planned.train.dispatches.length, forward: planned.forward.dispatches.length, files: kernels.files.length };
-  const files = writeOutput({ dir: e.dir, bundle: json, kernels, module, readme: readme(planned.info, settings, e.sourcePath, counts) });
-  return { files, trainKernels: counts.train, forwardKernels: counts.forward, kernelFiles: counts.files, batch: settings.batch };
+  const module = await generateModule({
+    info: planned.info,
+    settings,
+    source,
+    ...(e.spec ? { section: e.spec.name } : {}),
+    version: packageRoot().version,
+  });
+  const counts = {
+    train: planned.train.dispatches.length,
+    forward: planned.forward.dispatches.length,
+    files: kernels.files.length,
+  };
+  const files = writeOutput({
+    dir: e.dir,
+    bundle: json,
+    kernels,
+    module,
+    readme: readme(planned.info, settings, e.sourcePath, counts),
+  });
+  return {
+    files,
+    trainKernels: counts.train,
+    forwardKernels: counts.forward,
+    kernelFiles: counts.files,
+    batch: settings.batch,
+  };
 }

@@ -54,7 +54,12 @@ export class KernelFiles {
     const hit = this.byText.get(wgsl);
     if (hit) return hit;
     // Dispatch names hold layer paths and arrows (`net.fc1→net.relu`): keep file names portable.
-    const safe = name.replace(/→/g, '-').replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[._-]+/, '').slice(0, 60) || 'kernel';
+    const safe =
+      name
+        .replace(/→/g, '-')
+        .replace(/[^A-Za-z0-9_.-]+/g, '_')
+        .replace(/^[._-]+/, '')
+        .slice(0, 60) || 'kernel';
     const file = `${this.folder}/${String(this.files.length).padStart(3, '0')}_${safe}.wgsl`;
     this.byText.set(wgsl, file);
     this.files.push({ file, wgsl });
@@ -70,7 +75,13 @@ export function serializePlan(plan: ExecutablePlan, files: KernelFiles): PlanJso
     training: plan.training,
     target: plan.target,
     buffers: plan.buffers,
-    dispatches: plan.dispatches.map((d) => ({ name: d.name, wgsl: files.add(d.name, d.wgsl), workgroups: d.workgroups, bindings: d.bindings, nodes: d.nodes })),
+    dispatches: plan.dispatches.map((d) => ({
+      name: d.name,
+      wgsl: files.add(d.name, d.wgsl),
+      workgroups: d.workgroups,
+      bindings: d.bindings,
+      nodes: d.nodes,
+    })),
     inputs: plan.inputs,
     params: plan.params.map((p) => ({ param: p.param, buffer: p.buffer, byteOffset: p.byteOffset })),
     outputs: plan.outputs,
@@ -108,8 +119,10 @@ function bool(v: unknown, where: string): boolean {
   if (typeof v !== 'boolean') fail(where, 'expected true or false');
   return v;
 }
-const ints = (v: unknown, where: string, min = 0): number[] => arr(v, where).map((x, i) => int(x, `${where}[${i}]`, min));
-const dtype = (v: unknown, where: string): 'f32' | 'i32' => (v === 'f32' || v === 'i32' ? v : fail(where, 'expected "f32" or "i32"'));
+const ints = (v: unknown, where: string, min = 0): number[] =>
+  arr(v, where).map((x, i) => int(x, `${where}[${i}]`, min));
+const dtype = (v: unknown, where: string): 'f32' | 'i32' =>
+  v === 'f32' || v === 'i32' ? v : fail(where, 'expected "f32" or "i32"');
 
 function readSpec(v: unknown, where: string, buffers: number): ReadSpec {
   const o = obj(v, where);
@@ -161,13 +174,20 @@ function param(v: unknown, where: string): Param {
  */
 export function loadPlan(json: unknown, wgsl: (file: string) => string, where = 'plan'): ExecutablePlan {
   const o = obj(json, where);
-  if (o['format'] !== PLAN_FORMAT) fail(`${where}.format`, `expected "${PLAN_FORMAT}", got ${JSON.stringify(o['format'])}`);
+  if (o['format'] !== PLAN_FORMAT)
+    fail(`${where}.format`, `expected "${PLAN_FORMAT}", got ${JSON.stringify(o['format'])}`);
   const buffers: BufferSpec[] = arr(o['buffers'], `${where}.buffers`).map((v, i) => {
     const b = obj(v, `${where}.buffers[${i}]`);
     const role = b['role'];
-    if (role !== 'input' && role !== 'param' && role !== 'state' && role !== 'temp') fail(`${where}.buffers[${i}].role`, 'expected input, param, state or temp');
+    if (role !== 'input' && role !== 'param' && role !== 'state' && role !== 'temp')
+      fail(`${where}.buffers[${i}].role`, 'expected input, param, state or temp');
     if (b['id'] !== i) fail(`${where}.buffers[${i}].id`, `expected ${i}`);
-    return { id: i, bytes: int(b['bytes'], `${where}.buffers[${i}].bytes`, 4), role, name: str(b['name'], `${where}.buffers[${i}].name`) };
+    return {
+      id: i,
+      bytes: int(b['bytes'], `${where}.buffers[${i}].bytes`, 4),
+      role,
+      name: str(b['name'], `${where}.buffers[${i}].name`),
+    };
   });
   const bufferIndex = (v: unknown, at: string) => {
     const n = int(v, at);
@@ -181,7 +201,9 @@ export function loadPlan(json: unknown, wgsl: (file: string) => string, where = 
     if (wg.length !== 3) fail(`${at}.workgroups`, 'expected three counts');
     const bindings: BindingRef[] = arr(d['bindings'], `${at}.bindings`).map((x, k) => {
       const b = obj(x, `${at}.bindings[${k}]`);
-      return b['rng'] === true ? { rng: true as const } : { buffer: bufferIndex(b['buffer'], `${at}.bindings[${k}].buffer`) };
+      return b['rng'] === true
+        ? { rng: true as const }
+        : { buffer: bufferIndex(b['buffer'], `${at}.bindings[${k}].buffer`) };
     });
     return {
       name: str(d['name'], `${at}.name`),
@@ -191,9 +213,20 @@ export function loadPlan(json: unknown, wgsl: (file: string) => string, where = 
       nodes: arr(d['nodes'], `${at}.nodes`).map((x, k) => str(x, `${at}.nodes[${k}]`)),
     };
   });
-  const readable = arr(o['readable'], `${where}.readable`).map((v, i) => readSpec(v, `${where}.readable[${i}]`, buffers.length));
+  const readable = arr(o['readable'], `${where}.readable`).map((v, i) =>
+    readSpec(v, `${where}.readable[${i}]`, buffers.length),
+  );
   const memory = obj(o['memory'], `${where}.memory`);
-  for (const k of ['inputBytes', 'paramBytes', 'stateBytes', 'tempBytes', 'tempBuffers', 'liveLowerBound', 'totalBytes']) int(memory[k], `${where}.memory.${k}`);
+  for (const k of [
+    'inputBytes',
+    'paramBytes',
+    'stateBytes',
+    'tempBytes',
+    'tempBuffers',
+    'liveLowerBound',
+    'totalBytes',
+  ])
+    int(memory[k], `${where}.memory.${k}`);
   const target = obj(o['target'], `${where}.target`);
   bool(target['software'], `${where}.target.software`);
   const limits = obj(target['limits'], `${where}.target.limits`);
@@ -209,11 +242,20 @@ export function loadPlan(json: unknown, wgsl: (file: string) => string, where = 
     dispatches,
     inputs: arr(o['inputs'], `${where}.inputs`).map((v, i) => {
       const x = obj(v, `${where}.inputs[${i}]`);
-      return { name: str(x['name'], `${where}.inputs[${i}].name`), buffer: bufferIndex(x['buffer'], `${where}.inputs[${i}].buffer`), shape: ints(x['shape'], `${where}.inputs[${i}].shape`), dtype: dtype(x['dtype'], `${where}.inputs[${i}].dtype`) };
+      return {
+        name: str(x['name'], `${where}.inputs[${i}].name`),
+        buffer: bufferIndex(x['buffer'], `${where}.inputs[${i}].buffer`),
+        shape: ints(x['shape'], `${where}.inputs[${i}].shape`),
+        dtype: dtype(x['dtype'], `${where}.inputs[${i}].dtype`),
+      };
     }),
     params: arr(o['params'], `${where}.params`).map((v, i) => {
       const x = obj(v, `${where}.params[${i}]`);
-      return { param: param(x['param'], `${where}.params[${i}].param`), buffer: bufferIndex(x['buffer'], `${where}.params[${i}].buffer`), byteOffset: int(x['byteOffset'], `${where}.params[${i}].byteOffset`) };
+      return {
+        param: param(x['param'], `${where}.params[${i}].param`),
+        buffer: bufferIndex(x['buffer'], `${where}.params[${i}].buffer`),
+        byteOffset: int(x['byteOffset'], `${where}.params[${i}].byteOffset`),
+      };
     }),
     outputs: arr(o['outputs'], `${where}.outputs`).map((v, i) => readSpec(v, `${where}.outputs[${i}]`, buffers.length)),
     readable: new Map(readable.map((r) => [r.value, r])),

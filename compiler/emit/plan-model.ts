@@ -15,12 +15,27 @@ export interface PlannedModel extends ModelBundle {
 }
 
 /** `forward` is the graph that is trained (a section's rewrites may have changed it); `name` the model's. */
-export function planModel(step: TrainStep, forward: Graph, batch: number, target: Target, name = forward.name): PlannedModel {
-  const train = planGraph(step.graph, { target, dims: bindDims(step.graph, batch), training: true, updates: step.updates });
+export function planModel(
+  step: TrainStep,
+  forward: Graph,
+  batch: number,
+  target: Target,
+  name = forward.name,
+): PlannedModel {
+  const train = planGraph(step.graph, {
+    target,
+    dims: bindDims(step.graph, batch),
+    training: true,
+    updates: step.updates,
+  });
   const fwd = planGraph(forward, { target, dims: bindDims(forward, batch), training: false });
   const inVal = forward.values[forward.inputs[0]!]!;
   const optimizerState = new Set([...step.state.values()].flat());
-  const params: ParamInfo[] = train.params.map(({ param: p }) => ({ name: p.name, shape: p.shape, kind: optimizerState.has(p.name) ? 'state' : p.buffer ? 'buffer' : 'param' }));
+  const params: ParamInfo[] = train.params.map(({ param: p }) => ({
+    name: p.name,
+    shape: p.shape,
+    kind: optimizerState.has(p.name) ? 'state' : p.buffer ? 'buffer' : 'param',
+  }));
   const info: ModelInfo = {
     model: name,
     batch,

@@ -2,7 +2,12 @@
 import type { ModelInfo } from './bundle.js';
 import type { TrainSettings } from '../../runtime/standalone.js';
 
-export function readme(info: ModelInfo, settings: TrainSettings, source: string, kernels: { train: number; forward: number; files: number }): string {
+export function readme(
+  info: ModelInfo,
+  settings: TrainSettings,
+  source: string,
+  kernels: { train: number; forward: number; files: number },
+): string {
   const trained = info.params.filter((p) => p.kind === 'param');
   const count = trained.reduce((s, p) => s + p.shape.reduce((a, d) => a * d, 1), 0);
   return `# ${info.model}, compiled by mdl

@@ -31,6 +31,7 @@ export function trainSettings(spec: TrainSpec | undefined, batch?: number): Trai
 /** The hash a checkpoint records of the model's sources (the file and its imports), as `mdl train` computes it. */
 export function sourceHash(sources: ReadonlyMap<string, SourceFile>): string {
   const hash = createHash('sha256');
-  for (const [p, s] of [...sources].sort(([a], [b]) => a.localeCompare(b))) hash.update(p).update('\0').update(s.text).update('\0');
+  for (const [p, s] of [...sources].sort(([a], [b]) => a.localeCompare(b)))
+    hash.update(p).update('\0').update(s.text).update('\0');
   return hash.digest('hex');
 }

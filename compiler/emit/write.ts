@@ -11,7 +11,17 @@
 // A folder that exists and holds anything but an earlier `mdl compile` output is never written
 // into. Recompiling into an earlier output replaces its kernels and generated files and keeps
 // everything else (training runs, checkpoints).
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_FORMAT, type BundleJson } from './bundle.js';
@@ -53,7 +63,10 @@ export function checkOutputDir(dir: string): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new OutputError(`${dir} is a file`, 'choose a folder with -o DIR');
   if (readdirSync(dir).length > 0 && !isCompiled(dir))
-    throw new OutputError(`${dir} is not empty and was not written by \`mdl compile\`; it is left as it is`, 'choose a new or empty folder with -o DIR');
+    throw new OutputError(
+      `${dir} is not empty and was not written by \`mdl compile\`; it is left as it is`,
+      'choose a new or empty folder with -o DIR',
+    );
 }
 
 export interface Output {

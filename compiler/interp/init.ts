@@ -10,7 +10,13 @@ import { floatArray, size, type Precision, type Tensor } from './tensor.js';
 export const leakyReluGain = (a: number): number => Math.sqrt(2 / (1 + a * a));
 
 /** The values of one parameter of `shape` for `init`, drawn from stream (seed, name). */
-export function initTensor(init: Init, shape: readonly number[], seed: number, name: string, precision: Precision = 'f64'): Tensor {
+export function initTensor(
+  init: Init,
+  shape: readonly number[],
+  seed: number,
+  name: string,
+  precision: Precision = 'f64',
+): Tensor {
   const n = size(shape);
   const data = floatArray(n, precision);
   const s = new Stream(seed, name);

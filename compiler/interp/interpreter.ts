@@ -58,7 +58,10 @@ export function run(g: Graph, opts: RunOptions): RunResult {
     const t = getIn(opts.inputs, name);
     if (!t) throw new InterpError(`run ${g.name}: no value for input \`${name}\``);
     const want = v.type.shape;
-    const bad = () => new InterpError(`run ${g.name}: input \`${name}\` has shape ${formatShape(t.shape)}, expected ${formatShape(want)}`);
+    const bad = () =>
+      new InterpError(
+        `run ${g.name}: input \`${name}\` has shape ${formatShape(t.shape)}, expected ${formatShape(want)}`,
+      );
     if (t.shape.length !== want.length) throw bad();
     want.forEach((d, i) => {
       const got = t.shape[i]!;
@@ -68,14 +71,18 @@ export function run(g: Graph, opts: RunOptions): RunResult {
       else if (dims[d] !== got) throw bad();
     });
     if ((v.type.dtype === 'i32') !== t.data instanceof Int32Array)
-      throw new InterpError(`run ${g.name}: input \`${name}\` is ${v.type.dtype}, got ${t.data instanceof Int32Array ? 'an i32' : 'a float'} tensor`);
+      throw new InterpError(
+        `run ${g.name}: input \`${name}\` is ${v.type.dtype}, got ${t.data instanceof Int32Array ? 'an i32' : 'a float'} tensor`,
+      );
     vals[id] = withPrecision(t, precision);
   }
   for (const p of g.params) {
     const t = opts.params.get(p.name);
     if (!t) throw new InterpError(`run ${g.name}: no value for parameter \`${p.name}\``);
     if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]))
-      throw new InterpError(`run ${g.name}: parameter \`${p.name}\` has shape ${formatShape(t.shape)}, expected ${formatShape(p.shape)}`);
+      throw new InterpError(
+        `run ${g.name}: parameter \`${p.name}\` has shape ${formatShape(t.shape)}, expected ${formatShape(p.shape)}`,
+      );
     vals[p.value] = withPrecision(t, precision);
   }
   const concrete = (id: ValueId): number[] =>
@@ -114,16 +121,20 @@ export function run(g: Graph, opts: RunOptions): RunResult {
       writeBuffer(index, value) {
         const v = n.inputs[index];
         const d = v === undefined ? undefined : g.values[v]!.def;
-        if (!d || d.kind !== 'param' || !g.params[d.param]!.buffer) throw new InterpError(`run ${g.name}: node ${n.name} writes input ${index}, which is not a buffer`);
+        if (!d || d.kind !== 'param' || !g.params[d.param]!.buffer)
+          throw new InterpError(`run ${g.name}: node ${n.name} writes input ${index}, which is not a buffer`);
         writes.set(v!, withPrecision(value, precision));
       },
     };
     const res = op.eval(inputs, n.attrs, ctx);
-    if (res.length !== n.outputs.length) throw new InterpError(`run ${g.name}: ${n.op} returned ${res.length} tensors for ${n.outputs.length} outputs`);
+    if (res.length !== n.outputs.length)
+      throw new InterpError(`run ${g.name}: ${n.op} returned ${res.length} tensors for ${n.outputs.length} outputs`);
     res.forEach((t, k) => {
       const want = outputs[k]!;
       if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i]) || t.data.length !== size(want))
-        throw new InterpError(`run ${g.name}: ${n.op} (${n.name}) returned shape ${formatShape(t.shape)} for output ${k}, expected ${formatShape(want)}`);
+        throw new InterpError(
+          `run ${g.name}: ${n.op} (${n.name}) returned shape ${formatShape(t.shape)} for output ${k}, expected ${formatShape(want)}`,
+        );
       vals[n.outputs[k]!] = t;
     });
     if (!opts.keepAll)

@@ -203,7 +203,13 @@ export function avgWindows(g: AvgGeom): Float64Array {
 }
 
 /** Sums `x` (of `shape`) into `out` of `outShape`, which broadcasts to `shape` (dims of 1 or missing are summed). */
-export function sumInto(x: TensorData, shape: readonly number[], outShape: readonly number[], out: TensorData, scale = 1): void {
+export function sumInto(
+  x: TensorData,
+  shape: readonly number[],
+  outShape: readonly number[],
+  out: TensorData,
+  scale = 1,
+): void {
   const map = broadcastIndex(outShape, shape);
   const acc = new Float64Array(size(outShape));
   for (let k = 0; k < map.length; k++) acc[map[k]!]! += x[k]!;
@@ -211,7 +217,13 @@ export function sumInto(x: TensorData, shape: readonly number[], outShape: reado
 }
 
 /** Broadcasts `x` (of `shape`) to `out` of `outShape`, multiplied by `scale`. */
-export function broadcastInto(x: TensorData, shape: readonly number[], outShape: readonly number[], out: TensorData, scale = 1): void {
+export function broadcastInto(
+  x: TensorData,
+  shape: readonly number[],
+  outShape: readonly number[],
+  out: TensorData,
+  scale = 1,
+): void {
   const map = broadcastIndex(shape, outShape);
   for (let k = 0; k < map.length; k++) out[k] = x[map[k]!]! * scale;
 }
@@ -234,7 +246,12 @@ export function map2(a: Tensor, b: Tensor, out: Tensor, f: (x: number, y: number
   const o = out.data;
   const ad = a.data;
   const bd = b.data;
-  if (a.shape.length === out.shape.length && b.shape.length === out.shape.length && ad.length === o.length && bd.length === o.length) {
+  if (
+    a.shape.length === out.shape.length &&
+    b.shape.length === out.shape.length &&
+    ad.length === o.length &&
+    bd.length === o.length
+  ) {
     for (let i = 0; i < o.length; i++) o[i] = f(ad[i]!, bd[i]!);
     return out;
   }

@@ -32,7 +32,14 @@ function mulhilo(a: number, b: number): [number, number] {
 }
 
 /** Philox4x32 with 10 rounds: four u32 words from a 128-bit counter and a 64-bit key. */
-export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): [number, number, number, number] {
+export function philox4x32(
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+): [number, number, number, number] {
   let x0 = c0 >>> 0;
   let x1 = c1 >>> 0;
   let x2 = c2 >>> 0;

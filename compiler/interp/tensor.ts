@@ -15,7 +15,6 @@ export interface Tensor {
 
 export type Precision = 'f64' | 'f32';
 
-
 export function floatArray(n: number, precision: Precision): Float64Array | Float32Array {
   return precision === 'f32' ? new Float32Array(n) : new Float64Array(n);
 }
@@ -23,7 +22,8 @@ export function floatArray(n: number, precision: Precision): Float64Array | Floa
 /** A float tensor of `shape` holding `values` (rounded to float32 for an f32 run). */
 export function tensor(shape: readonly number[], values: ArrayLike<number>, precision: Precision = 'f64'): Tensor {
   const n = size(shape);
-  if (values.length !== n) throw new Error(`tensor: ${values.length} values for shape [${shape.join(', ')}] (${n} elements)`);
+  if (values.length !== n)
+    throw new Error(`tensor: ${values.length} values for shape [${shape.join(', ')}] (${n} elements)`);
   const data = floatArray(n, precision);
   for (let i = 0; i < n; i++) data[i] = values[i]!;
   return { shape: [...shape], data };
@@ -83,7 +83,15 @@ export function broadcastIndex(from: readonly number[], to: readonly number[]): 
  * A strided view read: for output index (i_0..i_r), reads `src` at base + Σ i_k·strides[k].
  * The building block of transpose, permute, slice, select, split and concat.
  */
-export function gather(src: TensorData, dst: TensorData, shape: readonly number[], base: number, strides: readonly number[], dstBase = 0, dstStrides?: readonly number[]): void {
+export function gather(
+  src: TensorData,
+  dst: TensorData,
+  shape: readonly number[],
+  base: number,
+  strides: readonly number[],
+  dstBase = 0,
+  dstStrides?: readonly number[],
+): void {
   const r = shape.length;
   const n = size(shape);
   const ds = dstStrides ?? stridesOf(shape);

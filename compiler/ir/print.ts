@@ -61,7 +61,10 @@ export function printGraph(g: Graph, opts: { spans?: boolean } = {}): string {
   const ins = g.inputs.map((v) => `${name[v]!.slice(1)}: ${ty(v)}`).join(', ');
   const outs = g.outputs.map((o) => `${o.name}: ${ty(o.value)}`).join(', ');
   out.push(`graph ${g.name}(${ins}) -> (${outs}) {`);
-  for (const p of g.params) out.push(`  ${p.buffer ? 'buffer' : 'param'} @${p.name}: ${ty(p.value)} = ${fmtInit(p.init)}${p.trainable || p.buffer ? '' : ' frozen'}`);
+  for (const p of g.params)
+    out.push(
+      `  ${p.buffer ? 'buffer' : 'param'} @${p.name}: ${ty(p.value)} = ${fmtInit(p.init)}${p.trainable || p.buffer ? '' : ' frozen'}`,
+    );
   for (const n of g.nodes) {
     const lhs = n.outputs.map((o) => `${name[o]}: ${ty(o)}`).join(', ');
     const attrs = Object.entries(n.attrs)

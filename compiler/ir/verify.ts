@@ -37,11 +37,14 @@ export function verifyGraph(g: Graph): void {
     for (const inp of n.inputs) if (!defined.has(inp)) err(`node ${n.name} uses value ${inp} before it is defined`);
     const data = n.inputs.slice(0, n.dataInputs).map((v) => g.values[v]!.type);
     const outs = op!.infer(data, n.attrs);
-    if (outs.length !== n.outputs.length) err(`node ${n.name} has ${n.outputs.length} outputs, its op infers ${outs.length}`);
+    if (outs.length !== n.outputs.length)
+      err(`node ${n.name} has ${n.outputs.length} outputs, its op infers ${outs.length}`);
     n.outputs.forEach((o, k) => {
       const v = g.values[o]!;
-      if (v.def.kind !== 'node' || v.def.node !== n.id || v.def.index !== k) err(`output ${o} of ${n.name} is not bound to it`);
-      if (!sameShape(v.type.shape, outs[k]!.shape) || v.type.dtype !== outs[k]!.dtype) err(`output ${k} of ${n.name} has a stale type`);
+      if (v.def.kind !== 'node' || v.def.node !== n.id || v.def.index !== k)
+        err(`output ${o} of ${n.name} is not bound to it`);
+      if (!sameShape(v.type.shape, outs[k]!.shape) || v.type.dtype !== outs[k]!.dtype)
+        err(`output ${k} of ${n.name} has a stale type`);
       defined.add(o);
     });
   });

@@ -37,7 +37,10 @@ export class KernelBuilder {
     const hit = same.find((x) => x.b.elem === elem);
     if (hit) {
       if (write && hit.b.kind !== 'read_write') (hit as { b: Binding }).b = { ...hit.b, kind: 'read_write' };
-      if (write && same.length > 1) throw new Error(`kernel ${this.name}: buffer of value ${value} is written and also read as another element type`);
+      if (write && same.length > 1)
+        throw new Error(
+          `kernel ${this.name}: buffer of value ${value} is written and also read as another element type`,
+        );
       return hit.b.name;
     }
     if (same.length > 0 && (write || same.some((x) => x.b.kind === 'read_write')))
@@ -49,7 +52,8 @@ export class KernelBuilder {
 
   /** The run's uniform constants (a vec4<u32>): x = seed, y = step. */
   rng(): { seed: Expr; step: Expr } {
-    if (!this.bindings.some((x) => x.res.kind === 'rng')) this.bindings.push({ b: { name: 'rng', kind: 'uniform', elem: 'u32' }, res: { kind: 'rng' } });
+    if (!this.bindings.some((x) => x.res.kind === 'rng'))
+      this.bindings.push({ b: { name: 'rng', kind: 'uniform', elem: 'u32' }, res: { kind: 'rng' } });
     return { seed: ref('rng.x', 'u32'), step: ref('rng.y', 'u32') };
   }
 
@@ -161,7 +165,13 @@ export class KernelBuilder {
   finish(workgroup: readonly [number, number, number]): BuiltKernel {
     if (this.blocks.length !== 1) throw new Error(`kernel ${this.name}: unbalanced blocks`);
     return {
-      kernel: { name: this.name, bindings: this.bindings.map((x) => x.b), workgroup, shared: this.sharedArrays, body: this.blocks[0]! },
+      kernel: {
+        name: this.name,
+        bindings: this.bindings.map((x) => x.b),
+        workgroup,
+        shared: this.sharedArrays,
+        body: this.blocks[0]!,
+      },
       resources: this.bindings.map((x) => x.res),
     };
   }

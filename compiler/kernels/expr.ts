@@ -16,11 +16,22 @@ export const f32 = (v: number): Expr => ({ k: 'lit', t: 'f32', v: Math.fround(v)
 export const bool = (v: boolean): Expr => ({ k: 'lit', t: 'bool', v });
 export const ref = (name: string, t: VType): Expr => ({ k: 'ref', t, name });
 
-export const isLit = (e: Expr, v?: number | boolean): e is Extract<Expr, { k: 'lit' }> => e.k === 'lit' && (v === undefined || e.v === v);
+export const isLit = (e: Expr, v?: number | boolean): e is Extract<Expr, { k: 'lit' }> =>
+  e.k === 'lit' && (v === undefined || e.v === v);
 const litNum = (e: Expr): number | undefined => (e.k === 'lit' && typeof e.v === 'number' ? e.v : undefined);
 
 function binType(op: BinOp, a: Expr, b: Expr): VType {
-  if (op === '<' || op === '<=' || op === '>' || op === '>=' || op === '==' || op === '!=' || op === '&&' || op === '||') return 'bool';
+  if (
+    op === '<' ||
+    op === '<=' ||
+    op === '>' ||
+    op === '>=' ||
+    op === '==' ||
+    op === '!=' ||
+    op === '&&' ||
+    op === '||'
+  )
+    return 'bool';
   if (a.t === 'vec4f' || b.t === 'vec4f') return 'vec4f';
   return a.t;
 }
@@ -66,7 +77,8 @@ export function bin(op: BinOp, a: Expr, b: Expr): Expr {
     if (op === '%' && y === 1) return i32(0);
     if ((op === '/' || op === '%') && x === 0) return i32(0);
     // (e + c1) + c2 → e + (c1 + c2): keeps unrolled offsets tidy.
-    if (op === '+' && y !== undefined && a.k === 'bin' && a.op === '+' && litNum(a.b) !== undefined) return bin('+', a.a, i32(litNum(a.b)! + y));
+    if (op === '+' && y !== undefined && a.k === 'bin' && a.op === '+' && litNum(a.b) !== undefined)
+      return bin('+', a.a, i32(litNum(a.b)! + y));
   }
   if (a.t === 'bool' && b.t === 'bool') {
     if (op === '&&') {
@@ -81,7 +93,20 @@ export function bin(op: BinOp, a: Expr, b: Expr): Expr {
     }
   }
   if (t === 'bool' && a.t === 'i32' && x !== undefined && y !== undefined) {
-    const r = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : op === '!=' ? x !== y : undefined;
+    const r =
+      op === '<'
+        ? x < y
+        : op === '<='
+          ? x <= y
+          : op === '>'
+            ? x > y
+            : op === '>='
+              ? x >= y
+              : op === '=='
+                ? x === y
+                : op === '!='
+                  ? x !== y
+                  : undefined;
     if (r !== undefined) return bool(r);
   }
   if (a.t === 'f32' && b.t === 'f32' && op === '*' && (x === 1 || y === 1)) return x === 1 ? b : a;
@@ -151,7 +176,8 @@ export const lane = (a: Expr, i: number): Expr => ({ k: 'lane', t: 'f32', a, i }
 export const vec4 = (...args: Expr[]): Expr => ({ k: 'vec', t: 'vec4f', args });
 
 /** A builtin (`gid`, `lid`, `wid`, `nwg`) component as an i32. */
-export const builtin = (name: 'gid' | 'lid' | 'wid' | 'nwg', axis: 0 | 1 | 2): Expr => cast('i32', ref(`${name}.${'xyz'[axis]}`, 'u32'));
+export const builtin = (name: 'gid' | 'lid' | 'wid' | 'nwg', axis: 0 | 1 | 2): Expr =>
+  cast('i32', ref(`${name}.${'xyz'[axis]}`, 'u32'));
 
 /** Σ idx[d]·strides[d] + offset, folded. */
 export function linear(idx: readonly Expr[], strides: readonly number[], offset = 0): Expr {
@@ -161,8 +187,6 @@ export function linear(idx: readonly Expr[], strides: readonly number[], offset 
   });
   return e;
 }
-
-
 
 /** The multi-index of flat index `f` in `shape` (the outermost needs no modulo). */
 export function unflatten(f: Expr, shape: readonly number[]): Expr[] {

@@ -21,7 +21,12 @@ export function groups1d(b: KernelBuilder, groups: number, size: number, target:
   const lane = E.builtin('lid', 0);
   if (groups <= max) {
     const group = E.builtin('wid', 0);
-    return { id: E.add(E.mul(group, E.i32(size)), lane), group, workgroups: [Math.max(groups, 1), 1, 1], size: [size, 1, 1] };
+    return {
+      id: E.add(E.mul(group, E.i32(size)), lane),
+      group,
+      workgroups: [Math.max(groups, 1), 1, 1],
+      size: [size, 1, 1],
+    };
   }
   const nx = max;
   const ny = Math.ceil(groups / nx);
@@ -32,7 +37,10 @@ export function groups1d(b: KernelBuilder, groups: number, size: number, target:
 
 /** `total` invocations in workgroups of (at most) `size`. */
 export function grid1d(b: KernelBuilder, total: number, size: number, target: Target, what: string): Grid1D {
-  const s = Math.max(1, Math.min(size, target.limits.maxComputeInvocationsPerWorkgroup, target.limits.maxComputeWorkgroupSizeX));
+  const s = Math.max(
+    1,
+    Math.min(size, target.limits.maxComputeInvocationsPerWorkgroup, target.limits.maxComputeWorkgroupSizeX),
+  );
   return groups1d(b, Math.ceil(total / s), s, target, what);
 }
 

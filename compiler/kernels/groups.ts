@@ -70,7 +70,11 @@ export function updateGroups(m: GroupInput): UpdateGroup[] {
     const L = m.lower[n.id]!;
     if (L.kind !== 'kernel' || !L.elementwise) continue;
     if (!n.outputs.every((o) => m.inPlace.has(o) || (!uses.has(o) && !m.pinned.has(o)))) continue;
-    const key = JSON.stringify([n.op, Object.entries(n.attrs).sort(([a], [b]) => (a < b ? -1 : 1)), n.inputs.map((v) => (g.values[v]!.def.kind === 'input' ? v : -1))]);
+    const key = JSON.stringify([
+      n.op,
+      Object.entries(n.attrs).sort(([a], [b]) => (a < b ? -1 : 1)),
+      n.inputs.map((v) => (g.values[v]!.def.kind === 'input' ? v : -1)),
+    ]);
     byKey.set(key, [...(byKey.get(key) ?? []), n]);
   }
   const groups: UpdateGroup[] = [];
@@ -89,11 +93,15 @@ export function updateGroups(m: GroupInput): UpdateGroup[] {
       n.outputs.every((o, k) => {
         const p = m.inPlace.get(o);
         const s = outInto[k];
-        return p === undefined ? s === undefined : s !== undefined && s >= 0 && n.inputs[s] === p && slots[s]!.k === 'packed';
+        return p === undefined
+          ? s === undefined
+          : s !== undefined && s >= 0 && n.inputs[s] === p && slots[s]!.k === 'packed';
       }),
     );
     if (!fits) continue;
-    const packedValues = nodes.flatMap((n) => n.inputs.filter((_, s) => slots[s]!.k === 'packed' || slots[s]!.k === 'computed'));
+    const packedValues = nodes.flatMap((n) =>
+      n.inputs.filter((_, s) => slots[s]!.k === 'packed' || slots[s]!.k === 'computed'),
+    );
     if (packedValues.some((v) => claimed.has(v))) continue;
     for (const v of packedValues) claimed.add(v);
     // Split where a packed buffer would outgrow one storage binding.

@@ -12,7 +12,8 @@
 export type ScalarType = 'f32' | 'i32' | 'u32' | 'bool';
 export type VType = ScalarType | 'vec4f';
 
-export type BinOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&&' | '||' | '&' | '|' | '^' | '<<' | '>>';
+export type BinOp =
+  '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&&' | '||' | '&' | '|' | '^' | '<<' | '>>';
 export type UnOp = 'neg' | 'not';
 /** Built-in functions of the target; `erf` is a helper the renderer supplies. */
 export type Fn =
@@ -62,7 +63,14 @@ export type Stmt =
   | { readonly k: 'setelem'; readonly arr: string; readonly i: Expr; readonly e: Expr }
   | { readonly k: 'store'; readonly buf: string; readonly i: Expr; readonly e: Expr }
   /** for (var v = from; v < to; v += step). */
-  | { readonly k: 'for'; readonly v: string; readonly from: Expr; readonly to: Expr; readonly step: number; readonly body: readonly Stmt[] }
+  | {
+      readonly k: 'for';
+      readonly v: string;
+      readonly from: Expr;
+      readonly to: Expr;
+      readonly step: number;
+      readonly body: readonly Stmt[];
+    }
   | { readonly k: 'if'; readonly c: Expr; readonly then: readonly Stmt[]; readonly else?: readonly Stmt[] }
   | { readonly k: 'barrier' }
   | { readonly k: 'comment'; readonly text: string };

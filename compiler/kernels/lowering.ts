@@ -66,7 +66,12 @@ export interface AnchorCtx extends PointCtx {
 export interface ViewLowering {
   readonly kind: 'view';
   /** The output's layout from the input's (a view of input 0); null when not expressible. */
-  layout(input: Layout & { readonly shape: readonly number[] }, node: Node, outShapes: readonly (readonly number[])[], out: number): Layout | null;
+  layout(
+    input: Layout & { readonly shape: readonly number[] },
+    node: Node,
+    outShapes: readonly (readonly number[])[],
+    out: number,
+  ): Layout | null;
   /** The general form: output element `idx` of output `out`, read through the input. */
   at(ctx: PointCtx, idx: readonly Expr[], out: number): Expr;
   /** The output keeps the input's flat order (reshape family): a fused epilogue may pass through. */

@@ -42,7 +42,11 @@ export interface MemoryInput {
 
 export const align16 = (n: number): number => Math.max(16, Math.ceil(n / 16) * 16);
 
-export function assignBuffers(m: MemoryInput): { buffers: BufferSpec[]; bufferOf: Map<ValueId, number>; plan: MemoryPlan } {
+export function assignBuffers(m: MemoryInput): {
+  buffers: BufferSpec[];
+  bufferOf: Map<ValueId, number>;
+  plan: MemoryPlan;
+} {
   const buffers: BufferSpec[] = [];
   const bufferOf = new Map<ValueId, number>();
   const own = (value: ValueId, name: string, bytes: number, role: BufferSpec['role']) => {

@@ -23,7 +23,15 @@ import { KernelBuilder, type Resource } from './builder.js';
 import * as E from './expr.js';
 import { grid1d } from './grid.js';
 import { sharedBytes, type Expr, type Kernel } from './ir.js';
-import { KernelError, NeedsContiguous, type Accessor, type AnchorCtx, type Lowering, type PointCtx, type View } from './lowering.js';
+import {
+  KernelError,
+  NeedsContiguous,
+  type Accessor,
+  type AnchorCtx,
+  type Lowering,
+  type PointCtx,
+  type View,
+} from './lowering.js';
 import { updateGroups, type UpdateGroup } from './groups.js';
 import { assignBuffers, type MemoryPlan } from './memory.js';
 import { loweringFor } from './table.js';
@@ -90,7 +98,12 @@ export interface Plan {
   readonly target: Target;
   readonly buffers: readonly BufferSpec[];
   readonly dispatches: readonly Dispatch[];
-  readonly inputs: readonly { readonly name: string; readonly buffer: number; readonly shape: readonly number[]; readonly dtype: 'f32' | 'i32' }[];
+  readonly inputs: readonly {
+    readonly name: string;
+    readonly buffer: number;
+    readonly shape: readonly number[];
+    readonly dtype: 'f32' | 'i32';
+  }[];
   /** Where each parameter lives: its buffer, and its byte offset there (packed parameters share one). */
   readonly params: readonly { readonly param: Param; readonly buffer: number; readonly byteOffset: number }[];
   readonly outputs: readonly ReadSpec[];
@@ -116,7 +129,8 @@ class Retry {
 }
 
 const dtypeOf = (t: string): 'f32' | 'i32' => (t === 'i32' ? 'i32' : 'f32');
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 class Planner {
   readonly target: Target;
@@ -140,7 +154,12 @@ class Planner {
   /** Optimizer updates run as one kernel per group (groups.ts), by member node. */
   readonly groupOf = new Map<Node, UpdateGroup>();
   /** Packed buffers of the groups, with value ids after the graph's own. */
-  readonly packs: { readonly id: ValueId; readonly name: string; readonly role: 'param' | 'state' | 'temp'; readonly elems: number }[] = [];
+  readonly packs: {
+    readonly id: ValueId;
+    readonly name: string;
+    readonly role: 'param' | 'state' | 'temp';
+    readonly elems: number;
+  }[] = [];
   /** A value in a packed buffer → that buffer and its element offset there. */
   readonly packed = new Map<ValueId, { readonly base: ValueId; readonly offset: number }>();
   /** Outputs of grouped updates that nothing reads (SGD's buffer without momentum): never stored. */
@@ -171,12 +190,22 @@ class Planner {
     for (const [pname, oname] of opts.updates ?? []) {
       const p = g.params.find((q) => q.name === pname);
       const o = g.outputs.find((q) => q.name === oname);
-      if (!p || !o) throw new KernelError(`plan ${g.name}: in-place update of ${pname} by ${oname}: no such ${p ? 'output' : 'parameter'}`);
+      if (!p || !o)
+        throw new KernelError(
+          `plan ${g.name}: in-place update of ${pname} by ${oname}: no such ${p ? 'output' : 'parameter'}`,
+        );
       if (g.values[o.value]!.def.kind !== 'node' || !sameShape(this.shape[o.value]!, this.shape[p.value]!))
         throw new KernelError(`plan ${g.name}: output ${oname} cannot update ${pname} in place`);
       this.inPlace.set(o.value, p.value);
     }
-    const groups = updateGroups({ g, lower: this.lower, numel: (v) => numel(this.shape[v]!), inPlace: this.inPlace, pinned: this.pinned, target: this.target });
+    const groups = updateGroups({
+      g,
+      lower: this.lower,
+      numel: (v) => numel(this.shape[v]!),
+      inPlace: this.inPlace,
+      pinned: this.pinned,
+      target: this.target,
+    });
     let next = g.values.length;
     groups.forEach((grp, gi) => {
       const first = grp.nodes[0]!;
@@ -213,7 +242,13 @@ class Planner {
   viewOf(v: ValueId): View | undefined {
     const s = this.state[v]!;
     if (s.k === 'view') return s.view;
-    if (s.k === 'buf' || this.mat.has(v)) return { ...this.place(v), strides: E.contiguousStrides(this.shape[v]!), shape: this.shape[v]!, dtype: this.dtype[v]! };
+    if (s.k === 'buf' || this.mat.has(v))
+      return {
+        ...this.place(v),
+        strides: E.contiguousStrides(this.shape[v]!),
+        shape: this.shape[v]!,
+        dtype: this.dtype[v]!,
+      };
     return undefined;
   }
 
@@ -248,8 +283,27 @@ class Planner {
           }
           if (L.kind === 'view') {
             const src = this.viewOf(n.inputs[0]!);
-            const lay = src ? L.layout(src, n, n.outputs.map((x) => this.shape[x]!), k) : null;
-            const next: State = lay && src ? { k: 'view', view: { base: src.base, offset: lay.offset, strides: lay.strides, shape: this.shape[o]!, dtype: this.dtype[o]! } } : { k: 'lazy' };
+            const lay = src
+              ? L.layout(
+                  src,
+                  n,
+                  n.outputs.map((x) => this.shape[x]!),
+                  k,
+                )
+              : null;
+            const next: State =
+              lay && src
+                ? {
+                    k: 'view',
+                    view: {
+                      base: src.base,
+                      offset: lay.offset,
+                      strides: lay.strides,
+                      shape: this.shape[o]!,
+                      dtype: this.dtype[o]!,
+                    },
+                  }
+                : { k: 'lazy' };
             if (next.k !== this.state[o]!.k) changed = true;
             this.state[o] = next;
           }
@@ -262,7 +316,10 @@ class Planner {
           let need = false;
           if (s.k === 'view') need = this.pinned.has(o) && !isContiguous(s.view);
           else {
-            need = this.pinned.has(o) || (this.consumers(o).length > 1 && !this.cheap(o)) || this.uses[o]!.some((u) => this.needsBuffer(u.node, u.slot));
+            need =
+              this.pinned.has(o) ||
+              (this.consumers(o).length > 1 && !this.cheap(o)) ||
+              this.uses[o]!.some((u) => this.needsBuffer(u.node, u.slot));
           }
           if (need) {
             this.mat.add(o);
@@ -290,11 +347,17 @@ class Planner {
       const chain: ValueId[] = [v];
       const next: (Node | undefined)[] = [];
       const roots: number[] = [];
-      for (let u = v; ; ) {
+      for (let u = v; ;) {
         const cs = this.consumers(u).sort((x, y) => x.id - y.id);
         const p = cs.find((c) => {
           const L = this.lower[c.id]!;
-          return c.outputs.length === 1 && L.kind === 'pointwise' && L.elementwise === true && sameShape(this.shape[u]!, this.shape[c.outputs[0]!]!) && !this.inPlace.has(c.outputs[0]!);
+          return (
+            c.outputs.length === 1 &&
+            L.kind === 'pointwise' &&
+            L.elementwise === true &&
+            sameShape(this.shape[u]!, this.shape[c.outputs[0]!]!) &&
+            !this.inPlace.has(c.outputs[0]!)
+          );
         });
         next.push(p);
         if (!p) break;
@@ -318,7 +381,8 @@ class Planner {
           const others = this.consumers(c).filter((n) => n !== next[i]);
           if (others.length === 0 && !this.pinned.has(c)) continue;
           // (a lazy value with several readers is a free one each reader recomputes: not storable)
-          if (others.some((n) => n.id <= rootNode) || this.fusedRoot.has(c) || this.storedBy.has(c) || !this.mat.has(c)) ok = false;
+          if (others.some((n) => n.id <= rootNode) || this.fusedRoot.has(c) || this.storedBy.has(c) || !this.mat.has(c))
+            ok = false;
           stores.push(c);
         }
         if (ok) {
@@ -352,7 +416,12 @@ class Planner {
         shape,
         dtype,
         view,
-        at: (idx) => b.memo(`L${key(idx)}`, () => E.load(b.binding(view.base, dtype, false), dtype, E.linear(idx, view.strides, view.offset)), 'ld'),
+        at: (idx) =>
+          b.memo(
+            `L${key(idx)}`,
+            () => E.load(b.binding(view.base, dtype, false), dtype, E.linear(idx, view.strides, view.offset)),
+            'ld',
+          ),
       };
     return {
       shape,
@@ -392,7 +461,11 @@ class Planner {
 
   storeRoot(b: KernelBuilder, r: ValueId, idx: readonly Expr[], val: Expr): void {
     const at = this.place(r);
-    b.store(b.binding(at.base, this.dtype[r]!, true), E.linear(idx, E.contiguousStrides(this.shape[r]!), at.offset), val);
+    b.store(
+      b.binding(at.base, this.dtype[r]!, true),
+      E.linear(idx, E.contiguousStrides(this.shape[r]!), at.offset),
+      val,
+    );
   }
 
   buildPointwise(r: ValueId): Built {
@@ -470,12 +543,17 @@ class Planner {
       [3, 'maxComputeInvocationsPerWorkgroup'],
     ] as const) {
       const n = k === 3 ? size[0] * size[1] * size[2] : size[k];
-      if (n > this.target.limits[lim]) throw new KernelError(`${a.name}: workgroup size ${size.join('×')} exceeds the adapter's ${lim} ${this.target.limits[lim]}`);
+      if (n > this.target.limits[lim])
+        throw new KernelError(
+          `${a.name}: workgroup size ${size.join('×')} exceeds the adapter's ${lim} ${this.target.limits[lim]}`,
+        );
     }
     const k = b.finish(size);
     const shared = sharedBytes(k.kernel);
     if (shared > this.target.limits.maxComputeWorkgroupStorageSize)
-      throw new KernelError(`${a.name}: ${shared} bytes of workgroup memory exceed the adapter's ${this.target.limits.maxComputeWorkgroupStorageSize}`);
+      throw new KernelError(
+        `${a.name}: ${shared} bytes of workgroup memory exceed the adapter's ${this.target.limits.maxComputeWorkgroupStorageSize}`,
+      );
     const name = root !== undefined ? `${a.name}→${this.def[root]!.node.name}` : a.name;
     return { name, ...k, workgroups, writes: [...writes], nodes: orderNames(this.g, seen) };
   }
@@ -497,7 +575,13 @@ class Planner {
       if (s.k === 'shared') return this.accessor(b, first.inputs[k]!, new Map(), seen);
       if (s.k === 'uniform') return { shape: [N], dtype: 'f32', at: () => E.f32(s.value) };
       const view: View = { base: packOf(k), offset: 0, strides: [1], shape: [N], dtype: 'f32' };
-      return { shape: [N], dtype: 'f32', view, at: (idx) => b.memo(`P${k}@${E.keyOf(idx[0]!)}`, () => E.load(b.binding(view.base, 'f32', false), 'f32', idx[0]!), 'ld') };
+      return {
+        shape: [N],
+        dtype: 'f32',
+        view,
+        at: (idx) =>
+          b.memo(`P${k}@${E.keyOf(idx[0]!)}`, () => E.load(b.binding(view.base, 'f32', false), 'f32', idx[0]!), 'ld'),
+      };
     });
     let workgroups: readonly [number, number, number] | undefined;
     let size: readonly [number, number, number] = [1, 1, 1];
@@ -562,7 +646,9 @@ class Planner {
       }
     }
     if (best === undefined || bestN < 2)
-      throw new KernelError(`${k.name}: needs ${used} storage buffers but the adapter allows ${limit} per kernel, and it cannot be split further`);
+      throw new KernelError(
+        `${k.name}: needs ${used} storage buffers but the adapter allows ${limit} per kernel, and it cannot be split further`,
+      );
     throw new Retry(best);
   }
 
@@ -602,11 +688,16 @@ class Planner {
       const reads = (x: Built) => x.resources.some((res) => res.kind === 'value' && res.value === base);
       const later = built.slice(k + 1).find(reads);
       const name = this.g.params.find((q) => q.value === p)!.name;
-      if (later) throw new KernelError(`plan ${this.g.name}: ${later.name} reads ${name} after ${built[k]!.name} updated it in place`);
+      if (later)
+        throw new KernelError(
+          `plan ${this.g.name}: ${later.name} reads ${name} after ${built[k]!.name} updated it in place`,
+        );
       const writer = this.def[r]!.node;
       const L = this.lower[writer.id]!;
       if (reads(built[k]!) && !(L.kind === 'kernel' && L.elementwise && writer.inputs.includes(p)))
-        throw new KernelError(`plan ${this.g.name}: ${built[k]!.name} reads ${name} while updating it in place, not element by element`);
+        throw new KernelError(
+          `plan ${this.g.name}: ${built[k]!.name} reads ${name} while updating it in place, not element by element`,
+        );
     }
   }
 
@@ -616,16 +707,32 @@ class Planner {
     const readable = new Map<ValueId, ReadSpec>();
     const packs = (role: string) => this.packs.filter((p) => p.role === role);
     const mem = assignBuffers({
-      inputs: g.inputs.map((v) => ({ value: v, name: g.values[v]!.def.kind === 'input' ? (g.values[v]!.def as { name: string }).name : `input${v}`, bytes: bytesOf(v) })),
+      inputs: g.inputs.map((v) => ({
+        value: v,
+        name: g.values[v]!.def.kind === 'input' ? (g.values[v]!.def as { name: string }).name : `input${v}`,
+        bytes: bytesOf(v),
+      })),
       params: [
-        ...g.params.filter((p) => !this.packed.has(p.value)).map((p) => ({ value: p.value, name: p.name, bytes: bytesOf(p.value), state: p.buffer })),
-        ...[...packs('param'), ...packs('state')].map((p) => ({ value: p.id, name: p.name, bytes: p.elems * 4, state: p.role === 'state' })),
+        ...g.params
+          .filter((p) => !this.packed.has(p.value))
+          .map((p) => ({ value: p.value, name: p.name, bytes: bytesOf(p.value), state: p.buffer })),
+        ...[...packs('param'), ...packs('state')].map((p) => ({
+          value: p.id,
+          name: p.name,
+          bytes: p.elems * 4,
+          state: p.role === 'state',
+        })),
       ],
       kernels: built.map((k) => {
         const writes = k.writes.map((v) => this.place(v).base);
-        return { reads: k.resources.flatMap((r) => (r.kind === 'value' && !writes.includes(r.value) ? [r.value] : [])), writes };
+        return {
+          reads: k.resources.flatMap((r) => (r.kind === 'value' && !writes.includes(r.value) ? [r.value] : [])),
+          writes,
+        };
       }),
-      temps: [...this.mat].filter((v) => !this.inPlace.has(v) && !this.packed.has(v) && !this.dropped.has(v)).map((v) => ({ value: v, bytes: bytesOf(v) })),
+      temps: [...this.mat]
+        .filter((v) => !this.inPlace.has(v) && !this.packed.has(v) && !this.dropped.has(v))
+        .map((v) => ({ value: v, bytes: bytesOf(v) })),
       owned: packs('temp').map((p) => ({ value: p.id, name: p.name, bytes: p.elems * 4 })),
       pinned: new Set([...this.pinned].map((v) => this.viewOf(v)?.base ?? v)),
     });
@@ -634,13 +741,17 @@ class Planner {
     for (const k of built)
       for (const r of k.resources)
         if (r.kind === 'value' && mem.buffers[mem.bufferOf.get(r.value)!]!.bytes > maxBinding)
-          throw new KernelError(`${k.name}: a ${mem.buffers[mem.bufferOf.get(r.value)!]!.bytes}-byte buffer exceeds the adapter's ${maxBinding}-byte storage binding limit; use a smaller batch`);
+          throw new KernelError(
+            `${k.name}: a ${mem.buffers[mem.bufferOf.get(r.value)!]!.bytes}-byte buffer exceeds the adapter's ${maxBinding}-byte storage binding limit; use a smaller batch`,
+          );
     const dispatches: Dispatch[] = built.map((k) => ({
       name: k.name,
       kernel: k.kernel,
       wgsl: renderWgsl(k.kernel),
       workgroups: k.workgroups,
-      bindings: k.resources.map((r) => (r.kind === 'rng' ? { rng: true as const } : { buffer: mem.bufferOf.get(r.value)! })),
+      bindings: k.resources.map((r) =>
+        r.kind === 'rng' ? { rng: true as const } : { buffer: mem.bufferOf.get(r.value)! },
+      ),
       nodes: k.nodes,
     }));
     const nameOf = (v: ValueId): string => {
@@ -654,7 +765,15 @@ class Planner {
     for (const v of this.pinned) {
       const view = this.viewOf(v);
       if (!view) throw new Error(`planner: pinned value ${v} has no buffer`);
-      readable.set(v, { name: nameOf(v), value: v, buffer: mem.bufferOf.get(view.base)!, byteOffset: view.offset * 4, bytes: bytesOf(v), shape: this.shape[v]!, dtype: this.dtype[v]! });
+      readable.set(v, {
+        name: nameOf(v),
+        value: v,
+        buffer: mem.bufferOf.get(view.base)!,
+        byteOffset: view.offset * 4,
+        bytes: bytesOf(v),
+        shape: this.shape[v]!,
+        dtype: this.dtype[v]!,
+      });
     }
     return {
       graph: g.name,
@@ -663,7 +782,12 @@ class Planner {
       target: this.target,
       buffers: mem.buffers,
       dispatches,
-      inputs: g.inputs.map((v) => ({ name: nameOf(v), buffer: mem.bufferOf.get(v)!, shape: this.shape[v]!, dtype: this.dtype[v]! })),
+      inputs: g.inputs.map((v) => ({
+        name: nameOf(v),
+        buffer: mem.bufferOf.get(v)!,
+        shape: this.shape[v]!,
+        dtype: this.dtype[v]!,
+      })),
       params: g.params.map((p) => {
         const at = this.place(p.value);
         return { param: p, buffer: mem.bufferOf.get(at.base)!, byteOffset: at.offset * 4 };
@@ -682,7 +806,8 @@ function orderNames(g: Graph, seen: Set<string>): string[] {
 
 /** Plans `g` for a target: kernels, buffers, dispatches. Throws KernelError for unlowerable graphs. */
 export function planGraph(g: Graph, opts: PlanOptions = {}): Plan {
-  for (const s of g.symbols) if (opts.dims?.[s] === undefined) throw new KernelError(`plan ${g.name}: the symbolic dimension ${s} is not bound`);
+  for (const s of g.symbols)
+    if (opts.dims?.[s] === undefined) throw new KernelError(`plan ${g.name}: the symbolic dimension ${s} is not bound`);
   let forced = new Set<ValueId>(opts.materialize ?? []);
   for (let attempt = 0; attempt <= g.values.length; attempt++) {
     try {

@@ -44,7 +44,10 @@ export const DEFAULT_LIMITS: TargetLimits = {
 };
 
 /** A target from an adapter report (runtime/device.ts's AdapterReport has this shape). */
-export function targetOf(report: { readonly software: boolean; readonly limits: Readonly<Record<string, number>> }): Target {
+export function targetOf(report: {
+  readonly software: boolean;
+  readonly limits: Readonly<Record<string, number>>;
+}): Target {
   const limits = { ...DEFAULT_LIMITS };
   for (const k of Object.keys(limits) as (keyof TargetLimits)[]) {
     const v = report.limits[k];

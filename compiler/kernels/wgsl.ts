@@ -57,7 +57,11 @@ function renderStmts(ss: readonly Stmt[], ind: string, out: string[]): void {
   for (const s of ss) {
     switch (s.k) {
       case 'let':
-        out.push(s.mut ? `${ind}var ${s.name}: ${WGSL_TYPE[s.t]} = ${renderExpr(s.e)};` : `${ind}let ${s.name} = ${renderExpr(s.e)};`);
+        out.push(
+          s.mut
+            ? `${ind}var ${s.name}: ${WGSL_TYPE[s.t]} = ${renderExpr(s.e)};`
+            : `${ind}let ${s.name} = ${renderExpr(s.e)};`,
+        );
         break;
       case 'arr':
         out.push(`${ind}var ${s.name}: array<${WGSL_TYPE[s.t]}, ${s.n}>;`);
@@ -72,7 +76,9 @@ function renderStmts(ss: readonly Stmt[], ind: string, out: string[]): void {
         out.push(`${ind}${s.buf}[${renderExpr(s.i)}] = ${renderExpr(s.e)};`);
         break;
       case 'for':
-        out.push(`${ind}for (var ${s.v}: i32 = ${renderExpr(s.from)}; ${s.v} < ${renderExpr(s.to)}; ${s.v} += ${s.step}i) {`);
+        out.push(
+          `${ind}for (var ${s.v}: i32 = ${renderExpr(s.from)}; ${s.v} < ${renderExpr(s.to)}; ${s.v} += ${s.step}i) {`,
+        );
         renderStmts(s.body, ind + '  ', out);
         out.push(`${ind}}`);
         break;

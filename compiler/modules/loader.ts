@@ -61,7 +61,11 @@ export function loadProgram(entry: SourceFile, host: SourceHost): LoadedProgram 
     const path = host.resolve(spec, from);
     if (stack.includes(path)) {
       const cycle = [...stack.slice(stack.indexOf(path)), path].join(' → ');
-      diagnostics.push(diag('MDL5002', `import cycle: ${cycle}`, span, { hint: 'move the shared definitions into a third file that both import' }));
+      diagnostics.push(
+        diag('MDL5002', `import cycle: ${cycle}`, span, {
+          hint: 'move the shared definitions into a third file that both import',
+        }),
+      );
       return undefined;
     }
     if (modules.has(path)) return path;
@@ -70,7 +74,12 @@ export function loadProgram(entry: SourceFile, host: SourceHost): LoadedProgram 
     if (text === undefined) {
       failed.add(path);
       const std = host.stdlibModules();
-      const near = spec.startsWith('std/') ? didYouMean(spec.replace(/\.mdl$/, ''), std.map((m) => `std/${m}`)) : undefined;
+      const near = spec.startsWith('std/')
+        ? didYouMean(
+            spec.replace(/\.mdl$/, ''),
+            std.map((m) => `std/${m}`),
+          )
+        : undefined;
       const hint = spec.startsWith('std/')
         ? `${near ? `${near} ` : ''}the standard library has: ${std.map((m) => `std/${m}`).join(', ')}`
         : 'paths are relative to the importing file; `std/…` names the standard library';

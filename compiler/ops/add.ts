@@ -4,7 +4,10 @@ import { binary } from './helpers.js';
 /** Elementwise sum with broadcasting. One FLOP per output element. */
 export const add: OpDef = binary('add', 'Elementwise sum with broadcasting.', {
   f: (x, y) => x + y,
-  vjp: (b, n, [g], needs) => [needs[0] && g ? b.sumTo(g, b.shape(n.inputs[0]!)) : null, needs[1] && g ? b.sumTo(g, b.shape(n.inputs[1]!)) : null],
+  vjp: (b, n, [g], needs) => [
+    needs[0] && g ? b.sumTo(g, b.shape(n.inputs[0]!)) : null,
+    needs[1] && g ? b.sumTo(g, b.shape(n.inputs[1]!)) : null,
+  ],
   jvp: (b, n, [ta, tb]) => {
     if (ta && tb) return [b.op1('add', [ta, tb])];
     const t = ta ?? tb;

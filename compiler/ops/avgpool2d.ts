@@ -50,7 +50,16 @@ export const avgpool2d: OpDef = {
     if (!needs[0] || !g) return [null];
     const xs = b.shape(n.inputs[0]!);
     const { kernel, stride, padding, ceil_mode, count_include_pad } = n.attrs;
-    return [b.op1('avgpool2d_grad', [g], { kernel: kernel!, stride: stride!, padding: padding!, ceil_mode: ceil_mode!, count_include_pad: count_include_pad!, input_size: [xs[2]!, xs[3]!] })];
+    return [
+      b.op1('avgpool2d_grad', [g], {
+        kernel: kernel!,
+        stride: stride!,
+        padding: padding!,
+        ceil_mode: ceil_mode!,
+        count_include_pad: count_include_pad!,
+        input_size: [xs[2]!, xs[3]!],
+      }),
+    ];
   },
   jvp: (b, n, [t]) => [t ? b.op1('avgpool2d', [t], n.attrs) : null],
 };

@@ -110,8 +110,15 @@ export const batchnorm2d: OpDef = {
     const { x, w, rm, rv, eps, training } = parts(b, n);
     const out: (ValueId | null)[] = n.inputs.map(() => null);
     const C = b.shape(x)[1] as number;
-    if (needs[0]) out[0] = b.op1('batchnorm2d_grad_input', [w ? b.op1('mul', [g, b.reshape(w, [C, 1, 1])]) : g, x, rv], { eps, training });
-    if (w && needs[1]) out[1] = b.op1('sum', [b.op1('mul', [g, b.op1('batchnorm2d_normalize', [x, rm, rv], { eps, training })])], { axes: [0, 2, 3] });
+    if (needs[0])
+      out[0] = b.op1('batchnorm2d_grad_input', [w ? b.op1('mul', [g, b.reshape(w, [C, 1, 1])]) : g, x, rv], {
+        eps,
+        training,
+      });
+    if (w && needs[1])
+      out[1] = b.op1('sum', [b.op1('mul', [g, b.op1('batchnorm2d_normalize', [x, rm, rv], { eps, training })])], {
+        axes: [0, 2, 3],
+      });
     if (w && needs[2]) out[2] = b.op1('sum', [g], { axes: [0, 2, 3] });
     return out;
   },

@@ -57,7 +57,8 @@ export const concat: OpDef = {
     let at = 0;
     for (const x of xs) {
       const n = x.shape[ax]!;
-      for (let o = 0; o < outer; o++) y.data.set(x.data.subarray(o * n * inner, (o + 1) * n * inner), (o * total + at) * inner);
+      for (let o = 0; o < outer; o++)
+        y.data.set(x.data.subarray(o * n * inner, (o + 1) * n * inner), (o * total + at) * inner);
       at += n;
     }
     return [y];
@@ -78,6 +79,12 @@ export const concat: OpDef = {
   },
   jvp(b, n, ts) {
     if (ts.every((t) => t === null)) return [null];
-    return [b.op1('concat', n.inputs.map((x, i) => ts[i] ?? b.constant(0, b.shape(x))), n.attrs)];
+    return [
+      b.op1(
+        'concat',
+        n.inputs.map((x, i) => ts[i] ?? b.constant(0, b.shape(x))),
+        n.attrs,
+      ),
+    ];
   },
 };

@@ -63,8 +63,16 @@ export const conv2d: OpDef = {
     const [kh, kw] = pair(a, 'kernel');
     const fanIn = (cin / groups) * kh * kw;
     const bound = 1 / Math.sqrt(fanIn);
-    const ps = [{ name: 'weight', shape: [out, cin / groups, kh, kw], init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn } as const }];
-    return bool(a, 'bias') ? [...ps, { name: 'bias', shape: [out], init: { kind: 'uniform', low: -bound, high: bound } as const }] : ps;
+    const ps = [
+      {
+        name: 'weight',
+        shape: [out, cin / groups, kh, kw],
+        init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn } as const,
+      },
+    ];
+    return bool(a, 'bias')
+      ? [...ps, { name: 'bias', shape: [out], init: { kind: 'uniform', low: -bound, high: bound } as const }]
+      : ps;
   },
   cost(c) {
     const [, cinPerGroup, kh, kw] = c.params[0]!;
@@ -81,7 +89,12 @@ export const conv2d: OpDef = {
   vjp(b, n, [g], needs) {
     const [x, w] = n.inputs as [number, number];
     if (!g) return n.inputs.map(() => null);
-    const geo = { stride: n.attrs['stride']!, padding: n.attrs['padding']!, dilation: n.attrs['dilation']!, groups: n.attrs['groups']! };
+    const geo = {
+      stride: n.attrs['stride']!,
+      padding: n.attrs['padding']!,
+      dilation: n.attrs['dilation']!,
+      groups: n.attrs['groups']!,
+    };
     const xs = b.shape(x);
     return [
       needs[0] ? b.op1('conv2d_grad_input', [g, w], { ...geo, input_size: [xs[2]!, xs[3]!] }) : null,

@@ -8,7 +8,12 @@ import type { Tensor } from '../interp/tensor.js';
  * Row by row: the log-softmax of the logits and the smoothed target distribution
  * q = (1 − ε)·onehot(target) + ε/C, handed to `each(n, c, logp, q)`.
  */
-export function crossEntropyRows(logits: Tensor, target: Tensor, eps: number, each: (n: number, c: number, logp: number, q: number) => void): void {
+export function crossEntropyRows(
+  logits: Tensor,
+  target: Tensor,
+  eps: number,
+  each: (n: number, c: number, logp: number, q: number) => void,
+): void {
   const [N, C] = logits.shape as [number, number];
   for (let n = 0; n < N; n++) {
     let m = -Infinity;
@@ -17,7 +22,8 @@ export function crossEntropyRows(logits: Tensor, target: Tensor, eps: number, ea
     for (let c = 0; c < C; c++) s += Math.exp(logits.data[n * C + c]! - m);
     const lse = m + Math.log(s);
     const t = target.data[n]!;
-    if (!(t >= 0 && t < C)) throw new Error(`cross_entropy: target ${t} of row ${n} is not a class index in 0..${C - 1}`);
+    if (!(t >= 0 && t < C))
+      throw new Error(`cross_entropy: target ${t} of row ${n} is not a class index in 0..${C - 1}`);
     for (let c = 0; c < C; c++) each(n, c, logits.data[n * C + c]! - lse, (c === t ? 1 - eps : 0) + eps / C);
   }
 }
@@ -67,10 +73,17 @@ export const cross_entropy: OpDef = {
     return [y];
   },
   // d logits = g·(softmax − q)/N (cross_entropy_grad); the integer target has none.
-  vjp: (b, n, [g], needs) => [needs[0] && g ? b.op1('cross_entropy_grad', [g, n.inputs[0]!, n.inputs[1]!], { label_smoothing: n.attrs['label_smoothing']! }) : null, null],
+  vjp: (b, n, [g], needs) => [
+    needs[0] && g
+      ? b.op1('cross_entropy_grad', [g, n.inputs[0]!, n.inputs[1]!], { label_smoothing: n.attrs['label_smoothing']! })
+      : null,
+    null,
+  ],
   jvp(b, n, [t]) {
     if (!t) return [null];
-    const d = b.op1('cross_entropy_grad', [b.constant(1), n.inputs[0]!, n.inputs[1]!], { label_smoothing: n.attrs['label_smoothing']! });
+    const d = b.op1('cross_entropy_grad', [b.constant(1), n.inputs[0]!, n.inputs[1]!], {
+      label_smoothing: n.attrs['label_smoothing']!,
+    });
     return [b.op1('sum', [b.op1('mul', [d, t])], { axes: [0, 1] })];
   },
 };

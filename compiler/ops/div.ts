@@ -16,7 +16,14 @@ export const div: OpDef = binary('div', 'Elementwise quotient with broadcasting.
   jvp: (b, n, [ta, tb]) => {
     const y = n.inputs[1]!;
     const out = n.outputs[0]!;
-    const num = ta && tb ? b.op1('sub', [ta, b.op1('mul', [out, tb])]) : ta ? ta : tb ? b.op1('neg', [b.op1('mul', [out, tb])]) : null;
+    const num =
+      ta && tb
+        ? b.op1('sub', [ta, b.op1('mul', [out, tb])])
+        : ta
+          ? ta
+          : tb
+            ? b.op1('neg', [b.op1('mul', [out, tb])])
+            : null;
     return [num ? b.expandTo(b.op1('div', [num, y]), b.shape(out)) : null];
   },
 });

@@ -35,6 +35,18 @@ export const dropout: OpDef = {
     return [y];
   },
   // The same mask, regenerated from the same stream (dropout_mask keyed by this node's name).
-  vjp: (b, n, [g], needs) => [needs[0] && g ? (b.training && num(n.attrs, 'p') > 0 ? b.op1('dropout_mask', [g], { p: num(n.attrs, 'p'), key: n.name }) : g) : null],
-  jvp: (b, n, [t]) => [t ? (b.training && num(n.attrs, 'p') > 0 ? b.op1('dropout_mask', [t], { p: num(n.attrs, 'p'), key: n.name }) : t) : null],
+  vjp: (b, n, [g], needs) => [
+    needs[0] && g
+      ? b.training && num(n.attrs, 'p') > 0
+        ? b.op1('dropout_mask', [g], { p: num(n.attrs, 'p'), key: n.name })
+        : g
+      : null,
+  ],
+  jvp: (b, n, [t]) => [
+    t
+      ? b.training && num(n.attrs, 'p') > 0
+        ? b.op1('dropout_mask', [t], { p: num(n.attrs, 'p'), key: n.name })
+        : t
+      : null,
+  ],
 };

@@ -27,7 +27,14 @@ export const global_avgpool: OpDef = {
     return [y];
   },
   vjp: (b, n, [g], needs) => [
-    needs[0] && g ? b.op1('reduce_grad', [g], { shape: [...b.shape(n.inputs[0]!)], axes: [2, 3], keepdim: bool(n.attrs, 'keepdim'), mean: true }) : null,
+    needs[0] && g
+      ? b.op1('reduce_grad', [g], {
+          shape: [...b.shape(n.inputs[0]!)],
+          axes: [2, 3],
+          keepdim: bool(n.attrs, 'keepdim'),
+          mean: true,
+        })
+      : null,
   ],
   jvp: (b, n, [t]) => [t ? b.op1('global_avgpool', [t], n.attrs) : null],
 };

@@ -3,7 +3,16 @@
 import { broadcastShapes, formatShape, isSym, normAxis } from '../ir/shape.js';
 import type { Attrs, AttrValue, Dim, Node, Shape, TensorType, ValueId } from '../ir/types.js';
 import { numel } from '../ir/shape.js';
-import { opError, type EvalCtx, type IrBuilder, type JvpRule, type OpDef, type OpKind, type Tensor, type VjpRule } from './types.js';
+import {
+  opError,
+  type EvalCtx,
+  type IrBuilder,
+  type JvpRule,
+  type OpDef,
+  type OpKind,
+  type Tensor,
+  type VjpRule,
+} from './types.js';
 import { POINTWISE } from '../interp/activations.js';
 import { keepShape, map1, map2, sumInto, type ConvGeom, type PoolGeom } from '../interp/kernels.js';
 
@@ -27,19 +36,28 @@ export const out0 = (c: { outputs: readonly (readonly number[])[] }): number => 
  */
 export function known(d: Dim, what: string, shape: Shape, op?: string): number {
   if (isSym(d))
-    opError('MDL4007', `${op ? `${op}: ` : ''}${what} of input ${formatShape(shape)} is the symbolic dimension ${d}; it must be a number`);
+    opError(
+      'MDL4007',
+      `${op ? `${op}: ` : ''}${what} of input ${formatShape(shape)} is the symbolic dimension ${d}; it must be a number`,
+    );
   return d;
 }
 
 export function requireRank(x: TensorType, r: number, op: string, layout: string): void {
   if (x.shape.length !== r)
-    opError('MDL4008', `${op}: expects a rank-${r} input ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`);
+    opError(
+      'MDL4008',
+      `${op}: expects a rank-${r} input ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`,
+    );
 }
 
 export function axisOf(axis: number, x: TensorType, op: string): number {
   const a = normAxis(axis, x.shape.length);
   if (a === undefined)
-    opError('MDL4003', `${op}: axis ${axis} is out of range for input ${formatShape(x.shape)} of rank ${x.shape.length}`);
+    opError(
+      'MDL4003',
+      `${op}: axis ${axis} is out of range for input ${formatShape(x.shape)} of rank ${x.shape.length}`,
+    );
   return a;
 }
 
@@ -51,7 +69,14 @@ export interface UnaryRules {
 }
 
 /** An elementwise unary op: same shape out, `flopsPerElement` per output element. */
-export function unary(name: string, kind: OpKind, doc: string, flopsPerElement: number, rules: UnaryRules, extra: OpDef['args'] = []): OpDef {
+export function unary(
+  name: string,
+  kind: OpKind,
+  doc: string,
+  flopsPerElement: number,
+  rules: UnaryRules,
+  extra: OpDef['args'] = [],
+): OpDef {
   return {
     name,
     kind,
@@ -68,7 +93,13 @@ export function unary(name: string, kind: OpKind, doc: string, flopsPerElement: 
  * differentiates through `act_grad`, which multiplies by f′(x) — for the VJP (g·f′(x)) and the
  * JVP (ẋ·f′(x)) alike. `fnOf` picks the table entry from the attributes (gelu's approximation).
  */
-export function activation(name: string, doc: string, flopsPerElement: number, extra: OpDef['args'] = [], fnOf: (a: Attrs) => string = () => name): OpDef {
+export function activation(
+  name: string,
+  doc: string,
+  flopsPerElement: number,
+  extra: OpDef['args'] = [],
+  fnOf: (a: Attrs) => string = () => name,
+): OpDef {
   return unary(
     name,
     'activation',
@@ -79,7 +110,9 @@ export function activation(name: string, doc: string, flopsPerElement: number, e
         const f = POINTWISE[fnOf(a)]!.f;
         return [map1(x!, ctx.alloc(x!.shape), f)];
       },
-      vjp: (b, n, [g], needs) => [needs[0] && g !== null ? b.op1('act_grad', [g, n.inputs[0]!], { fn: fnOf(n.attrs) }) : null],
+      vjp: (b, n, [g], needs) => [
+        needs[0] && g !== null ? b.op1('act_grad', [g, n.inputs[0]!], { fn: fnOf(n.attrs) }) : null,
+      ],
       jvp: (b, n, [t]) => [t ? b.op1('act_grad', [t, n.inputs[0]!], { fn: fnOf(n.attrs) }) : null],
     },
     extra,
@@ -158,7 +191,10 @@ export const shapeArg = (a: Attrs, k: string): Dim[] => [...(a[k] as readonly Di
 /** Require rank ≥ r. */
 export function requireMinRank(x: TensorType, r: number, op: string, layout: string): void {
   if (x.shape.length < r)
-    opError('MDL4008', `${op}: expects an input of rank ≥ ${r} ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`);
+    opError(
+      'MDL4008',
+      `${op}: expects an input of rank ≥ ${r} ${layout}, got ${formatShape(x.shape)} (rank ${x.shape.length})`,
+    );
 }
 
 /**
@@ -188,7 +224,11 @@ export function axesOf(axes: readonly number[], x: TensorType, op: string): numb
   const out = axes.map((ax) => axisOf(ax, x, op));
   const seen = new Set<number>();
   for (let i = 0; i < out.length; i++) {
-    if (seen.has(out[i]!)) opError('MDL3006', `${op}: axis ${axes[i]} is repeated in [${axes.join(', ')}] for input ${formatShape(x.shape)}`);
+    if (seen.has(out[i]!))
+      opError(
+        'MDL3006',
+        `${op}: axis ${axes[i]} is repeated in [${axes.join(', ')}] for input ${formatShape(x.shape)}`,
+      );
     seen.add(out[i]!);
   }
   return out;
@@ -230,7 +270,8 @@ export function pool2dInfer(op: string, x: TensorType, a: Attrs): TensorType {
 
 /** An axis reduction (sum, or mean when `isMean`): removes `axes` (or keeps them as 1); one FLOP per input element. */
 export function reduction(name: string, doc: string, isMean: boolean): OpDef {
-  const axesFor = (n: Node, b: IrBuilder): number[] => ints(n.attrs, 'axes').map((ax) => normAxis(ax, b.shape(n.inputs[0]!).length)!);
+  const axesFor = (n: Node, b: IrBuilder): number[] =>
+    ints(n.attrs, 'axes').map((ax) => normAxis(ax, b.shape(n.inputs[0]!).length)!);
   return {
     name,
     kind: 'reduction',
@@ -261,7 +302,14 @@ export function reduction(name: string, doc: string, isMean: boolean): OpDef {
       return [out];
     },
     vjp: (b, n, [g], needs) => [
-      needs[0] && g ? b.op1('reduce_grad', [g], { shape: [...b.shape(n.inputs[0]!)], axes: axesFor(n, b), keepdim: bool(n.attrs, 'keepdim'), mean: isMean }) : null,
+      needs[0] && g
+        ? b.op1('reduce_grad', [g], {
+            shape: [...b.shape(n.inputs[0]!)],
+            axes: axesFor(n, b),
+            keepdim: bool(n.attrs, 'keepdim'),
+            mean: isMean,
+          })
+        : null,
     ],
     jvp: (b, n, [t]) => [t ? b.op1(name, [t], n.attrs) : null],
   };
@@ -273,7 +321,24 @@ export function convGeom(x: readonly number[], y: readonly number[], a: Attrs): 
   const [sh, sw] = pair(a, 'stride');
   const [ph, pw] = pair(a, 'padding');
   const [dh, dw] = pair(a, 'dilation');
-  return { N: x[0]!, C: x[1]!, H: x[2]!, W: x[3]!, O: y[1]!, Ho: y[2]!, Wo: y[3]!, kh, kw, sh, sw, ph, pw, dh, dw, groups: int(a, 'groups') };
+  return {
+    N: x[0]!,
+    C: x[1]!,
+    H: x[2]!,
+    W: x[3]!,
+    O: y[1]!,
+    Ho: y[2]!,
+    Wo: y[3]!,
+    kh,
+    kw,
+    sh,
+    sw,
+    ph,
+    pw,
+    dh,
+    dw,
+    groups: int(a, 'groups'),
+  };
 }
 
 /** The geometry of a pooling window from input and output shapes [N, C, H, W] → [N, C, Ho, Wo]. */
@@ -286,7 +351,10 @@ export function poolGeom(x: readonly number[], y: readonly number[], a: Attrs): 
 }
 
 /** Attributes with the given ones replaced (for a rule that re-emits its own op). */
-export const withAttrs = (a: Attrs, over: Readonly<Record<string, AttrValue>>): Record<string, AttrValue> => ({ ...a, ...over });
+export const withAttrs = (a: Attrs, over: Readonly<Record<string, AttrValue>>): Record<string, AttrValue> => ({
+  ...a,
+  ...over,
+});
 
 /** A tensor of `shape` of the same element kind as `x` (i32 stays i32). */
 export function allocLike(x: Tensor, shape: readonly number[], ctx: EvalCtx): Tensor {

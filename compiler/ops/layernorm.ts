@@ -5,7 +5,11 @@ import type { ValueId } from '../ir/types.js';
 import { aroundAxis, type Tensor } from '../interp/tensor.js';
 
 /** x̂ = (x − mean) / √(var + eps) over the last dim (biased variance), row by row. */
-export function layernormRows(x: Tensor, eps: number, each: (row: number, k: number, xhat: number, inv: number) => void): void {
+export function layernormRows(
+  x: Tensor,
+  eps: number,
+  each: (row: number, k: number, xhat: number, inv: number) => void,
+): void {
   const [rows, d] = aroundAxis(x.shape, x.shape.length - 1);
   for (let r = 0; r < rows; r++) {
     let s = 0;

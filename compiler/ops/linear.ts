@@ -63,7 +63,9 @@ export const linear: OpDef = {
     const fanIn = xs[xs.length - 1] as number;
     const lead = Array.from({ length: xs.length - 1 }, (_, i) => i);
     return [
-      needs[0] ? b.op1('linear', [g], { out: fanIn, bias: false }, [b.op1('transpose', [w], { dim0: 0, dim1: 1 })]) : null,
+      needs[0]
+        ? b.op1('linear', [g], { out: fanIn, bias: false }, [b.op1('transpose', [w], { dim0: 0, dim1: 1 })])
+        : null,
       needs[1] ? b.op1('linear_grad_weight', [g, x]) : null,
       ...(n.inputs.length > 2 ? [needs[2] ? (lead.length ? b.op1('sum', [g], { axes: lead }) : g) : null] : []),
     ];

@@ -6,7 +6,10 @@ export const mul: OpDef = binary('mul', 'Elementwise product with broadcasting.'
   f: (x, y) => x * y,
   vjp: (b, n, [g], needs) => {
     const [x, y] = n.inputs as [number, number];
-    return [needs[0] && g ? b.sumTo(b.op1('mul', [g, y]), b.shape(x)) : null, needs[1] && g ? b.sumTo(b.op1('mul', [g, x]), b.shape(y)) : null];
+    return [
+      needs[0] && g ? b.sumTo(b.op1('mul', [g, y]), b.shape(x)) : null,
+      needs[1] && g ? b.sumTo(b.op1('mul', [g, x]), b.shape(y)) : null,
+    ];
   },
   jvp: (b, n, [ta, tb]) => {
     const [x, y] = n.inputs as [number, number];

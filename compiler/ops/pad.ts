@@ -72,6 +72,8 @@ export const pad: OpDef = {
     return [y];
   },
   // Padding and cropping are adjoint: the cotangent is the output's, padded by the negated pads.
-  vjp: (b, n, [g], needs) => [needs[0] && g ? b.op1('pad', [g], { pads: ints(n.attrs, 'pads').map((p) => -p), value: 0 }) : null],
+  vjp: (b, n, [g], needs) => [
+    needs[0] && g ? b.op1('pad', [g], { pads: ints(n.attrs, 'pads').map((p) => -p), value: 0 }) : null,
+  ],
   jvp: (b, n, [t]) => [t ? b.op1('pad', [t], { pads: ints(n.attrs, 'pads'), value: 0 }) : null],
 };

@@ -33,7 +33,13 @@ export const permute: OpDef = {
     const perm = ints(a, 'dims').map((d) => normAxis(d, x!.shape.length)!);
     const st = stridesOf(x!.shape);
     const y = allocLike(x!, ctx.outputs[0]!, ctx);
-    gather(x!.data, y.data, y.shape, 0, perm.map((p) => st[p]!));
+    gather(
+      x!.data,
+      y.data,
+      y.shape,
+      0,
+      perm.map((p) => st[p]!),
+    );
     return [y];
   },
   vjp(b, n, [g], needs) {

@@ -43,7 +43,13 @@ export const select: OpDef = {
     const index = int(a, 'index');
     const i = index < 0 ? index + x!.shape[ax]! : index;
     const y = allocLike(x!, ctx.outputs[0]!, ctx);
-    gather(x!.data, y.data, y.shape, i * st[ax]!, st.filter((_, k) => k !== ax));
+    gather(
+      x!.data,
+      y.data,
+      y.shape,
+      i * st[ax]!,
+      st.filter((_, k) => k !== ax),
+    );
     return [y];
   },
   // The cotangent, with the axis restored, is scattered into zeros at the index (slice_grad).
@@ -53,7 +59,15 @@ export const select: OpDef = {
     const ax = normAxis(int(n.attrs, 'axis'), xs.length)!;
     const index = int(n.attrs, 'index');
     const end = index === -1 ? null : index + 1;
-    return [b.op1('slice_grad', [b.op1('unsqueeze', [g], { axis: ax })], { shape: [...xs], axis: ax, start: index, end, step: 1 })];
+    return [
+      b.op1('slice_grad', [b.op1('unsqueeze', [g], { axis: ax })], {
+        shape: [...xs],
+        axis: ax,
+        start: index,
+        end,
+        step: 1,
+      }),
+    ];
   },
   jvp: linearJvp,
 };

@@ -55,10 +55,26 @@ export const slice: OpDef = {
     const st = stridesOf(x!.shape);
     const s = sliceStart(x!.shape[ax]!, int(a, 'start'));
     const y = allocLike(x!, ctx.outputs[0]!, ctx);
-    gather(x!.data, y.data, y.shape, s * st[ax]!, st.map((v, i) => (i === ax ? v * int(a, 'step') : v)));
+    gather(
+      x!.data,
+      y.data,
+      y.shape,
+      s * st[ax]!,
+      st.map((v, i) => (i === ax ? v * int(a, 'step') : v)),
+    );
     return [y];
   },
   // The cotangent is scattered back into zeros of the input's shape (slice_grad).
-  vjp: (b, n, [g], needs) => [needs[0] && g ? b.op1('slice_grad', [g], { shape: [...b.shape(n.inputs[0]!)], axis: n.attrs['axis']!, start: n.attrs['start']!, end: n.attrs['end']!, step: n.attrs['step']! }) : null],
+  vjp: (b, n, [g], needs) => [
+    needs[0] && g
+      ? b.op1('slice_grad', [g], {
+          shape: [...b.shape(n.inputs[0]!)],
+          axis: n.attrs['axis']!,
+          start: n.attrs['start']!,
+          end: n.attrs['end']!,
+          step: n.attrs['step']!,
+        })
+      : null,
+  ],
   jvp: linearJvp,
 };

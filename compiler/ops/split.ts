@@ -70,7 +70,8 @@ export const split: OpDef = {
     return ctx.outputs.map((shape) => {
       const y = allocLike(x!, shape, ctx);
       const n = shape[ax]!;
-      for (let o = 0; o < outer; o++) y.data.set(x!.data.subarray((o * total + at) * inner, (o * total + at + n) * inner), o * n * inner);
+      for (let o = 0; o < outer; o++)
+        y.data.set(x!.data.subarray((o * total + at) * inner, (o * total + at + n) * inner), o * n * inner);
       at += n;
       return y;
     });
@@ -78,7 +79,13 @@ export const split: OpDef = {
   // The cotangent is the concatenation of the parts' cotangents (zeros for parts without one).
   vjp(b, n, cots, needs) {
     if (!needs[0] || cots.every((c) => c === null)) return [null];
-    return [b.op1('concat', n.outputs.map((o, i) => cots[i] ?? b.constant(0, b.shape(o))), { axis: int(n.attrs, 'axis') })];
+    return [
+      b.op1(
+        'concat',
+        n.outputs.map((o, i) => cots[i] ?? b.constant(0, b.shape(o))),
+        { axis: int(n.attrs, 'axis') },
+      ),
+    ];
   },
   jvp: (b, n, [t]) => (t ? b.op(n.op, [t], n.attrs) : n.outputs.map(() => null)),
 };

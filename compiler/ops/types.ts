@@ -20,7 +20,8 @@ export type { Tensor } from '../interp/tensor.js';
  * - `shape`: a list of dims: ints (−1 allowed where the op says so) or symbolic dims;
  * - `int?` / `float?`: as `int` / `float`, or `none`.
  */
-export type ArgType = 'tensor' | 'tensors' | 'int' | 'float' | 'bool' | 'string' | 'int2' | 'ints' | 'shape' | 'int?' | 'float?';
+export type ArgType =
+  'tensor' | 'tensors' | 'int' | 'float' | 'bool' | 'string' | 'int2' | 'ints' | 'shape' | 'int?' | 'float?';
 
 export interface ArgSpec {
   readonly name: string;
@@ -140,9 +141,19 @@ export interface IrBuilder {
   type(v: ValueId): TensorType;
   shape(v: ValueId): Shape;
   /** A node of op `name` on `data` inputs (and, for ops owning parameters, `params` values). */
-  op(name: string, data: readonly ValueId[], attrs?: Readonly<Record<string, AttrValue>>, params?: readonly ValueId[]): ValueId[];
+  op(
+    name: string,
+    data: readonly ValueId[],
+    attrs?: Readonly<Record<string, AttrValue>>,
+    params?: readonly ValueId[],
+  ): ValueId[];
   /** `op` for single-output ops. */
-  op1(name: string, data: readonly ValueId[], attrs?: Readonly<Record<string, AttrValue>>, params?: readonly ValueId[]): ValueId;
+  op1(
+    name: string,
+    data: readonly ValueId[],
+    attrs?: Readonly<Record<string, AttrValue>>,
+    params?: readonly ValueId[],
+  ): ValueId;
   /** An f32 tensor filled with `value` (default a scalar). */
   constant(value: number, shape?: Shape): ValueId;
   /** Sum of two optional terms (null is zero); shapes must be equal. */
@@ -162,7 +173,12 @@ export interface IrBuilder {
  * as integer targets). Only inputs with `needs[i]` may get ops emitted for them: a frozen
  * parameter gets no backward computation at all.
  */
-export type VjpRule = (b: IrBuilder, node: Node, cots: readonly (ValueId | null)[], needs: readonly boolean[]) => readonly (ValueId | null)[];
+export type VjpRule = (
+  b: IrBuilder,
+  node: Node,
+  cots: readonly (ValueId | null)[],
+  needs: readonly boolean[],
+) => readonly (ValueId | null)[];
 
 /**
  * Forward mode: given one tangent per input (null: zero), returns one tangent per output, of

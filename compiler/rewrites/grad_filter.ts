@@ -23,7 +23,8 @@ type Spec = Extract<StrategySpec, { kind: 'grad_filter' }>;
 
 const DC = flattenBasis([[0, 0]]);
 
-export const handles = 'grad_filter handles convolutions (groups 1 or depthwise, no dilation) and linear layers over token grids [B, N, C]';
+export const handles =
+  'grad_filter handles convolutions (groups 1 or depthwise, no dilation) and linear layers over token grids [B, N, C]';
 
 export function check(g: Graph, n: Node, s: Spec): string | undefined {
   if (n.op === 'conv2d') {
@@ -32,7 +33,8 @@ export function check(g: Graph, n: Node, s: Spec): string | undefined {
     const [, cin] = g.values[n.inputs[0]!]!.type.shape as [unknown, number];
     const groups = a['groups'] as number;
     const out = g.values[n.outputs[0]!]!.type.shape[1] as number;
-    if (groups !== 1 && !(groups === cin && out === cin)) return `groups=${groups} is neither a dense nor a depthwise convolution`;
+    if (groups !== 1 && !(groups === cin && out === cin))
+      return `groups=${groups} is neither a dense nor a depthwise convolution`;
     if (typeof pointwiseGeometry(g, n, s) !== 'string') return undefined;
     const ys = g.values[n.outputs[0]!]!.type.shape;
     if (typeof ys[2] !== 'number' || typeof ys[3] !== 'number') return 'its spatial size must be known';
@@ -63,7 +65,14 @@ function convVjp(b: IrBuilder, n: Node, gy: ValueId, needs: readonly boolean[], 
     res[0] = b.op1('patch_reconstruct', [z], { patch: [r * sh, r * sw], size: [H, W], basis: DC, layout: 'nchw' });
   }
   if (needs[1]) {
-    const xBar = b.op1('patch_project', [x], { patch: [r * sh, r * sw], grid, basis: DC, mean: false, border: 'zero', layout: 'nchw' });
+    const xBar = b.op1('patch_project', [x], {
+      patch: [r * sh, r * sw],
+      grid,
+      basis: DC,
+      mean: false,
+      border: 'zero',
+      layout: 'nchw',
+    });
     const d = depthwise
       ? b.reshape(b.op1('sum', [b.op1('mul', [gBar, xBar])], { axes: [0, 1, 2, 3] }), [Co, 1, 1, 1])
       : b.reshape(b.op1('linear_grad_weight', [gBar, xBar]), [Co, Ci, 1, 1]);
@@ -79,7 +88,14 @@ export function vjp(g: Graph, n: Node, s: Spec): VjpRule {
   const geo = pointwiseGeometry(g, n, s);
   return (b, node, [gy], needs) => {
     if (!gy) return node.inputs.map(() => null);
-    if (typeof geo !== 'string') return pointwiseLowRankVjp(b, node, gy, needs, geo, { patch: s.patch, basis: [[0, 0]], border: 'zero', grid: s.grid, extraTokens: s.extraTokens });
+    if (typeof geo !== 'string')
+      return pointwiseLowRankVjp(b, node, gy, needs, geo, {
+        patch: s.patch,
+        basis: [[0, 0]],
+        border: 'zero',
+        grid: s.grid,
+        extraTokens: s.extraTokens,
+      });
     if (s.patch === 1) return exact(b, node, [gy], needs);
     return convVjp(b, node, gy, needs, s.patch);
   };

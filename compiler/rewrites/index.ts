@@ -64,8 +64,18 @@ export function applyRewrites(g: Graph, plan: RewritePlan, opts: { readonly trai
 }
 
 /** The training step of `g` under a plan: the rewritten graph differentiated with its rules. */
-export function rewrittenTrainStep(g: Graph, plan: RewritePlan, opts: TrainStepOptions): { step: TrainStep; rewritten: Rewritten } {
+export function rewrittenTrainStep(
+  g: Graph,
+  plan: RewritePlan,
+  opts: TrainStepOptions,
+): { step: TrainStep; rewritten: Rewritten } {
   const rewritten = applyRewrites(g, plan, { training: opts.training ?? true });
-  const step = hoistSaves(buildTrainStep(rewritten.graph, { ...opts, frozen: [...(opts.frozen ?? []), ...rewritten.frozen], rules: rewritten.rules }));
+  const step = hoistSaves(
+    buildTrainStep(rewritten.graph, {
+      ...opts,
+      frozen: [...(opts.frozen ?? []), ...rewritten.frozen],
+      rules: rewritten.rules,
+    }),
+  );
   return { step, rewritten };
 }

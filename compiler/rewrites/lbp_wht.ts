@@ -13,7 +13,8 @@ import type { StrategySpec } from './strategy.js';
 
 type Spec = Extract<StrategySpec, { kind: 'lbp_wht' }>;
 
-export const handles = 'lbp_wht handles pointwise layers: linear layers over token grids [B, N, C] and 1×1 convolutions with stride 1';
+export const handles =
+  'lbp_wht handles pointwise layers: linear layers over token grids [B, N, C] and 1×1 convolutions with stride 1';
 
 export function basisOf(s: Spec): Basis2[] {
   return s.basis === 'full' ? fullBasis(s.patch) : s.basis === 'dc' ? [[0, 0]] : lowPassL1(s.order, s.patch);
@@ -31,6 +32,12 @@ export function vjp(g: Graph, n: Node, s: Spec): VjpRule {
   const basis = basisOf(s);
   return (b, node, [gy], needs) => {
     if (!gy) return node.inputs.map(() => null);
-    return pointwiseLowRankVjp(b, node, gy, needs, geo, { patch: s.patch, basis, border: 'reflect', grid: s.grid, extraTokens: s.extraTokens });
+    return pointwiseLowRankVjp(b, node, gy, needs, geo, {
+      patch: s.patch,
+      basis,
+      border: 'reflect',
+      grid: s.grid,
+      extraTokens: s.extraTokens,
+    });
   };
 }

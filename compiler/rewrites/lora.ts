@@ -28,7 +28,8 @@ export function check(g: Graph, n: Node, s: Spec): string | undefined {
     din = (g.values[n.inputs[0]!]!.type.shape[1] as number) * kh * kw;
     dout = g.values[n.outputs[0]!]!.type.shape[1] as number;
   } else return 'LoRA adapters are defined for linear layers and convolutions';
-  if (s.rank >= Math.min(din, dout)) return `rank ${s.rank} is not below min(in, out) = ${Math.min(din, dout)}: the adapter would not be low-rank`;
+  if (s.rank >= Math.min(din, dout))
+    return `rank ${s.rank} is not below min(in, out) = ${Math.min(din, dout)}: the adapter would not be low-rank`;
   return undefined;
 }
 
@@ -65,14 +66,23 @@ export function addAdapters(g: Graph, plan: RewritePlan): { graph: Graph; frozen
       const dout = r.b.shape(outs[0]!).at(-1) as number;
       const A = r.addParam(`${n.name}.lora_A`, [s.rank, din], { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn: din });
       const B = r.addParam(`${n.name}.lora_B`, [dout, s.rank], { kind: 'zeros' });
-      delta = r.b.op1('linear', [r.b.op1('linear', [x], { out: s.rank, bias: false }, [A])], { out: dout, bias: false }, [B]);
+      delta = r.b.op1(
+        'linear',
+        [r.b.op1('linear', [x], { out: s.rank, bias: false }, [A])],
+        { out: dout, bias: false },
+        [B],
+      );
     } else {
       // A convolution's adapter: A is a rank-r convolution with the layer's own geometry, B a
       // 1×1 convolution back to its channels; merged, W[o] += scale·Σ_k B[o, k]·A[k].
       const cin = r.b.shape(x)[1] as number;
       const dout = r.b.shape(outs[0]!)[1] as number;
       const [kh, kw] = n.attrs['kernel'] as [number, number];
-      const A = r.addParam(`${n.name}.lora_A`, [s.rank, cin, kh, kw], { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn: cin * kh * kw });
+      const A = r.addParam(`${n.name}.lora_A`, [s.rank, cin, kh, kw], {
+        kind: 'kaiming_uniform',
+        a: Math.sqrt(5),
+        fanIn: cin * kh * kw,
+      });
       const B = r.addParam(`${n.name}.lora_B`, [dout, s.rank, 1, 1], { kind: 'zeros' });
       const a = r.b.op1('conv2d', [x], { ...n.attrs, out: s.rank, bias: false }, [A]);
       delta = r.b.op1('conv2d', [a], { out: dout, kernel: 1, bias: false }, [B]);
@@ -81,14 +91,25 @@ export function addAdapters(g: Graph, plan: RewritePlan): { graph: Graph; frozen
     const weight = paramName(n.inputs[1]!)!;
     const bias = n.inputs.length > 2 ? paramName(n.inputs[2]!) : undefined;
     frozen.push(weight, ...(bias ? [bias] : []));
-    adapters.push({ layer: n.name, weight, ...(bias ? { bias } : {}), a: `${n.name}.lora_A`, b: `${n.name}.lora_B`, rank: s.rank, scale });
+    adapters.push({
+      layer: n.name,
+      weight,
+      ...(bias ? { bias } : {}),
+      a: `${n.name}.lora_A`,
+      b: `${n.name}.lora_B`,
+      rank: s.rank,
+      scale,
+    });
     return [r.b.op1('add', [outs[0]!, delta])];
   });
   return { graph, frozen, adapters };
 }
 
 /** The weights with every adapter merged in: W ← W + scale·B·A (A and B are dropped). */
-export function mergeLora(params: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>, adapters: readonly LoraAdapter[]): Map<string, { shape: readonly number[]; data: Float32Array }> {
+export function mergeLora(
+  params: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>,
+  adapters: readonly LoraAdapter[],
+): Map<string, { shape: readonly number[]; data: Float32Array }> {
   const out = new Map(params);
   for (const ad of adapters) {
     const W = params.get(ad.weight)!;

@@ -24,7 +24,11 @@ export function check(g: Graph, n: Node): string | undefined {
 }
 
 /** The linearised model; `frozen` are the model's own parameters (θ0), `deltas` param → offset. */
-export function linearise(g: Graph, plan: RewritePlan, training: boolean): { graph: Graph; frozen: string[]; deltas: Map<string, string> } {
+export function linearise(
+  g: Graph,
+  plan: RewritePlan,
+  training: boolean,
+): { graph: Graph; frozen: string[]; deltas: Map<string, string> } {
   const selected = new Set<string>();
   for (const n of g.nodes) {
     if (plan.get(n.name)?.strategy.kind !== 'ntk_linear') continue;
@@ -44,11 +48,26 @@ export function linearise(g: Graph, plan: RewritePlan, training: boolean): { gra
   for (const [name, tv] of j.tangentInputs) {
     const pid = params.length;
     values[tv] = { id: tv, type: jg.values[tv]!.type, def: { kind: 'param', param: pid } };
-    params.push({ id: pid, name: `${name}.delta`, shape: jg.values[tv]!.type.shape as number[], dtype: 'f32', init: { kind: 'zeros' }, buffer: false, trainable: true, value: tv });
+    params.push({
+      id: pid,
+      name: `${name}.delta`,
+      shape: jg.values[tv]!.type.shape as number[],
+      dtype: 'f32',
+      init: { kind: 'zeros' },
+      buffer: false,
+      trainable: true,
+      value: tv,
+    });
     deltas.set(name, `${name}.delta`);
     tangentValues.add(tv);
   }
-  const ed = new GraphEditor({ ...jg, values, params, inputs: jg.inputs.filter((v) => !tangentValues.has(v)), outputs: [] });
+  const ed = new GraphEditor({
+    ...jg,
+    values,
+    params,
+    inputs: jg.inputs.filter((v) => !tangentValues.has(v)),
+    outputs: [],
+  });
   const b = new RuleBuilder(ed, training);
   b.tag = 'ntk';
   for (const o of g.outputs) {
@@ -64,7 +83,10 @@ export function linearise(g: Graph, plan: RewritePlan, training: boolean): { gra
 }
 
 /** θ = θ0 + δ for every linearised parameter (the offsets are dropped). */
-export function mergeNtk(params: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>, deltas: ReadonlyMap<string, string>): Map<string, { shape: readonly number[]; data: Float32Array }> {
+export function mergeNtk(
+  params: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>,
+  deltas: ReadonlyMap<string, string>,
+): Map<string, { shape: readonly number[]; data: Float32Array }> {
   const out = new Map(params);
   for (const [p, d] of deltas) {
     const base = params.get(p)!;

@@ -51,7 +51,8 @@ export function pointwiseGeometry(g: Graph, n: Node, spec: Pick<PatchSpec, 'grid
     const rest = T - spec.extraTokens;
     if (rest <= 0) return `extra_tokens=${spec.extraTokens} leaves no tokens of its ${T}`;
     if (spec.grid) {
-      if (spec.grid[0] * spec.grid[1] !== rest) return `grid ${spec.grid[0]}×${spec.grid[1]} does not hold its ${rest} tokens`;
+      if (spec.grid[0] * spec.grid[1] !== rest)
+        return `grid ${spec.grid[0]}×${spec.grid[1]} does not hold its ${rest} tokens`;
       return { conv: false, H: spec.grid[0], W: spec.grid[1] };
     }
     const s = Math.round(Math.sqrt(rest));
@@ -66,13 +67,21 @@ export function tilingProblem(geo: Geometry, p: number, border: 'zero' | 'reflec
   if (border !== 'reflect') return undefined;
   for (const d of [geo.H, geo.W]) {
     const pad = Math.ceil(d / p) * p - d;
-    if (pad >= d) return `${p}×${p} patches need ${pad} reflected rows or columns, more than its ${geo.H}×${geo.W} grid has; use a smaller patch`;
+    if (pad >= d)
+      return `${p}×${p} patches need ${pad} reflected rows or columns, more than its ${geo.H}×${geo.W} grid has; use a smaller patch`;
   }
   return undefined;
 }
 
 /** The low-rank VJP of a pointwise layer (see the file comment). */
-export function pointwiseLowRankVjp(b: IrBuilder, n: Node, gy: ValueId, needs: readonly boolean[], geo: Geometry, spec: PatchSpec): (ValueId | null)[] {
+export function pointwiseLowRankVjp(
+  b: IrBuilder,
+  n: Node,
+  gy: ValueId,
+  needs: readonly boolean[],
+  geo: Geometry,
+  spec: PatchSpec,
+): (ValueId | null)[] {
   const [x, w] = n.inputs as [ValueId, ValueId];
   const xs = b.shape(x);
   const [Co, Ci] = b.shape(w) as [number, number];
@@ -85,7 +94,8 @@ export function pointwiseLowRankVjp(b: IrBuilder, n: Node, gy: ValueId, needs: r
   const T = geo.conv ? 0 : (xs[1] as number);
   const B = xs[0]!;
   // The image views of x and ∂L/∂y, and the leading tokens that keep the exact backward.
-  const tokens = (v: ValueId, C: number) => b.reshape(e ? b.op1('slice', [v], { axis: 1, start: e, end: T }) : v, [B, H, W, C]);
+  const tokens = (v: ValueId, C: number) =>
+    b.reshape(e ? b.op1('slice', [v], { axis: 1, start: e, end: T }) : v, [B, H, W, C]);
   const lead = (v: ValueId) => b.op1('slice', [v], { axis: 1, start: 0, end: e });
   const gi = geo.conv ? gy : tokens(gy, Co);
   const w2 = geo.conv ? b.reshape(w, [Co, Ci]) : w;

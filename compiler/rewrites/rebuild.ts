@@ -19,7 +19,11 @@ export interface Rebuilder {
  * Re-emits `g`; for each node, `visit` may emit a replacement (through `r.b`, with the node's
  * already re-emitted outputs given) and return the values that stand for its outputs from then on.
  */
-export function rebuild(g: Graph, name: string, visit: (n: Node, outs: readonly ValueId[], r: Rebuilder) => readonly ValueId[] | undefined): Graph {
+export function rebuild(
+  g: Graph,
+  name: string,
+  visit: (n: Node, outs: readonly ValueId[], r: Rebuilder) => readonly ValueId[] | undefined,
+): Graph {
   const values: Value[] = [];
   const params: Param[] = [];
   const inputs: ValueId[] = [];
@@ -48,12 +52,29 @@ export function rebuild(g: Graph, name: string, visit: (n: Node, outs: readonly 
     addParam(pname, shape, init) {
       const id = ed.values.length;
       ed.values.push({ id, type: { shape, dtype: 'f32' }, def: { kind: 'param', param: ed.params.length } });
-      ed.params.push({ id: ed.params.length, name: pname, shape, dtype: 'f32', init, buffer: false, trainable: true, value: id });
+      ed.params.push({
+        id: ed.params.length,
+        name: pname,
+        shape,
+        dtype: 'f32',
+        init,
+        buffer: false,
+        trainable: true,
+        value: id,
+      });
       return id;
     },
   };
   for (const n of g.nodes) {
-    const copy = ed.addNode(n.op, n.name, n.inputs.map(r.map), n.dataInputs, n.outputs.map((o) => g.values[o]!.type), n.attrs, n);
+    const copy = ed.addNode(
+      n.op,
+      n.name,
+      n.inputs.map(r.map),
+      n.dataInputs,
+      n.outputs.map((o) => g.values[o]!.type),
+      n.attrs,
+      n,
+    );
     b.from = copy;
     const repl = visit(n, copy.outputs, r) ?? copy.outputs;
     n.outputs.forEach((o, i) => map.set(o, repl[i]!));

@@ -17,8 +17,18 @@ export interface LayerComparison {
 
 export interface RewriteComparison {
   readonly layers: readonly LayerComparison[];
-  readonly exact: { readonly backward_macs: number; readonly kept_bytes: number; readonly peak_bytes: number; readonly total_bytes: number };
-  readonly rewritten: { readonly backward_macs: number; readonly kept_bytes: number; readonly peak_bytes: number; readonly total_bytes: number };
+  readonly exact: {
+    readonly backward_macs: number;
+    readonly kept_bytes: number;
+    readonly peak_bytes: number;
+    readonly total_bytes: number;
+  };
+  readonly rewritten: {
+    readonly backward_macs: number;
+    readonly kept_bytes: number;
+    readonly peak_bytes: number;
+    readonly total_bytes: number;
+  };
 }
 
 /**
@@ -42,7 +52,12 @@ export function compareRewrites(exact: TrainCost, rewritten: TrainCost, plan: Re
   const names = [...plan.keys()];
   const a = byLayer(exact, names);
   const b = byLayer(rewritten, names);
-  const totals = (t: TrainCost) => ({ backward_macs: t.backward.macs, kept_bytes: t.memory.activations_kept_bytes, peak_bytes: t.memory.activation_peak_bytes, total_bytes: t.memory.total_bytes });
+  const totals = (t: TrainCost) => ({
+    backward_macs: t.backward.macs,
+    kept_bytes: t.memory.activations_kept_bytes,
+    peak_bytes: t.memory.activation_peak_bytes,
+    total_bytes: t.memory.total_bytes,
+  });
   return {
     layers: names.map((l) => ({
       layer: l,
@@ -63,7 +78,13 @@ export function formatComparison(c: RewriteComparison): string {
   // Kept bytes are attributed to the layer that produced them (a rewrite frees its *input*, the
   // previous layer's output), so only their totals are shown.
   const head = ['layer', 'strategy', 'bwd MACs exact', 'bwd MACs', 'saving'];
-  const body = c.layers.map((l) => [l.layer, l.strategy, groupDigits(l.exact_backward_macs), groupDigits(l.backward_macs), ratio(l.exact_backward_macs, l.backward_macs)]);
+  const body = c.layers.map((l) => [
+    l.layer,
+    l.strategy,
+    groupDigits(l.exact_backward_macs),
+    groupDigits(l.backward_macs),
+    ratio(l.exact_backward_macs, l.backward_macs),
+  ]);
   const table = textTable(head, body, 2);
   const e = c.exact;
   const r = c.rewritten;

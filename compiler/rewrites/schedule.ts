@@ -17,7 +17,9 @@ const VIEWS = new Set(['reshape', 'slice']);
 export function reorderNodes(g: Graph, order: readonly NodeId[]): { graph: Graph; newId: Map<NodeId, NodeId> } {
   const newId = new Map<NodeId, NodeId>(order.map((old, i) => [old, i]));
   const nodes: Node[] = order.map((old, i) => ({ ...g.nodes[old]!, id: i }));
-  const values: Value[] = g.values.map((v) => (v.def.kind === 'node' ? { ...v, def: { ...v.def, node: newId.get(v.def.node)! } } : v));
+  const values: Value[] = g.values.map((v) =>
+    v.def.kind === 'node' ? { ...v, def: { ...v.def, node: newId.get(v.def.node)! } } : v,
+  );
   const graph = { ...g, nodes, values };
   verifyGraph(graph);
   return { graph, newId };
@@ -57,7 +59,11 @@ export function hoistSaves<T extends GradGraph>(gg: T): T {
     }
   }
   for (const id of [...moved]) if (!used.has(id)) moved.delete(id);
-  for (const [k, ids] of hoisted) hoisted.set(k, ids.filter((id) => moved.has(id)));
+  for (const [k, ids] of hoisted)
+    hoisted.set(
+      k,
+      ids.filter((id) => moved.has(id)),
+    );
   if (moved.size === 0) return gg;
   const order: NodeId[] = [...(hoisted.get(-1) ?? [])];
   for (let i = 0; i < gg.forwardNodes; i++) order.push(i, ...(hoisted.get(i) ?? []));
@@ -65,7 +71,12 @@ export function hoistSaves<T extends GradGraph>(gg: T): T {
   const { graph, newId } = reorderNodes(g, order);
   const origin = new Map<NodeId, NodeId>();
   for (const [k, v] of gg.origin) origin.set(newId.get(k)!, newId.get(v)!);
-  const out: GradGraph & { updateOrigin?: ReadonlyMap<NodeId, NodeId> } = { ...gg, graph, origin, forwardNodes: gg.forwardNodes + moved.size };
+  const out: GradGraph & { updateOrigin?: ReadonlyMap<NodeId, NodeId> } = {
+    ...gg,
+    graph,
+    origin,
+    forwardNodes: gg.forwardNodes + moved.size,
+  };
   // A training step also maps its update nodes to layers.
   const uo = (gg as { updateOrigin?: ReadonlyMap<NodeId, NodeId> }).updateOrigin;
   if (uo) out.updateOrigin = new Map([...uo].map(([k, v]) => [newId.get(k)!, newId.get(v)!]));

@@ -50,21 +50,39 @@ function matcher(s: Selector): (n: Node) => boolean {
 }
 
 /** The rules applied to a graph: the plan, or diagnostics. */
-export function resolveRules(g: Graph, rules: readonly BackwardRule[]): { plan: RewritePlan; diagnostics: Diagnostic[] } {
+export function resolveRules(
+  g: Graph,
+  rules: readonly BackwardRule[],
+): { plan: RewritePlan; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const candidates = layers(g);
   const plan = new Map<string, Assignment>();
   for (const rule of rules) {
     const hits = candidates.filter(matcher(rule.selector));
     if (hits.length === 0) {
-      const globs = rule.selector.kind === 'glob' ? [rule.selector.pattern] : rule.selector.kind === 'both' ? [rule.selector.pattern] : [];
+      const globs =
+        rule.selector.kind === 'glob'
+          ? [rule.selector.pattern]
+          : rule.selector.kind === 'both'
+            ? [rule.selector.pattern]
+            : [];
       // Suggest from the layer names and the globs over their dotted prefixes (`block.*`).
-      const names = new Set(candidates.flatMap((n) => n.name.split('.').map((_, i, parts) => (i + 1 < parts.length ? `${parts.slice(0, i + 1).join('.')}.*` : n.name))));
+      const names = new Set(
+        candidates.flatMap((n) =>
+          n.name
+            .split('.')
+            .map((_, i, parts) => (i + 1 < parts.length ? `${parts.slice(0, i + 1).join('.')}.*` : n.name)),
+        ),
+      );
       const dym = globs.length ? didYouMean(globs[0]!, names) : undefined;
       const ops = [...new Set(candidates.map((n) => n.op))].sort();
       diagnostics.push(
         diag('MDL3013', `backward ${rule.text} matches no layer with parameters`, rule.span, {
-          hint: dym ?? (rule.selector.kind === 'op' ? `the model's layers with parameters are of ops ${ops.join(', ')}` : 'see the layer names with `mdl summary`'),
+          hint:
+            dym ??
+            (rule.selector.kind === 'op'
+              ? `the model's layers with parameters are of ops ${ops.join(', ')}`
+              : 'see the layer names with `mdl summary`'),
         }),
       );
       continue;
@@ -73,7 +91,14 @@ export function resolveRules(g: Graph, rules: readonly BackwardRule[]): { plan: 
     for (const n of hits) {
       const why = def.check(g, n, rule.strategy);
       if (why) {
-        diagnostics.push(diag('MDL3014', `${formatStrategy(rule.strategy)} cannot compute the gradients of layer \`${n.name}\` (${n.op}): ${why}`, rule.span, { hint: def.handles }));
+        diagnostics.push(
+          diag(
+            'MDL3014',
+            `${formatStrategy(rule.strategy)} cannot compute the gradients of layer \`${n.name}\` (${n.op}): ${why}`,
+            rule.span,
+            { hint: def.handles },
+          ),
+        );
         continue;
       }
       plan.set(n.name, { strategy: rule.strategy, rule });
@@ -86,10 +111,15 @@ export function resolveRules(g: Graph, rules: readonly BackwardRule[]): { plan: 
   const other = [...plan.values()].find((a) => a.strategy.kind !== 'ntk_linear');
   if (ntk && other)
     diagnostics.push(
-      diag('MDL3015', `ntk_linear linearises the whole model and cannot be combined with ${formatStrategy(other.strategy)}`, other.rule.span, {
-        notes: [{ message: 'ntk_linear is chosen here', span: ntk.rule.span }],
-        hint: 'use ntk_linear alone (its rules choose the parameters that are trained), or drop it',
-      }),
+      diag(
+        'MDL3015',
+        `ntk_linear linearises the whole model and cannot be combined with ${formatStrategy(other.strategy)}`,
+        other.rule.span,
+        {
+          notes: [{ message: 'ntk_linear is chosen here', span: ntk.rule.span }],
+          hint: 'use ntk_linear alone (its rules choose the parameters that are trained), or drop it',
+        },
+      ),
     );
   return { plan, diagnostics };
 }

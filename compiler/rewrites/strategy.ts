@@ -15,7 +15,12 @@ import type { Span } from '../source.js';
 
 export type StrategySpec =
   | { readonly kind: 'exact' }
-  | { readonly kind: 'grad_filter'; readonly patch: number; readonly grid?: readonly [number, number]; readonly extraTokens: number }
+  | {
+      readonly kind: 'grad_filter';
+      readonly patch: number;
+      readonly grid?: readonly [number, number];
+      readonly extraTokens: number;
+    }
   | {
       readonly kind: 'lbp_wht';
       readonly patch: number;
@@ -48,7 +53,13 @@ export interface BackwardRule {
 const SIGNATURES: Record<StrategyKind, Record<string, V>> = {
   exact: {},
   grad_filter: { patch: { t: 'int', v: 2 }, grid: { t: 'none' }, extra_tokens: { t: 'int', v: 0 } },
-  lbp_wht: { order: { t: 'int', v: 2 }, patch: { t: 'int', v: 8 }, basis: { t: 'str', v: 'lp_l1' }, grid: { t: 'none' }, extra_tokens: { t: 'int', v: 0 } },
+  lbp_wht: {
+    order: { t: 'int', v: 2 },
+    patch: { t: 'int', v: 8 },
+    basis: { t: 'str', v: 'lp_l1' },
+    grid: { t: 'none' },
+    extra_tokens: { t: 'int', v: 0 },
+  },
   lora: { rank: { t: 'int', v: 4 }, alpha: { t: 'none' } },
   ntk_linear: {},
 };
@@ -75,7 +86,11 @@ function grid(v: V, what: string, span: Span): readonly [number, number] | undef
   if (v.t === 'int' && v.v > 0) return [v.v, v.v];
   if ((v.t === 'tuple' || v.t === 'list') && v.items.length === 2 && v.items.every((x) => x.t === 'int' && x.v > 0))
     return [(v.items[0] as { v: number }).v, (v.items[1] as { v: number }).v];
-  return bad(`${what} must be (h, w), an int, or none, got ${repr(v)}`, span, 'the token grid of a [B, N, C] input; none: a square √N × √N');
+  return bad(
+    `${what} must be (h, w), an int, or none, got ${repr(v)}`,
+    span,
+    'the token grid of a [B, N, C] input; none: a square √N × √N',
+  );
 }
 
 function strategy(v: V, span: Span): StrategySpec {
@@ -89,7 +104,11 @@ function strategy(v: V, span: Span): StrategySpec {
     for (const [k, x] of v.args) {
       if (!(k in sig)) {
         const dym = didYouMean(k, Object.keys(sig));
-        throw new RuleError(diag('MDL3001', `${kind}() has no argument \`${k}\``, v.span, { hint: `${dym ? dym + ' ' : ''}its arguments: ${Object.keys(sig).join(', ') || 'none'}` }));
+        throw new RuleError(
+          diag('MDL3001', `${kind}() has no argument \`${k}\``, v.span, {
+            hint: `${dym ? dym + ' ' : ''}its arguments: ${Object.keys(sig).join(', ') || 'none'}`,
+          }),
+        );
       }
       args.set(k, x);
     }
@@ -100,13 +119,24 @@ function strategy(v: V, span: Span): StrategySpec {
       return { kind };
     case 'grad_filter': {
       const g = grid(a('grid'), 'grad_filter(): grid', span);
-      return { kind, patch: int(a('patch'), 'grad_filter(): patch', span, 1), ...(g ? { grid: g } : {}), extraTokens: int(a('extra_tokens'), 'grad_filter(): extra_tokens', span, 0) };
+      return {
+        kind,
+        patch: int(a('patch'), 'grad_filter(): patch', span, 1),
+        ...(g ? { grid: g } : {}),
+        extraTokens: int(a('extra_tokens'), 'grad_filter(): extra_tokens', span, 0),
+      };
     }
     case 'lbp_wht': {
       const basis = a('basis');
-      if (basis.t !== 'str' || !['lp_l1', 'full', 'dc'].includes(basis.v)) bad(`lbp_wht(): basis must be "lp_l1", "full" or "dc", got ${repr(basis)}`, span);
+      if (basis.t !== 'str' || !['lp_l1', 'full', 'dc'].includes(basis.v))
+        bad(`lbp_wht(): basis must be "lp_l1", "full" or "dc", got ${repr(basis)}`, span);
       const patch = int(a('patch'), 'lbp_wht(): patch', span, 1);
-      if ((patch & (patch - 1)) !== 0) bad(`lbp_wht(): patch must be a power of two (Walsh–Hadamard bases), got ${patch}`, span, 'LBP-WHT uses patch 8');
+      if ((patch & (patch - 1)) !== 0)
+        bad(
+          `lbp_wht(): patch must be a power of two (Walsh–Hadamard bases), got ${patch}`,
+          span,
+          'LBP-WHT uses patch 8',
+        );
       const g = grid(a('grid'), 'lbp_wht(): grid', span);
       return {
         kind,
@@ -120,7 +150,8 @@ function strategy(v: V, span: Span): StrategySpec {
     case 'lora': {
       const rank = int(a('rank'), 'lora(): rank', span, 1);
       const al = a('alpha');
-      if (al.t !== 'none' && al.t !== 'int' && al.t !== 'float') bad(`lora(): alpha must be a number, got ${repr(al)}`, span);
+      if (al.t !== 'none' && al.t !== 'int' && al.t !== 'float')
+        bad(`lora(): alpha must be a number, got ${repr(al)}`, span);
       const alpha = al.t === 'none' ? rank : (al as { v: number }).v;
       return { kind, rank, alpha };
     }
@@ -134,15 +165,29 @@ function selector(v: V, span: Span, top = true): Selector {
     const [a, b] = v.items as [V, V];
     if (a.t === 'op' && b.t === 'str') return { kind: 'both', op: a.op.name, pattern: b.v };
   }
-  if (top && (v.t === 'list' || v.t === 'tuple') && v.items.length > 0) return { kind: 'any', items: v.items.map((x) => selector(x, span, false)) };
-  return bad(`a backward rule selects layers by a name glob ("layer4.*.conv*"), an op (conv2d), both ((conv2d, "layer4.*")) or a list of these; got ${repr(v)}`, span);
+  if (top && (v.t === 'list' || v.t === 'tuple') && v.items.length > 0)
+    return { kind: 'any', items: v.items.map((x) => selector(x, span, false)) };
+  return bad(
+    `a backward rule selects layers by a name glob ("layer4.*.conv*"), an op (conv2d), both ((conv2d, "layer4.*")) or a list of these; got ${repr(v)}`,
+    span,
+  );
 }
 
 /** Checks one `backward` rule of a train section. */
-export function parseRule(r: { readonly selector: V; readonly strategy: V; readonly span: Span }): { rule?: BackwardRule; diagnostic?: Diagnostic } {
+export function parseRule(r: { readonly selector: V; readonly strategy: V; readonly span: Span }): {
+  rule?: BackwardRule;
+  diagnostic?: Diagnostic;
+} {
   try {
     const sel = selector(r.selector, r.span);
-    return { rule: { selector: sel, strategy: strategy(r.strategy, r.span), span: r.span, text: `${formatSelector(sel)} = ${repr(r.strategy)}` } };
+    return {
+      rule: {
+        selector: sel,
+        strategy: strategy(r.strategy, r.span),
+        span: r.span,
+        text: `${formatSelector(sel)} = ${repr(r.strategy)}`,
+      },
+    };
   } catch (e) {
     if (e instanceof RuleError) return { diagnostic: e.d };
     throw e;

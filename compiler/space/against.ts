@@ -30,10 +30,16 @@ export class AgainstError extends Error {}
 
 const isNumeric = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
 
-export function against(rows: readonly Row[], table: Table, proxies: readonly string[], opts: { key?: string; truth?: string } = {}): AgainstReport {
+export function against(
+  rows: readonly Row[],
+  table: Table,
+  proxies: readonly string[],
+  opts: { key?: string; truth?: string } = {},
+): AgainstReport {
   const col = (name: string, what: string) => {
     const i = table.columns.indexOf(name);
-    if (i < 0) throw new AgainstError(`the table has no ${what} column "${name}"; its columns: ${table.columns.join(', ')}`);
+    if (i < 0)
+      throw new AgainstError(`the table has no ${what} column "${name}"; its columns: ${table.columns.join(', ')}`);
     return i;
   };
   const archs = new Set(rows.map((r) => r.arch));
@@ -46,16 +52,23 @@ export function against(rows: readonly Row[], table: Table, proxies: readonly st
     let hits = 0;
     table.columns.forEach((_, i) => {
       const h = sample.filter((r) => archs.has(r[i] ?? '')).length;
-      if (h > hits) (best = i), (hits = h);
+      if (h > hits) ((best = i), (hits = h));
     });
-    if (best < 0) throw new AgainstError('no column of the table holds the candidates\' names; name it with --key COLUMN');
+    if (best < 0)
+      throw new AgainstError("no column of the table holds the candidates' names; name it with --key COLUMN");
     key = best;
   }
   let truth: number;
   if (opts.truth !== undefined) truth = col(opts.truth, 'truth');
   else {
-    truth = table.columns.findIndex((_, i) => i !== key && table.rows.length > 0 && table.rows.filter((r) => isNumeric(r[i] ?? '')).length >= 0.9 * table.rows.length);
-    if (truth < 0) throw new AgainstError('the table has no numeric column to compare with; name one with --truth COLUMN');
+    truth = table.columns.findIndex(
+      (_, i) =>
+        i !== key &&
+        table.rows.length > 0 &&
+        table.rows.filter((r) => isNumeric(r[i] ?? '')).length >= 0.9 * table.rows.length,
+    );
+    if (truth < 0)
+      throw new AgainstError('the table has no numeric column to compare with; name one with --truth COLUMN');
   }
   const byName = new Map<string, number>();
   for (const r of table.rows) {
@@ -76,17 +89,48 @@ export function against(rows: readonly Row[], table: Table, proxies: readonly st
       { share: '1%', k: Math.max(1, Math.round(ok.length / 100)) },
       { share: '10%', k: Math.max(1, Math.round(ok.length / 10)) },
     ];
-    return { proxy: p, sign, n: ok.length, kendall: kendall(xs, ys), spearman: spearman(xs, ys), top: ks.map((k) => ({ ...k, overlap: topKOverlap(xs, ys, k.k) })) };
+    return {
+      proxy: p,
+      sign,
+      n: ok.length,
+      kendall: kendall(xs, ys),
+      spearman: spearman(xs, ys),
+      top: ks.map((k) => ({ ...k, overlap: topKOverlap(xs, ys, k.k) })),
+    };
   });
-  return { key: table.columns[key]!, truth: table.columns[truth]!, matched: pairs.length, rows: rows.length, reports, pairs };
+  return {
+    key: table.columns[key]!,
+    truth: table.columns[truth]!,
+    matched: pairs.length,
+    rows: rows.length,
+    reports,
+    pairs,
+  };
 }
 
 export function formatAgainst(r: AgainstReport, table: string): string {
-  const lines = [`against ${table}: ${r.matched.toLocaleString('en')} of ${r.rows.toLocaleString('en')} candidates matched on column ${r.key}; truth: ${r.truth}`];
-  const head = ['proxy', 'sign', 'n', 'Kendall τ', 'Spearman ρ', ...(r.reports[0]?.top ?? []).map((t) => `top-${t.share} (k=${t.k})`)];
-  const body = r.reports.map((p) => [p.proxy, p.sign > 0 ? '+' : '−', String(p.n), p.kendall.toFixed(4), p.spearman.toFixed(4), ...p.top.map((t) => t.overlap.toFixed(3))]);
+  const lines = [
+    `against ${table}: ${r.matched.toLocaleString('en')} of ${r.rows.toLocaleString('en')} candidates matched on column ${r.key}; truth: ${r.truth}`,
+  ];
+  const head = [
+    'proxy',
+    'sign',
+    'n',
+    'Kendall τ',
+    'Spearman ρ',
+    ...(r.reports[0]?.top ?? []).map((t) => `top-${t.share} (k=${t.k})`),
+  ];
+  const body = r.reports.map((p) => [
+    p.proxy,
+    p.sign > 0 ? '+' : '−',
+    String(p.n),
+    p.kendall.toFixed(4),
+    p.spearman.toFixed(4),
+    ...p.top.map((t) => t.overlap.toFixed(3)),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   lines.push(fmt(head), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(fmt));
   lines.push('(sign: + higher proxy predicts better, − lower; τ, ρ and overlaps use sign × proxy)');
   return lines.join('\n');

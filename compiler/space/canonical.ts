@@ -242,7 +242,11 @@ export function canonicalHash(view: FunctionalView): string {
   const sorted = nodeLabels.subarray(0, count).sort();
   for (let i = 0; i < count; i++) mixLabel(sorted[i]!);
   const x = finish();
-  return Math.floor(x / 4294967296).toString(16).padStart(6, '0') + (x % 4294967296).toString(16).padStart(8, '0');
+  return (
+    Math.floor(x / 4294967296)
+      .toString(16)
+      .padStart(6, '0') + (x % 4294967296).toString(16).padStart(8, '0')
+  );
 }
 
 /** The functional hash of a graph: what the network computes (see the file comment). */

@@ -66,7 +66,9 @@ export class Scorer {
     const base = { index: indexValue(index), arch: inst.name };
     if (!inst.graph) {
       const first = inst.diagnostics.find((d) => d.severity === 'error');
-      const error = first ? renderDiagnostic(first, this.space.sources).split('\n')[0]! : 'the candidate did not elaborate';
+      const error = first
+        ? renderDiagnostic(first, this.space.sources).split('\n')[0]!
+        : 'the candidate did not elaborate';
       return { row: { ...base, error } };
     }
     const g = inst.graph;

@@ -36,7 +36,7 @@ function panel(p: Panel, ox: number, oy: number): string {
   const range = (v: number[]) => {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const x of v) (lo = Math.min(lo, x)), (hi = Math.max(hi, x));
+    for (const x of v) ((lo = Math.min(lo, x)), (hi = Math.max(hi, x)));
     if (!Number.isFinite(lo)) return [0, 1] as const;
     return lo === hi ? ([lo - 1, hi + 1] as const) : ([lo, hi] as const);
   };
@@ -50,11 +50,19 @@ function panel(p: Panel, ox: number, oy: number): string {
   for (let k = 0; k <= 4; k++) {
     const xv = x0 + ((x1 - x0) * k) / 4;
     const yv = y0 + ((y1 - y0) * k) / 4;
-    out.push(`<text x="${X(xv).toFixed(1)}" y="${oy + PAD.t + h + 14}" font-size="10" text-anchor="middle">${fmtTick(xv)}</text>`);
-    out.push(`<text x="${ox + PAD.l - 4}" y="${(Y(yv) + 3).toFixed(1)}" font-size="10" text-anchor="end">${fmtTick(yv)}</text>`);
+    out.push(
+      `<text x="${X(xv).toFixed(1)}" y="${oy + PAD.t + h + 14}" font-size="10" text-anchor="middle">${fmtTick(xv)}</text>`,
+    );
+    out.push(
+      `<text x="${ox + PAD.l - 4}" y="${(Y(yv) + 3).toFixed(1)}" font-size="10" text-anchor="end">${fmtTick(yv)}</text>`,
+    );
   }
-  out.push(`<text x="${ox + PAD.l + w / 2}" y="${oy + PANEL_H - 6}" font-size="11" text-anchor="middle">${esc(p.xLabel)}</text>`);
-  out.push(`<text transform="translate(${ox + 12},${oy + PAD.t + h / 2}) rotate(-90)" font-size="11" text-anchor="middle">${esc(p.yLabel)}</text>`);
+  out.push(
+    `<text x="${ox + PAD.l + w / 2}" y="${oy + PANEL_H - 6}" font-size="11" text-anchor="middle">${esc(p.xLabel)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(${ox + 12},${oy + PAD.t + h / 2}) rotate(-90)" font-size="11" text-anchor="middle">${esc(p.yLabel)}</text>`,
+  );
   if (p.points.length > DENSE) {
     const counts = new Map<number, number>();
     for (const [x, y] of p.points) {
@@ -69,15 +77,19 @@ function panel(p: Panel, ox: number, oy: number): string {
       const i = Math.floor(c / GRID);
       const j = c % GRID;
       const a = 0.15 + 0.85 * Math.sqrt(n / max);
-      out.push(`<rect x="${(ox + PAD.l + i * cw).toFixed(1)}" y="${(oy + PAD.t + h - (j + 1) * ch).toFixed(1)}" width="${cw.toFixed(2)}" height="${ch.toFixed(2)}" fill="#1f77b4" fill-opacity="${a.toFixed(2)}"/>`);
+      out.push(
+        `<rect x="${(ox + PAD.l + i * cw).toFixed(1)}" y="${(oy + PAD.t + h - (j + 1) * ch).toFixed(1)}" width="${cw.toFixed(2)}" height="${ch.toFixed(2)}" fill="#1f77b4" fill-opacity="${a.toFixed(2)}"/>`,
+      );
     }
   } else {
-    for (const [x, y] of p.points) out.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="1.8" fill="#1f77b4" fill-opacity="0.5"/>`);
+    for (const [x, y] of p.points)
+      out.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="1.8" fill="#1f77b4" fill-opacity="0.5"/>`);
   }
   if (p.front && p.front.length > 0) {
     const pts = p.front.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ');
     out.push(`<polyline points="${pts}" fill="none" stroke="#d62728" stroke-width="1.5"/>`);
-    for (const [x, y] of p.front) out.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="#d62728"/>`);
+    for (const [x, y] of p.front)
+      out.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="#d62728"/>`);
   }
   return out.join('\n');
 }
@@ -99,13 +111,28 @@ export function paretoFront(points: readonly (readonly [number, number])[]): [nu
 export function plotSvg(r: AgainstReport, proxies: readonly string[]): string {
   const panels: Panel[] = [];
   for (const rep of r.reports) {
-    const points = r.pairs.filter((p) => typeof p.row[rep.proxy] === 'number').map((p) => [p.row[rep.proxy] as number, p.truth] as const);
-    panels.push({ title: `${rep.proxy} (ρ = ${rep.spearman.toFixed(3)}, τ = ${rep.kendall.toFixed(3)})`, xLabel: rep.proxy, yLabel: r.truth, points });
+    const points = r.pairs
+      .filter((p) => typeof p.row[rep.proxy] === 'number')
+      .map((p) => [p.row[rep.proxy] as number, p.truth] as const);
+    panels.push({
+      title: `${rep.proxy} (ρ = ${rep.spearman.toFixed(3)}, τ = ${rep.kendall.toFixed(3)})`,
+      xLabel: rep.proxy,
+      yLabel: r.truth,
+      points,
+    });
   }
   const cost = ['macs', 'params', 'flops'].find((c) => proxies.includes(c));
   if (cost) {
-    const points = r.pairs.filter((p) => typeof p.row[cost] === 'number').map((p) => [p.row[cost] as number, p.truth] as const);
-    panels.push({ title: `Pareto front: ${r.truth} vs ${cost}`, xLabel: cost, yLabel: r.truth, points, front: paretoFront(points) });
+    const points = r.pairs
+      .filter((p) => typeof p.row[cost] === 'number')
+      .map((p) => [p.row[cost] as number, p.truth] as const);
+    panels.push({
+      title: `Pareto front: ${r.truth} vs ${cost}`,
+      xLabel: cost,
+      yLabel: r.truth,
+      points,
+      front: paretoFront(points),
+    });
   }
   const cols = Math.min(3, panels.length);
   const rowsN = Math.ceil(panels.length / cols);

@@ -79,8 +79,10 @@ function sumCosts(g: Graph, bind: Readonly<Record<string, number>>, macsOnly: bo
  * a recorded node and its replays, whose input types the memo key fixes. The output type
  * object is shared the same way and checked too.
  */
-const costCache = new WeakMap<object, { readonly type: object; readonly bind: string; readonly macs: number; readonly flops: number }>();
-
+const costCache = new WeakMap<
+  object,
+  { readonly type: object; readonly bind: string; readonly macs: number; readonly flops: number }
+>();
 
 /** What a proxy may ask of a candidate; everything is computed at most once. */
 export class ProxyContext {
@@ -123,23 +125,84 @@ export interface Proxy {
 const runtimeOnly = (name: string) => (): number => {
   throw new Error(`${name} is a data-dependent proxy: it is measured by the runtime, not computed from the graph`);
 };
-const dataProxy = (name: string, doc: string): Proxy => ({ name, doc, sign: 1, level: 'graph', data: true, compute: runtimeOnly(name) });
+const dataProxy = (name: string, doc: string): Proxy => ({
+  name,
+  doc,
+  sign: 1,
+  level: 'graph',
+  data: true,
+  compute: runtimeOnly(name),
+});
 
 export const PROXIES: readonly Proxy[] = [
-  { name: 'params', doc: 'trainable and frozen parameters (buffers not counted)', sign: 1, level: 'graph', compute: (c) => c.params },
-  { name: 'macs', doc: 'multiply-accumulates of conv, linear and matmul (NAS-Bench-201 "flops" = macs + the classifier bias)', sign: 1, level: 'graph', compute: (c) => c.macs },
-  { name: 'flops', doc: 'floating-point operations of every op (1 MAC = 2 FLOPs)', sign: 1, level: 'graph', compute: (c) => c.flops },
-  { name: 'activation_bytes', doc: 'bytes of all layer outputs (what training keeps)', sign: 1, level: 'graph', compute: (c) => c.summary.activation_bytes },
-  { name: 'peak_bytes', doc: 'peak live activation bytes of an inference pass', sign: 1, level: 'graph', compute: (c) => c.summary.activation_peak_bytes },
-  { name: 'nn_mass', doc: 'NN-Mass (Bhardwaj et al., CVPR 2021), the official code\'s formulas', sign: 1, level: 'function', compute: (c) => nnMass(c.graph, c.view).total },
-  { name: 'nn_degree', doc: 'NN-Degree (FLASH), Σ over cells of w + t/d (working definition)', sign: 1, level: 'function', compute: (c) => nnDegree(c.graph, c.view).total },
-  { name: 'dtmc_tps', doc: 'TIPS: the best path score (sum of stationary probabilities along it)', sign: 1, level: 'function', compute: (c) => dtmc(c.graph, { k: 1 }, c.view).paths[0]?.score ?? 0 },
-  dataProxy('zico', 'ZiCo (ICLR 2023): Σ over conv/linear weights of ln Σ mean|g|/std(g) across 2 batches, training-mode batchnorm'),
+  {
+    name: 'params',
+    doc: 'trainable and frozen parameters (buffers not counted)',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.params,
+  },
+  {
+    name: 'macs',
+    doc: 'multiply-accumulates of conv, linear and matmul (NAS-Bench-201 "flops" = macs + the classifier bias)',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.macs,
+  },
+  {
+    name: 'flops',
+    doc: 'floating-point operations of every op (1 MAC = 2 FLOPs)',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.flops,
+  },
+  {
+    name: 'activation_bytes',
+    doc: 'bytes of all layer outputs (what training keeps)',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.summary.activation_bytes,
+  },
+  {
+    name: 'peak_bytes',
+    doc: 'peak live activation bytes of an inference pass',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.summary.activation_peak_bytes,
+  },
+  {
+    name: 'nn_mass',
+    doc: "NN-Mass (Bhardwaj et al., CVPR 2021), the official code's formulas",
+    sign: 1,
+    level: 'function',
+    compute: (c) => nnMass(c.graph, c.view).total,
+  },
+  {
+    name: 'nn_degree',
+    doc: 'NN-Degree (FLASH), Σ over cells of w + t/d (working definition)',
+    sign: 1,
+    level: 'function',
+    compute: (c) => nnDegree(c.graph, c.view).total,
+  },
+  {
+    name: 'dtmc_tps',
+    doc: 'TIPS: the best path score (sum of stationary probabilities along it)',
+    sign: 1,
+    level: 'function',
+    compute: (c) => dtmc(c.graph, { k: 1 }, c.view).paths[0]?.score ?? 0,
+  },
+  dataProxy(
+    'zico',
+    'ZiCo (ICLR 2023): Σ over conv/linear weights of ln Σ mean|g|/std(g) across 2 batches, training-mode batchnorm',
+  ),
   dataProxy('synflow', 'SynFlow: Σ |w ⊙ ∂R/∂w| with |weights|, batchnorm removed, an all-ones input, R = Σ outputs'),
   dataProxy('naswot', 'NASWOT: log|det K| of the ReLU activation-code kernel of one batch'),
   dataProxy('grad_norm', 'GradNorm: Σ over conv/linear weights of ‖∂L/∂w‖₂ (cross-entropy, one batch)'),
   dataProxy('snip', 'SNIP: Σ |w ⊙ ∂L/∂w| over conv/linear weights (cross-entropy, one batch)'),
-  dataProxy('jacob_cov', 'Jacob_cov: −Σ ln(λ+k) + 1/(λ+k) over the eigenvalues of the per-sample input-gradient correlations, k = 1e-5'),
+  dataProxy(
+    'jacob_cov',
+    'Jacob_cov: −Σ ln(λ+k) + 1/(λ+k) over the eigenvalues of the per-sample input-gradient correlations, k = 1e-5',
+  ),
 ];
 
 /** The names of the data-dependent proxies. */

@@ -48,7 +48,11 @@ const CHUNK = 48;
 const IN_FLIGHT = 3;
 
 /** How many candidates the run's stream holds (before skipping). */
-export function streamLength(size: bigint, sample: number | undefined, shard: readonly [number, number] = [0, 1]): bigint {
+export function streamLength(
+  size: bigint,
+  sample: number | undefined,
+  shard: readonly [number, number] = [0, 1],
+): bigint {
   const n = sample === undefined || BigInt(sample) > size ? size : BigInt(sample);
   const [i, of] = shard;
   const k = BigInt(i);

@@ -40,16 +40,32 @@ export function openSpace(src: SourceFile, host: SourceHost, name?: string): Ope
   const names = defs.map((d) => d.name);
   let def = name === undefined ? (defs.length === 1 ? defs[0] : undefined) : defs.find((d) => d.name === name);
   if (!def) {
-    if (name !== undefined) return done(undefined, [diag('MDL2005', `${src.path} has no space \`${name}\``, undefined, { hint: didYouMean(name, names) ?? `its spaces: ${names.join(', ') || 'none'}` })]);
-    if (defs.length === 0) return done(undefined, [diag('MDL2006', `${src.path} defines no space`, undefined, { hint: 'declare one with `space NAME { model = net(arg=choice([…])) }`' })]);
-    return done(undefined, [diag('MDL2005', `${src.path} defines several spaces; choose one with --space`, undefined, { hint: `its spaces: ${names.join(', ')}` })]);
+    if (name !== undefined)
+      return done(undefined, [
+        diag('MDL2005', `${src.path} has no space \`${name}\``, undefined, {
+          hint: didYouMean(name, names) ?? `its spaces: ${names.join(', ') || 'none'}`,
+        }),
+      ]);
+    if (defs.length === 0)
+      return done(undefined, [
+        diag('MDL2006', `${src.path} defines no space`, undefined, {
+          hint: 'declare one with `space NAME { model = net(arg=choice([…])) }`',
+        }),
+      ]);
+    return done(undefined, [
+      diag('MDL2005', `${src.path} defines several spaces; choose one with --space`, undefined, {
+        hint: `its spaces: ${names.join(', ')}`,
+      }),
+    ]);
   }
   if (elaborator.diagnostics.hasErrors) return done(undefined);
   const first = elaborator.instantiate(def, []);
   if (first.diagnostics.some((d) => d.severity === 'error')) return done(undefined, [...first.diagnostics]);
   const radix = first.choices.map((c) => c.options.length);
   const size = radix.reduce((s, r) => s * BigInt(r), 1n);
-  return done({ elaborator, def, choices: first.choices, radix, size, sources: program.sources }, [...first.diagnostics]);
+  return done({ elaborator, def, choices: first.choices, radix, size, sources: program.sources }, [
+    ...first.diagnostics,
+  ]);
 }
 
 /** Index → one option per choice (mixed radix, last choice fastest). */
@@ -76,7 +92,8 @@ export function indexOf(digits: readonly number[], radix: readonly number[]): bi
  */
 export function candidate(space: OpenSpace, index: bigint): SpaceInstance {
   const inst = space.elaborator.instantiate(space.def, digitsOf(index, space.radix));
-  const same = inst.choices.length === space.radix.length && inst.choices.every((c, k) => c.options.length === space.radix[k]);
+  const same =
+    inst.choices.length === space.radix.length && inst.choices.every((c, k) => c.options.length === space.radix[k]);
   if (!same && inst.diagnostics.length === 0) {
     const k = inst.choices.findIndex((c, i) => c.options.length !== space.radix[i]);
     const at = k >= 0 ? inst.choices[k]!.span : space.def.nameSpan;
@@ -84,9 +101,14 @@ export function candidate(space: OpenSpace, index: bigint): SpaceInstance {
       ...inst,
       graph: undefined,
       diagnostics: [
-        diag('MDL6001', `the choices of space \`${space.def.name}\` depend on one another: candidate ${index} meets ${inst.choices.length} choices, the first candidate ${space.radix.length}`, at, {
-          hint: 'declare every choice unconditionally and let the model ignore those it does not use',
-        }),
+        diag(
+          'MDL6001',
+          `the choices of space \`${space.def.name}\` depend on one another: candidate ${index} meets ${inst.choices.length} choices, the first candidate ${space.radix.length}`,
+          at,
+          {
+            hint: 'declare every choice unconditionally and let the model ignore those it does not use',
+          },
+        ),
       ],
     };
   }

@@ -7,7 +7,7 @@
 export function ranks(xs: readonly number[]): number[] {
   const order = xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]!);
   const r = new Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && xs[order[j + 1]!] === xs[order[i]!]) j++;
     const avg = (i + j) / 2 + 1;
@@ -21,7 +21,7 @@ export function pearson(xs: readonly number[], ys: readonly number[]): number {
   const n = xs.length;
   let mx = 0;
   let my = 0;
-  for (let i = 0; i < n; i++) (mx += xs[i]!), (my += ys[i]!);
+  for (let i = 0; i < n; i++) ((mx += xs[i]!), (my += ys[i]!));
   mx /= n;
   my /= n;
   let sxy = 0;
@@ -51,11 +51,11 @@ export function kendall(xs: readonly number[], ys: readonly number[]): number {
   const pairs = (k: number) => (k * (k - 1)) / 2;
   let tiesX = 0;
   let tiesXY = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && xs[idx[j + 1]!] === xs[idx[i]!]) j++;
     tiesX += pairs(j - i + 1);
-    for (let a = i; a <= j; ) {
+    for (let a = i; a <= j;) {
       let b = a;
       while (b + 1 <= j && ys[idx[b + 1]!] === ys[idx[a]!]) b++;
       tiesXY += pairs(b - a + 1);
@@ -85,7 +85,7 @@ export function kendall(xs: readonly number[], ys: readonly number[]): number {
     for (let k = 0; k < n; k++) y[k] = buf[k]!;
   }
   let tiesY = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && y[j + 1] === y[i]) j++;
     tiesY += pairs(j - i + 1);

@@ -75,7 +75,12 @@ export function readRows(text: string): Row[] {
       t.columns.forEach((c, i) => {
         const v = r[i]!;
         if (v === '') return;
-        const text = c === 'arch' || c === 'hash' || c === 'error' || !/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v) || (c === 'index' && v.length > 15);
+        const text =
+          c === 'arch' ||
+          c === 'hash' ||
+          c === 'error' ||
+          !/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v) ||
+          (c === 'index' && v.length > 15);
         o[c] = text ? v : Number(v);
       });
       return o as unknown as Row;

@@ -14,7 +14,8 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest = { readonly seq: number; readonly indices: readonly string[] } | { readonly done: true };
-export type WorkerReply = { readonly seq: number; readonly rows: readonly object[] } | { readonly ready: true } | { readonly failed: string };
+export type WorkerReply =
+  { readonly seq: number; readonly rows: readonly object[] } | { readonly ready: true } | { readonly failed: string };
 
 const init = workerData as WorkerInit;
 const port = parentPort!;

@@ -45,9 +45,37 @@ const SETTINGS = ['data', 'loss', 'optimizer', 'schedule', 'batch', 'epochs', 's
 
 /** Keyword arguments each constructor takes, with defaults. */
 const SIGNATURES: Record<string, Record<string, V>> = {
-  sgd: { lr: { t: 'float', v: 0.05 }, momentum: { t: 'float', v: 0 }, dampening: { t: 'float', v: 0 }, nesterov: { t: 'bool', v: false }, weight_decay: { t: 'float', v: 0 } },
-  adam: { lr: { t: 'float', v: 1e-3 }, betas: { t: 'tuple', items: [{ t: 'float', v: 0.9 }, { t: 'float', v: 0.999 }] }, eps: { t: 'float', v: 1e-8 }, weight_decay: { t: 'float', v: 0 } },
-  adamw: { lr: { t: 'float', v: 1e-3 }, betas: { t: 'tuple', items: [{ t: 'float', v: 0.9 }, { t: 'float', v: 0.999 }] }, eps: { t: 'float', v: 1e-8 }, weight_decay: { t: 'float', v: 0.01 } },
+  sgd: {
+    lr: { t: 'float', v: 0.05 },
+    momentum: { t: 'float', v: 0 },
+    dampening: { t: 'float', v: 0 },
+    nesterov: { t: 'bool', v: false },
+    weight_decay: { t: 'float', v: 0 },
+  },
+  adam: {
+    lr: { t: 'float', v: 1e-3 },
+    betas: {
+      t: 'tuple',
+      items: [
+        { t: 'float', v: 0.9 },
+        { t: 'float', v: 0.999 },
+      ],
+    },
+    eps: { t: 'float', v: 1e-8 },
+    weight_decay: { t: 'float', v: 0 },
+  },
+  adamw: {
+    lr: { t: 'float', v: 1e-3 },
+    betas: {
+      t: 'tuple',
+      items: [
+        { t: 'float', v: 0.9 },
+        { t: 'float', v: 0.999 },
+      ],
+    },
+    eps: { t: 'float', v: 1e-8 },
+    weight_decay: { t: 'float', v: 0.01 },
+  },
   cross_entropy: { label_smoothing: { t: 'float', v: 0 } },
   mse: {},
   constant: { warmup: { t: 'int', v: 0 } },
@@ -84,13 +112,18 @@ function posInt(v: V, what: string, span: Span, min = 1): number {
 /** A setting that must be one of the constructors of its kind; returns its arguments with defaults. */
 function config(setting: string, v: V, span: Span): { kind: string; args: Map<string, V> } {
   const kinds = KINDS[setting]!;
-  if (v.t !== 'config' || !kinds.includes(v.kind)) return bad(`\`${setting}\` must be one of ${kinds.map((k) => `${k}(…)`).join(', ')}, got ${repr(v)}`, span);
+  if (v.t !== 'config' || !kinds.includes(v.kind))
+    return bad(`\`${setting}\` must be one of ${kinds.map((k) => `${k}(…)`).join(', ')}, got ${repr(v)}`, span);
   const sig = SIGNATURES[v.kind]!;
   const args = new Map(Object.entries(sig));
   for (const [k, x] of v.args) {
     if (!(k in sig)) {
       const dym = didYouMean(k, Object.keys(sig));
-      throw new SpecError(diag('MDL3001', `${v.kind}() has no argument \`${k}\``, v.span, { hint: `${dym ? dym + ' ' : ''}its arguments: ${Object.keys(sig).join(', ') || 'none'}` }));
+      throw new SpecError(
+        diag('MDL3001', `${v.kind}() has no argument \`${k}\``, v.span, {
+          hint: `${dym ? dym + ' ' : ''}its arguments: ${Object.keys(sig).join(', ') || 'none'}`,
+        }),
+      );
     }
     args.set(k, x);
   }
@@ -105,10 +138,20 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
     for (const [k, { span }] of section.settings)
       if (!SETTINGS.includes(k)) {
         const dym = didYouMean(k, ['model', ...SETTINGS]);
-        diagnostics.push(diag('MDL3001', `a train section has no setting \`${k}\``, span, { hint: `${dym ? dym + ' ' : ''}settings: model, ${SETTINGS.join(', ')}` }));
+        diagnostics.push(
+          diag('MDL3001', `a train section has no setting \`${k}\``, span, {
+            hint: `${dym ? dym + ' ' : ''}settings: model, ${SETTINGS.join(', ')}`,
+          }),
+        );
       }
-    if (!section.model) return { diagnostics: [diag('MDL3002', `train section \`${section.name}\` names no model`, section.span)] };
-    const opt = get('optimizer') ? config('optimizer', get('optimizer')!.v, get('optimizer')!.span) : { kind: 'sgd', args: new Map([...Object.entries(SIGNATURES['sgd']!), ['momentum', { t: 'float', v: 0.9 } as V]]) };
+    if (!section.model)
+      return { diagnostics: [diag('MDL3002', `train section \`${section.name}\` names no model`, section.span)] };
+    const opt = get('optimizer')
+      ? config('optimizer', get('optimizer')!.v, get('optimizer')!.span)
+      : {
+          kind: 'sgd',
+          args: new Map([...Object.entries(SIGNATURES['sgd']!), ['momentum', { t: 'float', v: 0.9 } as V]]),
+        };
     const o = opt.args;
     const optSpan = get('optimizer')?.span ?? section.span;
     const lr = num(o.get('lr')!, `${opt.kind}(): lr`, optSpan);
@@ -117,18 +160,41 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
     if (opt.kind === 'sgd') {
       const nesterov = o.get('nesterov')!;
       if (nesterov.t !== 'bool') bad('sgd(): nesterov must be a bool', optSpan);
-      optimizer = { kind: 'sgd', momentum: num(o.get('momentum')!, 'sgd(): momentum', optSpan), dampening: num(o.get('dampening')!, 'sgd(): dampening', optSpan), nesterov: nesterov.v, weightDecay: num(o.get('weight_decay')!, 'sgd(): weight_decay', optSpan) };
+      optimizer = {
+        kind: 'sgd',
+        momentum: num(o.get('momentum')!, 'sgd(): momentum', optSpan),
+        dampening: num(o.get('dampening')!, 'sgd(): dampening', optSpan),
+        nesterov: nesterov.v,
+        weightDecay: num(o.get('weight_decay')!, 'sgd(): weight_decay', optSpan),
+      };
       if (optimizer.nesterov && !((optimizer.momentum ?? 0) > 0)) bad('sgd(): nesterov needs a momentum > 0', optSpan);
     } else {
       const betas = o.get('betas')!;
-      if ((betas.t !== 'tuple' && betas.t !== 'list') || betas.items.length !== 2) bad(`${opt.kind}(): betas must be a pair (b1, b2)`, optSpan);
+      if ((betas.t !== 'tuple' && betas.t !== 'list') || betas.items.length !== 2)
+        bad(`${opt.kind}(): betas must be a pair (b1, b2)`, optSpan);
       const [b1, b2] = (betas as { items: readonly V[] }).items.map((b) => num(b, `${opt.kind}(): betas`, optSpan));
-      optimizer = { kind: opt.kind as 'adam' | 'adamw', beta1: b1!, beta2: b2!, eps: num(o.get('eps')!, `${opt.kind}(): eps`, optSpan), weightDecay: num(o.get('weight_decay')!, `${opt.kind}(): weight_decay`, optSpan) };
+      optimizer = {
+        kind: opt.kind as 'adam' | 'adamw',
+        beta1: b1!,
+        beta2: b2!,
+        eps: num(o.get('eps')!, `${opt.kind}(): eps`, optSpan),
+        weightDecay: num(o.get('weight_decay')!, `${opt.kind}(): weight_decay`, optSpan),
+      };
     }
     let loss: LossSpec = { kind: 'cross_entropy' };
     if (get('loss')) {
       const l = config('loss', get('loss')!.v, get('loss')!.span);
-      loss = l.kind === 'mse' ? { kind: 'mse' } : { kind: 'cross_entropy', labelSmoothing: num(l.args.get('label_smoothing')!, 'cross_entropy(): label_smoothing', get('loss')!.span) };
+      loss =
+        l.kind === 'mse'
+          ? { kind: 'mse' }
+          : {
+              kind: 'cross_entropy',
+              labelSmoothing: num(
+                l.args.get('label_smoothing')!,
+                'cross_entropy(): label_smoothing',
+                get('loss')!.span,
+              ),
+            };
     }
     let schedule: Schedule = { kind: 'cosine', warmup: 0, minLr: 0 };
     if (get('schedule')) {
@@ -139,11 +205,21 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
         s.kind === 'constant'
           ? { kind: 'constant', warmup }
           : s.kind === 'step'
-            ? { kind: 'step', warmup, every: posInt(s.args.get('every')!, 'step(): every', span), gamma: num(s.args.get('gamma')!, 'step(): gamma', span) }
+            ? {
+                kind: 'step',
+                warmup,
+                every: posInt(s.args.get('every')!, 'step(): every', span),
+                gamma: num(s.args.get('gamma')!, 'step(): gamma', span),
+              }
             : { kind: 'cosine', warmup, minLr: num(s.args.get('min_lr')!, 'cosine(): min_lr', span) };
     }
     const data = get('data');
-    if (data && data.v.t !== 'str') bad(`\`data\` must be a data set name or a folder, got ${repr(data.v)}`, data.span, 'e.g. data = "mnist", "fashion-mnist" or "path/to/folder"');
+    if (data && data.v.t !== 'str')
+      bad(
+        `\`data\` must be a data set name or a folder, got ${repr(data.v)}`,
+        data.span,
+        'e.g. data = "mnist", "fashion-mnist" or "path/to/folder"',
+      );
     const backward: BackwardRule[] = [];
     for (const b of section.backward) {
       const r = parseRule(b);
@@ -151,7 +227,12 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
       else backward.push(r.rule!);
     }
     const freeze = section.freeze.map((f) => {
-      if (f.pattern.t !== 'str') bad(`freeze takes layer-name patterns as strings, got ${repr(f.pattern)}`, f.span, 'e.g. freeze "features.*", "classifier.0"');
+      if (f.pattern.t !== 'str')
+        bad(
+          `freeze takes layer-name patterns as strings, got ${repr(f.pattern)}`,
+          f.span,
+          'e.g. freeze "features.*", "classifier.0"',
+        );
       return { pattern: f.pattern.v, span: f.span };
     });
     const spec: TrainSpec = {
@@ -185,10 +266,11 @@ export function frozenParams(g: Graph, freeze: TrainSpec['freeze']): { names: st
   const names = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   const owners = new Map<string, string>();
-  for (const n of g.nodes) for (const v of n.inputs.slice(n.dataInputs)) {
-    const d = g.values[v]!.def;
-    if (d.kind === 'param') owners.set(g.params[d.param]!.name, n.name);
-  }
+  for (const n of g.nodes)
+    for (const v of n.inputs.slice(n.dataInputs)) {
+      const d = g.values[v]!.def;
+      if (d.kind === 'param') owners.set(g.params[d.param]!.name, n.name);
+    }
   for (const f of freeze) {
     const re = globToRegExp(f.pattern);
     let hit = false;
@@ -200,7 +282,14 @@ export function frozenParams(g: Graph, freeze: TrainSpec['freeze']): { names: st
     }
     if (!hit) {
       const dym = didYouMean(f.pattern, new Set(owners.values()));
-      diagnostics.push(diag('MDL2001', `freeze "${f.pattern}" matches no layer with parameters`, f.span, dym ? { hint: dym } : { hint: 'see the layer names with `mdl summary`' }));
+      diagnostics.push(
+        diag(
+          'MDL2001',
+          `freeze "${f.pattern}" matches no layer with parameters`,
+          f.span,
+          dym ? { hint: dym } : { hint: 'see the layer names with `mdl summary`' },
+        ),
+      );
     }
   }
   return { names: [...names].sort(), diagnostics };

@@ -6,7 +6,9 @@ import { renderAll } from '../../compiler/diagnostics/render.js';
 import { parse } from '../parse.js';
 import { locEnd, locStart, printer, type CommentNode, type MdlNode } from './printer.js';
 
-export const languages: SupportLanguage[] = [{ name: 'mdl', parsers: ['mdl'], extensions: ['.mdl'], vscodeLanguageIds: ['mdl'] }];
+export const languages: SupportLanguage[] = [
+  { name: 'mdl', parsers: ['mdl'], extensions: ['.mdl'], vscodeLanguageIds: ['mdl'] },
+];
 
 /** Thrown for a file with syntax errors; carries the rendered diagnostics. */
 export class MdlSyntaxError extends Error {}
@@ -20,7 +22,12 @@ export const mdlParser: Parser<MdlNode> = {
     const src = { path, text };
     const r = parse(src);
     if (!r.program) throw new MdlSyntaxError(renderAll(r.diagnostics, new Map([[path, src]])));
-    const comments: CommentNode[] = r.program.comments.map((c) => ({ kind: 'comment', text: c.text, start: c.span.start, end: c.span.end }));
+    const comments: CommentNode[] = r.program.comments.map((c) => ({
+      kind: 'comment',
+      text: c.text,
+      start: c.span.start,
+      end: c.span.end,
+    }));
     return Object.assign({}, r.program, { comments }) as MdlNode;
   },
 };

@@ -101,7 +101,14 @@ function body(path: P, print: Print, key: string, text: string, stmts: readonly 
 /** A bracketed, comma-separated list that breaks one element per line with a trailing comma. */
 function bracketed(open: string, close: string, items: Doc[], forceBreak: boolean): Doc {
   if (items.length === 0) return open + close;
-  return group([open, indent([softline, join([',', line], items)]), ifBreak(','), softline, close, forceBreak ? breakParent : '']);
+  return group([
+    open,
+    indent([softline, join([',', line], items)]),
+    ifBreak(','),
+    softline,
+    close,
+    forceBreak ? breakParent : '',
+  ]);
 }
 
 export const printer: Printer<MdlNode> = {
@@ -115,14 +122,30 @@ export const printer: Printer<MdlNode> = {
       case 'program': {
         const items = lines(path, print, 'items', text, true);
         const dangling = danglingComments(path);
-        return [...items, items.length && dangling.length ? [hardline, hardline] : '', join(hardline, dangling), hardline];
+        return [
+          ...items,
+          items.length && dangling.length ? [hardline, hardline] : '',
+          join(hardline, dangling),
+          hardline,
+        ];
       }
       case 'comment':
         return n.text.trimEnd();
       case 'import':
         return ['import ', n.path === undefined ? '' : JSON.stringify(n.path), n.alias ? [' as ', n.alias.name] : ''];
       case 'from':
-        return group(['from ', JSON.stringify(n.path), ' import', indent([line, join([',', line], n.names.map((t) => t.name))])]);
+        return group([
+          'from ',
+          JSON.stringify(n.path),
+          ' import',
+          indent([
+            line,
+            join(
+              [',', line],
+              n.names.map((t) => t.name),
+            ),
+          ]),
+        ]);
       case 'const':
         return group([n.name, ' = ', sub('value')]);
       case 'model':
@@ -133,17 +156,35 @@ export const printer: Printer<MdlNode> = {
       case 'param':
         return [n.name, n.type ? [': ', sub('type')] : '', n.default ? [' = ', sub('default')] : ''];
       case 'type':
-        return n.dims ? [n.name, group(['[', indent([softline, join([',', line], subs('dims'))]), softline, ']'])] : n.name;
+        return n.dims
+          ? [n.name, group(['[', indent([softline, join([',', line], subs('dims'))]), softline, ']'])]
+          : n.name;
       case 'arg':
         return n.name !== undefined ? [n.name, '=', sub('value')] : sub('value');
       case 'assign':
-        return group([join(', ', n.targets.map((t) => t.name)), ' = ', sub('value')]);
+        return group([
+          join(
+            ', ',
+            n.targets.map((t) => t.name),
+          ),
+          ' = ',
+          sub('value'),
+        ]);
       case 'for':
-        return ['for ', join(', ', subs('patterns')), ' in ', sub('iter'), ' ', body(path, print, 'body', text, n.body)];
+        return [
+          'for ',
+          join(', ', subs('patterns')),
+          ' in ',
+          sub('iter'),
+          ' ',
+          body(path, print, 'body', text, n.body),
+        ];
       case 'if':
         return Array.isArray(n.then) ? printIfStmt(path, print, text) : printIfExpr(path, print);
       case 'return':
-        return n.values.length === 1 ? ['return ', sub('values', 0)] : group(['return ', indent(join([',', line], subs('values')))]);
+        return n.values.length === 1
+          ? ['return ', sub('values', 0)]
+          : group(['return ', indent(join([',', line], subs('values')))]);
       case 'assert':
         return group(['assert ', sub('cond'), n.message ? [',', indent([line, sub('message')])] : '']);
       case 'freeze':
@@ -174,7 +215,11 @@ export const printer: Printer<MdlNode> = {
         return printBinary(path, print);
       case 'call': {
         const open = text.indexOf('(', n.callee.span.end);
-        return [sub('callee'), bracketed('(', ')', subs('args'), open >= 0 && brokenAfter(text, open)), n.layerName ? [' as ', sub('layerName')] : ''];
+        return [
+          sub('callee'),
+          bracketed('(', ')', subs('args'), open >= 0 && brokenAfter(text, open)),
+          n.layerName ? [' as ', sub('layerName')] : '',
+        ];
       }
       case 'index':
         return [sub('target'), group(['[', indent([softline, join([',', line], subs('subscripts'))]), softline, ']'])];
@@ -215,7 +260,10 @@ export const printer: Printer<MdlNode> = {
  * last thing in the header (a parameter, the loop's iterable) and print it there. Keep it in
  * the body instead, as a dangling comment of the definition or statement.
  */
-function attachToEmptyBody(comment: CommentNode & { enclosingNode?: MdlNode; precedingNode?: MdlNode; followingNode?: MdlNode }, text: string): boolean {
+function attachToEmptyBody(
+  comment: CommentNode & { enclosingNode?: MdlNode; precedingNode?: MdlNode; followingNode?: MdlNode },
+  text: string,
+): boolean {
   const owner = comment.enclosingNode;
   if (!owner || comment.followingNode) return false;
   const bodyKey = owner.kind === 'if' && Array.isArray(owner.then) ? 'then' : 'body';
@@ -233,7 +281,10 @@ function attachToEmptyBody(comment: CommentNode & { enclosingNode?: MdlNode; pre
  * by prettier as leading the next statement, on the other side of the brace. Keep it where it
  * was: trailing the last statement of its own body.
  */
-function keepInClosingBody(comment: CommentNode & { precedingNode?: MdlNode; followingNode?: MdlNode }, text: string): boolean {
+function keepInClosingBody(
+  comment: CommentNode & { precedingNode?: MdlNode; followingNode?: MdlNode },
+  text: string,
+): boolean {
   const { precedingNode: before, followingNode: after } = comment;
   if (!before || !after) return false;
   const between = text.slice(comment.end, locStart(after)).replace(/#[^\n]*/g, '');
@@ -257,7 +308,8 @@ function printIfStmt(path: P, print: Print, text: string): Doc {
   const parts: Doc[] = ['if ', path.call(print, 'cond' as never), ' ', body(path, print, 'then', text, n.then)];
   if (n.else) {
     const only = n.else.length === 1 ? n.else[0]! : undefined;
-    if (only && only.kind === 'if' && isElseIf(text, n, only)) parts.push(' else ', (path as AstPath<any>).call(print, 'else', 0));
+    if (only && only.kind === 'if' && isElseIf(text, n, only))
+      parts.push(' else ', (path as AstPath<any>).call(print, 'else', 0));
     else parts.push(' else ', body(path, print, 'else', text, n.else));
   }
   return parts;
@@ -272,8 +324,19 @@ function isElseIf(text: string, outer: Extract<Stmt, { kind: 'if' }>, inner: Stm
 
 function printIfExpr(path: P, print: Print): Doc {
   const n = path.node as Extract<Expr, { kind: 'if' }>;
-  const elseDoc = n.else.kind === 'if' ? path.call(print, 'else' as never) : ['{', indent([line, path.call(print, 'else' as never)]), line, '}'];
-  return group(['if ', path.call(print, 'cond' as never), ' {', indent([line, path.call(print, 'then' as never)]), line, '} else ', elseDoc]);
+  const elseDoc =
+    n.else.kind === 'if'
+      ? path.call(print, 'else' as never)
+      : ['{', indent([line, path.call(print, 'else' as never)]), line, '}'];
+  return group([
+    'if ',
+    path.call(print, 'cond' as never),
+    ' {',
+    indent([line, path.call(print, 'then' as never)]),
+    line,
+    '} else ',
+    elseDoc,
+  ]);
 }
 
 /** A left-leaning chain of one operator prints flat and breaks before each operand if too long. */

@@ -34,16 +34,26 @@ export interface BrowserDeviceOptions {
 function isFallback(a: GPUAdapter): boolean {
   // `isFallbackAdapter` moved from the adapter to its info; browsers have either.
   const info = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return info.isFallbackAdapter ?? (a as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? /swiftshader/i.test(`${info.vendor} ${info.device} ${info.description}`);
+  return (
+    info.isFallbackAdapter ??
+    (a as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+    /swiftshader/i.test(`${info.vendor} ${info.device} ${info.description}`)
+  );
 }
 
 export async function acquireBrowserDevice(opts: BrowserDeviceOptions = {}): Promise<BrowserAcquired> {
   const gpu = opts.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  if (!gpu) throw new NoAdapterError('this browser has no WebGPU (navigator.gpu is missing; WebGPU needs a secure context: https or localhost)');
+  if (!gpu)
+    throw new NoAdapterError(
+      'this browser has no WebGPU (navigator.gpu is missing; WebGPU needs a secure context: https or localhost)',
+    );
   const core = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   let adapter = core;
   if (!core || isFallback(core)) {
-    const compat = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    const compat = await gpu.requestAdapter({
+      powerPreference: 'high-performance',
+      featureLevel: 'compatibility',
+    } as GPURequestAdapterOptions);
     if (compat && (!core || !isFallback(compat))) adapter = compat;
   }
   if (!adapter)
@@ -53,7 +63,12 @@ export async function acquireBrowserDevice(opts: BrowserDeviceOptions = {}): Pro
   const acq = await openAdapter(adapter, 'browser');
   // A compatibility-mode adapter may still support core WebGPU; it says so with this feature.
   const featureLevel = adapter.features.has('core-features-and-limits') || adapter === core ? 'core' : 'compatibility';
-  const report: BrowserAdapterReport = { ...describeAdapter(adapter, 'browser'), route: 'browser', featureLevel, fallback: isFallback(adapter) };
+  const report: BrowserAdapterReport = {
+    ...describeAdapter(adapter, 'browser'),
+    route: 'browser',
+    featureLevel,
+    fallback: isFallback(adapter),
+  };
   const onError = opts.onError ?? ((m: string) => console.error(`WebGPU: ${m}`));
   acq.device.addEventListener('uncapturederror', (e) => onError((e as GPUUncapturedErrorEvent).error.message));
   void acq.device.lost.then((info) => {
@@ -65,6 +80,10 @@ export async function acquireBrowserDevice(opts: BrowserDeviceOptions = {}): Pro
 /** The adapter in one line: browsers often leave its name empty, so say how it was reached. */
 export function formatBrowserReport(r: BrowserAdapterReport): string {
   const name = [r.vendor, r.architecture, r.device, r.description].filter((s) => s).join(' ') || 'unnamed adapter';
-  const how = [r.featureLevel === 'compatibility' ? 'compatibility mode' : 'core', r.fallback ? 'fallback adapter' : '', r.software ? 'software' : ''].filter((s) => s);
+  const how = [
+    r.featureLevel === 'compatibility' ? 'compatibility mode' : 'core',
+    r.fallback ? 'fallback adapter' : '',
+    r.software ? 'software' : '',
+  ].filter((s) => s);
   return `WebGPU adapter: ${name} (${how.join(', ')}) via the browser`;
 }

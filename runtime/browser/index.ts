@@ -8,7 +8,13 @@
 //   const loss = await model.trainStep(x, y, 0.01, step);
 //   const logits = await model.forward(x);
 export { BrowserModel, fetchBundle, type BrowserLoadOptions } from './model.js';
-export { acquireBrowserDevice, formatBrowserReport, type BrowserAcquired, type BrowserAdapterReport, type BrowserDeviceOptions } from './device.js';
+export {
+  acquireBrowserDevice,
+  formatBrowserReport,
+  type BrowserAcquired,
+  type BrowserAdapterReport,
+  type BrowserDeviceOptions,
+} from './device.js';
 export { ModelLoadError, type TrainStepOptions } from '../model-core.js';
 export { NoAdapterError } from '../adapter.js';
 export type { ModelInfo, ParamInfo } from '../../compiler/emit/bundle.js';

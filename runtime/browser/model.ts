@@ -5,7 +5,12 @@
 import { loadBundle, type ModelBundle } from '../../compiler/emit/bundle.js';
 import { PlanFormatError } from '../../compiler/emit/plan-json.js';
 import { createParts, ModelCore, ModelLoadError, type ModelParts } from '../model-core.js';
-import { acquireBrowserDevice, formatBrowserReport, type BrowserAcquired, type BrowserAdapterReport } from './device.js';
+import {
+  acquireBrowserDevice,
+  formatBrowserReport,
+  type BrowserAcquired,
+  type BrowserAdapterReport,
+} from './device.js';
 
 export interface BrowserLoadOptions {
   /** Seed of the parameters' initialisation and of the random streams (dropout). Default 0. */
@@ -32,13 +37,19 @@ export class BrowserModel<Name extends string = string> extends ModelCore<Name> 
    * plan.json and every kernel it names, fetched concurrently. Every pipeline is created (and
    * compiled by the driver) before this returns.
    */
-  static async load<N extends string = string>(url: string | URL, opts: BrowserLoadOptions = {}): Promise<BrowserModel<N>> {
+  static async load<N extends string = string>(
+    url: string | URL,
+    opts: BrowserLoadOptions = {},
+  ): Promise<BrowserModel<N>> {
     const bundle = await fetchBundle(url, opts.fetch ?? globalThis.fetch.bind(globalThis));
     return BrowserModel.create<N>(bundle, opts);
   }
 
   /** A model from a bundle already in memory. */
-  static async create<N extends string = string>(bundle: ModelBundle, opts: BrowserLoadOptions = {}): Promise<BrowserModel<N>> {
+  static async create<N extends string = string>(
+    bundle: ModelBundle,
+    opts: BrowserLoadOptions = {},
+  ): Promise<BrowserModel<N>> {
     const acq = opts.device ?? (await acquireBrowserDevice());
     const owns = !opts.device || opts.ownsDevice === true;
     try {
@@ -89,7 +100,8 @@ export async function fetchBundle(url: string | URL, fetchFn: typeof fetch): Pro
   await Promise.all(
     kernelFiles(json).map(async (file) => {
       // Kernel files are named relative to the folder and stay inside it.
-      if (/^[a-z][a-z0-9+.-]*:|^[\\/]/i.test(file) || file.split(/[\\/]/).includes('..')) throw new ModelLoadError(`${new URL('plan.json', root)}: kernel file ${file} is outside ${root}`);
+      if (/^[a-z][a-z0-9+.-]*:|^[\\/]/i.test(file) || file.split(/[\\/]/).includes('..'))
+        throw new ModelLoadError(`${new URL('plan.json', root)}: kernel file ${file} is outside ${root}`);
       kernels.set(file, await get(file));
     }),
   );
@@ -110,7 +122,9 @@ function kernelFiles(json: unknown): string[] {
   const files = new Set<string>();
   for (const plan of ['train', 'forward']) {
     const dispatches = (json as Record<string, { dispatches?: unknown } | undefined> | null)?.[plan]?.dispatches;
-    if (Array.isArray(dispatches)) for (const d of dispatches) if (typeof (d as { wgsl?: unknown })?.wgsl === 'string') files.add((d as { wgsl: string }).wgsl);
+    if (Array.isArray(dispatches))
+      for (const d of dispatches)
+        if (typeof (d as { wgsl?: unknown })?.wgsl === 'string') files.add((d as { wgsl: string }).wgsl);
   }
   return [...files];
 }

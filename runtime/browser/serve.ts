@@ -46,7 +46,11 @@ export function serveFolders(mounts: Readonly<Record<string, string>>, port = 0)
       try {
         if (statSync(file).isDirectory()) file = join(file, 'index.html');
         const size = statSync(file).size;
-        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-store' });
+        res.writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'content-length': size,
+          'cache-control': 'no-store',
+        });
         createReadStream(file).pipe(res);
       } catch {
         break;
@@ -81,24 +85,31 @@ async function main(argv: string[]): Promise<number> {
   const port = portAt >= 0 ? Number(argv[portAt + 1]) : 8080;
   const dir = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--port');
   if (!dir || !Number.isInteger(port)) {
-    process.stderr.write('usage: node dist/runtime/browser/serve.js DIR [--port N]   (DIR: a folder `mdl compile` wrote)\n');
+    process.stderr.write(
+      'usage: node dist/runtime/browser/serve.js DIR [--port N]   (DIR: a folder `mdl compile` wrote)\n',
+    );
     return 2;
   }
   try {
     statSync(join(dir, 'plan.json'));
   } catch {
-    process.stderr.write(`error: ${join(dir, 'plan.json')} not found; compile a model first: mdl compile FILE -o ${dir}\n`);
+    process.stderr.write(
+      `error: ${join(dir, 'plan.json')} not found; compile a model first: mdl compile FILE -o ${dir}\n`,
+    );
     return 1;
   }
   let s: Served;
   try {
     s = await serveFolders(demoMounts(dir), port);
   } catch (e) {
-    process.stderr.write(`error: cannot serve on 127.0.0.1:${port} (${(e as Error).message}); pick another with --port N\n`);
+    process.stderr.write(
+      `error: cannot serve on 127.0.0.1:${port} (${(e as Error).message}); pick another with --port N\n`,
+    );
     return 1;
   }
   process.stdout.write(`serving ${dir} at ${s.url}model/ ; the demo: ${s.url}demo/demo.html  (Ctrl-C to stop)\n`);
   return new Promise(() => {});
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main(process.argv.slice(2)).then((code) => process.exit(code));
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href)
+  main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -33,8 +33,13 @@ export function encodeSafetensors(c: Checkpoint): Buffer {
   for (const name of names) {
     const t = c.tensors.get(name)!;
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`tensor ${name}: shape [${t.shape.join(', ')}] holds ${n} values, data has ${t.data.length}`);
-    header[name] = { dtype: t.data instanceof Int32Array ? 'I32' : 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    if (n !== t.data.length)
+      throw new Error(`tensor ${name}: shape [${t.shape.join(', ')}] holds ${n} values, data has ${t.data.length}`);
+    header[name] = {
+      dtype: t.data instanceof Int32Array ? 'I32' : 'F32',
+      shape: t.shape,
+      data_offsets: [offset, offset + t.data.byteLength],
+    };
     offset += t.data.byteLength;
   }
   let json = JSON.stringify(header);
@@ -56,8 +61,12 @@ export function encodeSafetensors(c: Checkpoint): Buffer {
 export function decodeSafetensors(file: string, buf: Buffer): Checkpoint {
   if (buf.length < 8) throw new CheckpointError(file, 'too short to be a safetensors file');
   const n = Number(buf.readBigUInt64LE(0));
-  if (n <= 0 || 8 + n > buf.length) throw new CheckpointError(file, `header length ${n} does not fit in a file of ${buf.length} bytes (truncated?)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  if (n <= 0 || 8 + n > buf.length)
+    throw new CheckpointError(file, `header length ${n} does not fit in a file of ${buf.length} bytes (truncated?)`);
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
   } catch {
@@ -69,9 +78,11 @@ export function decodeSafetensors(file: string, buf: Buffer): Checkpoint {
     if (name === '__metadata__') continue;
     const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const [s, t] = e.data_offsets ?? [];
-    if (typeof s !== 'number' || typeof t !== 'number' || base + t > buf.length || s > t) throw new CheckpointError(file, `tensor ${name}: data range [${s}, ${t}) is outside the file (truncated?)`);
+    if (typeof s !== 'number' || typeof t !== 'number' || base + t > buf.length || s > t)
+      throw new CheckpointError(file, `tensor ${name}: data range [${s}, ${t}) is outside the file (truncated?)`);
     const count = e.shape.reduce((a, b) => a * b, 1);
-    if (t - s !== count * 4) throw new CheckpointError(file, `tensor ${name}: ${t - s} bytes for shape [${e.shape.join(', ')}]`);
+    if (t - s !== count * 4)
+      throw new CheckpointError(file, `tensor ${name}: ${t - s} bytes for shape [${e.shape.join(', ')}]`);
     const bytes = buf.subarray(base + s, base + t);
     const copy = new ArrayBuffer(bytes.length);
     new Uint8Array(copy).set(bytes);

@@ -17,7 +17,7 @@ export function rng(seed: number): () => number {
 /** The permutation of epoch `epoch` (Fisher–Yates). */
 export function epochOrder(count: number, seed: number, epoch: number): Uint32Array {
   const order = Uint32Array.from({ length: count }, (_, i) => i);
-  const r = rng((seed * 0x9e3779b1) ^ (epoch + 1) * 0x85ebca6b);
+  const r = rng((seed * 0x9e3779b1) ^ ((epoch + 1) * 0x85ebca6b));
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
     const t = order[i]!;
@@ -64,7 +64,11 @@ export interface Batch {
 }
 
 /** The batches of one epoch. `dropLast` drops a final short batch (training); tests keep it. */
-export function* batches(d: Dataset, batch: number, opts: { seed?: number; epoch?: number; shuffle?: boolean; norm?: Normalisation; dropLast?: boolean } = {}): Generator<Batch> {
+export function* batches(
+  d: Dataset,
+  batch: number,
+  opts: { seed?: number; epoch?: number; shuffle?: boolean; norm?: Normalisation; dropLast?: boolean } = {},
+): Generator<Batch> {
   const [c, h, w] = d.shape;
   const per = c * h * w;
   const hw = h * w;
@@ -78,7 +82,9 @@ export function* batches(d: Dataset, batch: number, opts: { seed?: number; epoch
       const i = order ? order[start + k]! : start + k;
       y[k] = d.labels[i]!;
       const src = d.images.subarray(i * per, (i + 1) * per);
-      if (opts.norm) for (let j = 0; j < per; j++) x[k * per + j] = (src[j]! - opts.norm.mean[Math.floor(j / hw)]!) / opts.norm.std[Math.floor(j / hw)]!;
+      if (opts.norm)
+        for (let j = 0; j < per; j++)
+          x[k * per + j] = (src[j]! - opts.norm.mean[Math.floor(j / hw)]!) / opts.norm.std[Math.floor(j / hw)]!;
       else x.set(src, k * per);
     }
     yield { x, y, size };

@@ -9,9 +9,19 @@ const RECORD = 1 + 3 * 32 * 32;
 export function readCifarBatches(name: string, files: readonly string[]): Dataset {
   const parts: Buffer[] = [];
   for (const f of files) {
-    if (!existsSync(f)) throw new DataError(f, 'no such file', 'CIFAR-10 binary batches are data_batch_1.bin … data_batch_5.bin and test_batch.bin');
+    if (!existsSync(f))
+      throw new DataError(
+        f,
+        'no such file',
+        'CIFAR-10 binary batches are data_batch_1.bin … data_batch_5.bin and test_batch.bin',
+      );
     const b = readFileSync(f);
-    if (b.length === 0 || b.length % RECORD !== 0) throw new DataError(f, `${b.length} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records`, 'the file is truncated or not a CIFAR-10 binary batch');
+    if (b.length === 0 || b.length % RECORD !== 0)
+      throw new DataError(
+        f,
+        `${b.length} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records`,
+        'the file is truncated or not a CIFAR-10 binary batch',
+      );
     parts.push(b);
   }
   const n = parts.reduce((s, b) => s + b.length / RECORD, 0);
@@ -34,6 +44,14 @@ export function isCifarDir(dir: string): boolean {
 
 export function readCifarDir(dir: string): { train: Dataset; test: Dataset } {
   const train = [1, 2, 3, 4, 5].map((i) => join(dir, `data_batch_${i}.bin`)).filter((f) => existsSync(f));
-  if (train.length === 0) throw new DataError(join(dir, 'data_batch_1.bin'), 'no such file', 'CIFAR-10 binary batches are data_batch_1.bin … data_batch_5.bin and test_batch.bin');
-  return { train: readCifarBatches('cifar10-train', train), test: readCifarBatches('cifar10-test', [join(dir, 'test_batch.bin')]) };
+  if (train.length === 0)
+    throw new DataError(
+      join(dir, 'data_batch_1.bin'),
+      'no such file',
+      'CIFAR-10 binary batches are data_batch_1.bin … data_batch_5.bin and test_batch.bin',
+    );
+  return {
+    train: readCifarBatches('cifar10-train', train),
+    test: readCifarBatches('cifar10-test', [join(dir, 'test_batch.bin')]),
+  };
 }

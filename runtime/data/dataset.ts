@@ -31,9 +31,18 @@ export class DataError extends Error {
   }
 }
 
-export function makeDataset(name: string, shape: [number, number, number], classes: number, images: Float32Array, labels: Int32Array): Dataset {
+export function makeDataset(
+  name: string,
+  shape: [number, number, number],
+  classes: number,
+  images: Float32Array,
+  labels: Int32Array,
+): Dataset {
   const per = shape[0] * shape[1] * shape[2];
-  if (images.length !== labels.length * per) throw new Error(`${name}: ${images.length} image values for ${labels.length} labels of shape [${shape.join(', ')}]`);
+  if (images.length !== labels.length * per)
+    throw new Error(
+      `${name}: ${images.length} image values for ${labels.length} labels of shape [${shape.join(', ')}]`,
+    );
   return { name, shape, classes, images, labels, count: labels.length };
 }
 
@@ -41,6 +50,11 @@ export function makeDataset(name: string, shape: [number, number, number], class
 export function checkLabels(file: string, labels: Int32Array, classes: number): void {
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
-    if (l < 0 || l >= classes) throw new DataError(file, `label ${l} of sample ${i} is not a class index 0…${classes - 1}`, 'the labels file does not belong to this data set, or is corrupt');
+    if (l < 0 || l >= classes)
+      throw new DataError(
+        file,
+        `label ${l} of sample ${i} is not a class index 0…${classes - 1}`,
+        'the labels file does not belong to this data set, or is corrupt',
+      );
   }
 }

@@ -23,7 +23,9 @@ export interface ProgramSpec {
 
 export interface Program {
   /** Outputs by name; kept values by id. */
-  run(inputs: Readonly<Record<string, HostArray | Float64Array>>): Promise<{ outputs: Map<string, ArrayLike<number>>; kept: Map<ValueId, ArrayLike<number>> }>;
+  run(
+    inputs: Readonly<Record<string, HostArray | Float64Array>>,
+  ): Promise<{ outputs: Map<string, ArrayLike<number>>; kept: Map<ValueId, ArrayLike<number>> }>;
   /** Replaces some parameters' values. */
   setParams(params: ReadonlyMap<string, Float64Array>): void;
   dispose(): void;
@@ -51,7 +53,12 @@ export class WebGpuProxyBackend implements ProxyBackend {
 
   async compile(spec: ProgramSpec): Promise<Program> {
     const { graph: g } = spec;
-    const plan = planGraph(g, { target: targetOf(this.acq.report), dims: bindDims(g, spec.batch), training: spec.training, keep: spec.keep ?? [] });
+    const plan = planGraph(g, {
+      target: targetOf(this.acq.report),
+      dims: bindDims(g, spec.batch),
+      training: spec.training,
+      keep: spec.keep ?? [],
+    });
     const params = new Map<string, Float32Array>();
     for (const [k, v] of spec.params) params.set(k, Float32Array.from(v));
     // No warm-up: a program runs once or twice, and the first run compiles what it needs anyway.

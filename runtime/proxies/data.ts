@@ -34,17 +34,36 @@ function dataset(spec: string): Dataset {
 }
 
 /** `count` batches of `batch` samples for an input of per-sample shape `shape` ([C, H, W]) and `classes` classes. */
-export function proxyBatches(spec: string, shape: readonly number[], classes: number, batch: number, seed: number, count: number): ProxyData {
+export function proxyBatches(
+  spec: string,
+  shape: readonly number[],
+  classes: number,
+  batch: number,
+  seed: number,
+  count: number,
+): ProxyData {
   const d = dataset(spec);
   return adaptBatches(d, spec, shape, classes, batch, seed, count);
 }
 
-export function adaptBatches(d: Dataset, spec: string, shape: readonly number[], classes: number, batch: number, seed: number, count: number): ProxyData {
-  if (shape.length !== 3) throw new ProxyDataError(`the data proxies feed images: the model's input must be [B, C, H, W], got a per-sample shape [${shape.join(', ')}]`);
+export function adaptBatches(
+  d: Dataset,
+  spec: string,
+  shape: readonly number[],
+  classes: number,
+  batch: number,
+  seed: number,
+  count: number,
+): ProxyData {
+  if (shape.length !== 3)
+    throw new ProxyDataError(
+      `the data proxies feed images: the model's input must be [B, C, H, W], got a per-sample shape [${shape.join(', ')}]`,
+    );
   const [C, H, W] = shape as [number, number, number];
   const [c, h, w] = d.shape;
   if (c !== C && c !== 1) throw new ProxyDataError(`${spec} has ${c}-channel images; the model takes ${C} channels`);
-  if (batch * count > d.count) throw new ProxyDataError(`${spec} has ${d.count} training images, fewer than ${count} batches of ${batch}`);
+  if (batch * count > d.count)
+    throw new ProxyDataError(`${spec} has ${d.count} training images, fewer than ${count} batches of ${batch}`);
   const norm = channelStats(d);
   const order = epochOrder(d.count, seed, 0);
   const top = Math.floor((H - h) / 2);

@@ -9,8 +9,24 @@
 import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { initParams } from '../../compiler/interp/init.js';
 import type { Graph } from '../../compiler/ir/types.js';
-import { addReluCodes, gradNorm, jacobCov, naswot, snip, synflow, zico, type LayerGrads } from '../../compiler/space/data-proxies/formulas.js';
-import { batchnorms, homogeneous, imageInput, layerWeights, multiplicative, reluInputs } from '../../compiler/space/data-proxies/layers.js';
+import {
+  addReluCodes,
+  gradNorm,
+  jacobCov,
+  naswot,
+  snip,
+  synflow,
+  zico,
+  type LayerGrads,
+} from '../../compiler/space/data-proxies/formulas.js';
+import {
+  batchnorms,
+  homogeneous,
+  imageInput,
+  layerWeights,
+  multiplicative,
+  reluInputs,
+} from '../../compiler/space/data-proxies/layers.js';
 import type { ProxyBackend } from './backend.js';
 import type { ProxyBatch } from './data.js';
 
@@ -63,7 +79,9 @@ export async function measure(g: Graph, opts: MeasureOptions): Promise<Record<st
   if (want.has('jacob_cov') || want.has('naswot')) {
     const relus = want.has('naswot') ? reluInputs(g) : new Map<number, number>();
     const jac = want.has('jacob_cov');
-    const gg = jac ? buildGradient(g, { loss: { kind: 'cotangents' }, params: false, wrtInputs: [input.name], training: true }) : undefined;
+    const gg = jac
+      ? buildGradient(g, { loss: { kind: 'cotangents' }, params: false, wrtInputs: [input.name], training: true })
+      : undefined;
     const graph = gg?.graph ?? g;
     const prog = await opts.backend.compile({ graph, batch: B, training: true, params, keep: [...relus.keys()] });
     try {
@@ -91,7 +109,13 @@ function sizeOf(g: Graph, v: number, batch: number): number {
 }
 
 /** The cross-entropy gradients of the conv/linear weights on each of the first `n` batches (training mode). */
-async function weightGrads(g: Graph, opts: MeasureOptions, params: ReadonlyMap<string, Float64Array>, weights: readonly string[], n: number): Promise<LayerGrads[]> {
+async function weightGrads(
+  g: Graph,
+  opts: MeasureOptions,
+  params: ReadonlyMap<string, Float64Array>,
+  weights: readonly string[],
+  n: number,
+): Promise<LayerGrads[]> {
   const gg = buildGradient(g, { loss: { kind: 'cross_entropy' }, training: true });
   const prog = await opts.backend.compile({ graph: gg.graph, batch: opts.batch, training: true, params });
   const input = imageInput(g).name;
@@ -102,10 +126,14 @@ async function weightGrads(g: Graph, opts: MeasureOptions, params: ReadonlyMap<s
       const b = opts.batches[k];
       if (!b) throw new Error(`ZiCo needs ${n} batches, got ${opts.batches.length}`);
       const r = await prog.run({ [input]: b.x, labels: b.y });
-      per.push(new Map(weights.map((w) => {
-        const gr = r.outputs.get(`grad:${w}`)!;
-        return [w, s === 1 ? gr : f64(gr).map((x) => x * s)];
-      })));
+      per.push(
+        new Map(
+          weights.map((w) => {
+            const gr = r.outputs.get(`grad:${w}`)!;
+            return [w, s === 1 ? gr : f64(gr).map((x) => x * s)];
+          }),
+        ),
+      );
     }
     return per;
   } finally {
@@ -127,7 +155,11 @@ async function weightGrads(g: Graph, opts: MeasureOptions, params: ReadonlyMap<s
  * centres activations and cotangents in float32's range, and the score divides 2^−(s+t) out
  * in float64. A network of other ops gets only the cotangent scale.
  */
-export async function synflowOf(g: Graph, backend: ProxyBackend, initialParams: ReadonlyMap<string, Float64Array>): Promise<SynflowDetail> {
+export async function synflowOf(
+  g: Graph,
+  backend: ProxyBackend,
+  initialParams: ReadonlyMap<string, Float64Array>,
+): Promise<SynflowDetail> {
   const weights = layerWeights(g);
   const mult = multiplicative(g);
   const homog = homogeneous(g);
@@ -136,10 +168,10 @@ export async function synflowOf(g: Graph, backend: ProxyBackend, initialParams: 
   const bnNames = new Set<string>();
   for (const bn of batchnorms(g)) {
     const c = abs.get(bn.mean)!.length;
-    if (bn.weight) abs.set(bn.weight, new Float64Array(c).fill(1)), bnNames.add(bn.weight);
-    if (bn.bias) abs.set(bn.bias, new Float64Array(c)), bnNames.add(bn.bias);
-    abs.set(bn.mean, new Float64Array(c)), bnNames.add(bn.mean);
-    abs.set(bn.variance, new Float64Array(c).fill(1 - bn.eps)), bnNames.add(bn.variance);
+    if (bn.weight) (abs.set(bn.weight, new Float64Array(c).fill(1)), bnNames.add(bn.weight));
+    if (bn.bias) (abs.set(bn.bias, new Float64Array(c)), bnNames.add(bn.bias));
+    (abs.set(bn.mean, new Float64Array(c)), bnNames.add(bn.mean));
+    (abs.set(bn.variance, new Float64Array(c).fill(1 - bn.eps)), bnNames.add(bn.variance));
   }
   const gg = buildGradient(g, { loss: { kind: 'cotangents' }, training: false });
   const input = imageInput(g);
@@ -148,13 +180,17 @@ export async function synflowOf(g: Graph, backend: ProxyBackend, initialParams: 
   const inSize = input.shape.reduce((a, d) => a * d, 1);
   const scaled = (s: number) => {
     const params = new Map<string, Float64Array>();
-    for (const [k, v] of abs) params.set(k, homog && s !== 0 && !mult.has(k) && !bnNames.has(k) ? v.map((x) => x * 2 ** -s) : v);
+    for (const [k, v] of abs)
+      params.set(k, homog && s !== 0 && !mult.has(k) && !bnNames.has(k) ? v.map((x) => x * 2 ** -s) : v);
     return params;
   };
   const prog = await backend.compile({ graph: gg.graph, batch: 1, training: false, params: scaled(0) });
   const runAt = async (s: number, t: number) => {
     prog.setParams(scaled(s));
-    const r = await prog.run({ [input.name]: new Float32Array(inSize).fill(homog ? 2 ** -s : 1), [`cot:${o.name}`]: new Float32Array(outSize).fill(2 ** -t) });
+    const r = await prog.run({
+      [input.name]: new Float32Array(inSize).fill(homog ? 2 ** -s : 1),
+      [`cot:${o.name}`]: new Float32Array(outSize).fill(2 ** -t),
+    });
     let sum = 0;
     for (const x of Array.from(r.outputs.get(o.name)!)) sum += x;
     return { sum, grads: new Map(weights.map((w) => [w, r.outputs.get(`grad:${w}`)!])) };

@@ -10,7 +10,14 @@ export interface Backend {
    * One training step (forward, loss, backward, optimizer update) on a batch of `size` samples.
    * Returns the loss only when `readLoss` is true: reading back costs a GPU round trip.
    */
-  step(x: Float32Array, y: Int32Array, size: number, lr: number, stepIndex: number, readLoss: boolean): Promise<number | undefined>;
+  step(
+    x: Float32Array,
+    y: Int32Array,
+    size: number,
+    lr: number,
+    stepIndex: number,
+    readLoss: boolean,
+  ): Promise<number | undefined>;
   /** Inference-mode logits [size, classes] for a batch. */
   predict(x: Float32Array, size: number): Promise<Float32Array>;
   /** Parameters, buffers and optimizer state, by name (what a checkpoint holds). */

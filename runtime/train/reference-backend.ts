@@ -27,15 +27,37 @@ export class ReferenceBackend implements Backend {
     this.input = v.def.kind === 'input' ? v.def.name : 'x';
   }
 
-  async step(x: Float32Array, y: Int32Array, size: number, lr: number, stepIndex: number, readLoss: boolean): Promise<number | undefined> {
-    const inputs = { [this.input]: { shape: [size, ...this.sampleShape], data: x }, labels: intTensor([size], y), lr: { shape: [], data: Float32Array.of(lr) } };
-    const r = run(this.train.graph, { inputs, params: this.params, precision: 'f32', training: true, seed: this.seed, step: stepIndex });
+  async step(
+    x: Float32Array,
+    y: Int32Array,
+    size: number,
+    lr: number,
+    stepIndex: number,
+    readLoss: boolean,
+  ): Promise<number | undefined> {
+    const inputs = {
+      [this.input]: { shape: [size, ...this.sampleShape], data: x },
+      labels: intTensor([size], y),
+      lr: { shape: [], data: Float32Array.of(lr) },
+    };
+    const r = run(this.train.graph, {
+      inputs,
+      params: this.params,
+      precision: 'f32',
+      training: true,
+      seed: this.seed,
+      step: stepIndex,
+    });
     this.params = applyStep(this.train, this.params, r.outputs, r.buffers);
     return readLoss ? r.outputs.get('loss')!.data[0]! : undefined;
   }
 
   async predict(x: Float32Array, size: number): Promise<Float32Array> {
-    const r = run(this.forward, { inputs: { [this.input]: { shape: [size, ...this.sampleShape], data: x } }, params: this.params, precision: 'f32' });
+    const r = run(this.forward, {
+      inputs: { [this.input]: { shape: [size, ...this.sampleShape], data: x } },
+      params: this.params,
+      precision: 'f32',
+    });
     return Float32Array.from(r.outputs.values().next().value!.data);
   }
 
@@ -46,7 +68,8 @@ export class ReferenceBackend implements Backend {
   }
 
   async load(state: ReadonlyMap<string, NamedTensor>): Promise<void> {
-    for (const [k, t] of state) if (this.params.has(k)) this.params.set(k, { shape: t.shape, data: Float32Array.from(t.data) });
+    for (const [k, t] of state)
+      if (this.params.has(k)) this.params.set(k, { shape: t.shape, data: Float32Array.from(t.data) });
   }
 
   dispose(): void {}

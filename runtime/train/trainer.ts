@@ -41,7 +41,15 @@ export interface TrainConfig extends Hyperparameters {
 }
 
 export interface Progress {
-  update(s: { epoch: number; epochs: number; batch: number; batches: number; loss: number | undefined; samplesPerSecond: number; etaSeconds: number }): void;
+  update(s: {
+    epoch: number;
+    epochs: number;
+    batch: number;
+    batches: number;
+    loss: number | undefined;
+    samplesPerSecond: number;
+    etaSeconds: number;
+  }): void;
   line(text: string): void;
   done(): void;
 }
@@ -63,7 +71,12 @@ export interface TrainResult {
 export class ResumeError extends Error {}
 
 /** Top-1 accuracy of the backend's predictions on a data set (inference mode). */
-export async function accuracy(backend: Backend, data: Split['test'], batch: number, norm: Normalisation): Promise<number> {
+export async function accuracy(
+  backend: Backend,
+  data: Split['test'],
+  batch: number,
+  norm: Normalisation,
+): Promise<number> {
   let right = 0;
   const classes = data.classes;
   for (const b of batches(data, batch, { shuffle: false, norm })) {
@@ -98,26 +111,38 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   const metricsFile = join(cfg.outDir, 'metrics.jsonl');
   const trainSet = limited(cfg.data, cfg.limit);
   const stepsPerEpoch = Math.floor(trainSet.count / cfg.batch);
-  if (stepsPerEpoch === 0) throw new ResumeError(`the training set has ${trainSet.count} samples, fewer than one batch of ${cfg.batch}`);
+  if (stepsPerEpoch === 0)
+    throw new ResumeError(`the training set has ${trainSet.count} samples, fewer than one batch of ${cfg.batch}`);
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const norm = channelStats(trainSet);
   let step = 0;
 
   if (cfg.resume) {
-    if (!existsSync(ckptFile)) throw new ResumeError(`--resume: there is no checkpoint in ${cfg.outDir} to resume from`);
+    if (!existsSync(ckptFile))
+      throw new ResumeError(`--resume: there is no checkpoint in ${cfg.outDir} to resume from`);
     const c = readCheckpoint(ckptFile);
     const m = c.metadata;
-    if (m['format'] !== CHECKPOINT_FORMAT) throw new ResumeError(`${ckptFile} is not an mdl training checkpoint (format ${m['format'] ?? 'missing'})`);
-    if (m['source_hash'] !== cfg.source.hash) throw new ResumeError(`${ckptFile} was trained from a different version of the model source; resume needs the same file (or start afresh without --resume)`);
+    if (m['format'] !== CHECKPOINT_FORMAT)
+      throw new ResumeError(`${ckptFile} is not an mdl training checkpoint (format ${m['format'] ?? 'missing'})`);
+    if (m['source_hash'] !== cfg.source.hash)
+      throw new ResumeError(
+        `${ckptFile} was trained from a different version of the model source; resume needs the same file (or start afresh without --resume)`,
+      );
     for (const k of ['seed', 'batch', 'model'] as const) {
       const want = String(k === 'seed' ? cfg.seed : k === 'batch' ? cfg.batch : cfg.model);
-      if (m[k] !== want) throw new ResumeError(`${ckptFile} was trained with ${k} ${m[k]}, this run has ${want}; resume with the same settings`);
+      if (m[k] !== want)
+        throw new ResumeError(
+          `${ckptFile} was trained with ${k} ${m[k]}, this run has ${want}; resume with the same settings`,
+        );
     }
     await backend.load(c.tensors);
     step = Number(m['step']);
   } else {
     // Never overwrite what an earlier run trained.
-    if (existsSync(ckptFile)) throw new ResumeError(`${cfg.outDir} already holds a checkpoint; continue it with --resume, or choose another --out`);
+    if (existsSync(ckptFile))
+      throw new ResumeError(
+        `${cfg.outDir} already holds a checkpoint; continue it with --resume, or choose another --out`,
+      );
     writeFileSync(metricsFile, '');
   }
 
@@ -149,7 +174,19 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   let interrupted = false;
   const started = Date.now();
   const startStep = step;
-  log({ kind: 'start', model: cfg.model, backend: backend.description, data: cfg.data.source, train_samples: trainSet.count, test_samples: cfg.data.test.count, batch: cfg.batch, epochs: cfg.epochs, steps_per_epoch: stepsPerEpoch, seed: cfg.seed, resumed_at: cfg.resume ? step : undefined });
+  log({
+    kind: 'start',
+    model: cfg.model,
+    backend: backend.description,
+    data: cfg.data.source,
+    train_samples: trainSet.count,
+    test_samples: cfg.data.test.count,
+    batch: cfg.batch,
+    epochs: cfg.epochs,
+    steps_per_epoch: stepsPerEpoch,
+    seed: cfg.seed,
+    resumed_at: cfg.resume ? step : undefined,
+  });
 
   for (let epoch = Math.floor(step / stepsPerEpoch); epoch < cfg.epochs && !interrupted; epoch++) {
     const skip = step - epoch * stepsPerEpoch;
@@ -163,14 +200,23 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
       const loss = await backend.step(b.x, b.y, b.size, lr, step, read);
       step++;
       if (loss !== undefined) {
-        if (!Number.isFinite(loss)) throw new ResumeError(`the loss became ${loss} at step ${step}; lower the learning rate (now ${lr})`);
+        if (!Number.isFinite(loss))
+          throw new ResumeError(`the loss became ${loss} at step ${step}; lower the learning rate (now ${lr})`);
         losses.push({ step, loss });
         sum += loss;
         count++;
         const elapsed = (Date.now() - started) / 1000;
         const rate = ((step - startStep) * cfg.batch) / Math.max(elapsed, 1e-3);
         log({ kind: 'step', step, epoch: epoch + 1, loss, lr, samples_per_s: Math.round(rate) });
-        cfg.progress?.update({ epoch: epoch + 1, epochs: cfg.epochs, batch: k, batches: stepsPerEpoch, loss, samplesPerSecond: rate, etaSeconds: ((totalSteps - step) * cfg.batch) / Math.max(rate, 1e-9) });
+        cfg.progress?.update({
+          epoch: epoch + 1,
+          epochs: cfg.epochs,
+          batch: k,
+          batches: stepsPerEpoch,
+          loss,
+          samplesPerSecond: rate,
+          etaSeconds: ((totalSteps - step) * cfg.batch) / Math.max(rate, 1e-9),
+        });
       }
       if (cfg.signal?.aborted) {
         interrupted = true;
@@ -182,7 +228,9 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
     const r = { epoch: epoch + 1, testAccuracy: acc, meanLoss: count ? sum / count : NaN };
     epochs.push(r);
     log({ kind: 'epoch', epoch: epoch + 1, step, test_accuracy: acc, mean_loss: r.meanLoss });
-    cfg.progress?.line(`epoch ${epoch + 1}/${cfg.epochs}: mean loss ${r.meanLoss.toFixed(4)}, test accuracy ${(100 * acc).toFixed(2)}%`);
+    cfg.progress?.line(
+      `epoch ${epoch + 1}/${cfg.epochs}: mean loss ${r.meanLoss.toFixed(4)}, test accuracy ${(100 * acc).toFixed(2)}%`,
+    );
     await saveCheckpoint(epoch + 1);
   }
   if (interrupted) {

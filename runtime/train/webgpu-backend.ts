@@ -32,8 +32,16 @@ export class WebGpuBackend implements Backend {
     return new WebGpuBackend(await CompiledModel.create(bundle, { seed, device: acq, ownsDevice: true }));
   }
 
-  async step(x: Float32Array, y: Int32Array, size: number, lr: number, stepIndex: number, readLoss: boolean): Promise<number | undefined> {
-    if (size !== this.model.info.batch) throw new Error(`the WebGPU training plan is compiled for batches of ${this.model.info.batch}, got ${size}`);
+  async step(
+    x: Float32Array,
+    y: Int32Array,
+    size: number,
+    lr: number,
+    stepIndex: number,
+    readLoss: boolean,
+  ): Promise<number | undefined> {
+    if (size !== this.model.info.batch)
+      throw new Error(`the WebGPU training plan is compiled for batches of ${this.model.info.batch}, got ${size}`);
     return this.model.trainStep(x, y, lr, stepIndex, { readLoss });
   }
 

@@ -26,13 +26,20 @@ function check(file: string, args: [string, number][], batch: number, coords: nu
   const s = new Stream(11, file);
   const params = initParams(g, 3);
   const xt = g.values[g.inputs[0]!]!.type.shape.map((d) => (typeof d === 'number' ? d : batch));
-  const x = tensor(xt, Array.from({ length: size(xt) }, (_, i) => s.normal(i)));
-  const labels = intTensor([batch], Array.from({ length: batch }, (_, i) => (3 * i + 1) % 10));
+  const x = tensor(
+    xt,
+    Array.from({ length: size(xt) }, (_, i) => s.normal(i)),
+  );
+  const labels = intTensor(
+    [batch],
+    Array.from({ length: batch }, (_, i) => (3 * i + 1) % 10),
+  );
   const inputs = { x, labels };
   const gg = buildGradient(g, { loss: { kind: 'cross_entropy' } });
   const lossOnly = buildGradient(g, { loss: { kind: 'cross_entropy' }, params: false }).graph;
   const res = run(gg.graph, { inputs, params, training: true }).outputs;
-  const lossAt = (ps: Map<string, Tensor>) => run(lossOnly, { inputs, params: ps, training: true }).outputs.get('loss')!.data[0]!;
+  const lossAt = (ps: Map<string, Tensor>) =>
+    run(lossOnly, { inputs, params: ps, training: true }).outputs.get('loss')!.data[0]!;
   const perturbed = (name: string, delta: (i: number) => number) => {
     const ps = new Map(params);
     const t = params.get(name)!;
@@ -51,7 +58,9 @@ function check(file: string, args: [string, number][], batch: number, coords: nu
       const c = Math.floor(s.uniform(2000 + 8 * k + t) * grad.length);
       if (Math.abs(grad[c]!) > Math.abs(grad[j]!)) j = c;
     }
-    const fd = (lossAt(perturbed(name, (i) => (i === j ? H : 0))) - lossAt(perturbed(name, (i) => (i === j ? -H : 0)))) / (2 * H);
+    const fd =
+      (lossAt(perturbed(name, (i) => (i === j ? H : 0))) - lossAt(perturbed(name, (i) => (i === j ? -H : 0)))) /
+      (2 * H);
     const e = Math.abs(fd - grad[j]!) / Math.max(Math.abs(fd), Math.abs(grad[j]!), 1e-8);
     worst = Math.max(worst, e);
     errs.push(`${name}[${j}] ${grad[j]!.toExponential(3)} fd ${fd.toExponential(3)} rel ${e.toExponential(1)}`);
@@ -70,7 +79,11 @@ function check(file: string, args: [string, number][], batch: number, coords: nu
   }
   const along = (h: number) => {
     const ps = new Map(params);
-    for (const [name, v] of dir) ps.set(name, { shape: params.get(name)!.shape, data: Float64Array.from(params.get(name)!.data, (p, i) => p + h * v[i]!) });
+    for (const [name, v] of dir)
+      ps.set(name, {
+        shape: params.get(name)!.shape,
+        data: Float64Array.from(params.get(name)!.data, (p, i) => p + h * v[i]!),
+      });
     return lossAt(ps);
   };
   const fdDir = (along(HDIR) - along(-HDIR)) / (2 * HDIR);
@@ -85,7 +98,29 @@ describe('whole-model gradients against finite differences (float64)', () => {
   it('lenet5', () => expect(check('examples/lenet5.mdl', [], 2, 10)).toBeLessThan(1e-6));
   it('resnet20 (train-mode batchnorm)', () => expect(check('examples/resnet20.mdl', [], 2, 8)).toBeLessThan(1e-6));
   it('vit_ti16, two blocks of width 48', () =>
-    expect(check('examples/vit_ti16.mdl', [['depth', 2], ['dim', 48], ['heads', 3], ['num_classes', 10]], 1, 8)).toBeLessThan(1e-6));
+    expect(
+      check(
+        'examples/vit_ti16.mdl',
+        [
+          ['depth', 2],
+          ['dim', 48],
+          ['heads', 3],
+          ['num_classes', 10],
+        ],
+        1,
+        8,
+      ),
+    ).toBeLessThan(1e-6));
   it('the patch-token network of the rewrite experiment (adapt.mdl), two blocks of width 16', () =>
-    expect(check('examples/adapt.mdl', [['depth', 2], ['dim', 16]], 2, 10)).toBeLessThan(1e-6));
+    expect(
+      check(
+        'examples/adapt.mdl',
+        [
+          ['depth', 2],
+          ['dim', 16],
+        ],
+        2,
+        10,
+      ),
+    ).toBeLessThan(1e-6));
 });

@@ -28,23 +28,28 @@ export interface OpCase {
 }
 
 const dim = (max = 4, min = 1) => fc.integer({ min, max });
-const shape = (minRank: number, maxRank: number, maxDim = 4) => fc.array(dim(maxDim), { minLength: minRank, maxLength: maxRank });
+const shape = (minRank: number, maxRank: number, maxDim = 4) =>
+  fc.array(dim(maxDim), { minLength: minRank, maxLength: maxRank });
 
 /** Two shapes that broadcast: suffixes of one shape with some dims set to 1. */
 const broadcastPair = shape(1, 3).chain((out) =>
-  fc.tuple(
-    fc.integer({ min: 0, max: out.length - 1 }),
-    fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
-    fc.integer({ min: 0, max: out.length - 1 }),
-    fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
-  ).map(([da, ma, db, mb]) => {
-    const mk = (drop: number, mask: boolean[]) => out.slice(drop).map((d, i) => (mask[i + drop] ? 1 : d));
-    return [mk(da, ma), mk(db, mb)] as const;
-  }),
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: out.length - 1 }),
+      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+      fc.integer({ min: 0, max: out.length - 1 }),
+      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+    )
+    .map(([da, ma, db, mb]) => {
+      const mk = (drop: number, mask: boolean[]) => out.slice(drop).map((d, i) => (mask[i + drop] ? 1 : d));
+      return [mk(da, ma), mk(db, mb)] as const;
+    }),
 );
 
-const binaryCase = (fillB: Fill = 'normal') => broadcastPair.map(([a, b]): OpCase => ({ inputs: [{ shape: a }, { shape: b, fill: fillB }], attrs: {} }));
-const unaryCase = (kinks: number[] = [], scale = 1) => shape(1, 3).map((s): OpCase => ({ inputs: [{ shape: s, kinks, scale }], attrs: {} }));
+const binaryCase = (fillB: Fill = 'normal') =>
+  broadcastPair.map(([a, b]): OpCase => ({ inputs: [{ shape: a }, { shape: b, fill: fillB }], attrs: {} }));
+const unaryCase = (kinks: number[] = [], scale = 1) =>
+  shape(1, 3).map((s): OpCase => ({ inputs: [{ shape: s, kinks, scale }], attrs: {} }));
 const axisOf = (r: number) => fc.integer({ min: -r, max: r - 1 });
 
 /** A valid pooling configuration on [N, C, H, W]; `dil` adds dilation (max pooling). */
@@ -68,17 +73,36 @@ const poolCase = (dil: boolean) =>
     .filter((r) => {
       const effH = r.dh * (r.kh - 1) + 1;
       const effW = r.dw * (r.kw - 1) + 1;
-      return r.ph <= Math.floor(effH / 2) && r.pw <= Math.floor(effW / 2) && r.h + 2 * r.ph >= effH && r.w + 2 * r.pw >= effW;
+      return (
+        r.ph <= Math.floor(effH / 2) && r.pw <= Math.floor(effW / 2) && r.h + 2 * r.ph >= effH && r.w + 2 * r.pw >= effW
+      );
     });
 
-const maxpoolAttrs = (r: { kh: number; kw: number; stride: [number, number] | null; ph: number; pw: number; dh: number; dw: number; ceil: boolean }) => ({
+const maxpoolAttrs = (r: {
+  kh: number;
+  kw: number;
+  stride: [number, number] | null;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  ceil: boolean;
+}) => ({
   kernel: [r.kh, r.kw],
   stride: r.stride,
   padding: [r.ph, r.pw],
   dilation: [r.dh, r.dw],
   ceil_mode: r.ceil,
 });
-const avgAttrs = (r: { kh: number; kw: number; stride: [number, number] | null; ph: number; pw: number; ceil: boolean; cip: boolean }) => ({
+const avgAttrs = (r: {
+  kh: number;
+  kw: number;
+  stride: [number, number] | null;
+  ph: number;
+  pw: number;
+  ceil: boolean;
+  cip: boolean;
+}) => ({
   kernel: [r.kh, r.kw],
   stride: r.stride,
   padding: [r.ph, r.pw],
@@ -126,7 +150,15 @@ const convCase = fc
       wt: [o, r.cpg, r.kh, r.kw],
       y: [r.n, o, ho, wo],
       geo: { stride: [r.sh, r.sw], padding: [r.ph, r.pw], dilation: [r.dh, r.dw], groups: r.groups },
-      attrs: { out: o, kernel: [r.kh, r.kw], stride: [r.sh, r.sw], padding: [r.ph, r.pw], dilation: [r.dh, r.dw], groups: r.groups, bias: r.bias },
+      attrs: {
+        out: o,
+        kernel: [r.kh, r.kw],
+        stride: [r.sh, r.sw],
+        padding: [r.ph, r.pw],
+        dilation: [r.dh, r.dw],
+        groups: r.groups,
+        bias: r.bias,
+      },
     };
   })
   .filter((r) => r.ho > 0 && r.wo > 0);
@@ -141,7 +173,12 @@ function sliceLen(n: number, start: number, end: number | null, step: number): n
 
 const sliceCase = shape(1, 3, 5).chain((s) =>
   fc
-    .record({ axis: axisOf(s.length), start: fc.integer({ min: -5, max: 5 }), end: fc.option(fc.integer({ min: -5, max: 6 }), { nil: null }), step: dim(3) })
+    .record({
+      axis: axisOf(s.length),
+      start: fc.integer({ min: -5, max: 5 }),
+      end: fc.option(fc.integer({ min: -5, max: 6 }), { nil: null }),
+      step: dim(3),
+    })
     .map((a) => ({ s, a, ax: a.axis < 0 ? a.axis + s.length : a.axis }))
     .filter(({ s, a, ax }) => sliceLen(s[ax]!, a.start, a.end, a.step) > 0),
 );
@@ -152,12 +189,10 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   linear: fc
     .record({ lead: shape(0, 2, 3), fin: dim(4), out: dim(4), bias: fc.boolean() })
     .map((r) => ({ inputs: [{ shape: [...r.lead, r.fin] }], attrs: { out: r.out, bias: r.bias } })),
-  matmul: fc
-    .record({ batch: broadcastPair, m: dim(3), k: dim(3), n: dim(3), useBatch: fc.boolean() })
-    .map((r) => {
-      const [ba, bb] = r.useBatch ? r.batch : [[], []];
-      return { inputs: [{ shape: [...ba, r.m, r.k] }, { shape: [...bb, r.k, r.n] }], attrs: {} };
-    }),
+  matmul: fc.record({ batch: broadcastPair, m: dim(3), k: dim(3), n: dim(3), useBatch: fc.boolean() }).map((r) => {
+    const [ba, bb] = r.useBatch ? r.batch : [[], []];
+    return { inputs: [{ shape: [...ba, r.m, r.k] }, { shape: [...bb, r.k, r.n] }], attrs: {} };
+  }),
   // elementwise
   add: binaryCase(),
   sub: binaryCase(),
@@ -167,17 +202,32 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   // activations
   relu: unaryCase([0], 2),
   relu6: unaryCase([0, 6], 4),
-  gelu: fc.tuple(shape(1, 3), fc.constantFrom('none', 'tanh')).map(([s, approximate]) => ({ inputs: [{ shape: s, scale: 2 }], attrs: { approximate } })),
+  gelu: fc
+    .tuple(shape(1, 3), fc.constantFrom('none', 'tanh'))
+    .map(([s, approximate]) => ({ inputs: [{ shape: s, scale: 2 }], attrs: { approximate } })),
   silu: unaryCase([], 2),
   sigmoid: unaryCase([], 2),
   tanh: unaryCase([], 2),
   hardswish: unaryCase([-3, 3], 3),
   hardsigmoid: unaryCase([-3, 3], 3),
-  softmax: shape(1, 3).chain((s) => axisOf(s.length).map((axis) => ({ inputs: [{ shape: s, scale: 2 }], attrs: { axis } }))),
-  log_softmax: shape(1, 3).chain((s) => axisOf(s.length).map((axis) => ({ inputs: [{ shape: s, scale: 2 }], attrs: { axis } }))),
+  softmax: shape(1, 3).chain((s) =>
+    axisOf(s.length).map((axis) => ({ inputs: [{ shape: s, scale: 2 }], attrs: { axis } })),
+  ),
+  log_softmax: shape(1, 3).chain((s) =>
+    axisOf(s.length).map((axis) => ({ inputs: [{ shape: s, scale: 2 }], attrs: { axis } })),
+  ),
   // normalisation
   batchnorm2d: fc
-    .record({ n: dim(3), c: dim(3), h: dim(3), w: dim(3), affine: fc.boolean(), training: fc.boolean(), eps: fc.constantFrom(1e-5, 0.1), momentum: fc.constantFrom(0.1, 0.5) })
+    .record({
+      n: dim(3),
+      c: dim(3),
+      h: dim(3),
+      w: dim(3),
+      affine: fc.boolean(),
+      training: fc.boolean(),
+      eps: fc.constantFrom(1e-5, 0.1),
+      momentum: fc.constantFrom(0.1, 0.5),
+    })
     .filter((r) => r.n * r.h * r.w >= 2)
     // 'distinct' inputs keep the batch variance away from 0, where finite differences lose accuracy
     .map((r) => {
@@ -194,9 +244,15 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     }),
   layernorm: fc
     .record({ lead: shape(0, 2, 3), d: dim(5, 2), affine: fc.boolean(), eps: fc.constantFrom(1e-5, 1e-6, 0.1) })
-    .map((r) => ({ inputs: [{ shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 5 }], attrs: { eps: r.eps, affine: r.affine } })),
+    .map((r) => ({
+      inputs: [{ shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 5 }],
+      attrs: { eps: r.eps, affine: r.affine },
+    })),
   // pooling and reductions
-  maxpool2d: poolCase(true).map((r) => ({ inputs: [{ shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const }], attrs: maxpoolAttrs(r) })),
+  maxpool2d: poolCase(true).map((r) => ({
+    inputs: [{ shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const }],
+    attrs: maxpoolAttrs(r),
+  })),
   avgpool2d: poolCase(false).map((r) => ({ inputs: [{ shape: [r.n, r.c, r.h, r.w] }], attrs: avgAttrs(r) })),
   global_avgpool: fc
     .tuple(shape(4, 4, 3), fc.boolean())
@@ -204,9 +260,16 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   mean: shape(1, 4, 3).chain((s) =>
     fc
       .tuple(fc.shuffledSubarray([...s.keys()], { minLength: 1 }), fc.boolean())
-      .map(([axes, keepdim]) => ({ inputs: [{ shape: s }], attrs: { axes: axes.map((a) => (a % 2 ? a - s.length : a)), keepdim } })),
+      .map(([axes, keepdim]) => ({
+        inputs: [{ shape: s }],
+        attrs: { axes: axes.map((a) => (a % 2 ? a - s.length : a)), keepdim },
+      })),
   ),
-  sum: shape(1, 4, 3).chain((s) => fc.tuple(fc.shuffledSubarray([...s.keys()], { minLength: 1 }), fc.boolean()).map(([axes, keepdim]) => ({ inputs: [{ shape: s }], attrs: { axes, keepdim } }))),
+  sum: shape(1, 4, 3).chain((s) =>
+    fc
+      .tuple(fc.shuffledSubarray([...s.keys()], { minLength: 1 }), fc.boolean())
+      .map(([axes, keepdim]) => ({ inputs: [{ shape: s }], attrs: { axes, keepdim } })),
+  ),
   // layout
   flatten: shape(1, 4, 3).chain((s) =>
     fc
@@ -214,13 +277,26 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
       .map(([a, b]) => ({ inputs: [{ shape: s }], attrs: { start: Math.min(a, b), end: Math.max(a, b) - s.length } })),
   ),
   reshape: shape(1, 3).chain((s) =>
-    fc.tuple(fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }), fc.integer({ min: -1, max: s.length - 1 })).map(([t, hole]) => ({
-      inputs: [{ shape: s }],
-      attrs: { shape: t.map((d, i) => (i === hole ? -1 : d)) },
-    })),
+    fc
+      .tuple(
+        fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }),
+        fc.integer({ min: -1, max: s.length - 1 }),
+      )
+      .map(([t, hole]) => ({
+        inputs: [{ shape: s }],
+        attrs: { shape: t.map((d, i) => (i === hole ? -1 : d)) },
+      })),
   ),
-  transpose: shape(2, 4, 3).chain((s) => fc.tuple(axisOf(s.length), axisOf(s.length)).map(([dim0, dim1]) => ({ inputs: [{ shape: s }], attrs: { dim0, dim1 } }))),
-  permute: shape(1, 4, 3).chain((s) => fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length }).map((dims) => ({ inputs: [{ shape: s }], attrs: { dims } }))),
+  transpose: shape(2, 4, 3).chain((s) =>
+    fc
+      .tuple(axisOf(s.length), axisOf(s.length))
+      .map(([dim0, dim1]) => ({ inputs: [{ shape: s }], attrs: { dim0, dim1 } })),
+  ),
+  permute: shape(1, 4, 3).chain((s) =>
+    fc
+      .shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length })
+      .map((dims) => ({ inputs: [{ shape: s }], attrs: { dims } })),
+  ),
   concat: shape(1, 3).chain((s) =>
     fc.tuple(axisOf(s.length), fc.array(dim(3), { minLength: 1, maxLength: 3 })).map(([axis, sizes]) => {
       const ax = axis < 0 ? axis + s.length : axis;
@@ -242,42 +318,90 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
       const sizes = fc.array(dim(3), { minLength: 2, maxLength: 3 });
       return fc.oneof(
         parts.map((sections) => ({ inputs: [{ shape: s }], attrs: { sections, axis } })),
-        sizes.map((sections) => ({ inputs: [{ shape: s.map((x, i) => (i === (axis < 0 ? axis + s.length : axis) ? sections.reduce((p, q) => p + q, 0) : x)) }], attrs: { sections, axis } })),
+        sizes.map((sections) => ({
+          inputs: [
+            {
+              shape: s.map((x, i) =>
+                i === (axis < 0 ? axis + s.length : axis) ? sections.reduce((p, q) => p + q, 0) : x,
+              ),
+            },
+          ],
+          attrs: { sections, axis },
+        })),
       );
     }),
   ),
-  unsqueeze: shape(0, 3).chain((s) => fc.integer({ min: -(s.length + 1), max: s.length }).map((axis) => ({ inputs: [{ shape: s }], attrs: { axis } }))),
-  squeeze: shape(0, 3).chain((s) => fc.integer({ min: 0, max: s.length }).map((at) => ({ inputs: [{ shape: [...s.slice(0, at), 1, ...s.slice(at)] }], attrs: { axis: at } }))),
+  unsqueeze: shape(0, 3).chain((s) =>
+    fc.integer({ min: -(s.length + 1), max: s.length }).map((axis) => ({ inputs: [{ shape: s }], attrs: { axis } })),
+  ),
+  squeeze: shape(0, 3).chain((s) =>
+    fc
+      .integer({ min: 0, max: s.length })
+      .map((at) => ({ inputs: [{ shape: [...s.slice(0, at), 1, ...s.slice(at)] }], attrs: { axis: at } })),
+  ),
   expand: shape(1, 3).chain((s) =>
-    fc.tuple(fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }), shape(0, 2, 3), fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length })).map(([ones, lead, keep]) => {
-      const src = s.map((d, i) => (ones[i] ? 1 : d));
-      return { inputs: [{ shape: src }], attrs: { shape: [...lead, ...s.map((d, i) => (keep[i] && src[i] === d ? -1 : d))] } };
-    }),
+    fc
+      .tuple(
+        fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
+        shape(0, 2, 3),
+        fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
+      )
+      .map(([ones, lead, keep]) => {
+        const src = s.map((d, i) => (ones[i] ? 1 : d));
+        return {
+          inputs: [{ shape: src }],
+          attrs: { shape: [...lead, ...s.map((d, i) => (keep[i] && src[i] === d ? -1 : d))] },
+        };
+      }),
   ),
   pad: shape(1, 3, 3).chain((s) =>
     fc
       .array(fc.integer({ min: -1, max: 2 }), { minLength: 2, maxLength: 2 * s.length })
       .map((p) => (p.length % 2 ? p.slice(1) : p))
-      .filter((p) => p.length > 0 && s.every((d, i) => { const k = s.length - 1 - i; return k >= p.length / 2 || d + p[2 * k]! + p[2 * k + 1]! > 0; }))
+      .filter(
+        (p) =>
+          p.length > 0 &&
+          s.every((d, i) => {
+            const k = s.length - 1 - i;
+            return k >= p.length / 2 || d + p[2 * k]! + p[2 * k + 1]! > 0;
+          }),
+      )
       .chain((pads) => fc.constantFrom(0, 1.5).map((value) => ({ inputs: [{ shape: s }], attrs: { pads, value } }))),
   ),
   // regularisation and placeholders
-  dropout: fc.tuple(shape(1, 3), fc.constantFrom(0, 0.3, 0.5), fc.boolean()).map(([s, p, training]) => ({ inputs: [{ shape: s }], attrs: { p }, training })),
+  dropout: fc
+    .tuple(shape(1, 3), fc.constantFrom(0, 0.3, 0.5), fc.boolean())
+    .map(([s, p, training]) => ({ inputs: [{ shape: s }], attrs: { p }, training })),
   identity: unaryCase(),
   zero: unaryCase(),
   // losses
-  cross_entropy: fc
-    .record({ n: dim(4), c: dim(5, 2), ls: fc.constantFrom(0, 0.1, 0.3) })
-    .map((r) => ({ inputs: [{ shape: [r.n, r.c], scale: 2 }, { shape: [r.n], fill: 'labels' as const, classes: r.c }], attrs: { label_smoothing: r.ls } })),
+  cross_entropy: fc.record({ n: dim(4), c: dim(5, 2), ls: fc.constantFrom(0, 0.1, 0.3) }).map((r) => ({
+    inputs: [
+      { shape: [r.n, r.c], scale: 2 },
+      { shape: [r.n], fill: 'labels' as const, classes: r.c },
+    ],
+    attrs: { label_smoothing: r.ls },
+  })),
   mse: shape(0, 3).map((s) => ({ inputs: [{ shape: s }, { shape: s }], attrs: {} })),
   // sources
   param: shape(1, 3).map((s) => ({ inputs: [], attrs: { shape: s, init: 'zeros', std: 0.02 } })),
   // internal (backward) ops with derivatives of their own
-  conv2d_grad_input: convCase.map((r) => ({ inputs: [{ shape: r.y }, { shape: r.wt }], attrs: { ...r.geo, input_size: [r.h, r.w] } })),
-  conv2d_grad_weight: convCase.map((r) => ({ inputs: [{ shape: r.y }, { shape: r.x }], attrs: { ...r.geo, kernel: [r.kh, r.kw] } })),
-  linear_grad_weight: fc.record({ lead: shape(0, 2, 3), o: dim(4), i: dim(4) }).map((r) => ({ inputs: [{ shape: [...r.lead, r.o] }, { shape: [...r.lead, r.i] }], attrs: {} })),
+  conv2d_grad_input: convCase.map((r) => ({
+    inputs: [{ shape: r.y }, { shape: r.wt }],
+    attrs: { ...r.geo, input_size: [r.h, r.w] },
+  })),
+  conv2d_grad_weight: convCase.map((r) => ({
+    inputs: [{ shape: r.y }, { shape: r.x }],
+    attrs: { ...r.geo, kernel: [r.kh, r.kw] },
+  })),
+  linear_grad_weight: fc
+    .record({ lead: shape(0, 2, 3), o: dim(4), i: dim(4) })
+    .map((r) => ({ inputs: [{ shape: [...r.lead, r.o] }, { shape: [...r.lead, r.i] }], attrs: {} })),
   sum_to: broadcastPair.map(([a, b]) => {
-    const out = a.length >= b.length ? a.map((d, i) => Math.max(d, b[i - (a.length - b.length)] ?? 1)) : b.map((d, i) => Math.max(d, a[i - (b.length - a.length)] ?? 1));
+    const out =
+      a.length >= b.length
+        ? a.map((d, i) => Math.max(d, b[i - (a.length - b.length)] ?? 1))
+        : b.map((d, i) => Math.max(d, a[i - (b.length - a.length)] ?? 1));
     return { inputs: [{ shape: out }], attrs: { shape: a } };
   }),
   reduce_grad: shape(1, 4, 3).chain((s) =>
@@ -294,7 +418,10 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     const y = [r.n, r.c, poolOut(r.h, r.kh, sh, r.ph, r.dh, r.ceil), poolOut(r.w, r.kw, sw, r.pw, r.dw, r.ceil)];
     return { inputs: [{ shape: y }, { shape: x, fill: 'distinct' as const }], attrs: maxpoolAttrs(r) };
   }),
-  maxpool2d_select: poolCase(true).map((r) => ({ inputs: [{ shape: [r.n, r.c, r.h, r.w] }, { shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const }], attrs: maxpoolAttrs(r) })),
+  maxpool2d_select: poolCase(true).map((r) => ({
+    inputs: [{ shape: [r.n, r.c, r.h, r.w] }, { shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const }],
+    attrs: maxpoolAttrs(r),
+  })),
   avgpool2d_grad: poolCase(false).map((r) => {
     const sh = r.stride ? r.stride[0] : r.kh;
     const sw = r.stride ? r.stride[1] : r.kw;
@@ -306,19 +433,32 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     attrs: { shape: s, ...a },
   })),
   act_grad: fc
-    .tuple(shape(1, 3), fc.constantFrom('relu', 'relu6', 'gelu', 'gelu_tanh', 'silu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid'))
+    .tuple(
+      shape(1, 3),
+      fc.constantFrom('relu', 'relu6', 'gelu', 'gelu_tanh', 'silu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid'),
+    )
     .map(([s, fn]) => ({ inputs: [{ shape: s }, { shape: s, scale: 3, kinks: [0, 6, -3, 3] }], attrs: { fn } })),
   // differentiable in g only (the NTK linearisation's tangent path); x and the statistics are not
   batchnorm2d_grad_input: fc
     .record({ n: dim(3, 1), c: dim(3), h: dim(3), w: dim(3), training: fc.boolean(), eps: fc.constantFrom(1e-5, 0.1) })
     .filter((r) => !r.training || r.n * r.h * r.w > 1)
     .map((r) => ({
-      inputs: [{ shape: [r.n, r.c, r.h, r.w] }, { shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const, scale: 3 }, { shape: [r.c], fill: 'positive' as const }],
+      inputs: [
+        { shape: [r.n, r.c, r.h, r.w] },
+        { shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const, scale: 3 },
+        { shape: [r.c], fill: 'positive' as const },
+      ],
       attrs: { eps: r.eps, training: r.training },
       nondiff: [1, 2],
     })),
   layernorm_grad_input: fc
     .record({ lead: shape(0, 2, 3), d: dim(5, 2), eps: fc.constantFrom(1e-5, 0.1) })
-    .map((r) => ({ inputs: [{ shape: [...r.lead, r.d] }, { shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 3 }], attrs: { eps: r.eps }, nondiff: [1] })),
-  dropout_mask: fc.tuple(shape(1, 3), fc.constantFrom(0.2, 0.5)).map(([s, p]) => ({ inputs: [{ shape: s }], attrs: { p, key: 'layer' } })),
+    .map((r) => ({
+      inputs: [{ shape: [...r.lead, r.d] }, { shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 3 }],
+      attrs: { eps: r.eps },
+      nondiff: [1],
+    })),
+  dropout_mask: fc
+    .tuple(shape(1, 3), fc.constantFrom(0.2, 0.5))
+    .map(([s, p]) => ({ inputs: [{ shape: s }], attrs: { p, key: 'layer' } })),
 };

@@ -28,7 +28,11 @@ const worst = new Map<string, { vjp: number; jvp: number; runs: number }>();
 
 function fill(spec: InputSpec, s: Stream, base: number): Tensor {
   const n = size(spec.shape);
-  if (spec.fill === 'labels') return { shape: spec.shape, data: Int32Array.from({ length: n }, (_, i) => Math.floor(s.uniform(base + i) * spec.classes!)) };
+  if (spec.fill === 'labels')
+    return {
+      shape: spec.shape,
+      data: Int32Array.from({ length: n }, (_, i) => Math.floor(s.uniform(base + i) * spec.classes!)),
+    };
   const data = new Float64Array(n);
   if (spec.fill === 'distinct') {
     // a shuffled grid with jitter: no two values within 0.08·scale, so no max-pooling near-ties
@@ -64,7 +68,10 @@ interface Built {
 function opGraph(name: string, c: OpCase): Built {
   const op = lookupOp(name)!;
   const attrs = completeAttrs(op, c.attrs);
-  const dataTypes = c.inputs.map((s) => ({ shape: s.shape, dtype: s.fill === 'labels' ? ('i32' as const) : ('f32' as const) }));
+  const dataTypes = c.inputs.map((s) => ({
+    shape: s.shape,
+    dtype: s.fill === 'labels' ? ('i32' as const) : ('f32' as const),
+  }));
   const pspecs = op.params?.(dataTypes, attrs) ?? [];
   const specs: InputSpec[] = [...c.inputs, ...pspecs.map((p, i) => c.params?.[i] ?? { shape: [...p.shape] })];
   const b = new GraphBuilder(`fd_${name}`);
@@ -90,7 +97,9 @@ function checkOp(name: string, c: OpCase, seed: number): void {
   const training = c.training ?? true;
   const inputs: Record<string, Tensor> = {};
   const params = new Map<string, Tensor>();
-  specs.forEach((sp, i) => (buffers.has(names[i]!) ? params.set(names[i]!, fill(sp, s, 1000 * i)) : (inputs[names[i]!] = fill(sp, s, 1000 * i))));
+  specs.forEach((sp, i) =>
+    buffers.has(names[i]!) ? params.set(names[i]!, fill(sp, s, 1000 * i)) : (inputs[names[i]!] = fill(sp, s, 1000 * i)),
+  );
   const forward = (ins: Record<string, Tensor>) => run(g, { inputs: ins, params, training, seed: 7 }).outputs;
   const outs = forward(inputs);
   const cots = new Map<string, Tensor>();
@@ -115,7 +124,8 @@ function checkOp(name: string, c: OpCase, seed: number): void {
     const x = inputs[inName]!;
     const grad = gr.get(`grad:input:${inName}`)!.data;
     const n = x.data.length;
-    const coords = n <= 24 ? [...Array(n).keys()] : Array.from({ length: 24 }, (_, k) => Math.floor(s.uniform(500_000 + k) * n));
+    const coords =
+      n <= 24 ? [...Array(n).keys()] : Array.from({ length: 24 }, (_, k) => Math.floor(s.uniform(500_000 + k) * n));
     const fd: number[] = [];
     const an: number[] = [];
     for (const j of coords) {
@@ -128,7 +138,8 @@ function checkOp(name: string, c: OpCase, seed: number): void {
       an.push(grad[j]!);
     }
     const e = relError(an, fd, FLOOR);
-    if (process.env['MDL_FD_DEBUG'] && e > 1e-8) console.log('VJP', name, e, JSON.stringify(c), an.slice(0, 6), fd.slice(0, 6));
+    if (process.env['MDL_FD_DEBUG'] && e > 1e-8)
+      console.log('VJP', name, e, JSON.stringify(c), an.slice(0, 6), fd.slice(0, 6));
     rec.vjp = Math.max(rec.vjp, e);
     expect(e, `VJP of ${name} w.r.t. ${inName} ${JSON.stringify(c)}`).toBeLessThan(TOL);
   }
@@ -142,7 +153,11 @@ function checkOp(name: string, c: OpCase, seed: number): void {
   const jr = run(jg.graph, { inputs: ji, params, training, seed: 7 }).outputs;
   const shifted = (d: number) => {
     const ins: Record<string, Tensor> = { ...inputs };
-    for (const k of diff) ins[k] = { shape: inputs[k]!.shape, data: Float64Array.from(inputs[k]!.data, (v, i) => v + d * tangents[k]!.data[i]!) };
+    for (const k of diff)
+      ins[k] = {
+        shape: inputs[k]!.shape,
+        data: Float64Array.from(inputs[k]!.data, (v, i) => v + d * tangents[k]!.data[i]!),
+      };
     return forward(ins);
   };
   const plus = shifted(H);
@@ -166,7 +181,9 @@ describe('VJP and JVP rules against central finite differences (float64)', () =>
     });
 
   afterAll(() => {
-    const rows = [...worst].map(([k, v]) => `${k.padEnd(20)} vjp ${v.vjp.toExponential(1)}  jvp ${v.jvp.toExponential(1)}  (${v.runs} runs)`);
+    const rows = [...worst].map(
+      ([k, v]) => `${k.padEnd(20)} vjp ${v.vjp.toExponential(1)}  jvp ${v.jvp.toExponential(1)}  (${v.runs} runs)`,
+    );
     if (process.env['MDL_FD_REPORT']) console.log(`worst relative errors per op:\n${rows.join('\n')}`);
   });
 });
@@ -204,6 +221,16 @@ describe('op registry: reference evaluation and derivative rules', () => {
       .filter(([, op]) => op.vjp === null)
       .map(([name]) => name)
       .sort();
-    expect(nondiff).toEqual(['act_grad2', 'adam_update', 'batchnorm2d_normalize', 'cross_entropy_grad', 'layernorm_normalize', 'mse_grad', 'patch_project', 'patch_reconstruct', 'sgd_update']);
+    expect(nondiff).toEqual([
+      'act_grad2',
+      'adam_update',
+      'batchnorm2d_normalize',
+      'cross_entropy_grad',
+      'layernorm_normalize',
+      'mse_grad',
+      'patch_project',
+      'patch_reconstruct',
+      'sgd_update',
+    ]);
   });
 });

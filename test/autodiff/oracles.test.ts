@@ -34,11 +34,17 @@ describe('PyTorch gradcheck oracles', () => {
       for (const p of g.params) {
         const given = out.params[p.name];
         if (given !== undefined) params.set(p.name, fromNested(given));
-        else if (p.buffer) params.set(p.name, initParam(p, 0)); // running statistics: zeros and ones
+        else if (p.buffer)
+          params.set(p.name, initParam(p, 0)); // running statistics: zeros and ones
         else throw new Error(`the oracle has no parameter ${p.name}`);
       }
       // every parameter of the oracle is one of the model's
-      expect(Object.keys(out.params).sort()).toEqual(g.params.filter((p) => !p.buffer).map((p) => p.name).sort());
+      expect(Object.keys(out.params).sort()).toEqual(
+        g.params
+          .filter((p) => !p.buffer)
+          .map((p) => p.name)
+          .sort(),
+      );
       const inputs: Record<string, Tensor> = { x: fromNested(out.input) };
       inputs[loss.kind === 'mse' ? 'target' : 'labels'] = labels(out.labels);
       const res = runGrad(gg, params, inputs);
@@ -51,7 +57,12 @@ describe('PyTorch gradcheck oracles', () => {
       errs['output'] = rel(res.outputs.get('output')!.data, flat(out.float64.output));
       errs['input_grad'] = rel(res.inputGrads.get('x')!.data, flat(out.float64.input_grad));
       for (const [p, want] of Object.entries(out.float64.grads)) errs[p] = rel(res.grads.get(p)!.data, flat(want));
-      console.log(name, Object.entries(errs).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', '));
+      console.log(
+        name,
+        Object.entries(errs)
+          .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+          .join(', '),
+      );
       for (const [k, v] of Object.entries(errs)) expect(v, k).toBeLessThan(1e-9);
     });
 });

@@ -28,8 +28,13 @@ describe('trainCost', () => {
 
   it('lenet5: memory of parameters, gradients, optimizer state and kept activations', () => {
     const s = summarize(g, bindDims(g, 4));
-    const sgd = trainCost(buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'sgd', momentum: 0.9 } }), { B: 4 });
-    const adam = trainCost(buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'adam' } }), { B: 4 });
+    const sgd = trainCost(
+      buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'sgd', momentum: 0.9 } }),
+      { B: 4 },
+    );
+    const adam = trainCost(buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'adam' } }), {
+      B: 4,
+    });
     const bytes = 61_706 * 4;
     for (const c of [sgd, adam]) {
       expect(c.memory.param_bytes).toBe(bytes);
@@ -53,7 +58,10 @@ describe('trainCost', () => {
   });
 
   it('frozen layers cost no backward MACs and no gradient memory', () => {
-    const gg = buildGradient(g, { loss: { kind: 'cross_entropy' }, frozen: ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias'] });
+    const gg = buildGradient(g, {
+      loss: { kind: 'cross_entropy' },
+      frozen: ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias'],
+    });
     const c = trainCost(gg, { B: 1 }, { optimizer: { kind: 'adam' } });
     expect(c.layers.find((r) => r.name === 'conv2')!.backward.macs).toBe(0);
     expect(c.backward.macs).toBe(48_000 + 2 * 10_080 + 2 * 840);

@@ -40,7 +40,13 @@ export function runGrad(
   params: ReadonlyMap<string, Tensor>,
   inputs: Record<string, Tensor>,
   opts: { precision?: Precision; seed?: number; step?: number } = {},
-): { loss: number; grads: Map<string, Tensor>; inputGrads: Map<string, Tensor>; outputs: Map<string, Tensor>; buffers: Map<string, Tensor> } {
+): {
+  loss: number;
+  grads: Map<string, Tensor>;
+  inputGrads: Map<string, Tensor>;
+  outputs: Map<string, Tensor>;
+  buffers: Map<string, Tensor>;
+} {
   const r = run(gg.graph, { inputs, params, training: gg.training, ...opts });
   const grads = new Map<string, Tensor>();
   for (const name of gg.grads.keys()) grads.set(name, r.outputs.get(`grad:${name}`)!);

@@ -45,7 +45,12 @@ function randomInputs(plan: Plan): Record<string, HostArray> {
   const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296) * 2 - 1;
   for (const i of plan.inputs) {
     const n = i.shape.reduce((a, d) => a * d, 1);
-    out[i.name] = i.dtype === 'i32' ? Int32Array.from({ length: n }, (_, k) => k % 10) : i.name === 'lr' ? new Float32Array([0.01]) : Float32Array.from({ length: n }, rnd);
+    out[i.name] =
+      i.dtype === 'i32'
+        ? Int32Array.from({ length: n }, (_, k) => k % 10)
+        : i.name === 'lr'
+          ? new Float32Array([0.01])
+          : Float32Array.from({ length: n }, rnd);
   }
   return out;
 }
@@ -74,7 +79,13 @@ const PEER_NAMES = ['tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'jax-js-webgpu', 'ja
 /** The peers BENCH_PEERS asks for, with a line each about the adapter they really got. */
 async function loadPeers(report: AdapterReport): Promise<{ peers: Peer[]; notes: string[] }> {
   const env = process.env['BENCH_PEERS']?.trim();
-  const wanted = new Set(env === undefined || env === '' || env === 'all' ? PEER_NAMES : env === 'none' ? [] : env.split(',').map((s) => s.trim()));
+  const wanted = new Set(
+    env === undefined || env === '' || env === 'all'
+      ? PEER_NAMES
+      : env === 'none'
+        ? []
+        : env.split(',').map((s) => s.trim()),
+  );
   const peers: Peer[] = [];
   const notes: string[] = [];
   const pick = (ps: Peer[]) => peers.push(...ps.filter((p) => wanted.has(p.name)));
@@ -99,8 +110,11 @@ export async function benchKernels(): Promise<void> {
   const acq = await acquireDevice();
   const target = targetOf(acq.report);
   console.log(`\nWebGPU: ${formatReport(acq.report)}`);
-  console.log(`(load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}: other processes on this machine slow every figure)`);
-  const step = (g: Graph) => buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'sgd', momentum: 0.9 } });
+  console.log(
+    `(load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}: other processes on this machine slow every figure)`,
+  );
+  const step = (g: Graph) =>
+    buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'sgd', momentum: 0.9 } });
   const mlp = graphOf('examples/mlp.mdl');
   const lenet = graphOf('examples/lenet5.mdl');
   const cnn = graphOf('small_cnn.mdl', SMALL_CNN);
@@ -117,13 +131,24 @@ export async function benchKernels(): Promise<void> {
     cases.push({ name, graph: ts.graph, dims: { B }, runs: 15, train: ts.updates, peer: { kind, batch: B } });
   }
   const mm = 'model mm(a: Tensor[1024, 1024], b: Tensor[1024, 1024]) {\n  return a @ b\n}\n';
-  cases.push({ name: 'matmul 1024×1024×1024', graph: graphOf('matmul.mdl', mm), dims: {}, runs: 10, peer: { kind: 'matmul', batch: 0 } });
+  cases.push({
+    name: 'matmul 1024×1024×1024',
+    graph: graphOf('matmul.mdl', mm),
+    dims: {},
+    runs: 10,
+    peer: { kind: 'matmul', batch: 0 },
+  });
 
   // mdl first, alone in the process: no peer's device or threads exist yet.
   const rows: Row[] = [];
   for (const c of cases) {
     const t0 = performance.now();
-    const plan = planGraph(c.graph, { target, dims: c.dims, training: c.train !== undefined, ...(c.train ? { updates: c.train } : {}) });
+    const plan = planGraph(c.graph, {
+      target,
+      dims: c.dims,
+      training: c.train !== undefined,
+      ...(c.train ? { updates: c.train } : {}),
+    });
     const ex = await Executor.create(acq.device, plan, { seed: 0 });
     const compile = (performance.now() - t0) / 1000;
     const inputs = randomInputs(plan);
@@ -166,7 +191,9 @@ export async function benchKernels(): Promise<void> {
   };
   const W = 18;
   console.log(`\nmdl against peers, ms (median; ratio = peer ms / mdl ms)`);
-  console.log(`${'work'.padEnd(33)} ${'kernels'.padStart(7)} ${'mdl ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'compile s'.padStart(9)}${peers.map((p) => p.name.padStart(W)).join('')}`);
+  console.log(
+    `${'work'.padEnd(33)} ${'kernels'.padStart(7)} ${'mdl ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'compile s'.padStart(9)}${peers.map((p) => p.name.padStart(W)).join('')}`,
+  );
   for (const r of rows)
     console.log(
       `${r.c.name.padEnd(33)} ${String(r.kernels).padStart(7)} ${fmtMs(r.ms).padStart(8)} ${r.gflops.toFixed(2).padStart(8)} ${r.compile.toFixed(2).padStart(9)}${peers.map((p) => cell(r, p).padStart(W)).join('')}`,
@@ -187,15 +214,27 @@ export async function benchKernels(): Promise<void> {
   const targets: [string, boolean | undefined, string][] = [
     ['MLP train step ≤ 12 ms', mlpRow.ms <= 12, `${fmtMs(mlpRow.ms)} ms`],
     ['small CNN train step ≤ 90 ms', cnnRow.ms <= 90, `${fmtMs(cnnRow.ms)} ms`],
-    ['MLP step ≥ 4× faster than tfjs-webgpu', ratio(mlpRow) === undefined ? undefined : ratio(mlpRow)! >= 4, ratio(mlpRow) === undefined ? 'tfjs-webgpu did not run' : `${ratio(mlpRow)!.toFixed(1)}×`],
-    ['CNN step ≥ 4× faster than tfjs-webgpu', ratio(cnnRow) === undefined ? undefined : ratio(cnnRow)! >= 4, ratio(cnnRow) === undefined ? 'tfjs-webgpu did not run' : `${ratio(cnnRow)!.toFixed(1)}×`],
+    [
+      'MLP step ≥ 4× faster than tfjs-webgpu',
+      ratio(mlpRow) === undefined ? undefined : ratio(mlpRow)! >= 4,
+      ratio(mlpRow) === undefined ? 'tfjs-webgpu did not run' : `${ratio(mlpRow)!.toFixed(1)}×`,
+    ],
+    [
+      'CNN step ≥ 4× faster than tfjs-webgpu',
+      ratio(cnnRow) === undefined ? undefined : ratio(cnnRow)! >= 4,
+      ratio(cnnRow) === undefined ? 'tfjs-webgpu did not run' : `${ratio(cnnRow)!.toFixed(1)}×`,
+    ],
     ['matmul 1024³ ≥ 10 GFLOP/s', mmRow.gflops >= 10, `${mmRow.gflops.toFixed(1)} GFLOP/s`],
   ];
   console.log('targets:');
-  for (const [what, ok, got] of targets) console.log(`  ${what.padEnd(40)} ${got.padStart(16)}  ${ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED'}`);
+  for (const [what, ok, got] of targets)
+    console.log(
+      `  ${what.padEnd(40)} ${got.padStart(16)}  ${ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED'}`,
+    );
 
   for (const p of peers) await p.close();
-  if (process.argv.includes('--profile')) for (const r of [cnnRow, mlpRow]) await profileKernels(acq.device, r.c.name, r.plan, r.c.graph, r.c.dims, r.ms);
+  if (process.argv.includes('--profile'))
+    for (const r of [cnnRow, mlpRow]) await profileKernels(acq.device, r.c.name, r.plan, r.c.graph, r.c.dims, r.ms);
   acq.device.destroy();
 }
 

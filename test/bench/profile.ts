@@ -22,11 +22,23 @@ export interface KernelTime {
   readonly flops: number;
 }
 
-export async function timeKernels(device: GPUDevice, plan: Plan, graph: Graph, dims: Record<string, number>): Promise<KernelTime[]> {
-  const buffers = plan.buffers.map((b) => device.createBuffer({ size: Math.max(16, b.bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }));
+export async function timeKernels(
+  device: GPUDevice,
+  plan: Plan,
+  graph: Graph,
+  dims: Record<string, number>,
+): Promise<KernelTime[]> {
+  const buffers = plan.buffers.map((b) =>
+    device.createBuffer({ size: Math.max(16, b.bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }),
+  );
   const rng = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const pipelines = await Promise.all(
-    plan.dispatches.map((d) => device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: d.wgsl }), entryPoint: 'main' } })),
+    plan.dispatches.map((d) =>
+      device.createComputePipelineAsync({
+        layout: 'auto',
+        compute: { module: device.createShaderModule({ code: d.wgsl }), entryPoint: 'main' },
+      }),
+    ),
   );
   const groups = plan.dispatches.map((d, i) =>
     device.createBindGroup({
@@ -55,18 +67,34 @@ export async function timeKernels(device: GPUDevice, plan: Plan, graph: Graph, d
     await once(i);
     const times: number[] = [];
     for (let r = 0; r < 5; r++) times.push(await once(i));
-    out.push({ name: d.name, workgroups: d.workgroups, ms: median(times), flops: d.nodes.reduce((s, n) => s + (flopsOf.get(n) ?? 0), 0) });
+    out.push({
+      name: d.name,
+      workgroups: d.workgroups,
+      ms: median(times),
+      flops: d.nodes.reduce((s, n) => s + (flopsOf.get(n) ?? 0), 0),
+    });
   }
   for (const b of buffers) b.destroy();
   rng.destroy();
   return out;
 }
 
-export async function profileKernels(device: GPUDevice, title: string, plan: Plan, graph: Graph, dims: Record<string, number>, stepMs: number): Promise<void> {
+export async function profileKernels(
+  device: GPUDevice,
+  title: string,
+  plan: Plan,
+  graph: Graph,
+  dims: Record<string, number>,
+  stepMs: number,
+): Promise<void> {
   const ks = await timeKernels(device, plan, graph, dims);
   const total = ks.reduce((s, k) => s + k.ms, 0);
-  console.log(`\n${title}: ${ks.length} kernels, each timed alone (ms, median of 5 × ${REPS} dispatches); sum ${total.toFixed(2)} ms, whole step ${stepMs.toFixed(2)} ms`);
-  console.log(`${'kernel'.padEnd(52)} ${'workgroups'.padStart(14)} ${'ms'.padStart(7)} ${'share'.padStart(6)} ${'GFLOP/s'.padStart(8)}`);
+  console.log(
+    `\n${title}: ${ks.length} kernels, each timed alone (ms, median of 5 × ${REPS} dispatches); sum ${total.toFixed(2)} ms, whole step ${stepMs.toFixed(2)} ms`,
+  );
+  console.log(
+    `${'kernel'.padEnd(52)} ${'workgroups'.padStart(14)} ${'ms'.padStart(7)} ${'share'.padStart(6)} ${'GFLOP/s'.padStart(8)}`,
+  );
   for (const k of [...ks].sort((a, b) => b.ms - a.ms))
     console.log(
       `${k.name.slice(0, 52).padEnd(52)} ${k.workgroups.join('×').padStart(14)} ${k.ms.toFixed(3).padStart(7)} ${`${((k.ms / total) * 100).toFixed(0)}%`.padStart(6)} ${(k.flops > 0 ? (k.flops / k.ms / 1e6).toFixed(2) : '–').padStart(8)}`,

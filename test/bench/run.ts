@@ -33,7 +33,9 @@ function median(xs: number[]): number {
 
 const AIM_MS = 20;
 console.log('front end: parse + elaborate + analyse, in-process');
-console.log(`${'model'.padEnd(14)} ${'layers'.padStart(6)} ${'cold ms'.padStart(8)} ${'warm ms (median of 50)'.padStart(24)} ${'aim'.padStart(6)}`);
+console.log(
+  `${'model'.padEnd(14)} ${'layers'.padStart(6)} ${'cold ms'.padStart(8)} ${'warm ms (median of 50)'.padStart(24)} ${'aim'.padStart(6)}`,
+);
 for (const name of ['resnet50', 'vit_b16', 'resnet18', 'mobilenet_v2']) {
   const file = `examples/${name}.mdl`;
   const text = readFileSync(file, 'utf8');
@@ -42,6 +44,8 @@ for (const name of ['resnet50', 'vit_b16', 'resnet18', 'mobilenet_v2']) {
   const runs = Array.from({ length: 50 }, () => once(file, text).ms);
   const warm = median(runs);
   const verdict = warm <= AIM_MS ? 'met' : 'MISSED';
-  console.log(`${name.padEnd(14)} ${String(cold.layers).padStart(6)} ${cold.ms.toFixed(1).padStart(8)} ${warm.toFixed(2).padStart(24)} ${`${verdict}`.padStart(6)}`);
+  console.log(
+    `${name.padEnd(14)} ${String(cold.layers).padStart(6)} ${cold.ms.toFixed(1).padStart(8)} ${warm.toFixed(2).padStart(24)} ${`${verdict}`.padStart(6)}`,
+  );
 }
 console.log(`(aim: under ${AIM_MS} ms warm per model on a 2-core machine; cold includes building the parser)`);

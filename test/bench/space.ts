@@ -46,6 +46,8 @@ for (const [label, r] of results) {
   console.log(
     `${label.padEnd(22)} ${r.rows.toLocaleString('en')} cells (${r.functions.toLocaleString('en')} distinct functions) in ${r.s.toFixed(2)} s: ` +
       `${Math.round(r.rows / r.s).toLocaleString('en')} architectures/s` +
-      (label.includes('worker') ? `  [aim: the whole space under ${AIM_S} s: ${verdict}]` : `  (${(r.cpu / r.rows * 1000).toFixed(3)} ms CPU per cell)`),
+      (label.includes('worker')
+        ? `  [aim: the whole space under ${AIM_S} s: ${verdict}]`
+        : `  (${((r.cpu / r.rows) * 1000).toFixed(3)} ms CPU per cell)`),
   );
 }

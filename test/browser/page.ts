@@ -48,7 +48,15 @@ export async function run(a: PageRun): Promise<PageResult> {
     const t3 = performance.now();
     const logits = Array.from(await m.forward(x));
     const t4 = performance.now();
-    return { adapter: m.adapter, description: m.description, initial, final: await digests(), losses, logits, ms: { load: t1 - t0, steps: t3 - t2, forward: t4 - t3 } };
+    return {
+      adapter: m.adapter,
+      description: m.description,
+      initial,
+      final: await digests(),
+      losses,
+      logits,
+      ms: { load: t1 - t0, steps: t3 - t2, forward: t4 - t3 },
+    };
   } finally {
     m.dispose();
   }

@@ -17,7 +17,9 @@ import { formatBrowserReport, type BrowserAdapterReport } from '../../runtime/br
 import { serveFolders, type Served } from '../../runtime/browser/serve.js';
 import { digest, type PageResult, type PageRun } from './page.js';
 
-const CHROMIUM = process.env['CHROMIUM'] ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+const CHROMIUM =
+  process.env['CHROMIUM'] ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 const LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.json';
 const STEPS = 4;
 const LR = 0.05;
@@ -31,7 +33,11 @@ beforeAll(async () => {
   if (!CHROMIUM) throw new Error('no Chromium found (install the chromium package, or set CHROMIUM to its executable)');
   dir = join(mkdtempSync(join(tmpdir(), 'mdl-browser-')), 'mlp');
   // WebGPU's default limits: the plan is portable to any adapter, Dawn's here and the browser's.
-  const r = spawnSync(process.execPath, ['dist/compiler/cli/main.js', 'compile', 'examples/mlp.mdl', '-o', dir, '--batch', '128', '--target', 'software'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['dist/compiler/cli/main.js', 'compile', 'examples/mlp.mdl', '-o', dir, '--batch', '128', '--target', 'software'],
+    { encoding: 'utf8' },
+  );
   expect(r.stderr.replace(/^Warning: .*\n/gm, '')).toBe('');
   expect(r.status).toBe(0);
   // The first 128 digits of the `mnist` package, classes interleaved (0, 1, …, 9, 0, 1, …).
@@ -47,8 +53,16 @@ beforeAll(async () => {
     headless: true,
     // ANGLE on Vulkan and Dawn's GLES backend: lavapipe in compatibility mode. With
     // --enable-unsafe-webgpu a machine without lavapipe still gets SwiftShader.
-    args: ['--use-angle=vulkan', '--use-webgpu-adapter=opengles', '--enable-unsafe-webgpu', '--disable-quic', '--disable-sync'],
-    env: existsSync(LAVAPIPE) ? { ...process.env, VK_ICD_FILENAMES: LAVAPIPE, VK_DRIVER_FILES: LAVAPIPE } : { ...process.env },
+    args: [
+      '--use-angle=vulkan',
+      '--use-webgpu-adapter=opengles',
+      '--enable-unsafe-webgpu',
+      '--disable-quic',
+      '--disable-sync',
+    ],
+    env: existsSync(LAVAPIPE)
+      ? { ...process.env, VK_ICD_FILENAMES: LAVAPIPE, VK_DRIVER_FILES: LAVAPIPE }
+      : { ...process.env },
   });
 }, 60_000);
 
@@ -119,7 +133,10 @@ describe('the runtime in headless Chromium', () => {
     await page.goto(`${served.url}test/page.html`);
     await page.waitForFunction(() => 'mdlPage' in globalThis);
     const args: PageRun = { model: '/model/', x: Array.from(batch.x), y: Array.from(batch.y), steps: STEPS, lr: LR };
-    const got = await page.evaluate((a) => (globalThis as unknown as { mdlPage: { run(a: PageRun): Promise<PageResult> } }).mdlPage.run(a), args);
+    const got = await page.evaluate(
+      (a) => (globalThis as unknown as { mdlPage: { run(a: PageRun): Promise<PageResult> } }).mdlPage.run(a),
+      args,
+    );
     await page.close();
     const gl = await glRenderer();
 
@@ -146,7 +163,10 @@ describe('the runtime in headless Chromium', () => {
     expect(got.losses).toHaveLength(STEPS);
     expect(got.losses.every(Number.isFinite)).toBe(true);
     expect(got.losses[STEPS - 1]!).toBeLessThan(got.losses[0]!);
-    for (let i = 0; i < STEPS; i++) expect(Math.abs(got.losses[i]! - nodeLosses[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(nodeLosses[i]!)));
+    for (let i = 0; i < STEPS; i++)
+      expect(Math.abs(got.losses[i]! - nodeLosses[i]!)).toBeLessThanOrEqual(
+        1e-5 * Math.max(1, Math.abs(nodeLosses[i]!)),
+      );
     expect(got.logits).toHaveLength(128 * 10);
     expect(logitDiff).toBeLessThanOrEqual(1e-4);
     // Training really moved every tensor.
@@ -172,12 +192,18 @@ describe('the runtime in headless Chromium', () => {
 
   it('reports SwiftShader as a fallback adapter when it is all there is', async () => {
     // Without the OpenGL ES adapter flag, Chromium offers only SwiftShader (a core adapter).
-    const plain = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--enable-unsafe-webgpu', '--disable-quic', '--disable-sync'] });
+    const plain = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--enable-unsafe-webgpu', '--disable-quic', '--disable-sync'],
+    });
     try {
       const page = await plain.newPage();
       await page.goto(`${served.url}test/page.html`);
       await page.waitForFunction(() => 'mdlPage' in globalThis);
-      const report = await page.evaluate(() => (globalThis as unknown as { mdlPage: { adapter(): Promise<BrowserAdapterReport> } }).mdlPage.adapter());
+      const report = await page.evaluate(() =>
+        (globalThis as unknown as { mdlPage: { adapter(): Promise<BrowserAdapterReport> } }).mdlPage.adapter(),
+      );
       expect(report).toMatchObject({ route: 'browser', featureLevel: 'core', fallback: true });
       expect(formatBrowserReport(report)).toMatch(/\(core, fallback adapter/);
     } finally {

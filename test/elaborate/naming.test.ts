@@ -29,8 +29,14 @@ describe('hierarchical layer names', () => {
         return h
       }`);
     expect(g.params.map((p) => p.name)).toEqual([
-      'stage1.0.fc.weight', 'stage1.0.fc.bias', 'stage1.1.fc.weight', 'stage1.1.fc.bias',
-      'stage2.0.fc.weight', 'stage2.0.fc.bias', 'stage2.1.fc.weight', 'stage2.1.fc.bias',
+      'stage1.0.fc.weight',
+      'stage1.0.fc.bias',
+      'stage1.1.fc.weight',
+      'stage1.1.fc.bias',
+      'stage2.0.fc.weight',
+      'stage2.0.fc.bias',
+      'stage2.1.fc.weight',
+      'stage2.1.fc.bias',
     ]);
     expect(g.nodes.find((n) => n.name === 'stage2.1.relu')!.scope).toEqual(['stage2.1']);
   });

@@ -101,7 +101,9 @@ describe('tensors', () => {
     const r = compileText('model m(x: Tensor[B, 4]) { n = x.shape[0] * 2 \n return x }');
     expect(render(r)).toContain('error MDL6001: the dimension B is symbolic');
     const r2 = compileText('model m(x: Tensor[B, 4]) { for i in range(x.shape[0]) { x = relu(x) } \n return x }');
-    expect(render(r2)).toContain('error MDL6001: range() needs a number known at compile time, but B is a symbolic dimension');
+    expect(render(r2)).toContain(
+      'error MDL6001: range() needs a number known at compile time, but B is a symbolic dimension',
+    );
   });
 });
 
@@ -132,20 +134,37 @@ describe('imports', () => {
   const lib = 'block twice(x: Tensor) { return relu(relu(x)) }\nwidth = 8\n';
   it('namespaced, selective and whole-module imports', () => {
     const files = { 'lib.mdl': lib };
-    expect(graphOf('import "lib" as L\nmodel m(x: Tensor[B, 4]) { return linear(L.twice(x), L.width) }', {}, files).nodes).toHaveLength(3);
-    expect(graphOf('from "lib" import twice\nmodel m(x: Tensor[B, 4]) { return twice(x) }', {}, files).nodes).toHaveLength(2);
-    expect(graphOf('import "lib"\nmodel m(x: Tensor[B, 4]) { return linear(twice(x), width) }', {}, files).nodes).toHaveLength(3);
+    expect(
+      graphOf('import "lib" as L\nmodel m(x: Tensor[B, 4]) { return linear(L.twice(x), L.width) }', {}, files).nodes,
+    ).toHaveLength(3);
+    expect(
+      graphOf('from "lib" import twice\nmodel m(x: Tensor[B, 4]) { return twice(x) }', {}, files).nodes,
+    ).toHaveLength(2);
+    expect(
+      graphOf('import "lib"\nmodel m(x: Tensor[B, 4]) { return linear(twice(x), width) }', {}, files).nodes,
+    ).toHaveLength(3);
   });
 
   it('a missing import and an import cycle are located at the import', () => {
     const r = compileText('import "nope"\nmodel m(x: Tensor[B, 4]) { return x }');
     expect(render(r)).toContain('test.mdl:1:8: error MDL5001: cannot find `nope`');
-    const c = compileText('import "a"\nmodel m(x: Tensor[B, 4]) { return x }', {}, { 'a.mdl': 'import "b"\n', 'b.mdl': 'import "a"\n' });
+    const c = compileText(
+      'import "a"\nmodel m(x: Tensor[B, 4]) { return x }',
+      {},
+      { 'a.mdl': 'import "b"\n', 'b.mdl': 'import "a"\n' },
+    );
     expect(render(c)).toContain('error MDL5002: import cycle: a.mdl → b.mdl → a.mdl');
   });
 
   it('the stdlib is importable as std/…', () => {
     const g = graphOf('import "std/mlp"\nmodel m(x: Tensor[B, 4]) { return mlp(x, [16, 16], 3) as "net" }');
-    expect(g.params.map((p) => p.name)).toEqual(['net.0.weight', 'net.0.bias', 'net.2.weight', 'net.2.bias', 'net.4.weight', 'net.4.bias']);
+    expect(g.params.map((p) => p.name)).toEqual([
+      'net.0.weight',
+      'net.0.bias',
+      'net.2.weight',
+      'net.2.bias',
+      'net.4.weight',
+      'net.4.bias',
+    ]);
   });
 });

@@ -53,19 +53,30 @@ beforeAll(() => {
 
 describe('mdl compile', () => {
   it('writes the module, its JavaScript, the plan, the kernels and a README', () => {
-    for (const f of ['model.ts', 'model.js', 'plan.json', 'README.md', 'package.json']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of ['model.ts', 'model.js', 'plan.json', 'README.md', 'package.json'])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
     expect(plan.format).toBe('mdl-compiled-1');
-    expect(plan.info).toMatchObject({ model: 'mlp_classifier', batch: 32, input: 'x', sampleShape: [1, 28, 28], classes: 10 });
+    expect(plan.info).toMatchObject({
+      model: 'mlp_classifier',
+      batch: 32,
+      input: 'x',
+      sampleShape: [1, 28, 28],
+      classes: 10,
+    });
     const files = [...plan.train.dispatches, ...plan.forward.dispatches].map((d: { wgsl: string }) => d.wgsl);
     expect(files.length).toBe(plan.train.dispatches.length + plan.forward.dispatches.length);
     for (const f of files) {
       expect(f).toMatch(/^kernels\/\d{3}_[\w.-]+\.wgsl$/);
       expect(readFileSync(join(dir, f), 'utf8')).toContain('@compute');
     }
-    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toMatchObject({ type: 'module', dependencies: { mdl: expect.stringMatching(/^file:/) } });
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toMatchObject({
+      type: 'module',
+      dependencies: { mdl: expect.stringMatching(/^file:/) },
+    });
     const ts = readFileSync(join(dir, 'model.ts'), 'utf8');
-    for (const name of ['MODEL', 'SOURCE', 'BATCH', 'INPUT', 'CLASSES', 'PARAMETERS', 'TRAIN']) expect(ts).toContain(`export const ${name} =`);
+    for (const name of ['MODEL', 'SOURCE', 'BATCH', 'INPUT', 'CLASSES', 'PARAMETERS', 'TRAIN'])
+      expect(ts).toContain(`export const ${name} =`);
     expect(ts).toContain("'net.0.weight': { shape: [256, 784], kind: 'param' }");
     expect(ts).toContain('export function load(opts: LoadOptions = {}): Promise<CompiledModel<ParameterName>>');
     expect(ts).toContain("from 'mdl/runtime'");
@@ -87,7 +98,9 @@ describe('mdl compile', () => {
       typeRoots: [resolve('node_modules/@types')],
     };
     const check = (file: string) =>
-      ts.getPreEmitDiagnostics(ts.createProgram([file], options)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      ts
+        .getPreEmitDiagnostics(ts.createProgram([file], options))
+        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(check(join(dir, 'model.ts'))).toEqual([]);
     writeFileSync(
       join(dir, 'use.ts'),
@@ -112,7 +125,21 @@ describe('mdl compile', () => {
     const b = join(tmp(), 'run');
     const [ra, rb] = await Promise.all([
       nodeAsync([join(dir, 'model.js'), '--epochs', '1', '--limit', '128', '--log-every', '1', '--out', a]),
-      nodeAsync([CLI, 'train', 'examples/mlp.mdl', '--epochs', '1', '--limit', '128', '--batch', '32', '--log-every', '1', '--out', b]),
+      nodeAsync([
+        CLI,
+        'train',
+        'examples/mlp.mdl',
+        '--epochs',
+        '1',
+        '--limit',
+        '128',
+        '--batch',
+        '32',
+        '--log-every',
+        '1',
+        '--out',
+        b,
+      ]),
     ]);
     expect(ra.code, ra.err).toBe(0);
     expect(rb.code, rb.err).toBe(0);
@@ -186,7 +213,9 @@ describe('CompiledModel.load', () => {
   it('a folder that is not a compiled model, or a plan naming files outside it, is a load error', async () => {
     const empty = tmp();
     await expect(CompiledModel.load(empty)).rejects.toThrow(ModelLoadError);
-    await expect(CompiledModel.load(empty)).rejects.toThrow(/plan.json: cannot read it; is .* a folder written by `mdl compile`\?/);
+    await expect(CompiledModel.load(empty)).rejects.toThrow(
+      /plan.json: cannot read it; is .* a folder written by `mdl compile`\?/,
+    );
     const bad = tmp();
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
     plan.train.dispatches[0].wgsl = '../../secret.wgsl';
@@ -221,7 +250,7 @@ describe('mdl compile errors', () => {
     expect(again.code, again.err).toBe(0);
     expect(JSON.parse(readFileSync(join(own, 'plan.json'), 'utf8')).info.model).toBe('lenet5');
     expect(existsSync(join(own, 'runs', 'keep'))).toBe(true);
-    expect(readFileSync(join(own, 'model.ts'), 'utf8')).toContain("train section `digits`");
+    expect(readFileSync(join(own, 'model.ts'), 'utf8')).toContain('train section `digits`');
   }, 60_000);
 
   it('bad input: a diagnostic, a non-zero exit, no stack trace', () => {

@@ -78,7 +78,9 @@ describe('plans as JSON', () => {
     expect(new Map(again.kernels.files.map((k) => [k.file, k.wgsl]))).toEqual(files);
     // every dispatch of both plans, in order, with its WGSL, grid and bindings
     for (const key of ['train', 'forward'] as const) {
-      expect(loaded[key].dispatches.map((d) => [d.name, d.wgsl, d.workgroups, d.bindings])).toEqual(planned[key].dispatches.map((d) => [d.name, d.wgsl, d.workgroups, d.bindings]));
+      expect(loaded[key].dispatches.map((d) => [d.name, d.wgsl, d.workgroups, d.bindings])).toEqual(
+        planned[key].dispatches.map((d) => [d.name, d.wgsl, d.workgroups, d.bindings]),
+      );
       expect(loaded[key].buffers).toEqual(planned[key].buffers);
       expect([...loaded[key].readable]).toEqual([...planned[key].readable]);
     }

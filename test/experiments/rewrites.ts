@@ -30,7 +30,11 @@ const limit = quick ? ['--limit', '640'] : [];
 function mdl(args: string[], capture = false): string {
   const shown = ['npx mdl', ...args].join(' ');
   if (!capture) process.stdout.write(`$ ${shown}\n`);
-  const out = execFileSync(process.execPath, [...MDL, ...args], { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', maxBuffer: 1 << 28 });
+  const out = execFileSync(process.execPath, [...MDL, ...args], {
+    stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   return out ?? '';
 }
 
@@ -46,7 +50,10 @@ function metrics(dir: string): Metrics {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   const start = rows.find((r) => r['kind'] === 'start')!;
   const epochs = rows.filter((r) => r['kind'] === 'epoch');
-  return { accuracy: epochs[epochs.length - 1]!['test_accuracy'] as number, backend: String(start['backend']).split(';')[0]! };
+  return {
+    accuracy: epochs[epochs.length - 1]!['test_accuracy'] as number,
+    backend: String(start['backend']).split(';')[0]!,
+  };
 }
 
 interface Cost {
@@ -58,19 +65,32 @@ interface Cost {
 }
 
 function cost(section: string): Cost {
-  const j = JSON.parse(mdl(['summary', FILE, '--train', '--section', section, '--batch', String(BATCH), '--json'], true)) as {
+  const j = JSON.parse(
+    mdl(['summary', FILE, '--train', '--section', section, '--batch', String(BATCH), '--json'], true),
+  ) as {
     train: { backward: { macs: number }; memory: { total_bytes: number; activations_kept_bytes: number } };
-    rewritten?: { train: { backward: { macs: number }; memory: { total_bytes: number; activations_kept_bytes: number } } };
+    rewritten?: {
+      train: { backward: { macs: number }; memory: { total_bytes: number; activations_kept_bytes: number } };
+    };
   };
   const t = j.rewritten?.train ?? j.train;
-  return { backwardMacs: t.backward.macs, exactMacs: j.train.backward.macs, totalBytes: t.memory.total_bytes, keptBytes: t.memory.activations_kept_bytes };
+  return {
+    backwardMacs: t.backward.macs,
+    exactMacs: j.train.backward.macs,
+    totalBytes: t.memory.total_bytes,
+    keptBytes: t.memory.activations_kept_bytes,
+  };
 }
 
 /** Median wall time of one training step (forward, rewritten backward, update) on WebGPU. */
 async function stepMs(section: string): Promise<number> {
   const r = compileTraining({ path: FILE, text: readFileSync(FILE, 'utf8') }, nodeHost, { train: section });
   if (!r.graph || !r.spec) throw new Error(`${FILE}: section ${section} did not compile`);
-  const { step, rewritten } = rewrittenTrainStep(r.graph, r.rewrites, { loss: r.spec.loss, optimizer: r.spec.optimizer, frozen: r.frozen });
+  const { step, rewritten } = rewrittenTrainStep(r.graph, r.rewrites, {
+    loss: r.spec.loss,
+    optimizer: r.spec.optimizer,
+    frozen: r.frozen,
+  });
   const be = await WebGpuBackend.create(step, rewritten.graph, BATCH, 0);
   const x = Float32Array.from({ length: BATCH * 28 * 28 }, (_, i) => Math.sin(i));
   const y = Int32Array.from({ length: BATCH }, (_, i) => i % 10);

@@ -10,11 +10,14 @@ const fmt = (text: string, printWidth = 100) => formatMdl(text, { printWidth });
 
 describe('layout', () => {
   it('normalises spacing and indentation', async () => {
-    expect(await fmt('model   m( x :Tensor[ B,4 ] ){\nh=relu( x )\n    return h}')).toBe('model m(x: Tensor[B, 4]) {\n  h = relu(x)\n  return h\n}\n');
+    expect(await fmt('model   m( x :Tensor[ B,4 ] ){\nh=relu( x )\n    return h}')).toBe(
+      'model m(x: Tensor[B, 4]) {\n  h = relu(x)\n  return h\n}\n',
+    );
   });
 
   it('breaks long calls one argument per line with a trailing comma, within printWidth', async () => {
-    const src = 'model m(x: Tensor[B, 3, 32, 32]) {\n  return conv2d(x, 64, 3, stride=2, padding=1, dilation=1, groups=1, bias=false) as "stem"\n}\n';
+    const src =
+      'model m(x: Tensor[B, 3, 32, 32]) {\n  return conv2d(x, 64, 3, stride=2, padding=1, dilation=1, groups=1, bias=false) as "stem"\n}\n';
     const out = await fmt(src, 60);
     expect(out).toBe(
       'model m(x: Tensor[B, 3, 32, 32]) {\n  return conv2d(\n    x,\n    64,\n    3,\n    stride=2,\n    padding=1,\n    dilation=1,\n    groups=1,\n    bias=false,\n  ) as "stem"\n}\n',
@@ -30,13 +33,17 @@ describe('layout', () => {
 
   it('keeps one blank line between statements where there was one, and separates definitions', async () => {
     const src = 'block a(x) {\n  y = relu(x)\n\n\n\n  return y\n}\nmodel m(x: Tensor[B, 4]) { return a(x) }\n';
-    expect(await fmt(src)).toBe('block a(x) {\n  y = relu(x)\n\n  return y\n}\n\nmodel m(x: Tensor[B, 4]) {\n  return a(x)\n}\n');
+    expect(await fmt(src)).toBe(
+      'block a(x) {\n  y = relu(x)\n\n  return y\n}\n\nmodel m(x: Tensor[B, 4]) {\n  return a(x)\n}\n',
+    );
   });
 
   it('tells `else if` from `else { if … }`', async () => {
-    const a = 'block f(x, k: int) {\n  if k == 1 {\n    return relu(x)\n  } else if k == 2 {\n    return tanh(x)\n  }\n  return x\n}\n';
+    const a =
+      'block f(x, k: int) {\n  if k == 1 {\n    return relu(x)\n  } else if k == 2 {\n    return tanh(x)\n  }\n  return x\n}\n';
     expect(await fmt(a)).toBe(a);
-    const b = 'block f(x, k: int) {\n  if k == 1 {\n    return relu(x)\n  } else {\n    if k == 2 {\n      return tanh(x)\n    }\n  }\n  return x\n}\n';
+    const b =
+      'block f(x, k: int) {\n  if k == 1 {\n    return relu(x)\n  } else {\n    if k == 2 {\n      return tanh(x)\n    }\n  }\n  return x\n}\n';
     expect(await fmt(b)).toBe(b);
   });
 
@@ -88,7 +95,11 @@ describe('errors', () => {
 });
 
 describe('examples and stdlib are formatted', () => {
-  const files = ['examples', 'stdlib'].flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.mdl')).map((f) => `${d}/${f}`));
+  const files = ['examples', 'stdlib'].flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.mdl'))
+      .map((f) => `${d}/${f}`),
+  );
   for (const f of files)
     it(f, async () => {
       const text = readFileSync(f, 'utf8');
@@ -97,7 +108,8 @@ describe('examples and stdlib are formatted', () => {
 });
 
 describe('mdl fmt', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/compiler/cli/main.js', 'fmt', ...args], { encoding: 'utf8' });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['dist/compiler/cli/main.js', 'fmt', ...args], { encoding: 'utf8' });
 
   it('--check names unformatted files and exits 1; --write fixes them atomically', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mdl-fmt-'));
@@ -131,7 +143,10 @@ describe('mdl fmt', () => {
 describe('the prettier plugin', () => {
   it('works from prettier itself, loaded by path', async () => {
     const prettier = await import('prettier');
-    const out = await prettier.format('model m(x: Tensor[B, 4]) {return relu(x)}', { filepath: 'm.mdl', plugins: ['./dist/grammar/format/plugin.js'] });
+    const out = await prettier.format('model m(x: Tensor[B, 4]) {return relu(x)}', {
+      filepath: 'm.mdl',
+      plugins: ['./dist/grammar/format/plugin.js'],
+    });
     expect(out).toBe('model m(x: Tensor[B, 4]) {\n  return relu(x)\n}\n');
   });
 });

@@ -4,7 +4,9 @@ import { parse } from '../../grammar/parse.js';
 
 describe('parse smoke', () => {
   it('parses a model', () => {
-    const r = parse({ path: 'a.mdl', text: `
+    const r = parse({
+      path: 'a.mdl',
+      text: `
 import "std/resnet" as r
 stages = [(64, 2, 1), (128, 2, 2),]
 # hi
@@ -16,7 +18,8 @@ model m(x: Tensor[B, 3, 32, 32], n: int = 10) {
   k = if n > 1 { 2 } else { 3 }
   assert n > 0, "positive"
   return y, (z,)
-}` });
+}`,
+    });
     expect(r.diagnostics).toEqual([]);
     expect(JSON.stringify(r.program)).toContain('conv');
   });

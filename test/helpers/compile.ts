@@ -15,7 +15,11 @@ export function memoryHost(files: Record<string, string>): SourceHost {
   };
 }
 
-export function compileText(text: string, opts: CompileOptions = {}, files: Record<string, string> = {}): CompileResult {
+export function compileText(
+  text: string,
+  opts: CompileOptions = {},
+  files: Record<string, string> = {},
+): CompileResult {
   return compileModel({ path: 'test.mdl', text }, memoryHost(files), opts);
 }
 

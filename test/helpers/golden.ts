@@ -10,6 +10,7 @@ export function expectGolden(path: string, actual: string): void {
     writeFileSync(path, actual);
     return;
   }
-  if (!existsSync(path)) throw new Error(`missing golden file ${path}; run with UPDATE_GOLDEN=1 to create it, then review the diff`);
+  if (!existsSync(path))
+    throw new Error(`missing golden file ${path}; run with UPDATE_GOLDEN=1 to create it, then review the diff`);
   expect(actual).toBe(readFileSync(path, 'utf8'));
 }

@@ -24,7 +24,9 @@ describe('counter-based random streams', () => {
     expect(hex(philox4x32(0, 0, 0, 0, 0, 0))).toBe('6627e8d5 e169c58d bc57ac4c 9b00dbd8');
     const f = 0xffffffff;
     expect(hex(philox4x32(f, f, f, f, f, f))).toBe('408f276d 41c83b0e a20bc7c6 6d5451fd');
-    expect(hex(philox4x32(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0))).toBe('d16cfe09 94fdcceb 5001e420 24126ea1');
+    expect(hex(philox4x32(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0))).toBe(
+      'd16cfe09 94fdcceb 5001e420 24126ea1',
+    );
   });
 
   it('uniforms lie in [0, 1) with the right moments; normals have mean 0 and std 1', () => {
@@ -40,12 +42,19 @@ describe('counter-based random streams', () => {
 });
 
 describe('parameter initialisation (PyTorch defaults, deterministic per seed)', () => {
-  const g = graphOf('model m(x: Tensor[B, 3, 8, 8]) {\n  h = conv2d(x, 16, 3) as "conv"\n  h = batchnorm2d(h) as "bn"\n  return linear(flatten(h), 10) as "fc"\n}');
+  const g = graphOf(
+    'model m(x: Tensor[B, 3, 8, 8]) {\n  h = conv2d(x, 16, 3) as "conv"\n  h = batchnorm2d(h) as "bn"\n  return linear(flatten(h), 10) as "fc"\n}',
+  );
 
   it('conv and linear: kaiming-uniform with a = √5, i.e. U(±1/√fan_in); bias U(±1/√fan_in)', () => {
     expect(leakyReluGain(Math.sqrt(5)) * Math.sqrt(3)).toBeCloseTo(1, 12);
     const p = initParams(g, 0);
-    for (const [name, fanIn] of [['conv.weight', 27], ['conv.bias', 27], ['fc.weight', 16 * 6 * 6], ['fc.bias', 16 * 6 * 6]] as const) {
+    for (const [name, fanIn] of [
+      ['conv.weight', 27],
+      ['conv.bias', 27],
+      ['fc.weight', 16 * 6 * 6],
+      ['fc.bias', 16 * 6 * 6],
+    ] as const) {
       const d = p.get(name)!.data;
       const bound = 1 / Math.sqrt(fanIn);
       expect(Math.max(...Array.from(d, Math.abs)), name).toBeLessThanOrEqual(bound);
@@ -127,11 +136,14 @@ describe('dropout', () => {
     expect(kept.length / 2000).toBeGreaterThan(0.65);
     expect(kept.length / 2000).toBeLessThan(0.75);
     for (const v of kept) expect(v).toBeCloseTo(1 / 0.7, 12);
-    expect(Array.from(run(g, { inputs: { x }, params: new Map() }).outputs.get('output')!.data)).toEqual(Array(2000).fill(1));
+    expect(Array.from(run(g, { inputs: { x }, params: new Map() }).outputs.get('output')!.data)).toEqual(
+      Array(2000).fill(1),
+    );
   });
 
   it('the mask is a function of (seed, node name, step), and the backward pass regenerates it', () => {
-    const at = (seed: number, step: number) => Array.from(run(g, { inputs: { x }, params: new Map(), training: true, seed, step }).outputs.get('output')!.data);
+    const at = (seed: number, step: number) =>
+      Array.from(run(g, { inputs: { x }, params: new Map(), training: true, seed, step }).outputs.get('output')!.data);
     expect(at(3, 0)).toEqual(at(3, 0));
     expect(at(3, 0)).not.toEqual(at(4, 0));
     expect(at(3, 0)).not.toEqual(at(3, 1));
@@ -171,11 +183,13 @@ describe('float32 runs', () => {
         expect(e, `${name} ${k}`).toBeLessThan(1e-5);
       }
       expect(worst).toBeLessThan(1e-5);
-      if (process.env['MDL_FD_REPORT']) console.log(`${name} float32 vs PyTorch float32: loss ${lossErr.toExponential(1)}, gradients ≤ ${worst.toExponential(1)}`);
+      if (process.env['MDL_FD_REPORT'])
+        console.log(
+          `${name} float32 vs PyTorch float32: loss ${lossErr.toExponential(1)}, gradients ≤ ${worst.toExponential(1)}`,
+        );
     }
   });
 });
-
 
 describe('optimizer updates', () => {
   const g = graphOf('model m(x: Tensor[B, 2]) {\n  return linear(x, 1, bias=false) as "fc"\n}');
@@ -186,7 +200,10 @@ describe('optimizer updates', () => {
 
   it('sgd_update follows torch.optim.SGD (momentum, Nesterov, weight decay) over two steps', () => {
     for (const nesterov of [false, true]) {
-      const step = buildTrainStep(g, { loss: { kind: 'mse' }, optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 0.01, nesterov } });
+      const step = buildTrainStep(g, {
+        loss: { kind: 'mse' },
+        optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 0.01, nesterov },
+      });
       let params = initParams(step.graph, 0);
       params.set('fc.weight', tensor([1, 2], [0.5, -0.25]));
       let w = [0.5, -0.25];
@@ -221,7 +238,9 @@ describe('optimizer updates', () => {
         else gr = gr.map((gi, i) => gi + 0.1 * w[i]!);
         m = m.map((mi, i) => 0.9 * mi + 0.1 * gr[i]!);
         v = v.map((vi, i) => 0.999 * vi + 0.001 * gr[i]! ** 2);
-        w = w.map((wi, i) => wi - (0.01 * (m[i]! / (1 - 0.9 ** (t + 1)))) / (Math.sqrt(v[i]! / (1 - 0.999 ** (t + 1))) + 1e-8));
+        w = w.map(
+          (wi, i) => wi - (0.01 * (m[i]! / (1 - 0.9 ** (t + 1)))) / (Math.sqrt(v[i]! / (1 - 0.999 ** (t + 1))) + 1e-8),
+        );
       }
       const got = Array.from(params.get('fc.weight')!.data);
       expect(got[0]).toBeCloseTo(w[0]!, 13);
@@ -236,8 +255,12 @@ describe('interpreter errors', () => {
   const params = initParams(g, 0);
   it('names a missing input, a wrong shape and a missing parameter', () => {
     expect(() => run(g, { inputs: {}, params })).toThrow(/no value for input `x`/);
-    expect(() => run(g, { inputs: { x: tensor([2, 3], [1, 2, 3, 4, 5, 6]) }, params })).toThrow(/input `x` has shape \[2, 3\], expected \[B, 4\]/);
-    expect(() => run(g, { inputs: { x: tensor([1, 4], [1, 2, 3, 4]) }, params: new Map() })).toThrow(/no value for parameter `fc.weight`/);
+    expect(() => run(g, { inputs: { x: tensor([2, 3], [1, 2, 3, 4, 5, 6]) }, params })).toThrow(
+      /input `x` has shape \[2, 3\], expected \[B, 4\]/,
+    );
+    expect(() => run(g, { inputs: { x: tensor([1, 4], [1, 2, 3, 4]) }, params: new Map() })).toThrow(
+      /no value for parameter `fc.weight`/,
+    );
     expect(() => run(g, { inputs: { x: intTensor([1, 4], [1, 2, 3, 4]) }, params })).toThrow(/input `x` is f32/);
   });
   it('binds symbolic dims from the inputs', () => {

@@ -49,9 +49,23 @@ describe('reference-interpreter training of mlp.mdl on MNIST digits', () => {
     for (let t = 0; t < steps; t++) {
       if (order.length < B) order = [...Array(n).keys()].sort((a, b) => s.uniform(t * n + a) - s.uniform(t * n + b));
       const idx = order.splice(0, B);
-      const x = tensor([B, 1, 28, 28], idx.flatMap((i) => Array.from(train.x.subarray(i * PIXELS, (i + 1) * PIXELS))), 'f32');
-      const labels = intTensor([B], idx.map((i) => train.y[i]!));
-      const r = run(step.graph, { inputs: { x, labels, lr: tensor([], [0.05], 'f32') }, params, precision: 'f32', training: true, seed, step: t });
+      const x = tensor(
+        [B, 1, 28, 28],
+        idx.flatMap((i) => Array.from(train.x.subarray(i * PIXELS, (i + 1) * PIXELS))),
+        'f32',
+      );
+      const labels = intTensor(
+        [B],
+        idx.map((i) => train.y[i]!),
+      );
+      const r = run(step.graph, {
+        inputs: { x, labels, lr: tensor([], [0.05], 'f32') },
+        params,
+        precision: 'f32',
+        training: true,
+        seed,
+        step: t,
+      });
       losses.push(r.outputs.get('loss')!.data[0]!);
       params = applyStep(step, params, r.outputs, r.buffers);
     }
@@ -77,7 +91,9 @@ describe('reference-interpreter training of mlp.mdl on MNIST digits', () => {
     const first = mean(losses.slice(0, 10));
     const last = mean(losses.slice(-20));
     const acc = accuracy(params);
-    console.log(`mlp on MNIST: loss ${first.toFixed(3)} (first 10 steps) → ${last.toFixed(3)} (last 20), held-out accuracy ${(100 * acc).toFixed(1)}%`);
+    console.log(
+      `mlp on MNIST: loss ${first.toFixed(3)} (first 10 steps) → ${last.toFixed(3)} (last 20), held-out accuracy ${(100 * acc).toFixed(1)}%`,
+    );
     expect(first).toBeGreaterThan(2.0); // ≈ ln 10 at initialisation
     expect(last).toBeLessThan(0.5);
     expect(acc).toBeGreaterThan(0.85);

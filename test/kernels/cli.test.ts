@@ -23,7 +23,10 @@ describe('mdl kernels', () => {
     expect(t.out).toContain('optim.net.0.weight');
     const w = mdl('kernels', 'examples/mlp.mdl', '--target', 'gpu', '--wgsl');
     expect(w.out).toContain('@compute @workgroup_size(');
-    const j = JSON.parse(mdl('kernels', 'examples/mlp.mdl', '--target', 'software', '--json').out) as { dispatches: unknown[]; memory: { totalBytes: number } };
+    const j = JSON.parse(mdl('kernels', 'examples/mlp.mdl', '--target', 'software', '--json').out) as {
+      dispatches: unknown[];
+      memory: { totalBytes: number };
+    };
     expect(j.dispatches).toHaveLength(2);
     expect(j.memory.totalBytes).toBeGreaterThan(0);
   });

@@ -48,7 +48,9 @@ describe('gradient graphs', () => {
 describe('max pooling backward', () => {
   it('tiling windows (stride = kernel) over an input they do not cover exactly, and ceil mode', async () => {
     for (const ceil of [false, true]) {
-      const g = graphOf(`model m(x: Tensor[2, 3, 11, 9]) {\n  return flatten(maxpool2d(relu(x * 2.0), 2, ceil_mode=${ceil}))\n}\n`);
+      const g = graphOf(
+        `model m(x: Tensor[2, 3, 11, 9]) {\n  return flatten(maxpool2d(relu(x * 2.0), 2, ceil_mode=${ceil}))\n}\n`,
+      );
       await check(buildGradient(g, { loss: { kind: 'cross_entropy' }, wrtInputs: ['x'] }).graph, true, 6);
     }
   });
@@ -61,7 +63,9 @@ describe('tangent graphs', () => {
   });
 
   it('forward over reverse: second derivatives of activations (act_grad2)', async () => {
-    const g = graphOf('model m(x: Tensor[3, 5]) {\n  return gelu(linear(x, 4)) + silu(x[:, :4]) * tanh(x[:, 1:]) + sigmoid(hardswish(x[:, :4]))\n}\n');
+    const g = graphOf(
+      'model m(x: Tensor[3, 5]) {\n  return gelu(linear(x, 4)) + silu(x[:, :4]) * tanh(x[:, 1:]) + sigmoid(hardswish(x[:, :4]))\n}\n',
+    );
     const grad = buildGradient(g, { loss: { kind: 'cotangents' }, training: false }).graph;
     const jg = buildJvp(grad, { training: false });
     expect(jg.graph.nodes.some((n) => n.op === 'act_grad2')).toBe(true);

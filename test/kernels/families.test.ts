@@ -36,10 +36,17 @@ describe('matmul and linear', () => {
 
   it('linear over rank 2 and 3 inputs, with and without bias, aligned and not', async () => {
     await fc.assert(
-      fc.asyncProperty(dim(1, 12), fc.constantFrom(3, 8, 17, 64), fc.constantFrom(1, 4, 10, 70), fc.boolean(), fc.boolean(), async (m, k, n, bias, rank3) => {
-        const s = rank3 ? [2, m, k] : [m, k];
-        await check(`model m(x: Tensor${shape(s)}) {\n  return linear(x, ${n}, bias=${bias})\n}\n`);
-      }),
+      fc.asyncProperty(
+        dim(1, 12),
+        fc.constantFrom(3, 8, 17, 64),
+        fc.constantFrom(1, 4, 10, 70),
+        fc.boolean(),
+        fc.boolean(),
+        async (m, k, n, bias, rank3) => {
+          const s = rank3 ? [2, m, k] : [m, k];
+          await check(`model m(x: Tensor${shape(s)}) {\n  return linear(x, ${n}, bias=${bias})\n}\n`);
+        },
+      ),
       RUNS,
     );
   });
@@ -115,12 +122,17 @@ describe('conv2d backward, both strategies (direct for CPU adapters, implicit GE
         const cin = c.depthwise ? c.groups * 3 : c.cg * c.groups;
         const groups = c.depthwise ? cin : c.groups;
         const out = c.depthwise ? cin : c.og * c.groups;
-        const g = graphOf(`model m(x: Tensor[${c.n}, ${cin}, ${c.h}, ${c.w}]) {\n  return conv2d(x, ${out}, ${c.k}, stride=${c.s}, padding=${c.p}, dilation=${c.d}, groups=${groups}, bias=false)\n}\n`);
+        const g = graphOf(
+          `model m(x: Tensor[${c.n}, ${cin}, ${c.h}, ${c.w}]) {\n  return conv2d(x, ${out}, ${c.k}, stride=${c.s}, padding=${c.p}, dilation=${c.d}, groups=${groups}, bias=false)\n}\n`,
+        );
         const gg = buildGradient(g, { loss: { kind: 'cotangents' }, wrtInputs: ['x'] }).graph;
         for (const convBackward of ['direct', 'implicit-gemm'] as const) {
           const r = await runBoth(gg, { target: { ...t, convBackward } });
           r.executor.destroy();
-          expect(r.plan.dispatches.some((d) => d.wgsl.includes('implicit GEMM')), convBackward).toBe(convBackward === 'implicit-gemm');
+          expect(
+            r.plan.dispatches.some((d) => d.wgsl.includes('implicit GEMM')),
+            convBackward,
+          ).toBe(convBackward === 'implicit-gemm');
           expect(r.err, `${convBackward}\n${show(r.plan)}`).toBeLessThan(1e-4);
         }
       }),
@@ -131,10 +143,22 @@ describe('conv2d backward, both strategies (direct for CPU adapters, implicit GE
 
 describe('pooling', () => {
   it('maxpool2d and avgpool2d with padding, strides, ceil mode, count_include_pad', async () => {
-    const arb = fc.record({ h: dim(4, 10), w: dim(4, 10), k: dim(1, 3), s: dim(1, 3), ceil: fc.boolean(), cip: fc.boolean(), max: fc.boolean() }).chain((c) => fc.record({ c: fc.constant(c), p: dim(0, Math.floor(c.k / 2)) }));
+    const arb = fc
+      .record({
+        h: dim(4, 10),
+        w: dim(4, 10),
+        k: dim(1, 3),
+        s: dim(1, 3),
+        ceil: fc.boolean(),
+        cip: fc.boolean(),
+        max: fc.boolean(),
+      })
+      .chain((c) => fc.record({ c: fc.constant(c), p: dim(0, Math.floor(c.k / 2)) }));
     await fc.assert(
       fc.asyncProperty(arb, async ({ c, p }) => {
-        const op = c.max ? `maxpool2d(x, ${c.k}, stride=${c.s}, padding=${p}, ceil_mode=${c.ceil})` : `avgpool2d(x, ${c.k}, stride=${c.s}, padding=${p}, ceil_mode=${c.ceil}, count_include_pad=${c.cip})`;
+        const op = c.max
+          ? `maxpool2d(x, ${c.k}, stride=${c.s}, padding=${p}, ceil_mode=${c.ceil})`
+          : `avgpool2d(x, ${c.k}, stride=${c.s}, padding=${p}, ceil_mode=${c.ceil}, count_include_pad=${c.cip})`;
         await check(`model m(x: Tensor[2, 3, ${c.h}, ${c.w}]) {\n  return ${op}\n}\n`);
       }),
       RUNS,
@@ -149,12 +173,19 @@ describe('pooling', () => {
 
 describe('reductions, norms, losses', () => {
   it('sum and mean over random axes, keepdim or not (both strategies)', async () => {
-    const arb = fc.record({ s: fc.array(dim(1, 6), { minLength: 1, maxLength: 4 }), mean: fc.boolean(), keep: fc.boolean(), pick: fc.integer({ min: 1, max: 15 }) });
+    const arb = fc.record({
+      s: fc.array(dim(1, 6), { minLength: 1, maxLength: 4 }),
+      mean: fc.boolean(),
+      keep: fc.boolean(),
+      pick: fc.integer({ min: 1, max: 15 }),
+    });
     await fc.assert(
       fc.asyncProperty(arb, async ({ s, mean, keep, pick }) => {
         const axes = s.map((_, i) => i).filter((i) => (pick >> i) & 1);
         if (axes.length === 0) axes.push(0);
-        await check(`model m(x: Tensor${shape(s)}) {\n  return ${mean ? 'mean' : 'sum'}(x, [${axes.join(', ')}], keepdim=${keep})\n}\n`);
+        await check(
+          `model m(x: Tensor${shape(s)}) {\n  return ${mean ? 'mean' : 'sum'}(x, [${axes.join(', ')}], keepdim=${keep})\n}\n`,
+        );
       }),
       RUNS,
     );
@@ -165,9 +196,16 @@ describe('reductions, norms, losses', () => {
 
   it('softmax and log_softmax along any axis', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(dim(1, 7), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.nat(), async (s, log, a) => {
-        await check(`model m(x: Tensor${shape(s)}) {\n  return ${log ? 'log_softmax' : 'softmax'}(x * 4.0, axis=${a % s.length})\n}\n`);
-      }),
+      fc.asyncProperty(
+        fc.array(dim(1, 7), { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        fc.nat(),
+        async (s, log, a) => {
+          await check(
+            `model m(x: Tensor${shape(s)}) {\n  return ${log ? 'log_softmax' : 'softmax'}(x * 4.0, axis=${a % s.length})\n}\n`,
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -177,7 +215,9 @@ describe('reductions, norms, losses', () => {
     await check(`model m(x: Tensor[5, 7]) {\n  return layernorm(x, affine=false)\n}\n`);
     await check(`model m(x: Tensor[2, 3, 4, 5]) {\n  return batchnorm2d(x)\n}\n`, { randomParams: true });
     for (const affine of [true, false]) {
-      const g = graphOf(`model m(x: Tensor[3, 4, 5, 3]) {\n  return batchnorm2d(x, momentum=0.3, affine=${affine})\n}\n`);
+      const g = graphOf(
+        `model m(x: Tensor[3, 4, 5, 3]) {\n  return batchnorm2d(x, momentum=0.3, affine=${affine})\n}\n`,
+      );
       const r = await runBoth(g, { training: true, randomParams: true });
       expect(r.err).toBeLessThan(TOL);
       expect(r.refBuffers.size).toBe(2);
@@ -189,7 +229,10 @@ describe('reductions, norms, losses', () => {
   it('cross_entropy (with label smoothing) and mse', async () => {
     await fc.assert(
       fc.asyncProperty(dim(1, 70), dim(2, 12), fc.constantFrom(0, 0.1), async (n, c, ls) => {
-        await check(`model m(x: Tensor[${n}, ${c}], y: i32[${n}]) {\n  return cross_entropy(x * 3.0, y, label_smoothing=${ls})\n}\n`, { classes: c });
+        await check(
+          `model m(x: Tensor[${n}, ${c}], y: i32[${n}]) {\n  return cross_entropy(x * 3.0, y, label_smoothing=${ls})\n}\n`,
+          { classes: c },
+        );
       }),
       RUNS,
     );
@@ -215,7 +258,10 @@ describe('elementwise chains and layout ops (fused)', () => {
       fc.asyncProperty(term, async (e) => {
         // Inputs lie in [−1, 1]: errors are measured at that scale too, since a chain may
         // cancel to rounding noise (a + ((−a − 2.5) + 2.5)), where a relative error means nothing.
-        await check(`model m(a: Tensor[2, 3, 5], b: Tensor[5], c: Tensor[3, 1], d: Tensor[2, 1, 5]) {\n  return a + ${e}\n}\n`, { errFloor: 1 });
+        await check(
+          `model m(a: Tensor[2, 3, 5], b: Tensor[5], c: Tensor[3, 1], d: Tensor[2, 1, 5]) {\n  return a + ${e}\n}\n`,
+          { errFloor: 1 },
+        );
       }),
       { numRuns: 6, endOnFailure: true },
     );
@@ -249,7 +295,7 @@ describe('elementwise chains and layout ops (fused)', () => {
     r.executor.destroy();
   });
 
-  it('dropout in training draws exactly the interpreter\'s mask', async () => {
+  it("dropout in training draws exactly the interpreter's mask", async () => {
     const g = graphOf(`model m(x: Tensor[3, 50]) {\n  return dropout(relu(x) + 1.0, 0.3)\n}\n`);
     for (const step of [0, 5]) {
       const r = await runBoth(g, { training: true, seed: 11, step });

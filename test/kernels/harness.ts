@@ -80,15 +80,30 @@ export async function runBoth(g: Graph, opts: BothOptions = {}): Promise<Both> {
   const refInputs: Record<string, Tensor> = {};
   for (const i of plan.inputs) {
     const n = i.shape.reduce((a, d) => a * d, 1);
-    const data = opts.given?.[i.name] ?? (i.dtype === 'i32' ? Int32Array.from({ length: n }, () => Math.floor(r() * (opts.classes ?? 2))) : Float32Array.from({ length: n }, () => 2 * r() - 1));
+    const data =
+      opts.given?.[i.name] ??
+      (i.dtype === 'i32'
+        ? Int32Array.from({ length: n }, () => Math.floor(r() * (opts.classes ?? 2)))
+        : Float32Array.from({ length: n }, () => 2 * r() - 1));
     inputs[i.name] = data;
     refInputs[i.name] = { shape: i.shape, data };
   }
-  const executor = await Executor.create(acq.device, plan, { seed: opts.seed ?? 0, params: new Map([...params].map(([k, t]) => [k, (t.data as Float32Array).slice()])) });
+  const executor = await Executor.create(acq.device, plan, {
+    seed: opts.seed ?? 0,
+    params: new Map([...params].map(([k, t]) => [k, (t.data as Float32Array).slice()])),
+  });
   const gpu = await executor.run({ inputs, step: opts.step ?? 0 });
-  const res = run(g, { inputs: refInputs, params, precision: 'f32', training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
+  const res = run(g, {
+    inputs: refInputs,
+    params,
+    precision: 'f32',
+    training: opts.training ?? false,
+    seed: opts.seed ?? 0,
+    step: opts.step ?? 0,
+  });
   let err = 0;
-  for (const o of plan.outputs) err = Math.max(err, relError(gpu.get(o.name)!, res.outputs.get(o.name)!.data, opts.errFloor));
+  for (const o of plan.outputs)
+    err = Math.max(err, relError(gpu.get(o.name)!, res.outputs.get(o.name)!.data, opts.errFloor));
   const names = [...res.buffers.keys()];
   const gpuBuffers = names.length ? await executor.readParams(names) : new Map<string, Float32Array>();
   return { plan, gpu, ref: res.outputs, gpuBuffers, refBuffers: res.buffers, err, executor, params };

@@ -46,20 +46,43 @@ model mobilenet_v2_like(x: Tensor[B, 3, 32, 32], num_classes: int = 10) {
 `;
 
 const cases: [string, () => Graph, number, OptimizerSpec][] = [
-  ['resnet20, one block per stage', example('resnet20', { blocks_per_stage: INT(1) }), 2, { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 }],
+  [
+    'resnet20, one block per stage',
+    example('resnet20', { blocks_per_stage: INT(1) }),
+    2,
+    { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+  ],
   ['mobilenet_v2-like, 32×32', () => graphOf(MOBILENET_LIKE), 2, { kind: 'sgd', momentum: 0.9, nesterov: true }],
-  ['vit_ti16, two blocks of width 48', example('vit_ti16', { depth: INT(2), dim: INT(48), heads: INT(3), num_classes: INT(10) }), 1, { kind: 'adamw', weightDecay: 0.05, eps: 1e-3 }],
+  [
+    'vit_ti16, two blocks of width 48',
+    example('vit_ti16', { depth: INT(2), dim: INT(48), heads: INT(3), num_classes: INT(10) }),
+    1,
+    { kind: 'adamw', weightDecay: 0.05, eps: 1e-3 },
+  ],
 ];
 
 describe('a training step of each example on WebGPU matches the interpreter', () => {
   for (const [title, graph, batch, optimizer] of cases)
-    it(title, async () => {
-      const ts = buildTrainStep(graph(), { loss: { kind: 'cross_entropy' }, optimizer });
-      const r = await runBoth(ts.graph, { dims: { B: batch }, training: true, classes: 10, updates: ts.updates, given: { lr: new Float32Array([0.05]) }, step: 1 });
-      const errs = stepErrors(r, ts.updates, 1e-3);
-      const worst = [...errs].sort((a, b) => b[1] - a[1]).slice(0, 3);
-      console.log(`${title}: ${r.plan.dispatches.length} kernels; worst ${worst.map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
-      for (const [name, err] of errs) expect(err, `${name}\n${show(r.plan)}`).toBeLessThan(1e-3);
-      r.executor.destroy();
-    }, 300_000);
+    it(
+      title,
+      async () => {
+        const ts = buildTrainStep(graph(), { loss: { kind: 'cross_entropy' }, optimizer });
+        const r = await runBoth(ts.graph, {
+          dims: { B: batch },
+          training: true,
+          classes: 10,
+          updates: ts.updates,
+          given: { lr: new Float32Array([0.05]) },
+          step: 1,
+        });
+        const errs = stepErrors(r, ts.updates, 1e-3);
+        const worst = [...errs].sort((a, b) => b[1] - a[1]).slice(0, 3);
+        console.log(
+          `${title}: ${r.plan.dispatches.length} kernels; worst ${worst.map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`,
+        );
+        for (const [name, err] of errs) expect(err, `${name}\n${show(r.plan)}`).toBeLessThan(1e-3);
+        r.executor.destroy();
+      },
+      300_000,
+    );
 });

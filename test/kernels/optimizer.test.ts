@@ -19,7 +19,15 @@ function lenet(optimizer: OptimizerSpec): TrainStep {
 const updateKernels = (plan: Plan) => plan.dispatches.filter((d) => /_update×/.test(d.name));
 
 async function matches(g: Graph, updates: ReadonlyMap<string, string>, t: Target): Promise<Plan> {
-  const r = await runBoth(g, { dims: { B: 2 }, training: true, classes: 10, updates, given: { lr: new Float32Array([0.05]) }, step: 1, target: t });
+  const r = await runBoth(g, {
+    dims: { B: 2 },
+    training: true,
+    classes: 10,
+    updates,
+    given: { lr: new Float32Array([0.05]) },
+    step: 1,
+    target: t,
+  });
   for (const [name, err] of stepErrors(r, updates)) expect(err, `${name}\n${show(r.plan)}`).toBeLessThan(1e-4);
   r.executor.destroy();
   return r.plan;
@@ -57,7 +65,9 @@ describe('one fused optimizer kernel per parameter group', () => {
 
   it('keys groups by the update attributes: two weight decays, two kernels, each matching the interpreter', async () => {
     const ts = lenet({ kind: 'sgd', momentum: 0.9 });
-    const nodes = ts.graph.nodes.map((n) => (n.name.startsWith('optim.fc') ? { ...n, attrs: { ...n.attrs, weight_decay: 0.01 } } : n));
+    const nodes = ts.graph.nodes.map((n) =>
+      n.name.startsWith('optim.fc') ? { ...n, attrs: { ...n.attrs, weight_decay: 0.01 } } : n,
+    );
     const g: Graph = { ...ts.graph, nodes };
     const plan = await matches(g, ts.updates, await target());
     expect(updateKernels(plan).map((d) => d.nodes.length)).toEqual([4, 6]);

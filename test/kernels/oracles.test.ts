@@ -46,11 +46,25 @@ describe('PyTorch gradcheck oracles on WebGPU', () => {
       const g = compileFile(join(FIXTURES, 'gradcheck', `${name}.mdl`)).graph!;
       const gg = buildGradient(g, { loss, wrtInputs: ['x'] });
       const acq = await device();
-      const plan = planGraph(gg.graph, { target: targetOf(acq.report), dims: { B: shapeOf(out.input)[0]! }, training: gg.training });
+      const plan = planGraph(gg.graph, {
+        target: targetOf(acq.report),
+        dims: { B: shapeOf(out.input)[0]! },
+        training: gg.training,
+      });
       const params = new Map(Object.entries(out.params).map(([k, v]) => [k, Float32Array.from(flat(v))]));
-      expect([...params.keys()].sort()).toEqual(g.params.filter((p) => !p.buffer).map((p) => p.name).sort());
+      expect([...params.keys()].sort()).toEqual(
+        g.params
+          .filter((p) => !p.buffer)
+          .map((p) => p.name)
+          .sort(),
+      );
       const ex = await Executor.create(acq.device, plan, { params });
-      const res = await ex.run({ inputs: { x: Float32Array.from(flat(out.input)), [loss.kind === 'mse' ? 'target' : 'labels']: labels(out.labels) } });
+      const res = await ex.run({
+        inputs: {
+          x: Float32Array.from(flat(out.input)),
+          [loss.kind === 'mse' ? 'target' : 'labels']: labels(out.labels),
+        },
+      });
       ex.destroy();
       const want = new Map<string, number[]>([
         ['loss', [out.float64.loss]],
@@ -64,7 +78,12 @@ describe('PyTorch gradcheck oracles on WebGPU', () => {
         const got = res.get(k)!;
         errs[k] = maxAbs(w) < 1e-12 ? relError(got, w, scale) : relError(got, w);
       }
-      console.log(`${name} on WebGPU:`, Object.entries(errs).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', '));
+      console.log(
+        `${name} on WebGPU:`,
+        Object.entries(errs)
+          .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+          .join(', '),
+      );
       expect(Object.keys(errs).length).toBe(3 + g.params.filter((p) => !p.buffer).length);
       for (const [k, v] of Object.entries(errs)) expect(v, k).toBeLessThan(1e-4);
     });

@@ -38,7 +38,9 @@ describe('the lowering table', () => {
   });
 
   it('an unbound symbolic dimension is a KernelError', () => {
-    expect(() => planGraph(compileFile('examples/mlp.mdl').graph!, { target: SOFTWARE_TARGET })).toThrow(/symbolic dimension B/);
+    expect(() => planGraph(compileFile('examples/mlp.mdl').graph!, { target: SOFTWARE_TARGET })).toThrow(
+      /symbolic dimension B/,
+    );
   });
 });
 
@@ -83,7 +85,8 @@ function checkNoOverlap(plan: Plan): void {
     const bufs = d.bindings.flatMap((b) => ('buffer' in b ? [b.buffer] : []));
     const written = new Set(d.kernel.bindings.flatMap((b, i) => (b.kind === 'read_write' ? [bufs[i]!] : [])));
     const read = d.kernel.bindings.flatMap((b, i) => (b.kind === 'read' ? [bufs[i]!] : []));
-    for (const r of read) if (temps.has(r)) expect(written.has(r), `${d.name} reads and writes buffer ${r}`).toBe(false);
+    for (const r of read)
+      if (temps.has(r)) expect(written.has(r), `${d.name} reads and writes buffer ${r}`).toBe(false);
   }
 }
 
@@ -122,8 +125,12 @@ describe('the memory plan', () => {
 });
 
 describe('adapter limits', () => {
-  const tight = (n: number): Target => ({ software: true, limits: { ...DEFAULT_LIMITS, maxStorageBuffersPerShaderStage: n } });
-  const src = 'model m(a: Tensor[4, 6], b: Tensor[4, 6], c: Tensor[4, 6], d: Tensor[4, 6], e: Tensor[4, 6], f: Tensor[6]) {\n  return relu(a * b + c - d) * e + f\n}\n';
+  const tight = (n: number): Target => ({
+    software: true,
+    limits: { ...DEFAULT_LIMITS, maxStorageBuffersPerShaderStage: n },
+  });
+  const src =
+    'model m(a: Tensor[4, 6], b: Tensor[4, 6], c: Tensor[4, 6], d: Tensor[4, 6], e: Tensor[4, 6], f: Tensor[6]) {\n  return relu(a * b + c - d) * e + f\n}\n';
 
   it('a fused chain within the limit is one kernel', () => {
     expect(planGraph(graphOf(src), { target: SOFTWARE_TARGET }).dispatches.length).toBe(1);
@@ -134,7 +141,8 @@ describe('adapter limits', () => {
     for (const n of [4, 5]) {
       const plan = planGraph(graphOf(src), { target: tight(n) });
       expect(plan.dispatches.length).toBeGreaterThan(1);
-      for (const d of plan.dispatches) expect(d.kernel.bindings.filter((b) => b.kind !== 'uniform').length).toBeLessThanOrEqual(n);
+      for (const d of plan.dispatches)
+        expect(d.kernel.bindings.filter((b) => b.kind !== 'uniform').length).toBeLessThanOrEqual(n);
       const r = await runBoth(graphOf(src), { target: tight(n) });
       expect(r.err).toBeLessThan(1e-6);
       r.executor.destroy();
@@ -142,12 +150,18 @@ describe('adapter limits', () => {
   });
 
   it('a single op that cannot fit is a clear error', () => {
-    expect(() => planGraph(graphOf('model m(a: Tensor[2, 2], b: Tensor[2, 3]) {\n  return linear(a, 3) + b\n}\n'), { target: tight(2) })).toThrow(/storage buffers/);
+    expect(() =>
+      planGraph(graphOf('model m(a: Tensor[2, 2], b: Tensor[2, 3]) {\n  return linear(a, 3) + b\n}\n'), {
+        target: tight(2),
+      }),
+    ).toThrow(/storage buffers/);
   });
 
   it('a tensor larger than a storage binding is a clear error at plan time', () => {
     const small: Target = { software: true, limits: { ...DEFAULT_LIMITS, maxStorageBufferBindingSize: 1024 } };
-    expect(() => planGraph(graphOf('model m(x: Tensor[16, 32]) {\n  return relu(x)\n}\n'), { target: small })).toThrow(/storage binding limit/);
+    expect(() => planGraph(graphOf('model m(x: Tensor[16, 32]) {\n  return relu(x)\n}\n'), { target: small })).toThrow(
+      /storage binding limit/,
+    );
   });
 
   it('plans for a GPU too (no software-only assumptions in the planner)', () => {

@@ -8,9 +8,17 @@ import { runBoth } from './harness.js';
 
 describe('strided GEMM operands', () => {
   it('a linear layer over a transposed tensor trains on WebGPU like the interpreter', async () => {
-    const g = graphOf(`model m(x: Tensor[B, 6, 5]) {\n  u = transpose(x, 1, 2)\n  h = gelu(linear(u, 7) as "tok")\n  return linear(flatten(h), 3) as "fc"\n}\n`);
+    const g = graphOf(
+      `model m(x: Tensor[B, 6, 5]) {\n  u = transpose(x, 1, 2)\n  h = gelu(linear(u, 7) as "tok")\n  return linear(flatten(h), 3) as "fc"\n}\n`,
+    );
     const step = buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'sgd', momentum: 0.9 } });
-    const r = await runBoth(step.graph, { training: true, updates: step.updates, classes: 3, dims: { B: 4 }, given: { lr: Float32Array.of(0.1) } });
+    const r = await runBoth(step.graph, {
+      training: true,
+      updates: step.updates,
+      classes: 3,
+      dims: { B: 4 },
+      given: { lr: Float32Array.of(0.1) },
+    });
     expect(r.err).toBeLessThan(1e-4);
   });
 });

@@ -27,7 +27,14 @@ describe('a training step on WebGPU matches the interpreter', () => {
   for (const [name, optimizer, tol] of cases)
     it(`${name} with ${optimizer.kind}${'momentum' in optimizer ? ' and momentum' : ''}`, async () => {
       const ts = step(name, optimizer);
-      const r = await runBoth(ts.graph, { dims: { B: 2 }, training: true, classes: 10, updates: ts.updates, given: { lr: new Float32Array([0.05]) }, step: 2 });
+      const r = await runBoth(ts.graph, {
+        dims: { B: 2 },
+        training: true,
+        classes: 10,
+        updates: ts.updates,
+        given: { lr: new Float32Array([0.05]) },
+        step: 2,
+      });
       const msg = show(r.plan);
       for (const [name, err] of stepErrors(r, ts.updates)) expect(err, `${name}\n${msg}`).toBeLessThan(tol);
       r.executor.destroy();
@@ -44,7 +51,12 @@ describe('training-step kernel counts', () => {
   for (const [name, count] of cases)
     it(`${name}: one SGD-with-momentum step compiles to ${count} kernels`, () => {
       const ts = step(name, { kind: 'sgd', momentum: 0.9 });
-      const plan = planGraph(ts.graph, { target: SOFTWARE_TARGET, dims: { B: 2 }, training: true, updates: ts.updates });
+      const plan = planGraph(ts.graph, {
+        target: SOFTWARE_TARGET,
+        dims: { B: 2 },
+        training: true,
+        updates: ts.updates,
+      });
       expect(plan.dispatches.length, show(plan)).toBe(count);
     });
 });

@@ -18,7 +18,10 @@ const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 describe('mdl train with backward rules', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mdl-rw-'));
   const file = join(dir, 'lora.mdl');
-  writeFileSync(file, `from "${resolve('examples/lenet5.mdl')}" import lenet5\n\ntrain t {\n  model = lenet5()\n  batch = 32\n  epochs = 1\n  optimizer = adam(lr=0.01)\n  backward ["fc1", "fc2"] = lora(rank=4, alpha=8)\n}\n`);
+  writeFileSync(
+    file,
+    `from "${resolve('examples/lenet5.mdl')}" import lenet5\n\ntrain t {\n  model = lenet5()\n  batch = 32\n  epochs = 1\n  optimizer = adam(lr=0.01)\n  backward ["fc1", "fc2"] = lora(rank=4, alpha=8)\n}\n`,
+  );
 
   it('trains only the adapters, and --merge folds them into the weights', () => {
     const out = join(dir, 'run');
@@ -43,7 +46,18 @@ describe('mdl train with backward rules', () => {
       }
     expect(worst).toBeLessThan(1e-6);
     // the merged weights start a plain run
-    const again = mdl('train', 'examples/lenet5.mdl', '--limit', '32', '--epochs', '1', '--init', join(out, 'merged.safetensors'), '--out', join(dir, 'again'));
+    const again = mdl(
+      'train',
+      'examples/lenet5.mdl',
+      '--limit',
+      '32',
+      '--epochs',
+      '1',
+      '--init',
+      join(out, 'merged.safetensors'),
+      '--out',
+      join(dir, 'again'),
+    );
     expect(again.code, again.err).toBe(0);
     expect(again.out + again.err).toContain('initialised 10 of 10 parameters and buffers from');
   });

@@ -21,8 +21,10 @@ function patchAverage(g: Tensor, r: number): Tensor {
         for (let Q = 0; Q * r < W; Q++) {
           let s = 0;
           let k = 0;
-          for (let h = P * r; h < Math.min(H, P * r + r); h++) for (let w = Q * r; w < Math.min(W, Q * r + r); w++, k++) s += g.data[((n * C + c) * H + h) * W + w]!;
-          for (let h = P * r; h < Math.min(H, P * r + r); h++) for (let w = Q * r; w < Math.min(W, Q * r + r); w++) out[((n * C + c) * H + h) * W + w] = s / k;
+          for (let h = P * r; h < Math.min(H, P * r + r); h++)
+            for (let w = Q * r; w < Math.min(W, Q * r + r); w++, k++) s += g.data[((n * C + c) * H + h) * W + w]!;
+          for (let h = P * r; h < Math.min(H, P * r + r); h++)
+            for (let w = Q * r; w < Math.min(W, Q * r + r); w++) out[((n * C + c) * H + h) * W + w] = s / k;
         }
   return tensor(g.shape, out);
 }
@@ -30,20 +32,35 @@ function patchAverage(g: Tensor, r: number): Tensor {
 describe('grad_filter', () => {
   it('on a 1×1 convolution is autodiff fed with the patch-averaged output gradient (any size, overhanging patches)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 999 }), (r, H, W, cin, cout, seed) => {
-        const g = graphOf(`model m(x: Tensor[2, ${cin}, ${H}, ${W}]) {\n  return conv2d(x, ${cout}, 1) as "conv"\n}\n`);
-        const params = initParams(g, seed);
-        const x = random([2, cin, H, W], seed, 'x');
-        const cot = random([2, cout, H, W], seed, 'cot');
-        const filtered = vjpUnder(g, [rule('conv', { kind: 'grad_filter', patch: r, extraTokens: 0 })]);
-        const exact = buildGradient(g, { loss: { kind: 'cotangents' }, wrtInputs: ['x'] });
-        const a = run(filtered.graph, { inputs: { x, 'cot:output': cot }, params, training: true }).outputs;
-        const b = run(exact.graph, { inputs: { x, 'cot:output': patchAverage(cot, r) }, params, training: true }).outputs;
-        for (const k of ['grad:input:x', 'grad:conv.weight']) expect(maxRelDiff(a.get(k)!, b.get(k)!), k).toBeLessThan(1e-12);
-        // the bias gradient stays exact: the unfiltered sum
-        const c = run(exact.graph, { inputs: { x, 'cot:output': cot }, params, training: true }).outputs;
-        expect(maxRelDiff(a.get('grad:conv.bias')!, c.get('grad:conv.bias')!)).toBeLessThan(1e-12);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 999 }),
+        (r, H, W, cin, cout, seed) => {
+          const g = graphOf(
+            `model m(x: Tensor[2, ${cin}, ${H}, ${W}]) {\n  return conv2d(x, ${cout}, 1) as "conv"\n}\n`,
+          );
+          const params = initParams(g, seed);
+          const x = random([2, cin, H, W], seed, 'x');
+          const cot = random([2, cout, H, W], seed, 'cot');
+          const filtered = vjpUnder(g, [rule('conv', { kind: 'grad_filter', patch: r, extraTokens: 0 })]);
+          const exact = buildGradient(g, { loss: { kind: 'cotangents' }, wrtInputs: ['x'] });
+          const a = run(filtered.graph, { inputs: { x, 'cot:output': cot }, params, training: true }).outputs;
+          const b = run(exact.graph, {
+            inputs: { x, 'cot:output': patchAverage(cot, r) },
+            params,
+            training: true,
+          }).outputs;
+          for (const k of ['grad:input:x', 'grad:conv.weight'])
+            expect(maxRelDiff(a.get(k)!, b.get(k)!), k).toBeLessThan(1e-12);
+          // the bias gradient stays exact: the unfiltered sum
+          const c = run(exact.graph, { inputs: { x, 'cot:output': cot }, params, training: true }).outputs;
+          expect(maxRelDiff(a.get('grad:conv.bias')!, c.get('grad:conv.bias')!)).toBeLessThan(1e-12);
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -75,13 +92,16 @@ describe('grad_filter', () => {
           const gBar = (n: number, co: number, p: number, q: number) => {
             let t = 0;
             let c = 0;
-            for (let i = p * r; i < Math.min(Ho, p * r + r); i++) for (let j = q * r; j < Math.min(Ho, q * r + r); j++, c++) t += cot.data[((n * cout + co) * Ho + i) * Ho + j]!;
+            for (let i = p * r; i < Math.min(Ho, p * r + r); i++)
+              for (let j = q * r; j < Math.min(Ho, q * r + r); j++, c++)
+                t += cot.data[((n * cout + co) * Ho + i) * Ho + j]!;
             return t / c;
           };
           const R = r * s;
           const xBar = (n: number, ci: number, p: number, q: number) => {
             let t = 0;
-            for (let i = p * R; i < Math.min(H, p * R + R); i++) for (let j = q * R; j < Math.min(H, q * R + R); j++) t += x.data[((n * cin + ci) * H + i) * H + j]!;
+            for (let i = p * R; i < Math.min(H, p * R + R); i++)
+              for (let j = q * R; j < Math.min(H, q * R + R); j++) t += x.data[((n * cin + ci) * H + i) * H + j]!;
             return t;
           };
           const wBar = (co: number, ci: number) => {
@@ -95,7 +115,8 @@ describe('grad_filter', () => {
             for (let cj = 0; cj < cpg; cj++) {
               const ci = depthwise ? co : cj;
               let t = 0;
-              for (let n = 0; n < 2; n++) for (let p = 0; p < P; p++) for (let q = 0; q < P; q++) t += gBar(n, co, p, q) * xBar(n, ci, p, q);
+              for (let n = 0; n < 2; n++)
+                for (let p = 0; p < P; p++) for (let q = 0; q < P; q++) t += gBar(n, co, p, q) * xBar(n, ci, p, q);
               for (let u = 0; u < k * k; u++) dW[(co * cpg + cj) * k * k + u] = t;
             }
           for (let n = 0; n < 2; n++)

@@ -14,7 +14,9 @@ import { applyRewrites, mergeLora, mergeNtk, resolveRules, rewrittenTrainStep } 
 import { graphOf } from '../helpers/compile.js';
 import { maxRelDiff, random, rule } from './util.js';
 
-const mlp = graphOf(`model m(x: Tensor[B, 4, 16]) {\n  h = gelu(linear(x, 12) as "fc1")\n  h = layernorm(h) as "ln"\n  return linear(h, 5) as "fc2"\n}\n`);
+const mlp = graphOf(
+  `model m(x: Tensor[B, 4, 16]) {\n  h = gelu(linear(x, 12) as "fc1")\n  h = layernorm(h) as "ln"\n  return linear(h, 5) as "fc2"\n}\n`,
+);
 
 function forward(g: typeof mlp, params: ReadonlyMap<string, Tensor>, x: Tensor): Tensor {
   return run(g, { inputs: { x }, params, training: false }).outputs.get('output')!;
@@ -25,12 +27,9 @@ describe('lora', () => {
   const rw = applyRewrites(mlp, plan);
 
   it('adds adapters A [r, in] and B [out, r] and leaves the output unchanged at initialisation', () => {
-    expect(rw.graph.params.filter((p) => p.name.includes('lora')).map((p) => `${p.name} [${p.shape.join(', ')}]`)).toEqual([
-      'fc1.lora_A [2, 16]',
-      'fc1.lora_B [12, 2]',
-      'fc2.lora_A [2, 12]',
-      'fc2.lora_B [5, 2]',
-    ]);
+    expect(
+      rw.graph.params.filter((p) => p.name.includes('lora')).map((p) => `${p.name} [${p.shape.join(', ')}]`),
+    ).toEqual(['fc1.lora_A [2, 16]', 'fc1.lora_B [12, 2]', 'fc2.lora_A [2, 12]', 'fc2.lora_B [5, 2]']);
     const params = initParams(rw.graph, 3);
     const x = random([3, 4, 16], 1, 'x');
     expect(maxRelDiff(forward(rw.graph, params, x), forward(mlp, params, x))).toBe(0);
@@ -40,11 +39,23 @@ describe('lora', () => {
   });
 
   it('gives frozen weights no gradient op, no gradient buffer and no kernel', () => {
-    const { step } = rewrittenTrainStep(mlp, plan, { loss: { kind: 'mse' }, optimizer: { kind: 'sgd', momentum: 0.9 } });
-    expect([...step.grads.keys()].sort()).toEqual(['fc1.lora_A', 'fc1.lora_B', 'fc2.lora_A', 'fc2.lora_B', 'ln.bias', 'ln.weight']);
+    const { step } = rewrittenTrainStep(mlp, plan, {
+      loss: { kind: 'mse' },
+      optimizer: { kind: 'sgd', momentum: 0.9 },
+    });
+    expect([...step.grads.keys()].sort()).toEqual([
+      'fc1.lora_A',
+      'fc1.lora_B',
+      'fc2.lora_A',
+      'fc2.lora_B',
+      'ln.bias',
+      'ln.weight',
+    ]);
     const dims = { B: 2 };
     const lora = planGraph(step.graph, { target: SOFTWARE_TARGET, dims, training: true, updates: step.updates });
-    expect(lora.outputs.map((o) => o.name).filter((n) => n.startsWith('grad:fc1.weight') || n.startsWith('grad:fc2.weight'))).toEqual([]);
+    expect(
+      lora.outputs.map((o) => o.name).filter((n) => n.startsWith('grad:fc1.weight') || n.startsWith('grad:fc2.weight')),
+    ).toEqual([]);
     // weight-gradient GEMMs: one per adapter matrix, none for fc1.weight or fc2.weight
     const gemms = step.graph.nodes.filter((n) => n.op === 'linear_grad_weight');
     expect(gemms).toHaveLength(4);
@@ -53,7 +64,8 @@ describe('lora', () => {
 
   it('merging the adapters keeps the predictions', () => {
     const params = initParams(rw.graph, 5);
-    for (const p of ['fc1.lora_A', 'fc1.lora_B', 'fc2.lora_A', 'fc2.lora_B']) params.set(p, random(params.get(p)!.shape, 9, p));
+    for (const p of ['fc1.lora_A', 'fc1.lora_B', 'fc2.lora_A', 'fc2.lora_B'])
+      params.set(p, random(params.get(p)!.shape, 9, p));
     const x = random([3, 4, 16], 1, 'x');
     const f32 = new Map([...params].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }]));
     const merged = mergeLora(f32, rw.adapters);
@@ -65,10 +77,14 @@ describe('lora', () => {
 
 describe('lora on convolutions', () => {
   it('adds a rank-r convolution and a 1×1 one, leaves the output unchanged at initialisation, and merges exactly', () => {
-    const g = graphOf(`model m(x: Tensor[B, 3, 8, 8]) {\n  h = relu(conv2d(x, 8, 3, stride=2, padding=1) as "conv")\n  return linear(flatten(h), 4) as "fc"\n}\n`);
+    const g = graphOf(
+      `model m(x: Tensor[B, 3, 8, 8]) {\n  h = relu(conv2d(x, 8, 3, stride=2, padding=1) as "conv")\n  return linear(flatten(h), 4) as "fc"\n}\n`,
+    );
     const { plan } = resolveRules(g, [rule('conv', { kind: 'lora', rank: 2, alpha: 2 })]);
     const rw = applyRewrites(g, plan);
-    expect(rw.graph.params.filter((p) => p.name.includes('lora')).map((p) => `${p.name} [${p.shape.join(', ')}]`)).toEqual(['conv.lora_A [2, 3, 3, 3]', 'conv.lora_B [8, 2, 1, 1]']);
+    expect(
+      rw.graph.params.filter((p) => p.name.includes('lora')).map((p) => `${p.name} [${p.shape.join(', ')}]`),
+    ).toEqual(['conv.lora_A [2, 3, 3, 3]', 'conv.lora_B [8, 2, 1, 1]']);
     expect(rw.frozen).toEqual(['conv.weight', 'conv.bias']);
     const params = initParams(rw.graph, 3);
     const x = random([2, 3, 8, 8], 1, 'x');
@@ -85,7 +101,12 @@ describe('ntk_linear', () => {
   it('at θ = θ0 gives the model’s own output, and only the selected parameters get offsets', () => {
     const { plan } = resolveRules(mlp, [rule('ln', { kind: 'ntk_linear' }), rule('fc2', { kind: 'ntk_linear' })]);
     const rw = applyRewrites(mlp, plan, { training: false });
-    expect([...rw.deltas.values()].sort()).toEqual(['fc2.bias.delta', 'fc2.weight.delta', 'ln.bias.delta', 'ln.weight.delta']);
+    expect([...rw.deltas.values()].sort()).toEqual([
+      'fc2.bias.delta',
+      'fc2.weight.delta',
+      'ln.bias.delta',
+      'ln.weight.delta',
+    ]);
     const params = initParams(rw.graph, 1);
     const x = random([3, 4, 16], 1, 'x');
     expect(maxRelDiff(forward(rw.graph, params, x), forward(mlp, params, x))).toBeLessThan(1e-15);
@@ -93,11 +114,22 @@ describe('ntk_linear', () => {
     params.set('ln.weight.delta', random([12], 3, 'd'));
     const lin = forward(rw.graph, params, x);
     const moved = new Map(params);
-    moved.set('ln.weight', tensor([12], params.get('ln.weight')!.data.map((v, i) => v + params.get('ln.weight.delta')!.data[i]!)));
+    moved.set(
+      'ln.weight',
+      tensor(
+        [12],
+        params.get('ln.weight')!.data.map((v, i) => v + params.get('ln.weight.delta')!.data[i]!),
+      ),
+    );
     // layernorm's affine weight enters linearly: for it alone the linearisation is exact
     expect(maxRelDiff(lin, forward(mlp, moved, x))).toBeLessThan(1e-12);
     const grads = buildGradient(rw.graph, { loss: { kind: 'mse' }, frozen: rw.frozen, training: false }).grads;
-    expect([...grads.keys()].sort()).toEqual(['fc2.bias.delta', 'fc2.weight.delta', 'ln.bias.delta', 'ln.weight.delta']);
+    expect([...grads.keys()].sort()).toEqual([
+      'fc2.bias.delta',
+      'fc2.weight.delta',
+      'ln.bias.delta',
+      'ln.weight.delta',
+    ]);
   });
 
   it('on a linear model trains exactly like the model, to the least-squares solution', () => {
@@ -116,7 +148,10 @@ describe('ntk_linear', () => {
       const rl = run(lin.step.graph, { inputs: { x, target: y, lr: tensor([], [lr]) }, params: pl, training: true });
       pl = applyStep(lin.step, pl, rl.outputs, rl.buffers);
       if (i === 4) {
-        const merged = mergeNtk(new Map([...pl].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }])), lin.rewritten.deltas);
+        const merged = mergeNtk(
+          new Map([...pl].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }])),
+          lin.rewritten.deltas,
+        );
         expect(maxRelDiff(tensor([1, 3], merged.get('fc.weight')!.data), pe.get('fc.weight')!)).toBeLessThan(1e-6);
       }
     }
@@ -131,7 +166,8 @@ describe('ntk_linear', () => {
         v[r]! -= f * v[c]!;
       }
     const sol = [0, 0, 0, 0];
-    for (let r = 3; r >= 0; r--) sol[r] = (v[r]! - [0, 1, 2, 3].slice(r + 1).reduce((s, k) => s + M[r]![k]! * sol[k]!, 0)) / M[r]![r]!;
+    for (let r = 3; r >= 0; r--)
+      sol[r] = (v[r]! - [0, 1, 2, 3].slice(r + 1).reduce((s, k) => s + M[r]![k]! * sol[k]!, 0)) / M[r]![r]!;
     const w = [0, 1, 2].map((i) => pl.get('fc.weight')!.data[i]! + pl.get('fc.weight.delta')!.data[i]!);
     const b = pl.get('fc.bias')!.data[0]! + pl.get('fc.bias.delta')!.data[0]!;
     expect(Math.max(...w.map((wi, i) => Math.abs(wi - sol[i]!)), Math.abs(b - sol[3]!))).toBeLessThan(1e-6);

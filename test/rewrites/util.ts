@@ -23,7 +23,10 @@ export function vjpUnder(g: Graph, rules: readonly BackwardRule[], wrtInputs: re
 
 export function random(shape: readonly number[], seed: number, name: string): Tensor {
   const s = new Stream(seed, name);
-  return tensor(shape, Array.from({ length: size(shape) }, (_, i) => s.normal(i)));
+  return tensor(
+    shape,
+    Array.from({ length: size(shape) }, (_, i) => s.normal(i)),
+  );
 }
 
 /** Runs a VJP graph in f64 with random parameters, input and cotangent (fixed by seed). */

@@ -16,7 +16,8 @@ describe('Walsh–Hadamard bases', () => {
       for (const [r1, c1] of bs)
         for (const [r2, c2] of bs) {
           let s = 0;
-          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s += walsh(r1, i, n) * walsh(c1, j, n) * walsh(r2, i, n) * walsh(c2, j, n);
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < n; j++) s += walsh(r1, i, n) * walsh(c1, j, n) * walsh(r2, i, n) * walsh(c2, j, n);
           expect(s).toBe(r1 === r2 && c1 === c2 ? n * n : 0);
         }
     }

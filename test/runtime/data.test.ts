@@ -52,12 +52,16 @@ describe('IDX files', () => {
   it('a truncated file is an error naming the file and the sizes', () => {
     const dir = idxFolder(6, { truncate: true });
     expect(() => loadIdxDir(dir, 'x')).toThrow(DataError);
-    expect(() => loadIdxDir(dir, 'x')).toThrow(/train-images-idx3-ubyte: truncated: the header promises 96 bytes .* the file has 91/);
+    expect(() => loadIdxDir(dir, 'x')).toThrow(
+      /train-images-idx3-ubyte: truncated: the header promises 96 bytes .* the file has 91/,
+    );
   });
 
   it('mismatched label counts and out-of-range labels are errors', () => {
     expect(() => loadIdxDir(idxFolder(6, { labels: [1, 2, 3] }), 'x')).toThrow(/3 labels for 6 images/);
-    expect(() => loadIdxDir(idxFolder(3, { labels: [1, 12, 3] }), 'x')).toThrow(/label 12 of sample 1 is not a class index 0…9/);
+    expect(() => loadIdxDir(idxFolder(3, { labels: [1, 12, 3] }), 'x')).toThrow(
+      /label 12 of sample 1 is not a class index 0…9/,
+    );
   });
 
   it('a file that is not IDX, and a missing file, are named', () => {
@@ -80,7 +84,9 @@ describe('CIFAR-10 binary batches', () => {
     expect(d.images[0]).toBe(1);
     expect(d.images[3072]).toBe(0);
     writeFileSync(join(dir, 'bad.bin'), Buffer.concat([rec(3, 1), Buffer.alloc(100)]));
-    expect(() => readCifarBatches('c', [join(dir, 'bad.bin')])).toThrow(/bad.bin: 3173 bytes is not a whole number of 3073-byte CIFAR-10 records/);
+    expect(() => readCifarBatches('c', [join(dir, 'bad.bin')])).toThrow(
+      /bad.bin: 3173 bytes is not a whole number of 3073-byte CIFAR-10 records/,
+    );
   });
 });
 

@@ -20,7 +20,18 @@ const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('mdl score', () => {
   it('streams one JSON line per candidate with its name, hash and proxies', () => {
-    const r = mdl('score', 'examples/nb201.mdl', '--sample', '30', '--seed', '1', '--proxies', 'params,macs,nn_mass', '--workers', '0');
+    const r = mdl(
+      'score',
+      'examples/nb201.mdl',
+      '--sample',
+      '30',
+      '--seed',
+      '1',
+      '--proxies',
+      'params,macs,nn_mass',
+      '--workers',
+      '0',
+    );
     expect(r.code).toBe(0);
     const rows = json(r.out);
     expect(rows).toHaveLength(30);
@@ -36,8 +47,30 @@ describe('mdl score', () => {
   });
 
   it('worker threads give the same output, in the same order, as scoring in-process', () => {
-    const a = mdl('score', 'examples/nb201.mdl', '--sample', '300', '--seed', '5', '--proxies', 'params,nn_degree', '--workers', '2');
-    const b = mdl('score', 'examples/nb201.mdl', '--sample', '300', '--seed', '5', '--proxies', 'params,nn_degree', '--workers', '0');
+    const a = mdl(
+      'score',
+      'examples/nb201.mdl',
+      '--sample',
+      '300',
+      '--seed',
+      '5',
+      '--proxies',
+      'params,nn_degree',
+      '--workers',
+      '2',
+    );
+    const b = mdl(
+      'score',
+      'examples/nb201.mdl',
+      '--sample',
+      '300',
+      '--seed',
+      '5',
+      '--proxies',
+      'params,nn_degree',
+      '--workers',
+      '0',
+    );
     expect(a.code).toBe(0);
     expect(a.err).toContain('2 worker threads');
     expect(a.out).toBe(b.out);
@@ -45,7 +78,9 @@ describe('mdl score', () => {
 
   it('resumes: a rerun scores only what --out does not hold yet', () => {
     const out = join(tmp(), 'rows.jsonl');
-    expect(mdl('score', 'examples/nb201.mdl', '--sample', '20', '--seed', '3', '--proxies', 'params', '--out', out).code).toBe(0);
+    expect(
+      mdl('score', 'examples/nb201.mdl', '--sample', '20', '--seed', '3', '--proxies', 'params', '--out', out).code,
+    ).toBe(0);
     // An interrupted run leaves a torn last line: it is ignored and scored again.
     writeFileSync(out, readFileSync(out, 'utf8') + '{"index":12,"ar');
     const r = mdl('score', 'examples/nb201.mdl', '--sample', '40', '--seed', '3', '--proxies', 'params', '--out', out);
@@ -55,17 +90,54 @@ describe('mdl score', () => {
     expect(rows).toHaveLength(40);
     expect(new Set(rows.map((x) => x['index'])).size).toBe(40);
     // Resuming with proxies the file lacks would mix rows: refused.
-    const bad = mdl('score', 'examples/nb201.mdl', '--sample', '40', '--seed', '3', '--proxies', 'params,macs', '--out', out);
+    const bad = mdl(
+      'score',
+      'examples/nb201.mdl',
+      '--sample',
+      '40',
+      '--seed',
+      '3',
+      '--proxies',
+      'params,macs',
+      '--out',
+      out,
+    );
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('holds rows scored without macs');
   });
 
   it('shards split a run deterministically, and --merge joins them into the unsharded result', () => {
     const dir = tmp();
-    const whole = mdl('score', 'examples/nb201.mdl', '--sample', '25', '--seed', '9', '--proxies', 'params,macs', '--workers', '0');
+    const whole = mdl(
+      'score',
+      'examples/nb201.mdl',
+      '--sample',
+      '25',
+      '--seed',
+      '9',
+      '--proxies',
+      'params,macs',
+      '--workers',
+      '0',
+    );
     const parts = [0, 1, 2].map((s) => {
       const f = join(dir, `part${s}.csv`);
-      expect(mdl('score', 'examples/nb201.mdl', '--sample', '25', '--seed', '9', '--proxies', 'params,macs', '--shard', `${s}/3`, '--out', f).code).toBe(0);
+      expect(
+        mdl(
+          'score',
+          'examples/nb201.mdl',
+          '--sample',
+          '25',
+          '--seed',
+          '9',
+          '--proxies',
+          'params,macs',
+          '--shard',
+          `${s}/3`,
+          '--out',
+          f,
+        ).code,
+      ).toBe(0);
       return f;
     });
     expect(lines(readFileSync(parts[0]!, 'utf8'))[0]).toBe('index,arch,hash,params,macs,error');
@@ -73,16 +145,34 @@ describe('mdl score', () => {
     const m = mdl('score', '--merge', ...parts, '--out', merged);
     expect(m.code).toBe(0);
     expect(m.err).toContain('merged 25 rows from 3 files');
-    const byIndex = (rows: Record<string, number | string>[]) => [...rows].sort((a, b) => Number(a['index']) - Number(b['index']));
+    const byIndex = (rows: Record<string, number | string>[]) =>
+      [...rows].sort((a, b) => Number(a['index']) - Number(b['index']));
     expect(json(readFileSync(merged, 'utf8'))).toEqual(byIndex(json(whole.out)));
   });
 
   it('--against reports τ, ρ and top-k overlap per proxy; --plot writes an SVG with a Pareto front', () => {
     const dir = tmp();
     const svg = join(dir, 'plot.svg');
-    const r = mdl('score', 'examples/nb201.mdl', '--sample', '400', '--seed', '0', '--proxies', 'params,macs,nn_mass', '--out', join(dir, 'r.csv'), '--against', NB201_CSV, '--plot', svg);
+    const r = mdl(
+      'score',
+      'examples/nb201.mdl',
+      '--sample',
+      '400',
+      '--seed',
+      '0',
+      '--proxies',
+      'params,macs,nn_mass',
+      '--out',
+      join(dir, 'r.csv'),
+      '--against',
+      NB201_CSV,
+      '--plot',
+      svg,
+    );
     expect(r.code).toBe(0);
-    expect(r.out).toContain('400 of 400 candidates matched on column ArchitectureString; truth: CIFAR10TestAccuracy200Epochs');
+    expect(r.out).toContain(
+      '400 of 400 candidates matched on column ArchitectureString; truth: CIFAR10TestAccuracy200Epochs',
+    );
     expect(r.out).toMatch(/params\s+\+\s+400\s+0\.\d{4}\s+0\.7\d{3}/);
     expect(r.out).toContain('top-1% (k=4)');
     const text = readFileSync(svg, 'utf8');
@@ -93,15 +183,43 @@ describe('mdl score', () => {
   });
 
   it('--unique writes the first row of each distinct function; --format csv', () => {
-    const all = mdl('score', 'examples/nb201.mdl', '--sample', '600', '--seed', '4', '--proxies', 'params', '--format', 'csv');
-    const unique = mdl('score', 'examples/nb201.mdl', '--sample', '600', '--seed', '4', '--proxies', 'params', '--format', 'csv', '--unique');
+    const all = mdl(
+      'score',
+      'examples/nb201.mdl',
+      '--sample',
+      '600',
+      '--seed',
+      '4',
+      '--proxies',
+      'params',
+      '--format',
+      'csv',
+    );
+    const unique = mdl(
+      'score',
+      'examples/nb201.mdl',
+      '--sample',
+      '600',
+      '--seed',
+      '4',
+      '--proxies',
+      'params',
+      '--format',
+      'csv',
+      '--unique',
+    );
     expect(unique.code).toBe(0);
-    const rows = (s: string) => lines(s).slice(1).map((l) => l.split(','));
+    const rows = (s: string) =>
+      lines(s)
+        .slice(1)
+        .map((l) => l.split(','));
     expect(lines(all.out)[0]).toBe('index,arch,hash,params,error');
     const firsts = new Map<string, string[]>();
     for (const r of rows(all.out)) if (!firsts.has(r[2]!)) firsts.set(r[2]!, r);
     expect(rows(unique.out)).toEqual([...firsts.values()]);
-    expect(unique.err).toContain(`${firsts.size.toLocaleString('en')} new distinct functions by canonical hash, ${firsts.size.toLocaleString('en')} rows written`);
+    expect(unique.err).toContain(
+      `${firsts.size.toLocaleString('en')} new distinct functions by canonical hash, ${firsts.size.toLocaleString('en')} rows written`,
+    );
   });
 
   it('usage errors exit 2 with a hint; model errors exit 1; never a stack trace', () => {

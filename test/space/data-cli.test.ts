@@ -12,7 +12,11 @@ const mdl = (...args: string[]) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 };
-const rows = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>);
+const rows = (s: string) =>
+  s
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, number | string>);
 
 const SPACE = `
 model small(x: Tensor[B, 1, 8, 8], width: int = 4, k: int = 3) {
@@ -32,7 +36,18 @@ describe('mdl score --proxies with data', () => {
 
   it('measures every candidate on WebGPU as on the float64 reference, and records how', () => {
     const gpu = mdl('score', file, '--proxies', proxies, '--data-batch', '6', '--data-seed', '2');
-    const ref = mdl('score', file, '--proxies', proxies, '--data-batch', '6', '--data-seed', '2', '--backend', 'reference');
+    const ref = mdl(
+      'score',
+      file,
+      '--proxies',
+      proxies,
+      '--data-batch',
+      '6',
+      '--data-seed',
+      '2',
+      '--backend',
+      'reference',
+    );
     expect(gpu.code, gpu.err).toBe(0);
     expect(ref.code, ref.err).toBe(0);
     const a = rows(gpu.out);
@@ -40,7 +55,13 @@ describe('mdl score --proxies with data', () => {
     expect(a).toHaveLength(4);
     expect(gpu.err).toMatch(/data proxies: digits 1×28×28 → 1×8×8 \(crop 10\), batch 6, seed 2, on WebGPU/);
     a.forEach((r, i) => {
-      expect(r).toMatchObject({ seed: 2, batch: 6, data: 'digits 1×28×28 → 1×8×8 (crop 10)', bn: 'train; synflow: removed', backend: 'webgpu' });
+      expect(r).toMatchObject({
+        seed: 2,
+        batch: 6,
+        data: 'digits 1×28×28 → 1×8×8 (crop 10)',
+        bn: 'train; synflow: removed',
+        backend: 'webgpu',
+      });
       expect(b[i]!['backend']).toBe('reference');
       for (const p of proxies.split(',')) {
         const x = r[p] as number;
@@ -50,7 +71,9 @@ describe('mdl score --proxies with data', () => {
         // channel (k = 1) feeds a training-mode batchnorm, which cancels its weights' scale: their
         // gradients are ~1e-6 against ~1e-1 elsewhere, what is left after cancelling terms, and
         // float32 gets them only to ~10 %. data-proxies.test.ts holds ZiCo to 1e-4 on a CNN.
-        expect(Math.abs(x - y) / Math.abs(y), `${p} of ${r['arch']}: ${x} vs ${y}`).toBeLessThan(p === 'zico' ? 0.1 : 1e-4);
+        expect(Math.abs(x - y) / Math.abs(y), `${p} of ${r['arch']}: ${x} vs ${y}`).toBeLessThan(
+          p === 'zico' ? 0.1 : 1e-4,
+        );
       }
     });
   });

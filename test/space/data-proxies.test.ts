@@ -43,7 +43,11 @@ function referenceGrads(g: Graph, batches: readonly { x: Float32Array; y: Int32A
   const gg = buildGradient(g, { loss: { kind: 'cross_entropy' }, training: true });
   const params = initParams(g, SEED, 'f64');
   return batches.map((b) => {
-    const r = run(gg.graph, { inputs: { x: tensor([B, 3, 12, 12], b.x), labels: intTensor([B], b.y) }, params, training: true });
+    const r = run(gg.graph, {
+      inputs: { x: tensor([B, 3, 12, 12], b.x), labels: intTensor([B], b.y) },
+      params,
+      training: true,
+    });
     return new Map(layerWeights(g).map((w) => [w, r.outputs.get(`grad:${w}`)!.data as Float64Array]));
   });
 }
@@ -81,16 +85,29 @@ describe('ZiCo', () => {
     expect(same[1]!.get('c2.weight')).toBe(per[0]!.get('c2.weight'));
   });
 
-  it('on WebGPU equals the float64 computation from the interpreter\'s gradients (relative 1e-4)', async () => {
+  it("on WebGPU equals the float64 computation from the interpreter's gradients (relative 1e-4)", async () => {
     const want = zicoClosedForm(referenceGrads(g, data.batches));
-    const got = await measure(g, { backend: await webgpu(), batches: data.batches, batch: B, seed: SEED, proxies: ['zico'] });
+    const got = await measure(g, {
+      backend: await webgpu(),
+      batches: data.batches,
+      batch: B,
+      seed: SEED,
+      proxies: ['zico'],
+    });
     expect(rel(got['zico']!, want)).toBeLessThan(1e-4);
   });
 
   it('is unchanged when the loss (every gradient) is scaled, through the backend', async () => {
     const backend = new ReferenceProxyBackend();
     const a = await measure(g, { backend, batches: data.batches, batch: B, seed: SEED, proxies: ['zico'] });
-    const b = await measure(g, { backend, batches: data.batches, batch: B, seed: SEED, proxies: ['zico'], lossScale: 1000 });
+    const b = await measure(g, {
+      backend,
+      batches: data.batches,
+      batch: B,
+      seed: SEED,
+      proxies: ['zico'],
+      lossScale: 1000,
+    });
     expect(rel(b['zico']!, a['zico']!)).toBeLessThan(1e-12);
   });
 });
@@ -99,8 +116,20 @@ describe('every data proxy of a tiny CNN', () => {
   it('WebGPU (float32) equals the float64 reference backend', async () => {
     const g = graphOf(TINY);
     const data = proxyBatches('mnist', [3, 12, 12], 10, B, 1, 2);
-    const ref = await measure(g, { backend: new ReferenceProxyBackend(), batches: data.batches, batch: B, seed: SEED, proxies: ALL });
-    const got = await measure(g, { backend: await webgpu(), batches: data.batches, batch: B, seed: SEED, proxies: ALL });
+    const ref = await measure(g, {
+      backend: new ReferenceProxyBackend(),
+      batches: data.batches,
+      batch: B,
+      seed: SEED,
+      proxies: ALL,
+    });
+    const got = await measure(g, {
+      backend: await webgpu(),
+      batches: data.batches,
+      batch: B,
+      seed: SEED,
+      proxies: ALL,
+    });
     for (const p of ALL) {
       expect(Number.isFinite(ref[p]), p).toBe(true);
       // NASWOT counts sign agreements: equal unless a ReLU input sits within float32 rounding of 0.

@@ -3,7 +3,15 @@
 // enumerating every path returns.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { degreeStationary, dtmc, leftMultiply, stationary, topKPaths, transitionMatrix, type Edge } from '../../compiler/analysis/dtmc.js';
+import {
+  degreeStationary,
+  dtmc,
+  leftMultiply,
+  stationary,
+  topKPaths,
+  transitionMatrix,
+  type Edge,
+} from '../../compiler/analysis/dtmc.js';
 import { graphOf } from '../helpers/compile.js';
 
 /** A connected random multigraph on n vertices: a random spanning tree plus extra edges. */

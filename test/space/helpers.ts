@@ -34,7 +34,10 @@ export function nb201Table(): Table {
 
 /** NASLib's per-architecture params (M) and its own 'flops' (M) for 491 NB201 cells. */
 export function naslib(): Record<string, { params: number; flops: number }> {
-  return JSON.parse(readFileSync('test/fixtures/nb201/naslib_cifar10_params_flops.json', 'utf8')) as Record<string, { params: number; flops: number }>;
+  return JSON.parse(readFileSync('test/fixtures/nb201/naslib_cifar10_params_flops.json', 'utf8')) as Record<
+    string,
+    { params: number; flops: number }
+  >;
 }
 
 /** The NB201 arch string's six ops, in string order. */

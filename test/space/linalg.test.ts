@@ -10,7 +10,8 @@ import { corrcoef, slogdet, symmetricEigenvalues } from '../../compiler/space/da
 
 const matmul = (a: Float64Array, b: Float64Array, n: number) => {
   const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) c[i * n + j]! += a[i * n + k]! * b[k * n + j]!;
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) c[i * n + j]! += a[i * n + k]! * b[k * n + j]!;
   return c;
 };
 const transpose = (a: Float64Array, n: number) => {
@@ -34,21 +35,25 @@ function orthogonal(vals: number[], n: number): Float64Array {
   return q;
 }
 
-const square = (n: number) => fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: n * n, maxLength: n * n });
+const square = (n: number) =>
+  fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: n * n, maxLength: n * n });
 
 describe('slogdet', () => {
   it('log|det(AB)| = log|det A| + log|det B|, signs multiply', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 }).chain((n) => fc.tuple(fc.constant(n), square(n), square(n))), ([n, a, b]) => {
-        const A = Float64Array.from(a);
-        const Bm = Float64Array.from(b);
-        for (let i = 0; i < n; i++) (A[i * n + i]! += 5), (Bm[i * n + i]! -= 5); // well away from singular
-        const x = slogdet(A, n);
-        const y = slogdet(Bm, n);
-        const z = slogdet(matmul(A, Bm, n), n);
-        expect(z.sign).toBe(x.sign * y.sign);
-        expect(z.logAbsDet).toBeCloseTo(x.logAbsDet + y.logAbsDet, 8);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 7 }).chain((n) => fc.tuple(fc.constant(n), square(n), square(n))),
+        ([n, a, b]) => {
+          const A = Float64Array.from(a);
+          const Bm = Float64Array.from(b);
+          for (let i = 0; i < n; i++) ((A[i * n + i]! += 5), (Bm[i * n + i]! -= 5)); // well away from singular
+          const x = slogdet(A, n);
+          const y = slogdet(Bm, n);
+          const z = slogdet(matmul(A, Bm, n), n);
+          expect(z.sign).toBe(x.sign * y.sign);
+          expect(z.logAbsDet).toBeCloseTo(x.logAbsDet + y.logAbsDet, 8);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -69,7 +74,15 @@ describe('symmetricEigenvalues', () => {
   it('recovers λ from Q·diag(λ)·Qᵀ; trace and Frobenius norm agree', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), square(n), fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: n, maxLength: n }))),
+        fc
+          .integer({ min: 1, max: 12 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              square(n),
+              fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: n, maxLength: n }),
+            ),
+          ),
         ([n, qv, lambda]) => {
           const q = orthogonal(qv, n);
           const d = new Float64Array(n * n);
@@ -96,7 +109,14 @@ describe('corrcoef', () => {
   it('is symmetric with a unit diagonal, in [−1, 1], and invariant to shifting and scaling rows', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 2, max: 6 }).chain((r) => fc.tuple(fc.constant(r), fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: r * 9, maxLength: r * 9 }))),
+        fc
+          .integer({ min: 2, max: 6 })
+          .chain((r) =>
+            fc.tuple(
+              fc.constant(r),
+              fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: r * 9, maxLength: r * 9 }),
+            ),
+          ),
         ([r, xs]) => {
           const d = 9;
           const x = Float64Array.from(xs, (v, i) => v + (i % d) * 0.01 * (((i / d) | 0) + 1)); // no constant row

@@ -18,7 +18,9 @@ function elaborator(path: string, memoise: boolean): Elaborator {
 
 /** A graph as plain data, spans by position, so two elaborations can be compared. */
 function plain(g: Graph): unknown {
-  return JSON.parse(JSON.stringify({ ...g, nodes: g.nodes.map((n) => ({ ...n, span: [n.span.file, n.span.start, n.span.end] })) }));
+  return JSON.parse(
+    JSON.stringify({ ...g, nodes: g.nodes.map((n) => ({ ...n, span: [n.span.file, n.span.start, n.span.end] })) }),
+  );
 }
 
 describe('memoised block expansion', () => {

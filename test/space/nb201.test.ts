@@ -26,7 +26,13 @@ const sp = space('examples/nb201.mdl');
 const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
 const byArch = (arch: string) => {
   const ops = nb201Ops(arch);
-  return candidate(sp, indexOf(ops.map((o) => OPS.indexOf(o)), sp.radix));
+  return candidate(
+    sp,
+    indexOf(
+      ops.map((o) => OPS.indexOf(o)),
+      sp.radix,
+    ),
+  );
 };
 const closedForm = (arch: string) => {
   const ops = nb201Ops(arch);
@@ -36,7 +42,9 @@ const closedForm = (arch: string) => {
 };
 
 /** One pass over the whole space, shared by the tests that need it. */
-let pass: { params: number[]; flops: number[]; truth: number[]; wrong: number; functions: number; inconsistentMass: number } | undefined;
+let pass:
+  | { params: number[]; flops: number[]; truth: number[]; wrong: number; functions: number; inconsistentMass: number }
+  | undefined;
 function exhaustive(): NonNullable<typeof pass> {
   if (pass) return pass;
   const table = nb201Table();
@@ -75,7 +83,9 @@ describe('examples/nb201.mdl: the NAS-Bench-201 space', () => {
     expect(sp.radix).toEqual([5, 5, 5, 5, 5, 5]);
     expect(sp.size).toBe(15_625n);
     expect(candidate(sp, 0n).name).toBe('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|');
-    expect(candidate(sp, 15_624n).name).toBe('|avg_pool_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|avg_pool_3x3~0|avg_pool_3x3~1|avg_pool_3x3~2|');
+    expect(candidate(sp, 15_624n).name).toBe(
+      '|avg_pool_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|avg_pool_3x3~0|avg_pool_3x3~1|avg_pool_3x3~2|',
+    );
   });
 
   it('every candidate: NAS-Bench-201 parameters and flops, the published ranges, and ρ ≈ 0.75 by parameters', () => {
@@ -107,7 +117,9 @@ describe('examples/nb201.mdl: the NAS-Bench-201 space', () => {
   });
 
   it('known cells: the CIFAR-10 best (index 6111) and the extremes', () => {
-    const best = byArch('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|').graph!;
+    const best = byArch(
+      '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|',
+    ).graph!;
     const s = summarize(best, bindDims(best, 1));
     expect(s.params.total).toBe(1_073_466);
     expect(s.macs + 10).toBe(153_272_970);
@@ -115,7 +127,9 @@ describe('examples/nb201.mdl: the NAS-Bench-201 space', () => {
     expect(best.params.map((p) => p.name)).toContain('cells.5.downsample.1.weight');
     expect(best.params.map((p) => p.name)).toContain('classifier.bias');
     expect(costs(byArch('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|').graph!, { B: 1 }).params).toBe(73_306);
-    const all3 = byArch('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|').graph!;
+    const all3 = byArch(
+      '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|',
+    ).graph!;
     expect(costs(all3, { B: 1 }).macs + 10).toBe(220_119_690);
     // The default model of the file is the best cell.
     expect(sp.elaborator.elaborateModel(sp.elaborator.models()[0]!)!.params.length).toBe(best.params.length);
@@ -123,13 +137,24 @@ describe('examples/nb201.mdl: the NAS-Bench-201 space', () => {
 
   it('canonical hash: the same value in every version (outputs of earlier runs merge and dedupe with new ones)', () => {
     // Pinned values, also shown in the README; a change here breaks files users already have.
-    expect(functionHash(byArch('|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|skip_connect~0|avg_pool_3x3~1|skip_connect~2|').graph!)).toBe('1f79d682ae3fdf');
-    expect(functionHash(byArch('|nor_conv_1x1~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|nor_conv_3x3~2|').graph!)).toBe('0c5c28cd175597');
+    expect(
+      functionHash(
+        byArch('|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|skip_connect~0|avg_pool_3x3~1|skip_connect~2|')
+          .graph!,
+      ),
+    ).toBe('1f79d682ae3fdf');
+    expect(
+      functionHash(
+        byArch('|nor_conv_1x1~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|nor_conv_3x3~2|').graph!,
+      ),
+    ).toBe('0c5c28cd175597');
   });
 
   it('canonical hash: edges that cannot reach the output do not count, parameters still do', () => {
     // Node 1 feeds only `none` edges: whatever op it has, the cell computes skip(node 0).
-    const dead = ['nor_conv_3x3', 'avg_pool_3x3', 'nor_conv_1x1', 'skip_connect'].map((op) => byArch(`|${op}~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|`).graph!);
+    const dead = ['nor_conv_3x3', 'avg_pool_3x3', 'nor_conv_1x1', 'skip_connect'].map(
+      (op) => byArch(`|${op}~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|`).graph!,
+    );
     const hashes = new Set(dead.map((g) => functionHash(g)));
     expect(hashes.size).toBe(1);
     expect(new Set(dead.map((g) => costs(g, { B: 1 }).params)).size).toBe(3); // conv3, conv1, and the parameter-free two

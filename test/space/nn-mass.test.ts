@@ -48,7 +48,7 @@ model resnet101(x: Tensor[B, 3, 224, 224]) {
   return linear(flatten(global_avgpool(h)), 1000) as "fc"
 }`;
 
-describe('NN-Mass: the official code\'s values', () => {
+describe("NN-Mass: the official code's values", () => {
   it('ResNet-18, ResNet-34, ResNet-50 (BasicBlock: inplanes + planes; Bottleneck formula)', () => {
     expect(mass('examples/resnet18.mdl').total).toBe(3392);
     expect(mass('examples/resnet34.mdl').total).toBe(7104);
@@ -80,23 +80,39 @@ describe('NN-Mass: the official code\'s values', () => {
   });
 
   it('does not depend on which earlier channels the skips take', () => {
-    for (const offset of [1, 5, 13, 100]) expect(nnMass(graphOf(DENSE_MLP, { args: new Map([['offset', INT(offset)]]) })).total).toBeCloseTo(22.0952, 4);
+    for (const offset of [1, 5, 13, 100])
+      expect(nnMass(graphOf(DENSE_MLP, { args: new Map([['offset', INT(offset)]]) })).total).toBeCloseTo(22.0952, 4);
   });
 
   it('regular_dense_cnn of the README: 3 cells, depth 8, widths 32/64/128, tc 10/20/40 → 160', () => {
     const m = mass('examples/flash_space.mdl');
     expect(m.cells.slice(0, 3).map((c) => c.width)).toEqual([32, 64, 128]);
     for (const c of m.cells.slice(0, 3)) expect(c.density).toBeCloseTo(0.089286, 6);
-    expect(m.cells.slice(0, 3).map((c) => c.mass)).toEqual([expect.closeTo(22.857, 3), expect.closeTo(45.714, 3), expect.closeTo(91.429, 3)]);
+    expect(m.cells.slice(0, 3).map((c) => c.mass)).toEqual([
+      expect.closeTo(22.857, 3),
+      expect.closeTo(45.714, 3),
+      expect.closeTo(91.429, 3),
+    ]);
     expect(m.total).toBeCloseTo(160, 9);
-    const wide = mass('examples/flash_space.mdl', { cells: LIST([TUPLE([INT(32), INT(8), INT(10)]), TUPLE([INT(64), INT(8), INT(20)]), TUPLE([INT(128), INT(8), INT(0)])]) });
+    const wide = mass('examples/flash_space.mdl', {
+      cells: LIST([
+        TUPLE([INT(32), INT(8), INT(10)]),
+        TUPLE([INT(64), INT(8), INT(20)]),
+        TUPLE([INT(128), INT(8), INT(0)]),
+      ]),
+    });
     expect(wide.total).toBeCloseTo(160 - 91.4286, 3);
   });
 });
 
 describe('NN-Degree (working definition: Σ_c w_c + t_c/d_c)', () => {
   it('a one-cell dense MLP: w = 8, d = 4, t = 4 + 4 skip channels → 8 + 8/4', () => {
-    const g = graphOf(DENSE_MLP, { args: new Map([['d', INT(4)], ['tc', INT(4)]]) });
+    const g = graphOf(DENSE_MLP, {
+      args: new Map([
+        ['d', INT(4)],
+        ['tc', INT(4)],
+      ]),
+    });
     const d = nnDegree(g);
     expect(d.cells).toEqual([{ resolution: 'flat', width: 8, depth: 4, skipLinks: 8, degree: 10 }]);
     expect(d.total).toBe(10);

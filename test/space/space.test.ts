@@ -39,39 +39,69 @@ describe('space sections and choices', () => {
     const c0 = candidate(sp, 0n);
     expect(c0.name).toBe('w8');
     expect(c0.digits).toEqual([0, 0, 0, 0]);
-    expect(c0.graph!.nodes.map((n) => n.name)).toEqual(['conv0', 'h', 'cell.conv2d', 'cell.relu', 'global_avgpool', 'flatten', 'fc']);
+    expect(c0.graph!.nodes.map((n) => n.name)).toEqual([
+      'conv0',
+      'h',
+      'cell.conv2d',
+      'cell.relu',
+      'global_avgpool',
+      'flatten',
+      'fc',
+    ]);
     expect(candidate(sp, 1n).digits).toEqual([0, 0, 0, 1]);
     const last = candidate(sp, 23n);
     expect(last.digits).toEqual([2, 1, 1, 1]);
     expect(last.name).toBe('w32');
-    expect(last.graph!.nodes.map((n) => n.op)).toEqual(['conv2d', 'tanh', 'conv2d', 'tanh', 'conv2d', 'global_avgpool', 'flatten', 'linear']);
+    expect(last.graph!.nodes.map((n) => n.op)).toEqual([
+      'conv2d',
+      'tanh',
+      'conv2d',
+      'tanh',
+      'conv2d',
+      'global_avgpool',
+      'flatten',
+      'linear',
+    ]);
   });
 
   it('a block chosen as a value is called like a block', () => {
     const narrow = candidate(sp, 1n).graph!;
     expect(narrow.params.map((p) => p.name)).toContain('cell.conv2d.weight');
-    expect(narrow.values[narrow.nodes.find((n) => n.name === 'cell.conv2d')!.outputs[0]!]!.type.shape).toEqual(['B', 2, 8, 8]);
+    expect(narrow.values[narrow.nodes.find((n) => n.name === 'cell.conv2d')!.outputs[0]!]!.type.shape).toEqual([
+      'B',
+      2,
+      8,
+      8,
+    ]);
   });
 
   it('without a name, a candidate is named by its options', () => {
-    const t = spaceText('model m(x: Tensor[B, 4], n: int = 2) { return linear(x, n) }\nspace s { model = m(n=choice([2, 3])) }');
+    const t = spaceText(
+      'model m(x: Tensor[B, 4], n: int = 2) { return linear(x, n) }\nspace s { model = m(n=choice([2, 3])) }',
+    );
     expect(candidate(t.space!, 1n).name).toBe('3');
   });
 
   it('index ↔ assignment is a bijection (mixed radix)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 8 }), fc.bigInt({ min: 0n, max: 10n ** 12n }), (radix, raw) => {
-        const size = radix.reduce((s, r) => s * BigInt(r), 1n);
-        const i = raw % size;
-        const d = digitsOf(i, radix);
-        expect(d.every((x, k) => x >= 0 && x < radix[k]!)).toBe(true);
-        expect(indexOf(d, radix)).toBe(i);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 8 }),
+        fc.bigInt({ min: 0n, max: 10n ** 12n }),
+        (radix, raw) => {
+          const size = radix.reduce((s, r) => s * BigInt(r), 1n);
+          const i = raw % size;
+          const d = digitsOf(i, radix);
+          expect(d.every((x, k) => x >= 0 && x < radix[k]!)).toBe(true);
+          expect(indexOf(d, radix)).toBe(i);
+        },
+      ),
     );
   });
 
   it('spaces beyond 2^53 candidates are indexed exactly (bigint)', () => {
-    const big = spaceText('model m(x: Tensor[B, 4], ws: list = [1]) { return linear(x, ws[0]) }\nspace s { model = m(ws=choices(range(1, 10), 20)) }').space!;
+    const big = spaceText(
+      'model m(x: Tensor[B, 4], ws: list = [1]) { return linear(x, ws[0]) }\nspace s { model = m(ws=choices(range(1, 10), 20)) }',
+    ).space!;
     expect(big.size).toBe(9n ** 20n);
     const i = 9n ** 20n - 2n;
     expect(candidate(big, i).digits).toEqual([...Array(19).fill(8), 7]);
@@ -95,7 +125,9 @@ describe('streams: samples and shards', () => {
         const all = [...indices(BigInt(n))];
         const parts = Array.from({ length: of }, (_, s) => [...sharded(indices(BigInt(n)), s, of)]);
         expect(parts.flat().sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).toEqual(all);
-        expect(Math.max(...parts.map((p) => p.length)) - Math.min(...parts.map((p) => p.length))).toBeLessThanOrEqual(1);
+        expect(Math.max(...parts.map((p) => p.length)) - Math.min(...parts.map((p) => p.length))).toBeLessThanOrEqual(
+          1,
+        );
       }),
     );
   });
@@ -119,16 +151,24 @@ describe('errors', () => {
     const r = spaceText('model m(x: Tensor[B, 4]) { return linear(x, choice([2, 3])) }\nspace s { model = m() }');
     expect(renderAll(r.diagnostics, r.sources)).toBe('');
     // Inside the space's model it is fine; in a plain compile it is an error with a hint.
-    const plain = errors('x = choice([1, 2])\nmodel m(x: Tensor[B, 4]) { return linear(x, 2) }\nspace s { model = m() }');
+    const plain = errors(
+      'x = choice([1, 2])\nmodel m(x: Tensor[B, 4]) { return linear(x, 2) }\nspace s { model = m() }',
+    );
     expect(plain).toContain('error MDL3012: choice() is allowed only while a search space is instantiated');
     expect(plain).toContain('hint: put choices in a `space NAME');
   });
 
   it('a space without a model, a model that is not one, a file without spaces', () => {
-    expect(errors('model m(x: Tensor[B, 4]) { return x }\nspace s { a = 1 }')).toContain('error MDL3002: space `s` names no model');
-    expect(errors('block b(x) { return x }\nmodel m(x: Tensor[B, 4]) { return x }\nspace s { model = b(1) }')).toContain('error MDL3004: a `space` or `train` section names its model as `model = net(arguments…)`');
+    expect(errors('model m(x: Tensor[B, 4]) { return x }\nspace s { a = 1 }')).toContain(
+      'error MDL3002: space `s` names no model',
+    );
+    expect(
+      errors('block b(x) { return x }\nmodel m(x: Tensor[B, 4]) { return x }\nspace s { model = b(1) }'),
+    ).toContain('error MDL3004: a `space` or `train` section names its model as `model = net(arguments…)`');
     expect(errors('model m(x: Tensor[B, 4]) { return x }')).toContain('error MDL2006: test.mdl defines no space');
-    expect(errors('model m(x: Tensor[B, 4], n: int = 1) { return x }\nspace s { model = m(k=2) }')).toContain('error MDL3001: m() has no argument `k`');
+    expect(errors('model m(x: Tensor[B, 4], n: int = 1) { return x }\nspace s { model = m(k=2) }')).toContain(
+      'error MDL3001: m() has no argument `k`',
+    );
   });
 
   it('choices that depend on other choices are reported at the candidate that shows it', () => {
@@ -146,11 +186,15 @@ space s {
     expect(sp.radix).toEqual([2, 2]);
     const bad = candidate(sp, 2n);
     expect(bad.graph).toBeUndefined();
-    expect(renderAll(bad.diagnostics, sp.sources)).toContain('error MDL6001: the choices of space `s` depend on one another');
+    expect(renderAll(bad.diagnostics, sp.sources)).toContain(
+      'error MDL6001: the choices of space `s` depend on one another',
+    );
   });
 
   it('a shape error in one candidate does not stop the others', () => {
-    const sp = spaceText('model m(x: Tensor[B, 3, 8, 8], k: int = 3) { return conv2d(x, 4, k) }\nspace s { model = m(k=choice([3, 9])) }').space!;
+    const sp = spaceText(
+      'model m(x: Tensor[B, 3, 8, 8], k: int = 3) { return conv2d(x, 4, k) }\nspace s { model = m(k=choice([3, 9])) }',
+    ).space!;
     expect(candidate(sp, 0n).graph).toBeDefined();
     const bad = candidate(sp, 1n);
     expect(bad.graph).toBeUndefined();

@@ -39,7 +39,7 @@ describe('rank statistics', () => {
     );
   });
 
-  it('Spearman ρ: 1 for monotone data, −1 reversed, and scipy\'s value with ties', () => {
+  it("Spearman ρ: 1 for monotone data, −1 reversed, and scipy's value with ties", () => {
     expect(spearman([1, 2, 3, 4], [10, 20, 30, 1000])).toBeCloseTo(1, 12);
     expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
     // scipy.stats.spearmanr([1, 2, 2, 3], [1, 3, 2, 4]) = 0.9486832980505138
@@ -56,13 +56,30 @@ describe('rank statistics', () => {
   });
 
   it('the Pareto front keeps the candidates no cheaper one beats', () => {
-    expect(paretoFront([[3, 1], [1, 1], [2, 3], [4, 2], [5, 4], [2, 2]])).toEqual([[1, 1], [2, 3], [5, 4]]);
+    expect(
+      paretoFront([
+        [3, 1],
+        [1, 1],
+        [2, 3],
+        [4, 2],
+        [5, 4],
+        [2, 2],
+      ]),
+    ).toEqual([
+      [1, 1],
+      [2, 3],
+      [5, 4],
+    ]);
   });
 });
 
 describe('tables', () => {
   it('CSV with quotes, commas and CRLF', () => {
-    expect(parseCsv('a,b\r\n"x,1","say ""hi"""\n3,\n')).toEqual([['a', 'b'], ['x,1', 'say "hi"'], ['3', '']]);
+    expect(parseCsv('a,b\r\n"x,1","say ""hi"""\n3,\n')).toEqual([
+      ['a', 'b'],
+      ['x,1', 'say "hi"'],
+      ['3', ''],
+    ]);
   });
 
   it('result files: JSON lines (a torn last line is dropped) and CSV', () => {

@@ -3,7 +3,13 @@ import { nodeHost } from '../../modules/node-host.js';
 import { readSource, report, type Command } from '../command.js';
 
 export const check: Command = {
-  spec: { name: 'check', summary: 'parse and elaborate every model in the files; report errors', usage: 'mdl check FILE...', flags: {}, positional: [1, Infinity] },
+  spec: {
+    name: 'check',
+    summary: 'parse and elaborate every model in the files; report errors',
+    usage: 'mdl check FILE...',
+    flags: {},
+    positional: [1, Infinity],
+  },
   run(args) {
     let ok = true;
     for (const f of args.positional) {

@@ -21,7 +21,8 @@ export const compile: Command = {
   async run(args) {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const which = f<string>('target') ?? 'auto';
-    if (!['auto', 'software', 'gpu'].includes(which)) throw new UsageError(`unknown target "${which}"`, 'targets: auto (the adapter found here), software, gpu');
+    if (!['auto', 'software', 'gpu'].includes(which))
+      throw new UsageError(`unknown target "${which}"`, 'targets: auto (the adapter found here), software, gpu');
     const file = args.positional[0]!;
     const r = compileTrainingArgs(args);
     if (!report(r) || !r.graph) return 1;
@@ -30,13 +31,24 @@ export const compile: Command = {
     // What `mdl train` feeds: one image input [B, C, H, W] and logits [B, classes].
     const inShape = g.values[g.inputs[0]!]?.type.shape ?? [];
     if (g.inputs.length !== 1 || inShape.length !== 4)
-      throw new FileError(`error: ${g.name} takes ${g.inputs.length === 1 ? `input ${formatShape(inShape)}` : `${g.inputs.length} inputs`}; mdl compile builds trainers for one image input [B, C, H, W]`);
+      throw new FileError(
+        `error: ${g.name} takes ${g.inputs.length === 1 ? `input ${formatShape(inShape)}` : `${g.inputs.length} inputs`}; mdl compile builds trainers for one image input [B, C, H, W]`,
+      );
     const outShape = g.outputs.length === 1 ? g.values[g.outputs[0]!.value]!.type.shape : [];
-    if (outShape.length !== 2 || typeof outShape[1] !== 'number') throw new FileError(`error: ${g.name} must return logits [B, classes], it returns ${g.outputs.length === 1 ? formatShape(outShape) : `${g.outputs.length} outputs`}`);
-    if (r.spec && r.spec.loss.kind !== 'cross_entropy') throw new FileError(`error: mdl compile builds classifiers trained with cross_entropy; ${r.spec.name} asks for ${r.spec.loss.kind}`);
+    if (outShape.length !== 2 || typeof outShape[1] !== 'number')
+      throw new FileError(
+        `error: ${g.name} must return logits [B, classes], it returns ${g.outputs.length === 1 ? formatShape(outShape) : `${g.outputs.length} outputs`}`,
+      );
+    if (r.spec && r.spec.loss.kind !== 'cross_entropy')
+      throw new FileError(
+        `error: mdl compile builds classifiers trained with cross_entropy; ${r.spec.name} asks for ${r.spec.loss.kind}`,
+      );
 
     const dir = f<string>('out') ?? `build/${g.name}`;
-    const outputError = (e: unknown): Error => (e instanceof OutputError ? new FileError(`error MDL5004: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`) : (e as Error));
+    const outputError = (e: unknown): Error =>
+      e instanceof OutputError
+        ? new FileError(`error MDL5004: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`)
+        : (e as Error);
     // Before any work: a folder that is not ours is never written into.
     try {
       checkOutputDir(dir);
@@ -52,14 +64,27 @@ export const compile: Command = {
         target = targetOf(a.report);
         a.device.destroy();
       } catch (e) {
-        if (e instanceof NoAdapterError) throw new FileError(`error: ${e.message}\n  hint: or compile for WebGPU's default limits with --target software (or gpu)`);
+        if (e instanceof NoAdapterError)
+          throw new FileError(
+            `error: ${e.message}\n  hint: or compile for WebGPU's default limits with --target software (or gpu)`,
+          );
         throw e;
       }
     }
     const { emitExecutable } = await import('../../emit/emit.js');
     let res;
     try {
-      res = await emitExecutable({ graph: g, spec: r.spec, frozen: r.frozen, rewrites: r.rewrites, sources: r.sources, sourcePath: file, ...(f<number>('batch') ? { batch: f<number>('batch')! } : {}), target, dir });
+      res = await emitExecutable({
+        graph: g,
+        spec: r.spec,
+        frozen: r.frozen,
+        rewrites: r.rewrites,
+        sources: r.sources,
+        sourcePath: file,
+        ...(f<number>('batch') ? { batch: f<number>('batch')! } : {}),
+        target,
+        dir,
+      });
     } catch (e) {
       if (e instanceof KernelError) throw new FileError(`error: ${e.message}`);
       throw outputError(e);

@@ -12,7 +12,8 @@ export const device: Command = {
   },
   async run(args) {
     const route = (args.flags.get('route') as string | undefined) ?? 'auto';
-    if (!['auto', 'native', 'opengl'].includes(route)) throw new UsageError(`unknown route "${route}"`, 'routes: auto, native, opengl');
+    if (!['auto', 'native', 'opengl'].includes(route))
+      throw new UsageError(`unknown route "${route}"`, 'routes: auto, native, opengl');
     const { acquireDevice, formatReport, NoAdapterError } = await import('../../../runtime/device.js');
     try {
       const a = await acquireDevice({ route: route as 'auto' | 'native' | 'opengl' });

@@ -48,14 +48,21 @@ export const fmt: Command = {
     const { formatMdl } = await import('../../../grammar/format/format.js');
     const { MdlSyntaxError } = await import('../../../grammar/format/plugin.js');
     const files = expand(args.positional);
-    if (!check && !write && files.length !== 1) throw new UsageError('formatting to standard output takes exactly one file', 'use --check or --write for several');
+    if (!check && !write && files.length !== 1)
+      throw new UsageError(
+        'formatting to standard output takes exactly one file',
+        'use --check or --write for several',
+      );
     let failed = false;
     const unformatted: string[] = [];
     for (const f of files) {
       const src = readSource(f);
       let out: string;
       try {
-        out = await formatMdl(src.text, { filepath: f, printWidth: (args.flags.get('print-width') as number | undefined) ?? 100 });
+        out = await formatMdl(src.text, {
+          filepath: f,
+          printWidth: (args.flags.get('print-width') as number | undefined) ?? 100,
+        });
       } catch (e) {
         if (!(e instanceof MdlSyntaxError)) throw e;
         process.stderr.write(e.message + '\n');
@@ -72,7 +79,9 @@ export const fmt: Command = {
       } else process.stdout.write(out);
     }
     if (unformatted.length) {
-      process.stderr.write(`not formatted (run \`mdl fmt --write\`):\n${unformatted.map((f) => `  ${f}`).join('\n')}\n`);
+      process.stderr.write(
+        `not formatted (run \`mdl fmt --write\`):\n${unformatted.map((f) => `  ${f}`).join('\n')}\n`,
+      );
       return 1;
     }
     return failed ? 1 : 0;

@@ -12,4 +12,16 @@ import { score } from './score.js';
 import { summary } from './summary.js';
 import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [check, summary, graph, fmt, print, train, compile, score, kernels, ops, device];
+export const COMMANDS: readonly Command[] = [
+  check,
+  summary,
+  graph,
+  fmt,
+  print,
+  train,
+  compile,
+  score,
+  kernels,
+  ops,
+  device,
+];

@@ -19,25 +19,46 @@ export const kernels: Command = {
   spec: {
     name: 'kernels',
     summary: 'the kernels, dispatches and memory plan a model compiles to',
-    usage: 'mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--wgsl] [--json]',
-    flags: { model: 'string', batch: 'int', dim: 'kv', train: 'bool', loss: 'string', optimizer: 'string', target: 'string', wgsl: 'bool', json: 'bool' },
+    usage:
+      'mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--wgsl] [--json]',
+    flags: {
+      model: 'string',
+      batch: 'int',
+      dim: 'kv',
+      train: 'bool',
+      loss: 'string',
+      optimizer: 'string',
+      target: 'string',
+      wgsl: 'bool',
+      json: 'bool',
+    },
     positional: [1, 1],
   },
   async run(args) {
     const which = (args.flags.get('target') as string | undefined) ?? 'auto';
-    if (!['auto', 'software', 'gpu'].includes(which)) throw new UsageError(`unknown target "${which}"`, 'targets: auto (the adapter found here), software, gpu');
+    if (!['auto', 'software', 'gpu'].includes(which))
+      throw new UsageError(`unknown target "${which}"`, 'targets: auto (the adapter found here), software, gpu');
     const model = args.flags.get('model') as string | undefined;
     const r = compileModel(readSource(args.positional[0]!), nodeHost, model ? { model } : {});
     if (!report(r) || !r.graph) return 1;
-    const dims = bindDims(r.graph, args.flags.get('batch') as number | undefined, (args.flags.get('dim') as Record<string, number>) ?? {});
+    const dims = bindDims(
+      r.graph,
+      args.flags.get('batch') as number | undefined,
+      (args.flags.get('dim') as Record<string, number>) ?? {},
+    );
     const train = args.flags.get('train') === true;
     let graph = r.graph;
     let updates: ReadonlyMap<string, string> | undefined;
     if (train) {
       const loss = (args.flags.get('loss') as string | undefined) ?? 'cross_entropy';
-      if (!['cross_entropy', 'mse', 'output'].includes(loss)) throw new UsageError(`unknown loss "${loss}"`, 'losses: cross_entropy, mse, output');
+      if (!['cross_entropy', 'mse', 'output'].includes(loss))
+        throw new UsageError(`unknown loss "${loss}"`, 'losses: cross_entropy, mse, output');
       const opt = (args.flags.get('optimizer') as string | undefined) ?? 'momentum';
-      const optimizer = { sgd: { kind: 'sgd' as const }, momentum: { kind: 'sgd' as const, momentum: 0.9 }, adam: { kind: 'adam' as const } }[opt];
+      const optimizer = {
+        sgd: { kind: 'sgd' as const },
+        momentum: { kind: 'sgd' as const, momentum: 0.9 },
+        adam: { kind: 'adam' as const },
+      }[opt];
       if (!optimizer) throw new UsageError(`unknown optimizer "${opt}"`, 'optimizers: sgd, momentum, adam');
       const step = buildTrainStep(r.graph, { loss: { kind: loss } as LossSpec, optimizer });
       graph = step.graph;
@@ -64,15 +85,37 @@ export const kernels: Command = {
     }
     if (args.flags.get('json')) {
       const { readable: _r, dispatches, ...rest } = plan;
-      const out = { ...rest, params: plan.params.map((p) => ({ name: p.param.name, buffer: p.buffer })), dispatches: dispatches.map((d) => ({ name: d.name, nodes: d.nodes, workgroups: d.workgroups, bindings: d.bindings, ...(args.flags.get('wgsl') ? { wgsl: d.wgsl } : {}) })) };
+      const out = {
+        ...rest,
+        params: plan.params.map((p) => ({ name: p.param.name, buffer: p.buffer })),
+        dispatches: dispatches.map((d) => ({
+          name: d.name,
+          nodes: d.nodes,
+          workgroups: d.workgroups,
+          bindings: d.bindings,
+          ...(args.flags.get('wgsl') ? { wgsl: d.wgsl } : {}),
+        })),
+      };
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       return 0;
     }
-    const lines: string[] = [`model ${plan.graph} (${Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(', ') || 'no symbolic dims'}${train ? ', one training step' : ''}) for ${adapter}`];
-    plan.dispatches.forEach((d, i) => lines.push(`${String(i + 1).padStart(3)}  ${d.name.padEnd(36)} ${d.workgroups.join('×').padStart(10)}  ${d.nodes.join(' + ')}`));
+    const lines: string[] = [
+      `model ${plan.graph} (${
+        Object.entries(dims)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ') || 'no symbolic dims'
+      }${train ? ', one training step' : ''}) for ${adapter}`,
+    ];
+    plan.dispatches.forEach((d, i) =>
+      lines.push(
+        `${String(i + 1).padStart(3)}  ${d.name.padEnd(36)} ${d.workgroups.join('×').padStart(10)}  ${d.nodes.join(' + ')}`,
+      ),
+    );
     const m = plan.memory;
     lines.push(`${plan.dispatches.length} kernels`);
-    lines.push(`memory: ${kib(m.totalBytes)} allocated = params ${kib(m.paramBytes)} + state ${kib(m.stateBytes)} + inputs ${kib(m.inputBytes)} + temporaries ${kib(m.tempBytes)} in ${m.tempBuffers} buffers (at most ${kib(m.liveLowerBound)} live at once)`);
+    lines.push(
+      `memory: ${kib(m.totalBytes)} allocated = params ${kib(m.paramBytes)} + state ${kib(m.stateBytes)} + inputs ${kib(m.inputBytes)} + temporaries ${kib(m.tempBytes)} in ${m.tempBuffers} buffers (at most ${kib(m.liveLowerBound)} live at once)`,
+    );
     process.stdout.write(lines.join('\n') + '\n');
     if (args.flags.get('wgsl')) for (const d of plan.dispatches) process.stdout.write('\n' + d.wgsl);
     return 0;

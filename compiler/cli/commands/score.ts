@@ -32,8 +32,12 @@ function proxyList(args: ParsedArgs): string[] {
   const known = PROXIES.map((p) => p.name);
   for (const p of list)
     if (!known.includes(p))
-      throw new UsageError(`unknown proxy "${p}"`, `the proxies: ${PROXIES.map((x) => `${x.name} (${x.sign > 0 ? 'higher' : 'lower'} is better)`).join(', ')}`);
-  if (list.length === 0) throw new UsageError('--proxies needs at least one proxy', `e.g. --proxies ${DEFAULT_PROXIES}`);
+      throw new UsageError(
+        `unknown proxy "${p}"`,
+        `the proxies: ${PROXIES.map((x) => `${x.name} (${x.sign > 0 ? 'higher' : 'lower'} is better)`).join(', ')}`,
+      );
+  if (list.length === 0)
+    throw new UsageError('--proxies needs at least one proxy', `e.g. --proxies ${DEFAULT_PROXIES}`);
   return [...new Set(list)];
 }
 
@@ -49,7 +53,10 @@ function shardOf(args: ParsedArgs): [number, number] | undefined {
   if (v === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(v);
   if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2]))
-    throw new UsageError(`--shard takes I/N with 0 ≤ I < N, got "${v}"`, 'shards are numbered from 0: --shard 0/4 … --shard 3/4 (e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)');
+    throw new UsageError(
+      `--shard takes I/N with 0 ≤ I < N, got "${v}"`,
+      'shards are numbered from 0: --shard 0/4 … --shard 3/4 (e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)',
+    );
   return [Number(m[1]), Number(m[2])];
 }
 
@@ -57,7 +64,8 @@ function formatOf(args: ParsedArgs): 'jsonl' | 'csv' {
   const f = args.flags.get('format') as string | undefined;
   const out = args.flags.get('out') as string | undefined;
   const fmt = f ?? (out?.endsWith('.csv') ? 'csv' : 'jsonl');
-  if (fmt !== 'jsonl' && fmt !== 'csv' && fmt !== 'json') throw new UsageError(`unknown format "${fmt}"`, 'supported: jsonl (one JSON object per line), csv');
+  if (fmt !== 'jsonl' && fmt !== 'csv' && fmt !== 'json')
+    throw new UsageError(`unknown format "${fmt}"`, 'supported: jsonl (one JSON object per line), csv');
   return fmt === 'csv' ? 'csv' : 'jsonl';
 }
 
@@ -91,7 +99,9 @@ function progressBar(enabled: boolean): { update(done: number, total: number): v
       const fill = Math.round(frac * width);
       const rate = done / Math.max(1e-3, (now - t0) / 1000);
       const eta = rate > 0 ? Math.max(0, (total - done) / rate) : 0;
-      process.stderr.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done.toLocaleString('en')}/${total.toLocaleString('en')}  ${Math.round(rate).toLocaleString('en')}/s  ETA ${eta.toFixed(0)} s `);
+      process.stderr.write(
+        `\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done.toLocaleString('en')}/${total.toLocaleString('en')}  ${Math.round(rate).toLocaleString('en')}/s  ETA ${eta.toFixed(0)} s `,
+      );
     },
     end() {
       process.stderr.write('\r\x1b[K');
@@ -100,7 +110,12 @@ function progressBar(enabled: boolean): { update(done: number, total: number): v
 }
 
 /** Where rows go: a file (appended to, so runs resume) or stdout. */
-function rowSink(out: string | undefined, format: 'jsonl' | 'csv', proxies: readonly string[], eager = false): { write(r: Row): void; close(): void } {
+function rowSink(
+  out: string | undefined,
+  format: 'jsonl' | 'csv',
+  proxies: readonly string[],
+  eager = false,
+): { write(r: Row): void; close(): void } {
   const line = (r: Row) => (format === 'csv' ? csvRow(r, proxies) : JSON.stringify(r)) + '\n';
   if (out === undefined) {
     if (format === 'csv') process.stdout.write(csvHeader(proxies) + '\n');
@@ -140,7 +155,10 @@ function evaluate(args: ParsedArgs, rows: readonly Row[], proxies: readonly stri
   try {
     const key = args.flags.get('key') as string | undefined;
     const truth = args.flags.get('truth') as string | undefined;
-    rep = against(rows, readCsvTable(readText(table)), proxies, { ...(key ? { key } : {}), ...(truth ? { truth } : {}) });
+    rep = against(rows, readCsvTable(readText(table)), proxies, {
+      ...(key ? { key } : {}),
+      ...(truth ? { truth } : {}),
+    });
   } catch (e) {
     if (e instanceof AgainstError) throw new FileError(`error MDL5003: ${table}: ${e.message}`);
     throw e;
@@ -157,7 +175,8 @@ function evaluate(args: ParsedArgs, rows: readonly Row[], proxies: readonly stri
 
 function merge(args: ParsedArgs): number {
   const byIndex = new Map<string, Row>();
-  for (const f of args.positional) for (const r of readRows(readText(f))) if (!byIndex.has(String(r.index))) byIndex.set(String(r.index), r);
+  for (const f of args.positional)
+    for (const r of readRows(readText(f))) if (!byIndex.has(String(r.index))) byIndex.set(String(r.index), r);
   const rows = [...byIndex.values()].sort((a, b) => compareIndex(a.index, b.index));
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => !RESERVED.has(k))))];
   const proxies = columns.filter((c) => !DATA_META.includes(c));
@@ -167,7 +186,9 @@ function merge(args: ParsedArgs): number {
   const sink = rowSink(out, format, columns);
   for (const r of rows) sink.write(r);
   sink.close();
-  process.stderr.write(`merged ${rows.length.toLocaleString('en')} rows from ${args.positional.length} file${args.positional.length === 1 ? '' : 's'}${out ? ` into ${out}` : ''}\n`);
+  process.stderr.write(
+    `merged ${rows.length.toLocaleString('en')} rows from ${args.positional.length} file${args.positional.length === 1 ? '' : 's'}${out ? ` into ${out}` : ''}\n`,
+  );
   return evaluate(args, rows, proxies, out !== undefined);
 }
 
@@ -175,21 +196,35 @@ function merge(args: ParsedArgs): number {
  * The data-dependent proxies' measuring function: the batches (`--data`, adapted to the space's
  * input), the backend (`--backend`, WebGPU by default) and the metadata every row records.
  */
-async function dataMeasure(args: ParsedArgs, space: Parameters<typeof candidate>[0], names: readonly string[]): Promise<{ measure: Measure; about: string; dispose(): void }> {
+async function dataMeasure(
+  args: ParsedArgs,
+  space: Parameters<typeof candidate>[0],
+  names: readonly string[],
+): Promise<{ measure: Measure; about: string; dispose(): void }> {
   const backendName = (args.flags.get('backend') as string | undefined) ?? 'webgpu';
-  if (backendName !== 'webgpu' && backendName !== 'reference') throw new UsageError(`unknown backend "${backendName}"`, 'the data proxies run on webgpu (the default) or reference (the float64 interpreter, slow)');
+  if (backendName !== 'webgpu' && backendName !== 'reference')
+    throw new UsageError(
+      `unknown backend "${backendName}"`,
+      'the data proxies run on webgpu (the default) or reference (the float64 interpreter, slow)',
+    );
   const batch = (args.flags.get('data-batch') as number | undefined) ?? 64;
-  if (batch < 2) throw new UsageError(`--data-batch must be at least 2, got ${batch}`, 'NASWOT and Jacob_cov compare the samples of a batch');
+  if (batch < 2)
+    throw new UsageError(
+      `--data-batch must be at least 2, got ${batch}`,
+      'NASWOT and Jacob_cov compare the samples of a batch',
+    );
   const seed = nonNegative(args, 'data-seed') ?? 0;
   const spec = (args.flags.get('data') as string | undefined) ?? 'mnist';
   const first = candidate(space, 0n).graph;
-  if (!first) throw new UsageError('the space\'s first candidate does not build; the data proxies take their input shape from it');
+  if (!first)
+    throw new UsageError("the space's first candidate does not build; the data proxies take their input shape from it");
   let data;
   try {
     const input = imageInput(first);
     data = proxyBatches(spec, input.shape, classesOf(first), batch, seed, names.includes('zico') ? 2 : 1);
   } catch (e) {
-    if (e instanceof DataError) throw new FileError(`error MDL5003: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+    if (e instanceof DataError)
+      throw new FileError(`error MDL5003: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
     if (e instanceof ProxyDataError) throw new UsageError(e.message);
     if (e instanceof Error && !(e instanceof TypeError)) throw new UsageError(e.message);
     throw e;
@@ -198,10 +233,17 @@ async function dataMeasure(args: ParsedArgs, space: Parameters<typeof candidate>
   try {
     backend = await proxyBackend(backendName);
   } catch (e) {
-    if (e instanceof NoAdapterError) throw new UsageError(e.message, 'run with --backend reference to use the float64 interpreter instead');
+    if (e instanceof NoAdapterError)
+      throw new UsageError(e.message, 'run with --backend reference to use the float64 interpreter instead');
     throw e;
   }
-  const meta = { seed, batch, data: data.description, bn: names.includes('synflow') ? 'train; synflow: removed' : 'train', backend: backendName };
+  const meta = {
+    seed,
+    batch,
+    data: data.description,
+    bn: names.includes('synflow') ? 'train; synflow: removed' : 'train',
+    backend: backendName,
+  };
   const b = backend;
   const measureFn: Measure = async (graph) => {
     const values = await measure(graph, { backend: b, batches: data.batches, batch, seed, proxies: names });
@@ -211,7 +253,11 @@ async function dataMeasure(args: ParsedArgs, space: Parameters<typeof candidate>
     for (const [k, v] of Object.entries(values)) row[k] = Number.isFinite(v) ? v : String(v);
     return { ...row, ...meta };
   };
-  return { measure: measureFn, about: `${data.description}, batch ${batch}, seed ${seed}, on ${b.description}`, dispose: () => b.dispose() };
+  return {
+    measure: measureFn,
+    about: `${data.description}, batch ${batch}, seed ${seed}, on ${b.description}`,
+    dispose: () => b.dispose(),
+  };
 }
 
 export const score: Command = {
@@ -245,9 +291,14 @@ export const score: Command = {
     positional: [1, Infinity],
   },
   async run(args) {
-    if (args.flags.get('plot') && !args.flags.get('against')) throw new UsageError('--plot needs --against TABLE.csv (the plots show proxies against its truth column)');
+    if (args.flags.get('plot') && !args.flags.get('against'))
+      throw new UsageError('--plot needs --against TABLE.csv (the plots show proxies against its truth column)');
     if (args.flags.get('merge')) return merge(args);
-    if (args.positional.length > 1) throw new UsageError('`mdl score` scores one space file', 'to join result files, use `mdl score --merge FILE...`');
+    if (args.positional.length > 1)
+      throw new UsageError(
+        '`mdl score` scores one space file',
+        'to join result files, use `mdl score --merge FILE...`',
+      );
     const proxies = proxyList(args);
     const sample = args.flags.get('sample') as number | undefined;
     const seed = nonNegative(args, 'seed');
@@ -265,7 +316,11 @@ export const score: Command = {
     // Resume: what --out already holds is not scored again.
     const previous = out !== undefined && existsSync(out) ? readRows(readText(out)) : [];
     const missing = proxies.filter((p) => previous.some((r) => r.error === undefined && r[p] === undefined));
-    if (missing.length > 0) throw new UsageError(`${out} holds rows scored without ${missing.join(', ')}`, 'use another --out file, or the proxies it was scored with');
+    if (missing.length > 0)
+      throw new UsageError(
+        `${out} holds rows scored without ${missing.join(', ')}`,
+        'use another --out file, or the proxies it was scored with',
+      );
     const skip = new Set(previous.map((r) => String(r.index)));
 
     const unique = args.flags.get('unique') === true;

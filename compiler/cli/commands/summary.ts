@@ -14,22 +14,39 @@ export const summary: Command = {
   spec: {
     name: 'summary',
     summary: 'per-layer shapes, parameters, MACs, FLOPs and memory of a model',
-    usage: 'mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json]',
-    flags: { model: 'string', batch: 'int', dim: 'kv', json: 'bool', train: 'bool', section: 'string', loss: 'string', optimizer: 'string' },
+    usage:
+      'mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json]',
+    flags: {
+      model: 'string',
+      batch: 'int',
+      dim: 'kv',
+      json: 'bool',
+      train: 'bool',
+      section: 'string',
+      loss: 'string',
+      optimizer: 'string',
+    },
     positional: [1, 1],
   },
   run(args) {
     const model = args.flags.get('model') as string | undefined;
     const section = args.flags.get('section') as string | undefined;
     const train = args.flags.get('train') === true;
-    if (section !== undefined && !train) throw new UsageError('--section chooses a train section for --train', 'add --train');
+    if (section !== undefined && !train)
+      throw new UsageError('--section chooses a train section for --train', 'add --train');
     // With --train, a file's train section (its model arguments, loss, optimizer, freeze and
     // backward rules) describes the step, unless --model asks for another model.
     const src = readSource(args.positional[0]!);
-    const t = train ? compileTraining(src, nodeHost, { ...(model ? { model } : {}), ...(section ? { train: section } : {}) }) : undefined;
+    const t = train
+      ? compileTraining(src, nodeHost, { ...(model ? { model } : {}), ...(section ? { train: section } : {}) })
+      : undefined;
     const r = t ?? compileModel(src, nodeHost, model ? { model } : {});
     if (!report(r) || !r.graph) return 1;
-    const bind = bindDims(r.graph, args.flags.get('batch') as number | undefined, (args.flags.get('dim') as Record<string, number>) ?? {});
+    const bind = bindDims(
+      r.graph,
+      args.flags.get('batch') as number | undefined,
+      (args.flags.get('dim') as Record<string, number>) ?? {},
+    );
     const s = summarize(r.graph, bind);
     const json = args.flags.get('json') === true;
     if (!t) {
@@ -38,18 +55,31 @@ export const summary: Command = {
     }
     // The training figures come from the real gradient graphs, not from a rule of thumb.
     const lossName = args.flags.get('loss') as string | undefined;
-    if (lossName !== undefined && !['cross_entropy', 'mse', 'output'].includes(lossName)) throw new UsageError(`unknown loss "${lossName}"`, 'losses: cross_entropy, mse, output');
+    if (lossName !== undefined && !['cross_entropy', 'mse', 'output'].includes(lossName))
+      throw new UsageError(`unknown loss "${lossName}"`, 'losses: cross_entropy, mse, output');
     const loss: LossSpec = lossName ? ({ kind: lossName } as LossSpec) : (t.spec?.loss ?? { kind: 'cross_entropy' });
     const opt = args.flags.get('optimizer') as string | undefined;
-    const named: Record<string, OptimizerSpec> = { sgd: { kind: 'sgd' }, momentum: { kind: 'sgd', momentum: 0.9 }, adam: { kind: 'adam' } };
-    if (opt !== undefined && !named[opt]) throw new UsageError(`unknown optimizer "${opt}"`, 'optimizers: sgd, momentum, adam');
+    const named: Record<string, OptimizerSpec> = {
+      sgd: { kind: 'sgd' },
+      momentum: { kind: 'sgd', momentum: 0.9 },
+      adam: { kind: 'adam' },
+    };
+    if (opt !== undefined && !named[opt])
+      throw new UsageError(`unknown optimizer "${opt}"`, 'optimizers: sgd, momentum, adam');
     const optimizer = opt ? named[opt]! : (t.spec?.optimizer ?? named['momentum']!);
     const exact = trainCost(rewrittenTrainStep(r.graph, new Map(), { loss, optimizer, frozen: t.frozen }).step, bind);
     if (t.rewrites.size === 0) {
-      process.stdout.write(json ? JSON.stringify({ ...s, train: exact }, null, 2) + '\n' : formatSummary(s) + '\n\n' + formatTrainCost(exact) + '\n');
+      process.stdout.write(
+        json
+          ? JSON.stringify({ ...s, train: exact }, null, 2) + '\n'
+          : formatSummary(s) + '\n\n' + formatTrainCost(exact) + '\n',
+      );
       return 0;
     }
-    const rewritten = trainCost(rewrittenTrainStep(r.graph, t.rewrites, { loss, optimizer, frozen: t.frozen }).step, bind);
+    const rewritten = trainCost(
+      rewrittenTrainStep(r.graph, t.rewrites, { loss, optimizer, frozen: t.frozen }).step,
+      bind,
+    );
     const cmp = compareRewrites(exact, rewritten, t.rewrites);
     process.stdout.write(
       json

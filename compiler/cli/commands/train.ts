@@ -45,7 +45,8 @@ export const train: Command = {
   async run(args) {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const backendName = f<string>('backend') ?? 'webgpu';
-    if (!['webgpu', 'reference'].includes(backendName)) throw new UsageError(`unknown backend "${backendName}"`, 'backends: webgpu, reference');
+    if (!['webgpu', 'reference'].includes(backendName))
+      throw new UsageError(`unknown backend "${backendName}"`, 'backends: webgpu, reference');
     const file = args.positional[0]!;
     const r = compileTrainingArgs(args);
     if (!report(r) || !r.graph) return 1;
@@ -54,11 +55,14 @@ export const train: Command = {
 
     // The file's train section gives the settings; flags override them.
     const optName = f<string>('optimizer');
-    if (optName !== undefined && !OPTIMIZERS.includes(optName)) throw new UsageError(`unknown optimizer "${optName}"`, `optimizers: ${OPTIMIZERS.join(', ')}`);
+    if (optName !== undefined && !OPTIMIZERS.includes(optName))
+      throw new UsageError(`unknown optimizer "${optName}"`, `optimizers: ${OPTIMIZERS.join(', ')}`);
     const schedName = f<string>('schedule');
-    if (schedName !== undefined && !SCHEDULES.includes(schedName)) throw new UsageError(`unknown schedule "${schedName}"`, `schedules: ${SCHEDULES.join(', ')}`);
+    if (schedName !== undefined && !SCHEDULES.includes(schedName))
+      throw new UsageError(`unknown schedule "${schedName}"`, `schedules: ${SCHEDULES.join(', ')}`);
     const seedText = f<string>('seed');
-    if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UsageError(`--seed must be a non-negative integer, got "${seedText}"`);
+    if (seedText !== undefined && !/^\d+$/.test(seedText))
+      throw new UsageError(`--seed must be a non-negative integer, got "${seedText}"`);
     // The section's settings completed with the defaults (what `mdl compile` builds with too).
     const base = trainSettings(spec, f<number>('batch'));
     const seed = seedText !== undefined ? Number(seedText) : base.seed;
@@ -97,23 +101,38 @@ export const train: Command = {
       throw e;
     }
     // The model must fit the data: one image input [B, C, H, W] and logits [B, classes].
-    if (g.inputs.length !== 1) throw new FileError(`error: ${g.name} has ${g.inputs.length} inputs; mdl train feeds one image input`);
+    if (g.inputs.length !== 1)
+      throw new FileError(`error: ${g.name} has ${g.inputs.length} inputs; mdl train feeds one image input`);
     const inShape = g.values[g.inputs[0]!]!.type.shape;
     const want = [inShape[0]!, ...data.train.shape];
     if (inShape.length !== 4 || inShape.slice(1).some((d, i) => d !== data.train.shape[i]))
-      throw new FileError(`error: ${g.name} takes input ${formatShape(inShape)}, but ${data.source} has samples of shape ${formatShape(data.train.shape)}\n  hint: declare the input as x: Tensor${formatShape(want)}`);
+      throw new FileError(
+        `error: ${g.name} takes input ${formatShape(inShape)}, but ${data.source} has samples of shape ${formatShape(data.train.shape)}\n  hint: declare the input as x: Tensor${formatShape(want)}`,
+      );
     const outShape = g.outputs.length === 1 ? g.values[g.outputs[0]!.value]!.type.shape : [];
     if (outShape.length !== 2 || outShape[1] !== data.train.classes)
-      throw new FileError(`error: ${g.name} must return logits [B, ${data.train.classes}] for ${data.train.classes} classes, it returns ${formatShape(outShape)}`);
+      throw new FileError(
+        `error: ${g.name} must return logits [B, ${data.train.classes}] for ${data.train.classes} classes, it returns ${formatShape(outShape)}`,
+      );
 
-    if (spec && spec.loss.kind !== 'cross_entropy') throw new FileError(`error: mdl train trains classifiers with cross_entropy; ${spec.name} asks for ${spec.loss.kind}`);
+    if (spec && spec.loss.kind !== 'cross_entropy')
+      throw new FileError(
+        `error: mdl train trains classifiers with cross_entropy; ${spec.name} asks for ${spec.loss.kind}`,
+      );
     // The section's backward rules: LoRA adapters / the NTK linearisation change the trained
     // graph (so predictions use it too); grad_filter and lbp_wht replace layers' VJPs.
-    const { step, rewritten } = rewrittenTrainStep(g, r.rewrites, { loss: spec?.loss ?? { kind: 'cross_entropy' }, optimizer, frozen: r.frozen });
+    const { step, rewritten } = rewrittenTrainStep(g, r.rewrites, {
+      loss: spec?.loss ?? { kind: 'cross_entropy' },
+      optimizer,
+      frozen: r.frozen,
+    });
     const trained = rewritten.graph;
     const merge = f<boolean>('merge') === true;
     if (merge && rewritten.adapters.length === 0 && rewritten.deltas.size === 0)
-      throw new UsageError('--merge folds LoRA adapters or NTK offsets into the weights, and this run has none', 'add a `backward … = lora(…)` or `ntk_linear()` rule to the train section');
+      throw new UsageError(
+        '--merge folds LoRA adapters or NTK offsets into the weights, and this run has none',
+        'add a `backward … = lora(…)` or `ntk_linear()` rule to the train section',
+      );
     let backend;
     if (backendName === 'reference') {
       const { ReferenceBackend } = await import('../../../runtime/train/reference-backend.js');
@@ -124,7 +143,8 @@ export const train: Command = {
       try {
         backend = await WebGpuBackend.create(step, trained, base.batch, seed);
       } catch (e) {
-        if (e instanceof NoAdapterError) throw new FileError(`error: ${e.message}\n  hint: or train on the CPU with --backend reference`);
+        if (e instanceof NoAdapterError)
+          throw new FileError(`error: ${e.message}\n  hint: or train on the CPU with --backend reference`);
         throw e;
       }
     }
@@ -134,13 +154,19 @@ export const train: Command = {
     const interrupt = stopOnSigint();
     const progress = terminalProgress();
     const out = f<string>('out') ?? `runs/${g.name}`;
-    progress.line(`training ${g.name} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`);
+    progress.line(
+      `training ${g.name} on ${data.source}: ${data.train.count} train / ${data.test.count} test samples, with ${backend.description}`,
+    );
     // --init: a new run that starts from trained weights (fine-tuning, adaptation under backward
     // rewrites). Parameters and buffers are taken by name; new ones (LoRA adapters, NTK
     // offsets) keep their initialisation; optimizer state starts afresh.
     const initFile = f<string>('init');
     if (initFile !== undefined) {
-      if (f<boolean>('resume')) throw new UsageError('--init and --resume exclude each other', '--resume continues a run; --init starts a new one from trained weights');
+      if (f<boolean>('resume'))
+        throw new UsageError(
+          '--init and --resume exclude each other',
+          '--resume continues a run; --init starts a new one from trained weights',
+        );
       const { readCheckpoint, CheckpointError } = await import('../../../runtime/checkpoint/safetensors.js');
       let c;
       try {
@@ -155,18 +181,28 @@ export const train: Command = {
         const p = own.get(k);
         if (!p) continue;
         if (p.shape.length !== t.shape.length || p.shape.some((d, i) => d !== t.shape[i]))
-          throw new FileError(`error: ${initFile}: \`${k}\` has shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`);
+          throw new FileError(
+            `error: ${initFile}: \`${k}\` has shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`,
+          );
         take.set(k, t);
       }
-      if (take.size === 0) throw new FileError(`error: ${initFile} holds none of ${g.name}'s parameters\n  hint: --init takes a checkpoint of the same model (its layer names must match)`);
+      if (take.size === 0)
+        throw new FileError(
+          `error: ${initFile} holds none of ${g.name}'s parameters\n  hint: --init takes a checkpoint of the same model (its layer names must match)`,
+        );
       await backend.load(take);
       const fresh = [...own.keys()].filter((k) => !take.has(k));
-      progress.line(`initialised ${take.size} of ${own.size} parameters and buffers from ${initFile}${fresh.length ? `; ${fresh.length} start from their initialisers (${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ', …' : ''})` : ''}`);
+      progress.line(
+        `initialised ${take.size} of ${own.size} parameters and buffers from ${initFile}${fresh.length ? `; ${fresh.length} start from their initialisers (${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ', …' : ''})` : ''}`,
+      );
     }
     if (r.rewrites.size) {
       const counts = new Map<string, number>();
-      for (const a of r.rewrites.values()) counts.set(formatStrategy(a.strategy), (counts.get(formatStrategy(a.strategy)) ?? 0) + 1);
-      progress.line(`backward: ${[...counts].map(([k, n]) => `${k} on ${n} layer${n === 1 ? '' : 's'}`).join(', ')}; exact elsewhere`);
+      for (const a of r.rewrites.values())
+        counts.set(formatStrategy(a.strategy), (counts.get(formatStrategy(a.strategy)) ?? 0) + 1);
+      progress.line(
+        `backward: ${[...counts].map(([k, n]) => `${k} on ${n} layer${n === 1 ? '' : 's'}`).join(', ')}; exact elsewhere`,
+      );
     }
     try {
       const res = await runTraining(backend, {
@@ -191,11 +227,17 @@ export const train: Command = {
       if (merge && !res.interrupted) {
         const { writeCheckpoint } = await import('../../../runtime/checkpoint/safetensors.js');
         const { join } = await import('node:path');
-        const state = new Map([...(await backend.state())].filter(([k]) => !k.includes('@')).map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }]));
+        const state = new Map(
+          [...(await backend.state())]
+            .filter(([k]) => !k.includes('@'))
+            .map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }]),
+        );
         const merged = mergeNtk(mergeLora(state, rewritten.adapters), rewritten.deltas);
         const file = join(out, 'merged.safetensors');
         writeCheckpoint(file, { tensors: merged, metadata: { model: g.name, merged_from: res.checkpoint } });
-        progress.line(`merged ${rewritten.adapters.length ? `${rewritten.adapters.length} LoRA adapters` : `${rewritten.deltas.size} NTK offsets`} into the weights: ${file}`);
+        progress.line(
+          `merged ${rewritten.adapters.length ? `${rewritten.adapters.length} LoRA adapters` : `${rewritten.deltas.size} NTK offsets`} into the weights: ${file}`,
+        );
       }
       progress.line(finishedLine(res, out));
       return res.interrupted ? 130 : 0;

@@ -37,7 +37,13 @@ const DF: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr>> = {
   gelu: (x) => E.add(E.mul(f32(0.5), E.add(f32(1), E.call('erf', E.mul(x, f32(SQRT1_2))))), E.mul(x, phi(x))),
   gelu_tanh: (x, c) => {
     const t = c.b.let(tanh(E.mul(f32(SQRT_2_OVER_PI), E.add(x, E.mul(f32(GELU_C), E.mul(x, E.mul(x, x)))))), 't');
-    return E.add(E.mul(f32(0.5), E.add(f32(1), t)), E.mul(E.mul(E.mul(f32(0.5), x), E.sub(f32(1), E.mul(t, t))), E.mul(f32(SQRT_2_OVER_PI), E.add(f32(1), E.mul(f32(3 * GELU_C), E.mul(x, x))))));
+    return E.add(
+      E.mul(f32(0.5), E.add(f32(1), t)),
+      E.mul(
+        E.mul(E.mul(f32(0.5), x), E.sub(f32(1), E.mul(t, t))),
+        E.mul(f32(SQRT_2_OVER_PI), E.add(f32(1), E.mul(f32(3 * GELU_C), E.mul(x, x)))),
+      ),
+    );
   },
   silu: (x, c) => {
     const s = c.b.let(sigmoid(x), 's');
@@ -64,7 +70,10 @@ const D2F: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr>> = {
     const t = c.b.let(tanh(E.mul(f32(SQRT_2_OVER_PI), E.add(x, E.mul(f32(GELU_C), E.mul(x, E.mul(x, x)))))), 't');
     const u1 = c.b.let(E.mul(f32(SQRT_2_OVER_PI), E.add(f32(1), E.mul(f32(3 * GELU_C), E.mul(x, x)))), 'u1');
     const u2 = E.mul(f32(SQRT_2_OVER_PI * 6 * GELU_C), x);
-    return E.mul(E.sub(f32(1), E.mul(t, t)), E.add(u1, E.mul(E.mul(f32(0.5), x), E.sub(u2, E.mul(E.mul(f32(2), t), E.mul(u1, u1))))));
+    return E.mul(
+      E.sub(f32(1), E.mul(t, t)),
+      E.add(u1, E.mul(E.mul(f32(0.5), x), E.sub(u2, E.mul(E.mul(f32(2), t), E.mul(u1, u1))))),
+    );
   },
   silu: (x, c) => {
     const s = c.b.let(sigmoid(x), 's');
@@ -114,10 +123,16 @@ export const crossEntropyGrad: KernelLowering = {
       b.for(i32(0), i32(C), (k) => b.set(s, E.exp(E.sub(x.at([n, k]), E.ref(m, 'f32'))), '+'), 1, 'k');
       const lse = b.let(E.add(E.ref(m, 'f32'), E.log(E.ref(s, 'f32'))), 'lse');
       const tc = b.let(E.cast('i32', t.at([n])), 'tc');
-      b.for(i32(0), i32(C), (k) => {
-        const q = E.add(E.sel(E.eq(k, tc), f32(1 - eps), f32(0)), f32(eps / C));
-        ctx.emit(0, [n, k], E.mul(scale, E.sub(E.exp(E.sub(x.at([n, k]), lse)), q)));
-      }, 1, 'k');
+      b.for(
+        i32(0),
+        i32(C),
+        (k) => {
+          const q = E.add(E.sel(E.eq(k, tc), f32(1 - eps), f32(0)), f32(eps / C));
+          ctx.emit(0, [n, k], E.mul(scale, E.sub(E.exp(E.sub(x.at([n, k]), lse)), q)));
+        },
+        1,
+        'k',
+      );
     });
   },
 };
@@ -135,7 +150,13 @@ export const dropoutMask: PointwiseLowering = {
   elementwise: true,
   at: (c, idx) => {
     const flat = E.linear(idx, E.contiguousStrides(c.outShapes[0]!));
-    return dropoutExpr({ ...c, training: true }, c.inputs[0]!.at(idx), flat, c.attrs['p'] as number, c.attrs['key'] as string);
+    return dropoutExpr(
+      { ...c, training: true },
+      c.inputs[0]!.at(idx),
+      flat,
+      c.attrs['p'] as number,
+      c.attrs['key'] as string,
+    );
   },
 };
 
@@ -146,7 +167,10 @@ export const reduceGrad: PointwiseLowering = {
     const out = c.outShapes[0]!;
     const axes = (c.attrs['axes'] as readonly number[]).map((a) => normAxis(a, out.length)!);
     const g = c.inputs[0]!;
-    const gi = g.shape.length === out.length ? idx.map((e, i) => (axes.includes(i) ? i32(0) : e)) : idx.filter((_, i) => !axes.includes(i));
+    const gi =
+      g.shape.length === out.length
+        ? idx.map((e, i) => (axes.includes(i) ? i32(0) : e))
+        : idx.filter((_, i) => !axes.includes(i));
     const v = g.at(gi);
     return c.attrs['mean'] ? E.mul(v, f32(1 / axes.reduce((p, a) => p * out[a]!, 1))) : v;
   },
@@ -223,8 +247,20 @@ export const linearGradWeight: KernelLowering = {
     const x = need(ctx, 1);
     const [N, K] = ctx.outShapes[0]! as [number, number];
     const M = prod(dy.shape.slice(0, -1));
-    const gOp: Operand = { view: dy, batchStrides: [], rows: [N], rowStrides: [dy.strides[dy.shape.length - 1]!], kStride: leadStride(dy, 0) };
-    const xOp: Operand = { view: x, batchStrides: [], rows: [K], rowStrides: [x.strides[x.shape.length - 1]!], kStride: leadStride(x, 1) };
+    const gOp: Operand = {
+      view: dy,
+      batchStrides: [],
+      rows: [N],
+      rowStrides: [dy.strides[dy.shape.length - 1]!],
+      kStride: leadStride(dy, 0),
+    };
+    const xOp: Operand = {
+      view: x,
+      batchStrides: [],
+      rows: [K],
+      rowStrides: [x.strides[x.shape.length - 1]!],
+      kStride: leadStride(x, 1),
+    };
     const p: GemmProblem = swapForLanes(N, K)
       ? { batch: [], R: K, C: N, K: M, u: xOp, v: gOp, emit: (_p, r, c, v) => ctx.emit(0, [c, r], v) }
       : { batch: [], R: N, C: K, K: M, u: gOp, v: xOp, emit: (_p, r, c, v) => ctx.emit(0, [r, c], v) };
@@ -262,7 +298,8 @@ export const conv2dGradInput: KernelLowering = {
     const gx = Math.ceil(S / lanes);
     const gy = Math.ceil(g.C / tc);
     const max = target.limits.maxComputeWorkgroupsPerDimension;
-    if (gx > max || gy > max || g.N > max) throw new KernelError(`${ctx.node.name}: needs more workgroups than the adapter's ${max} per dimension`);
+    if (gx > max || gy > max || g.N > max)
+      throw new KernelError(`${ctx.node.name}: needs more workgroups than the adapter's ${max} per dimension`);
     ctx.grid([gx, gy, g.N], [lanes, 1, 1]);
     b.comment(`conv2d_grad_input: ${tc} input channels per workgroup (uniform weights), ${tw} columns per lane`);
     const s = b.let(E.add(E.mul(E.builtin('wid', 0), i32(lanes)), E.builtin('lid', 0)), 's');
@@ -278,11 +315,19 @@ export const conv2dGradInput: KernelLowering = {
     const Wt = ctx.bind(w, 'f32');
     const [yN, yC, yH, yW] = dy.strides as [number, number, number, number];
     const [wO, wC, wH, wW] = w.strides as [number, number, number, number];
-    const acc = Array.from({ length: tc }, (_, c) => Array.from({ length: tw }, (_, q) => b.var(f32(0), `acc${c}_${q}`)));
+    const acc = Array.from({ length: tc }, (_, c) =>
+      Array.from({ length: tw }, (_, q) => b.var(f32(0), `acc${c}_${q}`)),
+    );
     // Which output position reads input position t = ih + p − k·d through kernel offset k, if any.
     const outPos = (t: Expr, stride: number, size: number): { ok: Expr; pos: Expr } => {
       const tc0 = E.max(t, i32(0));
-      const ok = stride === 1 ? E.and(E.ge(t, i32(0)), E.lt(t, i32(size))) : E.and(E.and(E.ge(t, i32(0)), E.eq(E.mod(tc0, i32(stride)), i32(0))), E.lt(E.div(tc0, i32(stride)), i32(size)));
+      const ok =
+        stride === 1
+          ? E.and(E.ge(t, i32(0)), E.lt(t, i32(size)))
+          : E.and(
+              E.and(E.ge(t, i32(0)), E.eq(E.mod(tc0, i32(stride)), i32(0))),
+              E.lt(E.div(tc0, i32(stride)), i32(size)),
+            );
       return { ok, pos: E.div(tc0, i32(stride)) };
     };
     // For stride 1, the dy values a lane's TW columns need for all kernel columns form one
@@ -309,32 +354,44 @@ export const conv2dGradInput: KernelLowering = {
     const yn = b.let(E.add(E.mul(n, i32(yN)), i32(dy.offset)), 'yn');
     const wci = b.let(E.add(E.mul(ci0, i32(wC)), i32(w.offset)), 'wci');
     // One runtime loop over (output channel of the group, kernel row); the rest is unrolled.
-    b.for(i32(0), i32(og * g.kh), (r) => {
-      const oi = g.kh === 1 ? r : b.let(E.div(r, i32(g.kh)), 'oi');
-      const i = g.kh === 1 ? i32(0) : b.let(E.mod(r, i32(g.kh)), 'i');
-      const o = b.let(E.add(o0, oi), 'o');
-      const row = outPos(E.sub(E.add(ih, i32(g.ph)), E.mul(i, i32(g.dh))), g.sh, g.Ho);
-      const rok = b.let(row.ok, 'rok');
-      const yr = b.let(E.add(E.add(yn, E.mul(o, i32(yC))), E.mul(E.sel(rok, row.pos, i32(0)), i32(yH))), 'yr');
-      const wr = b.let(E.add(E.add(wci, E.mul(o, i32(wO))), E.mul(i, i32(wH))), 'wr');
-      const segv = colsSeg.map((cq) => b.let(E.sel(E.and(rok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'));
-      for (let j = 0; j < g.kw; j++) {
-        const gv =
-          g.sw === 1
-            ? Array.from({ length: tw }, (_, q) => segv[q + (g.kw - 1 - j) * g.dw]!)
-            : colsStrided[j]!.map((cq) => b.let(E.sel(E.and(rok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'));
-        for (let c = 0; c < tc; c++) {
-          const wv = b.let(E.load(Wt, 'f32', E.add(wr, i32(c * wC + j * wW))), 'w');
-          for (let q = 0; q < tw; q++) b.set(acc[c]![q]!, E.mul(wv, gv[q]!), '+');
+    b.for(
+      i32(0),
+      i32(og * g.kh),
+      (r) => {
+        const oi = g.kh === 1 ? r : b.let(E.div(r, i32(g.kh)), 'oi');
+        const i = g.kh === 1 ? i32(0) : b.let(E.mod(r, i32(g.kh)), 'i');
+        const o = b.let(E.add(o0, oi), 'o');
+        const row = outPos(E.sub(E.add(ih, i32(g.ph)), E.mul(i, i32(g.dh))), g.sh, g.Ho);
+        const rok = b.let(row.ok, 'rok');
+        const yr = b.let(E.add(E.add(yn, E.mul(o, i32(yC))), E.mul(E.sel(rok, row.pos, i32(0)), i32(yH))), 'yr');
+        const wr = b.let(E.add(E.add(wci, E.mul(o, i32(wO))), E.mul(i, i32(wH))), 'wr');
+        const segv = colsSeg.map((cq) =>
+          b.let(E.sel(E.and(rok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'),
+        );
+        for (let j = 0; j < g.kw; j++) {
+          const gv =
+            g.sw === 1
+              ? Array.from({ length: tw }, (_, q) => segv[q + (g.kw - 1 - j) * g.dw]!)
+              : colsStrided[j]!.map((cq) =>
+                  b.let(E.sel(E.and(rok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'),
+                );
+          for (let c = 0; c < tc; c++) {
+            const wv = b.let(E.load(Wt, 'f32', E.add(wr, i32(c * wC + j * wW))), 'w');
+            for (let q = 0; q < tw; q++) b.set(acc[c]![q]!, E.mul(wv, gv[q]!), '+');
+          }
         }
-      }
-    }, 1, 'r');
+      },
+      1,
+      'r',
+    );
     b.if(valid, () => {
       for (let c = 0; c < tc; c++) {
         const ch = b.let(E.add(c0, i32(c)), 'ch');
         for (let q = 0; q < tw; q++) {
           const iw = b.let(E.add(iw0, i32(q)), 'iw');
-          b.if(g.W % tw === 0 ? E.bool(true) : E.lt(iw, i32(g.W)), () => ctx.emit(0, [n, ch, ih, iw], E.ref(acc[c]![q]!, 'f32')));
+          b.if(g.W % tw === 0 ? E.bool(true) : E.lt(iw, i32(g.W)), () =>
+            ctx.emit(0, [n, ch, ih, iw], E.ref(acc[c]![q]!, 'f32')),
+          );
         }
       }
     });
@@ -365,9 +422,12 @@ export const conv2dGradWeight: KernelLowering = {
     const gx = Math.ceil(P / lanes);
     const gy = Math.ceil(g.O / to);
     const max = target.limits.maxComputeWorkgroupsPerDimension;
-    if (gx > max || gy > max) throw new KernelError(`${ctx.node.name}: needs more workgroups than the adapter's ${max} per dimension`);
+    if (gx > max || gy > max)
+      throw new KernelError(`${ctx.node.name}: needs more workgroups than the adapter's ${max} per dimension`);
     ctx.grid([gx, gy, 1], [lanes, 1, 1]);
-    b.comment(`conv2d_grad_weight: ${to} output channels per workgroup (uniform dy), a lane per (c, i) with ${g.kw} columns`);
+    b.comment(
+      `conv2d_grad_weight: ${to} output channels per workgroup (uniform dy), a lane per (c, i) with ${g.kw} columns`,
+    );
     const l = b.let(E.add(E.mul(E.builtin('wid', 0), i32(lanes)), E.builtin('lid', 0)), 'l');
     const valid = b.let(E.lt(l, i32(P)), 'ok');
     const lc = b.let(E.min(l, i32(P - 1)), 'lc');
@@ -379,31 +439,57 @@ export const conv2dGradWeight: KernelLowering = {
     const X = ctx.bind(x, 'f32');
     const [yN, yC, yH, yW] = dy.strides as [number, number, number, number];
     const [xN, xC, xH, xW] = x.strides as [number, number, number, number];
-    const acc = Array.from({ length: to }, (_, o) => Array.from({ length: g.kw }, (_, j) => b.var(f32(0), `acc${o}_${j}`)));
+    const acc = Array.from({ length: to }, (_, o) =>
+      Array.from({ length: g.kw }, (_, j) => b.var(f32(0), `acc${o}_${j}`)),
+    );
     const dh = b.let(E.sub(E.mul(i, i32(g.dh)), i32(g.ph)), 'dh');
     const xc = b.let(E.add(E.mul(cin, i32(xC)), i32(x.offset)), 'xc');
-    const yo = Array.from({ length: to }, (_, o) => b.let(E.add(E.mul(E.min(E.add(o0, i32(o)), i32(g.O - 1)), i32(yC)), i32(dy.offset)), 'yo'));
-    b.for(i32(0), i32(g.N * g.Ho), (nh) => {
-      const n = b.let(E.div(nh, i32(g.Ho)), 'n');
-      const oh = b.let(E.mod(nh, i32(g.Ho)), 'oh');
-      const ih = b.let(E.add(E.mul(oh, i32(g.sh)), dh), 'ih');
-      const hok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), 'hok');
-      const xr = b.let(E.add(E.add(xc, E.mul(n, i32(xN))), E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(xH))), 'xr');
-      const yr = b.let(E.add(E.mul(n, i32(yN)), E.mul(oh, i32(yH))), 'yr');
-      b.for(i32(0), i32(g.Wo), (ow) => {
-        const iw0 = b.let(E.sub(E.mul(ow, i32(g.sw)), i32(g.pw)), 'iw0');
-        const xv = Array.from({ length: g.kw }, (_, j) => {
-          const iw = E.add(iw0, i32(j * g.dw));
-          const ok = E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))));
-          return b.let(E.sel(ok, E.load(X, 'f32', E.add(xr, E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(xW)))), f32(0)), 'x');
-        });
-        const yc = b.let(E.add(yr, E.mul(ow, i32(yW))), 'yc');
-        for (let o = 0; o < to; o++) {
-          const gv = b.let(E.load(DY, 'f32', E.add(yo[o]!, yc)), 'dy');
-          for (let j = 0; j < g.kw; j++) b.set(acc[o]![j]!, E.mul(gv, xv[j]!), '+');
-        }
-      }, 1, 'ow');
-    }, 1, 'nh');
+    const yo = Array.from({ length: to }, (_, o) =>
+      b.let(E.add(E.mul(E.min(E.add(o0, i32(o)), i32(g.O - 1)), i32(yC)), i32(dy.offset)), 'yo'),
+    );
+    b.for(
+      i32(0),
+      i32(g.N * g.Ho),
+      (nh) => {
+        const n = b.let(E.div(nh, i32(g.Ho)), 'n');
+        const oh = b.let(E.mod(nh, i32(g.Ho)), 'oh');
+        const ih = b.let(E.add(E.mul(oh, i32(g.sh)), dh), 'ih');
+        const hok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), 'hok');
+        const xr = b.let(
+          E.add(E.add(xc, E.mul(n, i32(xN))), E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(xH))),
+          'xr',
+        );
+        const yr = b.let(E.add(E.mul(n, i32(yN)), E.mul(oh, i32(yH))), 'yr');
+        b.for(
+          i32(0),
+          i32(g.Wo),
+          (ow) => {
+            const iw0 = b.let(E.sub(E.mul(ow, i32(g.sw)), i32(g.pw)), 'iw0');
+            const xv = Array.from({ length: g.kw }, (_, j) => {
+              const iw = E.add(iw0, i32(j * g.dw));
+              const ok = E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))));
+              return b.let(
+                E.sel(
+                  ok,
+                  E.load(X, 'f32', E.add(xr, E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(xW)))),
+                  f32(0),
+                ),
+                'x',
+              );
+            });
+            const yc = b.let(E.add(yr, E.mul(ow, i32(yW))), 'yc');
+            for (let o = 0; o < to; o++) {
+              const gv = b.let(E.load(DY, 'f32', E.add(yo[o]!, yc)), 'dy');
+              for (let j = 0; j < g.kw; j++) b.set(acc[o]![j]!, E.mul(gv, xv[j]!), '+');
+            }
+          },
+          1,
+          'ow',
+        );
+      },
+      1,
+      'nh',
+    );
     b.if(valid, () => {
       for (let o = 0; o < to; o++) {
         const oc = b.let(E.add(o0, i32(o)), 'oc');
@@ -438,7 +524,10 @@ function windowArgmax(ctx: AnchorCtx, x: Accessor, n: Expr, c: Expr, oh: Expr, o
     for (let j = 0; j < w.kw; j++) {
       const iw = b.let(E.add(E.sub(E.mul(ow, i32(w.sw)), i32(w.pw)), i32(j * w.dw)), 'iw');
       const ok = b.let(E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(W)))), 'ok');
-      const v = b.let(x.at([n, c, E.call('clamp', ih, i32(0), i32(H - 1)), E.call('clamp', iw, i32(0), i32(W - 1))]), 'v');
+      const v = b.let(
+        x.at([n, c, E.call('clamp', ih, i32(0), i32(H - 1)), E.call('clamp', iw, i32(0), i32(W - 1))]),
+        'v',
+      );
       const take = b.let(E.and(ok, E.or(E.lt(E.ref(at, 'i32'), i32(0)), E.gt(v, E.ref(best, 'f32')))), 'tk');
       b.set(best, E.sel(take, v, E.ref(best, 'f32')));
       b.set(at, E.sel(take, i32(i * w.kw + j), E.ref(at, 'i32')));
@@ -472,14 +561,19 @@ export const maxpool2dGrad: KernelLowering = {
       perElement(ctx, N * C * Th * Tw, (id) => {
         const [n, c, th, tw] = E.unflatten(id, [N, C, Th, Tw]).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
         const inWin = Th === Ho && Tw === Wo ? E.bool(true) : b.let(E.and(E.lt(th, i32(Ho)), E.lt(tw, i32(Wo))), 'win');
-        const arg = b.let(E.sel(inWin, windowArgmax(ctx, x, n, c, E.min(th, i32(Ho - 1)), E.min(tw, i32(Wo - 1)), w), i32(-1)), 'arg');
+        const arg = b.let(
+          E.sel(inWin, windowArgmax(ctx, x, n, c, E.min(th, i32(Ho - 1)), E.min(tw, i32(Wo - 1)), w), i32(-1)),
+          'arg',
+        );
         const gv = b.let(E.sel(inWin, gy.at([n, c, E.min(th, i32(Ho - 1)), E.min(tw, i32(Wo - 1))]), f32(0)), 'gv');
         for (let i = 0; i < w.sh; i++)
           for (let j = 0; j < w.sw; j++) {
             const ih = b.let(E.add(E.mul(th, i32(w.sh)), i32(i)), 'ih');
             const iw = b.let(E.add(E.mul(tw, i32(w.sw)), i32(j)), 'iw');
             const inside = (H % w.sh === 0 ? E.bool(true) : E.lt(ih, i32(H))) as Expr;
-            b.if(E.and(inside, W % w.sw === 0 ? E.bool(true) : E.lt(iw, i32(W))), () => ctx.emit(0, [n, c, ih, iw], E.sel(E.eq(arg, i32(i * w.kw + j)), gv, f32(0))));
+            b.if(E.and(inside, W % w.sw === 0 ? E.bool(true) : E.lt(iw, i32(W))), () =>
+              ctx.emit(0, [n, c, ih, iw], E.sel(E.eq(arg, i32(i * w.kw + j)), gv, f32(0))),
+            );
           }
       });
       return;
@@ -490,12 +584,18 @@ export const maxpool2dGrad: KernelLowering = {
       for (let i = 0; i < w.kh; i++) {
         const th = b.let(E.sub(E.add(ih, i32(w.ph)), i32(i * w.dh)), 'th');
         const oh = b.let(E.div(E.max(th, i32(0)), i32(w.sh)), 'oh');
-        const hok = E.and(E.and(E.ge(th, i32(0)), E.eq(E.mod(E.max(th, i32(0)), i32(w.sh)), i32(0))), E.lt(oh, i32(Ho)));
+        const hok = E.and(
+          E.and(E.ge(th, i32(0)), E.eq(E.mod(E.max(th, i32(0)), i32(w.sh)), i32(0))),
+          E.lt(oh, i32(Ho)),
+        );
         b.if(hok, () => {
           for (let j = 0; j < w.kw; j++) {
             const tw = b.let(E.sub(E.add(iw, i32(w.pw)), i32(j * w.dw)), 'tw');
             const ow = b.let(E.div(E.max(tw, i32(0)), i32(w.sw)), 'ow');
-            const wok = E.and(E.and(E.ge(tw, i32(0)), E.eq(E.mod(E.max(tw, i32(0)), i32(w.sw)), i32(0))), E.lt(ow, i32(Wo)));
+            const wok = E.and(
+              E.and(E.ge(tw, i32(0)), E.eq(E.mod(E.max(tw, i32(0)), i32(w.sw)), i32(0))),
+              E.lt(ow, i32(Wo)),
+            );
             b.if(wok, () => {
               const arg = windowArgmax(ctx, x, n, c, oh, ow, w);
               b.if(E.eq(arg, i32(i * w.kw + j)), () => b.set(acc, gy.at([n, c, oh, ow]), '+'));
@@ -523,8 +623,18 @@ export const maxpool2dSelect: KernelLowering = {
       const arg = b.let(windowArgmax(ctx, x, n, c, oh, ow, w), 'arg');
       const i = E.div(arg, i32(w.kw));
       const j = E.mod(arg, i32(w.kw));
-      const ih = E.call('clamp', E.add(E.sub(E.mul(oh, i32(w.sh)), i32(w.ph)), E.mul(i, i32(w.dh))), i32(0), i32(H - 1));
-      const iw = E.call('clamp', E.add(E.sub(E.mul(ow, i32(w.sw)), i32(w.pw)), E.mul(j, i32(w.dw))), i32(0), i32(W - 1));
+      const ih = E.call(
+        'clamp',
+        E.add(E.sub(E.mul(oh, i32(w.sh)), i32(w.ph)), E.mul(i, i32(w.dh))),
+        i32(0),
+        i32(H - 1),
+      );
+      const iw = E.call(
+        'clamp',
+        E.add(E.sub(E.mul(ow, i32(w.sw)), i32(w.pw)), E.mul(j, i32(w.dw))),
+        i32(0),
+        i32(W - 1),
+      );
       ctx.emit(0, [n, c, oh, ow], v.at([n, c, ih, iw]));
     });
   },
@@ -557,14 +667,17 @@ export const avgpool2dGrad: KernelLowering = {
           for (let j = 0; j < kw; j++) {
             const tw = b.let(E.sub(E.add(iw, i32(pw)), i32(j)), 'tw');
             const ow = b.let(E.div(E.max(tw, i32(0)), i32(sw)), 'ow');
-            b.if(E.and(E.and(E.ge(tw, i32(0)), E.eq(E.mod(E.max(tw, i32(0)), i32(sw)), i32(0))), E.lt(ow, i32(Wo))), () => {
-              const ws = b.let(E.sub(E.mul(ow, i32(sw)), i32(pw)), 'ws');
-              const we = b.let(E.min(E.add(ws, i32(kw)), i32(W + pw)), 'we');
-              const div = cip
-                ? E.mul(E.sub(he, hs), E.sub(we, ws))
-                : E.mul(E.sub(E.min(he, i32(H)), E.max(hs, i32(0))), E.sub(E.min(we, i32(W)), E.max(ws, i32(0))));
-              b.set(acc, E.div(gy.at([n, c, oh, ow]), E.cast('f32', div)), '+');
-            });
+            b.if(
+              E.and(E.and(E.ge(tw, i32(0)), E.eq(E.mod(E.max(tw, i32(0)), i32(sw)), i32(0))), E.lt(ow, i32(Wo))),
+              () => {
+                const ws = b.let(E.sub(E.mul(ow, i32(sw)), i32(pw)), 'ws');
+                const we = b.let(E.min(E.add(ws, i32(kw)), i32(W + pw)), 'we');
+                const div = cip
+                  ? E.mul(E.sub(he, hs), E.sub(we, ws))
+                  : E.mul(E.sub(E.min(he, i32(H)), E.max(hs, i32(0))), E.sub(E.min(we, i32(W)), E.max(ws, i32(0))));
+                b.set(acc, E.div(gy.at([n, c, oh, ow]), E.cast('f32', div)), '+');
+              },
+            );
           }
         });
       }
@@ -574,13 +687,30 @@ export const avgpool2dGrad: KernelLowering = {
 };
 
 /** Per-channel batch statistics (mean, 1/σ) of x [N, C, H, W] in a workgroup per channel. */
-function channelStats(ctx: AnchorCtx, x: Accessor, c: Expr, sh: string, eps: number): { mean: Expr; inv: Expr; at: (e: Expr) => Expr[]; count: number } {
+function channelStats(
+  ctx: AnchorCtx,
+  x: Accessor,
+  c: Expr,
+  sh: string,
+  eps: number,
+): { mean: Expr; inv: Expr; at: (e: Expr) => Expr[]; count: number } {
   const { b } = ctx;
   const [N, , H, W] = x.shape as [number, number, number, number];
   const hw = H * W;
   const count = N * hw;
-  const at = (e: Expr): Expr[] => [E.div(e, i32(hw)), c, E.div(E.mod(e, i32(hw)), i32(W)), E.mod(E.mod(e, i32(hw)), i32(W))];
-  const mean = b.let(E.div(workgroupSum(b, sh, WG, count, (e) => x.at(at(e))), f32(count)), 'mean');
+  const at = (e: Expr): Expr[] => [
+    E.div(e, i32(hw)),
+    c,
+    E.div(E.mod(e, i32(hw)), i32(W)),
+    E.mod(E.mod(e, i32(hw)), i32(W)),
+  ];
+  const mean = b.let(
+    E.div(
+      workgroupSum(b, sh, WG, count, (e) => x.at(at(e))),
+      f32(count),
+    ),
+    'mean',
+  );
   const q = workgroupSum(b, sh, WG, count, (e) => {
     const d = b.let(E.sub(x.at(at(e)), mean), 'd');
     return E.mul(d, d);
@@ -590,7 +720,11 @@ function channelStats(ctx: AnchorCtx, x: Accessor, c: Expr, sh: string, eps: num
 }
 
 /** A workgroup per channel; `body` runs for every element of the channel (after the statistics). */
-function perChannel(ctx: AnchorCtx, C: number, body: (c: Expr, sh: string, each: (count: number, f: (e: Expr) => void) => void) => void): void {
+function perChannel(
+  ctx: AnchorCtx,
+  C: number,
+  body: (c: Expr, sh: string, each: (count: number, f: (e: Expr) => void) => void) => void,
+): void {
   const { b } = ctx;
   const g = groups1d(b, C, WG, ctx.target, ctx.node.name);
   ctx.grid(g.workgroups, g.size);
@@ -600,10 +734,16 @@ function perChannel(ctx: AnchorCtx, C: number, body: (c: Expr, sh: string, each:
   const live = b.let(E.lt(g.group, i32(C)), 'live');
   body(c, sh, (count, f) =>
     b.if(live, () =>
-      b.for(i32(0), i32(count), (e0) => {
-        const e = b.let(E.add(e0, lane), 'e');
-        b.if(E.lt(e, i32(count)), () => f(e));
-      }, WG, 'e0'),
+      b.for(
+        i32(0),
+        i32(count),
+        (e0) => {
+          const e = b.let(E.add(e0, lane), 'e');
+          b.if(E.lt(e, i32(count)), () => f(e));
+        },
+        WG,
+        'e0',
+      ),
     ),
   );
 }
@@ -633,7 +773,10 @@ const bnNormalizeInference: PointwiseLowering = {
   },
 };
 
-export const batchnormNormalize = { byMode: (_t: boolean, n: { attrs: Readonly<Record<string, unknown>> }) => (n.attrs['training'] ? bnNormalizeTraining : bnNormalizeInference) };
+export const batchnormNormalize = {
+  byMode: (_t: boolean, n: { attrs: Readonly<Record<string, unknown>> }) =>
+    n.attrs['training'] ? bnNormalizeTraining : bnNormalizeInference,
+};
 
 const bnGradTraining: KernelLowering = {
   kind: 'kernel',
@@ -643,7 +786,13 @@ const bnGradTraining: KernelLowering = {
     const { b } = ctx;
     perChannel(ctx, x.shape[1]!, (c, sh, each) => {
       const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
-      const mg = b.let(E.div(workgroupSum(b, sh, WG, st.count, (e) => g.at(st.at(e))), f32(st.count)), 'mg');
+      const mg = b.let(
+        E.div(
+          workgroupSum(b, sh, WG, st.count, (e) => g.at(st.at(e))),
+          f32(st.count),
+        ),
+        'mg',
+      );
       const mgx = b.let(
         E.div(
           workgroupSum(b, sh, WG, st.count, (e) => {
@@ -666,10 +815,17 @@ const bnGradTraining: KernelLowering = {
 const bnGradInference: PointwiseLowering = {
   kind: 'pointwise',
   elementwise: true,
-  at: (c, idx) => E.mul(c.inputs[0]!.at(idx), E.call('inverseSqrt', E.add(c.inputs[2]!.at([idx[1]!]), f32(c.attrs['eps'] as number)))),
+  at: (c, idx) =>
+    E.mul(
+      c.inputs[0]!.at(idx),
+      E.call('inverseSqrt', E.add(c.inputs[2]!.at([idx[1]!]), f32(c.attrs['eps'] as number))),
+    ),
 };
 
-export const batchnormGradInput = { byMode: (_t: boolean, n: { attrs: Readonly<Record<string, unknown>> }) => (n.attrs['training'] ? bnGradTraining : bnGradInference) };
+export const batchnormGradInput = {
+  byMode: (_t: boolean, n: { attrs: Readonly<Record<string, unknown>> }) =>
+    n.attrs['training'] ? bnGradTraining : bnGradInference,
+};
 
 /** The input gradient of layer normalisation, a lane per row. */
 export const layernormGradInput: KernelLowering = {
@@ -686,15 +842,34 @@ export const layernormGradInput: KernelLowering = {
       const { at, mean, inv } = rowStats(b, x, E.unflatten(id, rows), d, eps);
       const sg = b.var(f32(0), 'sg');
       const sgx = b.var(f32(0), 'sgx');
-      b.for(i32(0), i32(d), (k) => {
-        const gv = b.let(g.at(at(k)), 'g');
-        b.set(sg, gv, '+');
-        b.set(sgx, E.mul(gv, E.mul(E.sub(x.at(at(k)), mean), inv)), '+');
-      }, 1, 'k');
-      b.for(i32(0), i32(d), (k) => {
-        const xh = E.mul(E.sub(x.at(at(k)), mean), inv);
-        ctx.emit(0, at(k), E.mul(inv, E.sub(E.sub(g.at(at(k)), E.div(E.ref(sg, 'f32'), f32(d))), E.div(E.mul(xh, E.ref(sgx, 'f32')), f32(d)))));
-      }, 1, 'k');
+      b.for(
+        i32(0),
+        i32(d),
+        (k) => {
+          const gv = b.let(g.at(at(k)), 'g');
+          b.set(sg, gv, '+');
+          b.set(sgx, E.mul(gv, E.mul(E.sub(x.at(at(k)), mean), inv)), '+');
+        },
+        1,
+        'k',
+      );
+      b.for(
+        i32(0),
+        i32(d),
+        (k) => {
+          const xh = E.mul(E.sub(x.at(at(k)), mean), inv);
+          ctx.emit(
+            0,
+            at(k),
+            E.mul(
+              inv,
+              E.sub(E.sub(g.at(at(k)), E.div(E.ref(sg, 'f32'), f32(d))), E.div(E.mul(xh, E.ref(sgx, 'f32')), f32(d))),
+            ),
+          );
+        },
+        1,
+        'k',
+      );
     });
   },
 };

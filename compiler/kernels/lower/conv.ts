@@ -40,7 +40,12 @@ export function convTiles(og: number, Ho: number, Wo: number, target: Target): C
 export type ConvGeometry = ConvGeom;
 
 /** The geometry from the input, weight and output shapes (the kernel size read off the weight). */
-export function convGeometry(x: readonly number[], w: readonly number[], y: readonly number[], a: Readonly<Record<string, unknown>>): ConvGeometry {
+export function convGeometry(
+  x: readonly number[],
+  w: readonly number[],
+  y: readonly number[],
+  a: Readonly<Record<string, unknown>>,
+): ConvGeometry {
   return convGeom(x, y, { ...(a as Attrs), kernel: [w[2]!, w[3]!] });
 }
 
@@ -67,9 +72,14 @@ export const conv2d: KernelLowering = {
     const gx = Math.ceil(S / t.lanes);
     const gy = Math.ceil(g.O / t.to);
     const max = target.limits.maxComputeWorkgroupsPerDimension;
-    if (gx > max || gy > max || g.N > max) throw new KernelError(`${ctx.node.name}: the convolution needs more workgroups than the adapter's ${max} per dimension`);
+    if (gx > max || gy > max || g.N > max)
+      throw new KernelError(
+        `${ctx.node.name}: the convolution needs more workgroups than the adapter's ${max} per dimension`,
+      );
     ctx.grid([gx, gy, g.N], [t.lanes, 1, 1]);
-    b.comment(`conv2d ${g.kh}×${g.kw}/${g.sh}, ${t.to} channels per workgroup (uniform weights), ${t.tw} columns per lane, ${t.lanes} lanes`);
+    b.comment(
+      `conv2d ${g.kh}×${g.kw}/${g.sh}, ${t.to} channels per workgroup (uniform weights), ${t.tw} columns per lane, ${t.lanes} lanes`,
+    );
 
     const s = b.let(E.add(E.mul(E.builtin('wid', 0), i32(t.lanes)), E.builtin('lid', 0)), 's');
     const valid = b.let(E.lt(s, i32(S)), 'ok');
@@ -85,14 +95,21 @@ export const conv2d: KernelLowering = {
     const [wO, wC, wH, wW] = w.strides as [number, number, number, number];
     const seg = (t.tw - 1) * g.sw + (g.kw - 1) * g.dw + 1;
 
-    const acc = Array.from({ length: t.to }, (_, o) => Array.from({ length: t.tw }, (_, q) => b.var(f32(0), `acc${o}_${q}`)));
-    const oRows = Array.from({ length: t.to }, (_, o) => b.let(E.add(E.mul(E.min(E.add(o0, i32(o)), i32(g.O - 1)), i32(wO)), i32(w.offset)), 'wo'));
+    const acc = Array.from({ length: t.to }, (_, o) =>
+      Array.from({ length: t.tw }, (_, q) => b.var(f32(0), `acc${o}_${q}`)),
+    );
+    const oRows = Array.from({ length: t.to }, (_, o) =>
+      b.let(E.add(E.mul(E.min(E.add(o0, i32(o)), i32(g.O - 1)), i32(wO)), i32(w.offset)), 'wo'),
+    );
     const xn = b.let(E.add(E.mul(n, i32(sN)), i32(x.offset)), 'xn');
     const iw0 = b.let(E.sub(E.mul(ow0, i32(g.sw)), i32(g.pw)), 'iw0');
     // Column validity and clamped offsets of the input segment do not depend on the channel.
     const cols = Array.from({ length: seg }, (_, q) => {
       const iw = E.add(iw0, i32(q));
-      return { ok: b.let(E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))), 'cok'), off: b.let(E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(sW)), 'cof') };
+      return {
+        ok: b.let(E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))), 'cok'),
+        off: b.let(E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(sW)), 'cof'),
+      };
     });
     const ih0 = b.let(E.sub(E.mul(oh, i32(g.sh)), i32(g.ph)), 'ih0');
 
@@ -106,9 +123,14 @@ export const conv2d: KernelLowering = {
         const i = g.kh === 1 ? i32(0) : b.let(E.mod(r, i32(g.kh)), 'i');
         const ih = b.let(E.add(ih0, E.mul(i, i32(g.dh))), 'ih');
         const rok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), 'rok');
-        const xr = b.let(E.add(E.add(xn, E.mul(E.add(cin0, ci), i32(sC))), E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(sH))), 'xr');
+        const xr = b.let(
+          E.add(E.add(xn, E.mul(E.add(cin0, ci), i32(sC))), E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(sH))),
+          'xr',
+        );
         const wr = b.let(E.add(E.mul(ci, i32(wC)), E.mul(i, i32(wH))), 'wr');
-        const xv: Expr[] = cols.map((c) => b.let(E.sel(E.and(rok, c.ok), E.load(X, 'f32', E.add(xr, c.off)), f32(0)), 'x'));
+        const xv: Expr[] = cols.map((c) =>
+          b.let(E.sel(E.and(rok, c.ok), E.load(X, 'f32', E.add(xr, c.off)), f32(0)), 'x'),
+        );
         for (let j = 0; j < g.kw; j++)
           for (let o = 0; o < t.to; o++) {
             const wv = b.let(E.load(Wt, 'f32', E.add(E.add(oRows[o]!, wr), i32(j * wW))), 'w');
@@ -129,7 +151,9 @@ export const conv2d: KernelLowering = {
           for (let q = 0; q < t.tw; q++) {
             const ow = b.let(E.add(ow0, i32(q)), 'ow');
             const v = E.ref(acc[o]![q]!, 'f32');
-            b.if(g.Wo % t.tw === 0 ? E.bool(true) : E.lt(ow, i32(g.Wo)), () => ctx.emit(0, [n, oc, oh, ow], bv ? E.add(v, bv) : v));
+            b.if(g.Wo % t.tw === 0 ? E.bool(true) : E.lt(ow, i32(g.Wo)), () =>
+              ctx.emit(0, [n, oc, oh, ow], bv ? E.add(v, bv) : v),
+            );
           }
         });
       }

@@ -29,12 +29,24 @@ export interface GradWeightTiles {
   readonly lanes: number;
 }
 
-export function gradWeightTiles(og: number, Q: number, K: number, ctx: Pick<AnchorCtx, 'target' | 'tiles'>): GradWeightTiles {
+export function gradWeightTiles(
+  og: number,
+  Q: number,
+  K: number,
+  ctx: Pick<AnchorCtx, 'target' | 'tiles'>,
+): GradWeightTiles {
   const over = ctx.tiles?.['conv_grad_weight'] ?? {};
   const to = over['to'] ?? Math.min(4, og);
   const tq = over['tq'] ?? Math.min(Math.floor(16 / to), Q);
   const lim = ctx.target.limits;
-  let lanes = over['lanes'] ?? Math.min(128, pow2Below(lim.maxComputeInvocationsPerWorkgroup), pow2Below(lim.maxComputeWorkgroupSizeX), Math.max(32, 2 ** Math.ceil(Math.log2(K))));
+  let lanes =
+    over['lanes'] ??
+    Math.min(
+      128,
+      pow2Below(lim.maxComputeInvocationsPerWorkgroup),
+      pow2Below(lim.maxComputeWorkgroupSizeX),
+      Math.max(32, 2 ** Math.ceil(Math.log2(K))),
+    );
   while (lanes > 1 && to * tq * lanes * 4 > lim.maxComputeWorkgroupStorageSize) lanes /= 2;
   return { to, tq, lanes };
 }
@@ -53,7 +65,8 @@ export function buildConvGradWeightGemm(ctx: AnchorCtx, dy: View, x: View): void
   const gx = oTiles * g.groups;
   const gy = Math.ceil(Q / tq);
   const max = target.limits.maxComputeWorkgroupsPerDimension;
-  if (gx > max || gy > max) throw new KernelError(`${ctx.node.name}: needs more workgroups than the adapter's ${max} per dimension`);
+  if (gx > max || gy > max)
+    throw new KernelError(`${ctx.node.name}: needs more workgroups than the adapter's ${max} per dimension`);
   ctx.grid([gx, gy, 1], [L, 1, 1]);
   b.comment(`conv2d_grad_weight (implicit GEMM): ${to}×${tq} outputs per workgroup, ${L} lanes splitting ${K} terms`);
   const lane = b.let(E.builtin('lid', 0), 'lane');
@@ -67,7 +80,12 @@ export function buildConvGradWeightGemm(ctx: AnchorCtx, dy: View, x: View): void
   const [xN, xC, xH, xW] = x.strides as [number, number, number, number];
   // Per tile row and column, uniform over the workgroup: dy channel offsets (clamped, the
   // extra rows of a partial tile are never written) and each column's channel and kernel offsets.
-  const yo = Array.from({ length: to }, (_, t) => b.let(E.add(E.mul(E.add(E.mul(gi, i32(og)), E.min(E.add(ol, i32(t)), i32(og - 1))), i32(yC)), i32(dy.offset)), 'yo'));
+  const yo = Array.from({ length: to }, (_, t) =>
+    b.let(
+      E.add(E.mul(E.add(E.mul(gi, i32(og)), E.min(E.add(ol, i32(t)), i32(og - 1))), i32(yC)), i32(dy.offset)),
+      'yo',
+    ),
+  );
   const cols = Array.from({ length: tq }, (_, u) => {
     const q = b.let(E.min(E.add(q0, i32(u)), i32(Q - 1)), 'q');
     const c = E.div(q, i32(kk));
@@ -80,25 +98,34 @@ export function buildConvGradWeightGemm(ctx: AnchorCtx, dy: View, x: View): void
     };
   });
   const acc = Array.from({ length: to * tq }, (_, v) => b.var(f32(0), `acc${v}`));
-  b.for(lane, i32(K), (k) => {
-    const ow = b.let(E.mod(k, i32(g.Wo)), 'ow');
-    const r = b.let(E.div(k, i32(g.Wo)), 'r');
-    const oh = b.let(E.mod(r, i32(g.Ho)), 'oh');
-    const n = b.let(E.div(r, i32(g.Ho)), 'n');
-    const yb = b.let(E.add(E.add(E.mul(n, i32(yN)), E.mul(oh, i32(yH))), E.mul(ow, i32(yW))), 'yb');
-    const dyv = yo.map((o) => b.let(E.load(DY, 'f32', E.add(o, yb)), 'dy'));
-    const xb = b.let(E.mul(n, i32(xN)), 'xb');
-    const ihb = b.let(E.mul(oh, i32(g.sh)), 'ihb');
-    const iwb = b.let(E.mul(ow, i32(g.sw)), 'iwb');
-    const xv = cols.map((col) => {
-      const ih = b.let(E.add(ihb, col.dh), 'ih');
-      const iw = b.let(E.add(iwb, col.dw), 'iw');
-      const ok = E.and(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))));
-      const at = E.add(E.add(E.add(col.xc, xb), E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(xH))), E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(xW)));
-      return b.let(E.sel(ok, E.load(X, 'f32', at), f32(0)), 'x');
-    });
-    for (let t = 0; t < to; t++) for (let u = 0; u < tq; u++) b.set(acc[t * tq + u]!, E.mul(dyv[t]!, xv[u]!), '+');
-  }, L, 'k');
+  b.for(
+    lane,
+    i32(K),
+    (k) => {
+      const ow = b.let(E.mod(k, i32(g.Wo)), 'ow');
+      const r = b.let(E.div(k, i32(g.Wo)), 'r');
+      const oh = b.let(E.mod(r, i32(g.Ho)), 'oh');
+      const n = b.let(E.div(r, i32(g.Ho)), 'n');
+      const yb = b.let(E.add(E.add(E.mul(n, i32(yN)), E.mul(oh, i32(yH))), E.mul(ow, i32(yW))), 'yb');
+      const dyv = yo.map((o) => b.let(E.load(DY, 'f32', E.add(o, yb)), 'dy'));
+      const xb = b.let(E.mul(n, i32(xN)), 'xb');
+      const ihb = b.let(E.mul(oh, i32(g.sh)), 'ihb');
+      const iwb = b.let(E.mul(ow, i32(g.sw)), 'iwb');
+      const xv = cols.map((col) => {
+        const ih = b.let(E.add(ihb, col.dh), 'ih');
+        const iw = b.let(E.add(iwb, col.dw), 'iw');
+        const ok = E.and(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(g.H))), E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))));
+        const at = E.add(
+          E.add(E.add(col.xc, xb), E.mul(E.call('clamp', ih, i32(0), i32(g.H - 1)), i32(xH))),
+          E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(xW)),
+        );
+        return b.let(E.sel(ok, E.load(X, 'f32', at), f32(0)), 'x');
+      });
+      for (let t = 0; t < to; t++) for (let u = 0; u < tq; u++) b.set(acc[t * tq + u]!, E.mul(dyv[t]!, xv[u]!), '+');
+    },
+    L,
+    'k',
+  );
   // The partial sums of all lanes, added up by a tree (barriers in uniform control flow).
   const sh = b.shared('f32', to * tq * L, 'part');
   const slot = (v: number, l: Expr) => E.add(i32(v * L), l);
@@ -106,7 +133,12 @@ export function buildConvGradWeightGemm(ctx: AnchorCtx, dy: View, x: View): void
   b.barrier();
   for (let s = L / 2; s >= 1; s /= 2) {
     b.if(E.lt(lane, i32(s)), () => {
-      for (let v = 0; v < to * tq; v++) b.setElem(sh, slot(v, lane), E.add(E.elem(sh, 'f32', slot(v, lane)), E.elem(sh, 'f32', slot(v, E.add(lane, i32(s))))));
+      for (let v = 0; v < to * tq; v++)
+        b.setElem(
+          sh,
+          slot(v, lane),
+          E.add(E.elem(sh, 'f32', slot(v, lane)), E.elem(sh, 'f32', slot(v, E.add(lane, i32(s))))),
+        );
     });
     b.barrier();
   }

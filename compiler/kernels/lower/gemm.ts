@@ -52,7 +52,9 @@ export interface GemmTiles {
 const mult4 = (n: number): boolean => n % 4 === 0;
 
 function aligned4(o: Operand): boolean {
-  return mult4(o.view.offset) && o.batchStrides.every(mult4) && o.rows.every((d, i) => d === 1 || mult4(o.rowStrides[i]!));
+  return (
+    mult4(o.view.offset) && o.batchStrides.every(mult4) && o.rows.every((d, i) => d === 1 || mult4(o.rowStrides[i]!))
+  );
 }
 
 /** vec4 loads along k: k contiguous, K a multiple of 4, every row start aligned. */
@@ -62,7 +64,15 @@ const kVec = (o: Operand, K: number): boolean => o.kStride === 1 && mult4(K) && 
 function rowVec(o: Operand, C: number, tn: number): boolean {
   const dims = o.rows.filter((d) => d !== 1);
   const stride = o.rows.length === 1 ? o.rowStrides[0] : o.rowStrides[o.rows.findIndex((d) => d !== 1)];
-  return dims.length <= 1 && stride === 1 && mult4(C) && mult4(tn) && mult4(o.kStride) && mult4(o.view.offset) && o.batchStrides.every(mult4);
+  return (
+    dims.length <= 1 &&
+    stride === 1 &&
+    mult4(C) &&
+    mult4(tn) &&
+    mult4(o.kStride) &&
+    mult4(o.view.offset) &&
+    o.batchStrides.every(mult4)
+  );
 }
 
 /**
@@ -76,7 +86,12 @@ function rowVec(o: Operand, C: number, tn: number): boolean {
  *   (4.6 → 4.3 ms for 256×784×128).
  * A 1024³ matmul (both operands in their natural layout) is the same with either tile.
  */
-export function gemmTiles(R: number, C: number, target: Target, layout: 'plain' | 'uAlongRows' | 'vAlongK' = 'plain'): GemmTiles {
+export function gemmTiles(
+  R: number,
+  C: number,
+  target: Target,
+  layout: 'plain' | 'uAlongRows' | 'vAlongK' = 'plain',
+): GemmTiles {
   const wide = target.software && layout !== 'plain' && C >= 32;
   const tm = Math.min(8, R);
   const tn = C < 4 ? C : wide ? 8 : 4;
@@ -95,8 +110,12 @@ function rowAddr(o: Operand, r: Expr): Expr {
 
 export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): void {
   const lim = ctx.target.limits;
-  const sharedFits = lim.maxComputeInvocationsPerWorkgroup >= 256 && lim.maxComputeWorkgroupSizeX >= 16 && lim.maxComputeWorkgroupStorageSize >= 8192;
-  if (!ctx.target.software && sharedFits && !tiles && !ctx.tiles?.['gemm'] && g.R * g.C >= 64 * 64) return buildGemmShared(ctx, g);
+  const sharedFits =
+    lim.maxComputeInvocationsPerWorkgroup >= 256 &&
+    lim.maxComputeWorkgroupSizeX >= 16 &&
+    lim.maxComputeWorkgroupStorageSize >= 8192;
+  if (!ctx.target.software && sharedFits && !tiles && !ctx.tiles?.['gemm'] && g.R * g.C >= 64 * 64)
+    return buildGemmShared(ctx, g);
   const { b, target } = ctx;
   const { R, C, K } = g;
   // The operands' layouts (decided again below with the tile): U read along its rows when k
@@ -110,7 +129,10 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
   const gx = Math.ceil(C / (lanes * tn));
   const gy = Math.ceil(R / tm);
   const max = target.limits.maxComputeWorkgroupsPerDimension;
-  if (gx > max || gy > max || nb > max) throw new KernelError(`${ctx.node.name}: a ${R}×${C} (batch ${nb}) product needs more workgroups than the adapter's ${max} per dimension`);
+  if (gx > max || gy > max || nb > max)
+    throw new KernelError(
+      `${ctx.node.name}: a ${R}×${C} (batch ${nb}) product needs more workgroups than the adapter's ${max} per dimension`,
+    );
   ctx.grid([gx, gy, nb], [lanes, 1, 1]);
 
   const ku = mult4(K) ? 4 : 1;
@@ -119,7 +141,9 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
   const uRv = !uv && tm % 4 === 0 && R % 4 === 0 && rowVec(g.u, R, tm);
   const vRow = ku === 4 && rowVec(g.v, C, tn);
   const vk = ku === 4 && !vRow && kVec(g.v, K);
-  b.comment(`gemm ${nb}×${R}×${C}×${K}: ${tm} rows per workgroup (uniform), ${tn} columns per lane, ${lanes} lanes; U ${uv ? 'vec4 along k' : uRv ? 'vec4 along rows' : 'scalar'}, V ${vRow ? 'vec4 along columns' : vk ? 'vec4 along k' : 'scalar'}`);
+  b.comment(
+    `gemm ${nb}×${R}×${C}×${K}: ${tm} rows per workgroup (uniform), ${tn} columns per lane, ${lanes} lanes; U ${uv ? 'vec4 along k' : uRv ? 'vec4 along rows' : 'scalar'}, V ${vRow ? 'vec4 along columns' : vk ? 'vec4 along k' : 'scalar'}`,
+  );
 
   const p = nb > 1 ? b.let(E.builtin('wid', 2), 'p') : i32(0);
   const pIdx = nb > 1 ? E.unflatten(p, g.batch) : g.batch.map(() => i32(0));
@@ -132,8 +156,12 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
   const uBuf = ctx.bind(g.u.view, uv || uRv ? 'vec4f' : 'f32');
   const vBuf = ctx.bind(g.v.view, vRow || vk ? 'vec4f' : 'f32');
   // Row starts (clamped into range, so edge tiles load valid memory; their results are not stored).
-  const uRow = Array.from({ length: tm }, (_, r) => b.let(E.add(ub, rowAddr(g.u, E.min(E.add(r0, i32(r)), i32(R - 1)))), 'ur'));
-  const vCols = vRow ? [b.let(E.add(vb, rowAddr(g.v, E.min(c0, i32(C - 4)))), 'vc')] : Array.from({ length: tn }, (_, j) => b.let(E.add(vb, rowAddr(g.v, E.min(E.add(c0, i32(j)), i32(C - 1)))), 'vc'));
+  const uRow = Array.from({ length: tm }, (_, r) =>
+    b.let(E.add(ub, rowAddr(g.u, E.min(E.add(r0, i32(r)), i32(R - 1)))), 'ur'),
+  );
+  const vCols = vRow
+    ? [b.let(E.add(vb, rowAddr(g.v, E.min(c0, i32(C - 4)))), 'vc')]
+    : Array.from({ length: tn }, (_, j) => b.let(E.add(vb, rowAddr(g.v, E.min(E.add(c0, i32(j)), i32(C - 1)))), 'vc'));
 
   // Accumulators: vec4 over 4 columns when V is loaded along columns, scalars otherwise.
   const acc: string[][] = [];
@@ -146,7 +174,11 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
 
   // vec4 operands are addressed in vec4 units (row starts are multiples of 4): no division in the loop.
   const uRow4 = uv ? uRow.map((ur) => b.let(E.div(ur, i32(4)), 'ur4')) : [];
-  const uBlock4 = uRv ? Array.from({ length: tm / 4 }, (_, q) => b.let(E.div(E.add(ub, rowAddr(g.u, E.min(E.add(r0, i32(4 * q)), i32(R - 4)))), i32(4)), 'ub4')) : [];
+  const uBlock4 = uRv
+    ? Array.from({ length: tm / 4 }, (_, q) =>
+        b.let(E.div(E.add(ub, rowAddr(g.u, E.min(E.add(r0, i32(4 * q)), i32(R - 4)))), i32(4)), 'ub4'),
+      )
+    : [];
   const vCols4 = vRow || vk ? vCols.map((vc) => b.let(E.div(vc, i32(4)), 'vc4')) : [];
   b.for(
     i32(0),
@@ -154,21 +186,28 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
     (kq) => {
       const k = E.mul(kq, i32(ku));
       // U: tm rows × ku values of k, uniform.
-      const blocks = uBlock4.map((u4) => Array.from({ length: ku }, (_, kk) => b.let(E.load(uBuf, 'vec4f', E.add(u4, E.mul(E.add(k, i32(kk)), i32(g.u.kStride / 4)))), 'u')));
+      const blocks = uBlock4.map((u4) =>
+        Array.from({ length: ku }, (_, kk) =>
+          b.let(E.load(uBuf, 'vec4f', E.add(u4, E.mul(E.add(k, i32(kk)), i32(g.u.kStride / 4)))), 'u'),
+        ),
+      );
       const uval: Expr[][] = uRow.map((ur, r) => {
         if (uRv) return Array.from({ length: ku }, (_, kk) => E.lane(blocks[r >> 2]![kk]!, r & 3));
         if (uv) {
           const q = b.let(E.load(uBuf, 'vec4f', E.add(uRow4[r]!, kq)), 'u');
           return [0, 1, 2, 3].map((i) => E.lane(q, i));
         }
-        return Array.from({ length: ku }, (_, kk) => b.let(E.load(uBuf, 'f32', E.add(ur, E.mul(E.add(k, i32(kk)), i32(g.u.kStride)))), 'u'));
+        return Array.from({ length: ku }, (_, kk) =>
+          b.let(E.load(uBuf, 'f32', E.add(ur, E.mul(E.add(k, i32(kk)), i32(g.u.kStride)))), 'u'),
+        );
       });
       if (vRow) {
         const ks4 = g.v.kStride / 4;
         for (let kk = 0; kk < ku; kk++) {
           const base = E.add(vCols4[0]!, E.add(E.mul(kq, i32(4 * ks4)), i32(kk * ks4)));
           const vv = Array.from({ length: tn / 4 }, (_, j) => b.let(E.load(vBuf, 'vec4f', E.add(base, i32(j))), 'v'));
-          for (let r = 0; r < tm; r++) for (let j = 0; j < tn / 4; j++) b.set(acc[r]![j]!, E.mul(uval[r]![kk]!, vv[j]!), '+');
+          for (let r = 0; r < tm; r++)
+            for (let j = 0; j < tn / 4; j++) b.set(acc[r]![j]!, E.mul(uval[r]![kk]!, vv[j]!), '+');
         }
         return;
       }
@@ -177,9 +216,13 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
           const q = b.let(E.load(vBuf, 'vec4f', E.add(vCols4[j]!, kq)), 'v');
           return [0, 1, 2, 3].map((i) => E.lane(q, i));
         }
-        return Array.from({ length: ku }, (_, kk) => b.let(E.load(vBuf, 'f32', E.add(vc, E.mul(E.add(k, i32(kk)), i32(g.v.kStride)))), 'v'));
+        return Array.from({ length: ku }, (_, kk) =>
+          b.let(E.load(vBuf, 'f32', E.add(vc, E.mul(E.add(k, i32(kk)), i32(g.v.kStride)))), 'v'),
+        );
       });
-      for (let kk = 0; kk < ku; kk++) for (let r = 0; r < tm; r++) for (let j = 0; j < tn; j++) b.set(acc[r]![j]!, E.mul(uval[r]![kk]!, vval[j]![kk]!), '+');
+      for (let kk = 0; kk < ku; kk++)
+        for (let r = 0; r < tm; r++)
+          for (let j = 0; j < tn; j++) b.set(acc[r]![j]!, E.mul(uval[r]![kk]!, vval[j]![kk]!), '+');
     },
     1,
     'kq',
@@ -201,7 +244,12 @@ export function buildGemm(ctx: AnchorCtx, g: GemmProblem, tiles?: GemmTiles): vo
 }
 
 /** The operand of a matrix [..., rows, k] (or with rows/k in other positions) from a view. */
-export function operand(view: View, batchStrides: readonly number[], rowDims: readonly number[], kDim: number): Operand {
+export function operand(
+  view: View,
+  batchStrides: readonly number[],
+  rowDims: readonly number[],
+  kDim: number,
+): Operand {
   return {
     view,
     batchStrides,
@@ -238,7 +286,10 @@ export function buildGemmShared(ctx: AnchorCtx, g: GemmProblem): void {
   const gx = Math.ceil(C / BN);
   const gy = Math.ceil(R / BM);
   const max = target.limits.maxComputeWorkgroupsPerDimension;
-  if (gx > max || gy > max || nb > max) throw new KernelError(`${ctx.node.name}: a ${R}×${C} (batch ${nb}) product needs more workgroups than the adapter's ${max} per dimension`);
+  if (gx > max || gy > max || nb > max)
+    throw new KernelError(
+      `${ctx.node.name}: a ${R}×${C} (batch ${nb}) product needs more workgroups than the adapter's ${max} per dimension`,
+    );
   ctx.grid([gx, gy, nb], [T, T, 1]);
   b.comment(`gemm ${nb}×${R}×${C}×${K}: ${BM}×${BN} tiles through workgroup memory, k by ${BK}, 4×4 outputs per lane`);
   const As = b.shared('f32', BK * BM, 'As');
@@ -265,23 +316,42 @@ export function buildGemmShared(ctx: AnchorCtx, g: GemmProblem): void {
       const row = E.add(n0, rr);
       const k = E.add(k0, kk);
       const ok = b.let(E.and(E.lt(row, i32(extent)), E.lt(k, i32(K))), 'ok');
-      const addr = E.add(E.add(o === g.u ? ub : vb, rowAddr(o, E.min(row, i32(extent - 1)))), E.mul(E.min(k, i32(K - 1)), i32(o.kStride)));
+      const addr = E.add(
+        E.add(o === g.u ? ub : vb, rowAddr(o, E.min(row, i32(extent - 1)))),
+        E.mul(E.min(k, i32(K - 1)), i32(o.kStride)),
+      );
       const v = E.sel(ok, E.load(o === g.u ? uBuf : vBuf, 'f32', addr), f32(0));
       b.setElem(sh, E.add(E.mul(kk, i32(rows)), rr), v);
     }
   };
-  b.for(i32(0), i32(Math.ceil(K / BK)), (kt) => {
-    const k0 = b.let(E.mul(kt, i32(BK)), 'k0');
-    stage(g.u, BM, r0, R, As, k0);
-    stage(g.v, BN, c0, C, Bs, k0);
-    b.barrier();
-    b.for(i32(0), i32(BK), (kk) => {
-      const a = Array.from({ length: 4 }, (_, i) => b.let(E.elem(As, 'f32', E.add(E.mul(kk, i32(BM)), E.add(E.mul(ty, i32(4)), i32(i)))), 'a'));
-      const v = Array.from({ length: 4 }, (_, j) => b.let(E.elem(Bs, 'f32', E.add(E.mul(kk, i32(BN)), E.add(tx, i32(j * T)))), 'bv'));
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) b.set(acc[i]![j]!, E.mul(a[i]!, v[j]!), '+');
-    }, 1, 'kk');
-    b.barrier();
-  }, 1, 'kt');
+  b.for(
+    i32(0),
+    i32(Math.ceil(K / BK)),
+    (kt) => {
+      const k0 = b.let(E.mul(kt, i32(BK)), 'k0');
+      stage(g.u, BM, r0, R, As, k0);
+      stage(g.v, BN, c0, C, Bs, k0);
+      b.barrier();
+      b.for(
+        i32(0),
+        i32(BK),
+        (kk) => {
+          const a = Array.from({ length: 4 }, (_, i) =>
+            b.let(E.elem(As, 'f32', E.add(E.mul(kk, i32(BM)), E.add(E.mul(ty, i32(4)), i32(i)))), 'a'),
+          );
+          const v = Array.from({ length: 4 }, (_, j) =>
+            b.let(E.elem(Bs, 'f32', E.add(E.mul(kk, i32(BN)), E.add(tx, i32(j * T)))), 'bv'),
+          );
+          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) b.set(acc[i]![j]!, E.mul(a[i]!, v[j]!), '+');
+        },
+        1,
+        'kk',
+      );
+      b.barrier();
+    },
+    1,
+    'kt',
+  );
   for (let i = 0; i < 4; i++) {
     const row = b.let(E.add(r0, E.add(E.mul(ty, i32(4)), i32(i))), 'row');
     for (let j = 0; j < 4; j++) {

@@ -23,9 +23,15 @@ export const linear: KernelLowering = {
     const lead = x.shape.slice(0, -1);
     const M = lead.reduce((a, d) => a * d, 1);
     const [N, K] = w.shape as [number, number];
-    const xs = operand(x, [], lead.map((_, i) => i), r - 1);
+    const xs = operand(
+      x,
+      [],
+      lead.map((_, i) => i),
+      r - 1,
+    );
     const ws = operand(w, [], [0], 1);
-    const out = (m: Expr, n: Expr, v: Expr) => ctx.emit(0, [...E.unflatten(m, lead), n], bias ? E.add(v, bias.at([n])) : v);
+    const out = (m: Expr, n: Expr, v: Expr) =>
+      ctx.emit(0, [...E.unflatten(m, lead), n], bias ? E.add(v, bias.at([n])) : v);
     const swap = swapForLanes(M, N);
     const p: GemmProblem = swap
       ? { batch: [], R: N, C: M, K, u: ws, v: xs, emit: (_p, row, col, v) => out(col, row, v) }
@@ -50,7 +56,8 @@ export const matmul: KernelLowering = {
     const N = bm.shape[rb - 1]!;
     const A = operand(a, batchStridesOf(a, ra - 2, batch), [ra - 2], ra - 1);
     const B = operand(bm, batchStridesOf(bm, rb - 2, batch), [rb - 1], rb - 2);
-    const put = (p: Expr, m: Expr, n: Expr, v: Expr) => ctx.emit(0, [...(batch.length ? E.unflatten(p, batch) : []), m, n], v);
+    const put = (p: Expr, m: Expr, n: Expr, v: Expr) =>
+      ctx.emit(0, [...(batch.length ? E.unflatten(p, batch) : []), m, n], v);
     const p: GemmProblem = swapForLanes(M, N)
       ? { batch, R: N, C: M, K, u: B, v: A, emit: (pp, row, col, v) => put(pp, col, row, v) }
       : { batch, R: M, C: N, K, u: A, v: B, emit: (pp, row, col, v) => put(pp, row, col, v) };

@@ -42,7 +42,13 @@ export const ACTIVATIONS: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr
   relu6: (x) => E.call('clamp', x, zero, f32(6)),
   gelu: (x) => E.mul(E.mul(f32(0.5), x), E.add(f32(1), E.call('erf', E.mul(x, f32(Math.SQRT1_2))))),
   gelu_tanh: (x) =>
-    E.mul(E.mul(f32(0.5), x), E.add(f32(1), safeTanh(E.mul(f32(Math.sqrt(2 / Math.PI)), E.add(x, E.mul(f32(0.044715), E.mul(x, E.mul(x, x)))))))),
+    E.mul(
+      E.mul(f32(0.5), x),
+      E.add(
+        f32(1),
+        safeTanh(E.mul(f32(Math.sqrt(2 / Math.PI)), E.add(x, E.mul(f32(0.044715), E.mul(x, E.mul(x, x)))))),
+      ),
+    ),
   silu: (x) => E.mul(x, sigmoid(x)),
   sigmoid,
   tanh: safeTanh,
@@ -62,10 +68,16 @@ export const zeroOp: PointwiseLowering = { kind: 'pointwise', elementwise: true,
 export const gelu: PointwiseLowering = {
   kind: 'pointwise',
   elementwise: true,
-  at: (c, idx) => ACTIVATIONS[c.attrs['approximate'] === 'tanh' ? 'gelu_tanh' : 'gelu']!(c.b.let(c.inputs[0]!.at(idx), 'x'), c),
+  at: (c, idx) =>
+    ACTIVATIONS[c.attrs['approximate'] === 'tanh' ? 'gelu_tanh' : 'gelu']!(c.b.let(c.inputs[0]!.at(idx), 'x'), c),
 };
 
-export const constant: PointwiseLowering = { kind: 'pointwise', cheap: true, at: (c) => f32(c.attrs['value'] as number), uniform: (n) => n.attrs['value'] as number };
+export const constant: PointwiseLowering = {
+  kind: 'pointwise',
+  cheap: true,
+  at: (c) => f32(c.attrs['value'] as number),
+  uniform: (n) => n.attrs['value'] as number,
+};
 
 /**
  * Inverted dropout. Training: element i is kept unless word (i mod 4) of Philox block ⌊i/4⌋ of
@@ -75,7 +87,14 @@ export const constant: PointwiseLowering = { kind: 'pointwise', cheap: true, at:
 export function dropoutExpr(c: PointCtx, x: Expr, flat: Expr, p: number, key: string): Expr {
   if (!c.training || p === 0) return x;
   const { seed, step } = c.rng();
-  const word = E.call('philox_word', E.cast('u32', E.div(flat, i32(4))), step, seed, E.u32(fnv1a(key)), E.cast('u32', E.mod(flat, i32(4))));
+  const word = E.call(
+    'philox_word',
+    E.cast('u32', E.div(flat, i32(4))),
+    step,
+    seed,
+    E.u32(fnv1a(key)),
+    E.cast('u32', E.mod(flat, i32(4))),
+  );
   const threshold = Math.ceil(p * 4294967296);
   const keep = threshold >= 4294967296 ? E.bool(false) : E.ge(word, E.u32(threshold));
   return E.sel(keep, E.mul(x, f32(1 / (1 - p))), zero);

@@ -45,10 +45,16 @@ export const WG = 64;
 export function workgroupSum(b: KernelBuilder, sh: string, lanes: number, R: number, term: (r: Expr) => Expr): Expr {
   const lane = b.let(E.builtin('lid', 0), 'lane');
   const acc = b.var(f32(0), 'part');
-  b.for(i32(0), i32(R), (r0) => {
-    const r = b.let(E.add(r0, lane), 'r');
-    b.if(E.lt(r, i32(R)), () => b.set(acc, term(r), '+'));
-  }, lanes, 'r0');
+  b.for(
+    i32(0),
+    i32(R),
+    (r0) => {
+      const r = b.let(E.add(r0, lane), 'r');
+      b.if(E.lt(r, i32(R)), () => b.set(acc, term(r), '+'));
+    },
+    lanes,
+    'r0',
+  );
   b.setElem(sh, lane, E.ref(acc, 'f32'));
   b.barrier();
   const tot = b.var(f32(0), 'tot');
@@ -98,7 +104,10 @@ function pool(kind: 'max' | 'avg'): KernelLowering {
           for (let j = 0; j < g.kw; j++) {
             const iw = b.let(E.add(ws, i32(j * g.dw)), 'iw');
             const ok = b.let(E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(W)))), 'ok');
-            const v = b.let(x.at([n!, c!, E.call('clamp', ih, i32(0), i32(H - 1)), E.call('clamp', iw, i32(0), i32(W - 1))]), 'v');
+            const v = b.let(
+              x.at([n!, c!, E.call('clamp', ih, i32(0), i32(H - 1)), E.call('clamp', iw, i32(0), i32(W - 1))]),
+              'v',
+            );
             const a = E.ref(acc, 'f32');
             b.set(acc, kind === 'max' ? E.sel(E.and(ok, E.gt(v, a)), v, a) : E.add(a, E.sel(ok, v, f32(0))));
           }
@@ -172,7 +181,9 @@ function reduction(mean: boolean): KernelLowering {
     buffers: () => [],
     build(ctx) {
       const x = ctx.inputs[0]!;
-      const axes = [...new Set((ctx.attrs['axes'] as readonly number[]).map((a) => normAxis(a, x.shape.length)!))].sort((p, q) => p - q);
+      const axes = [...new Set((ctx.attrs['axes'] as readonly number[]).map((a) => normAxis(a, x.shape.length)!))].sort(
+        (p, q) => p - q,
+      );
       const count = prod(axes.map((a) => x.shape[a]!));
       reduceAxes(ctx, x, axes, mean ? 1 / count : 1);
     },
@@ -212,10 +223,16 @@ function softmaxLowering(logOut: boolean): KernelLowering {
         b.for(i32(0), i32(n), (k) => b.set(s, E.exp(E.sub(x.at(at(k)), E.ref(m, 'f32'))), '+'), 1, 'k');
         const ls = b.let(E.log(E.ref(s, 'f32')), 'ls');
         const inv = b.let(E.div(f32(1), E.ref(s, 'f32')), 'inv');
-        b.for(i32(0), i32(n), (k) => {
-          const d = E.sub(x.at(at(k)), E.ref(m, 'f32'));
-          ctx.emit(0, at(k), logOut ? E.sub(d, ls) : E.mul(E.exp(d), inv));
-        }, 1, 'k');
+        b.for(
+          i32(0),
+          i32(n),
+          (k) => {
+            const d = E.sub(x.at(at(k)), E.ref(m, 'f32'));
+            ctx.emit(0, at(k), logOut ? E.sub(d, ls) : E.mul(E.exp(d), inv));
+          },
+          1,
+          'k',
+        );
       });
     },
   };
@@ -228,17 +245,29 @@ export const logSoftmax = softmaxLowering(true);
  * The statistics of one row of layer normalisation, in the lane that owns the row: its mean and
  * 1/√(var + eps) by two passes (the forward and the input gradient both need them).
  */
-export function rowStats(b: KernelBuilder, x: Accessor, row: readonly Expr[], d: number, eps: number): { at: (k: Expr) => Expr[]; mean: Expr; inv: Expr } {
+export function rowStats(
+  b: KernelBuilder,
+  x: Accessor,
+  row: readonly Expr[],
+  d: number,
+  eps: number,
+): { at: (k: Expr) => Expr[]; mean: Expr; inv: Expr } {
   const ro = row.map((e) => b.let(e, 'ix'));
   const at = (k: Expr): Expr[] => [...ro, k];
   const s = b.var(f32(0), 'sum');
   b.for(i32(0), i32(d), (k) => b.set(s, x.at(at(k)), '+'), 1, 'k');
   const mean = b.let(E.div(E.ref(s, 'f32'), f32(d)), 'mean');
   const q = b.var(f32(0), 'sq');
-  b.for(i32(0), i32(d), (k) => {
-    const c = b.let(E.sub(x.at(at(k)), mean), 'c');
-    b.set(q, E.mul(c, c), '+');
-  }, 1, 'k');
+  b.for(
+    i32(0),
+    i32(d),
+    (k) => {
+      const c = b.let(E.sub(x.at(at(k)), mean), 'c');
+      b.set(q, E.mul(c, c), '+');
+    },
+    1,
+    'k',
+  );
   const inv = b.let(E.div(f32(1), E.sqrt(E.add(E.div(E.ref(q, 'f32'), f32(d)), f32(eps)))), 'inv');
   return { at, mean, inv };
 }
@@ -257,11 +286,17 @@ export const layernorm: KernelLowering = {
     const { b } = ctx;
     perElement(ctx, prod(rows), (id) => {
       const { at, mean, inv } = rowStats(b, x, E.unflatten(id, rows), d, eps);
-      b.for(i32(0), i32(d), (k) => {
-        let y = E.mul(E.sub(x.at(at(k)), mean), inv);
-        if (w && bias) y = E.add(E.mul(y, w.at([k])), bias.at([k]));
-        ctx.emit(0, at(k), y);
-      }, 1, 'k');
+      b.for(
+        i32(0),
+        i32(d),
+        (k) => {
+          let y = E.mul(E.sub(x.at(at(k)), mean), inv);
+          if (w && bias) y = E.add(E.mul(y, w.at([k])), bias.at([k]));
+          ctx.emit(0, at(k), y);
+        },
+        1,
+        'k',
+      );
     });
   },
 };
@@ -293,7 +328,13 @@ export const batchnormTraining: KernelLowering = {
       const k = E.mod(e, i32(hw));
       return [n, c, E.div(k, i32(W)), E.mod(k, i32(W))];
     };
-    const mean = b.let(E.div(workgroupSum(b, sh, WG, count, (e) => x.at(at(e))), f32(count)), 'mean');
+    const mean = b.let(
+      E.div(
+        workgroupSum(b, sh, WG, count, (e) => x.at(at(e))),
+        f32(count),
+      ),
+      'mean',
+    );
     const q = workgroupSum(b, sh, WG, count, (e) => {
       const d = b.let(E.sub(x.at(at(e)), mean), 'd');
       return E.mul(d, d);
@@ -305,13 +346,19 @@ export const batchnormTraining: KernelLowering = {
     const lane = b.let(E.builtin('lid', 0), 'lane');
     const live = b.let(E.lt(g.group, i32(C)), 'live');
     b.if(live, () => {
-      b.for(i32(0), i32(count), (e0) => {
-        const e = b.let(E.add(e0, lane), 'e');
-        b.if(E.lt(e, i32(count)), () => {
-          const idx = at(e).map((v) => b.let(v, 'ix'));
-          ctx.emit(0, idx, E.add(E.mul(E.sub(x.at(idx), mean), scale), shift));
-        });
-      }, WG, 'e0');
+      b.for(
+        i32(0),
+        i32(count),
+        (e0) => {
+          const e = b.let(E.add(e0, lane), 'e');
+          b.if(E.lt(e, i32(count)), () => {
+            const idx = at(e).map((v) => b.let(v, 'ix'));
+            ctx.emit(0, idx, E.add(E.mul(E.sub(x.at(idx), mean), scale), shift));
+          });
+        },
+        WG,
+        'e0',
+      );
       b.if(E.eq(lane, i32(0)), () => {
         const rm = ctx.inputs[ri]!.at([c]);
         const rv = ctx.inputs[ri + 1]!.at([c]);
@@ -340,11 +387,17 @@ export const crossEntropy: KernelLowering = {
       b.for(i32(0), i32(C), (k) => b.set(m, E.max(E.ref(m, 'f32'), x.at([n, k]))), 1, 'k');
       const s = b.var(f32(0), 'se');
       const z = b.var(f32(0), 'sz');
-      b.for(i32(0), i32(C), (k) => {
-        const v = b.let(x.at([n, k]), 'v');
-        b.set(s, E.exp(E.sub(v, E.ref(m, 'f32'))), '+');
-        b.set(z, v, '+');
-      }, 1, 'k');
+      b.for(
+        i32(0),
+        i32(C),
+        (k) => {
+          const v = b.let(x.at([n, k]), 'v');
+          b.set(s, E.exp(E.sub(v, E.ref(m, 'f32'))), '+');
+          b.set(z, v, '+');
+        },
+        1,
+        'k',
+      );
       const lse = b.let(E.add(E.ref(m, 'f32'), E.log(E.ref(s, 'f32'))), 'lse');
       const tc = b.let(E.call('clamp', E.cast('i32', t.at([n])), i32(0), i32(C - 1)), 'tc');
       const picked = E.sub(x.at([n, tc]), lse);

@@ -19,7 +19,8 @@ export function isContiguous(l: In): boolean {
 export const reshape: ViewLowering = {
   kind: 'view',
   flat: true,
-  layout: (inp, _n, outs, k) => (isContiguous(inp) ? { offset: inp.offset, strides: E.contiguousStrides(outs[k]!) } : null),
+  layout: (inp, _n, outs, k) =>
+    isContiguous(inp) ? { offset: inp.offset, strides: E.contiguousStrides(outs[k]!) } : null,
   at: (c: PointCtx, idx) => {
     const x = c.inputs[0]!;
     const out = c.outShapes[0]!;
@@ -36,7 +37,8 @@ export const reshape: ViewLowering = {
   },
 };
 
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 export const identity: ViewLowering = {
   kind: 'view',
@@ -46,7 +48,10 @@ export const identity: ViewLowering = {
 };
 
 /** A gather whose input index is a permutation/offset of the output index. */
-function gatherView(layout: (inp: In, n: Node, outs: readonly (readonly number[])[], k: number) => Layout, src: (c: PointCtx, idx: readonly Expr[], out: number) => Expr[]): ViewLowering {
+function gatherView(
+  layout: (inp: In, n: Node, outs: readonly (readonly number[])[], k: number) => Layout,
+  src: (c: PointCtx, idx: readonly Expr[], out: number) => Expr[],
+): ViewLowering {
   return { kind: 'view', layout, at: (c, idx, out) => c.inputs[0]!.at(src(c, idx, out)) };
 }
 
@@ -80,7 +85,10 @@ function sliceArgs(n: Node, inShape: readonly number[]): { ax: number; start: nu
 export const slice = gatherView(
   (inp, n) => {
     const { ax, start, step } = sliceArgs(n, inp.shape);
-    return { offset: inp.offset + start * inp.strides[ax]!, strides: inp.strides.map((s, i) => (i === ax ? s * step : s)) };
+    return {
+      offset: inp.offset + start * inp.strides[ax]!,
+      strides: inp.strides.map((s, i) => (i === ax ? s * step : s)),
+    };
   },
   (c, idx) => {
     const { ax, start, step } = sliceArgs(c.node, c.inputs[0]!.shape);
@@ -110,7 +118,10 @@ export const expand = gatherView(
   (inp, _n, outs) => {
     const out = outs[0]!;
     const lead = out.length - inp.shape.length;
-    return { offset: inp.offset, strides: out.map((d, i) => (i < lead ? 0 : inp.shape[i - lead] === 1 && d !== 1 ? 0 : inp.strides[i - lead]!)) };
+    return {
+      offset: inp.offset,
+      strides: out.map((d, i) => (i < lead ? 0 : inp.shape[i - lead] === 1 && d !== 1 ? 0 : inp.strides[i - lead]!)),
+    };
   },
   (c, idx) => {
     const x = c.inputs[0]!.shape;

@@ -6,7 +6,17 @@ import { opError } from '../types.js';
 import { numelOf, str } from '../helpers.js';
 
 /** FLOPs per element of g·f′(x), by function. */
-const FLOPS: Readonly<Record<string, number>> = { relu: 1, relu6: 2, hardsigmoid: 2, hardswish: 3, sigmoid: 6, tanh: 7, silu: 8, gelu: 12, gelu_tanh: 12 };
+const FLOPS: Readonly<Record<string, number>> = {
+  relu: 1,
+  relu6: 2,
+  hardsigmoid: 2,
+  hardswish: 3,
+  sigmoid: 6,
+  tanh: 7,
+  silu: 8,
+  gelu: 12,
+  gelu_tanh: 12,
+};
 
 /**
  * g ⊙ f′(x) for an activation f of the pointwise table (compiler/interp/activations.ts):
@@ -16,7 +26,7 @@ const FLOPS: Readonly<Record<string, number>> = { relu: 1, relu6: 2, hardsigmoid
 export const act_grad: OpDef = {
   name: 'act_grad',
   kind: 'activation',
-  doc: "g ⊙ f′(x) for an activation f (the derivative of relu, gelu, …).",
+  doc: 'g ⊙ f′(x) for an activation f (the derivative of relu, gelu, …).',
   args: [
     { name: 'g', type: 'tensor' },
     { name: 'x', type: 'tensor' },
@@ -24,7 +34,8 @@ export const act_grad: OpDef = {
   ],
   infer([g, x], a) {
     if (!POINTWISE[str(a, 'fn')]) opError('MDL3006', `act_grad: unknown function "${str(a, 'fn')}"`);
-    if (!sameShape(g!.shape, x!.shape)) opError('MDL4001', `act_grad: g ${formatShape(g!.shape)} and x ${formatShape(x!.shape)} differ`);
+    if (!sameShape(g!.shape, x!.shape))
+      opError('MDL4001', `act_grad: g ${formatShape(g!.shape)} and x ${formatShape(x!.shape)} differ`);
     return [g!];
   },
   cost: (c) => ({ macs: 0, flops: (FLOPS[str(c.attrs, 'fn')] ?? 1) * numelOf(c.outputs[0]!) }),
@@ -37,11 +48,19 @@ export const act_grad: OpDef = {
     const [g, x] = n.inputs as [number, number];
     const fn = str(n.attrs, 'fn');
     if (!G) return [null, null];
-    return [needs[0] ? b.op1('act_grad', [G, x], { fn }) : null, needs[1] ? b.op1('act_grad2', [b.op1('mul', [G, g]), x], { fn }) : null];
+    return [
+      needs[0] ? b.op1('act_grad', [G, x], { fn }) : null,
+      needs[1] ? b.op1('act_grad2', [b.op1('mul', [G, g]), x], { fn }) : null,
+    ];
   },
   jvp: (b, n, [tg, tx]) => {
     const [g, x] = n.inputs as [number, number];
     const fn = str(n.attrs, 'fn');
-    return [b.add(tg ? b.op1('act_grad', [tg, x], { fn }) : null, tx ? b.op1('act_grad2', [b.op1('mul', [g, tx]), x], { fn }) : null)];
+    return [
+      b.add(
+        tg ? b.op1('act_grad', [tg, x], { fn }) : null,
+        tx ? b.op1('act_grad2', [b.op1('mul', [g, tx]), x], { fn }) : null,
+      ),
+    ];
   },
 };

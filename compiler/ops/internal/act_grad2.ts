@@ -21,7 +21,8 @@ export const act_grad2: OpDef = {
   ],
   infer([g, x], a) {
     if (!POINTWISE[str(a, 'fn')]) opError('MDL3006', `act_grad2: unknown function "${str(a, 'fn')}"`);
-    if (!sameShape(g!.shape, x!.shape)) opError('MDL4001', `act_grad2: g ${formatShape(g!.shape)} and x ${formatShape(x!.shape)} differ`);
+    if (!sameShape(g!.shape, x!.shape))
+      opError('MDL4001', `act_grad2: g ${formatShape(g!.shape)} and x ${formatShape(x!.shape)} differ`);
     return [g!];
   },
   cost: (c) => ({ macs: 0, flops: 12 * numelOf(c.outputs[0]!) }),

@@ -29,7 +29,10 @@ export const adam_update: OpDef = {
   outputs: () => 3,
   infer([p, g, m, v, lr]) {
     if (![g, m, v].every((t) => sameShape(t!.shape, p!.shape)) || lr!.shape.length !== 0)
-      opError('MDL4001', `adam_update: param ${formatShape(p!.shape)}, grad ${formatShape(g!.shape)}, moments ${formatShape(m!.shape)} ${formatShape(v!.shape)} and a scalar lr do not fit`);
+      opError(
+        'MDL4001',
+        `adam_update: param ${formatShape(p!.shape)}, grad ${formatShape(g!.shape)}, moments ${formatShape(m!.shape)} ${formatShape(v!.shape)} and a scalar lr do not fit`,
+      );
     return [p!, p!, p!];
   },
   cost: (c) => ({ macs: 0, flops: 12 * numelOf(c.outputs[0]!) }),

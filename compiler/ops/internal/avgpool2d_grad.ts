@@ -26,7 +26,11 @@ export const avgpool2d_grad: OpDef = {
     const [H, W] = pair(a, 'input_size');
     const x = { shape: [g!.shape[0]!, g!.shape[1]!, H, W], dtype: g!.dtype };
     const y = pool2dInfer('avgpool2d_grad', x, a);
-    if (!sameShape(y.shape, g!.shape)) opError('MDL4001', `avgpool2d_grad: g ${formatShape(g!.shape)} is not the pooled shape ${formatShape(y.shape)} of a ${H}×${W} input`);
+    if (!sameShape(y.shape, g!.shape))
+      opError(
+        'MDL4001',
+        `avgpool2d_grad: g ${formatShape(g!.shape)} is not the pooled shape ${formatShape(y.shape)} of a ${H}×${W} input`,
+      );
     return [x];
   },
   cost(c) {
@@ -50,7 +54,15 @@ export const avgpool2d_grad: OpDef = {
   vjp(b, n, [G], needs) {
     if (!needs[0] || !G) return [null];
     const { kernel, stride, padding, ceil_mode, count_include_pad } = n.attrs;
-    return [b.op1('avgpool2d', [G], { kernel: kernel!, stride: stride!, padding: padding!, ceil_mode: ceil_mode!, count_include_pad: count_include_pad! })];
+    return [
+      b.op1('avgpool2d', [G], {
+        kernel: kernel!,
+        stride: stride!,
+        padding: padding!,
+        ceil_mode: ceil_mode!,
+        count_include_pad: count_include_pad!,
+      }),
+    ];
   },
   jvp: linearJvp,
 };

@@ -24,7 +24,10 @@ export const batchnorm2d_grad_input: OpDef = {
   infer([g, x, rv]) {
     requireRank(x!, 4, 'batchnorm2d_grad_input', '[N, C, H, W]');
     if (!sameShape(g!.shape, x!.shape) || rv!.shape[0] !== x!.shape[1])
-      opError('MDL4001', `batchnorm2d_grad_input: g ${formatShape(g!.shape)}, x ${formatShape(x!.shape)} and running_var ${formatShape(rv!.shape)} do not fit`);
+      opError(
+        'MDL4001',
+        `batchnorm2d_grad_input: g ${formatShape(g!.shape)}, x ${formatShape(x!.shape)} and running_var ${formatShape(rv!.shape)} do not fit`,
+      );
     return [g!];
   },
   cost: (c) => ({ macs: 0, flops: (bool(c.attrs, 'training') ? 6 : 1) * numelOf(c.outputs[0]!) }),
@@ -49,7 +52,9 @@ export const batchnorm2d_grad_input: OpDef = {
       for (let n = 0; n < N; n++)
         for (let k = 0; k < hw; k++) {
           const i = (n * C + c) * hw + k;
-          dx.data[i] = training ? inv[c]! * (g!.data[i]! - mg - (x!.data[i]! - mean[c]!) * inv[c]! * mgx) : g!.data[i]! * inv[c]!;
+          dx.data[i] = training
+            ? inv[c]! * (g!.data[i]! - mg - (x!.data[i]! - mean[c]!) * inv[c]! * mgx)
+            : g!.data[i]! * inv[c]!;
         }
     }
     return [dx];
@@ -58,11 +63,20 @@ export const batchnorm2d_grad_input: OpDef = {
   // VJP in g is itself: what differentiating an NTK-linearised model (rewrites/ntk_linear.ts)
   // through the tangent path needs. Not differentiable in x (a second derivative).
   vjp(b, n, [G], needs) {
-    if (needs.slice(1).some(Boolean)) throw new Error(`${n.name}: the second derivative of a normalisation with respect to its input is not implemented`);
-    return [needs[0] && G ? b.op1('batchnorm2d_grad_input', [G, n.inputs[1]!, n.inputs[2]!], n.attrs) : null, ...n.inputs.slice(1).map(() => null)];
+    if (needs.slice(1).some(Boolean))
+      throw new Error(
+        `${n.name}: the second derivative of a normalisation with respect to its input is not implemented`,
+      );
+    return [
+      needs[0] && G ? b.op1('batchnorm2d_grad_input', [G, n.inputs[1]!, n.inputs[2]!], n.attrs) : null,
+      ...n.inputs.slice(1).map(() => null),
+    ];
   },
   jvp(b, n, [tg, ...rest]) {
-    if (rest.some((t) => t !== null)) throw new Error(`${n.name}: the second derivative of a normalisation with respect to its input is not implemented`);
+    if (rest.some((t) => t !== null))
+      throw new Error(
+        `${n.name}: the second derivative of a normalisation with respect to its input is not implemented`,
+      );
     return [tg ? b.op1('batchnorm2d_grad_input', [tg, n.inputs[1]!, n.inputs[2]!], n.attrs) : null];
   },
 };

@@ -8,7 +8,13 @@ import { bool, num, numelOf, requireRank } from '../helpers.js';
  * Per-channel statistics of x [N, C, H, W] as batchnorm normalises with them: in training the
  * batch mean and biased batch variance, else the running statistics. Returns mean and 1/√(var+eps).
  */
-export function bnStats(x: Tensor, rm: Tensor, rv: Tensor, eps: number, training: boolean): { mean: Float64Array; inv: Float64Array } {
+export function bnStats(
+  x: Tensor,
+  rm: Tensor,
+  rv: Tensor,
+  eps: number,
+  training: boolean,
+): { mean: Float64Array; inv: Float64Array } {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const hw = H * W;
   const mean = new Float64Array(C);
@@ -54,7 +60,10 @@ export const batchnorm2d_normalize: OpDef = {
   infer([x, rm, rv]) {
     requireRank(x!, 4, 'batchnorm2d_normalize', '[N, C, H, W]');
     if (rm!.shape.length !== 1 || rm!.shape[0] !== x!.shape[1] || rv!.shape[0] !== x!.shape[1])
-      opError('MDL4001', `batchnorm2d_normalize: statistics ${formatShape(rm!.shape)} do not match the channels of ${formatShape(x!.shape)}`);
+      opError(
+        'MDL4001',
+        `batchnorm2d_normalize: statistics ${formatShape(rm!.shape)} do not match the channels of ${formatShape(x!.shape)}`,
+      );
     return [x!];
   },
   cost: (c) => ({ macs: 0, flops: (bool(c.attrs, 'training') ? 4 : 2) * numelOf(c.outputs[0]!) }),

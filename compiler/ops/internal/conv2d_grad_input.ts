@@ -31,8 +31,15 @@ export const conv2d_grad_input: OpDef = {
     const [sh, sw] = pair(a, 'stride');
     const [ph, pw] = pair(a, 'padding');
     const [dh, dw] = pair(a, 'dilation');
-    if (dy!.shape[1] !== o || windowOut(H, kh!, sh, ph, dh) !== dy!.shape[2] || windowOut(W, kw!, sw, pw, dw) !== dy!.shape[3])
-      opError('MDL4001', `conv2d_grad_input: dy ${formatShape(dy!.shape)} does not fit weight ${formatShape(w!.shape)} on a ${H}×${W} input`);
+    if (
+      dy!.shape[1] !== o ||
+      windowOut(H, kh!, sh, ph, dh) !== dy!.shape[2] ||
+      windowOut(W, kw!, sw, pw, dw) !== dy!.shape[3]
+    )
+      opError(
+        'MDL4001',
+        `conv2d_grad_input: dy ${formatShape(dy!.shape)} does not fit weight ${formatShape(w!.shape)} on a ${H}×${W} input`,
+      );
     return [{ shape: [dy!.shape[0]!, cg! * int(a, 'groups'), H, W], dtype: dy!.dtype }];
   },
   cost(c) {
@@ -42,7 +49,12 @@ export const conv2d_grad_input: OpDef = {
   },
   eval([dy, w], a, ctx) {
     const dx = ctx.alloc(ctx.outputs[0]!);
-    conv2dGradInput(dy!.data, w!.data, convGeom(dx.shape, dy!.shape, { ...a, kernel: [w!.shape[2]!, w!.shape[3]!] }), dx.data);
+    conv2dGradInput(
+      dy!.data,
+      w!.data,
+      convGeom(dx.shape, dy!.shape, { ...a, kernel: [w!.shape[2]!, w!.shape[3]!] }),
+      dx.data,
+    );
     return [dx];
   },
   // Bilinear in (dy, w), the adjoint of conv2d in x: d dy = conv2d(G, w), d w = conv2d_grad_weight(dy, G).
@@ -50,7 +62,12 @@ export const conv2d_grad_input: OpDef = {
     const [dy, w] = n.inputs as [number, number];
     if (!G) return [null, null];
     const ws = b.shape(w) as number[];
-    const geo = { stride: n.attrs['stride']!, padding: n.attrs['padding']!, dilation: n.attrs['dilation']!, groups: n.attrs['groups']! };
+    const geo = {
+      stride: n.attrs['stride']!,
+      padding: n.attrs['padding']!,
+      dilation: n.attrs['dilation']!,
+      groups: n.attrs['groups']!,
+    };
     return [
       needs[0] ? b.op1('conv2d', [G], { ...geo, out: ws[0]!, kernel: [ws[2]!, ws[3]!], bias: false }, [w]) : null,
       needs[1] ? b.op1('conv2d_grad_weight', [dy, G], { ...geo, kernel: [ws[2]!, ws[3]!] }) : null,
@@ -58,6 +75,11 @@ export const conv2d_grad_input: OpDef = {
   },
   jvp(b, n, [tdy, tw]) {
     const [dy, w] = n.inputs as [number, number];
-    return [b.add(tdy ? b.op1('conv2d_grad_input', [tdy, w], n.attrs) : null, tw ? b.op1('conv2d_grad_input', [dy, tw], n.attrs) : null)];
+    return [
+      b.add(
+        tdy ? b.op1('conv2d_grad_input', [tdy, w], n.attrs) : null,
+        tw ? b.op1('conv2d_grad_input', [dy, tw], n.attrs) : null,
+      ),
+    ];
   },
 };

@@ -34,8 +34,17 @@ export const conv2d_grad_weight: OpDef = {
     const O = known(dy!.shape[1]!, 'the channel dimension', dy!.shape, 'conv2d_grad_weight');
     const H = known(x!.shape[2]!, 'the height', x!.shape, 'conv2d_grad_weight');
     const W = known(x!.shape[3]!, 'the width', x!.shape, 'conv2d_grad_weight');
-    if (dy!.shape[0] !== x!.shape[0] || windowOut(H, kh, sh, ph, dh) !== dy!.shape[2] || windowOut(W, kw, sw, pw, dw) !== dy!.shape[3] || C % groups || O % groups)
-      opError('MDL4001', `conv2d_grad_weight: dy ${formatShape(dy!.shape)} does not fit input ${formatShape(x!.shape)}`);
+    if (
+      dy!.shape[0] !== x!.shape[0] ||
+      windowOut(H, kh, sh, ph, dh) !== dy!.shape[2] ||
+      windowOut(W, kw, sw, pw, dw) !== dy!.shape[3] ||
+      C % groups ||
+      O % groups
+    )
+      opError(
+        'MDL4001',
+        `conv2d_grad_weight: dy ${formatShape(dy!.shape)} does not fit input ${formatShape(x!.shape)}`,
+      );
     return [{ shape: [O, C / groups, kh, kw], dtype: dy!.dtype }];
   },
   cost(c) {
@@ -53,14 +62,26 @@ export const conv2d_grad_weight: OpDef = {
     const [dy, x] = n.inputs as [number, number];
     if (!G) return [null, null];
     const xs = b.shape(x);
-    const geo = { stride: n.attrs['stride']!, padding: n.attrs['padding']!, dilation: n.attrs['dilation']!, groups: n.attrs['groups']! };
+    const geo = {
+      stride: n.attrs['stride']!,
+      padding: n.attrs['padding']!,
+      dilation: n.attrs['dilation']!,
+      groups: n.attrs['groups']!,
+    };
     return [
-      needs[0] ? b.op1('conv2d', [x], { ...geo, out: b.shape(dy)[1]!, kernel: n.attrs['kernel']!, bias: false }, [G]) : null,
+      needs[0]
+        ? b.op1('conv2d', [x], { ...geo, out: b.shape(dy)[1]!, kernel: n.attrs['kernel']!, bias: false }, [G])
+        : null,
       needs[1] ? b.op1('conv2d_grad_input', [dy, G], { ...geo, input_size: [xs[2]!, xs[3]!] }) : null,
     ];
   },
   jvp(b, n, [tdy, tx]) {
     const [dy, x] = n.inputs as [number, number];
-    return [b.add(tdy ? b.op1('conv2d_grad_weight', [tdy, x], n.attrs) : null, tx ? b.op1('conv2d_grad_weight', [dy, tx], n.attrs) : null)];
+    return [
+      b.add(
+        tdy ? b.op1('conv2d_grad_weight', [tdy, x], n.attrs) : null,
+        tx ? b.op1('conv2d_grad_weight', [dy, tx], n.attrs) : null,
+      ),
+    ];
   },
 };

@@ -20,7 +20,10 @@ export const cross_entropy_grad: OpDef = {
   ],
   infer([g, logits, target]) {
     if (g!.shape.length !== 0 || logits!.shape.length !== 2 || target!.shape.length !== 1 || target!.dtype !== 'i32')
-      opError('MDL4001', `cross_entropy_grad: expects a scalar g, logits [N, C] and i32 targets [N]; got ${formatShape(g!.shape)}, ${formatShape(logits!.shape)}, ${formatShape(target!.shape)} ${target!.dtype}`);
+      opError(
+        'MDL4001',
+        `cross_entropy_grad: expects a scalar g, logits [N, C] and i32 targets [N]; got ${formatShape(g!.shape)}, ${formatShape(logits!.shape)}, ${formatShape(target!.shape)} ${target!.dtype}`,
+      );
     return [logits!];
   },
   cost: (c) => ({ macs: 0, flops: 5 * numelOf(c.outputs[0]!) }),

@@ -10,7 +10,7 @@ import { linearJvp, num, numelOf, str } from '../helpers.js';
 export const dropout_mask: OpDef = {
   name: 'dropout_mask',
   kind: 'regularization',
-  doc: "Multiply by the scaled dropout mask of a named random stream.",
+  doc: 'Multiply by the scaled dropout mask of a named random stream.',
   args: [
     { name: 'x', type: 'tensor' },
     { name: 'p', type: 'float' },

@@ -20,7 +20,8 @@ export const layernorm_grad_input: OpDef = {
   ],
   infer([g, x]) {
     requireMinRank(x!, 1, 'layernorm_grad_input', '[..., D]');
-    if (!sameShape(g!.shape, x!.shape)) opError('MDL4001', `layernorm_grad_input: g ${formatShape(g!.shape)} and x ${formatShape(x!.shape)} differ`);
+    if (!sameShape(g!.shape, x!.shape))
+      opError('MDL4001', `layernorm_grad_input: g ${formatShape(g!.shape)} and x ${formatShape(x!.shape)} differ`);
     return [g!];
   },
   cost: (c) => ({ macs: 0, flops: 8 * numelOf(c.outputs[0]!) }),
@@ -40,7 +41,8 @@ export const layernorm_grad_input: OpDef = {
         sg += g!.data[r * d + k]!;
         sgx += g!.data[r * d + k]! * xhat[r * d + k]!;
       }
-      for (let k = 0; k < d; k++) dx.data[r * d + k] = inv[r]! * (g!.data[r * d + k]! - sg / d - (xhat[r * d + k]! * sgx) / d);
+      for (let k = 0; k < d; k++)
+        dx.data[r * d + k] = inv[r]! * (g!.data[r * d + k]! - sg / d - (xhat[r * d + k]! * sgx) / d);
     }
     return [dx];
   },
@@ -48,11 +50,20 @@ export const layernorm_grad_input: OpDef = {
   // VJP in g is itself: what differentiating an NTK-linearised model (rewrites/ntk_linear.ts)
   // through the tangent path needs. Not differentiable in x (a second derivative).
   vjp(b, n, [G], needs) {
-    if (needs.slice(1).some(Boolean)) throw new Error(`${n.name}: the second derivative of a normalisation with respect to its input is not implemented`);
-    return [needs[0] && G ? b.op1('layernorm_grad_input', [G, n.inputs[1]!], n.attrs) : null, ...n.inputs.slice(1).map(() => null)];
+    if (needs.slice(1).some(Boolean))
+      throw new Error(
+        `${n.name}: the second derivative of a normalisation with respect to its input is not implemented`,
+      );
+    return [
+      needs[0] && G ? b.op1('layernorm_grad_input', [G, n.inputs[1]!], n.attrs) : null,
+      ...n.inputs.slice(1).map(() => null),
+    ];
   },
   jvp(b, n, [tg, ...rest]) {
-    if (rest.some((t) => t !== null)) throw new Error(`${n.name}: the second derivative of a normalisation with respect to its input is not implemented`);
+    if (rest.some((t) => t !== null))
+      throw new Error(
+        `${n.name}: the second derivative of a normalisation with respect to its input is not implemented`,
+      );
     return [tg ? b.op1('layernorm_grad_input', [tg, n.inputs[1]!], n.attrs) : null];
   },
 };

@@ -19,7 +19,10 @@ export const linear_grad_weight: OpDef = {
   infer([dy, x]) {
     requireMinRank(dy!, 1, 'linear_grad_weight', '[..., out]');
     if (dy!.shape.length !== x!.shape.length || dy!.shape.slice(0, -1).some((d, i) => d !== x!.shape[i]))
-      opError('MDL4001', `linear_grad_weight: dy ${formatShape(dy!.shape)} and x ${formatShape(x!.shape)} differ in their leading dims`);
+      opError(
+        'MDL4001',
+        `linear_grad_weight: dy ${formatShape(dy!.shape)} and x ${formatShape(x!.shape)} differ in their leading dims`,
+      );
     const o = known(dy!.shape[dy!.shape.length - 1]!, 'the feature dim', dy!.shape, 'linear_grad_weight');
     const i = known(x!.shape[x!.shape.length - 1]!, 'the feature dim', x!.shape, 'linear_grad_weight');
     return [{ shape: [o, i], dtype: dy!.dtype }];
@@ -49,11 +52,15 @@ export const linear_grad_weight: OpDef = {
     const gs = b.shape(G) as number[];
     return [
       needs[0] ? b.op1('linear', [x], { out: gs[0]!, bias: false }, [G]) : null,
-      needs[1] ? b.op1('linear', [dy], { out: gs[1]!, bias: false }, [b.op1('transpose', [G], { dim0: 0, dim1: 1 })]) : null,
+      needs[1]
+        ? b.op1('linear', [dy], { out: gs[1]!, bias: false }, [b.op1('transpose', [G], { dim0: 0, dim1: 1 })])
+        : null,
     ];
   },
   jvp(b, n, [tdy, tx]) {
     const [dy, x] = n.inputs as [number, number];
-    return [b.add(tdy ? b.op1('linear_grad_weight', [tdy, x]) : null, tx ? b.op1('linear_grad_weight', [dy, tx]) : null)];
+    return [
+      b.add(tdy ? b.op1('linear_grad_weight', [tdy, x]) : null, tx ? b.op1('linear_grad_weight', [dy, tx]) : null),
+    ];
   },
 };

@@ -24,7 +24,11 @@ export const maxpool2d_grad: OpDef = {
   args: [{ name: 'g', type: 'tensor' }, { name: 'x', type: 'tensor' }, ...MAXPOOL_ATTRS],
   infer([g, x], a) {
     const y = pool2dInfer('maxpool2d_grad', x!, a);
-    if (!sameShape(y.shape, g!.shape)) opError('MDL4001', `maxpool2d_grad: g ${formatShape(g!.shape)} is not the pooled shape ${formatShape(y.shape)} of x`);
+    if (!sameShape(y.shape, g!.shape))
+      opError(
+        'MDL4001',
+        `maxpool2d_grad: g ${formatShape(g!.shape)} is not the pooled shape ${formatShape(y.shape)} of x`,
+      );
     return [x!];
   },
   cost(c) {

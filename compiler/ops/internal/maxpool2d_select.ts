@@ -15,7 +15,8 @@ export const maxpool2d_select: OpDef = {
   doc: "Read v at the positions of x's max-pooling window maxima.",
   args: [{ name: 'v', type: 'tensor' }, { name: 'x', type: 'tensor' }, ...MAXPOOL_ATTRS],
   infer([v, x], a) {
-    if (!sameShape(v!.shape, x!.shape)) opError('MDL4001', `maxpool2d_select: v ${formatShape(v!.shape)} and x ${formatShape(x!.shape)} differ`);
+    if (!sameShape(v!.shape, x!.shape))
+      opError('MDL4001', `maxpool2d_select: v ${formatShape(v!.shape)} and x ${formatShape(x!.shape)} differ`);
     return [pool2dInfer('maxpool2d_select', x!, a)];
   },
   cost(c) {

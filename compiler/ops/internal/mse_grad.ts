@@ -15,7 +15,10 @@ export const mse_grad: OpDef = {
   ],
   infer([g, pred, target]) {
     if (g!.shape.length !== 0 || !sameShape(pred!.shape, target!.shape))
-      opError('MDL4001', `mse_grad: expects a scalar g and pred, target of one shape; got ${formatShape(g!.shape)}, ${formatShape(pred!.shape)}, ${formatShape(target!.shape)}`);
+      opError(
+        'MDL4001',
+        `mse_grad: expects a scalar g and pred, target of one shape; got ${formatShape(g!.shape)}, ${formatShape(pred!.shape)}, ${formatShape(target!.shape)}`,
+      );
     return [pred!];
   },
   cost: (c) => ({ macs: 0, flops: 3 * numelOf(c.outputs[0]!) }),

@@ -6,7 +6,10 @@ import { bool, ints, numelOf, pair, str } from '../helpers.js';
 import { isPowerOfTwo, reflectIndex, unflattenBasis, walsh } from '../../rewrites/walsh.js';
 
 /** The spatial geometry of a patch op's image operand, in either layout. */
-export function imageDims(shape: readonly (number | string)[], layout: string): { N: number | string; C: number; H: number; W: number } {
+export function imageDims(
+  shape: readonly (number | string)[],
+  layout: string,
+): { N: number | string; C: number; H: number; W: number } {
   const [n, a, b, c] = shape as [number | string, number, number, number];
   return layout === 'nhwc' ? { N: n, C: c, H: a, W: b } : { N: n, C: a, H: b, W: c };
 }
@@ -18,9 +21,14 @@ export function checkBasis(op: string, a: Attrs): void {
   const bs = unflattenBasis(ints(a, 'basis'));
   if (bs.length === 0) opError('MDL3006', `${op}: at least one basis must be kept`);
   for (const [r, c] of bs) {
-    if (r < 0 || c < 0 || r >= ph || c >= pw) opError('MDL3006', `${op}: basis (${r}, ${c}) does not exist for ${ph}×${pw} patches`);
+    if (r < 0 || c < 0 || r >= ph || c >= pw)
+      opError('MDL3006', `${op}: basis (${r}, ${c}) does not exist for ${ph}×${pw} patches`);
     if ((r > 0 && !isPowerOfTwo(ph)) || (c > 0 && !isPowerOfTwo(pw)))
-      opError('MDL3006', `${op}: Walsh–Hadamard bases beyond the DC one need power-of-two patches, got ${ph}×${pw}`, 'use patch 2, 4, 8 or 16');
+      opError(
+        'MDL3006',
+        `${op}: Walsh–Hadamard bases beyond the DC one need power-of-two patches, got ${ph}×${pw}`,
+        'use patch 2, 4, 8 or 16',
+      );
   }
 }
 
@@ -48,14 +56,24 @@ export const patch_project: OpDef = {
     { name: 'layout', type: 'string', default: 'nchw', oneOf: ['nchw', 'nhwc'] },
   ],
   infer([x], a) {
-    if (x!.shape.length !== 4) opError('MDL4008', `patch_project: x must be an image [N, C, H, W] or [N, H, W, C], got ${formatShape(x!.shape)}`);
+    if (x!.shape.length !== 4)
+      opError(
+        'MDL4008',
+        `patch_project: x must be an image [N, C, H, W] or [N, H, W, C], got ${formatShape(x!.shape)}`,
+      );
     checkBasis('patch_project', a);
     const { N, C, H, W } = imageDims(x!.shape, str(a, 'layout'));
     const [ph, pw] = pair(a, 'patch');
     const [Ph, Pw] = pair(a, 'grid');
     if (Ph <= 0 || Pw <= 0) opError('MDL3006', `patch_project: grid must be positive, got ${Ph}×${Pw}`);
-    if (str(a, 'border') === 'reflect' && (Ph * ph - H >= H || Pw * pw - W >= W || Ph * ph - H > ph - 1 || Pw * pw - W > pw - 1))
-      opError('MDL3006', `patch_project: ${Ph}×${Pw} patches of ${ph}×${pw} cannot cover a ${H}×${W} image by reflection`);
+    if (
+      str(a, 'border') === 'reflect' &&
+      (Ph * ph - H >= H || Pw * pw - W >= W || Ph * ph - H > ph - 1 || Pw * pw - W > pw - 1)
+    )
+      opError(
+        'MDL3006',
+        `patch_project: ${Ph}×${Pw} patches of ${ph}×${pw} cannot cover a ${H}×${W} image by reflection`,
+      );
     return [{ shape: [N, ints(a, 'basis').length / 2, Ph, Pw, C], dtype: x!.dtype }];
   },
   cost(c) {
@@ -72,7 +90,10 @@ export const patch_project: OpDef = {
     const bs = unflattenBasis(ints(a, 'basis'));
     const reflect = str(a, 'border') === 'reflect';
     const mean = bool(a, 'mean');
-    const at = layout === 'nhwc' ? (n: number, c: number, h: number, w: number) => ((n * H + h) * W + w) * C + c : (n: number, c: number, h: number, w: number) => ((n * C + c) * H + h) * W + w;
+    const at =
+      layout === 'nhwc'
+        ? (n: number, c: number, h: number, w: number) => ((n * H + h) * W + w) * C + c
+        : (n: number, c: number, h: number, w: number) => ((n * C + c) * H + h) * W + w;
     const K = bs.length;
     for (let n = 0; n < N; n++)
       for (let k = 0; k < K; k++) {

@@ -24,10 +24,12 @@ export const patch_reconstruct: OpDef = {
     { name: 'layout', type: 'string', default: 'nchw', oneOf: ['nchw', 'nhwc'] },
   ],
   infer([z], a) {
-    if (z!.shape.length !== 5) opError('MDL4008', `patch_reconstruct: z must be [N, K, Ph, Pw, C], got ${formatShape(z!.shape)}`);
+    if (z!.shape.length !== 5)
+      opError('MDL4008', `patch_reconstruct: z must be [N, K, Ph, Pw, C], got ${formatShape(z!.shape)}`);
     checkBasis('patch_reconstruct', a);
     const K = ints(a, 'basis').length / 2;
-    if (z!.shape[1] !== K) opError('MDL4001', `patch_reconstruct: z has ${z!.shape[1]} bases, the attribute lists ${K}`);
+    if (z!.shape[1] !== K)
+      opError('MDL4001', `patch_reconstruct: z has ${z!.shape[1]} bases, the attribute lists ${K}`);
     const [H, W] = pair(a, 'size');
     const [N, , , , C] = z!.shape;
     return [{ shape: str(a, 'layout') === 'nhwc' ? [N!, H, W, C!] : [N!, C!, H, W], dtype: z!.dtype }];

@@ -30,7 +30,10 @@ export const reduce_grad: OpDef = {
       else if (bool(a, 'keepdim')) want.push(1);
     });
     if (axes.some((ax) => ax < 0 || ax >= shape.length) || !sameShape(want, g!.shape))
-      opError('MDL4001', `reduce_grad: g ${formatShape(g!.shape)} is not ${formatShape(shape)} reduced over [${axes.join(', ')}]`);
+      opError(
+        'MDL4001',
+        `reduce_grad: g ${formatShape(g!.shape)} is not ${formatShape(shape)} reduced over [${axes.join(', ')}]`,
+      );
     return [{ shape, dtype: g!.dtype }];
   },
   cost: (c) => ({ macs: 0, flops: bool(c.attrs, 'mean') ? numelOf(c.outputs[0]!) : 0 }),
@@ -42,6 +45,13 @@ export const reduce_grad: OpDef = {
     return [y];
   },
   // Its adjoint is the reduction itself.
-  vjp: (b, n, [G], needs) => [needs[0] && G ? b.op1(bool(n.attrs, 'mean') ? 'mean' : 'sum', [G], { axes: ints(n.attrs, 'axes'), keepdim: bool(n.attrs, 'keepdim') }) : null],
+  vjp: (b, n, [G], needs) => [
+    needs[0] && G
+      ? b.op1(bool(n.attrs, 'mean') ? 'mean' : 'sum', [G], {
+          axes: ints(n.attrs, 'axes'),
+          keepdim: bool(n.attrs, 'keepdim'),
+        })
+      : null,
+  ],
   jvp: linearJvp,
 };

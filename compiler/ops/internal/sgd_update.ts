@@ -27,7 +27,10 @@ export const sgd_update: OpDef = {
   outputs: () => 2,
   infer([p, g, buf, lr]) {
     if (!sameShape(p!.shape, g!.shape) || !sameShape(p!.shape, buf!.shape) || lr!.shape.length !== 0)
-      opError('MDL4001', `sgd_update: param ${formatShape(p!.shape)}, grad ${formatShape(g!.shape)}, buffer ${formatShape(buf!.shape)} and a scalar lr ${formatShape(lr!.shape)} do not fit`);
+      opError(
+        'MDL4001',
+        `sgd_update: param ${formatShape(p!.shape)}, grad ${formatShape(g!.shape)}, buffer ${formatShape(buf!.shape)} and a scalar lr ${formatShape(lr!.shape)} do not fit`,
+      );
     return [p!, p!];
   },
   cost: (c) => ({ macs: 0, flops: 6 * numelOf(c.outputs[0]!) }),

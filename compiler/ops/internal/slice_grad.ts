@@ -24,11 +24,16 @@ export const slice_grad: OpDef = {
   infer([g], a) {
     const shape = shapeArg(a, 'shape');
     const ax = normAxis(int(a, 'axis'), shape.length);
-    if (ax === undefined) return opError('MDL4003', `slice_grad: axis ${int(a, 'axis')} is out of range for ${formatShape(shape)}`);
+    if (ax === undefined)
+      return opError('MDL4003', `slice_grad: axis ${int(a, 'axis')} is out of range for ${formatShape(shape)}`);
     const d = shape[ax]!;
     const want = [...shape];
     want[ax] = typeof d === 'number' ? sliceLength(d, int(a, 'start'), intOrNull(a, 'end'), int(a, 'step')) : 1;
-    if (!sameShape(want, g!.shape)) opError('MDL4001', `slice_grad: g ${formatShape(g!.shape)} is not the slice ${formatShape(want)} of ${formatShape(shape)}`);
+    if (!sameShape(want, g!.shape))
+      opError(
+        'MDL4001',
+        `slice_grad: g ${formatShape(g!.shape)} is not the slice ${formatShape(want)} of ${formatShape(shape)}`,
+      );
     return [{ shape, dtype: g!.dtype }];
   },
   cost: () => ({ macs: 0, flops: 0 }),
@@ -37,9 +42,26 @@ export const slice_grad: OpDef = {
     const ax = normAxis(int(a, 'axis'), y.shape.length)!;
     const st = stridesOf(y.shape);
     const s = sliceStart(y.shape[ax]!, int(a, 'start'));
-    gather(g!.data, y.data, g!.shape, 0, stridesOf(g!.shape), s * st[ax]!, st.map((v, i) => (i === ax ? v * int(a, 'step') : v)));
+    gather(
+      g!.data,
+      y.data,
+      g!.shape,
+      0,
+      stridesOf(g!.shape),
+      s * st[ax]!,
+      st.map((v, i) => (i === ax ? v * int(a, 'step') : v)),
+    );
     return [y];
   },
-  vjp: (b, n, [G], needs) => [needs[0] && G ? b.op1('slice', [G], { axis: n.attrs['axis']!, start: n.attrs['start']!, end: n.attrs['end']!, step: n.attrs['step']! }) : null],
+  vjp: (b, n, [G], needs) => [
+    needs[0] && G
+      ? b.op1('slice', [G], {
+          axis: n.attrs['axis']!,
+          start: n.attrs['start']!,
+          end: n.attrs['end']!,
+          step: n.attrs['step']!,
+        })
+      : null,
+  ],
   jvp: linearJvp,
 };

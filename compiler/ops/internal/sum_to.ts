@@ -19,7 +19,8 @@ export const sum_to: OpDef = {
   infer([x], a) {
     const shape = shapeArg(a, 'shape');
     const b = broadcastShapes(shape, x!.shape);
-    if (!b || !sameShape(b, x!.shape)) opError('MDL4002', `sum_to: ${formatShape(shape)} does not broadcast to the input ${formatShape(x!.shape)}`);
+    if (!b || !sameShape(b, x!.shape))
+      opError('MDL4002', `sum_to: ${formatShape(shape)} does not broadcast to the input ${formatShape(x!.shape)}`);
     return [{ shape, dtype: x!.dtype }];
   },
   cost: (c) => ({ macs: 0, flops: numelOf(c.inputs[0]!) }),

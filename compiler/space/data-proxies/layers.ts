@@ -29,16 +29,19 @@ export function reluInputs(g: Graph): Map<ValueId, number> {
 /** The graph's float input (the image batch) and its per-sample shape; the proxies need exactly one. */
 export function imageInput(g: Graph): { name: string; shape: number[] } {
   const floats = g.inputs.filter((v) => g.values[v]!.type.dtype !== 'i32');
-  if (floats.length !== 1) throw new Error(`${g.name} has ${floats.length} float inputs; the data proxies need exactly one (the image batch)`);
+  if (floats.length !== 1)
+    throw new Error(`${g.name} has ${floats.length} float inputs; the data proxies need exactly one (the image batch)`);
   const v = g.values[floats[0]!]!;
   const shape = v.type.shape.slice(1);
-  if (shape.some((d) => typeof d !== 'number')) throw new Error(`${g.name}: the input's per-sample shape must be concrete`);
+  if (shape.some((d) => typeof d !== 'number'))
+    throw new Error(`${g.name}: the input's per-sample shape must be concrete`);
   return { name: v.def.kind === 'input' ? v.def.name : 'x', shape: shape as number[] };
 }
 
 /** The number of classes: the last dim of the graph's only output [B, K]. */
 export function classesOf(g: Graph): number {
-  if (g.outputs.length !== 1) throw new Error(`${g.name} has ${g.outputs.length} outputs; the data proxies need one (the logits)`);
+  if (g.outputs.length !== 1)
+    throw new Error(`${g.name} has ${g.outputs.length} outputs; the data proxies need one (the logits)`);
   const s = g.values[g.outputs[0]!.value]!.type.shape;
   const k = s[s.length - 1];
   if (s.length !== 2 || typeof k !== 'number') throw new Error(`${g.name}: the output must be logits [B, K]`);
@@ -63,7 +66,11 @@ export function batchnorms(g: Graph): BatchnormParams[] {
       return d.kind === 'param' ? g.params[d.param]!.name : '';
     });
     const eps = n.attrs['eps'] as number;
-    out.push(names.length === 4 ? { weight: names[0]!, bias: names[1]!, mean: names[2]!, variance: names[3]!, eps } : { mean: names[0]!, variance: names[1]!, eps });
+    out.push(
+      names.length === 4
+        ? { weight: names[0]!, bias: names[1]!, mean: names[2]!, variance: names[3]!, eps }
+        : { mean: names[0]!, variance: names[1]!, eps },
+    );
   }
   return out;
 }
@@ -74,8 +81,33 @@ export function batchnorms(g: Graph): BatchnormParams[] {
  * these computes exactly s times its output from s times its input.
  */
 const HOMOGENEOUS = new Set([
-  'conv2d', 'linear', 'relu', 'identity', 'add', 'sub', 'neg', 'concat', 'avgpool2d', 'global_avgpool', 'maxpool2d', 'flatten', 'reshape',
-  'batchnorm2d', 'zero', 'pad', 'slice', 'split', 'select', 'permute', 'transpose', 'squeeze', 'unsqueeze', 'expand', 'mean', 'sum', 'dropout',
+  'conv2d',
+  'linear',
+  'relu',
+  'identity',
+  'add',
+  'sub',
+  'neg',
+  'concat',
+  'avgpool2d',
+  'global_avgpool',
+  'maxpool2d',
+  'flatten',
+  'reshape',
+  'batchnorm2d',
+  'zero',
+  'pad',
+  'slice',
+  'split',
+  'select',
+  'permute',
+  'transpose',
+  'squeeze',
+  'unsqueeze',
+  'expand',
+  'mean',
+  'sum',
+  'dropout',
 ]);
 
 export function homogeneous(g: Graph): boolean {

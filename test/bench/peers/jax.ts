@@ -8,7 +8,19 @@
 // alive for another use (see its README). The layouts are jax's: NCHW images, OIHW filters.
 import type { AdapterReport } from '../../../runtime/device.js';
 import { provideNavigatorGpu } from './navigator-gpu.js';
-import { CLASSES, labelsI32, LossWatch, LR, MOMENTUM, type Peer, type PeerResult, randomF32, reasonOf, timeRuns, type Workload } from './peer.js';
+import {
+  CLASSES,
+  labelsI32,
+  LossWatch,
+  LR,
+  MOMENTUM,
+  type Peer,
+  type PeerResult,
+  randomF32,
+  reasonOf,
+  timeRuns,
+  type Workload,
+} from './peer.js';
 
 type Jax = typeof import('@jax-js/jax');
 type Arr = import('@jax-js/jax').Array;
@@ -28,7 +40,15 @@ function netOf(jax: Jax, kind: Exclude<Workload['kind'], 'matmul'>, batch: numbe
   };
   // conv + bias + ReLU, then a 2×2 max pool (a window reduction, as jax.lax.reduce_window).
   const convBlock = (h: Arr, w: Arr, b: Arr, pad: number) => {
-    const y = lax.conv(h, w, [1, 1], [[pad, pad], [pad, pad]]);
+    const y = lax.conv(
+      h,
+      w,
+      [1, 1],
+      [
+        [pad, pad],
+        [pad, pad],
+      ],
+    );
     const cout = w.shape[0]!;
     const r = nn.relu(y.add(b.reshape([1, cout, 1, 1])));
     return lax.reduceWindow(r, (win: Arr) => np.max(win), [2, 2], [2, 2]);
@@ -41,7 +61,8 @@ function netOf(jax: Jax, kind: Exclude<Workload['kind'], 'matmul'>, batch: numbe
   if (kind === 'small_cnn')
     return {
       shapes: [[16, 1, 3, 3], [16], [32, 16, 3, 3], [32], [800, CLASSES], [CLASSES]],
-      forward: ([c1, b1, c2, b2, w, b], x) => dense(convBlock(convBlock(x, c1!, b1!, 0), c2!, b2!, 0).reshape([batch, 800]), w!, b!, false),
+      forward: ([c1, b1, c2, b2, w, b], x) =>
+        dense(convBlock(convBlock(x, c1!, b1!, 0), c2!, b2!, 0).reshape([batch, 800]), w!, b!, false),
     };
   return {
     shapes: [[6, 1, 5, 5], [6], [16, 6, 5, 5], [16], [400, 120], [120], [120, 84], [84], [84, CLASSES], [CLASSES]],
@@ -71,10 +92,13 @@ class JaxPeer implements Peer {
       if (w.kind === 'matmul') {
         const a = randomF32(1024 * 1024, 1);
         const b = randomF32(1024 * 1024, 2);
-        return await timeRuns(async () => {
-          const c = np.matmul(np.array(a).reshape([1024, 1024]), np.array(b).reshape([1024, 1024]));
-          await c.data();
-        }, { runs: 10 });
+        return await timeRuns(
+          async () => {
+            const c = np.matmul(np.array(a).reshape([1024, 1024]), np.array(b).reshape([1024, 1024]));
+            await c.data();
+          },
+          { runs: 10 },
+        );
       }
       const net = netOf(jax, w.kind, w.batch);
       let params: Params = net.shapes.map((s, i) => {
@@ -99,14 +123,17 @@ class JaxPeer implements Peer {
       const ys = labelsI32(w.batch);
       const watch = new LossWatch();
       try {
-        const t = await timeRuns(async () => {
-          const x = np.array(xs).reshape([w.batch, 1, 28, 28]);
-          const y = np.array(ys, { dtype: np.int32 });
-          const [l, p2, v2] = step(params, moms, x, y);
-          params = p2;
-          moms = v2;
-          watch.see((await l.data()) as Float32Array);
-        }, { runs: 15 });
+        const t = await timeRuns(
+          async () => {
+            const x = np.array(xs).reshape([w.batch, 1, 28, 28]);
+            const y = np.array(ys, { dtype: np.int32 });
+            const [l, p2, v2] = step(params, moms, x, y);
+            params = p2;
+            moms = v2;
+            watch.see((await l.data()) as Float32Array);
+          },
+          { runs: 15 },
+        );
         const bad = watch.problem();
         return bad ? { reason: bad } : t;
       } finally {

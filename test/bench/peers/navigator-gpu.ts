@@ -29,7 +29,10 @@ export async function provideNavigatorGpu(mdl: AdapterReport): Promise<Navigator
     getPreferredCanvasFormat: () => gpu.getPreferredCanvasFormat(),
     async requestAdapter(o?: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
       // The OpenGL route exists only in compatibility mode (see runtime/device.ts).
-      const a = await gpu.requestAdapter({ ...o, ...(mdl.route === 'opengl' ? { featureLevel: 'compatibility' } : {}) } as GPURequestAdapterOptions);
+      const a = await gpu.requestAdapter({
+        ...o,
+        ...(mdl.route === 'opengl' ? { featureLevel: 'compatibility' } : {}),
+      } as GPURequestAdapterOptions);
       if (a) seen.push(a.info);
       return a;
     },
@@ -46,7 +49,9 @@ export async function provideNavigatorGpu(mdl: AdapterReport): Promise<Navigator
       const got = seen.slice(mark);
       if (got.length === 0) return 'asked navigator.gpu for no adapter';
       const names = [...new Set(got.map((i) => i.description || i.device))];
-      return names.length === 1 && names[0] === mdlName ? `same adapter as mdl (${mdlName})` : `adapter ${names.join(', ')}, not mdl's (${mdlName})`;
+      return names.length === 1 && names[0] === mdlName
+        ? `same adapter as mdl (${mdlName})`
+        : `adapter ${names.join(', ')}, not mdl's (${mdlName})`;
     },
   };
   return provided;

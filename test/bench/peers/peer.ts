@@ -52,7 +52,10 @@ export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => 
  * that long varies by a few per cent, far less than the ratios it is compared by), or only the
  * first where it took over 10 s.
  */
-export async function timeRuns(run: () => Promise<void>, opts: { runs: number; warmup?: number; budgetMs?: number; minRuns?: number }): Promise<{ ms: number; runs: number }> {
+export async function timeRuns(
+  run: () => Promise<void>,
+  opts: { runs: number; warmup?: number; budgetMs?: number; minRuns?: number },
+): Promise<{ ms: number; runs: number }> {
   const budget = opts.budgetMs ?? 8000;
   let t = performance.now();
   await run();

@@ -8,7 +8,19 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type { AdapterReport } from '../../../runtime/device.js';
 import { provideNavigatorGpu } from './navigator-gpu.js';
-import { CLASSES, labelsI32, LossWatch, LR, MOMENTUM, type Peer, type PeerResult, randomF32, reasonOf, timeRuns, type Workload } from './peer.js';
+import {
+  CLASSES,
+  labelsI32,
+  LossWatch,
+  LR,
+  MOMENTUM,
+  type Peer,
+  type PeerResult,
+  randomF32,
+  reasonOf,
+  timeRuns,
+  type Workload,
+} from './peer.js';
 
 type Tf = typeof TF;
 
@@ -17,15 +29,33 @@ interface Layers {
   readonly forward: (x: TF.Tensor4D) => TF.Tensor2D;
 }
 
-function dense(tf: Tf, vars: TF.Variable[], fanIn: number, out: number): (h: TF.Tensor2D, relu: boolean) => TF.Tensor2D {
+function dense(
+  tf: Tf,
+  vars: TF.Variable[],
+  fanIn: number,
+  out: number,
+): (h: TF.Tensor2D, relu: boolean) => TF.Tensor2D {
   const bound = 1 / Math.sqrt(fanIn);
   const w = tf.variable(tf.randomUniform([fanIn, out], -bound, bound, 'float32', 1));
   const b = tf.variable(tf.randomUniform([out], -bound, bound, 'float32', 2));
   vars.push(w, b);
-  return (h, relu) => tf.fused.matMul({ a: h, b: w as TF.Tensor2D, bias: b, ...(relu ? { activation: 'relu' as const } : {}) }) as TF.Tensor2D;
+  return (h, relu) =>
+    tf.fused.matMul({
+      a: h,
+      b: w as TF.Tensor2D,
+      bias: b,
+      ...(relu ? { activation: 'relu' as const } : {}),
+    }) as TF.Tensor2D;
 }
 
-function conv(tf: Tf, vars: TF.Variable[], cin: number, cout: number, k: number, pad: 'valid' | 'same'): (h: TF.Tensor4D) => TF.Tensor4D {
+function conv(
+  tf: Tf,
+  vars: TF.Variable[],
+  cin: number,
+  cout: number,
+  k: number,
+  pad: 'valid' | 'same',
+): (h: TF.Tensor4D) => TF.Tensor4D {
   const bound = 1 / Math.sqrt(cin * k * k);
   const w = tf.variable(tf.randomUniform([k, k, cin, cout], -bound, bound, 'float32', 3));
   const b = tf.variable(tf.randomUniform([cout], -bound, bound, 'float32', 4));
@@ -78,12 +108,15 @@ class TfjsPeer implements Peer {
       if (w.kind === 'matmul') {
         const a = randomF32(1024 * 1024, 1);
         const b = randomF32(1024 * 1024, 2);
-        return await timeRuns(async () => {
-          const [ta, tb] = [tf.tensor2d(a, [1024, 1024]), tf.tensor2d(b, [1024, 1024])];
-          const c = tf.matMul(ta, tb);
-          await c.data();
-          tf.dispose([ta, tb, c]);
-        }, { runs });
+        return await timeRuns(
+          async () => {
+            const [ta, tb] = [tf.tensor2d(a, [1024, 1024]), tf.tensor2d(b, [1024, 1024])];
+            const c = tf.matMul(ta, tb);
+            await c.data();
+            tf.dispose([ta, tb, c]);
+          },
+          { runs },
+        );
       }
       const net = layersOf(tf, w.kind, w.batch);
       const opt = tf.train.momentum(LR, MOMENTUM);
@@ -91,13 +124,22 @@ class TfjsPeer implements Peer {
       const ys = labelsI32(w.batch);
       const watch = new LossWatch();
       try {
-        const t = await timeRuns(async () => {
-          const x = tf.tensor4d(xs, [w.batch, 28, 28, 1]);
-          const y = tf.tensor1d(ys, 'int32');
-          const loss = tf.tidy(() => opt.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASSES), net.forward(x)) as TF.Scalar, true, net.vars)!);
-          watch.see(await loss.data());
-          tf.dispose([x, y, loss]);
-        }, { runs });
+        const t = await timeRuns(
+          async () => {
+            const x = tf.tensor4d(xs, [w.batch, 28, 28, 1]);
+            const y = tf.tensor1d(ys, 'int32');
+            const loss = tf.tidy(() =>
+              opt.minimize(
+                () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASSES), net.forward(x)) as TF.Scalar,
+                true,
+                net.vars,
+              )!,
+            );
+            watch.see(await loss.data());
+            tf.dispose([x, y, loss]);
+          },
+          { runs },
+        );
         const bad = watch.problem();
         return bad ? { reason: bad } : t;
       } finally {
@@ -148,6 +190,8 @@ export async function tfjsPeers(mdl: AdapterReport): Promise<{ peers: Peer[]; no
   // How many threads the wasm backend chose here (it decides by itself, from what Node offers).
   const threads = (await tf.setBackend('wasm')) ? `, wasm on ${wasm.getThreadsCount()} thread(s)` : '';
   const note = `tfjs ${tf.version_core}: ${failure ?? `webgpu on the ${nav.sameAdapter(mark)}`}${threads}`;
-  const peers = (['webgpu', 'wasm', 'cpu'] as const).map((b) => new TfjsPeer(tf, b, b === 'webgpu' ? failure : undefined));
+  const peers = (['webgpu', 'wasm', 'cpu'] as const).map(
+    (b) => new TfjsPeer(tf, b, b === 'webgpu' ? failure : undefined),
+  );
   return { peers, note };
 }
