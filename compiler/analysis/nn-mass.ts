@@ -117,10 +117,19 @@ export function residualBlocks(view: FunctionalView, idom: readonly number[] = d
     const inp = channels(g, f);
     let kind: NnMassBlock['kind'];
     let mass: number;
-    if (best.n === 0) ((kind = 'parameter_free'), (mass = 0));
-    else if (best.dw > 0) ((kind = 'inverted_residual'), (mass = ((inp + 2 * best.dw) * inp) / (2 * inp + best.dw)));
-    else if (best.n >= 3) ((kind = 'bottleneck'), (mass = ((inp + 2 * best.first) * inp) / (2 * inp + best.first)));
-    else ((kind = 'basic'), (mass = best.inWidths));
+    if (best.n === 0) {
+      kind = 'parameter_free';
+      mass = 0;
+    } else if (best.dw > 0) {
+      kind = 'inverted_residual';
+      mass = ((inp + 2 * best.dw) * inp) / (2 * inp + best.dw);
+    } else if (best.n >= 3) {
+      kind = 'bottleneck';
+      mass = ((inp + 2 * best.first) * inp) / (2 * inp + best.first);
+    } else {
+      kind = 'basic';
+      mass = best.inWidths;
+    }
     blocks.push({ join: n.name, node: n.id, kind, inp, layers: best.n, mass });
   }
   return blocks;

@@ -236,7 +236,11 @@ export function cells(view: FunctionalView): Cell[] {
     for (const l of c.layers) counts.set(l.width, (counts.get(l.width) ?? 0) + 1);
     let width = 0;
     let best = -1;
-    for (const [w, k] of counts) if (k > best || (k === best && w > width)) ((width = w), (best = k));
+    for (const [w, k] of counts)
+      if (k > best || (k === best && w > width)) {
+        width = w;
+        best = k;
+      }
     return { ...c, width };
   });
 }

@@ -90,16 +90,14 @@ export function trainCost(
   if (step) g.nodes.forEach((n) => lookupOp(n.op)!.kind === 'optimizer' && updateNodes.add(n.id));
 
   // Per-layer rows for the forward nodes (model layers and the loss).
-  const rows = g.nodes
-    .slice(0, gg.forwardNodes)
-    .map((n, i) => ({
-      name: n.name,
-      op: n.op,
-      forward: costOf(i),
-      backward: { macs: 0, flops: 0 },
-      optimizer_flops: 0,
-      kept_bytes: 0,
-    }));
+  const rows = g.nodes.slice(0, gg.forwardNodes).map((n, i) => ({
+    name: n.name,
+    op: n.op,
+    forward: costOf(i),
+    backward: { macs: 0, flops: 0 },
+    optimizer_flops: 0,
+    kept_bytes: 0,
+  }));
   let bwMacs = 0;
   let bwFlops = 0;
   let optFlops = 0;

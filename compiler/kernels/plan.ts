@@ -313,14 +313,12 @@ class Planner {
         for (const o of n.outputs) {
           if (this.mat.has(o)) continue;
           const s = this.state[o]!;
-          let need = false;
-          if (s.k === 'view') need = this.pinned.has(o) && !isContiguous(s.view);
-          else {
-            need =
-              this.pinned.has(o) ||
-              (this.consumers(o).length > 1 && !this.cheap(o)) ||
-              this.uses[o]!.some((u) => this.needsBuffer(u.node, u.slot));
-          }
+          const need =
+            s.k === 'view'
+              ? this.pinned.has(o) && !isContiguous(s.view)
+              : this.pinned.has(o) ||
+                (this.consumers(o).length > 1 && !this.cheap(o)) ||
+                this.uses[o]!.some((u) => this.needsBuffer(u.node, u.slot));
           if (need) {
             this.mat.add(o);
             this.state[o] = { k: 'lazy' };

@@ -52,7 +52,10 @@ export function against(
     let hits = 0;
     table.columns.forEach((_, i) => {
       const h = sample.filter((r) => archs.has(r[i] ?? '')).length;
-      if (h > hits) ((best = i), (hits = h));
+      if (h > hits) {
+        best = i;
+        hits = h;
+      }
     });
     if (best < 0)
       throw new AgainstError("no column of the table holds the candidates' names; name it with --key COLUMN");

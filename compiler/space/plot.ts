@@ -36,7 +36,10 @@ function panel(p: Panel, ox: number, oy: number): string {
   const range = (v: number[]) => {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const x of v) ((lo = Math.min(lo, x)), (hi = Math.max(hi, x)));
+    for (const x of v) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
     if (!Number.isFinite(lo)) return [0, 1] as const;
     return lo === hi ? ([lo - 1, hi + 1] as const) : ([lo, hi] as const);
   };

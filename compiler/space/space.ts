@@ -38,7 +38,7 @@ export function openSpace(src: SourceFile, host: SourceHost, name?: string): Ope
   if (program.diagnostics.length > 0 || !elaborator.entry) return done(undefined);
   const defs = elaborator.spaces();
   const names = defs.map((d) => d.name);
-  let def = name === undefined ? (defs.length === 1 ? defs[0] : undefined) : defs.find((d) => d.name === name);
+  const def = name === undefined ? (defs.length === 1 ? defs[0] : undefined) : defs.find((d) => d.name === name);
   if (!def) {
     if (name !== undefined)
       return done(undefined, [

@@ -21,7 +21,10 @@ export function pearson(xs: readonly number[], ys: readonly number[]): number {
   const n = xs.length;
   let mx = 0;
   let my = 0;
-  for (let i = 0; i < n; i++) ((mx += xs[i]!), (my += ys[i]!));
+  for (let i = 0; i < n; i++) {
+    mx += xs[i]!;
+    my += ys[i]!;
+  }
   mx /= n;
   my /= n;
   let sxy = 0;

@@ -111,12 +111,18 @@ function bracketed(open: string, close: string, items: Doc[], forceBreak: boolea
   ]);
 }
 
+/** Element `index` of the list field `key`: prettier's path types cannot name a list element of a node union. */
+function printChild(path: AstPath<MdlNode>, print: Print, key: string, index: number): Doc {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return (path as AstPath<any>).call(print, key, index);
+}
+
 export const printer: Printer<MdlNode> = {
   print(path, options, print) {
     const n = path.node;
     const text = options.originalText;
     const sub = (key: string, index?: number): Doc =>
-      index === undefined ? path.call(print, key as never) : (path as AstPath<any>).call(print, key, index); // eslint-disable-line @typescript-eslint/no-explicit-any
+      index === undefined ? path.call(print, key as never) : printChild(path, print, key, index);
     const subs = (key: string): Doc[] => path.map(print, key as never);
     switch (n.kind) {
       case 'program': {
@@ -207,7 +213,7 @@ export const printer: Printer<MdlNode> = {
       case 'list':
         return bracketed('[', ']', subs('items'), brokenAfter(text, n.span.start));
       case 'tuple':
-        if (n.items.length === 1) return ['(', (path as AstPath<any>).call(print, 'items', 0), ',)'];
+        if (n.items.length === 1) return ['(', sub('items', 0), ',)'];
         return bracketed('(', ')', subs('items'), brokenAfter(text, n.span.start));
       case 'unary':
         return n.op === 'not' ? ['not ', sub('operand')] : [n.op, sub('operand')];
@@ -309,7 +315,7 @@ function printIfStmt(path: P, print: Print, text: string): Doc {
   if (n.else) {
     const only = n.else.length === 1 ? n.else[0]! : undefined;
     if (only && only.kind === 'if' && isElseIf(text, n, only))
-      parts.push(' else ', (path as AstPath<any>).call(print, 'else', 0));
+      parts.push(' else ', printChild(path as P, print, 'else', 0));
     else parts.push(' else ', body(path, print, 'else', text, n.else));
   }
   return parts;

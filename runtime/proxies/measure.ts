@@ -168,10 +168,14 @@ export async function synflowOf(
   const bnNames = new Set<string>();
   for (const bn of batchnorms(g)) {
     const c = abs.get(bn.mean)!.length;
-    if (bn.weight) (abs.set(bn.weight, new Float64Array(c).fill(1)), bnNames.add(bn.weight));
-    if (bn.bias) (abs.set(bn.bias, new Float64Array(c)), bnNames.add(bn.bias));
-    (abs.set(bn.mean, new Float64Array(c)), bnNames.add(bn.mean));
-    (abs.set(bn.variance, new Float64Array(c).fill(1 - bn.eps)), bnNames.add(bn.variance));
+    const reset = (name: string, value: Float64Array) => {
+      abs.set(name, value);
+      bnNames.add(name);
+    };
+    if (bn.weight) reset(bn.weight, new Float64Array(c).fill(1));
+    if (bn.bias) reset(bn.bias, new Float64Array(c));
+    reset(bn.mean, new Float64Array(c));
+    reset(bn.variance, new Float64Array(c).fill(1 - bn.eps));
   }
   const gg = buildGradient(g, { loss: { kind: 'cotangents' }, training: false });
   const input = imageInput(g);

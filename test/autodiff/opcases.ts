@@ -258,12 +258,10 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     .tuple(shape(4, 4, 3), fc.boolean())
     .map(([s, keepdim]) => ({ inputs: [{ shape: s }], attrs: { keepdim } })),
   mean: shape(1, 4, 3).chain((s) =>
-    fc
-      .tuple(fc.shuffledSubarray([...s.keys()], { minLength: 1 }), fc.boolean())
-      .map(([axes, keepdim]) => ({
-        inputs: [{ shape: s }],
-        attrs: { axes: axes.map((a) => (a % 2 ? a - s.length : a)), keepdim },
-      })),
+    fc.tuple(fc.shuffledSubarray([...s.keys()], { minLength: 1 }), fc.boolean()).map(([axes, keepdim]) => ({
+      inputs: [{ shape: s }],
+      attrs: { axes: axes.map((a) => (a % 2 ? a - s.length : a)), keepdim },
+    })),
   ),
   sum: shape(1, 4, 3).chain((s) =>
     fc
@@ -451,13 +449,11 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
       attrs: { eps: r.eps, training: r.training },
       nondiff: [1, 2],
     })),
-  layernorm_grad_input: fc
-    .record({ lead: shape(0, 2, 3), d: dim(5, 2), eps: fc.constantFrom(1e-5, 0.1) })
-    .map((r) => ({
-      inputs: [{ shape: [...r.lead, r.d] }, { shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 3 }],
-      attrs: { eps: r.eps },
-      nondiff: [1],
-    })),
+  layernorm_grad_input: fc.record({ lead: shape(0, 2, 3), d: dim(5, 2), eps: fc.constantFrom(1e-5, 0.1) }).map((r) => ({
+    inputs: [{ shape: [...r.lead, r.d] }, { shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 3 }],
+    attrs: { eps: r.eps },
+    nondiff: [1],
+  })),
   dropout_mask: fc
     .tuple(shape(1, 3), fc.constantFrom(0.2, 0.5))
     .map(([s, p]) => ({ inputs: [{ shape: s }], attrs: { p, key: 'layer' } })),

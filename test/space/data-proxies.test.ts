@@ -79,7 +79,7 @@ describe('ZiCo', () => {
     const scaled = per.map((m) => new Map([...m].map(([k, v]) => [k, v.map((x) => 10 * x)])));
     expect(rel(zico(scaled), z)).toBeLessThan(1e-12);
     // A layer whose two gradients are equal has σ = 0 everywhere: it contributes nothing.
-    const same = per.map((m, k) => new Map([...m].map(([n, v]) => [n, n === 'c2.weight' ? per[0]!.get(n)! : v])));
+    const same = per.map((m) => new Map([...m].map(([n, v]) => [n, n === 'c2.weight' ? per[0]!.get(n)! : v])));
     const without = zicoClosedForm(per.map((m) => new Map([...m].filter(([n]) => n !== 'c2.weight'))));
     expect(rel(zico(same), without)).toBeLessThan(1e-12);
     expect(same[1]!.get('c2.weight')).toBe(per[0]!.get('c2.weight'));

@@ -46,7 +46,11 @@ describe('slogdet', () => {
         ([n, a, b]) => {
           const A = Float64Array.from(a);
           const Bm = Float64Array.from(b);
-          for (let i = 0; i < n; i++) ((A[i * n + i]! += 5), (Bm[i * n + i]! -= 5)); // well away from singular
+          // well away from singular
+          for (let i = 0; i < n; i++) {
+            A[i * n + i]! += 5;
+            Bm[i * n + i]! -= 5;
+          }
           const x = slogdet(A, n);
           const y = slogdet(Bm, n);
           const z = slogdet(matmul(A, Bm, n), n);

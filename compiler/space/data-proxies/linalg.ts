@@ -14,7 +14,10 @@ export function slogdet(a: ArrayLike<number>, n: number): { sign: -1 | 0 | 1; lo
     let best = Math.abs(m[k * n + k]!);
     for (let i = k + 1; i < n; i++) {
       const v = Math.abs(m[i * n + k]!);
-      if (v > best) ((best = v), (p = i));
+      if (v > best) {
+        best = v;
+        p = i;
+      }
     }
     if (best === 0 || !Number.isFinite(best)) return { sign: 0, logAbsDet: best === 0 ? -Infinity : NaN };
     if (p !== k) {
