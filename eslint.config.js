@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'runtime/browser/dist/**', '**/*.js', 'vitest.config.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'runtime/browser/dist/**', '**/*.js', '**/*.cjs', 'vitest.config.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,7 +4,7 @@ import { diag, type Diagnostic } from './diagnostics/diagnostic.js';
 import { didYouMean } from './diagnostics/suggest.js';
 import { Elaborator, type ElaborateOptions } from './elaborate/elaborate.js';
 import type { Graph } from './ir/types.js';
-import { verifyGraph } from './ir/verify.js';
+import { verifyGraph } from './ops/verify.js';
 import { loadProgram, type SourceHost } from './modules/loader.js';
 import { frozenParams, trainSpec, type TrainSpec } from './train/spec.js';
 import { resolveRules, type RewritePlan } from './rewrites/select.js';

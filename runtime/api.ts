@@ -2,7 +2,7 @@
 // what any program can use to run a compiled model).
 export { CompiledModel, ModelLoadError, type LoadOptions, type TrainStepOptions } from './model.js';
 export { trainMain, type MainSpec, type TrainSettings } from './standalone.js';
-export type { ModelInfo, ParamInfo } from '../compiler/emit/bundle.js';
+export type { ModelInfo, ParamInfo } from './plan/bundle.js';
 export type { NamedTensor } from './checkpoint/safetensors.js';
-export type { OptimizerSpec } from '../compiler/autodiff/optimizer.js';
-export type { Schedule } from '../compiler/train/schedule.js';
+export type { OptimizerSpec } from './plan/types.js';
+export type { Schedule } from './train/schedule.js';

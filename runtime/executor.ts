@@ -1,4 +1,4 @@
-// The executor of a compiled plan (compiler/kernels/plan.ts). Everything is created once, up
+// The executor of a compiled plan (the format: plan/types.ts; the planner: compiler/kernels/plan.ts). Everything is created once, up
 // front: the plan's buffers (exactly its memory plan, nothing more), one staging buffer per
 // readable value, every pipeline (asynchronously, all at once, deduplicated by WGSL text) and
 // every bind group. A run writes the inputs, records every dispatch into one compute pass of
@@ -16,9 +16,8 @@
 // created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
 // dispatch once (a warm-up, on the real buffers) and then restores the parameters and state it
 // wrote, so the first real run costs what every run costs.
-import type { BindingRef, Dispatch, Plan, ReadSpec } from '../compiler/kernels/plan.js';
-import type { Param } from '../compiler/ir/types.js';
-import { initParam } from '../compiler/interp/init.js';
+import type { BindingRef, ExecutablePlan, PlanParam, ReadSpec } from './plan/types.js';
+import { initValues } from './random/init.js';
 import { Pace } from './pace.js';
 import { quietly } from './wait.js';
 
@@ -26,9 +25,9 @@ export type HostArray = Float32Array | Int32Array;
 
 /**
  * What the executor needs of a plan: everything but the kernels' IR (it runs their WGSL). A
- * plan straight from the planner is one; so is a plan loaded from its JSON form (compiler/emit).
+ * plan straight from the planner is one; so is a plan loaded from its JSON form (plan/plan-json.ts).
  */
-export type ExecutablePlan = Omit<Plan, 'dispatches'> & { readonly dispatches: readonly Omit<Dispatch, 'kernel'>[] };
+export type { ExecutablePlan };
 
 export interface RunRequest {
   /** Values of the graph's inputs, by name (Float32Array, or Int32Array for i32 inputs). */
@@ -158,14 +157,14 @@ export class Executor {
     );
   }
 
-  private writeParam(p: Param, given: ArrayLike<number> | undefined): void {
+  private writeParam(p: PlanParam, given: ArrayLike<number> | undefined): void {
     const n = p.shape.reduce((a, d) => a * d, 1);
     let data: Float32Array;
     if (given) {
       if (given.length !== n)
         throw new ExecutorError(`parameter ${p.name}: ${given.length} values for shape [${p.shape.join(', ')}]`);
       data = given instanceof Float32Array ? given : Float32Array.from(given);
-    } else data = initParam(p, this.seed, 'f32').data as Float32Array;
+    } else data = initValues(p.init, p.shape, this.seed, p.name, 'f32') as Float32Array;
     // Packed parameters (an optimizer group's, see compiler/kernels/groups.ts) share a buffer.
     const { buffer, byteOffset } = this.plan.params.find((x) => x.param === p)!;
     this.initial.set(p.name, { buffer, byteOffset, data });

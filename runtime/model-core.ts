@@ -7,7 +7,7 @@
 // The training plan holds the parameters and optimizer state in GPU buffers and updates them in
 // place; the forward plan has its own copy of the parameters, refreshed from the training plan
 // only when an inference follows training steps.
-import type { ModelBundle, ModelInfo } from '../compiler/emit/bundle.js';
+import type { ModelBundle, ModelInfo } from './plan/bundle.js';
 import { formatReport, type Acquired } from './adapter.js';
 import type { NamedTensor } from './checkpoint/safetensors.js';
 import { Executor } from './executor.js';

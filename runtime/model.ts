@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isAbsolute, join } from 'node:path';
-import { loadBundle, type ModelBundle } from '../compiler/emit/bundle.js';
-import { PlanFormatError } from '../compiler/emit/plan-json.js';
+import { loadBundle, type ModelBundle } from './plan/bundle.js';
+import { PlanFormatError } from './plan/plan-json.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint/safetensors.js';
 import { acquireDevice, type Acquired } from './device.js';
 import { createParts, ModelCore, ModelLoadError, type ModelParts } from './model-core.js';

@@ -10,7 +10,7 @@
 // one. So frozen parameters, buffers and inputs not asked for get no backward computation at all.
 import { formatShape, sameShape } from '../ir/shape.js';
 import type { Graph, NodeId, TensorType, ValueId } from '../ir/types.js';
-import { verifyGraph } from '../ir/verify.js';
+import { verifyGraph } from '../ops/verify.js';
 import { lookupOp } from '../ops/registry.js';
 import type { VjpRule } from '../ops/types.js';
 import { AutodiffError, GraphEditor, RuleBuilder } from './builder.js';

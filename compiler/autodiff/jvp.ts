@@ -4,7 +4,7 @@
 // (NTK linearisation, Jacobian-based proxies) builds on it.
 import { formatShape, sameShape } from '../ir/shape.js';
 import type { Graph, NodeId, ValueId } from '../ir/types.js';
-import { verifyGraph } from '../ir/verify.js';
+import { verifyGraph } from '../ops/verify.js';
 import { lookupOp } from '../ops/registry.js';
 import { AutodiffError, GraphEditor, RuleBuilder } from './builder.js';
 

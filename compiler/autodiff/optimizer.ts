@@ -8,27 +8,14 @@
 // Outputs added: `param:<name>` (the updated parameter) and `state:<param>@<state>` (the updated
 // state). `applyStep` folds a run's results back into the parameter map.
 import type { Graph, NodeId, ValueId } from '../ir/types.js';
-import { verifyGraph } from '../ir/verify.js';
-import type { Tensor } from '../interp/tensor.js';
+import { verifyGraph } from '../ops/verify.js';
+import type { Tensor } from '../reference/tensor.js';
 import { lookupOp } from '../ops/registry.js';
 import { AutodiffError, GraphEditor } from './builder.js';
+import type { OptimizerSpec } from '../../runtime/plan/types.js';
 import { buildGradient, type GradGraph, type GradOptions } from './grad.js';
 
-export type OptimizerSpec =
-  | {
-      readonly kind: 'sgd';
-      readonly momentum?: number;
-      readonly dampening?: number;
-      readonly weightDecay?: number;
-      readonly nesterov?: boolean;
-    }
-  | {
-      readonly kind: 'adam' | 'adamw';
-      readonly beta1?: number;
-      readonly beta2?: number;
-      readonly eps?: number;
-      readonly weightDecay?: number;
-    };
+export type { OptimizerSpec };
 
 export interface TrainStepOptions extends GradOptions {
   readonly optimizer: OptimizerSpec;

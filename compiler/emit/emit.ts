@@ -6,7 +6,7 @@ import { rewrittenTrainStep } from '../rewrites/index.js';
 import type { RewritePlan } from '../rewrites/select.js';
 import type { SourceFile } from '../source.js';
 import type { TrainSpec } from '../train/spec.js';
-import { serializeBundle } from './bundle.js';
+import { serializeBundle } from '../../runtime/plan/bundle.js';
 import { generateModule } from './generate.js';
 import { planModel } from './plan-model.js';
 import { readme } from './readme.js';

@@ -7,7 +7,7 @@
 //
 // The generated code imports the runtime by package name (`mdl/runtime`), never by a path of
 // the machine that compiled it; write.ts makes that name resolve from the output folder.
-import type { ModelInfo } from './bundle.js';
+import type { ModelInfo } from '../../runtime/plan/bundle.js';
 import type { TrainSettings } from '../../runtime/standalone.js';
 
 export interface ModuleInput {

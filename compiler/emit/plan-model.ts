@@ -7,7 +7,7 @@ import type { TrainStep } from '../autodiff/optimizer.js';
 import type { Graph } from '../ir/types.js';
 import { planGraph, type Plan } from '../kernels/plan.js';
 import type { Target } from '../kernels/target.js';
-import type { ModelBundle, ModelInfo, ParamInfo } from './bundle.js';
+import type { ModelBundle, ModelInfo, ParamInfo } from '../../runtime/plan/bundle.js';
 
 export interface PlannedModel extends ModelBundle {
   readonly train: Plan;

@@ -1,5 +1,5 @@
 // The README.md of a compiled folder: what each file is, how to train, how to use the API.
-import type { ModelInfo } from './bundle.js';
+import type { ModelInfo } from '../../runtime/plan/bundle.js';
 import type { TrainSettings } from '../../runtime/standalone.js';
 
 export function readme(

@@ -24,8 +24,8 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_FORMAT, type BundleJson } from './bundle.js';
-import type { KernelFiles } from './plan-json.js';
+import { BUNDLE_FORMAT, type BundleJson } from '../../runtime/plan/bundle.js';
+import type { KernelFiles } from '../../runtime/plan/plan-json.js';
 import type { GeneratedModule } from './generate.js';
 
 export class OutputError extends Error {

@@ -10,7 +10,7 @@ import { formatShape } from '../ir/shape.js';
 import type { Graph, ValueId } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
 import type { EvalCtx } from '../ops/types.js';
-import { floatArray, size, withPrecision, type Precision, type Tensor } from './tensor.js';
+import { floatArray, size, withPrecision, type Precision, type Tensor } from '../reference/tensor.js';
 
 export interface RunOptions {
   /** Values of the graph's inputs, by input name. */

@@ -2,6 +2,7 @@
 // symbol such as the batch `B`), nodes are op applications, and parameters are explicit
 // graph inputs with names, shapes and initialisers. Every node keeps its source span and its
 // hierarchical name, so later stages (summaries, rewrites, kernels) speak the user's names.
+import type { Init } from '../../runtime/plan/types.js';
 import type { Span } from '../source.js';
 
 /** A dimension: a number, or the name of a symbolic dimension bound at analysis time. */
@@ -20,17 +21,8 @@ export interface TensorType {
 export type AttrValue = number | boolean | string | null | readonly AttrValue[];
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
-/** How a parameter is initialised; PyTorch's defaults are expressible here. */
-export type Init =
-  | { readonly kind: 'zeros' }
-  | { readonly kind: 'ones' }
-  | { readonly kind: 'constant'; readonly value: number }
-  | { readonly kind: 'uniform'; readonly low: number; readonly high: number }
-  | { readonly kind: 'normal'; readonly mean: number; readonly std: number }
-  | { readonly kind: 'trunc_normal'; readonly std: number; readonly a: number; readonly b: number }
-  /** torch.nn.init.kaiming_uniform_ with leaky-relu gain for slope `a`; PyTorch conv/linear use a=√5. */
-  | { readonly kind: 'kaiming_uniform'; readonly a: number; readonly fanIn: number }
-  | { readonly kind: 'kaiming_normal'; readonly fanOut: number };
+/** How a parameter is initialised (part of the plan format: the runtime draws the values). */
+export type { Init };
 
 export type ValueId = number;
 

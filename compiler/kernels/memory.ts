@@ -11,20 +11,9 @@
 // once (what an ideal packing would need), for comparison. A few temporaries (packed
 // gradients) own their buffer instead, live for the whole run.
 import type { ValueId } from '../ir/types.js';
-import type { BufferSpec } from './plan.js';
+import type { BufferSpec, MemoryPlan } from '../../runtime/plan/types.js';
 
-export interface MemoryPlan {
-  readonly inputBytes: number;
-  readonly paramBytes: number;
-  readonly stateBytes: number;
-  /** Bytes of the shared temporary buffers. */
-  readonly tempBytes: number;
-  readonly tempBuffers: number;
-  /** The most temporary bytes live at once: the ideal a perfect packing would reach. */
-  readonly liveLowerBound: number;
-  /** Everything the plan allocates (inputs + params + state + temporaries). */
-  readonly totalBytes: number;
-}
+export type { MemoryPlan };
 
 export interface MemoryInput {
   readonly inputs: readonly { value: ValueId; name: string; bytes: number }[];

@@ -33,7 +33,8 @@ import {
   type View,
 } from './lowering.js';
 import { updateGroups, type UpdateGroup } from './groups.js';
-import { assignBuffers, type MemoryPlan } from './memory.js';
+import { assignBuffers } from './memory.js';
+import type { BindingRef, BufferSpec, ExecutablePlan, PlanDispatch, ReadSpec } from '../../runtime/plan/types.js';
 import { loweringFor } from './table.js';
 import { SOFTWARE_TARGET, type Target } from './target.js';
 import { renderWgsl } from './wgsl.js';
@@ -60,57 +61,17 @@ export interface PlanOptions {
   readonly updates?: ReadonlyMap<string, string>;
 }
 
-export type BindingRef = { readonly buffer: number } | { readonly rng: true };
+export type { BindingRef, BufferSpec, ReadSpec };
 
-export interface Dispatch {
-  readonly name: string;
+/** A dispatch as the planner made it: the plan format's, with the kernel's IR kept (for printing and tests). */
+export interface Dispatch extends PlanDispatch {
   readonly kernel: Kernel;
-  readonly wgsl: string;
-  readonly workgroups: readonly [number, number, number];
-  readonly bindings: readonly BindingRef[];
-  /** The IR nodes this kernel computes (anchor first). */
-  readonly nodes: readonly string[];
 }
 
-export interface BufferSpec {
-  readonly id: number;
-  readonly bytes: number;
-  /** input: written before each run; param/state: persistent; temp: reused by liveness. */
-  readonly role: 'input' | 'param' | 'state' | 'temp';
-  readonly name: string;
-}
-
-/** Where a value can be read after a run. */
-export interface ReadSpec {
-  readonly name: string;
-  readonly value: ValueId;
-  readonly buffer: number;
-  readonly byteOffset: number;
-  readonly bytes: number;
-  readonly shape: readonly number[];
-  readonly dtype: 'f32' | 'i32';
-}
-
-export interface Plan {
-  readonly graph: string;
-  readonly dims: Readonly<Record<string, number>>;
-  readonly training: boolean;
-  readonly target: Target;
-  readonly buffers: readonly BufferSpec[];
+/** A plan as the planner made it: the executable plan, with each dispatch's kernel IR and the IR's parameters. */
+export interface Plan extends ExecutablePlan {
   readonly dispatches: readonly Dispatch[];
-  readonly inputs: readonly {
-    readonly name: string;
-    readonly buffer: number;
-    readonly shape: readonly number[];
-    readonly dtype: 'f32' | 'i32';
-  }[];
-  /** Where each parameter lives: its buffer, and its byte offset there (packed parameters share one). */
   readonly params: readonly { readonly param: Param; readonly buffer: number; readonly byteOffset: number }[];
-  readonly outputs: readonly ReadSpec[];
-  /** Every readable value: outputs and `keep`, by value id. */
-  readonly readable: ReadonlyMap<ValueId, ReadSpec>;
-  readonly memory: MemoryPlan;
-  readonly usesRng: boolean;
 }
 
 type State = { readonly k: 'buf' } | { readonly k: 'view'; readonly view: View } | { readonly k: 'lazy' };

@@ -1,32 +1,11 @@
 // What the planner knows about the adapter it plans for: whether it is a CPU implementation
 // (llvmpipe/lavapipe/SwiftShader, where the kernel strategy differs from a real GPU's; see
-// shared/research/webgpu-on-cpu.md) and the limits a kernel must respect. Plain data, so the
-// compiler does not depend on the runtime: the runtime's AdapterReport fits this shape.
+// shared/research/webgpu-on-cpu.md) and the limits a kernel must respect. Plain data: the runtime's
+// AdapterReport fits this shape, so the compiler plans for an adapter without a device. The
+// types are the plan format's (runtime/plan/types.ts): a plan records the target it was made for.
+import type { ConvBackwardStrategy, Target, TargetLimits } from '../../runtime/plan/types.js';
 
-export interface TargetLimits {
-  readonly maxStorageBuffersPerShaderStage: number;
-  readonly maxComputeWorkgroupStorageSize: number;
-  readonly maxComputeInvocationsPerWorkgroup: number;
-  readonly maxComputeWorkgroupSizeX: number;
-  readonly maxComputeWorkgroupsPerDimension: number;
-  readonly maxStorageBufferBindingSize: number;
-}
-
-/**
- * How convolution gradients are computed. `direct`: a lane per (channel, kernel row) looping
- * over every output position (few, long-running lanes: what a CPU adapter's handful of threads
- * wants). `implicit-gemm`: the weight gradient as a GEMM of dy and the implicit im2col of x,
- * a workgroup per tile of outputs whose lanes split the long reduction and combine it in
- * workgroup memory (thousands of lanes: what a real GPU wants).
- */
-export type ConvBackwardStrategy = 'direct' | 'implicit-gemm';
-
-export interface Target {
-  readonly software: boolean;
-  readonly limits: TargetLimits;
-  /** Forces a convolution-gradient strategy (tests, experiments); absent: by adapter. */
-  readonly convBackward?: ConvBackwardStrategy;
-}
+export type { ConvBackwardStrategy, Target, TargetLimits };
 
 /** The convolution-gradient strategy for a target: implicit GEMM on real GPUs, direct on CPU adapters. */
 export function convBackwardStrategy(t: Target): ConvBackwardStrategy {

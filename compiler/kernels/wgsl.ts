@@ -109,7 +109,7 @@ fn mdl_erf(x: f32) -> f32 {
   return select(-y, y, x >= 0.0f);
 }`;
 
-const PHILOX = `// Philox4x32-10 (Salmon et al., SC 2011), as compiler/interp/rng.ts.
+const PHILOX = `// Philox4x32-10 (Salmon et al., SC 2011), as runtime/random/philox.ts.
 fn mdl_mulhilo(a: u32, b: u32) -> vec2<u32> {
   let al = a & 0xffffu;
   let ah = a >> 16u;

@@ -1,8 +1,8 @@
 import type { OpDef } from './types.js';
 import { bool, out0, pair, pool2dInfer, poolGeom } from './helpers.js';
-import { avgWindows } from '../interp/kernels.js';
+import { avgWindows } from '../reference/kernels.js';
 import type { Attrs } from '../ir/types.js';
-import type { Tensor } from '../interp/tensor.js';
+import type { Tensor } from '../reference/tensor.js';
 
 /** Average pooling of `x` into `y` (shapes [N, C, H, W] → [N, C, Ho, Wo]), PyTorch's divisors. */
 export function avgpoolInto(x: Tensor, y: Tensor, a: Attrs): void {

@@ -3,7 +3,7 @@ import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { allocLike, axisOf, int } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
-import { aroundAxis } from '../interp/tensor.js';
+import { aroundAxis } from '../reference/tensor.js';
 
 /**
  * Concatenate along `axis`, as torch.cat: all inputs have the same rank and the same dims except

@@ -2,7 +2,7 @@ import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { bool, convGeom, int, known, pair, requireRank, windowOut, out0, withAttrs } from './helpers.js';
-import { conv2dForward } from '../interp/kernels.js';
+import { conv2dForward } from '../reference/kernels.js';
 
 /**
  * 2-D convolution over NCHW input, weight [out, in/groups, kh, kw], as torch.nn.Conv2d.

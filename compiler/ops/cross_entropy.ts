@@ -2,7 +2,7 @@ import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { num, requireRank } from './helpers.js';
-import type { Tensor } from '../interp/tensor.js';
+import type { Tensor } from '../reference/tensor.js';
 
 /**
  * Row by row: the log-softmax of the logits and the smoothed target distribution

@@ -1,7 +1,7 @@
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { num, out0 } from './helpers.js';
-import { dropoutMask } from '../interp/rng.js';
+import { dropoutMask } from '../../runtime/random/philox.js';
 
 /**
  * Inverted dropout, as torch.nn.Dropout: in training, zero each element with probability p and
@@ -23,7 +23,7 @@ export const dropout: OpDef = {
   },
   cost: (c) => ({ macs: 0, flops: out0(c) }),
   // Training: x · mask / (1 − p), the mask drawn from the node's counter-based stream (keyed by
-  // the node's name; see compiler/interp/rng.ts). Inference: the identity.
+  // the node's name; see runtime/random/philox.ts). Inference: the identity.
   eval([x], a, ctx) {
     const y = ctx.alloc(x!.shape);
     const p = num(a, 'p');

@@ -3,7 +3,7 @@ import type { Dim } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { linearJvp, shapeArg } from './helpers.js';
-import { broadcastInto } from '../interp/kernels.js';
+import { broadcastInto } from '../reference/kernels.js';
 
 /**
  * Broadcast to `shape`, as torch.expand: the target has at least the input's rank; new leading

@@ -1,6 +1,6 @@
 import type { OpDef } from './types.js';
 import { bool, requireRank } from './helpers.js';
-import { keepShape, sumInto } from '../interp/kernels.js';
+import { keepShape, sumInto } from '../reference/kernels.js';
 import { numel } from '../ir/shape.js';
 
 /**

@@ -13,8 +13,8 @@ import {
   type Tensor,
   type VjpRule,
 } from './types.js';
-import { POINTWISE } from '../interp/activations.js';
-import { keepShape, map1, map2, sumInto, type ConvGeom, type PoolGeom } from '../interp/kernels.js';
+import { POINTWISE } from '../reference/pointwise.js';
+import { keepShape, map1, map2, sumInto, type ConvGeom, type PoolGeom } from '../reference/kernels.js';
 
 export const int = (a: Attrs, k: string): number => a[k] as number;
 export const num = (a: Attrs, k: string): number => a[k] as number;
@@ -89,7 +89,7 @@ export function unary(
 }
 
 /**
- * An activation f from the pointwise table (compiler/interp/activations.ts): evaluates f, and
+ * An activation f from the pointwise table (compiler/reference/pointwise.ts): evaluates f, and
  * differentiates through `act_grad`, which multiplies by f′(x) — for the VJP (g·f′(x)) and the
  * JVP (ẋ·f′(x)) alike. `fnOf` picks the table entry from the attributes (gelu's approximation).
  */

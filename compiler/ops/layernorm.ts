@@ -2,7 +2,7 @@ import type { OpDef, ParamSpec } from './types.js';
 import { opError } from './types.js';
 import { bool, known, num, out0, requireMinRank } from './helpers.js';
 import type { ValueId } from '../ir/types.js';
-import { aroundAxis, type Tensor } from '../interp/tensor.js';
+import { aroundAxis, type Tensor } from '../reference/tensor.js';
 
 /** x̂ = (x − mean) / √(var + eps) over the last dim (biased variance), row by row. */
 export function layernormRows(

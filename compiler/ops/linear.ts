@@ -1,7 +1,7 @@
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { bool, int, known, out0, requireMinRank, withAttrs } from './helpers.js';
-import { aroundAxis } from '../interp/tensor.js';
+import { aroundAxis } from '../reference/tensor.js';
 
 /**
  * A fully connected layer over the last dimension, as torch.nn.Linear: x [..., in] → [..., out],

@@ -2,7 +2,7 @@ import { broadcastShapes, formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { out0 } from './helpers.js';
-import { broadcastIndex, size } from '../interp/tensor.js';
+import { broadcastIndex, size } from '../reference/tensor.js';
 
 /**
  * Matrix product as torch.matmul for operands of rank ≥ 2: a [..., M, K] @ b [..., K, N] →

@@ -1,6 +1,6 @@
 import type { OpDef } from './types.js';
 import { out0, pair, pool2dInfer, poolGeom } from './helpers.js';
-import { maxpoolArgmax } from '../interp/kernels.js';
+import { maxpoolArgmax } from '../reference/kernels.js';
 
 /** The pooling attributes that the backward ops carry over. */
 export const maxpoolAttrs = (a: Readonly<Record<string, unknown>>) => ({

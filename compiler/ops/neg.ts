@@ -1,5 +1,5 @@
 import type { OpDef } from './types.js';
-import { map1 } from '../interp/kernels.js';
+import { map1 } from '../reference/kernels.js';
 import { unary } from './helpers.js';
 
 /** Elementwise negation; one FLOP per element. */

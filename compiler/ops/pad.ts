@@ -2,7 +2,7 @@ import { formatShape, isSym } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { allocLike, ints, num } from './helpers.js';
-import { size, stridesOf } from '../interp/tensor.js';
+import { size, stridesOf } from '../reference/tensor.js';
 
 /**
  * Constant padding, as torch.nn.functional.pad: `pads` holds (left, right) pairs starting from

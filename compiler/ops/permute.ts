@@ -3,7 +3,7 @@ import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { allocLike, axisOf, ints, linearJvp } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
-import { gather, stridesOf } from '../interp/tensor.js';
+import { gather, stridesOf } from '../reference/tensor.js';
 
 /** Reorder dims: output dim i is input dim dims[i] (negative axes allowed), as torch.permute. */
 export const permute: OpDef = {

@@ -3,7 +3,7 @@ import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { allocLike, axisOf, int, linearJvp } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
-import { gather, stridesOf } from '../interp/tensor.js';
+import { gather, stridesOf } from '../reference/tensor.js';
 
 /**
  * x[..., index, ...] along `axis`: removes the axis, as torch.select. A negative index counts

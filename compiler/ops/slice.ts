@@ -3,7 +3,7 @@ import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { allocLike, axisOf, int, intOrNull, known, linearJvp } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
-import { gather, stridesOf } from '../interp/tensor.js';
+import { gather, stridesOf } from '../reference/tensor.js';
 
 /** Python's normalised start of `start:…` on a dim of size n. */
 export const sliceStart = (n: number, start: number): number => Math.min(Math.max(start < 0 ? start + n : start, 0), n);

@@ -2,7 +2,7 @@ import type { IrBuilder, OpDef } from './types.js';
 import type { ValueId } from '../ir/types.js';
 import { axisOf, int, out0 } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
-import { aroundAxis, type Tensor } from '../interp/tensor.js';
+import { aroundAxis, type Tensor } from '../reference/tensor.js';
 import type { EvalCtx } from './types.js';
 
 /** Softmax (or log-softmax) of `x` along `axis`, stably: exp(x − max) / Σ exp(x − max). */

@@ -4,7 +4,7 @@ import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import { allocLike, axisOf, int, ints, known } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
-import { aroundAxis } from '../interp/tensor.js';
+import { aroundAxis } from '../reference/tensor.js';
 
 /** The part sizes of `split` along a dim of size n (throws OpError when they do not fit). */
 export function splitSizes(

@@ -1,7 +1,7 @@
 import type { OpDef } from './types.js';
 import { allocLike, axisOf, int, linearJvp } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
-import { gather, stridesOf } from '../interp/tensor.js';
+import { gather, stridesOf } from '../reference/tensor.js';
 
 /** Swap two dims (negative axes count from the end), as torch.transpose. */
 export const transpose: OpDef = {

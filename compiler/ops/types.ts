@@ -6,9 +6,9 @@
 // fields here, so the TypeScript compiler lists every op that still lacks one.
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import type { Attrs, AttrValue, Init, Node, Shape, TensorType, ValueId } from '../ir/types.js';
-import type { Tensor } from '../interp/tensor.js';
+import type { Tensor } from '../reference/tensor.js';
 
-export type { Tensor } from '../interp/tensor.js';
+export type { Tensor } from '../reference/tensor.js';
 
 /**
  * How an argument is written in .mdl and what the op receives:

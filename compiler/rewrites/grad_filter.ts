@@ -15,7 +15,7 @@
 import type { Graph, Node, ValueId } from '../ir/types.js';
 import type { IrBuilder, VjpRule } from '../ops/types.js';
 import { lookupOp } from '../ops/registry.js';
-import { flattenBasis } from './walsh.js';
+import { flattenBasis } from '../reference/walsh.js';
 import { pointwiseGeometry, pointwiseLowRankVjp } from './patches.js';
 import type { StrategySpec } from './strategy.js';
 

@@ -7,7 +7,7 @@
 // patches overhang are reflected, as the official code pads.
 import type { Graph, Node } from '../ir/types.js';
 import type { VjpRule } from '../ops/types.js';
-import { fullBasis, lowPassL1, type Basis2 } from './walsh.js';
+import { fullBasis, lowPassL1, type Basis2 } from '../reference/walsh.js';
 import { pointwiseGeometry, pointwiseLowRankVjp, tilingProblem } from './patches.js';
 import type { StrategySpec } from './strategy.js';
 

@@ -8,7 +8,7 @@
 // adapters into the weights (W + (α/r)·B·A) on request.
 import type { Graph, Node, ValueId } from '../ir/types.js';
 import { rebuild } from './rebuild.js';
-import type { RewritePlan } from './select.js';
+import type { RewritePlan } from './strategy.js';
 import type { StrategySpec } from './strategy.js';
 
 type Spec = Extract<StrategySpec, { kind: 'lora' }>;

@@ -10,8 +10,8 @@
 import { buildJvp } from '../autodiff/jvp.js';
 import { GraphEditor, RuleBuilder } from '../autodiff/builder.js';
 import type { Graph, Node, Param, Value } from '../ir/types.js';
-import { verifyGraph } from '../ir/verify.js';
-import type { RewritePlan } from './select.js';
+import { verifyGraph } from '../ops/verify.js';
+import type { RewritePlan } from './strategy.js';
 
 export const handles = 'ntk_linear linearises the whole model in the parameters of the layers it selects';
 

@@ -13,7 +13,7 @@
 import type { Node, ValueId } from '../ir/types.js';
 import type { Graph } from '../ir/types.js';
 import type { IrBuilder } from '../ops/types.js';
-import { flattenBasis, type Basis2 } from './walsh.js';
+import { flattenBasis, type Basis2 } from '../reference/walsh.js';
 
 export interface PatchSpec {
   readonly patch: number;

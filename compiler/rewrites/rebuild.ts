@@ -4,7 +4,7 @@
 // spans and scopes; the pass returns the values that replace a node's outputs.
 import { GraphEditor, RuleBuilder } from '../autodiff/builder.js';
 import type { Graph, Init, Node, Param, Value, ValueId } from '../ir/types.js';
-import { verifyGraph } from '../ir/verify.js';
+import { verifyGraph } from '../ops/verify.js';
 
 export interface Rebuilder {
   readonly b: RuleBuilder;

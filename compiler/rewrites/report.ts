@@ -3,7 +3,7 @@
 // and peak training memory. Everything is read off the two real training-step graphs.
 import { bytes, groupDigits, textTable } from '../analysis/format.js';
 import type { TrainCost } from '../analysis/train-cost.js';
-import type { RewritePlan } from './select.js';
+import type { RewritePlan } from './strategy.js';
 import { formatStrategy } from './strategy.js';
 
 export interface LayerComparison {

@@ -7,7 +7,7 @@
 // official implementations do by saving only the projections in the forward pass.
 import type { GradGraph } from '../autodiff/grad.js';
 import type { Graph, Node, NodeId, Value } from '../ir/types.js';
-import { verifyGraph } from '../ir/verify.js';
+import { verifyGraph } from '../ops/verify.js';
 
 const SAVES = new Set(['patch_project']);
 /** Layout ops a save may read through (no data movement, no cost). */

@@ -6,17 +6,11 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { Graph, Node } from '../ir/types.js';
-import { globToRegExp, matchesLayer } from '../train/spec.js';
+import { globToRegExp, matchesLayer } from '../ir/layer-glob.js';
 import { STRATEGIES, type StrategyDef } from './strategies.js';
-import { formatStrategy, type BackwardRule, type Selector, type StrategySpec } from './strategy.js';
+import { formatStrategy, type Assignment, type BackwardRule, type RewritePlan, type Selector } from './strategy.js';
 
-export interface Assignment {
-  readonly strategy: StrategySpec;
-  readonly rule: BackwardRule;
-}
-
-/** Layer name → the strategy that computes its gradients (layers left exact are absent). */
-export type RewritePlan = ReadonlyMap<string, Assignment>;
+export type { Assignment, RewritePlan };
 
 /** The nodes with parameters (buffers alone do not make a layer trainable). */
 export function layers(g: Graph): Node[] {

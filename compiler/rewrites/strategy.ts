@@ -49,6 +49,15 @@ export interface BackwardRule {
   readonly text: string;
 }
 
+/** A layer's strategy, and the rule that gave it. */
+export interface Assignment {
+  readonly strategy: StrategySpec;
+  readonly rule: BackwardRule;
+}
+
+/** Layer name → the strategy that computes its gradients (layers left exact are absent). */
+export type RewritePlan = ReadonlyMap<string, Assignment>;
+
 /** Arguments each strategy takes, with defaults (`none`: derived from the layer). */
 const SIGNATURES: Record<StrategyKind, Record<string, V>> = {
   exact: {},

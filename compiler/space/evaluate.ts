@@ -9,7 +9,7 @@ import { getProxy, ProxyContext, type Proxy } from './proxies.js';
 import type { Graph } from '../ir/types.js';
 import { candidate, type OpenSpace } from './space.js';
 
-/** Measures the data-dependent proxies of a candidate's graph (runtime/proxies), values by name. */
+/** Measures the data-dependent proxies of a candidate's graph (compiler/drivers/proxies), values by name. */
 export type Measure = (graph: Graph) => Promise<Readonly<Record<string, number | string>>>;
 
 /** One scored candidate. Proxy values are keyed by proxy name. */

@@ -7,7 +7,7 @@
 //   'function' proxies depend only on what the network computes (the functional view of
 //   analysis/topology.ts), so they are computed once per canonical hash.
 // The data-dependent proxies (ZiCo, SynFlow, NASWOT, GradNorm, SNIP, Jacob_cov) are declared
-// here with their signs, but computed by the runtime (runtime/proxies/measure.ts) on real
+// here with their signs, but computed by the runtime (compiler/drivers/proxies/measure.ts) on real
 // batches: `data` marks them, and `compute` is never called for them.
 import { dtmc } from '../analysis/dtmc.js';
 import { nnDegree } from '../analysis/nn-degree.js';
@@ -117,7 +117,7 @@ export interface Proxy {
   readonly doc: string;
   readonly sign: 1 | -1;
   readonly level: 'graph' | 'function';
-  /** Needs data and a backend (runtime/proxies): not computed from the graph alone. */
+  /** Needs data and a backend (compiler/drivers/proxies): not computed from the graph alone. */
   readonly data?: true;
   compute(ctx: ProxyContext): number;
 }

@@ -29,7 +29,7 @@ export interface ScoreRun {
   readonly workers?: number;
   readonly batch?: number;
   /**
-   * Measures the data-dependent proxies (runtime/proxies). They run in-process, one candidate
+   * Measures the data-dependent proxies (compiler/drivers/proxies). They run in-process, one candidate
    * at a time: the WebGPU adapter is one device, and a software adapter already uses every core.
    */
   readonly measure?: Measure;

@@ -21,7 +21,8 @@ import type { ModelRef, TrainSection } from '../elaborate/elaborate.js';
 import { repr, typeName, type V } from '../elaborate/values.js';
 import type { Graph } from '../ir/types.js';
 import type { Span } from '../source.js';
-import type { Schedule } from './schedule.js';
+import type { Schedule } from '../../runtime/train/schedule.js';
+import { globToRegExp, matchesLayer } from '../ir/layer-glob.js';
 import { parseRule, type BackwardRule } from '../rewrites/strategy.js';
 
 export interface TrainSpec {
@@ -293,24 +294,4 @@ export function frozenParams(g: Graph, freeze: TrainSpec['freeze']): { names: st
     }
   }
   return { names: [...names].sort(), diagnostics };
-}
-
-/** Whether a layer-name glob (as a RegExp) matches a layer's name or a dotted prefix of it. */
-export function matchesLayer(re: RegExp, layer: string): boolean {
-  const parts = layer.split('.');
-  return parts.some((_, i) => re.test(parts.slice(0, i + 1).join('.')));
-}
-
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (c === '*') re += '[^.]*';
-    else if (c === '?') re += '[^.]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }

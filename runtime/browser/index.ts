@@ -17,5 +17,5 @@ export {
 } from './device.js';
 export { ModelLoadError, type TrainStepOptions } from '../model-core.js';
 export { NoAdapterError } from '../adapter.js';
-export type { ModelInfo, ParamInfo } from '../../compiler/emit/bundle.js';
+export type { ModelInfo, ParamInfo } from '../plan/bundle.js';
 export type { NamedTensor } from '../checkpoint/safetensors.js';

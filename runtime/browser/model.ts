@@ -2,8 +2,8 @@
 // (plan.json and the kernels it names), on a device from `navigator.gpu`. Training and
 // inference are runtime/model-core.ts's, the same code Node's CompiledModel runs, so a page
 // gets the same typed API (trainStep, forward, state, setState) and the same numbers.
-import { loadBundle, type ModelBundle } from '../../compiler/emit/bundle.js';
-import { PlanFormatError } from '../../compiler/emit/plan-json.js';
+import { loadBundle, type ModelBundle } from '../plan/bundle.js';
+import { PlanFormatError } from '../plan/plan-json.js';
 import { createParts, ModelCore, ModelLoadError, type ModelParts } from '../model-core.js';
 import {
   acquireBrowserDevice,

@@ -4,8 +4,8 @@
 // `--resume` continues exactly where the run stopped (same batches, same losses).
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OptimizerSpec } from '../../compiler/autodiff/optimizer.js';
-import { learningRate, type Schedule } from '../../compiler/train/schedule.js';
+import type { OptimizerSpec } from '../plan/types.js';
+import { learningRate, type Schedule } from './schedule.js';
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from '../checkpoint/safetensors.js';
 import { batches, channelStats, epochOrder, type Normalisation } from '../data/batches.js';
 import type { Split } from '../data/dataset.js';

@@ -2,14 +2,9 @@
 // executable of `mdl compile` uses. The whole training step (forward, loss, backward, optimizer
 // update) is one compiled plan run in one command encoder, with the parameters and optimizer
 // state living in GPU buffers and updated in place; inference uses a second plan of the forward
-// graph.
-import type { TrainStep } from '../../compiler/autodiff/optimizer.js';
-import { planModel } from '../../compiler/emit/plan-model.js';
-import type { Graph } from '../../compiler/ir/types.js';
-import { targetOf } from '../../compiler/kernels/target.js';
+// graph. Planning the model is the compiler's (compiler/drivers/train/webgpu.ts).
 import type { NamedTensor } from '../checkpoint/safetensors.js';
-import { acquireDevice } from '../device.js';
-import { CompiledModel } from '../model.js';
+import type { CompiledModel } from '../model.js';
 import type { Backend } from './backend.js';
 
 export class WebGpuBackend implements Backend {
@@ -17,19 +12,6 @@ export class WebGpuBackend implements Backend {
 
   constructor(readonly model: CompiledModel) {
     this.description = model.description;
-  }
-
-  /** Plans both graphs for a fixed batch size on this machine's adapter and creates every pipeline up front. */
-  static async create(step: TrainStep, forward: Graph, batch: number, seed: number): Promise<WebGpuBackend> {
-    const acq = await acquireDevice();
-    let bundle;
-    try {
-      bundle = planModel(step, forward, batch, targetOf(acq.report));
-    } catch (e) {
-      acq.device.destroy();
-      throw e;
-    }
-    return new WebGpuBackend(await CompiledModel.create(bundle, { seed, device: acq, ownsDevice: true }));
   }
 
   async step(

@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { INT, type V } from '../../compiler/elaborate/values.js';
-import { initParams } from '../../compiler/interp/init.js';
+import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { Stream } from '../../compiler/interp/rng.js';
-import { intTensor, size, tensor, type Tensor } from '../../compiler/interp/tensor.js';
+import { Stream } from '../../runtime/random/philox.js';
+import { intTensor, size, tensor, type Tensor } from '../../compiler/reference/tensor.js';
 import { compileFile } from '../helpers/compile.js';
 
 const H = 1e-6;

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { buildGradient, type LossSpec } from '../../compiler/autodiff/grad.js';
-import { initParam } from '../../compiler/interp/init.js';
-import { intTensor, relError, type Tensor } from '../../compiler/interp/tensor.js';
+import { initParam } from '../../compiler/reference/init.js';
+import { intTensor, relError, type Tensor } from '../../compiler/reference/tensor.js';
 import { compileFile } from '../helpers/compile.js';
 import { FIXTURES, flat, fromNested, readJson, runGrad, type Nested } from './util.js';
 

@@ -6,10 +6,10 @@ import { AutodiffError, GraphEditor, RuleBuilder } from '../../compiler/autodiff
 import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { buildJvp } from '../../compiler/autodiff/jvp.js';
 import { INT } from '../../compiler/elaborate/values.js';
-import { initParams } from '../../compiler/interp/init.js';
+import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { Stream } from '../../compiler/interp/rng.js';
-import { intTensor, size, tensor, type Tensor } from '../../compiler/interp/tensor.js';
+import { Stream } from '../../runtime/random/philox.js';
+import { intTensor, size, tensor, type Tensor } from '../../compiler/reference/tensor.js';
 import { GraphBuilder } from '../../compiler/ir/builder.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { NO_SPAN } from '../../compiler/source.js';

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GradGraph } from '../../compiler/autodiff/grad.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { tensor, type Precision, type Tensor } from '../../compiler/interp/tensor.js';
+import { tensor, type Precision, type Tensor } from '../../compiler/reference/tensor.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures');
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { compileTraining } from '../../compiler/compile.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
 import { rewrittenTrainStep } from '../../compiler/rewrites/index.js';
-import { WebGpuBackend } from '../../runtime/train/webgpu-backend.js';
+import { webGpuBackend } from '../../compiler/drivers/train/webgpu.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -91,7 +91,7 @@ async function stepMs(section: string): Promise<number> {
     optimizer: r.spec.optimizer,
     frozen: r.frozen,
   });
-  const be = await WebGpuBackend.create(step, rewritten.graph, BATCH, 0);
+  const be = await webGpuBackend(step, rewritten.graph, BATCH, 0);
   const x = Float32Array.from({ length: BATCH * 28 * 28 }, (_, i) => Math.sin(i));
   const y = Int32Array.from({ length: BATCH }, (_, i) => i % 10);
   for (let i = 0; i < 3; i++) await be.step(x, y, BATCH, 0.01, i, true);

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { applyStep, buildTrainStep } from '../../compiler/autodiff/optimizer.js';
-import { initParams, initTensor, leakyReluGain } from '../../compiler/interp/init.js';
+import { initParams, initTensor, leakyReluGain } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { dropoutMask, philox4x32, Stream } from '../../compiler/interp/rng.js';
-import { intTensor, relError, tensor, type Tensor } from '../../compiler/interp/tensor.js';
+import { dropoutMask, philox4x32, Stream } from '../../runtime/random/philox.js';
+import { intTensor, relError, tensor, type Tensor } from '../../compiler/reference/tensor.js';
 import { graphOf } from '../helpers/compile.js';
 import { FIXTURES, flat, fromNested, readJson, type Nested } from '../autodiff/util.js';
 

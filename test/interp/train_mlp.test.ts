@@ -7,10 +7,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyStep, buildTrainStep } from '../../compiler/autodiff/optimizer.js';
-import { initParams } from '../../compiler/interp/init.js';
+import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { Stream } from '../../compiler/interp/rng.js';
-import { intTensor, tensor, type Tensor } from '../../compiler/interp/tensor.js';
+import { Stream } from '../../runtime/random/philox.js';
+import { intTensor, tensor, type Tensor } from '../../compiler/reference/tensor.js';
 import { compileFile } from '../helpers/compile.js';
 
 const PIXELS = 784;

@@ -2,7 +2,7 @@
 // number of kernels each compiles to — so fusion cannot silently regress.
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileFile } from '../helpers/compile.js';
-import { relError } from '../../compiler/interp/tensor.js';
+import { relError } from '../../compiler/reference/tensor.js';
 import { planGraph } from '../../compiler/kernels/plan.js';
 import { SOFTWARE_TARGET } from '../../compiler/kernels/target.js';
 import { device, runBoth, describe as show } from './harness.js';

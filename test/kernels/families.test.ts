@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphOf } from '../helpers/compile.js';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
-import { relError } from '../../compiler/interp/tensor.js';
+import { relError } from '../../compiler/reference/tensor.js';
 import { device, runBoth, target, describe as show, type BothOptions } from './harness.js';
 
 afterAll(async () => (await device()).device.destroy());

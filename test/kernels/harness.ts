@@ -1,8 +1,8 @@
 // Runs a graph both ways — compiled to kernels on the WebGPU adapter the runtime finds, and on
 // the reference interpreter in float32 — with the same inputs and parameters, and compares.
-import { initParams } from '../../compiler/interp/init.js';
+import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { relError, type Tensor } from '../../compiler/interp/tensor.js';
+import { relError, type Tensor } from '../../compiler/reference/tensor.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { planGraph, type Plan, type PlanOptions } from '../../compiler/kernels/plan.js';
 import { targetOf, type Target } from '../../compiler/kernels/target.js';

@@ -11,7 +11,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { buildGradient, type LossSpec } from '../../compiler/autodiff/grad.js';
-import { relError } from '../../compiler/interp/tensor.js';
+import { relError } from '../../compiler/reference/tensor.js';
 import { planGraph } from '../../compiler/kernels/plan.js';
 import { targetOf } from '../../compiler/kernels/target.js';
 import { Executor, type HostArray } from '../../runtime/executor.js';

@@ -66,7 +66,7 @@ describe('op registry', () => {
     const files = readdirSync(opsDir)
       .filter((f) => f.endsWith('.ts'))
       .map((f) => f.slice(0, -3));
-    const support = ['types', 'helpers', 'registry'];
+    const support = ['types', 'helpers', 'registry', 'verify'];
     expect(files.filter((f) => !support.includes(f)).sort()).toEqual([...OP_NAMES].sort());
   });
 

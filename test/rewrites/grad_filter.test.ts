@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
-import { initParams } from '../../compiler/interp/init.js';
+import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { tensor, type Tensor } from '../../compiler/interp/tensor.js';
+import { tensor, type Tensor } from '../../compiler/reference/tensor.js';
 import { graphOf } from '../helpers/compile.js';
 import { maxRelDiff, random, rule, vjpUnder } from './util.js';
 

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { applyStep } from '../../compiler/autodiff/optimizer.js';
-import { initParams } from '../../compiler/interp/init.js';
+import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { tensor, type Tensor } from '../../compiler/interp/tensor.js';
+import { tensor, type Tensor } from '../../compiler/reference/tensor.js';
 import { planGraph } from '../../compiler/kernels/plan.js';
 import { SOFTWARE_TARGET } from '../../compiler/kernels/target.js';
 import { applyRewrites, mergeLora, mergeNtk, resolveRules, rewrittenTrainStep } from '../../compiler/rewrites/index.js';

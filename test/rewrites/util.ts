@@ -1,10 +1,10 @@
 // Helpers for the backward-rewrite tests: a one-layer (or small) model, a plan built from
 // strategy specs, and the VJP of the rewritten graph run on the reference interpreter.
 import { buildGradient, type GradGraph } from '../../compiler/autodiff/grad.js';
-import { initParams } from '../../compiler/interp/init.js';
+import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { Stream } from '../../compiler/interp/rng.js';
-import { size, tensor, type Tensor } from '../../compiler/interp/tensor.js';
+import { Stream } from '../../runtime/random/philox.js';
+import { size, tensor, type Tensor } from '../../compiler/reference/tensor.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { applyRewrites, resolveRules, type BackwardRule, type StrategySpec } from '../../compiler/rewrites/index.js';
 import { NO_SPAN } from '../../compiler/source.js';

@@ -1,7 +1,7 @@
 // The Walsh–Hadamard bases LBP-WHT and gradient filtering use: sequency order (row k has k sign
 // changes), orthogonality of the 2-D bases, the LP_L1-o set sizes of the official code.
 import { describe, expect, it } from 'vitest';
-import { fullBasis, lowPassL1, walsh, walshMatrix } from '../../compiler/rewrites/walsh.js';
+import { fullBasis, lowPassL1, walsh, walshMatrix } from '../../compiler/reference/walsh.js';
 
 describe('Walsh–Hadamard bases', () => {
   it('row k of the sequency-ordered matrix has exactly k sign changes', () => {

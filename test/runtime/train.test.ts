@@ -14,7 +14,7 @@ import {
 } from '../../runtime/checkpoint/safetensors.js';
 import { loadData } from '../../runtime/data/resolve.js';
 import type { Backend } from '../../runtime/train/backend.js';
-import { ReferenceBackend } from '../../runtime/train/reference-backend.js';
+import { ReferenceBackend } from '../../compiler/drivers/train/reference-backend.js';
 import { ResumeError, train, type TrainConfig } from '../../runtime/train/trainer.js';
 import { graphOf } from '../helpers/compile.js';
 
@@ -145,8 +145,8 @@ describe('safetensors checkpoints', () => {
 
 describe('the WebGPU backend', () => {
   it('trains like the reference backend: the same losses step by step, in float32 tolerance', async () => {
-    const { WebGpuBackend } = await import('../../runtime/train/webgpu-backend.js');
-    const gpu = await WebGpuBackend.create(step, graph, 32, 3);
+    const { webGpuBackend } = await import('../../compiler/drivers/train/webgpu.js');
+    const gpu = await webGpuBackend(step, graph, 32, 3);
     try {
       // A small test split keeps this quick: the point is the agreement, not the accuracy.
       const small = {

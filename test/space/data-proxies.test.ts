@@ -1,4 +1,4 @@
-// The data-dependent proxies (runtime/proxies/measure.ts) on WebGPU against oracles:
+// The data-dependent proxies (compiler/drivers/proxies/measure.ts) on WebGPU against oracles:
 // - ZiCo from WebGPU gradients equals ZiCo computed here, independently, from the reference
 //   interpreter's float64 gradients (two real batches, training-mode batchnorm, CE loss mean);
 // - ZiCo's N = 2 closed form, its invariance to scaling the loss, and skipped layers;
@@ -8,15 +8,15 @@
 //   WebGPU run equals float64 within 1e-2 relative (it is much closer).
 import { describe, expect, it } from 'vitest';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
-import { initParams } from '../../compiler/interp/init.js';
+import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
-import { intTensor, tensor } from '../../compiler/interp/tensor.js';
+import { intTensor, tensor } from '../../compiler/reference/tensor.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { zico } from '../../compiler/space/data-proxies/formulas.js';
 import { layerWeights } from '../../compiler/space/data-proxies/layers.js';
-import { ReferenceProxyBackend, WebGpuProxyBackend } from '../../runtime/proxies/backend.js';
-import { proxyBatches } from '../../runtime/proxies/data.js';
-import { measure, synflowOf } from '../../runtime/proxies/measure.js';
+import { ReferenceProxyBackend, WebGpuProxyBackend } from '../../compiler/drivers/proxies/backend.js';
+import { proxyBatches } from '../../compiler/drivers/proxies/data.js';
+import { measure, synflowOf } from '../../compiler/drivers/proxies/measure.js';
 import { graphOf } from '../helpers/compile.js';
 
 const TINY = `

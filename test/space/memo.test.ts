@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Elaborator } from '../../compiler/elaborate/elaborate.js';
 import type { Graph } from '../../compiler/ir/types.js';
-import { verifyGraph } from '../../compiler/ir/verify.js';
+import { verifyGraph } from '../../compiler/ops/verify.js';
 import { loadProgram } from '../../compiler/modules/loader.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
 import { digitsOf } from '../../compiler/space/space.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
 import { compileTraining } from '../../compiler/compile.js';
 import { renderAll } from '../../compiler/diagnostics/render.js';
-import { globToRegExp } from '../../compiler/train/spec.js';
+import { globToRegExp } from '../../compiler/ir/layer-glob.js';
 import { compileText, memoryHost, render } from '../helpers/compile.js';
 
 const MODEL = `model net(x: Tensor[B, 1, 28, 28], width: int = 16) {

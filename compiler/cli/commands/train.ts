@@ -7,7 +7,7 @@ import { mergeLora, mergeNtk, rewrittenTrainStep } from '../../rewrites/index.js
 import { formatStrategy } from '../../rewrites/strategy.js';
 import { defaultLr, sourceHash, trainSettings } from '../../emit/settings.js';
 import { formatShape } from '../../ir/shape.js';
-import type { Schedule } from '../../train/schedule.js';
+import type { Schedule } from '../../../runtime/train/schedule.js';
 import { UsageError } from '../args.js';
 import { compileTrainingArgs, FileError, report, type Command } from '../command.js';
 
@@ -135,13 +135,13 @@ export const train: Command = {
       );
     let backend;
     if (backendName === 'reference') {
-      const { ReferenceBackend } = await import('../../../runtime/train/reference-backend.js');
+      const { ReferenceBackend } = await import('../../drivers/train/reference-backend.js');
       backend = new ReferenceBackend(step, trained, data.train.shape, seed);
     } else {
-      const { WebGpuBackend } = await import('../../../runtime/train/webgpu-backend.js');
+      const { webGpuBackend } = await import('../../drivers/train/webgpu.js');
       const { NoAdapterError } = await import('../../../runtime/device.js');
       try {
-        backend = await WebGpuBackend.create(step, trained, base.batch, seed);
+        backend = await webGpuBackend(step, trained, base.batch, seed);
       } catch (e) {
         if (e instanceof NoAdapterError)
           throw new FileError(`error: ${e.message}\n  hint: or train on the CPU with --backend reference`);

@@ -30,7 +30,7 @@ const tanh = (x: Expr): Expr => E.tanh(E.call('clamp', x, f32(-15), f32(15)));
 const between = (x: Expr, lo: number, hi: number): Expr => E.and(E.gt(x, f32(lo)), E.lt(x, f32(hi)));
 const phi = (x: Expr): Expr => E.mul(f32(INV_SQRT_2PI), E.exp(E.mul(f32(-0.5), E.mul(x, x))));
 
-/** f′ of each activation (PyTorch's conventions at kinks, as compiler/interp/activations.ts). */
+/** f′ of each activation (PyTorch's conventions at kinks, as compiler/reference/pointwise.ts). */
 const DF: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr>> = {
   relu: (x) => E.sel(E.gt(x, f32(0)), f32(1), f32(0)),
   relu6: (x) => E.sel(between(x, 0, 6), f32(1), f32(0)),

@@ -9,7 +9,7 @@ import type { Expr } from '../ir.js';
 import type { AnchorCtx, KernelLowering, View } from '../lowering.js';
 import { KernelError } from '../lowering.js';
 import type { Target } from '../target.js';
-import type { ConvGeom } from '../../interp/kernels.js';
+import type { ConvGeom } from '../../reference/kernels.js';
 import type { Attrs } from '../../ir/types.js';
 import { convGeom } from '../../ops/helpers.js';
 

@@ -5,7 +5,7 @@
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import type { Accessor, PointCtx, PointwiseLowering } from '../lowering.js';
-import { fnv1a } from '../../interp/rng.js';
+import { fnv1a } from '../../../runtime/random/philox.js';
 import { normAxis } from '../../ir/shape.js';
 
 const { f32, i32 } = E;
@@ -36,7 +36,7 @@ const zero = f32(0);
 const safeTanh = (x: Expr): Expr => E.tanh(E.call('clamp', x, f32(-15), f32(15)));
 const sigmoid = (x: Expr): Expr => E.div(f32(1), E.add(f32(1), E.exp(E.neg(x))));
 
-/** Each activation of compiler/interp/activations.ts, as a kernel expression. */
+/** Each activation of compiler/reference/pointwise.ts, as a kernel expression. */
 export const ACTIVATIONS: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr>> = {
   relu: (x) => E.sel(E.gt(x, zero), x, zero),
   relu6: (x) => E.call('clamp', x, zero, f32(6)),

@@ -14,7 +14,7 @@ import type { Expr } from '../ir.js';
 import type { AnchorCtx, KernelLowering } from '../lowering.js';
 import { perElement } from './reduce.js';
 import { asPair } from '../../ops/helpers.js';
-import { log2, naturalRow, unflattenBasis } from '../../rewrites/walsh.js';
+import { log2, naturalRow, unflattenBasis } from '../../reference/walsh.js';
 
 const { i32, f32 } = E;
 

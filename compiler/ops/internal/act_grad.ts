@@ -1,6 +1,6 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
-import { POINTWISE, POINTWISE_NAMES } from '../../interp/activations.js';
-import { map2 } from '../../interp/kernels.js';
+import { POINTWISE, POINTWISE_NAMES } from '../../reference/pointwise.js';
+import { map2 } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { numelOf, str } from '../helpers.js';
@@ -19,7 +19,7 @@ const FLOPS: Readonly<Record<string, number>> = {
 };
 
 /**
- * g ⊙ f′(x) for an activation f of the pointwise table (compiler/interp/activations.ts):
+ * g ⊙ f′(x) for an activation f of the pointwise table (compiler/reference/pointwise.ts):
  * the VJP and the JVP of every activation. Its own derivatives use f″ (act_grad2), so
  * gradients of gradients (Hessian-vector products) go through activations.
  */

@@ -1,6 +1,6 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
-import { POINTWISE, POINTWISE_NAMES } from '../../interp/activations.js';
-import { map2 } from '../../interp/kernels.js';
+import { POINTWISE, POINTWISE_NAMES } from '../../reference/pointwise.js';
+import { map2 } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { numelOf, str } from '../helpers.js';

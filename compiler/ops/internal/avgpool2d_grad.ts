@@ -1,5 +1,5 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
-import { avgWindows } from '../../interp/kernels.js';
+import { avgWindows } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { bool, linearJvp, numelOf, pair, pool2dInfer, poolGeom } from '../helpers.js';

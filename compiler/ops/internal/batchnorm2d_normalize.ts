@@ -1,5 +1,5 @@
 import { formatShape } from '../../ir/shape.js';
-import type { Tensor } from '../../interp/tensor.js';
+import type { Tensor } from '../../reference/tensor.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { bool, num, numelOf, requireRank } from '../helpers.js';

@@ -1,5 +1,5 @@
 import { formatShape } from '../../ir/shape.js';
-import { conv2dGradWeight } from '../../interp/kernels.js';
+import { conv2dGradWeight } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { convGeom, int, known, numelOf, pair, requireRank, windowOut } from '../helpers.js';

@@ -1,10 +1,10 @@
-import { dropoutMask } from '../../interp/rng.js';
+import { dropoutMask } from '../../../runtime/random/philox.js';
 import type { OpDef } from '../types.js';
 import { linearJvp, num, numelOf, str } from '../helpers.js';
 
 /**
  * x ⊙ mask/(1 − p) with the dropout mask of stream `key` (a dropout node's name) at the run's
- * seed and step — the same mask that node drew in training, regenerated (compiler/interp/rng.ts).
+ * seed and step — the same mask that node drew in training, regenerated (runtime/random/philox.ts).
  * Diagonal and linear: its own VJP and JVP. FLOPs: 1 per element.
  */
 export const dropout_mask: OpDef = {

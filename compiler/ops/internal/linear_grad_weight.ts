@@ -1,5 +1,5 @@
 import { formatShape } from '../../ir/shape.js';
-import { aroundAxis } from '../../interp/tensor.js';
+import { aroundAxis } from '../../reference/tensor.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { known, numelOf, requireMinRank } from '../helpers.js';

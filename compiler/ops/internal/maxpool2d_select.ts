@@ -1,5 +1,5 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
-import { maxpoolArgmax } from '../../interp/kernels.js';
+import { maxpoolArgmax } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { numelOf, pair, pool2dInfer, poolGeom } from '../helpers.js';

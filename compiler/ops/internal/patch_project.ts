@@ -3,7 +3,7 @@ import type { Attrs } from '../../ir/types.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { bool, ints, numelOf, pair, str } from '../helpers.js';
-import { isPowerOfTwo, reflectIndex, unflattenBasis, walsh } from '../../rewrites/walsh.js';
+import { isPowerOfTwo, reflectIndex, unflattenBasis, walsh } from '../../reference/walsh.js';
 
 /** The spatial geometry of a patch op's image operand, in either layout. */
 export function imageDims(

@@ -2,7 +2,7 @@ import { formatShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { ints, numelOf, pair, str } from '../helpers.js';
-import { unflattenBasis, walsh } from '../../rewrites/walsh.js';
+import { unflattenBasis, walsh } from '../../reference/walsh.js';
 import { checkBasis } from './patch_project.js';
 
 /**

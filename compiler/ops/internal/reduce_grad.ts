@@ -1,5 +1,5 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
-import { broadcastInto, keepShape } from '../../interp/kernels.js';
+import { broadcastInto, keepShape } from '../../reference/kernels.js';
 import type { Dim } from '../../ir/types.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';

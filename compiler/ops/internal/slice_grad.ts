@@ -1,5 +1,5 @@
 import { formatShape, normAxis, sameShape } from '../../ir/shape.js';
-import { gather, stridesOf } from '../../interp/tensor.js';
+import { gather, stridesOf } from '../../reference/tensor.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { int, intOrNull, linearJvp, shapeArg } from '../helpers.js';

@@ -1,5 +1,5 @@
 import { broadcastShapes, formatShape, sameShape } from '../../ir/shape.js';
-import { sumInto } from '../../interp/kernels.js';
+import { sumInto } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { linearJvp, numelOf, shapeArg } from '../helpers.js';

@@ -4,11 +4,16 @@
 // named by each dispatch (`kernels/NNN_name.wgsl`), and the kernels' IR, which only the planner
 // and the renderer use. A loaded plan runs exactly like the planned one: same buffers, same
 // kernels, same dispatch order, so the same results bit for bit.
-import type { Init, Param } from '../ir/types.js';
-import type { BindingRef, BufferSpec, ReadSpec } from '../kernels/plan.js';
-import type { MemoryPlan } from '../kernels/memory.js';
-import type { Target } from '../kernels/target.js';
-import type { ExecutablePlan } from '../../runtime/executor.js';
+import type {
+  BindingRef,
+  BufferSpec,
+  ExecutablePlan,
+  Init,
+  MemoryPlan,
+  PlanParam as Param,
+  ReadSpec,
+  Target,
+} from './types.js';
 
 export const PLAN_FORMAT = 'mdl-plan-1';
 

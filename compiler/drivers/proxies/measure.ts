@@ -6,9 +6,9 @@
 //
 // Parameters are initialised once on the host from the row's seed (the initialisers of the
 // graph, as training would start), so a WebGPU run and a reference run see the same network.
-import { buildGradient } from '../../compiler/autodiff/grad.js';
-import { initParams } from '../../compiler/interp/init.js';
-import type { Graph } from '../../compiler/ir/types.js';
+import { buildGradient } from '../../autodiff/grad.js';
+import { initParams } from '../../reference/init.js';
+import type { Graph } from '../../ir/types.js';
 import {
   addReluCodes,
   gradNorm,
@@ -18,7 +18,7 @@ import {
   synflow,
   zico,
   type LayerGrads,
-} from '../../compiler/space/data-proxies/formulas.js';
+} from '../../space/data-proxies/formulas.js';
 import {
   batchnorms,
   homogeneous,
@@ -26,7 +26,7 @@ import {
   layerWeights,
   multiplicative,
   reluInputs,
-} from '../../compiler/space/data-proxies/layers.js';
+} from '../../space/data-proxies/layers.js';
 import type { ProxyBackend } from './backend.js';
 import type { ProxyBatch } from './data.js';
 

@@ -3,8 +3,7 @@
 // of the forward pass for inference, and what a caller needs to feed them (input name, sample
 // shape, classes, batch). `mdl compile` writes it as `plan.json` beside `kernels/*.wgsl`;
 // `mdl train` builds the same thing in memory. Both then run through runtime/model.ts.
-import type { OptimizerSpec } from '../autodiff/optimizer.js';
-import type { ExecutablePlan } from '../../runtime/executor.js';
+import type { ExecutablePlan, OptimizerSpec } from './types.js';
 import { KernelFiles, loadPlan, PlanFormatError, serializePlan, type PlanJson } from './plan-json.js';
 
 export const BUNDLE_FORMAT = 'mdl-compiled-1';

@@ -8,9 +8,9 @@
 // (computed on the unpadded images). So NAS-Bench-201's 3×32×32 input takes the digits as
 // 28×28 → 32×32 (2 pixels of border) × 3 channels. Batch k holds samples k·B … (k+1)·B−1 of
 // the training split in a seeded shuffle (the trainer's epoch-0 order for that seed).
-import { channelStats, epochOrder } from '../data/batches.js';
-import type { Dataset } from '../data/dataset.js';
-import { loadData } from '../data/resolve.js';
+import { channelStats, epochOrder } from '../../../runtime/data/batches.js';
+import type { Dataset } from '../../../runtime/data/dataset.js';
+import { loadData } from '../../../runtime/data/resolve.js';
 
 export interface ProxyBatch {
   readonly x: Float32Array;

@@ -2,14 +2,14 @@
 // on the reference interpreter in float64 (`--backend reference`, and the tests' oracle).
 // A program is one graph with fixed parameters and batch; a run reads back the graph's outputs
 // and any values asked for at compile time (ReLU inputs for NASWOT).
-import { bindDims } from '../../compiler/analysis/summary.js';
-import { run } from '../../compiler/interp/interpreter.js';
-import { tensor, intTensor, type Tensor } from '../../compiler/interp/tensor.js';
-import type { Graph, ValueId } from '../../compiler/ir/types.js';
-import { planGraph } from '../../compiler/kernels/plan.js';
-import { targetOf } from '../../compiler/kernels/target.js';
-import { acquireDevice, formatReport, type Acquired } from '../device.js';
-import { Executor, type HostArray } from '../executor.js';
+import { bindDims } from '../../analysis/summary.js';
+import { run } from '../../interp/interpreter.js';
+import { tensor, intTensor, type Tensor } from '../../reference/tensor.js';
+import type { Graph, ValueId } from '../../ir/types.js';
+import { planGraph } from '../../kernels/plan.js';
+import { targetOf } from '../../kernels/target.js';
+import { acquireDevice, formatReport, type Acquired } from '../../../runtime/device.js';
+import { Executor, type HostArray } from '../../../runtime/executor.js';
 
 export interface ProgramSpec {
   readonly graph: Graph;

@@ -1,24 +1,25 @@
 // Parameter initialisation, as PyTorch's defaults, deterministic for a seed. Each parameter
-// draws from its own counter-based stream keyed by (seed, parameter name) (compiler/interp/rng.ts),
-// so a parameter's values depend only on the seed and its name — not on the order of the
-// parameters, nor on which other parameters a model has.
-import type { Graph, Init, Param } from '../ir/types.js';
-import { Stream } from './rng.js';
-import { floatArray, size, type Precision, type Tensor } from './tensor.js';
+// draws from its own counter-based stream keyed by (seed, parameter name) (philox.ts), so a
+// parameter's values depend only on the seed and its name — not on the order of the
+// parameters, nor on which other parameters a model has. The runtime initialises a plan's
+// parameters with this, and the reference interpreter (compiler/reference/init.ts) too, so both
+// start from the same values.
+import type { Init } from '../plan/types.js';
+import { Stream } from './philox.js';
 
 /** torch.nn.init.calculate_gain('leaky_relu', a) = √(2/(1+a²)). */
 export const leakyReluGain = (a: number): number => Math.sqrt(2 / (1 + a * a));
 
 /** The values of one parameter of `shape` for `init`, drawn from stream (seed, name). */
-export function initTensor(
+export function initValues(
   init: Init,
   shape: readonly number[],
   seed: number,
   name: string,
-  precision: Precision = 'f64',
-): Tensor {
-  const n = size(shape);
-  const data = floatArray(n, precision);
+  precision: 'f64' | 'f32' = 'f64',
+): Float64Array | Float32Array {
+  const n = shape.reduce((a, d) => a * d, 1);
+  const data = precision === 'f32' ? new Float32Array(n) : new Float64Array(n);
   const s = new Stream(seed, name);
   const uniform = (lo: number, hi: number) => {
     for (let i = 0; i < n; i++) data[i] = lo + (hi - lo) * s.uniform(i);
@@ -64,16 +65,5 @@ export function initTensor(
       break;
     }
   }
-  return { shape: [...shape], data };
-}
-
-/** Initial values of every parameter and buffer of `g`, by name. */
-export function initParams(g: Graph, seed: number, precision: Precision = 'f64'): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
-  for (const p of g.params) out.set(p.name, initParam(p, seed, precision));
-  return out;
-}
-
-export function initParam(p: Param, seed: number, precision: Precision = 'f64'): Tensor {
-  return initTensor(p.init, p.shape, seed, p.name, precision);
+  return data;
 }

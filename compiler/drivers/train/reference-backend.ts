@@ -1,14 +1,14 @@
 // The reference backend: training steps run by the CPU interpreter in float32. Slow, exact, and
 // chosen explicitly with `--backend reference`; it is the oracle the WebGPU backend is tested
 // against.
-import type { TrainStep } from '../../compiler/autodiff/optimizer.js';
-import { applyStep } from '../../compiler/autodiff/optimizer.js';
-import { initParams } from '../../compiler/interp/init.js';
-import { run } from '../../compiler/interp/interpreter.js';
-import { intTensor, type Tensor } from '../../compiler/interp/tensor.js';
-import type { Graph } from '../../compiler/ir/types.js';
-import type { NamedTensor } from '../checkpoint/safetensors.js';
-import type { Backend } from './backend.js';
+import type { TrainStep } from '../../autodiff/optimizer.js';
+import { applyStep } from '../../autodiff/optimizer.js';
+import { initParams } from '../../reference/init.js';
+import { run } from '../../interp/interpreter.js';
+import { intTensor, type Tensor } from '../../reference/tensor.js';
+import type { Graph } from '../../ir/types.js';
+import type { NamedTensor } from '../../../runtime/checkpoint/safetensors.js';
+import type { Backend } from '../../../runtime/train/backend.js';
 
 export class ReferenceBackend implements Backend {
   readonly description = 'reference interpreter (CPU, float32)';

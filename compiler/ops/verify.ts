@@ -1,8 +1,8 @@
 // The IR verifier: the invariants every pass must preserve. It runs after elaboration and
 // between passes; a failure is always a bug in mdl, never a user error.
-import { lookupOp } from '../ops/registry.js';
-import { sameShape } from './shape.js';
-import type { Graph } from './types.js';
+import { lookupOp } from './registry.js';
+import { sameShape } from '../ir/shape.js';
+import type { Graph } from '../ir/types.js';
 
 export class IrError extends Error {}
 
