@@ -1,5 +1,7 @@
 // A small, strict command-line parser: every command declares its flags, and anything else is
 // a usage error with a hint (never a stack trace).
+import type { DiagnosticCode } from '../diagnostics/codes.js';
+import { CliError } from './errors.js';
 
 export type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'kv';
 
@@ -19,12 +21,14 @@ export interface ParsedArgs {
   readonly flags: Map<string, string | boolean | number | Record<string, number>>;
 }
 
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
+type UsageCode = Extract<DiagnosticCode, 'MDL7001' | 'MDL7002' | 'MDL7003' | 'MDL7004' | 'MDL7005'>;
+
+/** Bad usage (exit status 2): MDL7001 unless a more precise code is given. */
+export class UsageError extends CliError {
+  declare readonly code: UsageCode;
+
+  constructor(message: string, hint?: string, code: UsageCode = 'MDL7001') {
+    super(code, message, hint);
   }
 }
 
@@ -46,10 +50,11 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       throw new UsageError(
         `unknown flag --${name} for \`mdl ${spec.name}\``,
         known.length ? `its flags: ${known.join(' ')}` : `\`mdl ${spec.name}\` takes no flags`,
+        'MDL7003',
       );
     }
     if (kind === 'bool') {
-      if (eq > 0) throw new UsageError(`--${name} takes no value`);
+      if (eq > 0) throw new UsageError(`--${name} takes no value`, `write --${name} alone`);
       flags.set(name, true);
       continue;
     }
@@ -59,16 +64,22 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     if (kind === 'float') {
       const x = Number(value);
       if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value) || !Number.isFinite(x))
-        throw new UsageError(`--${name} must be a number, got "${value}"`);
+        throw new UsageError(
+          `--${name} must be a number, got "${value}"`,
+          `for example --${name} 0.5 or --${name} 1e-3`,
+        );
       flags.set(name, x);
     } else if (kind === 'int') {
       if (!/^\d+$/.test(value) || Number(value) <= 0)
-        throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+        throw new UsageError(`--${name} must be a positive integer, got "${value}"`, `for example --${name} 32`);
       flags.set(name, Number(value));
     } else if (kind === 'kv') {
       const m = /^([A-Za-z_]\w*)=(\d+)$/.exec(value);
       if (!m || Number(m[2]) <= 0)
-        throw new UsageError(`--${name} takes NAME=N with N a positive integer, got "${value}"`);
+        throw new UsageError(
+          `--${name} takes NAME=N with N a positive integer, got "${value}"`,
+          `for example --${name} T=16`,
+        );
       const prev = (flags.get(name) as Record<string, number> | undefined) ?? {};
       flags.set(name, { ...prev, [m[1]!]: Number(m[2]) });
     } else flags.set(name, value);
@@ -78,11 +89,13 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     throw new UsageError(
       `\`mdl ${spec.name}\` needs ${min === 1 ? 'a file' : `${min} arguments`}`,
       `usage: ${spec.usage}`,
+      'MDL7004',
     );
   if (positional.length > max)
     throw new UsageError(
       `\`mdl ${spec.name}\` takes at most ${max} argument${max === 1 ? '' : 's'}, got ${positional.length}`,
       `usage: ${spec.usage}`,
+      'MDL7004',
     );
   return { positional, flags };
 }

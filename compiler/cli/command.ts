@@ -1,30 +1,21 @@
 // What a CLI command is: its flag spec and a function from parsed arguments to an exit code
-// (0 success, 1 errors in the user's input, 2 bad usage). Each command lives in its own file
-// under commands/ and is listed once in commands/index.ts.
-import { readFileSync } from 'node:fs';
+// (0 success, 1 errors in the user's input, 130 a training run stopped by Ctrl-C); failures
+// outside a model's source are thrown as CliError (errors.ts). Each command lives in its own
+// file under commands/ and is listed once in commands/index.ts.
 import { compileTraining, type CompileResult, type TrainCompileResult } from '../compile.js';
 import { renderAll } from '../diagnostics/render.js';
 import { nodeHost } from '../modules/node-host.js';
 import type { SourceFile } from '../source.js';
 import type { CommandSpec, ParsedArgs } from './args.js';
+import { readFile } from './files.js';
 
 export interface Command {
   readonly spec: CommandSpec;
   run(args: ParsedArgs): number | Promise<number>;
 }
 
-/** A user-facing failure outside any .mdl file (a missing file, say): printed as is, exit 1. */
-export class FileError extends Error {}
-
 export function readSource(path: string): SourceFile {
-  try {
-    return { path, text: readFileSync(path, 'utf8') };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new FileError(
-      `error MDL5003: cannot read ${path}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder' : ''}`,
-    );
-  }
+  return { path, text: readFile(path).toString('utf8') };
 }
 
 /** Prints a compilation's diagnostics to stderr; true when there were no errors. */

@@ -1,14 +1,27 @@
 #!/usr/bin/env node
 // The `mdl` command: a thin layer over the library. Exit codes: 0 success, 1 errors in the
-// user's input, 2 bad command-line usage, 70 a bug in mdl. A user error never prints a stack trace.
+// user's input, 2 bad command-line usage, 70 a bug in mdl, 130 a training run stopped by Ctrl-C.
+// A user error never prints a stack trace.
 import { parseArgs, UsageError } from './args.js';
-import { FileError } from './command.js';
+import type { Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { CliError, renderCliError, renderInternalError } from './errors.js';
 
 function help(): string {
   const lines = ['mdl — a compiler for neural-network model descriptions', '', 'commands:'];
   for (const c of COMMANDS) lines.push(`  ${c.spec.usage.padEnd(64)} ${c.spec.summary}`);
   return lines.join('\n');
+}
+
+/** The command's usage line is the hint of a usage error that has none of its own. */
+async function runCommand(cmd: Command, argv: readonly string[]): Promise<number> {
+  try {
+    return await cmd.run(parseArgs(cmd.spec, argv));
+  } catch (e) {
+    if (e instanceof UsageError && e.hint === undefined)
+      throw new UsageError(e.message, `usage: ${cmd.spec.usage}`, e.code);
+    throw e;
+  }
 }
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -19,8 +32,12 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   const cmd = COMMANDS.find((c) => c.spec.name === name);
   if (!cmd)
-    throw new UsageError(`unknown command \`${name}\``, `commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`);
-  return cmd.run(parseArgs(cmd.spec, rest));
+    throw new UsageError(
+      `unknown command \`${name}\``,
+      `commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`,
+      'MDL7002',
+    );
+  return runCommand(cmd, rest);
 }
 
 run(process.argv.slice(2)).then(
@@ -28,17 +45,11 @@ run(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`error MDL7001: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
-      process.exitCode = 2;
-    } else if (e instanceof FileError) {
-      process.stderr.write(e.message + '\n');
-      process.exitCode = 1;
+    if (e instanceof CliError) {
+      process.stderr.write(renderCliError(e) + '\n');
+      process.exitCode = e.exitCode;
     } else {
-      // A bug in mdl, not in the user's input: say so, with the details needed to report it.
-      process.stderr.write(
-        `error MDL9001: internal error in mdl — please report it\n${(e as Error).stack ?? String(e)}\n`,
-      );
+      process.stderr.write(renderInternalError(e) + '\n');
       process.exitCode = 70;
     }
   },

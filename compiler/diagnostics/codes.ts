@@ -1,5 +1,5 @@
 // The one registry of user-facing diagnostics. Every error mdl can report has a code here,
-// a one-line title (used in docs and `mdl explain`), and a default hint where one helps.
+// a one-line title (docs/language.md lists them all), and a default hint where one helps.
 // Codes are grouped by the stage that reports them:
 //   MDL1xxx lexing and parsing      MDL2xxx names and scopes     MDL3xxx calls, arity and types
 //   MDL4xxx shapes                  MDL5xxx imports and files    MDL6xxx compile-time evaluation
@@ -65,6 +65,24 @@ export const DIAGNOSTICS = {
     title: 'output folder not written',
     hint: 'mdl compile writes only into a new or empty folder, or one it wrote before',
   },
+  MDL5005: {
+    title: 'not a gzip file',
+    hint: 'a file named .gz must be gzip-compressed; a plain file needs another name',
+  },
+  MDL5006: { title: 'cannot write file' },
+  MDL5007: {
+    title: 'table unusable for --against',
+    hint: 'give a CSV table (or .csv.gz) with a header row, a column of candidate names and a numeric column',
+  },
+  MDL5008: {
+    title: 'data set not loaded',
+    hint: '--data takes mnist, fashion-mnist, or a folder of IDX or CIFAR-10 files',
+  },
+  MDL5009: { title: 'cannot read checkpoint', hint: 'give a .safetensors file written by mdl train' },
+  MDL5010: {
+    title: 'checkpoint does not fit the model',
+    hint: '--init takes a checkpoint of the same model (its layer names and shapes must match)',
+  },
 
   MDL6001: { title: 'value not known at compile time' },
   MDL6002: { title: 'division by zero' },
@@ -78,6 +96,21 @@ export const DIAGNOSTICS = {
   MDL6007: { title: 'assertion failed' },
 
   MDL7001: { title: 'bad command-line usage' },
+  MDL7002: { title: 'unknown command', hint: '`mdl --help` lists the commands' },
+  MDL7003: { title: 'unknown flag' },
+  MDL7004: { title: 'wrong number of arguments' },
+  MDL7005: { title: 'a flag that needs or excludes another' },
+  MDL7006: {
+    title: 'model is not an image classifier',
+    hint: 'training needs one input [B, C, H, W], logits [B, classes] and the cross_entropy loss',
+  },
+  MDL7007: { title: 'model does not fit the data' },
+  MDL7008: { title: 'no WebGPU adapter', hint: '`mdl device` shows what the runtime finds' },
+  MDL7009: {
+    title: 'no WGSL kernels for this model',
+    hint: 'a kernel too large for the adapter may fit with a smaller --batch; an op without a lowering is not supported on WebGPU yet',
+  },
+  MDL7010: { title: 'training cannot start or go on' },
 
   MDL9001: { title: 'internal error' },
 } as const satisfies Record<string, DiagnosticInfo>;

@@ -97,14 +97,15 @@ describe('mdl summary', () => {
   });
 
   it('bad flags exit 2 with a hint, no stack trace', () => {
-    for (const args of [
-      ['summary', 'examples/lenet5.mdl', '--batch', 'x'],
-      ['summary', 'examples/lenet5.mdl', '--bogus'],
-      ['frobnicate'],
-    ]) {
+    for (const [code, args] of [
+      ['MDL7001', ['summary', 'examples/lenet5.mdl', '--batch', 'x']],
+      ['MDL7003', ['summary', 'examples/lenet5.mdl', '--bogus']],
+      ['MDL7002', ['frobnicate']],
+    ] as const) {
       const r = mdl(...args);
       expect(r.code).toBe(2);
-      expect(r.err).toContain('error MDL7001');
+      expect(r.err).toContain(`error ${code}: `);
+      expect(r.err).toContain('  hint: ');
       noStack(r.err);
     }
   });

@@ -7,7 +7,9 @@ import { formatShape } from '../../ir/shape.js';
 import { KernelError } from '../../kernels/lowering.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
 import { UsageError } from '../args.js';
-import { compileTrainingArgs, FileError, report, type Command } from '../command.js';
+import { compileTrainingArgs, report, type Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { cannotWrite, isFsError } from '../files.js';
 
 export const compile: Command = {
   spec: {
@@ -31,24 +33,29 @@ export const compile: Command = {
     // What `mdl train` feeds: one image input [B, C, H, W] and logits [B, classes].
     const inShape = g.values[g.inputs[0]!]?.type.shape ?? [];
     if (g.inputs.length !== 1 || inShape.length !== 4)
-      throw new FileError(
-        `error: ${g.name} takes ${g.inputs.length === 1 ? `input ${formatShape(inShape)}` : `${g.inputs.length} inputs`}; mdl compile builds trainers for one image input [B, C, H, W]`,
+      throw new CliError(
+        'MDL7006',
+        `${g.name} takes ${g.inputs.length === 1 ? `input ${formatShape(inShape)}` : `${g.inputs.length} inputs`}; mdl compile builds trainers for one image input [B, C, H, W]`,
       );
     const outShape = g.outputs.length === 1 ? g.values[g.outputs[0]!.value]!.type.shape : [];
     if (outShape.length !== 2 || typeof outShape[1] !== 'number')
-      throw new FileError(
-        `error: ${g.name} must return logits [B, classes], it returns ${g.outputs.length === 1 ? formatShape(outShape) : `${g.outputs.length} outputs`}`,
+      throw new CliError(
+        'MDL7006',
+        `${g.name} must return logits [B, classes], it returns ${g.outputs.length === 1 ? formatShape(outShape) : `${g.outputs.length} outputs`}`,
       );
     if (r.spec && r.spec.loss.kind !== 'cross_entropy')
-      throw new FileError(
-        `error: mdl compile builds classifiers trained with cross_entropy; ${r.spec.name} asks for ${r.spec.loss.kind}`,
+      throw new CliError(
+        'MDL7006',
+        `mdl compile builds classifiers trained with cross_entropy; ${r.spec.name} asks for ${r.spec.loss.kind}`,
       );
 
     const dir = f<string>('out') ?? `build/${g.name}`;
-    const outputError = (e: unknown): Error =>
+    const outputError = (e: unknown): unknown =>
       e instanceof OutputError
-        ? new FileError(`error MDL5004: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`)
-        : (e as Error);
+        ? new CliError('MDL5004', e.message, e.hint)
+        : isFsError(e)
+          ? cannotWrite(e.path ?? dir, e)
+          : e;
     // Before any work: a folder that is not ours is never written into.
     try {
       checkOutputDir(dir);
@@ -65,8 +72,10 @@ export const compile: Command = {
         a.device.destroy();
       } catch (e) {
         if (e instanceof NoAdapterError)
-          throw new FileError(
-            `error: ${e.message}\n  hint: or compile for WebGPU's default limits with --target software (or gpu)`,
+          throw new CliError(
+            'MDL7008',
+            e.message,
+            "or compile for WebGPU's default limits with --target software (or gpu)",
           );
         throw e;
       }
@@ -86,7 +95,7 @@ export const compile: Command = {
         dir,
       });
     } catch (e) {
-      if (e instanceof KernelError) throw new FileError(`error: ${e.message}`);
+      if (e instanceof KernelError) throw new CliError('MDL7009', e.message);
       throw outputError(e);
     }
     process.stdout.write(

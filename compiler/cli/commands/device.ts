@@ -1,6 +1,7 @@
 // `mdl device`: which WebGPU adapter mdl finds here, by which route, and its limits.
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
 
 export const device: Command = {
   spec: {
@@ -26,10 +27,8 @@ export const device: Command = {
       a.device.destroy();
       return 0;
     } catch (e) {
-      if (e instanceof NoAdapterError) {
-        process.stderr.write(`error: ${e.message}\n`);
-        return 1;
-      }
+      if (e instanceof NoAdapterError)
+        throw new CliError('MDL7008', e.message, '--route native or --route opengl tries one route alone');
       throw e;
     }
   },

@@ -6,6 +6,7 @@ import { readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../args.js';
 import { readSource, type Command } from '../command.js';
+import { cannotWrite } from '../files.js';
 
 /** FILE arguments: .mdl files, and folders searched recursively for them. */
 function expand(paths: readonly string[]): string[] {
@@ -28,8 +29,12 @@ function expand(paths: readonly string[]): string[] {
 
 export function writeAtomically(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw cannotWrite(path, e);
+  }
 }
 
 export const fmt: Command = {
@@ -43,7 +48,12 @@ export const fmt: Command = {
   async run(args) {
     const check = args.flags.get('check') === true;
     const write = args.flags.get('write') === true;
-    if (check && write) throw new UsageError('--check and --write cannot be combined');
+    if (check && write)
+      throw new UsageError(
+        '--check and --write cannot be combined',
+        '--check lists the files that are not formatted; --write formats them',
+        'MDL7005',
+      );
     // prettier is loaded only for this command, so other commands start fast.
     const { formatMdl } = await import('../../../grammar/format/format.js');
     const { MdlSyntaxError } = await import('../../../grammar/format/plugin.js');

@@ -12,6 +12,7 @@ import { planGraph } from '../../kernels/plan.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { readSource, report, type Command } from '../command.js';
+import { CliError } from '../errors.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
@@ -67,8 +68,19 @@ export const kernels: Command = {
     let target: Target = which === 'gpu' ? GPU_TARGET : SOFTWARE_TARGET;
     let adapter = which === 'software' ? 'a CPU adapter (WebGPU default limits)' : 'a GPU (WebGPU default limits)';
     if (which === 'auto') {
-      const { acquireDevice, formatReport } = await import('../../../runtime/device.js');
-      const a = await acquireDevice();
+      const { acquireDevice, formatReport, NoAdapterError } = await import('../../../runtime/device.js');
+      let a;
+      try {
+        a = await acquireDevice();
+      } catch (e) {
+        if (e instanceof NoAdapterError)
+          throw new CliError(
+            'MDL7008',
+            e.message,
+            "or plan for WebGPU's default limits with --target software (or gpu)",
+          );
+        throw e;
+      }
       target = targetOf(a.report);
       adapter = formatReport(a.report).replace(/^WebGPU adapter: /, '');
       a.device.destroy();
@@ -77,10 +89,7 @@ export const kernels: Command = {
     try {
       plan = planGraph(graph, { target, dims, training: train, ...(updates ? { updates } : {}) });
     } catch (e) {
-      if (e instanceof KernelError) {
-        process.stderr.write(`error: ${e.message}\n`);
-        return 1;
-      }
+      if (e instanceof KernelError) throw new CliError('MDL7009', e.message);
       throw e;
     }
     if (args.flags.get('json')) {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { against, AgainstError, formatAgainst, type AgainstReport } from '../../space/against.js';
 import type { Row } from '../../space/evaluate.js';
@@ -17,7 +17,9 @@ import { scoreSpace, streamLength } from '../../space/score.js';
 import { openSpace } from '../../space/space.js';
 import { compareIndex, csvHeader, csvRow, readCsvTable, readRows } from '../../space/table.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { FileError, readSource, report, type Command } from '../command.js';
+import { readSource, report, type Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { cannotWrite, readFile, writeFile } from '../files.js';
 
 const DEFAULT_PROXIES = 'params,macs,flops,nn_mass,nn_degree';
 const RESERVED = new Set(['index', 'arch', 'hash', 'error']);
@@ -71,16 +73,11 @@ function formatOf(args: ParsedArgs): 'jsonl' | 'csv' {
 
 /** A file's text; `.gz` files are decompressed (a ground-truth table may ship gzipped). */
 function readText(path: string): string {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch {
-    throw new FileError(`error MDL5003: cannot read ${path}`);
-  }
+  const data = readFile(path);
   try {
     return (path.endsWith('.gz') ? gunzipSync(data) : data).toString('utf8');
   } catch {
-    throw new FileError(`error MDL5003: ${path} is not a gzip file`);
+    throw new CliError('MDL5005', `${path} is not a gzip file`);
   }
 }
 
@@ -125,8 +122,8 @@ function rowSink(
   let fd: number;
   try {
     fd = openSync(out, 'a');
-  } catch {
-    throw new FileError(`error MDL5003: cannot write ${out}`);
+  } catch (e) {
+    throw cannotWrite(out, e);
   }
   if (fresh && format === 'csv') writeSync(fd, csvHeader(proxies) + '\n');
   let buf = '';
@@ -160,14 +157,14 @@ function evaluate(args: ParsedArgs, rows: readonly Row[], proxies: readonly stri
       ...(truth ? { truth } : {}),
     });
   } catch (e) {
-    if (e instanceof AgainstError) throw new FileError(`error MDL5003: ${table}: ${e.message}`);
+    if (e instanceof AgainstError) throw new CliError('MDL5007', `${table}: ${e.message}`);
     throw e;
   }
   const text = formatAgainst(rep, table) + '\n';
   if (toStdout) process.stdout.write(text);
   else process.stderr.write(text);
   if (plot) {
-    writeFileSync(plot, plotSvg(rep, proxies));
+    writeFile(plot, plotSvg(rep, proxies));
     (toStdout ? process.stdout : process.stderr).write(`wrote ${plot}\n`);
   }
   return 0;
@@ -182,7 +179,7 @@ function merge(args: ParsedArgs): number {
   const proxies = columns.filter((c) => !DATA_META.includes(c));
   const out = args.flags.get('out') as string | undefined;
   const format = formatOf(args);
-  if (out !== undefined && existsSync(out)) writeFileSync(out, '');
+  if (out !== undefined && existsSync(out)) writeFile(out, '');
   const sink = rowSink(out, format, columns);
   for (const r of rows) sink.write(r);
   sink.close();
@@ -217,16 +214,18 @@ async function dataMeasure(
   const spec = (args.flags.get('data') as string | undefined) ?? 'mnist';
   const first = candidate(space, 0n).graph;
   if (!first)
-    throw new UsageError("the space's first candidate does not build; the data proxies take their input shape from it");
+    throw new CliError(
+      'MDL7006',
+      "the space's first candidate does not build; the data proxies take their input shape from it",
+    );
   let data;
   try {
     const input = imageInput(first);
     data = proxyBatches(spec, input.shape, classesOf(first), batch, seed, names.includes('zico') ? 2 : 1);
   } catch (e) {
-    if (e instanceof DataError)
-      throw new FileError(`error MDL5003: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
-    if (e instanceof ProxyDataError) throw new UsageError(e.message);
-    if (e instanceof Error && !(e instanceof TypeError)) throw new UsageError(e.message);
+    if (e instanceof DataError) throw new CliError('MDL5008', e.message, e.hint);
+    if (e instanceof ProxyDataError) throw new CliError('MDL7007', e.message, 'choose another --data or --data-batch');
+    if (e instanceof Error && !(e instanceof TypeError)) throw new CliError('MDL7006', e.message);
     throw e;
   }
   let backend;
@@ -234,7 +233,7 @@ async function dataMeasure(
     backend = await proxyBackend(backendName);
   } catch (e) {
     if (e instanceof NoAdapterError)
-      throw new UsageError(e.message, 'run with --backend reference to use the float64 interpreter instead');
+      throw new CliError('MDL7008', e.message, 'run with --backend reference to use the float64 interpreter instead');
     throw e;
   }
   const meta = {
@@ -292,7 +291,11 @@ export const score: Command = {
   },
   async run(args) {
     if (args.flags.get('plot') && !args.flags.get('against'))
-      throw new UsageError('--plot needs --against TABLE.csv (the plots show proxies against its truth column)');
+      throw new UsageError(
+        '--plot needs --against TABLE.csv (the plots show proxies against its truth column)',
+        'add --against TABLE.csv, or leave --plot out',
+        'MDL7005',
+      );
     if (args.flags.get('merge')) return merge(args);
     if (args.positional.length > 1)
       throw new UsageError(
@@ -302,7 +305,8 @@ export const score: Command = {
     const proxies = proxyList(args);
     const sample = args.flags.get('sample') as number | undefined;
     const seed = nonNegative(args, 'seed');
-    if (seed !== undefined && sample === undefined) throw new UsageError('--seed goes with --sample N');
+    if (seed !== undefined && sample === undefined)
+      throw new UsageError('--seed goes with --sample N', 'add --sample N, or leave --seed out', 'MDL7005');
     const shard = shardOf(args);
     const workers = nonNegative(args, 'workers');
     const format = formatOf(args);

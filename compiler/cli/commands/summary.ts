@@ -33,7 +33,7 @@ export const summary: Command = {
     const section = args.flags.get('section') as string | undefined;
     const train = args.flags.get('train') === true;
     if (section !== undefined && !train)
-      throw new UsageError('--section chooses a train section for --train', 'add --train');
+      throw new UsageError('--section chooses a train section for --train', 'add --train', 'MDL7005');
     // With --train, a file's train section (its model arguments, loss, optimizer, freeze and
     // backward rules) describes the step, unless --model asks for another model.
     const src = readSource(args.positional[0]!);

@@ -9,7 +9,9 @@ import { defaultLr, sourceHash, trainSettings } from '../../emit/settings.js';
 import { formatShape } from '../../ir/shape.js';
 import type { Schedule } from '../../../runtime/train/schedule.js';
 import { UsageError } from '../args.js';
-import { compileTrainingArgs, FileError, report, type Command } from '../command.js';
+import { compileTrainingArgs, report, type Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { cannotWrite, isFsError } from '../files.js';
 
 const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'];
 const SCHEDULES = ['constant', 'cosine', 'step'];
@@ -97,27 +99,31 @@ export const train: Command = {
     try {
       data = loadData(f<string>('data') ?? base.data);
     } catch (e) {
-      if (e instanceof DataError) throw new FileError(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+      if (e instanceof DataError) throw new CliError('MDL5008', e.message, e.hint);
       throw e;
     }
     // The model must fit the data: one image input [B, C, H, W] and logits [B, classes].
     if (g.inputs.length !== 1)
-      throw new FileError(`error: ${g.name} has ${g.inputs.length} inputs; mdl train feeds one image input`);
+      throw new CliError('MDL7006', `${g.name} has ${g.inputs.length} inputs; mdl train feeds one image input`);
     const inShape = g.values[g.inputs[0]!]!.type.shape;
     const want = [inShape[0]!, ...data.train.shape];
     if (inShape.length !== 4 || inShape.slice(1).some((d, i) => d !== data.train.shape[i]))
-      throw new FileError(
-        `error: ${g.name} takes input ${formatShape(inShape)}, but ${data.source} has samples of shape ${formatShape(data.train.shape)}\n  hint: declare the input as x: Tensor${formatShape(want)}`,
+      throw new CliError(
+        'MDL7007',
+        `${g.name} takes input ${formatShape(inShape)}, but ${data.source} has samples of shape ${formatShape(data.train.shape)}`,
+        `declare the input as x: Tensor${formatShape(want)}`,
       );
     const outShape = g.outputs.length === 1 ? g.values[g.outputs[0]!.value]!.type.shape : [];
     if (outShape.length !== 2 || outShape[1] !== data.train.classes)
-      throw new FileError(
-        `error: ${g.name} must return logits [B, ${data.train.classes}] for ${data.train.classes} classes, it returns ${formatShape(outShape)}`,
+      throw new CliError(
+        'MDL7007',
+        `${g.name} must return logits [B, ${data.train.classes}] for ${data.train.classes} classes, it returns ${formatShape(outShape)}`,
       );
 
     if (spec && spec.loss.kind !== 'cross_entropy')
-      throw new FileError(
-        `error: mdl train trains classifiers with cross_entropy; ${spec.name} asks for ${spec.loss.kind}`,
+      throw new CliError(
+        'MDL7006',
+        `mdl train trains classifiers with cross_entropy; ${spec.name} asks for ${spec.loss.kind}`,
       );
     // The section's backward rules: LoRA adapters / the NTK linearisation change the trained
     // graph (so predictions use it too); grad_filter and lbp_wht replace layers' VJPs.
@@ -144,7 +150,7 @@ export const train: Command = {
         backend = await webGpuBackend(step, trained, base.batch, seed);
       } catch (e) {
         if (e instanceof NoAdapterError)
-          throw new FileError(`error: ${e.message}\n  hint: or train on the CPU with --backend reference`);
+          throw new CliError('MDL7008', e.message, 'or train on the CPU with --backend reference');
         throw e;
       }
     }
@@ -166,13 +172,14 @@ export const train: Command = {
         throw new UsageError(
           '--init and --resume exclude each other',
           '--resume continues a run; --init starts a new one from trained weights',
+          'MDL7005',
         );
       const { readCheckpoint, CheckpointError } = await import('../../../runtime/checkpoint/safetensors.js');
       let c;
       try {
         c = readCheckpoint(initFile);
       } catch (e) {
-        if (e instanceof CheckpointError) throw new FileError(`error: ${e.message}`);
+        if (e instanceof CheckpointError) throw new CliError('MDL5009', e.message);
         throw e;
       }
       const own = new Map(trained.params.filter((p) => !p.name.includes('@')).map((p) => [p.name, p]));
@@ -181,15 +188,13 @@ export const train: Command = {
         const p = own.get(k);
         if (!p) continue;
         if (p.shape.length !== t.shape.length || p.shape.some((d, i) => d !== t.shape[i]))
-          throw new FileError(
-            `error: ${initFile}: \`${k}\` has shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`,
+          throw new CliError(
+            'MDL5010',
+            `${initFile}: \`${k}\` has shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`,
           );
         take.set(k, t);
       }
-      if (take.size === 0)
-        throw new FileError(
-          `error: ${initFile} holds none of ${g.name}'s parameters\n  hint: --init takes a checkpoint of the same model (its layer names must match)`,
-        );
+      if (take.size === 0) throw new CliError('MDL5010', `${initFile} holds none of ${g.name}'s parameters`);
       await backend.load(take);
       const fresh = [...own.keys()].filter((k) => !take.has(k));
       progress.line(
@@ -242,7 +247,9 @@ export const train: Command = {
       progress.line(finishedLine(res, out));
       return res.interrupted ? 130 : 0;
     } catch (e) {
-      if (e instanceof ResumeError) throw new FileError(`error: ${e.message}`);
+      if (e instanceof ResumeError) throw new CliError('MDL7010', e.message);
+      // The run's folder, metrics and checkpoints: what the trainer writes.
+      if (isFsError(e)) throw cannotWrite(e.path ?? out, e);
       throw e;
     } finally {
       interrupt.dispose();
