@@ -1,14 +1,17 @@
-// Zero-shot proxies: numbers read off a candidate's graph that are meant to rank candidates
-// without training them. Each proxy declares
+// Zero-shot proxies: numbers read off a candidate's graph, or measured on real batches, that are
+// meant to rank candidates without training them. Every proxy is one entry of REGISTRY, which
+// declares
 // - its sign: +1 when a higher value should mean a better (more accurate) network, −1 when
 //   lower should; rank statistics (`--against`) are computed on sign × value;
 // - its level: 'graph' proxies depend on the network as built (parameters and costs count
 //   every layer, even one whose output cannot reach the result, as NAS-Bench-201 counts them);
 //   'function' proxies depend only on what the network computes (the functional view of
-//   analysis/topology.ts), so they are computed once per canonical hash.
-// The data-dependent proxies (ZiCo, SynFlow, NASWOT, GradNorm, SNIP, Jacob_cov) are declared
-// here with their signs, but computed by the runtime (compiler/drivers/proxies/measure.ts) on real
-// batches: `data` marks them, and `compute` is never called for them.
+//   analysis/topology.ts), so they are computed once per canonical hash;
+// - either `compute`, from the graph alone, or `data`: what the proxy needs measured on real
+//   batches (data-proxies/needs.ts) and its reduction to a number (data-proxies/formulas.ts).
+//   compiler/drivers/proxies/measure.ts runs the needs on a backend and calls the reductions.
+// The registry is a mapped type over ProxyName: an entry missing a field, or a name without an
+// entry, does not compile.
 import { dtmc } from '../analysis/dtmc.js';
 import { nnDegree } from '../analysis/nn-degree.js';
 import { nnMass } from '../analysis/nn-mass.js';
@@ -17,6 +20,9 @@ import { functionalView, type FunctionalView } from '../analysis/topology.js';
 import { concrete, numel } from '../ir/shape.js';
 import type { Graph, ValueId } from '../ir/types.js';
 import { getOp } from '../ops/registry.js';
+import { gradNorm, jacobCov, naswotOf, snip, zico } from './data-proxies/formulas.js';
+import { dataProxy, type DataProxySpec } from './data-proxies/needs.js';
+import { synflowRun } from './data-proxies/synflow.js';
 
 export interface Costs {
   readonly params: number;
@@ -112,102 +118,185 @@ export class ProxyContext {
   }
 }
 
+export type ProxyName =
+  | 'params'
+  | 'macs'
+  | 'flops'
+  | 'activation_bytes'
+  | 'peak_bytes'
+  | 'nn_mass'
+  | 'nn_degree'
+  | 'dtmc_tps'
+  | 'zico'
+  | 'synflow'
+  | 'naswot'
+  | 'grad_norm'
+  | 'snip'
+  | 'jacob_cov';
+
+interface Declared {
+  readonly doc: string;
+  readonly sign: 1 | -1;
+}
+
+/** A proxy computed from the graph alone. */
+export interface GraphProxy extends Declared {
+  readonly level: 'graph' | 'function';
+  readonly compute: (ctx: ProxyContext) => number;
+  readonly data?: never;
+}
+
+/** A proxy measured on real batches by a backend (compiler/drivers/proxies). */
+export interface DataProxy extends Declared {
+  /** Measured on the network as built, with its own initialisation. */
+  readonly level: 'graph';
+  readonly data: DataProxySpec;
+  readonly compute?: never;
+}
+
+export type ProxyEntry = GraphProxy | DataProxy;
+
+export type Registry = { readonly [K in ProxyName]: ProxyEntry };
+
+export const REGISTRY: Registry = {
+  params: {
+    doc: 'trainable and frozen parameters (buffers not counted)',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.params,
+  },
+  macs: {
+    doc: 'multiply-accumulates of conv, linear and matmul (NAS-Bench-201 "flops" = macs + the classifier bias)',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.macs,
+  },
+  flops: {
+    doc: 'floating-point operations of every op (1 MAC = 2 FLOPs)',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.flops,
+  },
+  activation_bytes: {
+    doc: 'bytes of all layer outputs (what training keeps)',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.summary.activation_bytes,
+  },
+  peak_bytes: {
+    doc: 'peak live activation bytes of an inference pass',
+    sign: 1,
+    level: 'graph',
+    compute: (c) => c.summary.activation_peak_bytes,
+  },
+  nn_mass: {
+    doc: "NN-Mass (Bhardwaj et al., CVPR 2021), the official code's formulas",
+    sign: 1,
+    level: 'function',
+    compute: (c) => nnMass(c.graph, c.view).total,
+  },
+  nn_degree: {
+    doc: 'NN-Degree (FLASH), Σ over cells of w + t/d (working definition)',
+    sign: 1,
+    level: 'function',
+    compute: (c) => nnDegree(c.graph, c.view).total,
+  },
+  dtmc_tps: {
+    doc: 'TIPS: the best path score (sum of stationary probabilities along it)',
+    sign: 1,
+    level: 'function',
+    compute: (c) => dtmc(c.graph, { k: 1 }, c.view).paths[0]?.score ?? 0,
+  },
+  zico: {
+    doc: 'ZiCo (ICLR 2023): Σ over conv/linear weights of ln Σ mean|g|/std(g) across 2 batches, training-mode batchnorm',
+    sign: 1,
+    level: 'graph',
+    data: dataProxy({ needs: { weightGrads: 2 }, batchnorm: 'train', reduce: (m) => zico(m.weightGrads) }),
+  },
+  synflow: {
+    doc: 'SynFlow: Σ |w ⊙ ∂R/∂w| with |weights|, batchnorm removed, an all-ones input, R = Σ outputs',
+    sign: 1,
+    level: 'graph',
+    data: dataProxy({ needs: { custom: synflowRun }, batchnorm: 'removed', reduce: (m) => m.custom }),
+  },
+  naswot: {
+    doc: 'NASWOT: log|det K| of the ReLU activation-code kernel of one batch',
+    sign: 1,
+    level: 'graph',
+    data: dataProxy({
+      needs: { reluInputs: true },
+      batchnorm: 'train',
+      reduce: (m) => naswotOf(m.reluInputs, m.batch),
+    }),
+  },
+  grad_norm: {
+    doc: 'GradNorm: Σ over conv/linear weights of ‖∂L/∂w‖₂ (cross-entropy, one batch)',
+    sign: 1,
+    level: 'graph',
+    data: dataProxy({ needs: { weightGrads: 1 }, batchnorm: 'train', reduce: (m) => gradNorm(m.weightGrads[0]!) }),
+  },
+  snip: {
+    doc: 'SNIP: Σ |w ⊙ ∂L/∂w| over conv/linear weights (cross-entropy, one batch)',
+    sign: 1,
+    level: 'graph',
+    data: dataProxy({
+      needs: { weightGrads: 1 },
+      batchnorm: 'train',
+      reduce: (m) => snip(m.weightGrads[0]!, new Map(m.weights.map((w) => [w, m.params.get(w)!]))),
+    }),
+  },
+  jacob_cov: {
+    doc: 'Jacob_cov: −Σ ln(λ+k) + 1/(λ+k) over the eigenvalues of the per-sample input-gradient correlations, k = 1e-5',
+    sign: 1,
+    level: 'graph',
+    data: dataProxy({
+      needs: { inputGrads: true },
+      batchnorm: 'train',
+      reduce: (m) => jacobCov(m.inputGrads, m.batch),
+    }),
+  },
+};
+
+/** A registry entry with its name; `compute` of a data proxy throws (it is measured, not computed). */
 export interface Proxy {
-  readonly name: string;
+  readonly name: ProxyName;
   readonly doc: string;
   readonly sign: 1 | -1;
   readonly level: 'graph' | 'function';
-  /** Needs data and a backend (compiler/drivers/proxies): not computed from the graph alone. */
-  readonly data?: true;
+  /** What a data-dependent proxy needs measured and how it reduces it; absent for the others. */
+  readonly data?: DataProxySpec;
   compute(ctx: ProxyContext): number;
 }
 
 const runtimeOnly = (name: string) => (): number => {
   throw new Error(`${name} is a data-dependent proxy: it is measured by the runtime, not computed from the graph`);
 };
-const dataProxy = (name: string, doc: string): Proxy => ({
-  name,
-  doc,
-  sign: 1,
-  level: 'graph',
-  data: true,
-  compute: runtimeOnly(name),
+
+/** Every proxy, in the registry's order. */
+export const PROXIES: readonly Proxy[] = (Object.keys(REGISTRY) as ProxyName[]).map((name) => {
+  const e = REGISTRY[name];
+  return e.data
+    ? { name, doc: e.doc, sign: e.sign, level: e.level, data: e.data, compute: runtimeOnly(name) }
+    : { name, doc: e.doc, sign: e.sign, level: e.level, compute: e.compute };
 });
 
-export const PROXIES: readonly Proxy[] = [
-  {
-    name: 'params',
-    doc: 'trainable and frozen parameters (buffers not counted)',
-    sign: 1,
-    level: 'graph',
-    compute: (c) => c.params,
-  },
-  {
-    name: 'macs',
-    doc: 'multiply-accumulates of conv, linear and matmul (NAS-Bench-201 "flops" = macs + the classifier bias)',
-    sign: 1,
-    level: 'graph',
-    compute: (c) => c.macs,
-  },
-  {
-    name: 'flops',
-    doc: 'floating-point operations of every op (1 MAC = 2 FLOPs)',
-    sign: 1,
-    level: 'graph',
-    compute: (c) => c.flops,
-  },
-  {
-    name: 'activation_bytes',
-    doc: 'bytes of all layer outputs (what training keeps)',
-    sign: 1,
-    level: 'graph',
-    compute: (c) => c.summary.activation_bytes,
-  },
-  {
-    name: 'peak_bytes',
-    doc: 'peak live activation bytes of an inference pass',
-    sign: 1,
-    level: 'graph',
-    compute: (c) => c.summary.activation_peak_bytes,
-  },
-  {
-    name: 'nn_mass',
-    doc: "NN-Mass (Bhardwaj et al., CVPR 2021), the official code's formulas",
-    sign: 1,
-    level: 'function',
-    compute: (c) => nnMass(c.graph, c.view).total,
-  },
-  {
-    name: 'nn_degree',
-    doc: 'NN-Degree (FLASH), Σ over cells of w + t/d (working definition)',
-    sign: 1,
-    level: 'function',
-    compute: (c) => nnDegree(c.graph, c.view).total,
-  },
-  {
-    name: 'dtmc_tps',
-    doc: 'TIPS: the best path score (sum of stationary probabilities along it)',
-    sign: 1,
-    level: 'function',
-    compute: (c) => dtmc(c.graph, { k: 1 }, c.view).paths[0]?.score ?? 0,
-  },
-  dataProxy(
-    'zico',
-    'ZiCo (ICLR 2023): Σ over conv/linear weights of ln Σ mean|g|/std(g) across 2 batches, training-mode batchnorm',
-  ),
-  dataProxy('synflow', 'SynFlow: Σ |w ⊙ ∂R/∂w| with |weights|, batchnorm removed, an all-ones input, R = Σ outputs'),
-  dataProxy('naswot', 'NASWOT: log|det K| of the ReLU activation-code kernel of one batch'),
-  dataProxy('grad_norm', 'GradNorm: Σ over conv/linear weights of ‖∂L/∂w‖₂ (cross-entropy, one batch)'),
-  dataProxy('snip', 'SNIP: Σ |w ⊙ ∂L/∂w| over conv/linear weights (cross-entropy, one batch)'),
-  dataProxy(
-    'jacob_cov',
-    'Jacob_cov: −Σ ln(λ+k) + 1/(λ+k) over the eigenvalues of the per-sample input-gradient correlations, k = 1e-5',
-  ),
-];
-
-/** The names of the data-dependent proxies. */
-export const DATA_PROXIES: readonly string[] = PROXIES.filter((p) => p.data).map((p) => p.name);
+export function isProxyName(name: string): name is ProxyName {
+  return Object.hasOwn(REGISTRY, name);
+}
 
 export function getProxy(name: string): Proxy | undefined {
   return PROXIES.find((p) => p.name === name);
+}
+
+/** How many batches the named proxies' measurements read (at least 1). */
+export function batchesFor(names: readonly string[]): number {
+  let n = 1;
+  for (const p of names) n = Math.max(n, getProxy(p)?.data?.needs.weightGrads ?? 1);
+  return n;
+}
+
+/** What a row records as `bn`: batch statistics, and which of the named proxies remove batchnorm. */
+export function batchnormOf(names: readonly string[]): string {
+  const removed = names.filter((p) => getProxy(p)?.data?.batchnorm === 'removed');
+  return ['train', ...removed.map((p) => `${p}: removed`)].join('; ');
 }

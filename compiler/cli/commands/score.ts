@@ -4,7 +4,7 @@ import { against, AgainstError, formatAgainst, type AgainstReport } from '../../
 import type { Row } from '../../space/evaluate.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { plotSvg } from '../../space/plot.js';
-import { DATA_PROXIES, PROXIES } from '../../space/proxies.js';
+import { batchesFor, batchnormOf, getProxy, isProxyName, PROXIES } from '../../space/proxies.js';
 import { candidate } from '../../space/space.js';
 import type { Measure } from '../../space/evaluate.js';
 import { DataError } from '../../../runtime/data/dataset.js';
@@ -31,9 +31,8 @@ function proxyList(args: ParsedArgs): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const known = PROXIES.map((p) => p.name);
   for (const p of list)
-    if (!known.includes(p))
+    if (!isProxyName(p))
       throw new UsageError(
         `unknown proxy "${p}"`,
         `the proxies: ${PROXIES.map((x) => `${x.name} (${x.sign > 0 ? 'higher' : 'lower'} is better)`).join(', ')}`,
@@ -221,7 +220,7 @@ async function dataMeasure(
   let data;
   try {
     const input = imageInput(first);
-    data = proxyBatches(spec, input.shape, classesOf(first), batch, seed, names.includes('zico') ? 2 : 1);
+    data = proxyBatches(spec, input.shape, classesOf(first), batch, seed, batchesFor(names));
   } catch (e) {
     if (e instanceof DataError) throw new CliError('MDL5008', e.message, e.hint);
     if (e instanceof ProxyDataError) throw new CliError('MDL7007', e.message, 'choose another --data or --data-batch');
@@ -240,7 +239,7 @@ async function dataMeasure(
     seed,
     batch,
     data: data.description,
-    bn: names.includes('synflow') ? 'train; synflow: removed' : 'train',
+    bn: batchnormOf(names),
     backend: backendName,
   };
   const b = backend;
@@ -331,7 +330,7 @@ export const score: Command = {
     const seen = new Set(previous.map((r) => r.hash).filter((h): h is string => h !== undefined));
     const keep = args.flags.get('against') !== undefined;
     const rows: Row[] = keep ? [...previous] : [];
-    const dataProxies = proxies.filter((p) => DATA_PROXIES.includes(p));
+    const dataProxies = proxies.filter((p) => getProxy(p)?.data);
     const measured = dataProxies.length > 0 ? await dataMeasure(args, space, dataProxies) : undefined;
     const sink = rowSink(out, format, measured ? [...proxies, ...DATA_META] : proxies, measured !== undefined);
     const bar = progressBar(process.stderr.isTTY === true && args.flags.get('quiet') !== true);

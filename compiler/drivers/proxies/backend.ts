@@ -1,43 +1,20 @@
 // Where the data-dependent proxies run a graph: compiled to WebGPU kernels (the default), or
 // on the reference interpreter in float64 (`--backend reference`, and the tests' oracle).
 // A program is one graph with fixed parameters and batch; a run reads back the graph's outputs
-// and any values asked for at compile time (ReLU inputs for NASWOT).
+// and any values asked for at compile time (ReLU inputs for NASWOT). The interfaces are the
+// proxies' own (compiler/space/data-proxies/program.ts), so a proxy's custom run is written
+// against them below this layer.
 import { bindDims } from '../../analysis/summary.js';
 import { run } from '../../interp/interpreter.js';
 import { tensor, intTensor, type Tensor } from '../../reference/tensor.js';
-import type { Graph, ValueId } from '../../ir/types.js';
+import type { ValueId } from '../../ir/types.js';
 import { planGraph } from '../../kernels/plan.js';
 import { targetOf } from '../../kernels/target.js';
 import { acquireDevice, formatReport, type Acquired } from '../../../runtime/device.js';
 import { Executor, type HostArray } from '../../../runtime/executor.js';
+import type { Program, ProgramSpec, ProxyBackend } from '../../space/data-proxies/program.js';
 
-export interface ProgramSpec {
-  readonly graph: Graph;
-  readonly batch: number;
-  readonly training: boolean;
-  /** Every parameter and buffer, float64 values (a WebGPU program rounds them to float32). */
-  readonly params: ReadonlyMap<string, Float64Array>;
-  /** Values to read back besides the outputs. */
-  readonly keep?: readonly ValueId[];
-}
-
-export interface Program {
-  /** Outputs by name; kept values by id. */
-  run(
-    inputs: Readonly<Record<string, HostArray | Float64Array>>,
-  ): Promise<{ outputs: Map<string, ArrayLike<number>>; kept: Map<ValueId, ArrayLike<number>> }>;
-  /** Replaces some parameters' values. */
-  setParams(params: ReadonlyMap<string, Float64Array>): void;
-  dispose(): void;
-}
-
-export interface ProxyBackend {
-  readonly name: 'webgpu' | 'reference';
-  /** Which device or interpreter, for logs. */
-  readonly description: string;
-  compile(spec: ProgramSpec): Promise<Program>;
-  dispose(): void;
-}
+export type { Program, ProgramSpec, ProxyBackend };
 
 export class WebGpuProxyBackend implements ProxyBackend {
   readonly name = 'webgpu';

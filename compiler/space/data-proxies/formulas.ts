@@ -3,9 +3,7 @@
 // official code (shared research notes, methods.md §3–4), so that a WebGPU run and the
 // float64 reference interpreter differ only in what the kernels computed.
 import { corrcoef, slogdet, symmetricEigenvalues } from './linalg.js';
-
-/** Per layer (by the weight's parameter name), one flattened gradient. */
-export type LayerGrads = ReadonlyMap<string, ArrayLike<number>>;
+import type { LayerGrads, ReluInput } from './needs.js';
 
 /**
  * ZiCo (Li et al., ICLR 2023, SLDGroup/ZiCo compute_zico.py): over N batches' gradients of
@@ -106,6 +104,13 @@ export function addReluCodes(k: Float64Array, x: ArrayLike<number>, b: number, t
 /** NASWOT score: log|det K| (numpy slogdet's second value). */
 export function naswot(k: Float64Array, b: number): number {
   return slogdet(k, b).logAbsDet;
+}
+
+/** NASWOT from the ReLU inputs of one batch of `b` samples: K summed over the ReLUs, then log|det K|. */
+export function naswotOf(relus: readonly ReluInput[], b: number): number {
+  const k = new Float64Array(b * b);
+  for (const r of relus) addReluCodes(k, r.values, b, r.times);
+  return naswot(k, b);
 }
 
 /**
