@@ -1,5 +1,6 @@
 // Binds the arguments of an op call to the op's declared signature, converting compile-time
-// values to attributes. All arity and type errors of op calls are reported here, uniformly.
+// values to attributes. All arity and type errors of op calls are reported here, uniformly; so
+// are those of any other callee that declares its arguments as ops do (the backward strategies).
 import { fail } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { AttrValue, ValueId } from '../ir/types.js';
@@ -92,14 +93,17 @@ export function matchArgs(
   return out;
 }
 
-/** An op's signature text and argument specs, built once per op (calls are many). */
+/** What the binder needs of a callee: its name and its declared arguments. */
+export type Callee = Pick<OpDef, 'name' | 'args'>;
+
+/** A callee's signature text and argument specs, built once per callee (calls are many). */
 const opShapes = new WeakMap<
-  OpDef,
+  Callee,
   { readonly sig: string; readonly specs: readonly { name: string; variadic: boolean; required: boolean }[] }
 >();
 
 export function bindOpCall(
-  op: OpDef,
+  op: Callee,
   positional: readonly ArgValue[],
   keywords: ReadonlyMap<string, ArgValue>,
   callSpan: Span,
