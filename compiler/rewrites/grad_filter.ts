@@ -16,17 +16,22 @@ import type { Graph, Node, ValueId } from '../ir/types.js';
 import type { IrBuilder, VjpRule } from '../ops/types.js';
 import { lookupOp } from '../ops/registry.js';
 import { flattenBasis } from '../reference/walsh.js';
+import { intAtLeast, TOKEN_GRID_ARGS, tokenGrid } from './args.js';
+import type { StrategyDef } from './define.js';
 import { pointwiseGeometry, pointwiseLowRankVjp } from './patches.js';
-import type { StrategySpec } from './strategy.js';
 
-type Spec = Extract<StrategySpec, { kind: 'grad_filter' }>;
+export interface GradFilterSpec {
+  readonly kind: 'grad_filter';
+  readonly patch: number;
+  readonly grid?: readonly [number, number];
+  readonly extraTokens: number;
+}
+
+type Spec = GradFilterSpec;
 
 const DC = flattenBasis([[0, 0]]);
 
-export const handles =
-  'grad_filter handles convolutions (groups 1 or depthwise, no dilation) and linear layers over token grids [B, N, C]';
-
-export function check(g: Graph, n: Node, s: Spec): string | undefined {
+function check(g: Graph, n: Node, s: Spec): string | undefined {
   if (n.op === 'conv2d') {
     const a = n.attrs;
     if ((a['dilation'] as number[]).some((d) => d !== 1)) return 'dilated convolutions are not supported';
@@ -82,7 +87,7 @@ function convVjp(b: IrBuilder, n: Node, gy: ValueId, needs: readonly boolean[], 
   return res;
 }
 
-export function vjp(g: Graph, n: Node, s: Spec): VjpRule {
+function vjp(g: Graph, n: Node, s: Spec): VjpRule {
   const exact = lookupOp(n.op)!.vjp!;
   // Linear layers over tokens and 1×1 convolutions: the DC-only patch rewrite.
   const geo = pointwiseGeometry(g, n, s);
@@ -100,3 +105,27 @@ export function vjp(g: Graph, n: Node, s: Spec): VjpRule {
     return convVjp(b, node, gy, needs, s.patch);
   };
 }
+
+export const gradFilter: StrategyDef<GradFilterSpec> = {
+  name: 'grad_filter',
+  args: [
+    { name: 'patch', type: 'int', default: 2, doc: 'the side r of the r×r patches the gradient is averaged over' },
+    ...TOKEN_GRID_ARGS,
+  ],
+  handles:
+    'grad_filter handles convolutions (groups 1 or depthwise, no dilation) and linear layers over token grids [B, N, C]',
+  spec(a) {
+    const grid = tokenGrid(a, 'grad_filter');
+    return {
+      kind: 'grad_filter',
+      patch: intAtLeast(a, 'grad_filter', 'patch', 1),
+      ...(grid ? { grid } : {}),
+      extraTokens: intAtLeast(a, 'grad_filter', 'extra_tokens', 0),
+    };
+  },
+  format: (s) =>
+    `grad_filter(patch=${s.patch}${s.grid ? `, grid=(${s.grid.join(', ')})` : ''}${s.extraTokens ? `, extra_tokens=${s.extraTokens}` : ''})`,
+  check,
+  vjp,
+  saves: ['patch_project'],
+};

@@ -1,23 +1,24 @@
 // The backward-rewrite pipeline, between elaboration and autodiff:
 //   resolveRules (select.ts)       rules × graph → plan (layer → strategy), or diagnostics
-//   addAdapters (lora.ts)          forward graph → graph with LoRA adapters, base weights frozen
-//   linearise (ntk_linear.ts)      forward graph → its linearisation around θ0
-//   vjpRules                       the replacement VJPs of grad_filter / lbp_wht layers
-//   hoistSaves (schedule.ts)       their input projections moved into the forward pass
+//   forward rewrites               each strategy's `forward` hook, in registry order, on the
+//                                  layers it was given (lora adds adapters and freezes the base
+//                                  weights; ntk_linear builds the linearisation around θ0)
+//   vjpRules                       each strategy's `vjp` hook on its layers (grad_filter, lbp_wht)
+//   hoistSaves (schedule.ts)       the ops they save moved into the forward pass
 // then `buildGradient` / `buildTrainStep` with `rules` and the extra frozen parameters. Each
 // step is a pure function of its inputs, and every graph it returns passes the IR verifier.
 import { buildTrainStep, type TrainStep, type TrainStepOptions } from '../autodiff/optimizer.js';
 import type { Graph, NodeId } from '../ir/types.js';
 import type { VjpRule } from '../ops/types.js';
-import { addAdapters, type LoraAdapter } from './lora.js';
-import { linearise } from './ntk_linear.js';
+import type { LoraAdapter } from './define.js';
 import type { RewritePlan } from './select.js';
-import { STRATEGIES, type StrategyDef } from './strategies.js';
+import { SAVED_OPS, STRATEGY_LIST, strategyOf, type StrategySpec } from './strategies.js';
 import { hoistSaves } from './schedule.js';
 
 export { resolveRules, type RewritePlan } from './select.js';
 export { parseRule, formatStrategy, type BackwardRule, type StrategySpec } from './strategy.js';
-export { mergeLora, type LoraAdapter } from './lora.js';
+export { mergeLora } from './lora.js';
+export type { LoraAdapter } from './define.js';
 export { mergeNtk } from './ntk_linear.js';
 
 export interface Rewritten {
@@ -33,32 +34,29 @@ export interface Rewritten {
   readonly plan: RewritePlan;
 }
 
-const uses = (plan: RewritePlan, kind: string) => [...plan.values()].some((a) => a.strategy.kind === kind);
-
 /** Applies a resolved plan to a forward graph (see the file comment). */
 export function applyRewrites(g: Graph, plan: RewritePlan, opts: { readonly training?: boolean } = {}): Rewritten {
   let graph = g;
   const frozen: string[] = [];
-  let adapters: LoraAdapter[] = [];
-  let deltas = new Map<string, string>();
-  if (uses(plan, 'lora')) {
-    const r = addAdapters(graph, plan);
+  const adapters: LoraAdapter[] = [];
+  const deltas = new Map<string, string>();
+  for (const def of STRATEGY_LIST) {
+    if (!def.forward) continue;
+    const layers = new Map<string, StrategySpec>();
+    for (const [layer, a] of plan) if (a.strategy.kind === def.name) layers.set(layer, a.strategy);
+    if (layers.size === 0) continue;
+    const r = def.forward(graph, layers, { training: opts.training ?? true });
     graph = r.graph;
     frozen.push(...r.frozen);
-    adapters = r.adapters;
-  }
-  if (uses(plan, 'ntk_linear')) {
-    const r = linearise(graph, plan, opts.training ?? true);
-    graph = r.graph;
-    frozen.push(...r.frozen);
-    deltas = r.deltas;
+    adapters.push(...(r.adapters ?? []));
+    for (const [p, d] of r.deltas ?? []) deltas.set(p, d);
   }
   const rules = new Map<NodeId, VjpRule>();
   for (const n of graph.nodes) {
     const a = plan.get(n.name);
     if (!a) continue;
-    const def = STRATEGIES[a.strategy.kind] as StrategyDef;
-    if (def.phase === 'vjp') rules.set(n.id, def.vjp!(graph, n, a.strategy));
+    const def = strategyOf(a.strategy);
+    if (def.vjp) rules.set(n.id, def.vjp(graph, n, a.strategy));
   }
   return { graph, frozen, rules, adapters, deltas, plan };
 }
@@ -76,6 +74,7 @@ export function rewrittenTrainStep(
       frozen: [...(opts.frozen ?? []), ...rewritten.frozen],
       rules: rewritten.rules,
     }),
+    SAVED_OPS,
   );
   return { step, rewritten };
 }

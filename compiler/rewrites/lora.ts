@@ -7,15 +7,19 @@
 // gradient op (and the code generator no kernel and no buffer) for them. `mergeLora` folds the
 // adapters into the weights (W + (α/r)·B·A) on request.
 import type { Graph, Node, ValueId } from '../ir/types.js';
+import { intAtLeast } from './args.js';
+import type { ForwardRewrite, LoraAdapter, StrategyDef } from './define.js';
 import { rebuild } from './rebuild.js';
-import type { RewritePlan } from './strategy.js';
-import type { StrategySpec } from './strategy.js';
 
-type Spec = Extract<StrategySpec, { kind: 'lora' }>;
+export interface LoraSpec {
+  readonly kind: 'lora';
+  readonly rank: number;
+  readonly alpha: number;
+}
 
-export const handles = 'lora adapts linear layers and convolutions with groups=1';
+type Spec = LoraSpec;
 
-export function check(g: Graph, n: Node, s: Spec): string | undefined {
+function check(g: Graph, n: Node, s: Spec): string | undefined {
   let din: number;
   let dout: number;
   if (n.op === 'linear') {
@@ -33,19 +37,8 @@ export function check(g: Graph, n: Node, s: Spec): string | undefined {
   return undefined;
 }
 
-/** One adapted layer: its parameters' names and the scale α/r. */
-export interface LoraAdapter {
-  readonly layer: string;
-  readonly weight: string;
-  readonly bias?: string;
-  readonly a: string;
-  readonly b: string;
-  readonly rank: number;
-  readonly scale: number;
-}
-
-/** Adds the adapters of every layer the plan gives `lora`; returns the graph and what it froze. */
-export function addAdapters(g: Graph, plan: RewritePlan): { graph: Graph; frozen: string[]; adapters: LoraAdapter[] } {
+/** Adds the adapters of the given layers; returns the graph, what it froze and the adapters. */
+function addAdapters(g: Graph, layers: ReadonlyMap<string, Spec>): ForwardRewrite {
   const frozen: string[] = [];
   const adapters: LoraAdapter[] = [];
   const paramName = (v: ValueId) => {
@@ -53,9 +46,8 @@ export function addAdapters(g: Graph, plan: RewritePlan): { graph: Graph; frozen
     return d.kind === 'param' ? g.params[d.param]!.name : undefined;
   };
   const graph = rebuild(g, g.name, (n, outs, r) => {
-    const a = plan.get(n.name);
-    if (!a || a.strategy.kind !== 'lora') return undefined;
-    const s = a.strategy;
+    const s = layers.get(n.name);
+    if (!s) return undefined;
     const x = r.map(n.inputs[0]!);
     const scale = s.alpha / s.rank;
     r.b.tag = 'lora';
@@ -104,6 +96,23 @@ export function addAdapters(g: Graph, plan: RewritePlan): { graph: Graph; frozen
   });
   return { graph, frozen, adapters };
 }
+
+export const lora: StrategyDef<LoraSpec> = {
+  name: 'lora',
+  args: [
+    { name: 'rank', type: 'int', default: 4, doc: 'the rank r of the adapters' },
+    { name: 'alpha', type: 'float?', default: null, doc: 'the adapters are scaled by α/r; none: α = r' },
+  ],
+  handles: 'lora adapts linear layers and convolutions with groups=1',
+  spec(a) {
+    const rank = intAtLeast(a, 'lora', 'rank', 1);
+    const alpha = a.attrs['alpha'] as number | null;
+    return { kind: 'lora', rank, alpha: alpha ?? rank };
+  },
+  format: (s) => `lora(rank=${s.rank}${s.alpha !== s.rank ? `, alpha=${s.alpha}` : ''})`,
+  check,
+  forward: addAdapters,
+};
 
 /** The weights with every adapter merged in: W ← W + scale·B·A (A and B are dropped). */
 export function mergeLora(

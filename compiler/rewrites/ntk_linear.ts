@@ -11,11 +11,13 @@ import { buildJvp } from '../autodiff/jvp.js';
 import { GraphEditor, RuleBuilder } from '../autodiff/builder.js';
 import type { Graph, Node, Param, Value } from '../ir/types.js';
 import { verifyGraph } from '../ops/verify.js';
-import type { RewritePlan } from './strategy.js';
+import type { ForwardRewrite, StrategyDef } from './define.js';
 
-export const handles = 'ntk_linear linearises the whole model in the parameters of the layers it selects';
+export interface NtkLinearSpec {
+  readonly kind: 'ntk_linear';
+}
 
-export function check(g: Graph, n: Node): string | undefined {
+function check(g: Graph, n: Node): string | undefined {
   const trainable = n.inputs.slice(n.dataInputs).some((v) => {
     const d = g.values[v]!.def;
     return d.kind === 'param' && !g.params[d.param]!.buffer && g.params[d.param]!.trainable;
@@ -23,15 +25,14 @@ export function check(g: Graph, n: Node): string | undefined {
   return trainable ? undefined : 'it has no trainable parameters';
 }
 
-/** The linearised model; `frozen` are the model's own parameters (θ0), `deltas` param → offset. */
-export function linearise(
-  g: Graph,
-  plan: RewritePlan,
-  training: boolean,
-): { graph: Graph; frozen: string[]; deltas: Map<string, string> } {
+/**
+ * The model linearised in the parameters of `layers`; `frozen` are the model's own parameters
+ * (θ0), `deltas` param → offset.
+ */
+function linearise(g: Graph, layers: ReadonlyMap<string, unknown>, training: boolean): ForwardRewrite {
   const selected = new Set<string>();
   for (const n of g.nodes) {
-    if (plan.get(n.name)?.strategy.kind !== 'ntk_linear') continue;
+    if (!layers.has(n.name)) continue;
     for (const v of n.inputs.slice(n.dataInputs)) {
       const d = g.values[v]!.def;
       if (d.kind !== 'param') continue;
@@ -81,6 +82,21 @@ export function linearise(
   const frozen = g.params.filter((p) => !p.buffer).map((p) => p.name);
   return { graph, frozen, deltas };
 }
+
+export const ntkLinear: StrategyDef<NtkLinearSpec> = {
+  name: 'ntk_linear',
+  args: [],
+  handles: 'ntk_linear linearises the whole model in the parameters of the layers it selects',
+  spec: () => ({ kind: 'ntk_linear' }),
+  format: () => 'ntk_linear()',
+  check,
+  forward: (g, layers, opts) => linearise(g, layers, opts.training),
+  // Per-layer approximations of the linearised model's backward are not defined.
+  exclusive: {
+    why: 'linearises the whole model',
+    hint: 'use ntk_linear alone (its rules choose the parameters that are trained), or drop it',
+  },
+};
 
 /** θ = θ0 + δ for every linearised parameter (the offsets are dropped). */
 export function mergeNtk(

@@ -4,12 +4,12 @@
 // such projection — a backward node that reads only forward values — to right after the node
 // that defines its input. Then the backward reads x̂ (|K|/p² of x) instead of x, and liveness
 // (the static memory report and the kernel planner's memory plan alike) frees x early, as the
-// official implementations do by saving only the projections in the forward pass.
+// official implementations do by saving only the projections in the forward pass. Which ops
+// are such saves, each strategy declares (`saves`, collected as SAVED_OPS in strategies.ts).
 import type { GradGraph } from '../autodiff/grad.js';
 import type { Graph, Node, NodeId, Value } from '../ir/types.js';
 import { verifyGraph } from '../ops/verify.js';
 
-const SAVES = new Set(['patch_project']);
 /** Layout ops a save may read through (no data movement, no cost). */
 const VIEWS = new Set(['reshape', 'slice']);
 
@@ -25,7 +25,8 @@ export function reorderNodes(g: Graph, order: readonly NodeId[]): { graph: Graph
   return { graph, newId };
 }
 
-export function hoistSaves<T extends GradGraph>(gg: T): T {
+/** Moves the backward nodes of ops in `saves` (and the views they read through) into the forward pass. */
+export function hoistSaves<T extends GradGraph>(gg: T, saves: ReadonlySet<string>): T {
   const g = gg.graph;
   // anchor: the forward node a value is available after (−1: an input or parameter); hoisted
   // backward nodes take the anchor of their latest input, so a view feeding a save moves too.
@@ -38,7 +39,7 @@ export function hoistSaves<T extends GradGraph>(gg: T): T {
   const hoisted = new Map<number, NodeId[]>(); // anchor → nodes placed right after it, in order
   const moved = new Set<NodeId>();
   for (const n of g.nodes.slice(gg.forwardNodes)) {
-    if (!SAVES.has(n.op) && !VIEWS.has(n.op)) continue;
+    if (!saves.has(n.op) && !VIEWS.has(n.op)) continue;
     const as = n.inputs.map(anchorOf);
     if (as.some((a) => a === undefined)) continue;
     const at = Math.max(-1, ...(as as number[]));
@@ -51,7 +52,7 @@ export function hoistSaves<T extends GradGraph>(gg: T): T {
   const used = new Set<NodeId>();
   for (const id of [...moved].reverse()) {
     const n = g.nodes[id]!;
-    if (!SAVES.has(n.op) && !used.has(id)) continue;
+    if (!saves.has(n.op) && !used.has(id)) continue;
     used.add(id);
     for (const v of n.inputs) {
       const d = g.values[v]!.def;

@@ -7,7 +7,7 @@ import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { Graph, Node } from '../ir/types.js';
 import { globToRegExp, matchesLayer } from '../ir/layer-glob.js';
-import { STRATEGIES, type StrategyDef } from './strategies.js';
+import { STRATEGY_LIST, strategyOf } from './strategies.js';
 import { formatStrategy, type Assignment, type BackwardRule, type RewritePlan, type Selector } from './strategy.js';
 
 export type { Assignment, RewritePlan };
@@ -81,7 +81,7 @@ export function resolveRules(
       );
       continue;
     }
-    const def = STRATEGIES[rule.strategy.kind] as StrategyDef;
+    const def = strategyOf(rule.strategy);
     for (const n of hits) {
       const why = def.check(g, n, rule.strategy);
       if (why) {
@@ -98,22 +98,25 @@ export function resolveRules(
       plan.set(n.name, { strategy: rule.strategy, rule });
     }
   }
-  for (const [k, a] of plan) if (a.strategy.kind === 'exact') plan.delete(k);
-  // ntk_linear linearises the whole model; per-layer approximations of the linearised model's
-  // backward are not defined, so it cannot be mixed with the other rewrites.
-  const ntk = [...plan.values()].find((a) => a.strategy.kind === 'ntk_linear');
-  const other = [...plan.values()].find((a) => a.strategy.kind !== 'ntk_linear');
-  if (ntk && other)
-    diagnostics.push(
-      diag(
-        'MDL3015',
-        `ntk_linear linearises the whole model and cannot be combined with ${formatStrategy(other.strategy)}`,
-        other.rule.span,
-        {
-          notes: [{ message: 'ntk_linear is chosen here', span: ntk.rule.span }],
-          hint: 'use ntk_linear alone (its rules choose the parameters that are trained), or drop it',
-        },
-      ),
-    );
+  // A strategy without hooks rewrites nothing: its layers keep their exact backward.
+  for (const [k, a] of plan) {
+    const def = strategyOf(a.strategy);
+    if (!def.forward && !def.vjp) plan.delete(k);
+  }
+  // A strategy that changes the whole model cannot be mixed with the others.
+  for (const def of STRATEGY_LIST) {
+    if (!def.exclusive) continue;
+    const it = [...plan.values()].find((a) => a.strategy.kind === def.name);
+    const other = [...plan.values()].find((a) => a.strategy.kind !== def.name);
+    if (it && other)
+      diagnostics.push(
+        diag(
+          'MDL3015',
+          `${def.name} ${def.exclusive.why} and cannot be combined with ${formatStrategy(other.strategy)}`,
+          other.rule.span,
+          { notes: [{ message: `${def.name} is chosen here`, span: it.rule.span }], hint: def.exclusive.hint },
+        ),
+      );
+  }
   return { plan, diagnostics };
 }

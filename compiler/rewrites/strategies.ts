@@ -1,34 +1,48 @@
-// The registry of backward strategies: each defines, once, which layers it can handle (checked
-// when rules are resolved, so a bad rule is a compile error) and how it rewrites. Two kinds:
-// - `vjp` strategies replace the selected layers' VJP rules while the gradient graph is built
-//   (grad_filter, lbp_wht);
-// - `forward` strategies rewrite the forward graph before it is differentiated (lora adds
-//   adapters and freezes the base weights; ntk_linear builds the linearised model).
-import type { Graph, Node } from '../ir/types.js';
-import type { VjpRule } from '../ops/types.js';
-import * as exact from './exact.js';
-import * as gradFilter from './grad_filter.js';
-import * as lbpWht from './lbp_wht.js';
-import * as lora from './lora.js';
-import * as ntk from './ntk_linear.js';
-import type { StrategyKind, StrategySpec } from './strategy.js';
+// The registry of backward strategies. Each is defined once, in its own file (define.ts says
+// what a definition holds); this table is the only list of them. A strategy is added by its
+// file and one line here: rule parsing, the train-section vocabulary, rule resolution, the
+// forward rewrites, the VJP replacement and the scheduling of saved projections all read it.
+import type { StrategyDef } from './define.js';
+import { exact } from './exact.js';
+import { gradFilter } from './grad_filter.js';
+import { lbpWht } from './lbp_wht.js';
+import { lora } from './lora.js';
+import { ntkLinear } from './ntk_linear.js';
 
-export interface StrategyDef<S extends StrategySpec = StrategySpec> {
-  /** For hints: what the strategy can handle. */
-  readonly handles: string;
-  readonly phase: 'none' | 'vjp' | 'forward';
-  /** Why it cannot handle this layer, or undefined. */
-  check(g: Graph, n: Node, s: S): string | undefined;
-  /** For `vjp` strategies: the rule that replaces the layer's VJP. */
-  vjp?(g: Graph, n: Node, s: S): VjpRule;
+/** By the name rules call them; the order is the order messages list them in. */
+const DEFINITIONS = { exact, grad_filter: gradFilter, lbp_wht: lbpWht, lora, ntk_linear: ntkLinear };
+
+type SpecOfDef<D> = D extends StrategyDef<infer S> ? S : never;
+
+/** A checked strategy of some `backward` rule. */
+export type StrategySpec = SpecOfDef<(typeof DEFINITIONS)[keyof typeof DEFINITIONS]>;
+
+export type StrategyKind = StrategySpec['kind'];
+
+/**
+ * Every strategy name maps to the definition of the spec of that name: a definition that lacks
+ * a field, or sits under another strategy's name, does not type-check.
+ */
+export type StrategyRegistry = {
+  readonly [K in StrategyKind]: StrategyDef<Extract<StrategySpec, { readonly kind: K }>>;
+};
+
+export const STRATEGIES: StrategyRegistry = DEFINITIONS;
+
+export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyKind[];
+
+/** The definitions in registry order, for passes that visit every strategy. */
+export const STRATEGY_LIST: readonly StrategyDef<StrategySpec>[] = Object.values(STRATEGIES);
+
+/** The definition of the strategy called `name`, if there is one. */
+export function strategyNamed(name: string): StrategyDef<StrategySpec> | undefined {
+  return STRATEGY_LIST.find((d) => d.name === name);
 }
 
-type Defs = { readonly [K in StrategyKind]: StrategyDef<Extract<StrategySpec, { kind: K }>> };
+/** The definition of a spec's strategy. */
+export function strategyOf(s: StrategySpec): StrategyDef<StrategySpec> {
+  return STRATEGIES[s.kind];
+}
 
-export const STRATEGIES: Defs = {
-  exact: { handles: exact.handles, phase: 'none', check: exact.check },
-  grad_filter: { handles: gradFilter.handles, phase: 'vjp', check: gradFilter.check, vjp: gradFilter.vjp },
-  lbp_wht: { handles: lbpWht.handles, phase: 'vjp', check: lbpWht.check, vjp: lbpWht.vjp },
-  lora: { handles: lora.handles, phase: 'forward', check: lora.check },
-  ntk_linear: { handles: ntk.handles, phase: 'forward', check: ntk.check },
-};
+/** The ops whose outputs are saved for some strategy's backward (see schedule.ts). */
+export const SAVED_OPS: ReadonlySet<string> = new Set(STRATEGY_LIST.flatMap((d) => d.saves ?? []));

@@ -8,31 +8,13 @@
 //
 // A rule's strategy replaces how the selected layers' gradients are computed; later rules
 // override earlier ones for the same layer. Every mistake is a located diagnostic.
-import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/suggest.js';
+import { fail, MdlError, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { bindOpCall, type ArgValue } from '../elaborate/bind.js';
 import { repr, type V } from '../elaborate/values.js';
 import type { Span } from '../source.js';
+import { STRATEGY_NAMES, strategyNamed, strategyOf, type StrategySpec } from './strategies.js';
 
-export type StrategySpec =
-  | { readonly kind: 'exact' }
-  | {
-      readonly kind: 'grad_filter';
-      readonly patch: number;
-      readonly grid?: readonly [number, number];
-      readonly extraTokens: number;
-    }
-  | {
-      readonly kind: 'lbp_wht';
-      readonly patch: number;
-      readonly order: number;
-      readonly basis: 'lp_l1' | 'full' | 'dc';
-      readonly grid?: readonly [number, number];
-      readonly extraTokens: number;
-    }
-  | { readonly kind: 'lora'; readonly rank: number; readonly alpha: number }
-  | { readonly kind: 'ntk_linear' };
-
-export type StrategyKind = StrategySpec['kind'];
+export type { StrategyKind, StrategySpec } from './strategies.js';
 
 export type Selector =
   | { readonly kind: 'glob'; readonly pattern: string }
@@ -58,113 +40,33 @@ export interface Assignment {
 /** Layer name → the strategy that computes its gradients (layers left exact are absent). */
 export type RewritePlan = ReadonlyMap<string, Assignment>;
 
-/** Arguments each strategy takes, with defaults (`none`: derived from the layer). */
-const SIGNATURES: Record<StrategyKind, Record<string, V>> = {
-  exact: {},
-  grad_filter: { patch: { t: 'int', v: 2 }, grid: { t: 'none' }, extra_tokens: { t: 'int', v: 0 } },
-  lbp_wht: {
-    order: { t: 'int', v: 2 },
-    patch: { t: 'int', v: 8 },
-    basis: { t: 'str', v: 'lp_l1' },
-    grid: { t: 'none' },
-    extra_tokens: { t: 'int', v: 0 },
-  },
-  lora: { rank: { t: 'int', v: 4 }, alpha: { t: 'none' } },
-  ntk_linear: {},
-};
-
-export const STRATEGY_NAMES = Object.keys(SIGNATURES) as StrategyKind[];
-
-class RuleError extends Error {
-  constructor(readonly d: Diagnostic) {
-    super(d.message);
-  }
-}
-
-function bad(message: string, span: Span, hint?: string): never {
-  throw new RuleError(diag('MDL3004', message, span, hint ? { hint } : {}));
-}
-
-function int(v: V, what: string, span: Span, min: number): number {
-  if (v.t !== 'int' || v.v < min) bad(`${what} must be an int ≥ ${min}, got ${repr(v)}`, span);
-  return (v as { v: number }).v;
-}
-
-function grid(v: V, what: string, span: Span): readonly [number, number] | undefined {
-  if (v.t === 'none') return undefined;
-  if (v.t === 'int' && v.v > 0) return [v.v, v.v];
-  if ((v.t === 'tuple' || v.t === 'list') && v.items.length === 2 && v.items.every((x) => x.t === 'int' && x.v > 0))
-    return [(v.items[0] as { v: number }).v, (v.items[1] as { v: number }).v];
-  return bad(
-    `${what} must be (h, w), an int, or none, got ${repr(v)}`,
-    span,
-    'the token grid of a [B, N, C] input; none: a square √N × √N',
-  );
-}
-
-function strategy(v: V, span: Span): StrategySpec {
+/**
+ * A strategy as written (`lora(rank=8)`, or `lora` alone: its defaults), bound to its declared
+ * arguments by the ops' binder; 'poison' when an argument already failed (and was reported).
+ */
+function strategy(v: V, span: Span): StrategySpec | 'poison' {
   const name = v.t === 'config' ? v.kind : v.t === 'builtin' ? v.name : undefined;
-  if (name === undefined || !(name in SIGNATURES))
-    bad(`a backward strategy must be one of ${STRATEGY_NAMES.map((s) => `${s}(…)`).join(', ')}, got ${repr(v)}`, span);
-  const kind = name as StrategyKind;
-  const sig = SIGNATURES[kind];
-  const args = new Map(Object.entries(sig));
-  if (v.t === 'config')
-    for (const [k, x] of v.args) {
-      if (!(k in sig)) {
-        const dym = didYouMean(k, Object.keys(sig));
-        throw new RuleError(
-          diag('MDL3001', `${kind}() has no argument \`${k}\``, v.span, {
-            hint: `${dym ? dym + ' ' : ''}its arguments: ${Object.keys(sig).join(', ') || 'none'}`,
-          }),
-        );
-      }
-      args.set(k, x);
-    }
-  const a = (k: string) => args.get(k)!;
-  switch (kind) {
-    case 'exact':
-    case 'ntk_linear':
-      return { kind };
-    case 'grad_filter': {
-      const g = grid(a('grid'), 'grad_filter(): grid', span);
-      return {
-        kind,
-        patch: int(a('patch'), 'grad_filter(): patch', span, 1),
-        ...(g ? { grid: g } : {}),
-        extraTokens: int(a('extra_tokens'), 'grad_filter(): extra_tokens', span, 0),
-      };
-    }
-    case 'lbp_wht': {
-      const basis = a('basis');
-      if (basis.t !== 'str' || !['lp_l1', 'full', 'dc'].includes(basis.v))
-        bad(`lbp_wht(): basis must be "lp_l1", "full" or "dc", got ${repr(basis)}`, span);
-      const patch = int(a('patch'), 'lbp_wht(): patch', span, 1);
-      if ((patch & (patch - 1)) !== 0)
-        bad(
-          `lbp_wht(): patch must be a power of two (Walsh–Hadamard bases), got ${patch}`,
-          span,
-          'LBP-WHT uses patch 8',
-        );
-      const g = grid(a('grid'), 'lbp_wht(): grid', span);
-      return {
-        kind,
-        patch,
-        order: int(a('order'), 'lbp_wht(): order', span, 1),
-        basis: (basis as { v: 'lp_l1' | 'full' | 'dc' }).v,
-        ...(g ? { grid: g } : {}),
-        extraTokens: int(a('extra_tokens'), 'lbp_wht(): extra_tokens', span, 0),
-      };
-    }
-    case 'lora': {
-      const rank = int(a('rank'), 'lora(): rank', span, 1);
-      const al = a('alpha');
-      if (al.t !== 'none' && al.t !== 'int' && al.t !== 'float')
-        bad(`lora(): alpha must be a number, got ${repr(al)}`, span);
-      const alpha = al.t === 'none' ? rank : (al as { v: number }).v;
-      return { kind, rank, alpha };
-    }
-  }
+  const def = name === undefined ? undefined : strategyNamed(name);
+  if (!def)
+    return fail(
+      'MDL3004',
+      `a backward strategy must be one of ${STRATEGY_NAMES.map((s) => `${s}(…)`).join(', ')}, got ${repr(v)}`,
+      span,
+    );
+  // A setting constructor keeps its keyword arguments without their own spans: report at the call.
+  const given = v.t === 'config' ? v.args : new Map<string, V>();
+  const call = v.t === 'config' ? v.span : span;
+  const keywords = new Map<string, ArgValue>([...given].map(([k, x]) => [k, { v: x, span: call }]));
+  const bound = bindOpCall(def, [], keywords, call);
+  if (bound === 'poison') return 'poison';
+  return def.spec({
+    attrs: bound.attrs,
+    span,
+    written: (k) => {
+      const x = given.get(k);
+      return x ? repr(x) : JSON.stringify(bound.attrs[k]);
+    },
+  });
 }
 
 function selector(v: V, span: Span, top = true): Selector {
@@ -176,29 +78,25 @@ function selector(v: V, span: Span, top = true): Selector {
   }
   if (top && (v.t === 'list' || v.t === 'tuple') && v.items.length > 0)
     return { kind: 'any', items: v.items.map((x) => selector(x, span, false)) };
-  return bad(
+  return fail(
+    'MDL3004',
     `a backward rule selects layers by a name glob ("layer4.*.conv*"), an op (conv2d), both ((conv2d, "layer4.*")) or a list of these; got ${repr(v)}`,
     span,
   );
 }
 
-/** Checks one `backward` rule of a train section. */
+/** Checks one `backward` rule of a train section (neither rule nor diagnostic: poisoned). */
 export function parseRule(r: { readonly selector: V; readonly strategy: V; readonly span: Span }): {
   rule?: BackwardRule;
   diagnostic?: Diagnostic;
 } {
   try {
     const sel = selector(r.selector, r.span);
-    return {
-      rule: {
-        selector: sel,
-        strategy: strategy(r.strategy, r.span),
-        span: r.span,
-        text: `${formatSelector(sel)} = ${repr(r.strategy)}`,
-      },
-    };
+    const s = strategy(r.strategy, r.span);
+    if (s === 'poison') return {};
+    return { rule: { selector: sel, strategy: s, span: r.span, text: `${formatSelector(sel)} = ${repr(r.strategy)}` } };
   } catch (e) {
-    if (e instanceof RuleError) return { diagnostic: e.d };
+    if (e instanceof MdlError) return { diagnostic: e.diagnostic };
     throw e;
   }
 }
@@ -219,15 +117,5 @@ export function formatSelector(s: Selector): string {
 
 /** One line for reports: `grad_filter(patch=2)`. */
 export function formatStrategy(s: StrategySpec): string {
-  switch (s.kind) {
-    case 'exact':
-    case 'ntk_linear':
-      return `${s.kind}()`;
-    case 'grad_filter':
-      return `grad_filter(patch=${s.patch}${s.grid ? `, grid=(${s.grid.join(', ')})` : ''}${s.extraTokens ? `, extra_tokens=${s.extraTokens}` : ''})`;
-    case 'lbp_wht':
-      return `lbp_wht(order=${s.order}, patch=${s.patch}${s.basis !== 'lp_l1' ? `, basis="${s.basis}"` : ''}${s.grid ? `, grid=(${s.grid.join(', ')})` : ''}${s.extraTokens ? `, extra_tokens=${s.extraTokens}` : ''})`;
-    case 'lora':
-      return `lora(rank=${s.rank}${s.alpha !== s.rank ? `, alpha=${s.alpha}` : ''})`;
-  }
+  return strategyOf(s).format(s);
 }
