@@ -35,6 +35,6 @@ describe('grammar/diagrams.html', () => {
     const names = Object.keys(getParser().getGAstProductions());
     expect(names.length).toBeGreaterThan(30);
     expect(svg.match(/<svg/g)?.length).toBe(names.length);
-    for (const name of names) expect(svg, name).toContain(`>${name}<`);
+    expect(names.filter((name) => !svg.includes(`>${name}<`))).toEqual([]);
   });
 });

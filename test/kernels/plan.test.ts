@@ -27,7 +27,7 @@ describe('the lowering table', () => {
     const missing = Object.keys(INTERNAL_OPS).filter((op) => !(op in LOWERINGS));
     // The backward half adds these; the list shrinks to nothing. Every name is a real op.
     for (const m of missing) expect(INTERNAL_OPS).toHaveProperty(m);
-    expect(Object.keys(LOWERINGS).every((op) => op in OPS || op in INTERNAL_OPS)).toBe(true);
+    expect(Object.keys(LOWERINGS).filter((op) => !(op in OPS || op in INTERNAL_OPS))).toEqual([]);
   });
 
   it('an op without a lowering is a KernelError naming the node', () => {
