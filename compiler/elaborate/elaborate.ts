@@ -108,22 +108,12 @@ export interface TrainSection {
   readonly backward: readonly { readonly selector: V; readonly strategy: V; readonly span: Span }[];
 }
 
-/** Calls that build settings inside a `train` section: optimizers, losses, schedules, backward strategies. */
-export const TRAIN_CONSTRUCTORS = [
-  'sgd',
-  'adam',
-  'adamw',
-  'cross_entropy',
-  'mse',
-  'constant',
-  'step',
-  'cosine',
-  'exact',
-  'lbp_wht',
-  'grad_filter',
-  'lora',
-  'ntk_linear',
-] as const;
+/**
+ * The names of the calls that build settings inside a `train` section (optimizers, losses,
+ * schedules, backward strategies). The layers that interpret the settings own these names
+ * (compiler/train/vocabulary.ts), so the elaborator is given them.
+ */
+export type TrainVocabulary = readonly string[];
 
 /** One `choice(…)` evaluated while a space was instantiated: a dimension of the space. */
 export interface ChoicePoint {
@@ -181,11 +171,13 @@ export class Elaborator {
   private readonly spaceBuiltins: ReadonlyMap<string, V>;
   /** While a train section runs, its setting constructors shadow the ops of the same names. */
   private inTrain = false;
-  private readonly trainBuiltins: ReadonlyMap<string, V> = new Map(
-    TRAIN_CONSTRUCTORS.map((k) => [k, this.trainConstructor(k)]),
-  );
+  private readonly trainBuiltins: ReadonlyMap<string, V>;
 
-  constructor(private readonly program: LoadedProgram) {
+  constructor(
+    private readonly program: LoadedProgram,
+    trainVocabulary: TrainVocabulary,
+  ) {
+    this.trainBuiltins = new Map(trainVocabulary.map((k) => [k, this.trainConstructor(k)]));
     this.spaceBuiltins = new Map<string, V>([
       ['choice', { t: 'builtin', name: 'choice', fn: (a, k, s) => this.choice(a, k, s) }],
       ['choices', { t: 'builtin', name: 'choices', fn: (a, k, s) => this.choices(a, k, s) }],
@@ -356,9 +348,9 @@ export class Elaborator {
 
   /**
    * Runs a `train` section's body. Inside it, `sgd(…)`, `cosine(…)`, `cross_entropy(…)` and the
-   * other TRAIN_CONSTRUCTORS build settings (the ops of the same names are not reachable there),
-   * `model = net(…)` names the model and its arguments, and `freeze` / `backward` record rules.
-   * Undefined when the section has errors (they are in `diagnostics`).
+   * other names of the train vocabulary build settings (the ops of the same names are not
+   * reachable there), `model = net(…)` names the model and its arguments, and `freeze` /
+   * `backward` record rules. Undefined when the section has errors (they are in `diagnostics`).
    */
   evaluateTrain(def: Definition): TrainSection | undefined {
     const before = this.diagnostics.items.length;

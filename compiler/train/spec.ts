@@ -84,11 +84,15 @@ const SIGNATURES: Record<string, Record<string, V>> = {
   cosine: { warmup: { t: 'int', v: 0 }, min_lr: { t: 'float', v: 0 } },
 };
 
+/** The constructors each setting accepts (every one has its signature above). */
 const KINDS: Record<string, string[]> = {
   optimizer: ['sgd', 'adam', 'adamw'],
   loss: ['cross_entropy', 'mse'],
   schedule: ['constant', 'step', 'cosine'],
 };
+
+/** The names of the optimizer, loss and schedule constructors, for the train vocabulary. */
+export const SETTING_CONSTRUCTORS: readonly string[] = Object.values(KINDS).flat();
 
 class SpecError extends Error {
   constructor(readonly d: Diagnostic) {
