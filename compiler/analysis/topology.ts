@@ -6,40 +6,15 @@
 // - `identity(x)` is x; `zero(x)` (the NAS-cell `none`) is a zero constant;
 // - a zero operand of `add` drops out (x + 0 = x), and ops that map zero to zero (activations
 //   with f(0) = 0, pooling, layout ops, bias-free conv/linear, a product with a zero factor)
-//   give zero when their inputs are zero. Batchnorm does not: BN(0) is its learned shift β.
+//   give zero when their inputs are zero (the op property `zeroPreserving`). Batchnorm does
+//   not: BN(0) is its learned shift β.
 // - nodes whose results cannot reach an output are dropped.
 // Values keep their ids; `alias[v]` says what a value amounts to: itself, an earlier value,
 // or ZERO. Node ids are topologically ordered (the builder only appends), so "earlier" is "<".
 import type { Graph, Node, ValueId } from '../ir/types.js';
+import { lookupOp } from '../ops/registry.js';
 
 export const ZERO = -1;
-
-/** f(0) = 0 for these ops (with every data input zero), so zero propagates through them. */
-const ZERO_PRESERVING = new Set([
-  'relu',
-  'relu6',
-  'gelu',
-  'silu',
-  'tanh',
-  'hardswish',
-  'neg',
-  'dropout',
-  'avgpool2d',
-  'maxpool2d',
-  'global_avgpool',
-  'mean',
-  'sum',
-  'flatten',
-  'reshape',
-  'transpose',
-  'permute',
-  'slice',
-  'select',
-  'squeeze',
-  'unsqueeze',
-  'expand',
-  'concat',
-]);
 
 /** Ops whose learned or counted "layers" NN-Mass and NN-Degree are about. */
 export const LAYER_OPS = new Set(['conv2d', 'linear']);
@@ -115,7 +90,7 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
         } else if (
           n.op === 'mul' ||
           n.op === 'matmul' ||
-          (zeros === ins.length && (ZERO_PRESERVING.has(n.op) || (LAYER_OPS.has(n.op) && !hasBias(n))))
+          (zeros === ins.length && (lookupOp(n.op)!.props.zeroPreserving || (LAYER_OPS.has(n.op) && !hasBias(n))))
         ) {
           alias[out] = ZERO;
           continue;
@@ -245,24 +220,6 @@ export function cells(view: FunctionalView): Cell[] {
   });
 }
 
-/** Ops a channel can pass through unchanged on its way between layers. */
-const CHANNEL_TRANSPARENT = new Set([
-  'batchnorm2d',
-  'layernorm',
-  'relu',
-  'relu6',
-  'gelu',
-  'silu',
-  'sigmoid',
-  'tanh',
-  'hardswish',
-  'hardsigmoid',
-  'dropout',
-  'neg',
-  'avgpool2d',
-  'maxpool2d',
-]);
-
 /**
  * Where the channels [lo, hi) of value v come from: a list of (source value, channel count),
  * following concatenations and channel slices back through channel-preserving ops to the
@@ -283,7 +240,7 @@ export function channelSources(
   if (n && ins) {
     const rank = g.values[v]!.type.shape.length;
     const axis = channelAxis(rank);
-    if (CHANNEL_TRANSPARENT.has(n.op)) return channelSources(view, ins[0]!, lo, hi, out);
+    if (lookupOp(n.op)!.props.channelTransparent) return channelSources(view, ins[0]!, lo, hi, out);
     if (n.op === 'concat') {
       const a = n.attrs['axis'] as number;
       if ((a < 0 ? a + rank : a) === axis) {

@@ -128,7 +128,7 @@ export function completeAttrs(op: OpDef, given: Readonly<Record<string, AttrValu
 
 function normalise(s: ArgSpec, v: AttrValue): AttrValue {
   if (s.type === 'int2' && typeof v === 'number') return [v, v];
-  if (s.type === 'ints' && typeof v === 'number') return [v];
+  if ((s.type === 'ints' || s.type === 'floats') && typeof v === 'number') return [v];
   return v;
 }
 

@@ -169,7 +169,7 @@ export function bindOpCall(
 /** Defaults are written in their short form (`stride: 1`); give them the long form. */
 function normalise(spec: ArgSpec, d: AttrValue): AttrValue {
   if (spec.type === 'int2' && typeof d === 'number') return [d, d];
-  if (spec.type === 'ints' && typeof d === 'number') return [d];
+  if ((spec.type === 'ints' || spec.type === 'floats') && typeof d === 'number') return [d];
   return d;
 }
 
@@ -182,6 +182,7 @@ const DESCRIBE: Record<ArgSpec['type'], string> = {
   string: 'a string',
   int2: 'an int or a pair of ints',
   ints: 'a list of ints',
+  floats: 'a list of numbers',
   shape: 'a list of dimensions',
   'int?': 'an int or none',
   'float?': 'a number or none',
@@ -239,6 +240,11 @@ function convert(callee: string, spec: ArgSpec, a: ArgValue): AttrValue {
     case 'ints':
       if (isInt(v)) return [v.v];
       if ((v.t === 'list' || v.t === 'tuple') && v.items.every(isInt))
+        return v.items.map((x) => (x as { v: number }).v);
+      return bad();
+    case 'floats':
+      if (v.t === 'int' || v.t === 'float') return [v.v];
+      if ((v.t === 'list' || v.t === 'tuple') && v.items.every((x) => x.t === 'int' || x.t === 'float'))
         return v.items.map((x) => (x as { v: number }).v);
       return bad();
     case 'shape':

@@ -1,7 +1,9 @@
 // The IR as stable, readable text (`mdl print --stage ir`), pinned by golden tests. Values are
 // named after what defines them: `%x` for an input, `@conv1.weight` for a parameter, `%conv1`
-// for a node's output (`%split.1` for the second output of a multi-output node).
-import type { AttrValue, Graph, Init, TensorType, ValueId } from './types.js';
+// for a node's output (`%split.1` for the second output of a multi-output node). Attributes
+// equal to their op's default are left out (the op registry knows the defaults, so the caller
+// passes them: compiler/ops/registry.ts `defaultAttrs`).
+import type { Attrs, AttrValue, Graph, Init, TensorType, ValueId } from './types.js';
 
 function fmtNum(x: number): string {
   return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6)));
@@ -54,7 +56,14 @@ export function valueNames(g: Graph): string[] {
   });
 }
 
-export function printGraph(g: Graph, opts: { spans?: boolean } = {}): string {
+export interface PrintOptions {
+  /** A `# file:line:col` comment after each node. */
+  readonly spans?: boolean;
+  /** Each op's default attributes: attributes equal to them are not printed. */
+  readonly defaults?: (op: string) => Attrs | undefined;
+}
+
+export function printGraph(g: Graph, opts: PrintOptions = {}): string {
   const name = valueNames(g);
   const ty = (v: ValueId) => fmtType(g.values[v]!.type);
   const out: string[] = [];
@@ -67,7 +76,9 @@ export function printGraph(g: Graph, opts: { spans?: boolean } = {}): string {
     );
   for (const n of g.nodes) {
     const lhs = n.outputs.map((o) => `${name[o]}: ${ty(o)}`).join(', ');
+    const defaults = opts.defaults?.(n.op);
     const attrs = Object.entries(n.attrs)
+      .filter(([k, v]) => !(defaults && k in defaults && fmtAttr(defaults[k]!) === fmtAttr(v)))
       .map(([k, v]) => `${k}=${fmtAttr(v)}`)
       .join(', ');
     const where = opts.spans ? `  # ${n.span.file}:${n.span.line}:${n.span.col}` : '';

@@ -2,9 +2,12 @@
 // switch over op names; they look an op up here. An entry is a lowering, or a choice of
 // lowering by mode (batchnorm normalises with running statistics in inference — a pointwise
 // map fused into its producer's epilogue — and computes batch statistics in training, a
-// reduction kernel of its own).
+// reduction kernel of its own). The table's type is a full mapped type over the op-name union,
+// so an op registered without a lowering is a `tsc` error naming it; activations are lowered
+// from their one definition (compiler/ops/pointwise/) and need no entry.
 import type { Node } from '../ir/types.js';
 import type { OPS, INTERNAL_OPS } from '../ops/registry.js';
+import { ACTIVATIONS, type ActivationName } from '../ops/pointwise/index.js';
 import { KernelError, type Lowering } from './lowering.js';
 import * as P from './lower/pointwise.js';
 import * as V from './lower/views.js';
@@ -20,11 +23,13 @@ export type ForwardOpName = keyof typeof OPS;
 export type InternalOpName = keyof typeof INTERNAL_OPS;
 export type AnyOpName = ForwardOpName | InternalOpName;
 
-/**
- * Every op's lowering, the language's and the internal ones (test/kernels/plan.test.ts checks
- * that none is missing: a new op needs its lowering here).
- */
-export const LOWERINGS: Partial<Record<AnyOpName, LoweringEntry>> = {
+/** Every activation's lowering, from its definition. */
+const ACTIVATION_LOWERINGS = Object.fromEntries(Object.entries(ACTIVATIONS).map(([k, a]) => [k, P.activation(a)])) as {
+  readonly [K in ActivationName]: LoweringEntry;
+};
+
+/** Every other op's lowering, the language's and the internal ones. */
+const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: LoweringEntry } = {
   // compute
   conv2d,
   linear,
@@ -36,14 +41,6 @@ export const LOWERINGS: Partial<Record<AnyOpName, LoweringEntry>> = {
   div: P.div,
   neg: P.neg,
   // activations
-  relu: P.activation('relu'),
-  relu6: P.activation('relu6'),
-  gelu: P.gelu,
-  silu: P.activation('silu'),
-  sigmoid: P.activation('sigmoid'),
-  tanh: P.activation('tanh'),
-  hardswish: P.activation('hardswish'),
-  hardsigmoid: P.activation('hardsigmoid'),
   softmax: R.softmax,
   log_softmax: R.logSoftmax,
   // normalisation
@@ -103,6 +100,8 @@ export const LOWERINGS: Partial<Record<AnyOpName, LoweringEntry>> = {
   sgd_update: B.sgdUpdate,
   adam_update: B.adamUpdate,
 };
+
+export const LOWERINGS: { readonly [K in AnyOpName]: LoweringEntry } = { ...OP_LOWERINGS, ...ACTIVATION_LOWERINGS };
 
 /** The lowering of a node in a mode; KernelError for an op without one. */
 export function loweringFor(n: Node, training: boolean): Lowering {

@@ -1,5 +1,5 @@
 import type { OpDef } from './types.js';
-import { bool, out0, pair, pool2dInfer, poolGeom } from './helpers.js';
+import { bool, out0, pair, pool2dInfer, poolGeom, props } from './helpers.js';
 import { avgWindows } from '../reference/kernels.js';
 import type { Attrs } from '../ir/types.js';
 import type { Tensor } from '../reference/tensor.js';
@@ -26,6 +26,7 @@ export function avgpoolInto(x: Tensor, y: Tensor, a: Attrs): void {
 export const avgpool2d: OpDef = {
   name: 'avgpool2d',
   kind: 'pool',
+  props: props('zero-preserving', 'channel-transparent', 'homogeneous'),
   doc: '2-D average pooling (NCHW); stride defaults to the kernel.',
   args: [
     { name: 'x', type: 'tensor' },

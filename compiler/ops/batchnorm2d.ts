@@ -1,6 +1,6 @@
 import type { OpDef, ParamSpec } from './types.js';
 import { opError } from './types.js';
-import { bool, known, num, out0, requireRank } from './helpers.js';
+import { bool, known, num, out0, requireRank, props } from './helpers.js';
 import type { ValueId } from '../ir/types.js';
 import type { IrBuilder } from './types.js';
 
@@ -17,6 +17,7 @@ import type { IrBuilder } from './types.js';
 export const batchnorm2d: OpDef = {
   name: 'batchnorm2d',
   kind: 'normalization',
+  props: props('channel-transparent', 'homogeneous'),
   doc: 'Batch normalisation over the channels of an NCHW tensor.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,7 +1,7 @@
 import { formatShape, isSym } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { allocLike, axisOf, int } from './helpers.js';
+import { allocLike, axisOf, int, props } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
 import { aroundAxis } from '../reference/tensor.js';
 
@@ -12,6 +12,7 @@ import { aroundAxis } from '../reference/tensor.js';
 export const concat: OpDef = {
   name: 'concat',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Concatenate tensors along an axis (default 1, the channels of NCHW).',
   args: [
     { name: 'xs', type: 'tensors' },

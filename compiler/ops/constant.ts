@@ -1,7 +1,7 @@
 import { formatShape, isSym } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { shapeArg } from './helpers.js';
+import { shapeArg, props } from './helpers.js';
 
 /**
  * A tensor filled with `value` (f32), of `shape` (default a scalar); no tensor inputs. The
@@ -10,6 +10,7 @@ import { shapeArg } from './helpers.js';
 export const constant: OpDef = {
   name: 'constant',
   kind: 'source',
+  props: props(),
   doc: 'A constant f32 tensor (default a scalar).',
   args: [
     { name: 'value', type: 'float' },

@@ -1,7 +1,7 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { bool, convGeom, int, known, pair, requireRank, windowOut, out0, withAttrs } from './helpers.js';
+import { bool, convGeom, int, known, pair, requireRank, windowOut, out0, withAttrs, props } from './helpers.js';
 import { conv2dForward } from '../reference/kernels.js';
 
 /**
@@ -12,6 +12,7 @@ import { conv2dForward } from '../reference/kernels.js';
 export const conv2d: OpDef = {
   name: 'conv2d',
   kind: 'conv',
+  props: props('homogeneous'),
   doc: '2-D convolution (NCHW); groups=in for depthwise.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,7 +1,7 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { num, requireRank } from './helpers.js';
+import { num, requireRank, props } from './helpers.js';
 import type { Tensor } from '../reference/tensor.js';
 
 /**
@@ -37,6 +37,7 @@ import { numel } from '../ir/shape.js';
 export const cross_entropy: OpDef = {
   name: 'cross_entropy',
   kind: 'loss',
+  props: props(),
   doc: 'Mean softmax cross-entropy of logits [N, C] against class indices [N] (i32).',
   args: [
     { name: 'logits', type: 'tensor' },

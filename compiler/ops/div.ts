@@ -1,8 +1,8 @@
 import type { OpDef } from './types.js';
-import { binary } from './helpers.js';
+import { binary, props } from './helpers.js';
 
 /** Elementwise quotient with broadcasting. One FLOP per output element. */
-export const div: OpDef = binary('div', 'Elementwise quotient with broadcasting.', {
+export const div: OpDef = binary('div', 'Elementwise quotient with broadcasting.', props(), {
   f: (x, y) => x / y,
   // y = a / b: ∂y/∂a = 1/b, ∂y/∂b = −y/b.
   vjp: (b, n, [g], needs) => {

@@ -1,6 +1,6 @@
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { num, out0 } from './helpers.js';
+import { num, out0, props } from './helpers.js';
 import { dropoutMask } from '../../runtime/random/philox.js';
 
 /**
@@ -11,6 +11,7 @@ import { dropoutMask } from '../../runtime/random/philox.js';
 export const dropout: OpDef = {
   name: 'dropout',
   kind: 'regularization',
+  props: props('zero-preserving', 'channel-transparent', 'homogeneous'),
   doc: 'Dropout with probability p (training only).',
   args: [
     { name: 'x', type: 'tensor' },

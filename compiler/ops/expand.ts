@@ -2,7 +2,7 @@ import { formatShape, isSym } from '../ir/shape.js';
 import type { Dim } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { linearJvp, shapeArg } from './helpers.js';
+import { linearJvp, shapeArg, props } from './helpers.js';
 import { broadcastInto } from '../reference/kernels.js';
 
 /**
@@ -13,6 +13,7 @@ import { broadcastInto } from '../reference/kernels.js';
 export const expand: OpDef = {
   name: 'expand',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Broadcast to a larger shape (-1 keeps a dim).',
   args: [
     { name: 'x', type: 'tensor' },

@@ -2,7 +2,7 @@ import { formatShape, isSym } from '../ir/shape.js';
 import type { Dim } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, int, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
+import { axisOf, int, linearJvp, reshapeEval, reshapeVjp, props } from './helpers.js';
 
 /**
  * Merges dims start..end (inclusive; negative axes count from the end) into one, as
@@ -12,6 +12,7 @@ import { axisOf, int, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
 export const flatten: OpDef = {
   name: 'flatten',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Merge dims start..end (inclusive) into one.',
   args: [
     { name: 'x', type: 'tensor' },

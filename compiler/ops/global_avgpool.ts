@@ -1,5 +1,5 @@
 import type { OpDef } from './types.js';
-import { bool, requireRank } from './helpers.js';
+import { bool, requireRank, props } from './helpers.js';
 import { keepShape, sumInto } from '../reference/kernels.js';
 import { numel } from '../ir/shape.js';
 
@@ -10,6 +10,7 @@ import { numel } from '../ir/shape.js';
 export const global_avgpool: OpDef = {
   name: 'global_avgpool',
   kind: 'pool',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Average over H and W: [N, C, H, W] → [N, C, 1, 1] (keepdim) or [N, C].',
   args: [
     { name: 'x', type: 'tensor' },

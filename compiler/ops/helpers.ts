@@ -10,11 +10,11 @@ import {
   type JvpRule,
   type OpDef,
   type OpKind,
+  type OpProps,
   type Tensor,
   type VjpRule,
 } from './types.js';
-import { POINTWISE } from '../reference/pointwise.js';
-import { keepShape, map1, map2, sumInto, type ConvGeom, type PoolGeom } from '../reference/kernels.js';
+import { keepShape, map2, sumInto, type ConvGeom, type PoolGeom } from '../reference/kernels.js';
 
 export const int = (a: Attrs, k: string): number => a[k] as number;
 export const num = (a: Attrs, k: string): number => a[k] as number;
@@ -27,6 +27,19 @@ export const ints = (a: Attrs, k: string): number[] => {
   const v = a[k];
   return typeof v === 'number' ? [v] : [...(v as readonly number[])];
 };
+
+/** An algebraic property of an op (OpProps), by the name the op files use. */
+export type Prop = 'zero-preserving' | 'channel-transparent' | 'homogeneous' | 'commutative';
+
+/** An op's algebraic properties: those named hold, the others do not (or are not promised). */
+export function props(...ps: readonly Prop[]): OpProps {
+  return {
+    zeroPreserving: ps.includes('zero-preserving'),
+    channelTransparent: ps.includes('channel-transparent'),
+    homogeneous: ps.includes('homogeneous'),
+    commutative: ps.includes('commutative'),
+  };
+}
 
 export const out0 = (c: { outputs: readonly (readonly number[])[] }): number => numel(c.outputs[0]!);
 
@@ -74,6 +87,7 @@ export function unary(
   kind: OpKind,
   doc: string,
   flopsPerElement: number,
+  algebra: OpProps,
   rules: UnaryRules,
   extra: OpDef['args'] = [],
 ): OpDef {
@@ -81,42 +95,12 @@ export function unary(
     name,
     kind,
     doc,
+    props: algebra,
     args: [{ name: 'x', type: 'tensor' }, ...extra],
     infer: ([x]) => [x!],
     cost: (c) => ({ macs: 0, flops: flopsPerElement * out0(c) }),
     ...rules,
   };
-}
-
-/**
- * An activation f from the pointwise table (compiler/reference/pointwise.ts): evaluates f, and
- * differentiates through `act_grad`, which multiplies by f′(x) — for the VJP (g·f′(x)) and the
- * JVP (ẋ·f′(x)) alike. `fnOf` picks the table entry from the attributes (gelu's approximation).
- */
-export function activation(
-  name: string,
-  doc: string,
-  flopsPerElement: number,
-  extra: OpDef['args'] = [],
-  fnOf: (a: Attrs) => string = () => name,
-): OpDef {
-  return unary(
-    name,
-    'activation',
-    doc,
-    flopsPerElement,
-    {
-      eval: ([x], a, ctx) => {
-        const f = POINTWISE[fnOf(a)]!.f;
-        return [map1(x!, ctx.alloc(x!.shape), f)];
-      },
-      vjp: (b, n, [g], needs) => [
-        needs[0] && g !== null ? b.op1('act_grad', [g, n.inputs[0]!], { fn: fnOf(n.attrs) }) : null,
-      ],
-      jvp: (b, n, [t]) => [t ? b.op1('act_grad', [t, n.inputs[0]!], { fn: fnOf(n.attrs) }) : null],
-    },
-    extra,
-  );
 }
 
 /** Emits `name(xs…)` — shorthand for derivative rules. */
@@ -133,11 +117,12 @@ export interface BinaryRules {
 }
 
 /** A broadcasting binary op (NumPy rules); one FLOP per output element. */
-export function binary(name: string, doc: string, rules: BinaryRules): OpDef {
+export function binary(name: string, doc: string, algebra: OpProps, rules: BinaryRules): OpDef {
   return {
     name,
     kind: 'elementwise',
     doc,
+    props: algebra,
     args: [
       { name: 'a', type: 'tensor' },
       { name: 'b', type: 'tensor' },
@@ -269,13 +254,14 @@ export function pool2dInfer(op: string, x: TensorType, a: Attrs): TensorType {
 }
 
 /** An axis reduction (sum, or mean when `isMean`): removes `axes` (or keeps them as 1); one FLOP per input element. */
-export function reduction(name: string, doc: string, isMean: boolean): OpDef {
+export function reduction(name: string, doc: string, isMean: boolean, algebra: OpProps): OpDef {
   const axesFor = (n: Node, b: IrBuilder): number[] =>
     ints(n.attrs, 'axes').map((ax) => normAxis(ax, b.shape(n.inputs[0]!).length)!);
   return {
     name,
     kind: 'reduction',
     doc,
+    props: algebra,
     args: [
       { name: 'x', type: 'tensor' },
       { name: 'axes', type: 'ints' },

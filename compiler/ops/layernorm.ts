@@ -1,6 +1,6 @@
 import type { OpDef, ParamSpec } from './types.js';
 import { opError } from './types.js';
-import { bool, known, num, out0, requireMinRank } from './helpers.js';
+import { bool, known, num, out0, requireMinRank, props } from './helpers.js';
 import type { ValueId } from '../ir/types.js';
 import { aroundAxis, type Tensor } from '../reference/tensor.js';
 
@@ -36,6 +36,7 @@ export function layernormRows(
 export const layernorm: OpDef = {
   name: 'layernorm',
   kind: 'normalization',
+  props: props('channel-transparent'),
   doc: 'Layer normalisation over the last dimension.',
   args: [
     { name: 'x', type: 'tensor' },

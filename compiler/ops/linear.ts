@@ -1,6 +1,6 @@
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { bool, int, known, out0, requireMinRank, withAttrs } from './helpers.js';
+import { bool, int, known, out0, requireMinRank, withAttrs, props } from './helpers.js';
 import { aroundAxis } from '../reference/tensor.js';
 
 /**
@@ -11,6 +11,7 @@ import { aroundAxis } from '../reference/tensor.js';
 export const linear: OpDef = {
   name: 'linear',
   kind: 'matmul',
+  props: props('homogeneous'),
   doc: 'Fully connected layer over the last dimension: [..., in] → [..., out].',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,5 +1,5 @@
 import type { OpDef } from './types.js';
-import { axisOf, int, out0 } from './helpers.js';
+import { axisOf, int, out0, props } from './helpers.js';
 import { softmaxEval } from './softmax.js';
 
 /**
@@ -10,6 +10,7 @@ import { softmaxEval } from './softmax.js';
 export const log_softmax: OpDef = {
   name: 'log_softmax',
   kind: 'reduction',
+  props: props(),
   doc: 'Log-softmax along an axis (default the last).',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,7 +1,7 @@
 import { broadcastShapes, formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { out0 } from './helpers.js';
+import { out0, props } from './helpers.js';
 import { broadcastIndex, size } from '../reference/tensor.js';
 
 /**
@@ -11,6 +11,7 @@ import { broadcastIndex, size } from '../reference/tensor.js';
 export const matmul: OpDef = {
   name: 'matmul',
   kind: 'matmul',
+  props: props(),
   doc: 'Batched matrix product [..., M, K] @ [..., K, N] → [..., M, N]; batch dims broadcast.',
   args: [
     { name: 'a', type: 'tensor' },

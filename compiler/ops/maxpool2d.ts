@@ -1,5 +1,5 @@
 import type { OpDef } from './types.js';
-import { out0, pair, pool2dInfer, poolGeom } from './helpers.js';
+import { out0, pair, pool2dInfer, poolGeom, props } from './helpers.js';
 import { maxpoolArgmax } from '../reference/kernels.js';
 
 /** The pooling attributes that the backward ops carry over. */
@@ -19,6 +19,7 @@ export const maxpoolAttrs = (a: Readonly<Record<string, unknown>>) => ({
 export const maxpool2d: OpDef = {
   name: 'maxpool2d',
   kind: 'pool',
+  props: props('zero-preserving', 'channel-transparent', 'homogeneous'),
   doc: '2-D max pooling (NCHW); stride defaults to the kernel.',
   args: [
     { name: 'x', type: 'tensor' },

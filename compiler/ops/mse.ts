@@ -2,6 +2,7 @@ import { formatShape, sameShape, numel } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
 import type { ValueId } from '../ir/types.js';
+import { props } from './helpers.js';
 
 /**
  * Mean squared error, as torch.nn.functional.mse_loss with mean reduction: pred and target of
@@ -10,6 +11,7 @@ import type { ValueId } from '../ir/types.js';
 export const mse: OpDef = {
   name: 'mse',
   kind: 'loss',
+  props: props(),
   doc: 'Mean squared error of two tensors of the same shape.',
   args: [
     { name: 'pred', type: 'tensor' },

@@ -1,7 +1,7 @@
 import { formatShape, isSym } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { allocLike, ints, num } from './helpers.js';
+import { allocLike, ints, num, props } from './helpers.js';
 import { size, stridesOf } from '../reference/tensor.js';
 
 /**
@@ -12,6 +12,7 @@ import { size, stridesOf } from '../reference/tensor.js';
 export const pad: OpDef = {
   name: 'pad',
   kind: 'layout',
+  props: props('homogeneous'),
   doc: 'Pad with a constant: (left, right) pairs from the last dim backwards.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -2,7 +2,7 @@ import { formatShape, isSym } from '../ir/shape.js';
 import type { Init } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { num, shapeArg, str } from './helpers.js';
+import { num, shapeArg, str, props } from './helpers.js';
 
 const INITS = ['zeros', 'ones', 'normal', 'trunc_normal', 'uniform'] as const;
 
@@ -32,6 +32,7 @@ export function paramInit(init: string, std: number): Init {
 export const param: OpDef = {
   name: 'param',
   kind: 'source',
+  props: props(),
   doc: 'A trainable tensor of a fixed shape (class tokens, position embeddings).',
   args: [
     { name: 'shape', type: 'shape' },

@@ -1,7 +1,7 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { allocLike, axisOf, ints, linearJvp } from './helpers.js';
+import { allocLike, axisOf, ints, linearJvp, props } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
 import { gather, stridesOf } from '../reference/tensor.js';
 
@@ -9,6 +9,7 @@ import { gather, stridesOf } from '../reference/tensor.js';
 export const permute: OpDef = {
   name: 'permute',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Reorder the dimensions: output dim i is input dim dims[i].',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,4 +1,5 @@
-// The op registry: every op the language knows, by name. One op = one file = one `OpDef`.
+// The op registry: every op the language knows, by name. One op = one file = one `OpDef`
+// (activations: one file per function, in pointwise/).
 //
 // ── Conventions the elaborator (argument binder) must follow ─────────────────────────────────
 // `infer`, `params` and `cost` receive attributes exactly as `OpDef.args` declares them, with
@@ -24,24 +25,15 @@
 //
 // ── FLOP convention ──────────────────────────────────────────────────────────────────────────
 // MACs count only multiply-accumulates of conv2d, linear and matmul (torchvision/fvcore style);
-// FLOPs count every floating-point operation, with a multiply-accumulate as 2. Elementwise ops
-// count per output element: add/sub/mul/div/neg 1; activations relu 1, relu6 2 (two clamps),
-// hardsigmoid 3 (add, clamp, scale), hardswish 4 (hardsigmoid + mul), sigmoid 4 (neg, exp, add,
-// div), tanh 5, silu 5 (sigmoid + mul), gelu 8 (erf/tanh form, either approximation);
-// softmax and log_softmax 5 (max, sub, exp, sum, div — or, for log_softmax, the subtraction of
-// the per-row log-sum with the log itself amortised); batchnorm2d 4 (inference-form normalise +
-// affine; training adds the batch statistics, not counted); layernorm 8; dropout 1 (the
-// training-mode mask multiply); pools numel(out)·kh·kw (compares or adds); global_avgpool,
-// mean and sum numel(input); losses cross_entropy 6·numel(logits), mse 3·numel. Layout ops
-// (reshape, transpose, concat, pad, …), identity, zero and sources cost 0.
-//
-// Internal ops (backward and optimizer, internal/): conv2d_grad_input, conv2d_grad_weight and
-// linear_grad_weight count the MACs of the forward layer they differentiate (dX and dW each
-// cost the forward MACs; a linear layer's dX is itself a `linear`, a matmul's a `matmul`);
-// act_grad by function (relu 1 … gelu 12 per element), normalisation backward 6–8, pooling
-// backward numel·kh·kw, sum_to numel(input), reduce_grad 1 per element for mean, loss
-// gradients 3–5, sgd_update 6 and adam_update 12 per parameter element; layout ops 0.
+// FLOPs count every floating-point operation, with a multiply-accumulate as 2. Each op states its
+// count once, in its cost rule (with the reason beside it); the per-element counts and the
+// algebraic properties are tabulated from this registry in docs/language.md
+// (`npm run grammar:generate`). Internal ops (backward and optimizer, internal/) count the work
+// they do: a layer's weight and input gradients each cost the forward layer's MACs.
+import type { Attrs, AttrValue } from '../ir/types.js';
 import type { OpDef } from './types.js';
+import { ACTIVATIONS, type ActivationName } from './pointwise/index.js';
+import { activationOp } from './pointwise/op.js';
 import { add } from './add.js';
 import { avgpool2d } from './avgpool2d.js';
 import { batchnorm2d } from './batchnorm2d.js';
@@ -53,10 +45,7 @@ import { div } from './div.js';
 import { dropout } from './dropout.js';
 import { expand } from './expand.js';
 import { flatten } from './flatten.js';
-import { gelu } from './gelu.js';
 import { global_avgpool } from './global_avgpool.js';
-import { hardsigmoid } from './hardsigmoid.js';
-import { hardswish } from './hardswish.js';
 import { identity } from './identity.js';
 import { layernorm } from './layernorm.js';
 import { linear } from './linear.js';
@@ -70,19 +59,14 @@ import { neg } from './neg.js';
 import { pad } from './pad.js';
 import { param } from './param.js';
 import { permute } from './permute.js';
-import { relu } from './relu.js';
-import { relu6 } from './relu6.js';
 import { reshape } from './reshape.js';
 import { select } from './select.js';
-import { sigmoid } from './sigmoid.js';
-import { silu } from './silu.js';
 import { slice } from './slice.js';
 import { softmax } from './softmax.js';
 import { split } from './split.js';
 import { squeeze } from './squeeze.js';
 import { sub } from './sub.js';
 import { sum } from './sum.js';
-import { tanh } from './tanh.js';
 import { transpose } from './transpose.js';
 import { unsqueeze } from './unsqueeze.js';
 import { zero } from './zero.js';
@@ -109,6 +93,11 @@ import { patch_project } from './internal/patch_project.js';
 import { patch_reconstruct } from './internal/patch_reconstruct.js';
 import { sum_to } from './internal/sum_to.js';
 
+/** Every activation of pointwise/, as an op. */
+const ACTIVATION_OPS = Object.fromEntries(Object.entries(ACTIVATIONS).map(([k, a]) => [k, activationOp(a)])) as {
+  readonly [K in ActivationName]: OpDef;
+};
+
 export const OPS = {
   // compute
   conv2d,
@@ -120,15 +109,8 @@ export const OPS = {
   mul,
   div,
   neg,
-  // activations
-  relu,
-  relu6,
-  gelu,
-  silu,
-  sigmoid,
-  tanh,
-  hardswish,
-  hardsigmoid,
+  // activations (pointwise/)
+  ...ACTIVATION_OPS,
   softmax,
   log_softmax,
   // normalisation
@@ -215,6 +197,33 @@ export function getOp(name: string): OpDef | undefined {
 /** Any op of the IR (language or internal) called `name`: what passes over graphs use. */
 export function lookupOp(name: string): OpDef | undefined {
   return ALL_OP_MAP.get(name);
+}
+
+const DEFAULTS = new Map<string, Attrs>();
+
+/**
+ * The attributes op `name` takes when none are given, in the form the binder stores them
+ * (`stride: 1` as [1, 1]); required attributes are absent. Printers leave these out.
+ */
+export function defaultAttrs(name: string): Attrs | undefined {
+  let d = DEFAULTS.get(name);
+  if (!d) {
+    const op = ALL_OP_MAP.get(name);
+    if (!op) return undefined;
+    const out: Record<string, AttrValue> = {};
+    for (const s of op.args)
+      if (s.default !== undefined) {
+        const v = s.default;
+        out[s.name] =
+          s.type === 'int2' && typeof v === 'number'
+            ? [v, v]
+            : (s.type === 'ints' || s.type === 'floats') && typeof v === 'number'
+              ? [v]
+              : v;
+      }
+    DEFAULTS.set(name, (d = out));
+  }
+  return d;
 }
 
 export const OP_NAMES: readonly string[] = Object.freeze(Object.keys(OPS));

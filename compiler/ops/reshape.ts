@@ -2,7 +2,7 @@ import { formatShape, isSym } from '../ir/shape.js';
 import type { Dim } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { formatCount, shapeArg, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
+import { formatCount, shapeArg, linearJvp, reshapeEval, reshapeVjp, props } from './helpers.js';
 
 /**
  * Reshape to `shape`, as torch.reshape. The target may hold numbers, symbolic dims and at most
@@ -14,6 +14,7 @@ import { formatCount, shapeArg, linearJvp, reshapeEval, reshapeVjp } from './hel
 export const reshape: OpDef = {
   name: 'reshape',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Reshape to a target shape (one -1 allowed); element counts must agree.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,7 +1,7 @@
 import { formatShape, isSym } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { allocLike, axisOf, int, linearJvp } from './helpers.js';
+import { allocLike, axisOf, int, linearJvp, props } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
 import { gather, stridesOf } from '../reference/tensor.js';
 
@@ -12,6 +12,7 @@ import { gather, stridesOf } from '../reference/tensor.js';
 export const select: OpDef = {
   name: 'select',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Pick one index along an axis, removing that axis (x[:, 0]).',
   args: [
     { name: 'x', type: 'tensor' },

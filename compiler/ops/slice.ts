@@ -1,7 +1,7 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { allocLike, axisOf, int, intOrNull, known, linearJvp } from './helpers.js';
+import { allocLike, axisOf, int, intOrNull, known, linearJvp, props } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
 import { gather, stridesOf } from '../reference/tensor.js';
 
@@ -24,6 +24,7 @@ export function sliceLength(n: number, start: number, end: number | null, step: 
 export const slice: OpDef = {
   name: 'slice',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Python-style slice start:end:step along an axis.',
   args: [
     { name: 'x', type: 'tensor' },

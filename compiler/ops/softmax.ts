@@ -1,6 +1,6 @@
 import type { IrBuilder, OpDef } from './types.js';
 import type { ValueId } from '../ir/types.js';
-import { axisOf, int, out0 } from './helpers.js';
+import { axisOf, int, out0, props } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
 import { aroundAxis, type Tensor } from '../reference/tensor.js';
 import type { EvalCtx } from './types.js';
@@ -29,6 +29,7 @@ export function softmaxEval(x: Tensor, axis: number, log: boolean, ctx: EvalCtx)
 export const softmax: OpDef = {
   name: 'softmax',
   kind: 'reduction',
+  props: props(),
   doc: 'Softmax along an axis (default the last).',
   args: [
     { name: 'x', type: 'tensor' },

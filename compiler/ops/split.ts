@@ -2,7 +2,7 @@ import { formatShape } from '../ir/shape.js';
 import type { Attrs } from '../ir/types.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { allocLike, axisOf, int, ints, known } from './helpers.js';
+import { allocLike, axisOf, int, ints, known, props } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
 import { aroundAxis } from '../reference/tensor.js';
 
@@ -43,6 +43,7 @@ export function splitSizes(
 export const split: OpDef = {
   name: 'split',
   kind: 'layout',
+  props: props('homogeneous'),
   doc: 'Split along an axis into n equal parts ([n]) or parts of the listed sizes.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,12 +1,13 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { axisOf, int, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
+import { axisOf, int, linearJvp, reshapeEval, reshapeVjp, props } from './helpers.js';
 
 /** Remove the dim at `axis`, which must be 1 (unlike torch, a non-1 dim is an error). */
 export const squeeze: OpDef = {
   name: 'squeeze',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Remove a dimension of size 1.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,8 +1,8 @@
 import type { OpDef } from './types.js';
-import { binary } from './helpers.js';
+import { binary, props } from './helpers.js';
 
 /** Elementwise difference with broadcasting. One FLOP per output element. */
-export const sub: OpDef = binary('sub', 'Elementwise difference with broadcasting.', {
+export const sub: OpDef = binary('sub', 'Elementwise difference with broadcasting.', props('homogeneous'), {
   f: (x, y) => x - y,
   vjp: (b, n, [g], needs) => [
     needs[0] && g ? b.sumTo(g, b.shape(n.inputs[0]!)) : null,

@@ -1,5 +1,5 @@
 import type { OpDef } from './types.js';
-import { allocLike, axisOf, int, linearJvp } from './helpers.js';
+import { allocLike, axisOf, int, linearJvp, props } from './helpers.js';
 import { normAxis } from '../ir/shape.js';
 import { gather, stridesOf } from '../reference/tensor.js';
 
@@ -7,6 +7,7 @@ import { gather, stridesOf } from '../reference/tensor.js';
 export const transpose: OpDef = {
   name: 'transpose',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Swap two dimensions.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,9 +1,11 @@
-// The contract every op in the registry fulfils. One op = one file = one `OpDef`: its
-// arguments, its shape rule (with readable errors), its parameters and initialisers, its
-// cost, its reference evaluation (`eval`, run by the CPU interpreter in compiler/interp/), and
-// its derivative rules (`vjp` for reverse mode, `jvp` for forward mode), which emit ordinary IR
-// ops through an `IrBuilder`. Later stages add their rules (WGSL lowering) as further required
-// fields here, so the TypeScript compiler lists every op that still lacks one.
+// The contract every op in the registry fulfils. One op = one file = one `OpDef` (activations:
+// one file per pointwise function, pointwise/): its arguments, its shape rule (with readable
+// errors), its parameters and initialisers, its cost, its algebraic properties (which the
+// structural analyses rely on), its reference evaluation (`eval`, run by the CPU interpreter in
+// compiler/interp/), and its derivative rules (`vjp` for reverse mode, `jvp` for forward mode),
+// which emit ordinary IR ops through an `IrBuilder`. Every field is required, so `tsc` names an
+// op that lacks one; the WGSL lowering of every op is a table keyed by the op-name union
+// (compiler/kernels/table.ts), so `tsc` names an op without one there too.
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import type { Attrs, AttrValue, Init, Node, Shape, TensorType, ValueId } from '../ir/types.js';
 import type { Tensor } from '../reference/tensor.js';
@@ -17,11 +19,12 @@ export type { Tensor } from '../reference/tensor.js';
  * - `int`, `float` (an int is accepted), `bool`, `string`: a scalar attribute;
  * - `int2`: an int or a pair, normalised to `[h, w]`;
  * - `ints`: a list of ints (a single int is accepted as a one-element list);
+ * - `floats`: a list of numbers (a single number is accepted as a one-element list);
  * - `shape`: a list of dims: ints (−1 allowed where the op says so) or symbolic dims;
  * - `int?` / `float?`: as `int` / `float`, or `none`.
  */
 export type ArgType =
-  'tensor' | 'tensors' | 'int' | 'float' | 'bool' | 'string' | 'int2' | 'ints' | 'shape' | 'int?' | 'float?';
+  'tensor' | 'tensors' | 'int' | 'float' | 'bool' | 'string' | 'int2' | 'ints' | 'floats' | 'shape' | 'int?' | 'float?';
 
 export interface ArgSpec {
   readonly name: string;
@@ -72,11 +75,34 @@ export interface Cost {
   readonly flops: number;
 }
 
+/**
+ * Algebraic properties the structural analyses rely on (each a promise about every input the
+ * op accepts; false when unsure, which only makes an analysis more conservative).
+ */
+export interface OpProps {
+  /**
+   * f = 0 when every data input is 0 (relu, pooling, layout ops): the functional view
+   * (analysis/topology.ts) propagates zero through it, so `none` branches of NAS cells drop out
+   * of the canonical hash, NN-Mass and the DTMC.
+   */
+  readonly zeroPreserving: boolean;
+  /** Channel c of the output is channel c of the input (activations, norms, pooling): NN-Mass follows channels through it. */
+  readonly channelTransparent: boolean;
+  /**
+   * f(s·x) = s·f(x) for s > 0, once additive parameters (biases, shifts) are scaled by s too and
+   * batchnorm is the identity: SynFlow rescales a network made only of such ops exactly.
+   */
+  readonly homogeneous: boolean;
+  /** The data inputs can be swapped (add, mul): the canonical hash sorts them. */
+  readonly commutative: boolean;
+}
+
 export interface OpDef {
   readonly name: string;
   readonly kind: OpKind;
   /** One line for `mdl ops` and the language reference. */
   readonly doc: string;
+  readonly props: OpProps;
   /** Tensor arguments first, in call order, then attributes. */
   readonly args: readonly ArgSpec[];
   /** Number of outputs, when not 1 (e.g. `split`): computed from the attributes. */

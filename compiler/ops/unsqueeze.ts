@@ -1,12 +1,13 @@
 import { formatShape, normAxis } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { int, linearJvp, reshapeEval, reshapeVjp } from './helpers.js';
+import { int, linearJvp, reshapeEval, reshapeVjp, props } from './helpers.js';
 
 /** Insert a dim of size 1 at `axis` (in −(r+1)..r for rank r), as torch.unsqueeze. */
 export const unsqueeze: OpDef = {
   name: 'unsqueeze',
   kind: 'layout',
+  props: props('zero-preserving', 'homogeneous'),
   doc: 'Insert a dimension of size 1.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -15,6 +15,7 @@
 // can be reused; equal `hash`es mean the same function, which is what the topology proxies
 // (NN-Mass, NN-Degree, DTMC) measure.
 import type { Graph, TensorType } from '../ir/types.js';
+import { lookupOp } from '../ops/registry.js';
 import { functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
 
 /** cyrb53-style 53-bit string hash, as 14 hex digits. */
@@ -144,7 +145,6 @@ function typeLabel(t: TensorType): number {
   }
   return v;
 }
-const COMMUTATIVE = new Set(['add', 'mul']);
 const byNumber = (a: number, b: number) => a - b;
 const SUM = textLabel('sum');
 const ZERO_LABEL = textLabel('zero');
@@ -210,7 +210,7 @@ export function canonicalHash(view: FunctionalView): string {
       sums.push(out);
       continue;
     }
-    if (COMMUTATIVE.has(n.op)) inLabels.subarray(0, ins.length).sort();
+    if (lookupOp(n.op)!.props.commutative) inLabels.subarray(0, ins.length).sort();
     mixInit(4);
     mixLabel(textLabel(n.op));
     mixLabel(attrsLabel(n.attrs));

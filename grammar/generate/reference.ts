@@ -7,7 +7,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIAGNOSTICS, type DiagnosticInfo } from '../../compiler/diagnostics/codes.js';
 import { signature } from '../../compiler/elaborate/bind.js';
-import { OPS } from '../../compiler/ops/registry.js';
+import type { Attrs } from '../../compiler/ir/types.js';
+import type { Activation } from '../../compiler/ops/pointwise/fn.js';
+import { ACTIVATIONS } from '../../compiler/ops/pointwise/index.js';
+import { defaultAttrs, OPS } from '../../compiler/ops/registry.js';
+import type { OpDef, OpProps } from '../../compiler/ops/types.js';
 import type { Definition } from '../ast.js';
 import { parse } from '../parse.js';
 import { repoRoot } from './paths.js';
@@ -27,6 +31,53 @@ export function opsSection(): string {
     (op) => `| ${code(cell(signature(op.name, op.args)))} | ${op.kind} | ${cell(op.doc)} |`,
   );
   return ['| op | kind | |', '|---|---|---|', ...rows].join('\n');
+}
+
+const PROPERTY_NAMES: readonly [keyof OpProps, string][] = [
+  ['zeroPreserving', 'f(0) = 0'],
+  ['channelTransparent', 'per channel'],
+  ['homogeneous', 'f(s·x) = s·f(x)'],
+  ['commutative', 'commutative'],
+];
+
+/** FLOPs per output element of an op on the probe shape, when its cost is that linear (elementwise ops). */
+function flopsPerElement(op: OpDef, attrs: Attrs): number | undefined {
+  const tensors = op.args.filter((a) => a.type === 'tensor').length;
+  const at = (n: number) => {
+    const s = [n, 3, 4, 5];
+    return op.cost({ inputs: Array.from({ length: tensors }, () => s), params: [], outputs: [s], attrs }).flops;
+  };
+  const one = at(1) / 60;
+  return at(2) / 120 === one ? one : undefined;
+}
+
+/**
+ * The cost convention's per-element counts and the algebraic properties, read off the registry:
+ * every elementwise op and activation (with default attributes), and every pointwise function
+ * with the counts of its derivative ops (act_grad: g·f′, act_grad2: g·f″).
+ */
+export function flopsSection(): string {
+  const props = (p: OpProps) =>
+    PROPERTY_NAMES.filter(([k]) => p[k])
+      .map(([, s]) => s)
+      .join(', ');
+  const ops = Object.values(OPS as Readonly<Record<string, OpDef>>).flatMap((op) => {
+    if (op.kind !== 'elementwise' && op.kind !== 'activation') return [];
+    const f = flopsPerElement(op, defaultAttrs(op.name) ?? {});
+    return f === undefined ? [] : [`| ${code(op.name)} | ${f} | ${props(op.props)} |`];
+  });
+  const fns = Object.values(ACTIVATIONS as Readonly<Record<string, Activation>>).flatMap((a) =>
+    a.fns.map((fn) => `| ${code(fn.name)} | ${fn.flops.f} | ${fn.flops.df} | ${fn.flops.d2f} |`),
+  );
+  return [
+    '| op | FLOPs per element | properties |',
+    '|---|---|---|',
+    ...ops,
+    '',
+    '| pointwise function | f | g·f′ (act_grad) | g·f″ (act_grad2) |',
+    '|---|---|---|---|',
+    ...fns,
+  ].join('\n');
 }
 
 export function diagnosticsSection(): string {
@@ -92,6 +143,7 @@ export function stdlibSection(root = repoRoot()): string {
 export const SECTIONS: Readonly<Record<string, () => string>> = {
   keywords: keywordsSection,
   ops: opsSection,
+  flops: flopsSection,
   stdlib: () => stdlibSection(),
   diagnostics: diagnosticsSection,
 };

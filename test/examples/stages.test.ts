@@ -7,6 +7,7 @@ import { parse } from '../../grammar/parse.js';
 import { printAst } from '../../grammar/print-ast.js';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { printGraph } from '../../compiler/ir/print.js';
+import { defaultAttrs } from '../../compiler/ops/registry.js';
 import { compileFile } from '../helpers/compile.js';
 import { expectGolden } from '../helpers/golden.js';
 
@@ -23,12 +24,12 @@ describe('stage goldens', () => {
     it(`${name}: ir`, () => {
       const r = compileFile(`examples/${name}.mdl`);
       expect(r.graph).toBeDefined();
-      expectGolden(`test/golden/ir/${name}.txt`, printGraph(r.graph!));
+      expectGolden(`test/golden/ir/${name}.txt`, printGraph(r.graph!, { defaults: defaultAttrs }));
     });
     it(`${name}: grad`, () => {
       const r = compileFile(`examples/${name}.mdl`);
       const g = buildGradient(r.graph!, { loss: { kind: 'cross_entropy' } });
-      expectGolden(`test/golden/grad/${name}.txt`, printGraph(g.graph));
+      expectGolden(`test/golden/grad/${name}.txt`, printGraph(g.graph, { defaults: defaultAttrs }));
     });
   }
 });

@@ -5,6 +5,7 @@ import { printAst } from '../../../grammar/print-ast.js';
 import { buildGradient, type LossSpec } from '../../autodiff/grad.js';
 import { compileModel } from '../../compile.js';
 import { printGraph } from '../../ir/print.js';
+import { defaultAttrs } from '../../ops/registry.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { UsageError } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
@@ -36,7 +37,7 @@ export const print: Command = {
     const r = compileModel(src, nodeHost, model ? { model } : {});
     if (!report(r) || !r.graph) return 1;
     const graph = stage === 'grad' ? buildGradient(r.graph, { loss: { kind: loss } as LossSpec }).graph : r.graph;
-    process.stdout.write(printGraph(graph, { spans: args.flags.get('spans') === true }));
+    process.stdout.write(printGraph(graph, { spans: args.flags.get('spans') === true, defaults: defaultAttrs }));
     return 0;
   },
 };

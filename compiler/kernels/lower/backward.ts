@@ -6,13 +6,14 @@
 // per-channel or per-row reductions, and the rest are pointwise (fused like any other).
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
-import type { Accessor, AnchorCtx, KernelLowering, PointCtx, PointwiseLowering, View } from '../lowering.js';
+import type { Accessor, AnchorCtx, KernelLowering, PointwiseLowering, View } from '../lowering.js';
 import { KernelError, NeedsContiguous } from '../lowering.js';
 import { buildGemm, swapForLanes, type Operand, type GemmProblem } from './gemm.js';
 import { convGeometry, type ConvGeometry } from './conv.js';
 import { buildConvGradWeightGemm } from './convgrad.js';
 import { convBackwardStrategy } from '../target.js';
-import { dropoutExpr } from './pointwise.js';
+import { applyRule, dropoutExpr } from './pointwise.js';
+import { pointwiseFn } from '../../ops/pointwise/index.js';
 import { NEG_INF, WG, perElement, poolGeom, reduceAxes, rowStats, workgroupSum } from './reduce.js';
 import { groups1d } from '../grid.js';
 import { normAxis } from '../../ir/shape.js';
@@ -21,90 +22,26 @@ import { sliceStart } from '../../ops/slice.js';
 
 const { i32, f32 } = E;
 const prod = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
-const SQRT1_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const GELU_C = 0.044715;
-const sigmoid = (x: Expr): Expr => E.div(f32(1), E.add(f32(1), E.exp(E.neg(x))));
-const tanh = (x: Expr): Expr => E.tanh(E.call('clamp', x, f32(-15), f32(15)));
-const between = (x: Expr, lo: number, hi: number): Expr => E.and(E.gt(x, f32(lo)), E.lt(x, f32(hi)));
-const phi = (x: Expr): Expr => E.mul(f32(INV_SQRT_2PI), E.exp(E.mul(f32(-0.5), E.mul(x, x))));
-
-/** f′ of each activation (PyTorch's conventions at kinks, as compiler/reference/pointwise.ts). */
-const DF: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr>> = {
-  relu: (x) => E.sel(E.gt(x, f32(0)), f32(1), f32(0)),
-  relu6: (x) => E.sel(between(x, 0, 6), f32(1), f32(0)),
-  gelu: (x) => E.add(E.mul(f32(0.5), E.add(f32(1), E.call('erf', E.mul(x, f32(SQRT1_2))))), E.mul(x, phi(x))),
-  gelu_tanh: (x, c) => {
-    const t = c.b.let(tanh(E.mul(f32(SQRT_2_OVER_PI), E.add(x, E.mul(f32(GELU_C), E.mul(x, E.mul(x, x)))))), 't');
-    return E.add(
-      E.mul(f32(0.5), E.add(f32(1), t)),
-      E.mul(
-        E.mul(E.mul(f32(0.5), x), E.sub(f32(1), E.mul(t, t))),
-        E.mul(f32(SQRT_2_OVER_PI), E.add(f32(1), E.mul(f32(3 * GELU_C), E.mul(x, x)))),
-      ),
-    );
-  },
-  silu: (x, c) => {
-    const s = c.b.let(sigmoid(x), 's');
-    return E.mul(s, E.add(f32(1), E.mul(x, E.sub(f32(1), s))));
-  },
-  sigmoid: (x, c) => {
-    const s = c.b.let(sigmoid(x), 's');
-    return E.mul(s, E.sub(f32(1), s));
-  },
-  tanh: (x, c) => {
-    const t = c.b.let(tanh(x), 't');
-    return E.sub(f32(1), E.mul(t, t));
-  },
-  hardsigmoid: (x) => E.sel(between(x, -3, 3), f32(1 / 6), f32(0)),
-  hardswish: (x) => E.sel(E.lt(x, f32(-3)), f32(0), E.sel(E.le(x, f32(3)), E.add(E.div(x, f32(3)), f32(0.5)), f32(1))),
-};
-
-/** f″ of each activation. */
-const D2F: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr>> = {
-  relu: () => f32(0),
-  relu6: () => f32(0),
-  gelu: (x) => E.mul(phi(x), E.sub(f32(2), E.mul(x, x))),
-  gelu_tanh: (x, c) => {
-    const t = c.b.let(tanh(E.mul(f32(SQRT_2_OVER_PI), E.add(x, E.mul(f32(GELU_C), E.mul(x, E.mul(x, x)))))), 't');
-    const u1 = c.b.let(E.mul(f32(SQRT_2_OVER_PI), E.add(f32(1), E.mul(f32(3 * GELU_C), E.mul(x, x)))), 'u1');
-    const u2 = E.mul(f32(SQRT_2_OVER_PI * 6 * GELU_C), x);
-    return E.mul(
-      E.sub(f32(1), E.mul(t, t)),
-      E.add(u1, E.mul(E.mul(f32(0.5), x), E.sub(u2, E.mul(E.mul(f32(2), t), E.mul(u1, u1))))),
-    );
-  },
-  silu: (x, c) => {
-    const s = c.b.let(sigmoid(x), 's');
-    return E.mul(E.mul(s, E.sub(f32(1), s)), E.add(f32(2), E.mul(x, E.sub(f32(1), E.mul(f32(2), s)))));
-  },
-  sigmoid: (x, c) => {
-    const s = c.b.let(sigmoid(x), 's');
-    return E.mul(E.mul(s, E.sub(f32(1), s)), E.sub(f32(1), E.mul(f32(2), s)));
-  },
-  tanh: (x, c) => {
-    const t = c.b.let(tanh(x), 't');
-    return E.mul(E.mul(f32(-2), t), E.sub(f32(1), E.mul(t, t)));
-  },
-  hardsigmoid: () => f32(0),
-  hardswish: (x) => E.sel(between(x, -3, 3), f32(1 / 3), f32(0)),
-};
-
-function derivative(table: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr>>): PointwiseLowering {
+/** g·f′(x) or g·f″(x) for the pointwise function the node names (compiler/ops/pointwise/). */
+function derivative(order: 'df' | 'd2f'): PointwiseLowering {
   return {
     kind: 'pointwise',
     elementwise: true,
     at: (c, idx) => {
-      const f = table[c.attrs['fn'] as string];
-      if (!f) throw new KernelError(`${c.node.name}: no kernel derivative for activation ${String(c.attrs['fn'])}`);
-      return E.mul(c.inputs[0]!.at(idx), f(c.b.let(c.inputs[1]!.at(idx), 'x'), c));
+      const fn = pointwiseFn(c.attrs['fn'] as string);
+      if (!fn) throw new KernelError(`${c.node.name}: no pointwise function ${String(c.attrs['fn'])}`);
+      // g is read before x is bound: the order the kernel's statements come out in.
+      const g = c.inputs[0]!.at(idx);
+      return E.mul(
+        g,
+        applyRule(c, fn[order], c.b.let(c.inputs[1]!.at(idx), 'x'), c.attrs['params'] as readonly number[]),
+      );
     },
   };
 }
 
-export const actGrad = derivative(DF);
-export const actGrad2 = derivative(D2F);
+export const actGrad = derivative('df');
+export const actGrad2 = derivative('d2f');
 
 /** g·(softmax − q)/N row by row: q is the smoothed one-hot target. */
 export const crossEntropyGrad: KernelLowering = {

@@ -7,6 +7,8 @@ import type { Expr } from '../ir.js';
 import type { Accessor, PointCtx, PointwiseLowering } from '../lowering.js';
 import { fnv1a } from '../../../runtime/random/philox.js';
 import { normAxis } from '../../ir/shape.js';
+import type { Activation, Rule } from '../../ops/pointwise/fn.js';
+import type { Scalar } from '../../reference/scalar.js';
 
 const { f32, i32 } = E;
 
@@ -32,31 +34,51 @@ function unary(f: (x: Expr, c: PointCtx) => Expr): PointwiseLowering {
 }
 
 const zero = f32(0);
-/** tanh for any finite input: WGSL's tanh may overflow to NaN beyond |x| ≈ 44; tanh(±15) is ±1 in f32. */
-const safeTanh = (x: Expr): Expr => E.tanh(E.call('clamp', x, f32(-15), f32(15)));
-const sigmoid = (x: Expr): Expr => E.div(f32(1), E.add(f32(1), E.exp(E.neg(x))));
 
-/** Each activation of compiler/reference/pointwise.ts, as a kernel expression. */
-export const ACTIVATIONS: Readonly<Record<string, (x: Expr, c: PointCtx) => Expr>> = {
-  relu: (x) => E.sel(E.gt(x, zero), x, zero),
-  relu6: (x) => E.call('clamp', x, zero, f32(6)),
-  gelu: (x) => E.mul(E.mul(f32(0.5), x), E.add(f32(1), E.call('erf', E.mul(x, f32(Math.SQRT1_2))))),
-  gelu_tanh: (x) =>
-    E.mul(
-      E.mul(f32(0.5), x),
-      E.add(
-        f32(1),
-        safeTanh(E.mul(f32(Math.sqrt(2 / Math.PI)), E.add(x, E.mul(f32(0.044715), E.mul(x, E.mul(x, x)))))),
-      ),
-    ),
-  silu: (x) => E.mul(x, sigmoid(x)),
-  sigmoid,
-  tanh: safeTanh,
-  hardsigmoid: (x) => E.call('clamp', E.add(E.div(x, f32(6)), f32(0.5)), zero, f32(1)),
-  hardswish: (x) => E.sel(E.le(x, f32(-3)), zero, E.sel(E.ge(x, f32(3)), x, E.div(E.mul(x, E.add(x, f32(3))), f32(6)))),
-};
+/**
+ * The scalar language of pointwise functions (compiler/reference/scalar.ts) as kernel
+ * expressions: an activation's rules, written once, become WGSL through this. `let` binds a
+ * subexpression used twice; tanh is clamped, since WGSL's overflows to NaN beyond |x| ≈ 44
+ * (tanh(±15) is ±1 in f32).
+ */
+export function kernelScalar(c: PointCtx): Scalar<Expr, Expr> {
+  return {
+    lit: f32,
+    add: E.add,
+    sub: E.sub,
+    mul: E.mul,
+    div: E.div,
+    neg: E.neg,
+    exp: E.exp,
+    tanh: (x) => E.tanh(E.call('clamp', x, f32(-15), f32(15))),
+    erf: (x) => E.call('erf', x),
+    clamp: (x, lo, hi) => E.call('clamp', x, lo, hi),
+    gt: E.gt,
+    ge: E.ge,
+    lt: E.lt,
+    le: E.le,
+    and: E.and,
+    sel: E.sel,
+    let: (x, name) => c.b.let(x, name),
+  };
+}
 
-export const activation = (name: string): PointwiseLowering => unary(ACTIVATIONS[name]!);
+/** A pointwise function's rule at element `x` of the node's input, with the node's parameters. */
+export function applyRule(c: PointCtx, rule: Rule, x: Expr, params: readonly number[]): Expr {
+  return rule(kernelScalar(c), x, params.map(f32));
+}
+
+/** An activation: its function's value, with the input bound to a name once (the rule may use it several times). */
+export function activation(a: Activation): PointwiseLowering {
+  return {
+    kind: 'pointwise',
+    elementwise: true,
+    at: (c, idx) => {
+      const { fn, params } = a.choose(c.attrs);
+      return applyRule(c, fn.f, c.b.let(c.inputs[0]!.at(idx), 'x'), params);
+    },
+  };
+}
 
 export const add = binary(E.add);
 export const sub = binary(E.sub);
@@ -64,13 +86,6 @@ export const mul = binary(E.mul);
 export const div = binary(E.div);
 export const neg = unary((x) => E.neg(x));
 export const zeroOp: PointwiseLowering = { kind: 'pointwise', elementwise: true, cheap: true, at: () => zero };
-
-export const gelu: PointwiseLowering = {
-  kind: 'pointwise',
-  elementwise: true,
-  at: (c, idx) =>
-    ACTIVATIONS[c.attrs['approximate'] === 'tanh' ? 'gelu_tanh' : 'gelu']!(c.b.let(c.inputs[0]!.at(idx), 'x'), c),
-};
 
 export const constant: PointwiseLowering = {
   kind: 'pointwise',

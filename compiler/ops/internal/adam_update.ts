@@ -1,7 +1,7 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { bool, num, numelOf } from '../helpers.js';
+import { bool, num, numelOf, props } from '../helpers.js';
 
 /**
  * One step of torch.optim.Adam (or AdamW, `decoupled`) for one parameter, at step t = ctx.step + 1
@@ -13,6 +13,7 @@ import { bool, num, numelOf } from '../helpers.js';
 export const adam_update: OpDef = {
   name: 'adam_update',
   kind: 'optimizer',
+  props: props(),
   doc: 'One Adam / AdamW step of one parameter.',
   args: [
     { name: 'param', type: 'tensor' },

@@ -2,7 +2,7 @@ import { formatShape, sameShape } from '../../ir/shape.js';
 import { avgWindows } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { bool, linearJvp, numelOf, pair, pool2dInfer, poolGeom } from '../helpers.js';
+import { bool, linearJvp, numelOf, pair, pool2dInfer, poolGeom, props } from '../helpers.js';
 
 /**
  * The VJP of avgpool2d: each output's gradient, divided by its window's divisor, spread over
@@ -12,6 +12,7 @@ import { bool, linearJvp, numelOf, pair, pool2dInfer, poolGeom } from '../helper
 export const avgpool2d_grad: OpDef = {
   name: 'avgpool2d_grad',
   kind: 'pool',
+  props: props(),
   doc: 'Backward of average pooling: spread each gradient over its window.',
   args: [
     { name: 'g', type: 'tensor' },

@@ -1,7 +1,7 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { bool, num, numelOf, requireRank } from '../helpers.js';
+import { bool, num, numelOf, requireRank, props } from '../helpers.js';
 import { bnStats } from './batchnorm2d_normalize.js';
 
 /**
@@ -13,6 +13,7 @@ import { bnStats } from './batchnorm2d_normalize.js';
 export const batchnorm2d_grad_input: OpDef = {
   name: 'batchnorm2d_grad_input',
   kind: 'normalization',
+  props: props(),
   doc: 'Backward of batch normalisation with respect to its input (without the affine weight).',
   args: [
     { name: 'g', type: 'tensor' },

@@ -2,7 +2,7 @@ import { formatShape } from '../../ir/shape.js';
 import type { Tensor } from '../../reference/tensor.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { bool, num, numelOf, requireRank } from '../helpers.js';
+import { bool, num, numelOf, requireRank, props } from '../helpers.js';
 
 /**
  * Per-channel statistics of x [N, C, H, W] as batchnorm normalises with them: in training the
@@ -49,6 +49,7 @@ export function bnStats(
 export const batchnorm2d_normalize: OpDef = {
   name: 'batchnorm2d_normalize',
   kind: 'normalization',
+  props: props(),
   doc: 'The normalised input x̂ of batchnorm2d (no affine, no state update).',
   args: [
     { name: 'x', type: 'tensor' },

@@ -2,7 +2,7 @@ import { formatShape } from '../../ir/shape.js';
 import { conv2dGradInput } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { convGeom, int, known, numelOf, pair, requireRank, windowOut } from '../helpers.js';
+import { convGeom, int, known, numelOf, pair, requireRank, windowOut, props } from '../helpers.js';
 
 /**
  * The gradient of conv2d with respect to its input: the transposed convolution of the output
@@ -13,6 +13,7 @@ import { convGeom, int, known, numelOf, pair, requireRank, windowOut } from '../
 export const conv2d_grad_input: OpDef = {
   name: 'conv2d_grad_input',
   kind: 'conv',
+  props: props(),
   doc: 'Backward of conv2d with respect to its input (a transposed convolution).',
   args: [
     { name: 'dy', type: 'tensor' },

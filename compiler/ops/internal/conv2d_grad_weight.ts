@@ -2,7 +2,7 @@ import { formatShape } from '../../ir/shape.js';
 import { conv2dGradWeight } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { convGeom, int, known, numelOf, pair, requireRank, windowOut } from '../helpers.js';
+import { convGeom, int, known, numelOf, pair, requireRank, windowOut, props } from '../helpers.js';
 
 /**
  * The gradient of conv2d with respect to its weight: the correlation of the output gradient
@@ -12,6 +12,7 @@ import { convGeom, int, known, numelOf, pair, requireRank, windowOut } from '../
 export const conv2d_grad_weight: OpDef = {
   name: 'conv2d_grad_weight',
   kind: 'conv',
+  props: props(),
   doc: 'Backward of conv2d with respect to its weight.',
   args: [
     { name: 'dy', type: 'tensor' },

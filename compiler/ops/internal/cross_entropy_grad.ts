@@ -1,7 +1,7 @@
 import { formatShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { num, numelOf } from '../helpers.js';
+import { num, numelOf, props } from '../helpers.js';
 import { crossEntropyRows } from '../cross_entropy.js';
 
 /**
@@ -11,6 +11,7 @@ import { crossEntropyRows } from '../cross_entropy.js';
 export const cross_entropy_grad: OpDef = {
   name: 'cross_entropy_grad',
   kind: 'loss',
+  props: props(),
   doc: 'Backward of cross_entropy with respect to the logits.',
   args: [
     { name: 'g', type: 'tensor' },

@@ -1,6 +1,6 @@
 import { dropoutMask } from '../../../runtime/random/philox.js';
 import type { OpDef } from '../types.js';
-import { linearJvp, num, numelOf, str } from '../helpers.js';
+import { linearJvp, num, numelOf, str, props } from '../helpers.js';
 
 /**
  * x ⊙ mask/(1 − p) with the dropout mask of stream `key` (a dropout node's name) at the run's
@@ -10,6 +10,7 @@ import { linearJvp, num, numelOf, str } from '../helpers.js';
 export const dropout_mask: OpDef = {
   name: 'dropout_mask',
   kind: 'regularization',
+  props: props(),
   doc: 'Multiply by the scaled dropout mask of a named random stream.',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,7 +1,7 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { num, numelOf, requireMinRank } from '../helpers.js';
+import { num, numelOf, requireMinRank, props } from '../helpers.js';
 import { layernormRows } from '../layernorm.js';
 
 /**
@@ -12,6 +12,7 @@ import { layernormRows } from '../layernorm.js';
 export const layernorm_grad_input: OpDef = {
   name: 'layernorm_grad_input',
   kind: 'normalization',
+  props: props(),
   doc: 'Backward of layer normalisation with respect to its input (without the affine weight).',
   args: [
     { name: 'g', type: 'tensor' },

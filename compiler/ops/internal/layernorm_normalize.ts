@@ -1,5 +1,5 @@
 import type { OpDef } from '../types.js';
-import { num, numelOf, requireMinRank } from '../helpers.js';
+import { num, numelOf, requireMinRank, props } from '../helpers.js';
 import { layernormRows } from '../layernorm.js';
 
 /**
@@ -9,6 +9,7 @@ import { layernormRows } from '../layernorm.js';
 export const layernorm_normalize: OpDef = {
   name: 'layernorm_normalize',
   kind: 'normalization',
+  props: props(),
   doc: 'The normalised input x̂ of layernorm (no affine).',
   args: [
     { name: 'x', type: 'tensor' },

@@ -2,7 +2,7 @@ import { formatShape } from '../../ir/shape.js';
 import { aroundAxis } from '../../reference/tensor.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { known, numelOf, requireMinRank } from '../helpers.js';
+import { known, numelOf, requireMinRank, props } from '../helpers.js';
 
 /**
  * The gradient of linear with respect to its weight: dW = Σ dyᵀ·x over all leading dims, for
@@ -11,6 +11,7 @@ import { known, numelOf, requireMinRank } from '../helpers.js';
 export const linear_grad_weight: OpDef = {
   name: 'linear_grad_weight',
   kind: 'matmul',
+  props: props(),
   doc: 'Backward of linear with respect to its weight: Σ dyᵀ·x.',
   args: [
     { name: 'dy', type: 'tensor' },

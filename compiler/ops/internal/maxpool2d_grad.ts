@@ -2,7 +2,7 @@ import { formatShape, sameShape } from '../../ir/shape.js';
 import { maxpoolArgmax } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { numelOf, pair, pool2dInfer, poolGeom } from '../helpers.js';
+import { numelOf, pair, pool2dInfer, poolGeom, props } from '../helpers.js';
 
 export const MAXPOOL_ATTRS: OpDef['args'] = [
   { name: 'kernel', type: 'int2' },
@@ -20,6 +20,7 @@ export const MAXPOOL_ATTRS: OpDef['args'] = [
 export const maxpool2d_grad: OpDef = {
   name: 'maxpool2d_grad',
   kind: 'pool',
+  props: props(),
   doc: 'Backward of max pooling: route each gradient to its window maximum.',
   args: [{ name: 'g', type: 'tensor' }, { name: 'x', type: 'tensor' }, ...MAXPOOL_ATTRS],
   infer([g, x], a) {

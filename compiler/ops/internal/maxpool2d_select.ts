@@ -2,7 +2,7 @@ import { formatShape, sameShape } from '../../ir/shape.js';
 import { maxpoolArgmax } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { numelOf, pair, pool2dInfer, poolGeom } from '../helpers.js';
+import { numelOf, pair, pool2dInfer, poolGeom, props } from '../helpers.js';
 import { MAXPOOL_ATTRS } from './maxpool2d_grad.js';
 
 /**
@@ -12,6 +12,7 @@ import { MAXPOOL_ATTRS } from './maxpool2d_grad.js';
 export const maxpool2d_select: OpDef = {
   name: 'maxpool2d_select',
   kind: 'pool',
+  props: props(),
   doc: "Read v at the positions of x's max-pooling window maxima.",
   args: [{ name: 'v', type: 'tensor' }, { name: 'x', type: 'tensor' }, ...MAXPOOL_ATTRS],
   infer([v, x], a) {

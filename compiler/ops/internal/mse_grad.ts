@@ -1,12 +1,13 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { numelOf } from '../helpers.js';
+import { numelOf, props } from '../helpers.js';
 
 /** The VJP of mse with respect to the prediction: 2·g·(pred − target)/numel. FLOPs: 3 per element. */
 export const mse_grad: OpDef = {
   name: 'mse_grad',
   kind: 'loss',
+  props: props(),
   doc: 'Backward of mse with respect to the prediction.',
   args: [
     { name: 'g', type: 'tensor' },

@@ -2,7 +2,7 @@ import { formatShape } from '../../ir/shape.js';
 import type { Attrs } from '../../ir/types.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { bool, ints, numelOf, pair, str } from '../helpers.js';
+import { bool, ints, numelOf, pair, str, props } from '../helpers.js';
 import { isPowerOfTwo, reflectIndex, unflattenBasis, walsh } from '../../reference/walsh.js';
 
 /** The spatial geometry of a patch op's image operand, in either layout. */
@@ -45,6 +45,7 @@ export function checkBasis(op: string, a: Attrs): void {
 export const patch_project: OpDef = {
   name: 'patch_project',
   kind: 'pool',
+  props: props(),
   doc: 'Project image patches onto kept 2-D Walsh–Hadamard bases (LBP-WHT, gradient filtering).',
   args: [
     { name: 'x', type: 'tensor' },

@@ -1,7 +1,7 @@
 import { formatShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { ints, numelOf, pair, str } from '../helpers.js';
+import { ints, numelOf, pair, str, props } from '../helpers.js';
 import { unflattenBasis, walsh } from '../../reference/walsh.js';
 import { checkBasis } from './patch_project.js';
 
@@ -15,6 +15,7 @@ import { checkBasis } from './patch_project.js';
 export const patch_reconstruct: OpDef = {
   name: 'patch_reconstruct',
   kind: 'pool',
+  props: props(),
   doc: 'Rebuild an image from per-patch Walsh–Hadamard coefficients (the low-rank input gradient).',
   args: [
     { name: 'z', type: 'tensor' },

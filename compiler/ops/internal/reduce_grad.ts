@@ -3,7 +3,7 @@ import { broadcastInto, keepShape } from '../../reference/kernels.js';
 import type { Dim } from '../../ir/types.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { bool, ints, linearJvp, numelOf, shapeArg } from '../helpers.js';
+import { bool, ints, linearJvp, numelOf, shapeArg, props } from '../helpers.js';
 
 /**
  * The VJP of `sum` and `mean` (and global_avgpool): broadcasts g, the reduction's output
@@ -13,6 +13,7 @@ import { bool, ints, linearJvp, numelOf, shapeArg } from '../helpers.js';
 export const reduce_grad: OpDef = {
   name: 'reduce_grad',
   kind: 'reduction',
+  props: props(),
   doc: 'Backward of sum/mean: broadcast back over the reduced axes (scaled for mean).',
   args: [
     { name: 'g', type: 'tensor' },

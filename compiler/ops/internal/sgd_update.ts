@@ -1,7 +1,7 @@
 import { formatShape, sameShape } from '../../ir/shape.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { bool, num, numelOf } from '../helpers.js';
+import { bool, num, numelOf, props } from '../helpers.js';
 
 /**
  * One step of torch.optim.SGD for one parameter: with g′ = g + weight_decay·p,
@@ -13,6 +13,7 @@ import { bool, num, numelOf } from '../helpers.js';
 export const sgd_update: OpDef = {
   name: 'sgd_update',
   kind: 'optimizer',
+  props: props(),
   doc: 'One SGD step (momentum, dampening, Nesterov, weight decay) of one parameter.',
   args: [
     { name: 'param', type: 'tensor' },

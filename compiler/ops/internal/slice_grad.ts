@@ -2,7 +2,7 @@ import { formatShape, normAxis, sameShape } from '../../ir/shape.js';
 import { gather, stridesOf } from '../../reference/tensor.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { int, intOrNull, linearJvp, shapeArg } from '../helpers.js';
+import { int, intOrNull, linearJvp, shapeArg, props } from '../helpers.js';
 import { sliceLength, sliceStart } from '../slice.js';
 
 /**
@@ -12,6 +12,7 @@ import { sliceLength, sliceStart } from '../slice.js';
 export const slice_grad: OpDef = {
   name: 'slice_grad',
   kind: 'layout',
+  props: props(),
   doc: 'Backward of slice: scatter into zeros at start:end:step along an axis.',
   args: [
     { name: 'g', type: 'tensor' },

@@ -2,7 +2,7 @@ import { broadcastShapes, formatShape, sameShape } from '../../ir/shape.js';
 import { sumInto } from '../../reference/kernels.js';
 import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
-import { linearJvp, numelOf, shapeArg } from '../helpers.js';
+import { linearJvp, numelOf, shapeArg, props } from '../helpers.js';
 
 /**
  * Sums x down to `shape`, a shape that broadcasts to x's (NumPy rules): the dims x gained or
@@ -11,6 +11,7 @@ import { linearJvp, numelOf, shapeArg } from '../helpers.js';
 export const sum_to: OpDef = {
   name: 'sum_to',
   kind: 'reduction',
+  props: props(),
   doc: 'Sum down to a shape that broadcasts to the input (the adjoint of broadcasting).',
   args: [
     { name: 'x', type: 'tensor' },

@@ -3,6 +3,7 @@
 // inputs of ReLUs (NASWOT's hooks), batchnorm parameters (which SynFlow removes), and whether
 // the network is positively homogeneous in its input (which SynFlow's float32 rescaling needs).
 import type { Graph, ValueId } from '../../ir/types.js';
+import { lookupOp } from '../../ops/registry.js';
 
 const WEIGHTED = new Set(['conv2d', 'linear']);
 
@@ -76,42 +77,12 @@ export function batchnorms(g: Graph): BatchnormParams[] {
 }
 
 /**
- * Ops f with f(s·x) = s·f(x) for s > 0 once their parameters that add (biases, shifts) are
- * scaled by s too, and batchnorm is the identity (SynFlow removes it). A network made only of
- * these computes exactly s times its output from s times its input.
+ * Whether the network computes exactly s times its output from s times its input (s > 0) once
+ * additive parameters are scaled by s and batchnorm is the identity: every op is positively
+ * homogeneous (the op property `homogeneous`), as SynFlow's rescaling needs.
  */
-const HOMOGENEOUS = new Set([
-  'conv2d',
-  'linear',
-  'relu',
-  'identity',
-  'add',
-  'sub',
-  'neg',
-  'concat',
-  'avgpool2d',
-  'global_avgpool',
-  'maxpool2d',
-  'flatten',
-  'reshape',
-  'batchnorm2d',
-  'zero',
-  'pad',
-  'slice',
-  'split',
-  'select',
-  'permute',
-  'transpose',
-  'squeeze',
-  'unsqueeze',
-  'expand',
-  'mean',
-  'sum',
-  'dropout',
-]);
-
 export function homogeneous(g: Graph): boolean {
-  return g.nodes.every((n) => HOMOGENEOUS.has(n.op));
+  return g.nodes.every((n) => lookupOp(n.op)!.props.homogeneous);
 }
 
 /** Parameters that multiply (conv and linear weights): the rest add, and scale with the input. */

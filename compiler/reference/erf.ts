@@ -1,8 +1,5 @@
-// Pointwise functions and their derivatives, with PyTorch's conventions at the kinks (relu'(0)
-// = 0; relu6, hardsigmoid: 0 outside the open interval; hardswish: the derivative of the
-// middle piece on [−3, 3]). One table, shared by the activations' `eval` and by `act_grad`.
-
-// erf, as fdlibm's s_erf.c (Sun Microsystems, 1993): accurate to < 1 ulp in double precision,
+// The error function in double precision, for the reference evaluation of GELU (the kernels use
+// a float32 approximation; compiler/kernels/wgsl.ts). As fdlibm's s_erf.c (Sun Microsystems, 1993): accurate to < 1 ulp in double precision,
 // so exact GELU agrees with PyTorch's (which calls the C library's erf) to ~1e-16.
 const erx = 8.45062911510467529297e-1;
 const efx8 = 1.02703333676410069053;
@@ -102,88 +99,3 @@ export function erf(x: number): number {
   const r = Math.exp(-z * z - 0.5625) * Math.exp((z - ax) * (z + ax) + R / S);
   return sign * (1 - r / ax);
 }
-
-const SQRT1_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const GELU_C = 0.044715;
-
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
-export interface Pointwise {
-  f(x: number): number;
-  /** The derivative (PyTorch's convention at kinks). */
-  df(x: number): number;
-  /** The second derivative (0 on linear pieces). */
-  d2f(x: number): number;
-}
-
-export const POINTWISE: Readonly<Record<string, Pointwise>> = {
-  relu: { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0), d2f: () => 0 },
-  relu6: { f: (x) => Math.min(Math.max(x, 0), 6), df: (x) => (x > 0 && x < 6 ? 1 : 0), d2f: () => 0 },
-  gelu: {
-    f: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
-    df: (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
-    // φ(x)·(2 − x²)
-    d2f: (x) => INV_SQRT_2PI * Math.exp(-0.5 * x * x) * (2 - x * x),
-  },
-  gelu_tanh: {
-    f: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + GELU_C * x * x * x))),
-    df: (x) => {
-      const t = Math.tanh(SQRT_2_OVER_PI * (x + GELU_C * x * x * x));
-      return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * x * x);
-    },
-    // t = tanh(u), u = k(x + c·x³): (1 − t²)·(u′ + x·(u″ − 2t·u′²)/2)
-    d2f: (x) => {
-      const t = Math.tanh(SQRT_2_OVER_PI * (x + GELU_C * x * x * x));
-      const u1 = SQRT_2_OVER_PI * (1 + 3 * GELU_C * x * x);
-      const u2 = SQRT_2_OVER_PI * 6 * GELU_C * x;
-      return (1 - t * t) * (u1 + 0.5 * x * (u2 - 2 * t * u1 * u1));
-    },
-  },
-  silu: {
-    f: (x) => x * sigmoid(x),
-    df: (x) => {
-      const s = sigmoid(x);
-      return s * (1 + x * (1 - s));
-    },
-    d2f: (x) => {
-      const s = sigmoid(x);
-      return s * (1 - s) * (2 + x * (1 - 2 * s));
-    },
-  },
-  sigmoid: {
-    f: sigmoid,
-    df: (x) => {
-      const s = sigmoid(x);
-      return s * (1 - s);
-    },
-    d2f: (x) => {
-      const s = sigmoid(x);
-      return s * (1 - s) * (1 - 2 * s);
-    },
-  },
-  tanh: {
-    f: Math.tanh,
-    df: (x) => {
-      const t = Math.tanh(x);
-      return 1 - t * t;
-    },
-    d2f: (x) => {
-      const t = Math.tanh(x);
-      return -2 * t * (1 - t * t);
-    },
-  },
-  hardsigmoid: {
-    f: (x) => (x <= -3 ? 0 : x >= 3 ? 1 : x / 6 + 0.5),
-    df: (x) => (x > -3 && x < 3 ? 1 / 6 : 0),
-    d2f: () => 0,
-  },
-  hardswish: {
-    f: (x) => (x <= -3 ? 0 : x >= 3 ? x : (x * (x + 3)) / 6),
-    df: (x) => (x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1),
-    d2f: (x) => (x > -3 && x < 3 ? 1 / 3 : 0),
-  },
-};
-
-export const POINTWISE_NAMES: readonly string[] = Object.keys(POINTWISE);
