@@ -1,7 +1,7 @@
 // Reverse-mode autodiff as an IR → IR pass. From a forward graph and a loss, builds one graph
 // that computes the forward pass, the loss (a scalar output `loss`) and the gradients of the
 // loss with respect to the trainable parameters (outputs `grad:<param>`) and, on request, to
-// inputs (`grad:input:<name>`). Every backward op comes from an op's VJP rule in the registry
+// inputs (`grad:input:<name>`) and to internal values of the forward graph (`grad:value:<id>`). Every backward op comes from an op's VJP rule in the registry
 // and is an ordinary IR op; the result passes the IR verifier and runs on the reference
 // interpreter like any graph.
 //
@@ -45,6 +45,12 @@ export interface GradOptions {
   /** Graph inputs (by name) to differentiate with respect to as well. */
   readonly wrtInputs?: Iterable<string>;
   /**
+   * Values of the forward graph (by id: a layer's output, say) to differentiate with respect to
+   * as well: ∂loss/∂v as if v were an input, through every path from v to the loss. Ids are
+   * those of `g`, which the gradient graph keeps.
+   */
+  readonly wrtValues?: Iterable<ValueId>;
+  /**
    * Backward rewrites (compiler/rewrites/): forward node → the rule that replaces its op's own
    * VJP. The rule gets the same contract (cotangents in, one cotangent per input that needs one).
    */
@@ -60,6 +66,8 @@ export interface GradGraph {
   readonly grads: ReadonlyMap<string, ValueId>;
   /** Gradient value per differentiated input, by input name. */
   readonly inputGrads: ReadonlyMap<string, ValueId>;
+  /** Gradient value per differentiated forward value, by its id. */
+  readonly valueGrads: ReadonlyMap<ValueId, ValueId>;
   /** The inputs the loss added (labels, target, cotangents), by name. */
   readonly lossInputs: ReadonlyMap<string, ValueId>;
   /** The mode the graph was differentiated in; run it in the same mode. */
@@ -160,9 +168,19 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
       throw new AutodiffError(`gradient: input \`${name}\` is ${ed.type(id).dtype}; only float inputs have gradients`);
     wrtInputs.set(id, name);
   }
+  const wrtValues = new Set<ValueId>();
+  for (const id of opts.wrtValues ?? []) {
+    const v = g.values[id];
+    if (!v || v.id !== id) throw new AutodiffError(`gradient: ${g.name} has no value ${id}`);
+    if (!isFloat(v.type))
+      throw new AutodiffError(
+        `gradient: value ${id} of ${g.name} is ${v.type.dtype}; only float values have gradients`,
+      );
+    wrtValues.add(id);
+  }
 
   // 3. Which values depend on them (forward), so only those get cotangents.
-  const req = new Set<ValueId>([...wrtParams.keys(), ...wrtInputs.keys()]);
+  const req = new Set<ValueId>([...wrtParams.keys(), ...wrtInputs.keys(), ...wrtValues]);
   for (const n of ed.nodes.slice(0, forwardNodes))
     if (n.inputs.some((v) => req.has(v))) for (const o of n.outputs) if (isFloat(ed.type(o))) req.add(o);
 
@@ -204,7 +222,7 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
     });
   }
 
-  // 5. Outputs: one gradient per parameter and input asked for (zeros where the loss does not depend on it).
+  // 5. Outputs: one gradient per parameter, input and value asked for (zeros where the loss does not depend on it).
   b.from = undefined;
   b.tag = 'zero';
   const grads = new Map<string, ValueId>();
@@ -220,7 +238,13 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
     inputGrads.set(name, r);
     ed.outputs.push({ name: `grad:input:${name}`, value: r });
   }
+  const valueGrads = new Map<ValueId, ValueId>();
+  for (const v of wrtValues) {
+    const r = result(v);
+    valueGrads.set(v, r);
+    ed.outputs.push({ name: `grad:value:${v}`, value: r });
+  }
   const graph = ed.finish(`${g.name}.grad`);
   verifyGraph(graph);
-  return { graph, loss, grads, inputGrads, lossInputs, training, forwardNodes, origin: b.origin };
+  return { graph, loss, grads, inputGrads, valueGrads, lossInputs, training, forwardNodes, origin: b.origin };
 }

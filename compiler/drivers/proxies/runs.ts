@@ -4,11 +4,13 @@ import type { NeedKind } from '../../space/data-proxies/needs.js';
 import { customRun } from './measurements/custom.js';
 import { forwardRun } from './measurements/forward.js';
 import type { Run } from './measurements/run.js';
+import { valueGradsRun } from './measurements/value-grads.js';
 import { weightGradsRun } from './measurements/weight-grads.js';
 
 export const RUN_OF: { readonly [K in NeedKind]: Run } = {
   weightGrads: weightGradsRun,
   inputGrads: forwardRun,
   reluInputs: forwardRun,
+  valueGrads: valueGradsRun,
   custom: customRun,
 };

@@ -20,6 +20,27 @@ export function layerWeights(g: Graph): string[] {
   return out;
 }
 
+export interface LayerOutput {
+  /** The conv2d or linear node's output: bias added, before any batchnorm or activation. */
+  readonly value: ValueId;
+  /** Its weight parameter, and that weight's shape ([out, in/groups, kh, kw] or [out, in]). */
+  readonly weight: string;
+  readonly weightShape: readonly number[];
+}
+
+/** The outputs of the conv2d and linear nodes with a weight parameter, in node order (a shared weight at each use). */
+export function layerOutputs(g: Graph): LayerOutput[] {
+  const out: LayerOutput[] = [];
+  for (const n of g.nodes) {
+    if (!WEIGHTED.has(n.op) || n.inputs.length <= n.dataInputs) continue;
+    const d = g.values[n.inputs[n.dataInputs]!]!.def;
+    if (d.kind !== 'param') continue;
+    const p = g.params[d.param]!;
+    out.push({ value: n.outputs[0]!, weight: p.name, weightShape: p.shape });
+  }
+  return out;
+}
+
 /** The values ReLU nodes read, each with how many ReLUs read it (NASWOT adds each ReLU's codes). */
 export function reluInputs(g: Graph): Map<ValueId, number> {
   const m = new Map<ValueId, number>();

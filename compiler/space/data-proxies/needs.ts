@@ -5,7 +5,7 @@
 // proxy's reduction on what was measured. `dataProxy` ties a reduction's argument type to the
 // needs declared beside it, so a reduction that reads something it did not ask for does not
 // compile.
-import type { Graph } from '../../ir/types.js';
+import type { Graph, ValueId } from '../../ir/types.js';
 import type { ProxyBackend } from './program.js';
 
 /** Per layer (by the weight's parameter name), one flattened gradient. */
@@ -22,6 +22,9 @@ export interface RunContext {
 /** A run of the proxy's own (a modified network, a special input), straight to its value. */
 export type CustomRun = (ctx: RunContext) => Promise<number>;
 
+/** Which values of the network (by id: layers' outputs, say) a proxy wants the gradients of. */
+export type ValueSelector = (g: Graph) => readonly ValueId[];
+
 /** Every kind of need, each optional; several proxies asking for the same kind share one run. */
 export interface Needs {
   /**
@@ -33,6 +36,11 @@ export interface Needs {
   readonly inputGrads?: true;
   /** The input of every ReLU on the first batch, training mode. */
   readonly reluInputs?: true;
+  /**
+   * Chosen values of the network and the cross-entropy (mean) gradients with respect to them,
+   * ∂L/∂v through every path from v to the loss, on the first batch, training mode.
+   */
+  readonly valueGrads?: ValueSelector;
   /** A run of the proxy's own. */
   readonly custom?: CustomRun;
 }
@@ -45,6 +53,14 @@ export interface ReluInput {
   readonly times: number;
 }
 
+/** A value of the network on a batch, and the loss's gradient with respect to it. */
+export interface ValueGrad {
+  /** Its shape, the batch dim bound. */
+  readonly shape: readonly number[];
+  readonly value: ArrayLike<number>;
+  readonly grad: ArrayLike<number>;
+}
+
 /** What each kind of need yields, as the proxy that asked sees it. */
 export interface Measurements {
   /** One map per batch asked for: weight name → gradient (flattened). */
@@ -53,6 +69,8 @@ export interface Measurements {
   readonly inputGrads: ArrayLike<number>;
   /** In node order of the ReLUs (a value once). */
   readonly reluInputs: readonly ReluInput[];
+  /** The values the proxy's selector chose, in its order. */
+  readonly valueGrads: ReadonlyMap<ValueId, ValueGrad>;
   /** The value of the proxy's own run. */
   readonly custom: number;
 }
