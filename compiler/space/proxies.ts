@@ -20,7 +20,8 @@ import { functionalView, type FunctionalView } from '../analysis/topology.js';
 import { concrete, numel } from '../ir/shape.js';
 import type { Graph, ValueId } from '../ir/types.js';
 import { getOp } from '../ops/registry.js';
-import { gradNorm, jacobCov, naswotOf, snip, zico } from './data-proxies/formulas.js';
+import { fisher, gradNorm, jacobCov, naswotOf, snip, zico } from './data-proxies/formulas.js';
+import { layerOutputs } from './data-proxies/layers.js';
 import { dataProxy, type DataProxySpec } from './data-proxies/needs.js';
 import { synflowRun } from './data-proxies/synflow.js';
 
@@ -132,7 +133,8 @@ export type ProxyName =
   | 'naswot'
   | 'grad_norm'
   | 'snip'
-  | 'jacob_cov';
+  | 'jacob_cov'
+  | 'fisher';
 
 interface Declared {
   readonly doc: string;
@@ -253,6 +255,16 @@ export const REGISTRY: Registry = {
       needs: { inputGrads: true },
       batchnorm: 'train',
       reduce: (m) => jacobCov(m.inputGrads, m.batch),
+    }),
+  },
+  fisher: {
+    doc: 'Fisher (zero-cost-nas): Σ over conv/linear outputs a and channels of 0.5·mean_n (Σ a·∂L/∂a over positions)², each channel counted once per weight it owns (cross-entropy, one batch)',
+    sign: 1,
+    level: 'graph',
+    data: dataProxy({
+      needs: { valueGrads: (g) => layerOutputs(g).map((l) => l.value) },
+      batchnorm: 'train',
+      reduce: (m) => fisher(layerOutputs(m.graph), m.valueGrads),
     }),
   },
 };

@@ -1,9 +1,11 @@
 // The data-dependent proxies' formulas, on the host, from what a backend computed (weight
-// gradients, input gradients, ReLU inputs). Everything here is float64 and follows the
+// gradients, input gradients, ReLU inputs, layer outputs and their gradients). Everything here is float64 and follows the
 // official code (shared research notes, methods.md §3–4), so that a WebGPU run and the
 // float64 reference interpreter differ only in what the kernels computed.
+import type { ValueId } from '../../ir/types.js';
+import type { LayerOutput } from './layers.js';
 import { corrcoef, slogdet, symmetricEigenvalues } from './linalg.js';
-import type { LayerGrads, ReluInput } from './needs.js';
+import type { LayerGrads, ReluInput, ValueGrad } from './needs.js';
 
 /**
  * ZiCo (Li et al., ICLR 2023, SLDGroup/ZiCo compute_zico.py): over N batches' gradients of
@@ -111,6 +113,36 @@ export function naswotOf(relus: readonly ReluInput[], b: number): number {
   const k = new Float64Array(b * b);
   for (const r of relus) addReluCodes(k, r.values, b, r.times);
   return naswot(k, b);
+}
+
+/**
+ * Fisher (Theis et al. 2018, as zero-cost-nas `fisher` computes it, Abdelfattah et al., ICLR
+ * 2021): for each conv/linear output a [N, C, …] and g = ∂L/∂a (cross-entropy, one batch,
+ * training mode), per sample n and channel k, g_nk = Σ over the other dims of a·g (a·g itself
+ * for [N, C]); the channel's score is 0.5·mean_n g_nk². The official code then broadcasts each
+ * channel's score to that channel's weights (`reshape_elements` to weight.shape[1:]) before
+ * `find_measures` sums every array, so a channel counts once per weight it owns:
+ * Fisher = Σ over layers of prod(weight.shape[1:]) · Σ_k 0.5·mean_n g_nk².
+ */
+export function fisher(layers: readonly LayerOutput[], measured: ReadonlyMap<ValueId, ValueGrad>): number {
+  let total = 0;
+  for (const l of layers) {
+    const { shape, value: a, grad: g } = measured.get(l.value)!;
+    const [n, c] = [shape[0]!, shape[1]!];
+    const inner = a.length / (n * c);
+    let layer = 0;
+    for (let k = 0; k < c; k++) {
+      let sq = 0;
+      for (let s = 0; s < n; s++) {
+        let gnk = 0;
+        for (let i = (s * c + k) * inner, end = i + inner; i < end; i++) gnk += a[i]! * g[i]!;
+        sq += gnk * gnk;
+      }
+      layer += (0.5 * sq) / n;
+    }
+    total += layer * l.weightShape.slice(1).reduce((p, d) => p * d, 1);
+  }
+  return total;
 }
 
 /**
