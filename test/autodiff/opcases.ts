@@ -2,6 +2,7 @@
 // inputs, as fast-check arbitraries. Used by the finite-difference properties of VJP and JVP.
 import fc from 'fast-check';
 import type { AttrValue } from '../../compiler/ir/types.js';
+import { POINTWISE_NAMES, pointwiseFn } from '../../compiler/ops/pointwise/index.js';
 
 /** How an input is filled: normal(0, s); distinct values (no near-ties, for max pooling); positive; away from 0; class labels. */
 export type Fill = 'normal' | 'distinct' | 'positive' | 'awayZero' | 'labels';
@@ -430,12 +431,18 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     inputs: [{ shape: s.map((d, i) => (i === ax ? sliceLen(d, a.start, a.end, a.step) : d)) }],
     attrs: { shape: s, ...a },
   })),
-  act_grad: fc
-    .tuple(
-      shape(1, 3),
-      fc.constantFrom('relu', 'relu6', 'gelu', 'gelu_tanh', 'silu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid'),
-    )
-    .map(([s, fn]) => ({ inputs: [{ shape: s }, { shape: s, scale: 3, kinks: [0, 6, -3, 3] }], attrs: { fn } })),
+  // every pointwise function of the registry, with random positive parameters where it has any
+  act_grad: fc.tuple(shape(1, 3), fc.constantFrom(...POINTWISE_NAMES)).chain(([s, fn]) =>
+    fc
+      .array(fc.double({ min: 0.1, max: 2, noNaN: true }), {
+        minLength: pointwiseFn(fn)!.params.length,
+        maxLength: pointwiseFn(fn)!.params.length,
+      })
+      .map((params): OpCase => ({
+        inputs: [{ shape: s }, { shape: s, scale: 3, kinks: [0, 6, -3, 3] }],
+        attrs: params.length > 0 ? { fn, params } : { fn },
+      })),
+  ),
   // differentiable in g only (the NTK linearisation's tangent path); x and the statistics are not
   batchnorm2d_grad_input: fc
     .record({ n: dim(3, 1), c: dim(3), h: dim(3), w: dim(3), training: fc.boolean(), eps: fc.constantFrom(1e-5, 0.1) })

@@ -16,10 +16,16 @@ export const ACT_GRAD_ARGS: readonly ArgSpec[] = [
   { name: 'params', type: 'floats', default: [] },
 ];
 
-/** The function a derivative node names (checked by `infer`, so later stages may assume it). */
+/** The function a derivative node names, with as many parameters as it takes (checked by `infer`, so later stages may assume both). */
 export function fnOf(a: Attrs, op: string): PointwiseFn {
   const fn = pointwiseFn(str(a, 'fn'));
   if (!fn) opError('MDL3006', `${op}: unknown function "${str(a, 'fn')}"`);
+  const n = (a['params'] as readonly number[] | undefined)?.length ?? 0;
+  if (n !== fn.params.length)
+    opError(
+      'MDL3006',
+      `${op}: ${fn.name} takes ${fn.params.length} parameter(s) (${fn.params.map((p) => p.name).join(', ')}), got ${n}`,
+    );
   return fn;
 }
 

@@ -14,6 +14,8 @@ export type Rule = <T, B>(s: Scalar<T, B>, x: T, p: readonly T[]) => T;
 export interface PointwiseFn {
   /** The name derivative nodes carry (`act_grad(g, x) {fn="gelu_tanh"}`). */
   readonly name: string;
+  /** Its numeric parameters, in the order the rules receive them (derivative nodes carry their values). */
+  readonly params: readonly Param[];
   readonly f: Rule;
   /** f′, with PyTorch's convention at kinks (relu′(0) = 0). */
   readonly df: Rule;
@@ -43,8 +45,7 @@ export interface Param {
   readonly doc?: string;
 }
 
-export interface Simple extends Omit<PointwiseFn, 'name'> {
-  readonly name: string;
+export interface Simple extends Omit<PointwiseFn, 'params'> {
   readonly doc: string;
   readonly params?: readonly Param[];
   /** f(0) = 0: zero propagates through it (the functional view of analysis/topology.ts). */
@@ -55,8 +56,8 @@ export interface Simple extends Omit<PointwiseFn, 'name'> {
 
 /** An activation that is one function: its parameters become float arguments, in order. */
 export function activation(d: Simple): Activation {
-  const fn: PointwiseFn = { name: d.name, f: d.f, df: d.df, d2f: d.d2f, flops: d.flops };
   const params = d.params ?? [];
+  const fn: PointwiseFn = { name: d.name, params, f: d.f, df: d.df, d2f: d.d2f, flops: d.flops };
   return {
     name: d.name,
     doc: d.doc,

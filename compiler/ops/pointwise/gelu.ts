@@ -20,6 +20,7 @@ const du = <T, B>(s: Scalar<T, B>, x: T): T =>
 
 const exact: PointwiseFn = {
   name: 'gelu',
+  params: [],
   f: (s, x) => s.mul(s.mul(s.lit(0.5), x), s.add(s.lit(1), s.erf(s.mul(x, s.lit(Math.SQRT1_2))))),
   df: (s, x) => s.add(s.mul(s.lit(0.5), s.add(s.lit(1), s.erf(s.mul(x, s.lit(Math.SQRT1_2))))), s.mul(x, phi(s, x))),
   // φ(x)·(2 − x²)
@@ -29,6 +30,7 @@ const exact: PointwiseFn = {
 
 const tanhForm: PointwiseFn = {
   name: 'gelu_tanh',
+  params: [],
   f: (s, x) => s.mul(s.mul(s.lit(0.5), x), s.add(s.lit(1), inner(s, x))),
   df: (s, x) => {
     const t = s.let(inner(s, x), 't');
