@@ -211,6 +211,9 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   tanh: unaryCase([], 2),
   hardswish: unaryCase([-3, 3], 3),
   hardsigmoid: unaryCase([-3, 3], 3),
+  leaky_relu: fc
+    .tuple(shape(1, 3), fc.double({ min: 0, max: 1, noNaN: true }))
+    .map(([s, negative_slope]) => ({ inputs: [{ shape: s, kinks: [0], scale: 2 }], attrs: { negative_slope } })),
   softmax: shape(1, 3).chain((s) =>
     axisOf(s.length).map((axis) => ({ inputs: [{ shape: s, scale: 2 }], attrs: { axis } })),
   ),

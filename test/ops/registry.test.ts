@@ -30,6 +30,7 @@ describe('op registry', () => {
       'tanh',
       'hardswish',
       'hardsigmoid',
+      'leaky_relu',
       'softmax',
       'log_softmax',
       'batchnorm2d',

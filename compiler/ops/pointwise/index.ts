@@ -5,6 +5,7 @@ import type { Activation, PointwiseFn } from './fn.js';
 import { gelu } from './gelu.js';
 import { hardsigmoid } from './hardsigmoid.js';
 import { hardswish } from './hardswish.js';
+import { leaky_relu } from './leaky_relu.js';
 import { relu } from './relu.js';
 import { relu6 } from './relu6.js';
 import { sigmoid } from './sigmoid.js';
@@ -20,6 +21,7 @@ export const ACTIVATIONS = {
   tanh,
   hardswish,
   hardsigmoid,
+  leaky_relu,
 } as const satisfies Record<string, Activation>;
 
 export type ActivationName = keyof typeof ACTIVATIONS;
