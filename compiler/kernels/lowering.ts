@@ -61,6 +61,13 @@ export interface AnchorCtx extends PointCtx {
   update(input: number, i: Expr, v: Expr): void;
   /** The dispatch: workgroup counts and the workgroup size. */
   grid(workgroups: readonly [number, number, number], size: readonly [number, number, number]): void;
+  /**
+   * Reports that input `input` is a strided view this lowering cannot address (a GEMM reduction
+   * over dims that do not collapse to one stride). The lowering then returns without building
+   * further: the planner discards the kernel, materialises that input as a contiguous buffer
+   * and plans again.
+   */
+  needsContiguous(input: number): void;
 }
 
 export interface ViewLowering {
@@ -105,14 +112,3 @@ export type Lowering = ViewLowering | PointwiseLowering | KernelLowering;
 
 /** A lowering failure: an op without a lowering, or a model that breaks an adapter limit. */
 export class KernelError extends Error {}
-
-/**
- * Thrown by a kernel lowering whose input `input` is a strided view it cannot address (a GEMM
- * reduction over dims that do not collapse to one stride): the planner then materialises that
- * input as a contiguous buffer and plans again.
- */
-export class NeedsContiguous extends Error {
-  constructor(readonly input: number) {
-    super(`input ${input} must be contiguous`);
-  }
-}

@@ -12,7 +12,10 @@
 //    that later kernels read too (the backward pass) are stored by the same kernel.
 // 4. Each materialised value is the root of one kernel, built in node order. A kernel that
 //    would bind more storage buffers than the adapter allows is split by materialising the
-//    fused sub-expression with the most buffers, and the graph is planned again.
+//    fused sub-expression with the most buffers; a kernel whose lowering cannot address a
+//    strided input (needsContiguous) gets that input materialised as a contiguous buffer.
+//    Either way the attempt ends there and answers the values to materialise instead of a
+//    plan; planGraph plans again with them, for a bounded number of rounds.
 // 5. Optimizer updates that share an op and its hyper-parameters run as one kernel per group
 //    over packed buffers of parameters, gradients and state (groups.ts).
 // 6. The memory plan assigns every temporary to a buffer by liveness over the kernel sequence,
@@ -23,15 +26,7 @@ import { KernelBuilder, type Resource } from './builder.js';
 import * as E from './expr.js';
 import { grid1d } from './grid.js';
 import { sharedBytes, type Expr, type Kernel } from './ir.js';
-import {
-  KernelError,
-  NeedsContiguous,
-  type Accessor,
-  type AnchorCtx,
-  type Lowering,
-  type PointCtx,
-  type View,
-} from './lowering.js';
+import { KernelError, type Accessor, type AnchorCtx, type Lowering, type PointCtx, type View } from './lowering.js';
 import { updateGroups, type UpdateGroup } from './groups.js';
 import { assignBuffers } from './memory.js';
 import type { BindingRef, BufferSpec, ExecutablePlan, PlanDispatch, ReadSpec } from '../../runtime/plan/types.js';
@@ -85,9 +80,14 @@ interface Built {
   readonly nodes: readonly string[];
 }
 
-class Retry {
-  constructor(readonly value: ValueId) {}
+/** The values a planning attempt needs materialised before it can succeed (planned again with them). */
+interface Materialise {
+  readonly kind: 'materialise';
+  readonly values: ReadonlySet<ValueId>;
 }
+
+/** One planning attempt's answer: a plan, or what to materialise for the next attempt. */
+type Attempt = { readonly kind: 'plan'; readonly plan: Plan } | Materialise;
 
 const dtypeOf = (t: string): 'f32' | 'i32' => (t === 'i32' ? 'i32' : 'f32');
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
@@ -125,7 +125,7 @@ class Planner {
   readonly packed = new Map<ValueId, { readonly base: ValueId; readonly offset: number }>();
   /** Outputs of grouped updates that nothing reads (SGD's buffer without momentum): never stored. */
   readonly dropped = new Set<ValueId>();
-  /** Values to materialise: the options' and the retries', and every grouped update's gradient. */
+  /** Values to materialise: the options' and earlier attempts', and every grouped update's gradient. */
   readonly forced: Set<ValueId>;
 
   constructor(
@@ -443,7 +443,7 @@ class Planner {
     return { name: d.node.name, ...k, workgroups: grid.workgroups, writes: [r], nodes: orderNames(this.g, seen) };
   }
 
-  buildAnchor(a: Node, root: ValueId | undefined): Built {
+  buildAnchor(a: Node, root: ValueId | undefined): Built | Materialise {
     const L = this.lower[a.id]!;
     if (L.kind !== 'kernel') throw new Error('planner: not a kernel op');
     this.inline = new Set(root !== undefined ? this.fusedRoot.get(root)!.chain : []);
@@ -453,6 +453,7 @@ class Planner {
     let workgroups: readonly [number, number, number] | undefined;
     let size: readonly [number, number, number] = [1, 1, 1];
     const writes = new Set<ValueId>();
+    const contiguous = new Set<number>();
     const base = this.pointCtx(b, a, subst, seen);
     const ctx: AnchorCtx = {
       ...base,
@@ -487,15 +488,17 @@ class Planner {
         workgroups = wg;
         size = s;
       },
+      needsContiguous: (input) => contiguous.add(input),
     };
-    try {
-      L.build(ctx);
-    } catch (e) {
-      // A lowering that cannot address a strided input gets it materialised (contiguous).
-      if (e instanceof NeedsContiguous && !this.mat.has(a.inputs[e.input]!)) throw new Retry(a.inputs[e.input]!);
-      throw e;
-    }
+    L.build(ctx);
     this.inline = new Set();
+    if (contiguous.size > 0) {
+      // The lowering stopped short: this kernel is discarded, its inputs copied for the next attempt.
+      const values = new Set([...contiguous].map((i) => a.inputs[i]!));
+      for (const v of values)
+        if (this.mat.has(v)) throw new Error(`planner: ${a.name} needs a contiguous copy of buffer ${v}`);
+      return { kind: 'materialise', values };
+    }
     if (!workgroups) throw new Error(`planner: the lowering of ${a.op} set no grid`);
     for (const [k, lim] of [
       [0, 'maxComputeWorkgroupSizeX'],
@@ -565,6 +568,9 @@ class Planner {
         workgroups = wg;
         size = s;
       },
+      needsContiguous: () => {
+        throw new Error(`planner: ${first.op} asked for a contiguous input, but a group reads packed buffers`);
+      },
     });
     if (!workgroups) throw new Error(`planner: the lowering of ${first.op} set no grid`);
     const k = b.finish(size);
@@ -588,10 +594,11 @@ class Planner {
     return out;
   }
 
-  checkLimits(k: Built): void {
+  /** Within the adapter's storage-buffer limit, or the inlined value to materialise to split the kernel. */
+  checkLimits(k: Built): Materialise | undefined {
     const limit = this.target.limits.maxStorageBuffersPerShaderStage;
     const used = k.kernel.bindings.filter((x) => x.kind !== 'uniform').length;
-    if (used <= limit) return;
+    if (used <= limit) return undefined;
     // Materialise the inlined value under this kernel with the most buffers (but fewer than all).
     let best: ValueId | undefined;
     let bestN = 0;
@@ -608,10 +615,11 @@ class Planner {
       throw new KernelError(
         `${k.name}: needs ${used} storage buffers but the adapter allows ${limit} per kernel, and it cannot be split further`,
       );
-    throw new Retry(best);
+    return { kind: 'materialise', values: new Set([best]) };
   }
 
-  run(): Plan {
+  /** One attempt: the plan, or the first values found that must be materialised first. */
+  attempt(): Attempt {
     this.classify();
     this.fuseEpilogues();
     const roots = this.g.nodes.flatMap((n) => n.outputs.filter((o) => this.mat.has(o)));
@@ -622,7 +630,7 @@ class Planner {
       const { node } = this.def[r]!;
       const L = this.lower[node.id]!;
       this.evaluated = new Set();
-      let k: Built;
+      let k: Built | Materialise;
       if (L.kind === 'kernel') {
         if (done.has(node)) continue;
         done.add(node);
@@ -632,11 +640,13 @@ class Planner {
         k = grp ? this.buildGroup(grp) : this.buildAnchor(node, undefined);
       } else if (this.fusedRoot.has(r)) k = this.buildAnchor(this.fusedRoot.get(r)!.anchor, r);
       else k = this.buildPointwise(r);
-      this.checkLimits(k);
+      if ('kind' in k) return k; // a lowering asked for contiguous inputs
+      const split = this.checkLimits(k);
+      if (split) return split;
       built.push(k);
     }
     this.checkInPlace(built);
-    return this.finish(built);
+    return { kind: 'plan', plan: this.finish(built) };
   }
 
   /** An in-place update's kernel is the last to read its parameter, and reads it elementwise. */
@@ -767,14 +777,16 @@ function orderNames(g: Graph, seen: Set<string>): string[] {
 export function planGraph(g: Graph, opts: PlanOptions = {}): Plan {
   for (const s of g.symbols)
     if (opts.dims?.[s] === undefined) throw new KernelError(`plan ${g.name}: the symbolic dimension ${s} is not bound`);
+  // Every attempt that fails materialises at least one value more, so the rounds are bounded by
+  // the number of values: hitting the bound is a planner bug, not a model's fault.
+  const rounds = g.values.length + 1;
   let forced = new Set<ValueId>(opts.materialize ?? []);
-  for (let attempt = 0; attempt <= g.values.length; attempt++) {
-    try {
-      return new Planner(g, opts, forced).run();
-    } catch (e) {
-      if (!(e instanceof Retry)) throw e;
-      forced = new Set([...forced, e.value]);
-    }
+  for (let round = 0; round < rounds; round++) {
+    const r = new Planner(g, opts, forced).attempt();
+    if (r.kind === 'plan') return r.plan;
+    const more = [...r.values].filter((v) => !forced.has(v));
+    if (more.length === 0) throw new Error(`planner: ${g.name}: an attempt asked to materialise nothing new`);
+    forced = new Set([...forced, ...more]);
   }
-  throw new KernelError(`plan ${g.name}: could not fit the adapter's limits`);
+  throw new Error(`planner: ${g.name}: no plan after ${rounds} rounds of materialising values`);
 }

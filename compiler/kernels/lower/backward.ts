@@ -7,7 +7,7 @@
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import type { Accessor, AnchorCtx, KernelLowering, PointwiseLowering, View } from '../lowering.js';
-import { KernelError, NeedsContiguous } from '../lowering.js';
+import { KernelError } from '../lowering.js';
 import { buildGemm, swapForLanes, type Operand, type GemmProblem } from './gemm.js';
 import { convGeometry, type ConvGeometry } from './conv.js';
 import { buildConvGradWeightGemm } from './convgrad.js';
@@ -159,16 +159,16 @@ function need(ctx: AnchorCtx, i: number): View {
 }
 
 /**
- * The flattened leading dims of input `i` as one stride, if they collapse (contiguous among
- * themselves); otherwise the planner is asked for a contiguous copy (a transposed operand).
+ * The flattened leading dims of a view as one stride, if they collapse (contiguous among
+ * themselves); undefined otherwise (a transposed operand), for the planner to copy.
  */
-function leadStride(v: View, i: number): number {
+function leadStride(v: View): number | undefined {
   const r = v.shape.length;
   let stride: number | undefined;
   let expect: number | undefined;
   for (let d = r - 2; d >= 0; d--) {
     if (v.shape[d] === 1) continue;
-    if (expect !== undefined && v.strides[d] !== expect) throw new NeedsContiguous(i);
+    if (expect !== undefined && v.strides[d] !== expect) return undefined;
     stride ??= v.strides[d]!;
     expect = v.strides[d]! * v.shape[d]!;
   }
@@ -182,6 +182,17 @@ export const linearGradWeight: KernelLowering = {
   build(ctx) {
     const dy = need(ctx, 0);
     const x = need(ctx, 1);
+    // One input at a time, dy first: copying one may change how the other is laid out.
+    const dyK = leadStride(dy);
+    if (dyK === undefined) {
+      ctx.needsContiguous(0);
+      return;
+    }
+    const xK = leadStride(x);
+    if (xK === undefined) {
+      ctx.needsContiguous(1);
+      return;
+    }
     const [N, K] = ctx.outShapes[0]! as [number, number];
     const M = prod(dy.shape.slice(0, -1));
     const gOp: Operand = {
@@ -189,14 +200,14 @@ export const linearGradWeight: KernelLowering = {
       batchStrides: [],
       rows: [N],
       rowStrides: [dy.strides[dy.shape.length - 1]!],
-      kStride: leadStride(dy, 0),
+      kStride: dyK,
     };
     const xOp: Operand = {
       view: x,
       batchStrides: [],
       rows: [K],
       rowStrides: [x.strides[x.shape.length - 1]!],
-      kStride: leadStride(x, 1),
+      kStride: xK,
     };
     const p: GemmProblem = swapForLanes(N, K)
       ? { batch: [], R: K, C: N, K: M, u: xOp, v: gOp, emit: (_p, r, c, v) => ctx.emit(0, [c, r], v) }
