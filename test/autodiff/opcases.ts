@@ -211,6 +211,9 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   tanh: unaryCase([], 2),
   hardswish: unaryCase([-3, 3], 3),
   hardsigmoid: unaryCase([-3, 3], 3),
+  elu: fc
+    .tuple(shape(1, 3), fc.double({ min: 0.1, max: 2, noNaN: true }))
+    .map(([s, alpha]) => ({ inputs: [{ shape: s, kinks: [0], scale: 2 }], attrs: { alpha } })),
   leaky_relu: fc
     .tuple(shape(1, 3), fc.double({ min: 0, max: 1, noNaN: true }))
     .map(([s, negative_slope]) => ({ inputs: [{ shape: s, kinks: [0], scale: 2 }], attrs: { negative_slope } })),

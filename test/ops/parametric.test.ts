@@ -33,6 +33,18 @@ const CASES: readonly Case[] = [
     df: (x) => (x > 0 ? 1 : 0.01),
     param: 'params=[0.01]',
   },
+  {
+    call: 'elu(x, alpha=0.5)',
+    f: (x) => (x > 0 ? x : 0.5 * (Math.exp(x) - 1)),
+    df: (x) => (x > 0 ? 1 : 0.5 * Math.exp(x)),
+    param: 'params=[0.5]',
+  },
+  {
+    call: 'elu(x)',
+    f: (x) => (x > 0 ? x : Math.exp(x) - 1),
+    df: (x) => (x > 0 ? 1 : Math.exp(x)),
+    param: 'params=[1]',
+  },
 ];
 
 const model = (call: string) => `model m(x: Tensor[B, ${xs.length}]) {\n  return ${call}\n}\n`;

@@ -31,6 +31,7 @@ describe('op registry', () => {
       'hardswish',
       'hardsigmoid',
       'leaky_relu',
+      'elu',
       'softmax',
       'log_softmax',
       'batchnorm2d',

@@ -2,6 +2,7 @@
 // op registry makes each an op (op.ts); the kernel lowering and the derivative ops read the
 // same definitions. Adding an activation: its file here, and one line in this table.
 import type { Activation, PointwiseFn } from './fn.js';
+import { elu } from './elu.js';
 import { gelu } from './gelu.js';
 import { hardsigmoid } from './hardsigmoid.js';
 import { hardswish } from './hardswish.js';
@@ -22,6 +23,7 @@ export const ACTIVATIONS = {
   hardswish,
   hardsigmoid,
   leaky_relu,
+  elu,
 } as const satisfies Record<string, Activation>;
 
 export type ActivationName = keyof typeof ACTIVATIONS;
