@@ -11,10 +11,18 @@ import { ACTIVATIONS, type ActivationName } from '../ops/pointwise/index.js';
 import { KernelError, type Lowering } from './lowering.js';
 import * as P from './lower/pointwise.js';
 import * as V from './lower/views.js';
-import * as R from './lower/reduce.js';
 import { conv2d } from './lower/conv.js';
-import { linear, matmul } from './lower/matmul.js';
-import * as B from './lower/backward.js';
+import { conv2dGradInput } from './lower/convgradinput.js';
+import { conv2dGradWeight } from './lower/convgradweight.js';
+import { linear, linearGradWeight, matmul } from './lower/matmul.js';
+import { mean, reduceGrad, sum, sumTo } from './lower/reduce.js';
+import { avgpool2d, avgpool2dGrad, globalAvgpool, maxpool2d, maxpool2dGrad, maxpool2dSelect } from './lower/pool.js';
+import { logSoftmax, softmax } from './lower/softmax.js';
+import { batchnormGradInput, batchnormInference, batchnormNormalize, batchnormTraining } from './lower/batchnorm.js';
+import { layernorm, layernormGradInput } from './lower/layernorm.js';
+import { crossEntropy, crossEntropyGrad, mse, mseGrad } from './lower/loss.js';
+import { dropout, dropoutMask } from './lower/dropout.js';
+import { adamUpdate, sgdUpdate } from './lower/optimizer.js';
 import { patchProject, patchReconstruct } from './lower/rewrites.js';
 
 export type LoweringEntry = Lowering | { readonly byMode: (training: boolean, node: Node) => Lowering };
@@ -41,17 +49,17 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   div: P.div,
   neg: P.neg,
   // activations
-  softmax: R.softmax,
-  log_softmax: R.logSoftmax,
+  softmax,
+  log_softmax: logSoftmax,
   // normalisation
-  batchnorm2d: { byMode: (training) => (training ? R.batchnormTraining : P.batchnormInference) },
-  layernorm: R.layernorm,
+  batchnorm2d: { byMode: (training) => (training ? batchnormTraining : batchnormInference) },
+  layernorm,
   // pooling and reductions
-  maxpool2d: R.maxpool2d,
-  avgpool2d: R.avgpool2d,
-  global_avgpool: R.globalAvgpool,
-  mean: R.mean,
-  sum: R.sum,
+  maxpool2d,
+  avgpool2d,
+  global_avgpool: globalAvgpool,
+  mean,
+  sum,
   // layout
   flatten: V.reshape,
   reshape: V.reshape,
@@ -66,39 +74,39 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   expand: V.expand,
   pad: P.pad,
   // regularisation and placeholders
-  dropout: { byMode: (training, n) => (training && (n.attrs['p'] as number) > 0 ? P.dropout : V.identity) },
+  dropout: { byMode: (training, n) => (training && (n.attrs['p'] as number) > 0 ? dropout : V.identity) },
   identity: V.identity,
   zero: P.zeroOp,
   // losses
-  cross_entropy: R.crossEntropy,
-  mse: R.mse,
+  cross_entropy: crossEntropy,
+  mse,
   // sources: a parameter node is its parameter's buffer; a constant is a literal.
   param: V.identity,
   constant: P.constant,
   // ── internal ops: derivatives (autodiff) and optimizer updates ──
-  conv2d_grad_input: B.conv2dGradInput,
-  conv2d_grad_weight: B.conv2dGradWeight,
-  linear_grad_weight: B.linearGradWeight,
-  sum_to: B.sumTo,
-  reduce_grad: B.reduceGrad,
-  act_grad: B.actGrad,
-  act_grad2: B.actGrad2,
-  batchnorm2d_normalize: B.batchnormNormalize,
-  batchnorm2d_grad_input: B.batchnormGradInput,
-  layernorm_normalize: R.layernorm,
-  layernorm_grad_input: B.layernormGradInput,
-  maxpool2d_grad: B.maxpool2dGrad,
-  maxpool2d_select: B.maxpool2dSelect,
-  avgpool2d_grad: B.avgpool2dGrad,
-  slice_grad: B.sliceGrad,
+  conv2d_grad_input: conv2dGradInput,
+  conv2d_grad_weight: conv2dGradWeight,
+  linear_grad_weight: linearGradWeight,
+  sum_to: sumTo,
+  reduce_grad: reduceGrad,
+  act_grad: P.actGrad,
+  act_grad2: P.actGrad2,
+  batchnorm2d_normalize: batchnormNormalize,
+  batchnorm2d_grad_input: batchnormGradInput,
+  layernorm_normalize: layernorm,
+  layernorm_grad_input: layernormGradInput,
+  maxpool2d_grad: maxpool2dGrad,
+  maxpool2d_select: maxpool2dSelect,
+  avgpool2d_grad: avgpool2dGrad,
+  slice_grad: V.sliceGrad,
   // low-rank backward rewrites
   patch_project: patchProject,
   patch_reconstruct: patchReconstruct,
-  dropout_mask: B.dropoutMask,
-  cross_entropy_grad: B.crossEntropyGrad,
-  mse_grad: B.mseGrad,
-  sgd_update: B.sgdUpdate,
-  adam_update: B.adamUpdate,
+  dropout_mask: dropoutMask,
+  cross_entropy_grad: crossEntropyGrad,
+  mse_grad: mseGrad,
+  sgd_update: sgdUpdate,
+  adam_update: adamUpdate,
 };
 
 export const LOWERINGS: { readonly [K in AnyOpName]: LoweringEntry } = { ...OP_LOWERINGS, ...ACTIVATION_LOWERINGS };

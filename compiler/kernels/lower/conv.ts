@@ -49,10 +49,17 @@ export function convGeometry(
   return convGeom(x, y, { ...(a as Attrs), kernel: [w[2]!, w[3]!] });
 }
 
-function need(ctx: AnchorCtx, i: number): View {
+/** Input `i` as a view of a buffer (one the lowering reads through `buffers`). */
+export function need(ctx: AnchorCtx, i: number): View {
   const v = ctx.inputs[i]!.view;
   if (!v) throw new Error(`${ctx.node.name}: input ${i} is not a buffer`);
   return v;
+}
+
+/** Channels per workgroup: the largest divisor of `per` that is at most 8. */
+export function blockOf(per: number, cap = 8): number {
+  for (let d = Math.min(cap, per); d >= 1; d--) if (per % d === 0) return d;
+  return 1;
 }
 
 export const conv2d: KernelLowering = {

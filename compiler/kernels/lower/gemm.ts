@@ -1,6 +1,6 @@
 // Matrix products: one register-blocked kernel generator for linear, matmul (batched, with
-// broadcast batch dims) and, later, the weight gradients, which are the same product with
-// other strides.
+// broadcast batch dims) and linear's weight gradient (all in matmul.ts), which is the same
+// product with other strides.
 //
 // The kernel computes out[p, r, c] = Σ_k U[p, r, k] · V[p, c, k] for R rows, C columns and a
 // batch p, where both operands are strided views of buffers. The strategy follows

@@ -1,13 +1,15 @@
-// Pointwise lowerings: elementwise arithmetic with NumPy broadcasting, activations, constants,
-// dropout (Philox, bit-identical masks to the interpreter's), inference-mode batchnorm, and
-// the gathers that are not strided views (pad, concat). The fuser inlines all of these into
-// the kernel that consumes them, or into the epilogue of the kernel that feeds them.
+// Pointwise lowerings: elementwise arithmetic with NumPy broadcasting, activations and their
+// derivatives (act_grad, act_grad2: g·f′(x) and g·f″(x)), constants, and the gathers that are
+// not strided views (pad, concat). An activation is lowered from its one definition in the
+// scalar language (compiler/ops/pointwise/), its value and its derivatives alike. The fuser
+// inlines all of these into the kernel that consumes them, or into the epilogue of the kernel
+// that feeds them.
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
-import type { Accessor, PointCtx, PointwiseLowering } from '../lowering.js';
-import { fnv1a } from '../../../runtime/random/philox.js';
+import { KernelError, type Accessor, type PointCtx, type PointwiseLowering } from '../lowering.js';
 import { normAxis } from '../../ir/shape.js';
 import type { Activation, Rule } from '../../ops/pointwise/fn.js';
+import { pointwiseFn } from '../../ops/pointwise/index.js';
 import type { Scalar } from '../../reference/scalar.js';
 
 const { f32, i32 } = E;
@@ -80,6 +82,27 @@ export function activation(a: Activation): PointwiseLowering {
   };
 }
 
+/** g·f′(x) or g·f″(x) for the pointwise function the node names (compiler/ops/pointwise/). */
+function derivative(order: 'df' | 'd2f'): PointwiseLowering {
+  return {
+    kind: 'pointwise',
+    elementwise: true,
+    at: (c, idx) => {
+      const fn = pointwiseFn(c.attrs['fn'] as string);
+      if (!fn) throw new KernelError(`${c.node.name}: no pointwise function ${String(c.attrs['fn'])}`);
+      // g is read before x is bound: the order the kernel's statements come out in.
+      const g = c.inputs[0]!.at(idx);
+      return E.mul(
+        g,
+        applyRule(c, fn[order], c.b.let(c.inputs[1]!.at(idx), 'x'), c.attrs['params'] as readonly number[]),
+      );
+    },
+  };
+}
+
+export const actGrad = derivative('df');
+export const actGrad2 = derivative('d2f');
+
 export const add = binary(E.add);
 export const sub = binary(E.sub);
 export const mul = binary(E.mul);
@@ -92,51 +115,6 @@ export const constant: PointwiseLowering = {
   cheap: true,
   at: (c) => f32(c.attrs['value'] as number),
   uniform: (n) => n.attrs['value'] as number,
-};
-
-/**
- * Inverted dropout. Training: element i is kept unless word (i mod 4) of Philox block ⌊i/4⌋ of
- * stream (seed, fnv1a(key)) at counter word 1 = step is below p·2³², exactly the interpreter's
- * mask (compared as integers, so no rounding differs). Inference: the identity.
- */
-export function dropoutExpr(c: PointCtx, x: Expr, flat: Expr, p: number, key: string): Expr {
-  if (!c.training || p === 0) return x;
-  const { seed, step } = c.rng();
-  const word = E.call(
-    'philox_word',
-    E.cast('u32', E.div(flat, i32(4))),
-    step,
-    seed,
-    E.u32(fnv1a(key)),
-    E.cast('u32', E.mod(flat, i32(4))),
-  );
-  const threshold = Math.ceil(p * 4294967296);
-  const keep = threshold >= 4294967296 ? E.bool(false) : E.ge(word, E.u32(threshold));
-  return E.sel(keep, E.mul(x, f32(1 / (1 - p))), zero);
-}
-
-export const dropout: PointwiseLowering = {
-  kind: 'pointwise',
-  elementwise: true,
-  at: (c, idx) => {
-    const flat = E.linear(idx, E.contiguousStrides(c.outShapes[0]!));
-    return dropoutExpr(c, c.inputs[0]!.at(idx), flat, c.attrs['p'] as number, c.node.name);
-  },
-};
-
-/** Batchnorm with running statistics (inference): a per-channel affine map. */
-export const batchnormInference: PointwiseLowering = {
-  kind: 'pointwise',
-  elementwise: true,
-  at: (c, idx) => {
-    const affine = c.attrs['affine'] as boolean;
-    const ch = [idx[1]!];
-    const [rm, rv] = affine ? [c.inputs[3]!, c.inputs[4]!] : [c.inputs[1]!, c.inputs[2]!];
-    const eps = c.attrs['eps'] as number;
-    let y = E.mul(E.sub(c.inputs[0]!.at(idx), rm.at(ch)), E.call('inverseSqrt', E.add(rv.at(ch), f32(eps))));
-    if (affine) y = E.add(E.mul(y, c.inputs[1]!.at(ch)), c.inputs[2]!.at(ch));
-    return y;
-  },
 };
 
 /** Constant padding (negative pads crop): out-of-input positions read `value`. */

@@ -12,7 +12,7 @@
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import type { AnchorCtx, KernelLowering } from '../lowering.js';
-import { perElement } from './reduce.js';
+import { perElement } from './schedule.js';
 import { asPair } from '../../ops/helpers.js';
 import { log2, naturalRow, unflattenBasis } from '../../reference/walsh.js';
 

@@ -1,13 +1,15 @@
 // View lowerings: ops whose output is the input re-indexed. On a strided view of a buffer they
 // cost nothing (a new offset and strides, no kernel); on a fused expression they re-index it.
+// Beside slice, its adjoint slice_grad: not a view (it scatters into zeros) but the same index
+// arithmetic read from the output's side, a pointwise gather.
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
-import type { Layout, PointCtx, ViewLowering } from '../lowering.js';
+import type { Layout, PointCtx, PointwiseLowering, ViewLowering } from '../lowering.js';
 import type { Node } from '../../ir/types.js';
 import { normAxis } from '../../ir/shape.js';
 import { sliceStart } from '../../ops/slice.js';
 
-const { i32 } = E;
+const { i32, f32 } = E;
 type In = Layout & { readonly shape: readonly number[] };
 
 export function isContiguous(l: In): boolean {
@@ -95,6 +97,25 @@ export const slice = gatherView(
     return idx.map((e, i) => (i === ax ? E.add(E.mul(e, i32(step)), i32(start)) : e));
   },
 );
+
+/** The adjoint of a slice: g scattered into zeros, as a gather from the output's side. */
+export const sliceGrad: PointwiseLowering = {
+  kind: 'pointwise',
+  at: (c, idx) => {
+    const out = c.outShapes[0]!;
+    const g = c.inputs[0]!;
+    const ax = normAxis(c.attrs['axis'] as number, out.length)!;
+    const s = sliceStart(out[ax]!, c.attrs['start'] as number);
+    const step = c.attrs['step'] as number;
+    const len = g.shape[ax]!;
+    const d = c.b.let(E.sub(idx[ax]!, i32(s)), 'd');
+    let ok = E.and(E.ge(d, i32(0)), E.lt(d, i32(len * step)));
+    if (step > 1) ok = E.and(ok, E.eq(E.mod(E.max(d, i32(0)), i32(step)), i32(0)));
+    const okv = c.b.let(ok, 'in');
+    const gi = idx.map((e, i) => (i === ax ? E.sel(okv, E.div(E.max(d, i32(0)), i32(step)), i32(0)) : e));
+    return E.sel(okv, g.at(gi), f32(0));
+  },
+};
 
 function selectArgs(n: Node, inShape: readonly number[]): { ax: number; index: number } {
   const ax = normAxis(n.attrs['axis'] as number, inShape.length)!;

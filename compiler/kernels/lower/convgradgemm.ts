@@ -4,7 +4,7 @@
 //   dw[o, q] = Σ_k dy[o, k] · col[q, k],  q = (c′, i, j) a weight column, k = (n, oh, ow),
 // with col the implicit im2col of x (x[n, g·cg + c′, oh·sh − ph + i·dh, ow·sw − pw + j·dw], zero
 // outside), never materialised. For ResNet-20's first stage at batch 128 that is 16 × 144
-// outputs from 131 072-long sums. The direct kernel (backward.ts) gives a lane a few outputs and
+// outputs from 131 072-long sums. The direct kernel (convgradweight.ts) gives a lane a few outputs and
 // the whole sum: right for a CPU adapter's handful of threads, but on a GPU that is ~100 lanes
 // for the whole layer. Here a workgroup owns a TO × TQ tile of outputs; its L lanes split the
 // sum (lane l takes k = l, l + L, …, so consecutive lanes read consecutive output columns: the

@@ -1,0 +1,238 @@
+// 2-D batch normalisation, forward and backward, in both modes. With running statistics
+// (inference) it is a per-channel affine map, pointwise, fused into its producer's epilogue.
+// With batch statistics (training) it is a workgroup per channel: the mean and variance over
+// N·H·W by workgroup sums (deterministic order), then the output; the forward kernel also moves
+// the running statistics. batchnorm2d_normalize (x̂, which the weight gradients read) and the
+// input gradient follow the node's own mode, and recompute the statistics instead of storing them.
+import * as E from '../expr.js';
+import { groups1d } from '../grid.js';
+import type { Expr } from '../ir.js';
+import type { Accessor, AnchorCtx, KernelLowering, PointwiseLowering } from '../lowering.js';
+import { WG, workgroupSum } from './schedule.js';
+
+const { i32, f32 } = E;
+
+/** Batchnorm with running statistics (inference): a per-channel affine map. */
+export const batchnormInference: PointwiseLowering = {
+  kind: 'pointwise',
+  elementwise: true,
+  at: (c, idx) => {
+    const affine = c.attrs['affine'] as boolean;
+    const ch = [idx[1]!];
+    const [rm, rv] = affine ? [c.inputs[3]!, c.inputs[4]!] : [c.inputs[1]!, c.inputs[2]!];
+    const eps = c.attrs['eps'] as number;
+    let y = E.mul(E.sub(c.inputs[0]!.at(idx), rm.at(ch)), E.call('inverseSqrt', E.add(rv.at(ch), f32(eps))));
+    if (affine) y = E.add(E.mul(y, c.inputs[1]!.at(ch)), c.inputs[2]!.at(ch));
+    return y;
+  },
+};
+
+/**
+ * Batchnorm with batch statistics (training): a workgroup per channel computes the mean and
+ * the biased variance over N·H·W in two passes, writes the normalised output, and moves the
+ * running statistics by `momentum` (towards the unbiased variance), as torch.nn.BatchNorm2d.
+ */
+export const batchnormTraining: KernelLowering = {
+  kind: 'kernel',
+  buffers: (n) => (n.attrs['affine'] ? [3, 4] : [1, 2]),
+  build(ctx) {
+    const x = ctx.inputs[0]!;
+    const affine = ctx.attrs['affine'] as boolean;
+    const ri = affine ? 3 : 1;
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const eps = ctx.attrs['eps'] as number;
+    const mom = ctx.attrs['momentum'] as number;
+    const count = N * H * W;
+    const hw = H * W;
+    const { b } = ctx;
+    const g = groups1d(b, C, WG, ctx.target, ctx.node.name);
+    ctx.grid(g.workgroups, g.size);
+    const sh = b.shared('f32', WG, 'part');
+    const c = b.let(E.min(g.group, i32(C - 1)), 'c');
+    const at = (e: Expr): Expr[] => {
+      const n = E.div(e, i32(hw));
+      const k = E.mod(e, i32(hw));
+      return [n, c, E.div(k, i32(W)), E.mod(k, i32(W))];
+    };
+    const mean = b.let(
+      E.div(
+        workgroupSum(b, sh, WG, count, (e) => x.at(at(e))),
+        f32(count),
+      ),
+      'mean',
+    );
+    const q = workgroupSum(b, sh, WG, count, (e) => {
+      const d = b.let(E.sub(x.at(at(e)), mean), 'd');
+      return E.mul(d, d);
+    });
+    const qv = b.let(q, 'q');
+    const inv = b.let(E.div(f32(1), E.sqrt(E.add(E.div(qv, f32(count)), f32(eps)))), 'inv');
+    const scale = affine ? b.let(E.mul(inv, ctx.inputs[1]!.at([c])), 'scale') : inv;
+    const shift = affine ? ctx.inputs[2]!.at([c]) : f32(0);
+    const lane = b.let(E.builtin('lid', 0), 'lane');
+    const live = b.let(E.lt(g.group, i32(C)), 'live');
+    b.if(live, () => {
+      b.for(
+        i32(0),
+        i32(count),
+        (e0) => {
+          const e = b.let(E.add(e0, lane), 'e');
+          b.if(E.lt(e, i32(count)), () => {
+            const idx = at(e).map((v) => b.let(v, 'ix'));
+            ctx.emit(0, idx, E.add(E.mul(E.sub(x.at(idx), mean), scale), shift));
+          });
+        },
+        WG,
+        'e0',
+      );
+      b.if(E.eq(lane, i32(0)), () => {
+        const rm = ctx.inputs[ri]!.at([c]);
+        const rv = ctx.inputs[ri + 1]!.at([c]);
+        const unbiased = E.div(qv, f32(count - 1));
+        ctx.update(ri, c, E.add(E.mul(f32(1 - mom), rm), E.mul(f32(mom), mean)));
+        ctx.update(ri + 1, c, E.add(E.mul(f32(1 - mom), rv), E.mul(f32(mom), unbiased)));
+      });
+    });
+  },
+};
+
+/** Per-channel batch statistics (mean, 1/σ) of x [N, C, H, W] in a workgroup per channel. */
+function channelStats(
+  ctx: AnchorCtx,
+  x: Accessor,
+  c: Expr,
+  sh: string,
+  eps: number,
+): { mean: Expr; inv: Expr; at: (e: Expr) => Expr[]; count: number } {
+  const { b } = ctx;
+  const [N, , H, W] = x.shape as [number, number, number, number];
+  const hw = H * W;
+  const count = N * hw;
+  const at = (e: Expr): Expr[] => [
+    E.div(e, i32(hw)),
+    c,
+    E.div(E.mod(e, i32(hw)), i32(W)),
+    E.mod(E.mod(e, i32(hw)), i32(W)),
+  ];
+  const mean = b.let(
+    E.div(
+      workgroupSum(b, sh, WG, count, (e) => x.at(at(e))),
+      f32(count),
+    ),
+    'mean',
+  );
+  const q = workgroupSum(b, sh, WG, count, (e) => {
+    const d = b.let(E.sub(x.at(at(e)), mean), 'd');
+    return E.mul(d, d);
+  });
+  const inv = b.let(E.div(f32(1), E.sqrt(E.add(E.div(q, f32(count)), f32(eps)))), 'inv');
+  return { mean, inv, at, count };
+}
+
+/** A workgroup per channel; `body` runs for every element of the channel (after the statistics). */
+function perChannel(
+  ctx: AnchorCtx,
+  C: number,
+  body: (c: Expr, sh: string, each: (count: number, f: (e: Expr) => void) => void) => void,
+): void {
+  const { b } = ctx;
+  const g = groups1d(b, C, WG, ctx.target, ctx.node.name);
+  ctx.grid(g.workgroups, g.size);
+  const sh = b.shared('f32', WG, 'part');
+  const c = b.let(E.min(g.group, i32(C - 1)), 'c');
+  const lane = b.let(E.builtin('lid', 0), 'lane');
+  const live = b.let(E.lt(g.group, i32(C)), 'live');
+  body(c, sh, (count, f) =>
+    b.if(live, () =>
+      b.for(
+        i32(0),
+        i32(count),
+        (e0) => {
+          const e = b.let(E.add(e0, lane), 'e');
+          b.if(E.lt(e, i32(count)), () => f(e));
+        },
+        WG,
+        'e0',
+      ),
+    ),
+  );
+}
+
+const bnNormalizeTraining: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [],
+  build(ctx) {
+    const x = ctx.inputs[0]!;
+    perChannel(ctx, x.shape[1]!, (c, sh, each) => {
+      const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
+      each(st.count, (e) => {
+        const idx = st.at(e).map((v) => ctx.b.let(v, 'ix'));
+        ctx.emit(0, idx, E.mul(E.sub(x.at(idx), st.mean), st.inv));
+      });
+    });
+  },
+};
+
+const bnNormalizeInference: PointwiseLowering = {
+  kind: 'pointwise',
+  elementwise: true,
+  at: (c, idx) => {
+    const [x, rm, rv] = c.inputs as [Accessor, Accessor, Accessor];
+    const ch = [idx[1]!];
+    return E.mul(E.sub(x.at(idx), rm.at(ch)), E.call('inverseSqrt', E.add(rv.at(ch), f32(c.attrs['eps'] as number))));
+  },
+};
+
+export const batchnormNormalize = {
+  byMode: (_t: boolean, n: { attrs: Readonly<Record<string, unknown>> }) =>
+    n.attrs['training'] ? bnNormalizeTraining : bnNormalizeInference,
+};
+
+const bnGradTraining: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [],
+  build(ctx) {
+    const [g, x] = ctx.inputs as [Accessor, Accessor];
+    const { b } = ctx;
+    perChannel(ctx, x.shape[1]!, (c, sh, each) => {
+      const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
+      const mg = b.let(
+        E.div(
+          workgroupSum(b, sh, WG, st.count, (e) => g.at(st.at(e))),
+          f32(st.count),
+        ),
+        'mg',
+      );
+      const mgx = b.let(
+        E.div(
+          workgroupSum(b, sh, WG, st.count, (e) => {
+            const idx = st.at(e);
+            return E.mul(g.at(idx), E.mul(E.sub(x.at(idx), st.mean), st.inv));
+          }),
+          f32(st.count),
+        ),
+        'mgx',
+      );
+      each(st.count, (e) => {
+        const idx = st.at(e).map((v) => b.let(v, 'ix'));
+        const xh = E.mul(E.sub(x.at(idx), st.mean), st.inv);
+        ctx.emit(0, idx, E.mul(st.inv, E.sub(E.sub(g.at(idx), mg), E.mul(xh, mgx))));
+      });
+    });
+  },
+};
+
+const bnGradInference: PointwiseLowering = {
+  kind: 'pointwise',
+  elementwise: true,
+  at: (c, idx) =>
+    E.mul(
+      c.inputs[0]!.at(idx),
+      E.call('inverseSqrt', E.add(c.inputs[2]!.at([idx[1]!]), f32(c.attrs['eps'] as number))),
+    ),
+};
+
+export const batchnormGradInput = {
+  byMode: (_t: boolean, n: { attrs: Readonly<Record<string, unknown>> }) =>
+    n.attrs['training'] ? bnGradTraining : bnGradInference,
+};

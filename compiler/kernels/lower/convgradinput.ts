@@ -1,0 +1,136 @@
+// The input gradient of a 2-D convolution, a direct kernel with the forward's layout turned
+// around: lanes over input positions (TW columns each), TC input channels per workgroup so
+// every weight load is uniform, and for stride 1 the dy row segment a lane needs loaded once per
+// (output channel, kernel row) and reused across the kernel columns. It gathers (each input
+// element sums the outputs it fed), so no two lanes write one element.
+import * as E from '../expr.js';
+import type { Expr } from '../ir.js';
+import type { KernelLowering } from '../lowering.js';
+import { KernelError } from '../lowering.js';
+import { blockOf, convGeometry, need, type ConvGeometry } from './conv.js';
+
+const { i32, f32 } = E;
+
+/**
+ * dx[n, c, ih, iw] = Σ_{o in c's group, i, j} dy[n, o, oh, ow]·w[o, c − g·cg, i, j] where
+ * ih = oh·sh − ph + i·dh (and likewise for w). Lanes over input positions (TW columns each),
+ * TC input channels per workgroup so the weights are uniform.
+ */
+export const conv2dGradInput: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [0, 1],
+  build(ctx) {
+    const dy = need(ctx, 0);
+    const w = need(ctx, 1);
+    const out = ctx.outShapes[0]!;
+    const g: ConvGeometry = convGeometry(out, w.shape, dy.shape, { ...ctx.attrs });
+    const { b, target } = ctx;
+    const og = g.O / g.groups;
+    const cg = g.C / g.groups;
+    const tc = blockOf(cg);
+    const tw = Math.min(4, g.W);
+    const nwb = Math.ceil(g.W / tw);
+    const S = g.H * nwb;
+    const lanes = Math.max(8, Math.min(64, Math.ceil(S / 8) * 8));
+    const gx = Math.ceil(S / lanes);
+    const gy = Math.ceil(g.C / tc);
+    const max = target.limits.maxComputeWorkgroupsPerDimension;
+    if (gx > max || gy > max || g.N > max)
+      throw new KernelError(`${ctx.node.name}: needs more workgroups than the adapter's ${max} per dimension`);
+    ctx.grid([gx, gy, g.N], [lanes, 1, 1]);
+    b.comment(`conv2d_grad_input: ${tc} input channels per workgroup (uniform weights), ${tw} columns per lane`);
+    const s = b.let(E.add(E.mul(E.builtin('wid', 0), i32(lanes)), E.builtin('lid', 0)), 's');
+    const valid = b.let(E.lt(s, i32(S)), 'ok');
+    const sc = b.let(E.min(s, i32(S - 1)), 'sc');
+    const ih = b.let(E.div(sc, i32(nwb)), 'ih');
+    const iw0 = b.let(E.mul(E.mod(sc, i32(nwb)), i32(tw)), 'iw0');
+    const c0 = b.let(E.mul(E.builtin('wid', 1), i32(tc)), 'c0');
+    const n = b.let(E.builtin('wid', 2), 'n');
+    const o0 = b.let(E.mul(E.div(c0, i32(cg)), i32(og)), 'o0');
+    const ci0 = b.let(E.mod(c0, i32(cg)), 'ci0');
+    const DY = ctx.bind(dy, 'f32');
+    const Wt = ctx.bind(w, 'f32');
+    const [yN, yC, yH, yW] = dy.strides as [number, number, number, number];
+    const [wO, wC, wH, wW] = w.strides as [number, number, number, number];
+    const acc = Array.from({ length: tc }, (_, c) =>
+      Array.from({ length: tw }, (_, q) => b.var(f32(0), `acc${c}_${q}`)),
+    );
+    // Which output position reads input position t = ih + p − k·d through kernel offset k, if any.
+    const outPos = (t: Expr, stride: number, size: number): { ok: Expr; pos: Expr } => {
+      const tc0 = E.max(t, i32(0));
+      const ok =
+        stride === 1
+          ? E.and(E.ge(t, i32(0)), E.lt(t, i32(size)))
+          : E.and(
+              E.and(E.ge(t, i32(0)), E.eq(E.mod(tc0, i32(stride)), i32(0))),
+              E.lt(E.div(tc0, i32(stride)), i32(size)),
+            );
+      return { ok, pos: E.div(tc0, i32(stride)) };
+    };
+    // For stride 1, the dy values a lane's TW columns need for all kernel columns form one
+    // segment of the dy row, loaded once per (output channel, kernel row).
+    const seg = tw + (g.kw - 1) * g.dw;
+    const colsSeg =
+      g.sw === 1
+        ? Array.from({ length: seg }, (_, m) => {
+            const t = E.add(iw0, i32(g.pw - (g.kw - 1) * g.dw + m));
+            const okv = b.let(E.and(E.ge(t, i32(0)), E.lt(t, i32(g.Wo))), 'cok');
+            return { ok: okv, off: b.let(E.mul(E.call('clamp', t, i32(0), i32(g.Wo - 1)), i32(yW)), 'cof') };
+          })
+        : [];
+    const colsStrided =
+      g.sw === 1
+        ? []
+        : Array.from({ length: g.kw }, (_, j) =>
+            Array.from({ length: tw }, (_, q) => {
+              const { ok, pos } = outPos(E.sub(E.add(E.add(iw0, i32(q)), i32(g.pw)), i32(j * g.dw)), g.sw, g.Wo);
+              const okv = b.let(ok, 'cok');
+              return { ok: okv, off: b.let(E.mul(E.sel(okv, pos, i32(0)), i32(yW)), 'cof') };
+            }),
+          );
+    const yn = b.let(E.add(E.mul(n, i32(yN)), i32(dy.offset)), 'yn');
+    const wci = b.let(E.add(E.mul(ci0, i32(wC)), i32(w.offset)), 'wci');
+    // One runtime loop over (output channel of the group, kernel row); the rest is unrolled.
+    b.for(
+      i32(0),
+      i32(og * g.kh),
+      (r) => {
+        const oi = g.kh === 1 ? r : b.let(E.div(r, i32(g.kh)), 'oi');
+        const i = g.kh === 1 ? i32(0) : b.let(E.mod(r, i32(g.kh)), 'i');
+        const o = b.let(E.add(o0, oi), 'o');
+        const row = outPos(E.sub(E.add(ih, i32(g.ph)), E.mul(i, i32(g.dh))), g.sh, g.Ho);
+        const rok = b.let(row.ok, 'rok');
+        const yr = b.let(E.add(E.add(yn, E.mul(o, i32(yC))), E.mul(E.sel(rok, row.pos, i32(0)), i32(yH))), 'yr');
+        const wr = b.let(E.add(E.add(wci, E.mul(o, i32(wO))), E.mul(i, i32(wH))), 'wr');
+        const segv = colsSeg.map((cq) =>
+          b.let(E.sel(E.and(rok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'),
+        );
+        for (let j = 0; j < g.kw; j++) {
+          const gv =
+            g.sw === 1
+              ? Array.from({ length: tw }, (_, q) => segv[q + (g.kw - 1 - j) * g.dw]!)
+              : colsStrided[j]!.map((cq) =>
+                  b.let(E.sel(E.and(rok, cq.ok), E.load(DY, 'f32', E.add(yr, cq.off)), f32(0)), 'g'),
+                );
+          for (let c = 0; c < tc; c++) {
+            const wv = b.let(E.load(Wt, 'f32', E.add(wr, i32(c * wC + j * wW))), 'w');
+            for (let q = 0; q < tw; q++) b.set(acc[c]![q]!, E.mul(wv, gv[q]!), '+');
+          }
+        }
+      },
+      1,
+      'r',
+    );
+    b.if(valid, () => {
+      for (let c = 0; c < tc; c++) {
+        const ch = b.let(E.add(c0, i32(c)), 'ch');
+        for (let q = 0; q < tw; q++) {
+          const iw = b.let(E.add(iw0, i32(q)), 'iw');
+          b.if(g.W % tw === 0 ? E.bool(true) : E.lt(iw, i32(g.W)), () =>
+            ctx.emit(0, [n, ch, ih, iw], E.ref(acc[c]![q]!, 'f32')),
+          );
+        }
+      }
+    });
+  },
+};

@@ -1,0 +1,262 @@
+// Pooling and its adjoints. Max and average pooling are a lane per output element looping over
+// its window (positions in the padding skipped, PyTorch's divisors); global average pooling is
+// a mean over H×W (reduce.ts). The adjoints are gathers from the input's side — each input
+// element sums the gradient of the windows that hold it — so no two lanes write one element
+// and no atomics are needed; max pooling's adjoint and its JVP (maxpool2d_select) find each
+// window's first maximum again rather than storing the argmax.
+import * as E from '../expr.js';
+import type { Expr } from '../ir.js';
+import type { Accessor, AnchorCtx, KernelLowering } from '../lowering.js';
+import { asPair } from '../../ops/helpers.js';
+import { reduceAxes } from './reduce.js';
+import { NEG_INF, perElement } from './schedule.js';
+
+const { i32, f32 } = E;
+const prod = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
+
+export interface PoolGeom {
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+}
+
+export function poolGeom(a: Readonly<Record<string, unknown>>): PoolGeom {
+  const [kh, kw] = asPair(a['kernel'] as number[]);
+  const st = a['stride'];
+  const [sh, sw] = st === null || st === undefined ? [kh, kw] : asPair(st as number[]);
+  const [ph, pw] = asPair(a['padding'] as number[]);
+  const [dh, dw] = a['dilation'] === undefined ? [1, 1] : asPair(a['dilation'] as number[]);
+  return { kh, kw, sh, sw, ph, pw, dh, dw };
+}
+
+function pool(kind: 'max' | 'avg'): KernelLowering {
+  return {
+    kind: 'kernel',
+    buffers: () => [],
+    build(ctx) {
+      const x = ctx.inputs[0]!;
+      const out = ctx.outShapes[0]!;
+      const [, , H, W] = x.shape as [number, number, number, number];
+      const g = poolGeom(ctx.attrs);
+      const { b } = ctx;
+      perElement(ctx, prod(out), (id) => {
+        const [n, c, oh, ow] = E.unflatten(id, out).map((e) => b.let(e, 'ix'));
+        const hs = b.let(E.sub(E.mul(oh!, i32(g.sh)), i32(g.ph)), 'hs');
+        const ws = b.let(E.sub(E.mul(ow!, i32(g.sw)), i32(g.pw)), 'ws');
+        const acc = b.var(kind === 'max' ? NEG_INF : f32(0), kind);
+        for (let i = 0; i < g.kh; i++) {
+          const ih = b.let(E.add(hs, i32(i * g.dh)), 'ih');
+          const hok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(H))), 'hok');
+          for (let j = 0; j < g.kw; j++) {
+            const iw = b.let(E.add(ws, i32(j * g.dw)), 'iw');
+            const ok = b.let(E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(W)))), 'ok');
+            const v = b.let(
+              x.at([n!, c!, E.call('clamp', ih, i32(0), i32(H - 1)), E.call('clamp', iw, i32(0), i32(W - 1))]),
+              'v',
+            );
+            const a = E.ref(acc, 'f32');
+            b.set(acc, kind === 'max' ? E.sel(E.and(ok, E.gt(v, a)), v, a) : E.add(a, E.sel(ok, v, f32(0))));
+          }
+        }
+        let value = E.ref(acc, 'f32');
+        if (kind === 'avg') {
+          // PyTorch's divisor: the window clipped to the padded input (count_include_pad), or to the input.
+          const he = E.min(E.add(hs, i32(g.kh)), i32(H + g.ph));
+          const we = E.min(E.add(ws, i32(g.kw)), i32(W + g.pw));
+          const div = ctx.attrs['count_include_pad']
+            ? E.mul(E.sub(he, hs), E.sub(we, ws))
+            : E.mul(E.sub(E.min(he, i32(H)), E.max(hs, i32(0))), E.sub(E.min(we, i32(W)), E.max(ws, i32(0))));
+          value = E.div(value, E.cast('f32', div));
+        }
+        ctx.emit(0, [n!, c!, oh!, ow!], value);
+      });
+    },
+  };
+}
+
+export const maxpool2d = pool('max');
+export const avgpool2d = pool('avg');
+
+export const globalAvgpool: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [],
+  build(ctx) {
+    const x = ctx.inputs[0]!;
+    reduceAxes(ctx, x, [2, 3], 1 / (x.shape[2]! * x.shape[3]!));
+  },
+};
+
+/** The first maximum of a max-pooling window (its kernel offsets i·kw + j), as PyTorch picks it. */
+function windowArgmax(ctx: AnchorCtx, x: Accessor, n: Expr, c: Expr, oh: Expr, ow: Expr, w: PoolGeom): Expr {
+  const { b } = ctx;
+  const [, , H, W] = x.shape as [number, number, number, number];
+  const best = b.var(NEG_INF, 'best');
+  const at = b.var(i32(-1), 'at');
+  for (let i = 0; i < w.kh; i++) {
+    const ih = b.let(E.add(E.sub(E.mul(oh, i32(w.sh)), i32(w.ph)), i32(i * w.dh)), 'ih');
+    const hok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(H))), 'hok');
+    for (let j = 0; j < w.kw; j++) {
+      const iw = b.let(E.add(E.sub(E.mul(ow, i32(w.sw)), i32(w.pw)), i32(j * w.dw)), 'iw');
+      const ok = b.let(E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(W)))), 'ok');
+      const v = b.let(
+        x.at([n, c, E.call('clamp', ih, i32(0), i32(H - 1)), E.call('clamp', iw, i32(0), i32(W - 1))]),
+        'v',
+      );
+      const take = b.let(E.and(ok, E.or(E.lt(E.ref(at, 'i32'), i32(0)), E.gt(v, E.ref(best, 'f32')))), 'tk');
+      b.set(best, E.sel(take, v, E.ref(best, 'f32')));
+      b.set(at, E.sel(take, i32(i * w.kw + j), E.ref(at, 'i32')));
+    }
+  }
+  return E.ref(at, 'i32');
+}
+
+/**
+ * The adjoint of max pooling. Windows that tile the input (stride = kernel, no padding or
+ * dilation: LeNet's and most CNNs' pooling): a lane per tile finds its window's maximum once
+ * and writes g there and 0 on the rest of the tile. Otherwise a gather: each input element
+ * sums g over the windows whose maximum it is.
+ */
+export const maxpool2dGrad: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [],
+  build(ctx) {
+    const [gy, x] = ctx.inputs as [Accessor, Accessor];
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const [, , Ho, Wo] = gy.shape as [number, number, number, number];
+    const w = poolGeom(ctx.attrs);
+    const { b } = ctx;
+    if (w.kh === w.sh && w.kw === w.sw && w.ph === 0 && w.pw === 0 && w.dh === 1 && w.dw === 1) {
+      const Th = Math.ceil(H / w.sh);
+      const Tw = Math.ceil(W / w.sw);
+      perElement(ctx, N * C * Th * Tw, (id) => {
+        const [n, c, th, tw] = E.unflatten(id, [N, C, Th, Tw]).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
+        const inWin = Th === Ho && Tw === Wo ? E.bool(true) : b.let(E.and(E.lt(th, i32(Ho)), E.lt(tw, i32(Wo))), 'win');
+        const arg = b.let(
+          E.sel(inWin, windowArgmax(ctx, x, n, c, E.min(th, i32(Ho - 1)), E.min(tw, i32(Wo - 1)), w), i32(-1)),
+          'arg',
+        );
+        const gv = b.let(E.sel(inWin, gy.at([n, c, E.min(th, i32(Ho - 1)), E.min(tw, i32(Wo - 1))]), f32(0)), 'gv');
+        for (let i = 0; i < w.sh; i++)
+          for (let j = 0; j < w.sw; j++) {
+            const ih = b.let(E.add(E.mul(th, i32(w.sh)), i32(i)), 'ih');
+            const iw = b.let(E.add(E.mul(tw, i32(w.sw)), i32(j)), 'iw');
+            const inside = (H % w.sh === 0 ? E.bool(true) : E.lt(ih, i32(H))) as Expr;
+            b.if(E.and(inside, W % w.sw === 0 ? E.bool(true) : E.lt(iw, i32(W))), () =>
+              ctx.emit(0, [n, c, ih, iw], E.sel(E.eq(arg, i32(i * w.kw + j)), gv, f32(0))),
+            );
+          }
+      });
+      return;
+    }
+    perElement(ctx, N * C * H * W, (id) => {
+      const [n, c, ih, iw] = E.unflatten(id, [N, C, H, W]).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
+      const acc = b.var(f32(0), 'acc');
+      for (let i = 0; i < w.kh; i++) {
+        const th = b.let(E.sub(E.add(ih, i32(w.ph)), i32(i * w.dh)), 'th');
+        const oh = b.let(E.div(E.max(th, i32(0)), i32(w.sh)), 'oh');
+        const hok = E.and(
+          E.and(E.ge(th, i32(0)), E.eq(E.mod(E.max(th, i32(0)), i32(w.sh)), i32(0))),
+          E.lt(oh, i32(Ho)),
+        );
+        b.if(hok, () => {
+          for (let j = 0; j < w.kw; j++) {
+            const tw = b.let(E.sub(E.add(iw, i32(w.pw)), i32(j * w.dw)), 'tw');
+            const ow = b.let(E.div(E.max(tw, i32(0)), i32(w.sw)), 'ow');
+            const wok = E.and(
+              E.and(E.ge(tw, i32(0)), E.eq(E.mod(E.max(tw, i32(0)), i32(w.sw)), i32(0))),
+              E.lt(ow, i32(Wo)),
+            );
+            b.if(wok, () => {
+              const arg = windowArgmax(ctx, x, n, c, oh, ow, w);
+              b.if(E.eq(arg, i32(i * w.kw + j)), () => b.set(acc, gy.at([n, c, oh, ow]), '+'));
+            });
+          }
+        });
+      }
+      ctx.emit(0, [n, c, ih, iw], E.ref(acc, 'f32'));
+    });
+  },
+};
+
+/** v read at each max-pooling window's maximum of x (the JVP of max pooling). */
+export const maxpool2dSelect: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [],
+  build(ctx) {
+    const [v, x] = ctx.inputs as [Accessor, Accessor];
+    const out = ctx.outShapes[0]!;
+    const [, , H, W] = x.shape as [number, number, number, number];
+    const w = poolGeom(ctx.attrs);
+    const { b } = ctx;
+    perElement(ctx, prod(out), (id) => {
+      const [n, c, oh, ow] = E.unflatten(id, out).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
+      const arg = b.let(windowArgmax(ctx, x, n, c, oh, ow, w), 'arg');
+      const i = E.div(arg, i32(w.kw));
+      const j = E.mod(arg, i32(w.kw));
+      const ih = E.call(
+        'clamp',
+        E.add(E.sub(E.mul(oh, i32(w.sh)), i32(w.ph)), E.mul(i, i32(w.dh))),
+        i32(0),
+        i32(H - 1),
+      );
+      const iw = E.call(
+        'clamp',
+        E.add(E.sub(E.mul(ow, i32(w.sw)), i32(w.pw)), E.mul(j, i32(w.dw))),
+        i32(0),
+        i32(W - 1),
+      );
+      ctx.emit(0, [n, c, oh, ow], v.at([n, c, ih, iw]));
+    });
+  },
+};
+
+/** The adjoint of average pooling: each input element gathers g/divisor from the windows holding it. */
+export const avgpool2dGrad: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [],
+  build(ctx) {
+    const gy = ctx.inputs[0]!;
+    const out = ctx.outShapes[0]!;
+    const [N, C, H, W] = out as [number, number, number, number];
+    const [, , Ho, Wo] = gy.shape as [number, number, number, number];
+    const [kh, kw] = asPair(ctx.attrs['kernel'] as number[]);
+    const st = ctx.attrs['stride'];
+    const [sh, sw] = st === null || st === undefined ? [kh, kw] : asPair(st as number[]);
+    const [ph, pw] = asPair(ctx.attrs['padding'] as number[]);
+    const cip = ctx.attrs['count_include_pad'] as boolean;
+    const { b } = ctx;
+    perElement(ctx, N * C * H * W, (id) => {
+      const [n, c, ih, iw] = E.unflatten(id, out).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
+      const acc = b.var(f32(0), 'acc');
+      for (let i = 0; i < kh; i++) {
+        const th = b.let(E.sub(E.add(ih, i32(ph)), i32(i)), 'th');
+        const oh = b.let(E.div(E.max(th, i32(0)), i32(sh)), 'oh');
+        b.if(E.and(E.and(E.ge(th, i32(0)), E.eq(E.mod(E.max(th, i32(0)), i32(sh)), i32(0))), E.lt(oh, i32(Ho))), () => {
+          const hs = b.let(E.sub(E.mul(oh, i32(sh)), i32(ph)), 'hs');
+          const he = b.let(E.min(E.add(hs, i32(kh)), i32(H + ph)), 'he');
+          for (let j = 0; j < kw; j++) {
+            const tw = b.let(E.sub(E.add(iw, i32(pw)), i32(j)), 'tw');
+            const ow = b.let(E.div(E.max(tw, i32(0)), i32(sw)), 'ow');
+            b.if(
+              E.and(E.and(E.ge(tw, i32(0)), E.eq(E.mod(E.max(tw, i32(0)), i32(sw)), i32(0))), E.lt(ow, i32(Wo))),
+              () => {
+                const ws = b.let(E.sub(E.mul(ow, i32(sw)), i32(pw)), 'ws');
+                const we = b.let(E.min(E.add(ws, i32(kw)), i32(W + pw)), 'we');
+                const div = cip
+                  ? E.mul(E.sub(he, hs), E.sub(we, ws))
+                  : E.mul(E.sub(E.min(he, i32(H)), E.max(hs, i32(0))), E.sub(E.min(we, i32(W)), E.max(ws, i32(0))));
+                b.set(acc, E.div(gy.at([n, c, oh, ow]), E.cast('f32', div)), '+');
+              },
+            );
+          }
+        });
+      }
+      ctx.emit(0, [n, c, ih, iw], E.ref(acc, 'f32'));
+    });
+  },
+};
