@@ -18,7 +18,13 @@ export const forwardRun: Run = {
       ? buildGradient(g, { loss: { kind: 'cotangents' }, params: false, wrtInputs: [input.name], training: true })
       : undefined;
     const graph = gg?.graph ?? g;
-    const prog = await c.backend.compile({ graph, batch: B, training: true, params: c.params, keep: [...relus.keys()] });
+    const prog = await c.backend.compile({
+      graph,
+      batch: B,
+      training: true,
+      params: c.params,
+      keep: [...relus.keys()],
+    });
     let inputGrads: ArrayLike<number> | undefined;
     let relu: ReluInput[] = [];
     try {
