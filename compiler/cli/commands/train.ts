@@ -2,6 +2,7 @@
 // update) and train it on real data, with a progress bar, JSONL metrics, test accuracy per
 // epoch and atomic safetensors checkpoints; `--resume` continues exactly; Ctrl-C stops cleanly
 // with a checkpoint.
+import { isTrainBackend, TRAIN_BACKEND_NAMES, TRAIN_BACKENDS } from '../../drivers/train/backends.js';
 import type { OptimizerSpec } from '../../autodiff/optimizer.js';
 import { mergeLora, mergeNtk, rewrittenTrainStep } from '../../rewrites/index.js';
 import { formatStrategy } from '../../rewrites/strategy.js';
@@ -47,8 +48,8 @@ export const train: Command = {
   async run(args) {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const backendName = f<string>('backend') ?? 'webgpu';
-    if (!['webgpu', 'reference'].includes(backendName))
-      throw new UsageError(`unknown backend "${backendName}"`, 'backends: webgpu, reference');
+    if (!isTrainBackend(backendName))
+      throw new UsageError(`unknown backend "${backendName}"`, `backends: ${TRAIN_BACKEND_NAMES.join(', ')}`);
     const file = args.positional[0]!;
     const r = compileTrainingArgs(args);
     if (!report(r) || !r.graph) return 1;
@@ -140,19 +141,19 @@ export const train: Command = {
         'add a `backward … = lora(…)` or `ntk_linear()` rule to the train section',
       );
     let backend;
-    if (backendName === 'reference') {
-      const { ReferenceBackend } = await import('../../drivers/train/reference-backend.js');
-      backend = new ReferenceBackend(step, trained, data.train.shape, seed);
-    } else {
-      const { webGpuBackend } = await import('../../drivers/train/webgpu.js');
+    try {
+      backend = await TRAIN_BACKENDS[backendName].create({
+        step,
+        forward: trained,
+        sampleShape: data.train.shape,
+        batch: base.batch,
+        seed,
+      });
+    } catch (e) {
       const { NoAdapterError } = await import('../../../runtime/device.js');
-      try {
-        backend = await webGpuBackend(step, trained, base.batch, seed);
-      } catch (e) {
-        if (e instanceof NoAdapterError)
-          throw new CliError('MDL7008', e.message, 'or train on the CPU with --backend reference');
-        throw e;
-      }
+      if (e instanceof NoAdapterError)
+        throw new CliError('MDL7008', e.message, 'or train on the CPU with --backend reference');
+      throw e;
     }
     const { train: runTraining, ResumeError } = await import('../../../runtime/train/trainer.js');
     const { terminalProgress, finishedLine } = await import('../../../runtime/train/progress.js');
