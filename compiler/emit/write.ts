@@ -1,7 +1,7 @@
 // Writes the folder `mdl compile` produces:
 //
 //   model.ts, model.js     the typed module and its JavaScript (generate.ts)
-//   plan.json              both plans: buffers, dispatches, bindings, parameter table (bundle.ts)
+//   plan.json              both plans: buffers, dispatches, bindings, parameter table (runtime/plan/bundle.ts)
 //   kernels/NNN_name.wgsl  the WGSL of every kernel, shared between the plans
 //   package.json           `"type": "module"` and a dependency on mdl (`file:` the mdl that compiled it)
 //   node_modules/mdl       a link to that mdl, what `npm install` would make of the dependency,

@@ -3,7 +3,7 @@
 //   forward rewrites               each strategy's `forward` hook, in registry order, on the
 //                                  layers it was given (lora adds adapters and freezes the base
 //                                  weights; ntk_linear builds the linearisation around θ0)
-//   vjpRules                       each strategy's `vjp` hook on its layers (grad_filter, lbp_wht)
+//   replacement VJPs               each strategy's `vjp` hook on its layers (grad_filter, lbp_wht)
 //   hoistSaves (schedule.ts)       the ops they save moved into the forward pass
 // then `buildGradient` / `buildTrainStep` with `rules` and the extra frozen parameters. Each
 // step is a pure function of its inputs, and every graph it returns passes the IR verifier.

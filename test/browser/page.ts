@@ -1,4 +1,4 @@
-// The page side of the browser test (browser.test.ts): loaded as a native module by page.html
+// The page side of the browser test (runtime.test.ts): loaded as a native module by page.html
 // from dist/, it runs a compiled model through the browser build and hands back plain JSON
 // (Playwright carries it to the test). Everything it imports is environment-free, so the test
 // imports `digest` from here too, and both sides hash tensors with the same code.
