@@ -17,18 +17,8 @@ import { layerOutputs } from '../../compiler/space/data-proxies/layers.js';
 import type { ProxyBackend } from '../../compiler/space/data-proxies/program.js';
 import type { ValueId } from '../../compiler/ir/types.js';
 import { graphOf } from '../helpers/compile.js';
+import { TINY } from './tiny.js';
 
-const TINY = `
-model tiny(x: Tensor[B, 3, 12, 12]) {
-  h = conv2d(x, 6, 3, padding=1, bias=false) as "c1"
-  h = relu(batchnorm2d(h) as "bn1")
-  r = h
-  h = conv2d(h, 6, 3, padding=1) as "c2"
-  h = relu(batchnorm2d(h) as "bn2" + r)
-  h = avgpool2d(h, 2) as "p"
-  h = flatten(global_avgpool(conv2d(h, 8, 1) as "c3"))
-  return linear(h, 10) as "fc"
-}`;
 const B = 8;
 const SEED = 3;
 const g = graphOf(TINY);
