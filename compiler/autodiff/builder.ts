@@ -5,7 +5,7 @@
 import { sameShape } from '../ir/shape.js';
 import type { Attrs, AttrValue, Graph, Node, NodeId, Param, Shape, TensorType, Value, ValueId } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
-import type { ArgSpec, IrBuilder, OpDef } from '../ops/types.js';
+import { longForm, type IrBuilder, type OpDef } from '../ops/types.js';
 import { NO_SPAN } from '../source.js';
 
 export class AutodiffError extends Error {}
@@ -110,7 +110,7 @@ export class GraphEditor {
   }
 }
 
-/** Fills defaults and normalises `int2`/`ints` attributes as the elaborator's binder does. */
+/** Fills defaults and gives attributes their long form, as the elaborator's binder does. */
 export function completeAttrs(op: OpDef, given: Readonly<Record<string, AttrValue>>): Attrs {
   const attrs: Record<string, AttrValue> = {};
   const specs = op.args.filter((a) => a.type !== 'tensor' && a.type !== 'tensors');
@@ -121,15 +121,9 @@ export function completeAttrs(op: OpDef, given: Readonly<Record<string, AttrValu
     let v: AttrValue | undefined = given[s.name];
     if (v === undefined) v = s.default;
     if (v === undefined) throw new AutodiffError(`${op.name}: a derivative rule left out the attribute \`${s.name}\``);
-    attrs[s.name] = normalise(s, v);
+    attrs[s.name] = longForm(s, v);
   }
   return attrs;
-}
-
-function normalise(s: ArgSpec, v: AttrValue): AttrValue {
-  if (s.type === 'int2' && typeof v === 'number') return [v, v];
-  if ((s.type === 'ints' || s.type === 'floats') && typeof v === 'number') return [v];
-  return v;
 }
 
 /** The IrBuilder handed to derivative rules; `from` is the forward node whose rule runs. */

@@ -4,7 +4,7 @@
 import { fail } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { AttrValue, ValueId } from '../ir/types.js';
-import type { ArgSpec, OpDef } from '../ops/types.js';
+import { longForm, type ArgSpec, type OpDef } from '../ops/types.js';
 import type { Span } from '../source.js';
 import { repr, typeName, type V } from './values.js';
 
@@ -153,7 +153,7 @@ export function bindOpCall(
       return;
     }
     if (m === undefined) {
-      attrs[spec.name] = normalise(spec, spec.default!);
+      attrs[spec.name] = longForm(spec, spec.default!);
       return;
     }
     const a = m as ArgValue;
@@ -164,13 +164,6 @@ export function bindOpCall(
     attrs[spec.name] = convert(op.name, spec, a);
   });
   return poisoned ? 'poison' : { tensors, attrs };
-}
-
-/** Defaults are written in their short form (`stride: 1`); give them the long form. */
-function normalise(spec: ArgSpec, d: AttrValue): AttrValue {
-  if (spec.type === 'int2' && typeof d === 'number') return [d, d];
-  if ((spec.type === 'ints' || spec.type === 'floats') && typeof d === 'number') return [d];
-  return d;
 }
 
 const DESCRIBE: Record<ArgSpec['type'], string> = {

@@ -31,7 +31,7 @@
 // (`npm run grammar:generate`). Internal ops (backward and optimizer, internal/) count the work
 // they do: a layer's weight and input gradients each cost the forward layer's MACs.
 import type { Attrs, AttrValue } from '../ir/types.js';
-import type { OpDef } from './types.js';
+import { longForm, type OpDef } from './types.js';
 import { ACTIVATIONS, type ActivationName } from './pointwise/index.js';
 import { activationOp } from './pointwise/op.js';
 import { add } from './add.js';
@@ -211,16 +211,7 @@ export function defaultAttrs(name: string): Attrs | undefined {
     const op = ALL_OP_MAP.get(name);
     if (!op) return undefined;
     const out: Record<string, AttrValue> = {};
-    for (const s of op.args)
-      if (s.default !== undefined) {
-        const v = s.default;
-        out[s.name] =
-          s.type === 'int2' && typeof v === 'number'
-            ? [v, v]
-            : (s.type === 'ints' || s.type === 'floats') && typeof v === 'number'
-              ? [v]
-              : v;
-      }
+    for (const s of op.args) if (s.default !== undefined) out[s.name] = longForm(s, s.default);
     DEFAULTS.set(name, (d = out));
   }
   return d;

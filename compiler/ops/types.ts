@@ -26,6 +26,16 @@ export type { Tensor } from '../reference/tensor.js';
 export type ArgType =
   'tensor' | 'tensors' | 'int' | 'float' | 'bool' | 'string' | 'int2' | 'ints' | 'floats' | 'shape' | 'int?' | 'float?';
 
+/**
+ * An attribute value in the form the IR stores it: a bare number for an `int2` is the pair
+ * [n, n], for `ints` and `floats` a one-element list (defaults are written short: `stride: 1`).
+ */
+export function longForm(spec: ArgSpec, v: AttrValue): AttrValue {
+  if (spec.type === 'int2' && typeof v === 'number') return [v, v];
+  if ((spec.type === 'ints' || spec.type === 'floats') && typeof v === 'number') return [v];
+  return v;
+}
+
 export interface ArgSpec {
   readonly name: string;
   readonly type: ArgType;
