@@ -6,7 +6,7 @@
 // so an op registered without a lowering is a `tsc` error naming it; activations are lowered
 // from their one definition (compiler/ops/pointwise/) and need no entry.
 import type { Node } from '../ir/types.js';
-import type { OPS, INTERNAL_OPS } from '../ops/registry.js';
+import { OPS, type INTERNAL_OPS } from '../ops/registry.js';
 import { ACTIVATIONS, type ActivationName } from '../ops/pointwise/index.js';
 import { KernelError, type Lowering } from './lowering.js';
 import * as P from './lower/pointwise.js';
@@ -43,11 +43,11 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   linear,
   matmul,
   // elementwise
-  add: P.add,
-  sub: P.sub,
-  mul: P.mul,
-  div: P.div,
-  neg: P.neg,
+  add: P.binaryOp(OPS.add.rule),
+  sub: P.binaryOp(OPS.sub.rule),
+  mul: P.binaryOp(OPS.mul.rule),
+  div: P.binaryOp(OPS.div.rule),
+  neg: P.unaryOp(OPS.neg.rule),
   // activations
   softmax,
   log_softmax: logSoftmax,

@@ -1,9 +1,8 @@
-import type { OpDef } from './types.js';
 import { binary, props } from './helpers.js';
 
 /** Elementwise sum with broadcasting. One FLOP per output element. */
-export const add: OpDef = binary('add', 'Elementwise sum with broadcasting.', props('homogeneous', 'commutative'), {
-  f: (x, y) => x + y,
+export const add = binary('add', 'Elementwise sum with broadcasting.', props('homogeneous', 'commutative'), {
+  f: (s, x, y) => s.add(x, y),
   vjp: (b, n, [g], needs) => [
     needs[0] && g ? b.sumTo(g, b.shape(n.inputs[0]!)) : null,
     needs[1] && g ? b.sumTo(g, b.shape(n.inputs[1]!)) : null,

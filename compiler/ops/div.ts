@@ -1,9 +1,8 @@
-import type { OpDef } from './types.js';
 import { binary, props } from './helpers.js';
 
 /** Elementwise quotient with broadcasting. One FLOP per output element. */
-export const div: OpDef = binary('div', 'Elementwise quotient with broadcasting.', props(), {
-  f: (x, y) => x / y,
+export const div = binary('div', 'Elementwise quotient with broadcasting.', props(), {
+  f: (s, x, y) => s.div(x, y),
   // y = a / b: ∂y/∂a = 1/b, ∂y/∂b = −y/b.
   vjp: (b, n, [g], needs) => {
     const [x, y] = n.inputs as [number, number];

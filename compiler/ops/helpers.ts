@@ -14,6 +14,7 @@ import {
   type Tensor,
   type VjpRule,
 } from './types.js';
+import { NUMBERS, type Scalar } from '../reference/scalar.js';
 import { keepShape, map2, sumInto, type ConvGeom, type PoolGeom } from '../reference/kernels.js';
 
 export const int = (a: Attrs, k: string): number => a[k] as number;
@@ -109,16 +110,28 @@ export const emit = (b: IrBuilder, name: string, ...xs: ValueId[]): ValueId => b
 /** The data input `i` of a node. */
 export const input = (n: Node, i: number): ValueId => n.inputs[i]!;
 
-/** A broadcasting binary op's derivative rules. */
+/** A unary op's value at one element, in the scalar language (interpreted on numbers and on kernel expressions). */
+export type UnaryRule = <T, B>(s: Scalar<T, B>, x: T) => T;
+
+/** A binary op's value at one element, in the scalar language (interpreted on numbers and on kernel expressions). */
+export type BinaryRule = <T, B>(s: Scalar<T, B>, x: T, y: T) => T;
+
+/** A broadcasting binary op's value and derivative rules. */
 export interface BinaryRules {
-  f(x: number, y: number): number;
-  vjp: VjpRule;
-  jvp: JvpRule;
+  readonly f: BinaryRule;
+  readonly vjp: VjpRule;
+  readonly jvp: JvpRule;
+}
+
+/** An elementwise op whose value is written once in the scalar language: the kernels lower `rule`. */
+export interface ScalarOpDef<R> extends OpDef {
+  readonly rule: R;
 }
 
 /** A broadcasting binary op (NumPy rules); one FLOP per output element. */
-export function binary(name: string, doc: string, algebra: OpProps, rules: BinaryRules): OpDef {
+export function binary(name: string, doc: string, algebra: OpProps, rules: BinaryRules): ScalarOpDef<BinaryRule> {
   return {
+    rule: rules.f,
     name,
     kind: 'elementwise',
     doc,
@@ -139,7 +152,7 @@ export function binary(name: string, doc: string, algebra: OpProps, rules: Binar
       return [{ shape: s, dtype: a!.dtype }];
     },
     cost: (c) => ({ macs: 0, flops: out0(c) }),
-    eval: ([a, b], _attrs, ctx) => [map2(a!, b!, ctx.alloc(ctx.outputs[0]!), rules.f)],
+    eval: ([a, b], _attrs, ctx) => [map2(a!, b!, ctx.alloc(ctx.outputs[0]!), (x, y) => rules.f(NUMBERS, x, y))],
     vjp: rules.vjp,
     jvp: rules.jvp,
   };

@@ -1,9 +1,8 @@
-import type { OpDef } from './types.js';
 import { binary, props } from './helpers.js';
 
 /** Elementwise product with broadcasting. One FLOP per output element. */
-export const mul: OpDef = binary('mul', 'Elementwise product with broadcasting.', props('commutative'), {
-  f: (x, y) => x * y,
+export const mul = binary('mul', 'Elementwise product with broadcasting.', props('commutative'), {
+  f: (s, x, y) => s.mul(x, y),
   vjp: (b, n, [g], needs) => {
     const [x, y] = n.inputs as [number, number];
     return [

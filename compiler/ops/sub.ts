@@ -1,9 +1,8 @@
-import type { OpDef } from './types.js';
 import { binary, props } from './helpers.js';
 
 /** Elementwise difference with broadcasting. One FLOP per output element. */
-export const sub: OpDef = binary('sub', 'Elementwise difference with broadcasting.', props('homogeneous'), {
-  f: (x, y) => x - y,
+export const sub = binary('sub', 'Elementwise difference with broadcasting.', props('homogeneous'), {
+  f: (s, x, y) => s.sub(x, y),
   vjp: (b, n, [g], needs) => [
     needs[0] && g ? b.sumTo(g, b.shape(n.inputs[0]!)) : null,
     needs[1] && g ? b.sumTo(b.op1('neg', [g]), b.shape(n.inputs[1]!)) : null,

@@ -8,6 +8,7 @@ import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import { KernelError, type Accessor, type PointCtx, type PointwiseLowering } from '../lowering.js';
 import { normAxis } from '../../ir/shape.js';
+import type { BinaryRule, UnaryRule } from '../../ops/helpers.js';
 import type { Activation, Rule } from '../../ops/pointwise/fn.js';
 import { pointwiseFn } from '../../ops/pointwise/index.js';
 import type { Scalar } from '../../reference/scalar.js';
@@ -21,19 +22,6 @@ export function broadcastIdx(a: readonly number[], out: readonly number[], idx: 
 }
 
 const at = (a: Accessor, out: readonly number[], idx: readonly Expr[]): Expr => a.at(broadcastIdx(a.shape, out, idx));
-
-function binary(f: (x: Expr, y: Expr) => Expr): PointwiseLowering {
-  return {
-    kind: 'pointwise',
-    elementwise: true,
-    at: (c, idx) => f(at(c.inputs[0]!, c.outShapes[0]!, idx), at(c.inputs[1]!, c.outShapes[0]!, idx)),
-  };
-}
-
-/** A unary op whose input is bound to a name once (it may appear several times in `f`). */
-function unary(f: (x: Expr, c: PointCtx) => Expr): PointwiseLowering {
-  return { kind: 'pointwise', elementwise: true, at: (c, idx) => f(c.b.let(c.inputs[0]!.at(idx), 'x'), c) };
-}
 
 const zero = f32(0);
 
@@ -103,11 +91,24 @@ function derivative(order: 'df' | 'd2f'): PointwiseLowering {
 export const actGrad = derivative('df');
 export const actGrad2 = derivative('d2f');
 
-export const add = binary(E.add);
-export const sub = binary(E.sub);
-export const mul = binary(E.mul);
-export const div = binary(E.div);
-export const neg = unary((x) => E.neg(x));
+/** A broadcasting binary op, from its rule in the scalar language (compiler/ops/<op>.ts). */
+export function binaryOp(rule: BinaryRule): PointwiseLowering {
+  return {
+    kind: 'pointwise',
+    elementwise: true,
+    at: (c, idx) =>
+      rule(kernelScalar(c), at(c.inputs[0]!, c.outShapes[0]!, idx), at(c.inputs[1]!, c.outShapes[0]!, idx)),
+  };
+}
+
+/** A unary op, from its rule: the input is bound to a name once (the rule may use it several times). */
+export function unaryOp(rule: UnaryRule): PointwiseLowering {
+  return {
+    kind: 'pointwise',
+    elementwise: true,
+    at: (c, idx) => rule(kernelScalar(c), c.b.let(c.inputs[0]!.at(idx), 'x')),
+  };
+}
 export const zeroOp: PointwiseLowering = { kind: 'pointwise', elementwise: true, cheap: true, at: () => zero };
 
 export const constant: PointwiseLowering = {
