@@ -21,7 +21,10 @@ const LAYERS = [
   ['rewrites', '^compiler/rewrites/'],
   ['train', '^compiler/train/'],
   ['space', '^compiler/space/'],
-  ['compile', '^compiler/compile\\.ts$'],
+  // The research methods' compile-time parts (their sections' specs, analyses, algorithms that
+  // need no device); what they run lives in compiler/drivers/.
+  ['methods', '^compiler/(search|rashomon|continual|unlearn|anytime)/'],
+  ['compile', '^compiler/(compile|sections)\\.ts$'],
   ['kernels', '^compiler/kernels/'],
   ['emit', '^compiler/emit/'],
   ['drivers', '^compiler/drivers/'],

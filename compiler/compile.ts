@@ -7,7 +7,7 @@ import type { Graph } from './ir/types.js';
 import { verifyGraph } from './ops/verify.js';
 import { loadProgram, type SourceHost } from './modules/loader.js';
 import { frozenParams, trainSpec, type TrainSpec } from './train/spec.js';
-import { TRAIN_VOCABULARY } from './train/vocabulary.js';
+import { SECTION_VOCABULARIES } from './sections.js';
 import { resolveRules, type RewritePlan } from './rewrites/select.js';
 import type { SourceFile } from './source.js';
 
@@ -26,7 +26,7 @@ export interface CompileOptions extends ElaborateOptions {
 
 export function compileModel(src: SourceFile, host: SourceHost, opts: CompileOptions = {}): CompileResult {
   const program = loadProgram(src, host);
-  const elab = new Elaborator(program, TRAIN_VOCABULARY);
+  const elab = new Elaborator(program, SECTION_VOCABULARIES);
   const defs = elab.models();
   const models = defs.map((d) => d.name);
   const done = (graph: Graph | undefined, extra: Diagnostic[] = []): CompileResult => ({
@@ -84,7 +84,7 @@ export function compileTraining(
   opts: CompileOptions & { readonly train?: string } = {},
 ): TrainCompileResult {
   const program = loadProgram(src, host);
-  const elab = new Elaborator(program, TRAIN_VOCABULARY);
+  const elab = new Elaborator(program, SECTION_VOCABULARIES);
   const models = elab.models().map((d) => d.name);
   const sections = elab.trainSections();
   const base = { sources: program.sources, models, frozen: [] as string[] };
@@ -147,7 +147,7 @@ export function compileTraining(
 /** Elaborates every model of a file with its defaults (what `mdl check` does). */
 export function checkFile(src: SourceFile, host: SourceHost): CompileResult {
   const program = loadProgram(src, host);
-  const elab = new Elaborator(program, TRAIN_VOCABULARY);
+  const elab = new Elaborator(program, SECTION_VOCABULARIES);
   const defs = elab.models();
   const extra: Diagnostic[] = [];
   if (program.diagnostics.length === 0) {

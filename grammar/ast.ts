@@ -1,6 +1,7 @@
 // The .mdl abstract syntax tree. Plain data, no behaviour: the formatter prints it, the
 // elaborator evaluates it. Every node has a span.
 import type { Span } from '../compiler/source.js';
+import type { SectionKind } from './lexer.js';
 
 export type BinaryOp =
   '+' | '-' | '*' | '/' | '//' | '%' | '@' | '**' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'and' | 'or';
@@ -127,9 +128,9 @@ export type Item =
     }
   | Definition;
 
-/** `model` and `block` take parameters; `train` and `space` sections have none. */
+/** `model` and `block` take parameters; sections (`train`, `space`, …) have none. */
 export interface Definition {
-  readonly kind: 'model' | 'block' | 'train' | 'space';
+  readonly kind: 'model' | 'block' | SectionKind;
   readonly name: string;
   readonly nameSpan: Span;
   readonly params: readonly Param[];

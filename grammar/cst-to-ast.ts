@@ -3,6 +3,7 @@
 // source offset.
 import type { CstNode, IToken } from 'chevrotain';
 import { spanAt, type SourceFile, type Span } from '../compiler/source.js';
+import { keywordName, SECTION_KINDS } from './lexer.js';
 import type {
   Arg,
   BinaryOp,
@@ -106,7 +107,7 @@ export class CstToAst {
     if (section) {
       const name = this.token(section, 'Identifier');
       return {
-        kind: this.tokens(section, 'Train').length > 0 ? 'train' : 'space',
+        kind: SECTION_KINDS.find((k) => this.tokens(section, keywordName(k)).length > 0)!,
         name: name.image,
         nameSpan: this.tokSpan(name),
         params: [],

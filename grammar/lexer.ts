@@ -6,9 +6,12 @@ import { createToken, Lexer } from './chevrotain.js';
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'name' });
 
+/** The token name of a keyword (`train` → `Train`): what CST nodes key its tokens by. */
+export const keywordName = (word: string): string => word[0]!.toUpperCase() + word.slice(1);
+
 function keyword(word: string): TokenType {
   return createToken({
-    name: word[0]!.toUpperCase() + word.slice(1),
+    name: keywordName(word),
     pattern: new RegExp(word),
     longer_alt: Identifier,
     categories: [Keyword],
@@ -33,8 +36,15 @@ export const None = keyword('none');
 export const And = keyword('and');
 export const Or = keyword('or');
 export const Not = keyword('not');
-export const Train = keyword('train');
-export const Space = keyword('space');
+/**
+ * The section kinds: `kind name { settings }`, no parameters. `space` sections enumerate
+ * candidates; the others are settings sections, evaluated with the vocabulary the layer above
+ * gives each kind (compiler/sections.ts). A new kind is one entry here (its keyword) and its
+ * vocabulary there; `tsc` asks for the latter.
+ */
+export const SECTION_KINDS = ['train', 'space'] as const;
+export type SectionKind = (typeof SECTION_KINDS)[number];
+export const SECTION_TOKENS: readonly TokenType[] = SECTION_KINDS.map((k) => keyword(k));
 export const Freeze = keyword('freeze');
 export const Backward = keyword('backward');
 
@@ -56,8 +66,7 @@ export const KEYWORDS = [
   And,
   Or,
   Not,
-  Train,
-  Space,
+  ...SECTION_TOKENS,
   Freeze,
   Backward,
 ];

@@ -117,7 +117,7 @@ export class MdlParser extends CstParser {
   });
 
   sectionDefinition = this.RULE('sectionDefinition', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Train) }, { ALT: () => this.CONSUME(T.Space) }]);
+    this.OR(T.SECTION_TOKENS.map((t) => ({ ALT: () => this.CONSUME(t) })));
     this.CONSUME(T.Identifier);
     this.SUBRULE(this.body);
   });

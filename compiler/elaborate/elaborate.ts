@@ -3,6 +3,7 @@
 // emits IR nodes through the op registry's shape rules. Errors are caught per statement, so
 // one run reports many independent mistakes, and `poison` keeps one mistake from cascading.
 import type { Definition, Expr, Item, Pattern, Stmt, Subscript, TypeExpr } from '../../grammar/ast.js';
+import type { SectionKind } from '../../grammar/lexer.js';
 import { DiagnosticBag, MdlError, diag, fail, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GraphBuilder } from '../ir/builder.js';
@@ -79,7 +80,7 @@ interface Frame {
   failed: boolean;
   /** Set in the body of a `space` section: where `model = net(…)` is recorded. */
   readonly space?: { model?: ModelRef };
-  /** Set in the body of a `train` section: its model, freeze and backward rules. */
+  /** Set in the body of a settings section (`train`, …): its model, and a train section's rules. */
   readonly train?: TrainRecord;
 }
 
@@ -90,15 +91,20 @@ export interface ModelRef {
   readonly args: ReadonlyMap<string, V>;
 }
 
-/** What a `train` section's body recorded besides its plain settings. */
+/** What a settings section's body recorded besides its plain settings. */
 interface TrainRecord {
+  readonly kind: SettingsKind;
   model?: ModelRef;
   readonly freeze: { readonly pattern: V; readonly span: Span }[];
   readonly backward: { readonly selector: V; readonly strategy: V; readonly span: Span }[];
 }
 
-/** A `train` section evaluated: its settings as compile-time values, for compiler/train/spec.ts. */
-export interface TrainSection {
+/**
+ * A settings section evaluated: its settings as compile-time values, for the layer that
+ * interprets its kind (a `train` section: compiler/train/spec.ts).
+ */
+export interface SettingsSection {
+  readonly kind: SettingsKind;
   readonly name: string;
   readonly span: Span;
   readonly model: ModelRef | undefined;
@@ -108,12 +114,20 @@ export interface TrainSection {
   readonly backward: readonly { readonly selector: V; readonly strategy: V; readonly span: Span }[];
 }
 
+/** A `train` section evaluated (its `freeze` and `backward` rules are allowed only there). */
+export type TrainSection = SettingsSection;
+
+/** The section kinds whose bodies are settings (`space` sections enumerate candidates instead). */
+export type SettingsKind = Exclude<SectionKind, 'space'>;
+
 /**
- * The names of the calls that build settings inside a `train` section (optimizers, losses,
- * schedules, backward strategies). The layers that interpret the settings own these names
- * (compiler/train/vocabulary.ts), so the elaborator is given them.
+ * The names of the calls that build settings inside a section of a kind (a `train` section's
+ * optimizers, losses, schedules, backward strategies). The layers that interpret the settings
+ * own these names (compiler/sections.ts), so the elaborator is given them; a kind not given
+ * has none.
  */
 export type TrainVocabulary = readonly string[];
+export type SectionVocabularies = Readonly<Partial<Record<SettingsKind, TrainVocabulary>>>;
 
 /** One `choice(…)` evaluated while a space was instantiated: a dimension of the space. */
 export interface ChoicePoint {
@@ -169,15 +183,20 @@ export class Elaborator {
   /** The assignment a space is being instantiated under, and the choices met so far. */
   private choiceState: { readonly digits: readonly number[]; readonly points: ChoicePoint[] } | undefined;
   private readonly spaceBuiltins: ReadonlyMap<string, V>;
-  /** While a train section runs, its setting constructors shadow the ops of the same names. */
-  private inTrain = false;
-  private readonly trainBuiltins: ReadonlyMap<string, V>;
+  /** While a settings section runs, its kind's setting constructors shadow the ops of the same names. */
+  private sectionBuiltins: ReadonlyMap<string, V> | undefined;
+  private readonly vocabularies: ReadonlyMap<SettingsKind, ReadonlyMap<string, V>>;
 
   constructor(
     private readonly program: LoadedProgram,
-    trainVocabulary: TrainVocabulary,
+    vocabularies: SectionVocabularies,
   ) {
-    this.trainBuiltins = new Map(trainVocabulary.map((k) => [k, this.trainConstructor(k)]));
+    this.vocabularies = new Map(
+      Object.entries(vocabularies).map(([kind, names]) => [
+        kind as SettingsKind,
+        new Map((names as TrainVocabulary).map((k) => [k, this.trainConstructor(k)])),
+      ]),
+    );
     this.spaceBuiltins = new Map<string, V>([
       ['choice', { t: 'builtin', name: 'choice', fn: (a, k, s) => this.choice(a, k, s) }],
       ['choices', { t: 'builtin', name: 'choices', fn: (a, k, s) => this.choices(a, k, s) }],
@@ -341,9 +360,14 @@ export class Elaborator {
 
   /** The `train` sections the entry file defines, in order. */
   trainSections(): Definition[] {
+    return this.sections('train');
+  }
+
+  /** The sections of a kind the entry file defines, in order. */
+  sections(kind: SectionKind): Definition[] {
     const e = this.entry;
     if (!e) return [];
-    return e.loaded.program.items.filter((i): i is Definition => i.kind === 'train');
+    return e.loaded.program.items.filter((i): i is Definition => i.kind === kind);
   }
 
   /**
@@ -353,8 +377,19 @@ export class Elaborator {
    * `backward` record rules. Undefined when the section has errors (they are in `diagnostics`).
    */
   evaluateTrain(def: Definition): TrainSection | undefined {
+    return this.evaluateSection(def);
+  }
+
+  /**
+   * Runs a settings section's body (any kind but `space`): its kind's vocabulary builds settings,
+   * `model = net(…)` names the model. Undefined when the section has errors.
+   */
+  evaluateSection(def: Definition): SettingsSection | undefined {
+    if (def.kind === 'model' || def.kind === 'block' || def.kind === 'space')
+      throw new Error(`evaluateSection: ${def.kind} ${def.name} is not a settings section`);
+    const kind: SettingsKind = def.kind;
     const before = this.diagnostics.items.length;
-    const train: TrainRecord = { freeze: [], backward: [] };
+    const train: TrainRecord = { kind, freeze: [], backward: [] };
     const frame: Frame = {
       vars: new Map(),
       module: this.entry!,
@@ -367,22 +402,23 @@ export class Elaborator {
     };
     const spans = new Map<string, Span>();
     for (const s of def.body) if (s.kind === 'assign' && s.targets.length === 1) spans.set(s.targets[0]!.name, s.span);
-    this.inTrain = true;
+    this.sectionBuiltins = this.vocabularies.get(kind) ?? new Map();
     try {
       this.execBody(def.body, frame);
       if (!train.model && !frame.failed)
-        fail('MDL3002', `train section \`${def.name}\` names no model`, def.nameSpan, {
+        fail('MDL3002', `${kind} section \`${def.name}\` names no model`, def.nameSpan, {
           hint: 'add `model = net()` (with arguments, if any)',
         });
     } catch (e) {
       this.record(e, frame);
     } finally {
-      this.inTrain = false;
+      this.sectionBuiltins = undefined;
     }
     if (this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) return undefined;
     const settings = new Map<string, { v: V; span: Span }>();
     for (const [k, v] of frame.vars) settings.set(k, { v, span: spans.get(k) ?? def.span });
     return {
+      kind,
       name: def.name,
       span: def.nameSpan,
       model: train.model,
@@ -659,11 +695,13 @@ export class Elaborator {
           return vs.length === 1 ? vs[0]! : TUPLE(vs);
         }
         case 'freeze':
-          if (!frame.train) return fail('MDL3012', '`freeze` is allowed only in a `train` section', s.span);
+          if (frame.train?.kind !== 'train')
+            return fail('MDL3012', '`freeze` is allowed only in a `train` section', s.span);
           for (const p of s.patterns) frame.train.freeze.push({ pattern: this.eval(p, frame), span: p.span });
           return undefined;
         case 'backward':
-          if (!frame.train) return fail('MDL3012', '`backward` is allowed only in a `train` section', s.span);
+          if (frame.train?.kind !== 'train')
+            return fail('MDL3012', '`backward` is allowed only in a `train` section', s.span);
           frame.train.backward.push({
             selector: this.eval(s.selector, frame),
             strategy: this.eval(s.strategy, frame),
@@ -733,7 +771,7 @@ export class Elaborator {
     return (
       frame.vars.get(name) ??
       frame.module.globals.get(name) ??
-      (this.inTrain ? this.trainBuiltins.get(name) : undefined) ??
+      this.sectionBuiltins?.get(name) ??
       opValue(name) ??
       BUILTINS.get(name) ??
       this.spaceBuiltins.get(name)

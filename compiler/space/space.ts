@@ -9,7 +9,6 @@ import { didYouMean } from '../diagnostics/suggest.js';
 import { Elaborator, type ChoicePoint, type SpaceInstance } from '../elaborate/elaborate.js';
 import { loadProgram, type SourceHost } from '../modules/loader.js';
 import type { SourceFile } from '../source.js';
-import { TRAIN_VOCABULARY } from '../train/vocabulary.js';
 
 export interface OpenSpace {
   readonly elaborator: Elaborator;
@@ -30,7 +29,7 @@ export interface OpenResult {
 /** Loads a file and prepares one of its spaces (`name`, or its only one). */
 export function openSpace(src: SourceFile, host: SourceHost, name?: string): OpenResult {
   const program = loadProgram(src, host);
-  const elaborator = new Elaborator(program, TRAIN_VOCABULARY);
+  const elaborator = new Elaborator(program, {});
   const done = (space: OpenSpace | undefined, extra: Diagnostic[] = []): OpenResult => ({
     space,
     diagnostics: [...elaborator.diagnostics.items, ...extra],

@@ -8,6 +8,7 @@
 import type { AstPath, Doc, Printer } from 'prettier';
 import { doc, util } from 'prettier';
 import type { Arg, Definition, Expr, Item, Param, Pattern, Program, Stmt, Subscript, TypeExpr } from '../ast.js';
+import { SECTION_KINDS } from '../lexer.js';
 
 const { group, indent, join, line, softline, hardline, ifBreak, breakParent } = doc.builders;
 
@@ -55,8 +56,8 @@ function brokenAfter(text: string, bracketAt: number): boolean {
   return false;
 }
 
-function isDefinition(n: MdlNode): boolean {
-  return n.kind === 'model' || n.kind === 'block' || n.kind === 'train' || n.kind === 'space';
+function isDefinition(n: MdlNode): n is Definition {
+  return n.kind === 'model' || n.kind === 'block' || (SECTION_KINDS as readonly string[]).includes(n.kind);
 }
 
 /** Where a node's own-line leading comments start (comments are printed with their node). */
@@ -124,6 +125,7 @@ export const printer: Printer<MdlNode> = {
     const sub = (key: string, index?: number): Doc =>
       index === undefined ? path.call(print, key as never) : printChild(path, print, key, index);
     const subs = (key: string): Doc[] => path.map(print, key as never);
+    if (isDefinition(n)) return printDefinition(path as AstPath<Definition>, print, text);
     switch (n.kind) {
       case 'program': {
         const items = lines(path, print, 'items', text, true);
@@ -154,11 +156,6 @@ export const printer: Printer<MdlNode> = {
         ]);
       case 'const':
         return group([n.name, ' = ', sub('value')]);
-      case 'model':
-      case 'block':
-      case 'train':
-      case 'space':
-        return printDefinition(path as AstPath<Definition>, print, text);
       case 'param':
         return [n.name, n.type ? [': ', sub('type')] : '', n.default ? [' = ', sub('default')] : ''];
       case 'type':

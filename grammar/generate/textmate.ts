@@ -7,7 +7,7 @@
 // flags, and only fixed-length lookbehind. test/grammar-artifacts checks this.
 import { BUILTINS } from '../../compiler/elaborate/builtins.js';
 import { OP_NAMES } from '../../compiler/ops/registry.js';
-import { KEYWORDS } from '../lexer.js';
+import { KEYWORDS, SECTION_KINDS } from '../lexer.js';
 
 /** The scope of every keyword the lexer knows. A new keyword must be classified here. */
 export const KEYWORD_SCOPES: Readonly<Record<string, string>> = {
@@ -19,8 +19,7 @@ export const KEYWORD_SCOPES: Readonly<Record<string, string>> = {
   assert: 'keyword.control.flow.mdl',
   model: 'storage.type.model.mdl',
   block: 'storage.type.block.mdl',
-  train: 'storage.type.train.mdl',
-  space: 'storage.type.space.mdl',
+  ...Object.fromEntries(SECTION_KINDS.map((k) => [k, `storage.type.${k}.mdl`])),
   import: 'keyword.control.import.mdl',
   from: 'keyword.control.import.mdl',
   as: 'keyword.control.import.mdl',
@@ -182,7 +181,7 @@ export function tmLanguage(): Rule {
       },
       // train t { … }   space s { … }
       section: {
-        match: `\\b(train|space)\\s+(${IDENT})`,
+        match: `\\b(${SECTION_KINDS.join('|')})\\s+(${IDENT})`,
         captures: { 1: { name: 'storage.type.section.mdl' }, 2: { name: SCOPES.section } },
       },
       // import "./cells.mdl" as cells

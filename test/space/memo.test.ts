@@ -9,10 +9,9 @@ import { loadProgram } from '../../compiler/modules/loader.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
 import { digitsOf } from '../../compiler/space/space.js';
 import { TemplateCache } from '../../compiler/elaborate/memo.js';
-import { TRAIN_VOCABULARY } from '../../compiler/train/vocabulary.js';
 
 function elaborator(path: string, memoise: boolean): Elaborator {
-  const e = new Elaborator(loadProgram({ path, text: readFileSync(path, 'utf8') }, nodeHost), TRAIN_VOCABULARY);
+  const e = new Elaborator(loadProgram({ path, text: readFileSync(path, 'utf8') }, nodeHost), {});
   e.memoise = memoise;
   return e;
 }

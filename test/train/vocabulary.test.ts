@@ -46,7 +46,7 @@ describe('the train-section vocabulary', () => {
   it('is what the elaborator is given: a name left out of it is unknown in a train section', () => {
     const text = section('backward "classifier" = lora(rank=2)');
     const evaluate = (vocabulary: readonly string[]) => {
-      const e = new Elaborator(loadProgram({ path: 't.mdl', text }, memoryHost({})), vocabulary);
+      const e = new Elaborator(loadProgram({ path: 't.mdl', text }, memoryHost({})), { train: vocabulary });
       const s = e.evaluateTrain(e.trainSections()[0]!);
       return { section: s, codes: e.diagnostics.items.map((d) => d.code) };
     };
