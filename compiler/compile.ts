@@ -10,6 +10,8 @@ import { frozenParams, trainSpec, type TrainSpec } from './train/spec.js';
 import { SECTION_VOCABULARIES } from './sections.js';
 import { resolveRules, type RewritePlan } from './rewrites/select.js';
 import type { SourceFile } from './source.js';
+import type { Definition } from '../grammar/ast.js';
+import type { V } from './elaborate/values.js';
 
 export interface CompileResult {
   readonly graph: Graph | undefined;
@@ -59,9 +61,46 @@ export function compileModel(src: SourceFile, host: SourceHost, opts: CompileOpt
       }),
     ]);
   }
+  const unknown = unknownModelArgs(def, opts.args);
+  if (unknown.length > 0) return done(undefined, unknown);
   const graph = elab.elaborateModel(def, opts);
   if (graph) verifyGraph(graph);
   return done(graph);
+}
+
+const TENSOR_TYPES: ReadonlySet<string> = new Set(['Tensor', 'f32', 'f16', 'i32']);
+
+/** A model's compile-time parameters (those that are not tensor inputs). */
+function argNames(def: Definition): string[] {
+  return def.params.filter((p) => !(p.type && TENSOR_TYPES.has(p.type.name))).map((p) => p.name);
+}
+
+/**
+ * Arguments given from outside the source (`--arg NAME=VALUE`) that name no compile-time
+ * parameter of the model: one error each, with the closest parameter as a hint.
+ */
+export function unknownModelArgs(def: Definition, args: ReadonlyMap<string, V> | undefined): Diagnostic[] {
+  if (!args) return [];
+  const names = argNames(def);
+  const out: Diagnostic[] = [];
+  for (const name of args.keys()) {
+    if (names.includes(name)) continue;
+    const input = def.params.some((p) => p.name === name);
+    const list = names.length
+      ? `its arguments: ${names.join(', ')}`
+      : `\`${def.name}\` takes no compile-time arguments`;
+    out.push(
+      diag(
+        'MDL3001',
+        input
+          ? `\`${name}\` is a tensor input of model \`${def.name}\`, not a compile-time argument`
+          : `model \`${def.name}\` has no argument \`${name}\``,
+        undefined,
+        { hint: (!input && didYouMean(name, names)) || list },
+      ),
+    );
+  }
+  return out;
 }
 
 export interface TrainCompileResult extends CompileResult {
@@ -135,7 +174,11 @@ export function compileTraining(
   if (!section) return done(undefined, undefined);
   const { spec, diagnostics } = trainSpec(section);
   if (!spec) return done(undefined, undefined, diagnostics);
-  const graph = elab.elaborateModelRef(spec.model);
+  // Arguments from the command line override the section's own.
+  const unknown = unknownModelArgs(spec.model.def, opts.args);
+  if (unknown.length > 0) return done(undefined, spec, unknown);
+  const ref = opts.args ? { ...spec.model, args: new Map([...spec.model.args, ...opts.args]) } : spec.model;
+  const graph = elab.elaborateModelRef(ref);
   if (!graph) return done(undefined, spec);
   verifyGraph(graph);
   const frozen = frozenParams(graph, spec.freeze);
@@ -145,14 +188,29 @@ export function compileTraining(
 }
 
 /** Elaborates every model of a file with its defaults (what `mdl check` does). */
-export function checkFile(src: SourceFile, host: SourceHost): CompileResult {
+export function checkFile(src: SourceFile, host: SourceHost, opts: ElaborateOptions = {}): CompileResult {
   const program = loadProgram(src, host);
   const elab = new Elaborator(program, SECTION_VOCABULARIES);
   const defs = elab.models();
   const extra: Diagnostic[] = [];
   if (program.diagnostics.length === 0) {
+    // Arguments from the command line go to every model that declares them; a name no model
+    // declares is an error.
+    const args = opts.args ?? new Map<string, V>();
+    const stray = new Map([...args].filter(([n]) => !defs.some((d) => argNames(d).includes(n))));
+    if (stray.size > 0 && defs.length === 1) extra.push(...unknownModelArgs(defs[0]!, stray));
+    else
+      for (const n of stray.keys()) {
+        const names = [...new Set(defs.flatMap(argNames))];
+        extra.push(
+          diag('MDL3001', `no model of ${src.path} has an argument \`${n}\``, undefined, {
+            hint: didYouMean(n, names) ?? `their arguments: ${names.join(', ') || 'none'}`,
+          }),
+        );
+      }
     for (const d of defs) {
-      const g = elab.elaborateModel(d);
+      const mine = new Map([...args].filter(([n]) => argNames(d).includes(n)));
+      const g = elab.elaborateModel(d, { args: mine });
       if (g) verifyGraph(g);
     }
     // A space is checked through its first and last candidates (every choice at its first,

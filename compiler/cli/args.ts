@@ -3,7 +3,8 @@
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { CliError } from './errors.js';
 
-export type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'kv';
+/** `strings`: a repeatable flag whose values are collected in order (`--arg a=1 --arg b=2`). */
+export type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'kv' | 'strings';
 
 export interface CommandSpec {
   readonly name: string;
@@ -18,7 +19,7 @@ export interface CommandSpec {
 
 export interface ParsedArgs {
   readonly positional: string[];
-  readonly flags: Map<string, string | boolean | number | Record<string, number>>;
+  readonly flags: Map<string, string | boolean | number | Record<string, number> | readonly string[]>;
 }
 
 type UsageCode = Extract<DiagnosticCode, 'MDL7001' | 'MDL7002' | 'MDL7003' | 'MDL7004' | 'MDL7005'>;
@@ -34,7 +35,7 @@ export class UsageError extends CliError {
 
 export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
   const positional: string[] = [];
-  const flags = new Map<string, string | boolean | number | Record<string, number>>();
+  const flags = new Map<string, string | boolean | number | Record<string, number> | readonly string[]>();
   for (let i = 0; i < argv.length; i++) {
     const alias = /^-([A-Za-z])$/.exec(argv[i]!)?.[1];
     const a = alias !== undefined && spec.short?.[alias] ? `--${spec.short[alias]}` : argv[i]!;
@@ -82,7 +83,9 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
         );
       const prev = (flags.get(name) as Record<string, number> | undefined) ?? {};
       flags.set(name, { ...prev, [m[1]!]: Number(m[2]) });
-    } else flags.set(name, value);
+    } else if (kind === 'strings')
+      flags.set(name, [...((flags.get(name) as readonly string[] | undefined) ?? []), value]);
+    else flags.set(name, value);
   }
   const [min, max] = spec.positional;
   if (positional.length < min)

@@ -8,6 +8,7 @@ import { nodeHost } from '../modules/node-host.js';
 import type { SourceFile } from '../source.js';
 import type { CommandSpec, ParsedArgs } from './args.js';
 import { readFile } from './files.js';
+import { modelArgs } from './model-args.js';
 
 export interface Command {
   readonly spec: CommandSpec;
@@ -26,13 +27,16 @@ export function report(r: Pick<CompileResult, 'diagnostics' | 'sources'>): boole
 
 /**
  * The file (the one positional argument) compiled for training, with the model and train
- * section the --model and --train flags pick: how `mdl train` and `mdl compile` read it.
+ * section the --model and --train flags pick, and the model arguments of --arg (over the
+ * section's own): how `mdl train` and `mdl compile` read it.
  */
 export function compileTrainingArgs(args: ParsedArgs): TrainCompileResult {
   const model = args.flags.get('model') as string | undefined;
   const train = args.flags.get('train') as string | undefined;
+  const given = modelArgs(args);
   return compileTraining(readSource(args.positional[0]!), nodeHost, {
     ...(model ? { model } : {}),
     ...(train ? { train } : {}),
+    ...(given ? { args: given } : {}),
   });
 }

@@ -8,6 +8,7 @@ import { KernelError } from '../../kernels/lowering.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
 import { UsageError } from '../args.js';
 import { compileTrainingArgs, report, type Command } from '../command.js';
+import { ARG_FLAG, ARG_USAGE } from '../model-args.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, isFsError } from '../files.js';
 
@@ -15,8 +16,8 @@ export const compile: Command = {
   spec: {
     name: 'compile',
     summary: 'a standalone training executable: typed TS/JS module, plan and WGSL',
-    usage: 'mdl compile FILE [-o DIR] [--train NAME] [--model NAME] [--batch N] [--target auto|software|gpu]',
-    flags: { out: 'string', train: 'string', model: 'string', batch: 'int', target: 'string' },
+    usage: `mdl compile FILE [-o DIR] [--train NAME] [--model NAME] [--batch N] [--target auto|software|gpu] ${ARG_USAGE}`,
+    flags: { out: 'string', train: 'string', model: 'string', batch: 'int', target: 'string', ...ARG_FLAG },
     short: { o: 'out' },
     positional: [1, 1],
   },

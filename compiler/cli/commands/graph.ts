@@ -3,20 +3,25 @@ import { compileModel } from '../../compile.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { UsageError } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
+import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
 
 export const graph: Command = {
   spec: {
     name: 'graph',
     summary: 'the model graph in Graphviz DOT',
-    usage: 'mdl graph FILE [--model NAME] [--format dot]',
-    flags: { model: 'string', format: 'string' },
+    usage: `mdl graph FILE [--model NAME] [--format dot] ${ARG_USAGE}`,
+    flags: { model: 'string', format: 'string', ...ARG_FLAG },
     positional: [1, 1],
   },
   run(args) {
     const format = (args.flags.get('format') as string | undefined) ?? 'dot';
     if (format !== 'dot') throw new UsageError(`unknown graph format "${format}"`, 'supported: dot');
     const model = args.flags.get('model') as string | undefined;
-    const r = compileModel(readSource(args.positional[0]!), nodeHost, model ? { model } : {});
+    const given = modelArgs(args);
+    const r = compileModel(readSource(args.positional[0]!), nodeHost, {
+      ...(model ? { model } : {}),
+      ...(given ? { args: given } : {}),
+    });
     if (!report(r) || !r.graph) return 1;
     process.stdout.write(toDot(r.graph));
     return 0;

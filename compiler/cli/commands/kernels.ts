@@ -12,6 +12,7 @@ import { planGraph } from '../../kernels/plan.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { readSource, report, type Command } from '../command.js';
+import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
 import { CliError } from '../errors.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -20,8 +21,7 @@ export const kernels: Command = {
   spec: {
     name: 'kernels',
     summary: 'the kernels, dispatches and memory plan a model compiles to',
-    usage:
-      'mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--wgsl] [--json]',
+    usage: `mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--wgsl] [--json] ${ARG_USAGE}`,
     flags: {
       model: 'string',
       batch: 'int',
@@ -32,6 +32,7 @@ export const kernels: Command = {
       target: 'string',
       wgsl: 'bool',
       json: 'bool',
+      ...ARG_FLAG,
     },
     positional: [1, 1],
   },
@@ -40,7 +41,11 @@ export const kernels: Command = {
     if (!['auto', 'software', 'gpu'].includes(which))
       throw new UsageError(`unknown target "${which}"`, 'targets: auto (the adapter found here), software, gpu');
     const model = args.flags.get('model') as string | undefined;
-    const r = compileModel(readSource(args.positional[0]!), nodeHost, model ? { model } : {});
+    const given = modelArgs(args);
+    const r = compileModel(readSource(args.positional[0]!), nodeHost, {
+      ...(model ? { model } : {}),
+      ...(given ? { args: given } : {}),
+    });
     if (!report(r) || !r.graph) return 1;
     const dims = bindDims(
       r.graph,

@@ -9,13 +9,13 @@ import { nodeHost } from '../../modules/node-host.js';
 import { rewrittenTrainStep } from '../../rewrites/index.js';
 import { compareRewrites, formatComparison } from '../../rewrites/report.js';
 import { readSource, report, type Command } from '../command.js';
+import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
 
 export const summary: Command = {
   spec: {
     name: 'summary',
     summary: 'per-layer shapes, parameters, MACs, FLOPs and memory of a model',
-    usage:
-      'mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json]',
+    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
     flags: {
       model: 'string',
       batch: 'int',
@@ -25,6 +25,7 @@ export const summary: Command = {
       section: 'string',
       loss: 'string',
       optimizer: 'string',
+      ...ARG_FLAG,
     },
     positional: [1, 1],
   },
@@ -37,10 +38,10 @@ export const summary: Command = {
     // With --train, a file's train section (its model arguments, loss, optimizer, freeze and
     // backward rules) describes the step, unless --model asks for another model.
     const src = readSource(args.positional[0]!);
-    const t = train
-      ? compileTraining(src, nodeHost, { ...(model ? { model } : {}), ...(section ? { train: section } : {}) })
-      : undefined;
-    const r = t ?? compileModel(src, nodeHost, model ? { model } : {});
+    const given = modelArgs(args);
+    const opts = { ...(model ? { model } : {}), ...(given ? { args: given } : {}) };
+    const t = train ? compileTraining(src, nodeHost, { ...opts, ...(section ? { train: section } : {}) }) : undefined;
+    const r = t ?? compileModel(src, nodeHost, opts);
     if (!report(r) || !r.graph) return 1;
     const bind = bindDims(
       r.graph,

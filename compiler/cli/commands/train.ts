@@ -11,6 +11,7 @@ import { formatShape } from '../../ir/shape.js';
 import type { Schedule } from '../../../runtime/train/schedule.js';
 import { UsageError } from '../args.js';
 import { compileTrainingArgs, report, type Command } from '../command.js';
+import { ARG_FLAG, ARG_USAGE } from '../model-args.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, isFsError } from '../files.js';
 
@@ -21,8 +22,7 @@ export const train: Command = {
   spec: {
     name: 'train',
     summary: 'train a model on real data (built-in digits by default)',
-    usage:
-      'mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N]',
+    usage: `mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N] ${ARG_USAGE}`,
     flags: {
       data: 'string',
       epochs: 'int',
@@ -42,6 +42,7 @@ export const train: Command = {
       'log-every': 'int',
       init: 'string',
       merge: 'bool',
+      ...ARG_FLAG,
     },
     positional: [1, 1],
   },
