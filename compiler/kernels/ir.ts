@@ -23,6 +23,7 @@ export type Fn =
   | 'inverseSqrt'
   | 'tanh'
   | 'abs'
+  | 'pow'
   | 'floor'
   | 'ceil'
   | 'min'

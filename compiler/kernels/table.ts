@@ -48,6 +48,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   mul: P.binaryOp(OPS.mul.rule),
   div: P.binaryOp(OPS.div.rule),
   neg: P.unaryOp(OPS.neg.rule),
+  where: P.where,
   // activations
   softmax,
   log_softmax: logSoftmax,

@@ -69,6 +69,7 @@ import { sub } from './sub.js';
 import { sum } from './sum.js';
 import { transpose } from './transpose.js';
 import { unsqueeze } from './unsqueeze.js';
+import { where } from './where.js';
 import { zero } from './zero.js';
 import { act_grad } from './internal/act_grad.js';
 import { act_grad2 } from './internal/act_grad2.js';
@@ -109,6 +110,7 @@ export const OPS = {
   mul,
   div,
   neg,
+  where,
   // activations (pointwise/)
   ...ACTIVATION_OPS,
   softmax,

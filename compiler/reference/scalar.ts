@@ -13,6 +13,15 @@ export interface Scalar<T, B> {
   div(a: T, b: T): T;
   neg(a: T): T;
   exp(a: T): T;
+  /** Natural logarithm; callers keep a > 0 (a kernel's log of 0 or less is not defined). */
+  log(a: T): T;
+  /** Square root; callers keep a ≥ 0. */
+  sqrt(a: T): T;
+  abs(a: T): T;
+  /** a to the power b; callers keep a ≥ 0, and b > 0 where a may be 0 (WGSL's pow is undefined elsewhere). */
+  pow(a: T, b: T): T;
+  max(a: T, b: T): T;
+  min(a: T, b: T): T;
   /** tanh; a target may guard it (WGSL's overflows to NaN for large |x|). */
   tanh(a: T): T;
   erf(a: T): T;
@@ -37,6 +46,12 @@ export const NUMBERS: Scalar<number, boolean> = {
   div: (a, b) => a / b,
   neg: (a) => -a,
   exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  pow: Math.pow,
+  max: Math.max,
+  min: Math.min,
   tanh: Math.tanh,
   erf,
   clamp: (a, lo, hi) => Math.min(Math.max(a, lo), hi),

@@ -200,6 +200,11 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   mul: binaryCase(),
   div: binaryCase('awayZero'),
   neg: unaryCase(),
+  // cond: a 0/1 mask (labels of two classes), not differentiated
+  where: fc.tuple(broadcastPair, fc.boolean()).map(([[a, b], onA]) => ({
+    inputs: [{ shape: onA ? a : b, fill: 'labels' as const, classes: 2 }, { shape: a }, { shape: b }],
+    attrs: {},
+  })),
   // activations
   relu: unaryCase([0], 2),
   relu6: unaryCase([0, 6], 4),
@@ -217,6 +222,24 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   leaky_relu: fc
     .tuple(shape(1, 3), fc.double({ min: 0, max: 1, noNaN: true }))
     .map(([s, negative_slope]) => ({ inputs: [{ shape: s, kinks: [0], scale: 2 }], attrs: { negative_slope } })),
+  softplus: fc.tuple(shape(1, 3), fc.constantFrom(1, 0.5, 2), fc.constantFrom(20, 1)).map(([s, beta, threshold]) => ({
+    inputs: [{ shape: s, scale: 2, kinks: [threshold / beta] }],
+    attrs: { beta, threshold },
+  })),
+  // elementwise functions (pointwise/)
+  exp: unaryCase([], 2),
+  // log and sqrt away from their clamp at 0 (below it they are flat)
+  log: shape(1, 3).map((s) => ({ inputs: [{ shape: s, fill: 'positive' as const }], attrs: {} })),
+  sqrt: shape(1, 3).map((s) => ({ inputs: [{ shape: s, fill: 'positive' as const }], attrs: {} })),
+  abs: unaryCase([0], 2),
+  pow: fc.tuple(shape(1, 3), fc.constantFrom(1, 2, 3, 4, 0.5, 1.5, 2.5)).map(([s, exponent]) => ({
+    inputs: [{ shape: s, fill: Number.isInteger(exponent) ? ('awayZero' as const) : ('positive' as const) }],
+    attrs: { exponent },
+  })),
+  clamp: fc
+    .tuple(shape(1, 3), fc.option(fc.constantFrom(-1, -0.5, 0), { nil: null }), fc.constantFrom(null, 0.5, 1))
+    .filter(([, lo, hi]) => lo !== null || hi !== null)
+    .map(([s, min, max]) => ({ inputs: [{ shape: s, scale: 2, kinks: [min ?? 0, max ?? 0] }], attrs: { min, max } })),
   softmax: shape(1, 3).chain((s) =>
     axisOf(s.length).map((axis) => ({ inputs: [{ shape: s, scale: 2 }], attrs: { axis } })),
   ),

@@ -6,6 +6,7 @@ import { graphOf } from '../helpers/compile.js';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { relError } from '../../compiler/reference/tensor.js';
 import { ACTIVATIONS } from '../../compiler/ops/pointwise/index.js';
+import type { Activation } from '../../compiler/ops/pointwise/fn.js';
 import { device, runBoth, target, describe as show, type BothOptions } from './harness.js';
 
 afterAll(async () => (await device()).device.destroy());
@@ -242,7 +243,10 @@ describe('reductions, norms, losses', () => {
 });
 
 describe('elementwise chains and layout ops (fused)', () => {
-  const acts = Object.keys(ACTIVATIONS);
+  // the nonlinearities (exp, log, pow, … have inputs of their own: test/kernels/zoo-ops.test.ts)
+  const acts = Object.values(ACTIVATIONS as Readonly<Record<string, Activation>>)
+    .filter((a) => a.kind !== 'elementwise')
+    .map((a) => a.name);
   it('random chains of elementwise ops and activations with broadcasting', async () => {
     const term = fc.letrec<{ e: string }>((tie) => ({
       e: fc.oneof(

@@ -40,6 +40,12 @@ export function kernelScalar(c: PointCtx): Scalar<Expr, Expr> {
     div: E.div,
     neg: E.neg,
     exp: E.exp,
+    log: E.log,
+    sqrt: E.sqrt,
+    abs: (x) => E.call('abs', x),
+    pow: (x, y) => E.call('pow', x, y),
+    max: E.max,
+    min: E.min,
     tanh: (x) => E.tanh(E.call('clamp', x, f32(-15), f32(15))),
     erf: (x) => E.call('erf', x),
     clamp: (x, lo, hi) => E.call('clamp', x, lo, hi),
@@ -161,5 +167,17 @@ export const concat: PointwiseLowering = {
     };
     branch(0, 0);
     return E.ref(r, dtype === 'i32' ? 'i32' : 'f32');
+  },
+};
+
+/** where(cond, a, b): a where cond is not 0, b elsewhere, all three broadcast. */
+export const where: PointwiseLowering = {
+  kind: 'pointwise',
+  elementwise: true,
+  at: (c, idx) => {
+    const out = c.outShapes[0]!;
+    const [cond, a, b] = c.inputs as [Accessor, Accessor, Accessor];
+    const zero = cond.dtype === 'i32' ? i32(0) : f32(0);
+    return E.sel(E.ne(at(cond, out, idx), zero), at(a, out, idx), at(b, out, idx));
   },
 };

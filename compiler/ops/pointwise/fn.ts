@@ -28,6 +28,11 @@ export interface PointwiseFn {
 /** An activation op of the language: the function (and its parameters) its attributes choose. */
 export interface Activation {
   readonly name: string;
+  /**
+   * `activation` (the default: a nonlinearity between layers, which std/layers' activation()
+   * offers by name) or `elementwise` (arithmetic: exp, log, pow, …).
+   */
+  readonly kind?: 'activation' | 'elementwise';
   /** One line for `mdl ops` and the language reference. */
   readonly doc: string;
   /** Attributes after the input: numeric parameters and choices. */
@@ -35,6 +40,8 @@ export interface Activation {
   /** Every function `choose` can return: derivative nodes name them. */
   readonly fns: readonly PointwiseFn[];
   choose(attrs: Attrs): { readonly fn: PointwiseFn; readonly params: readonly number[] };
+  /** A problem with the attributes' values (pow's exponent must be positive), in words; undefined when none. */
+  check?(attrs: Attrs): string | undefined;
   readonly props: OpProps;
 }
 
@@ -47,6 +54,7 @@ export interface Param {
 
 export interface Simple extends Omit<PointwiseFn, 'params'> {
   readonly doc: string;
+  readonly kind?: 'activation' | 'elementwise';
   readonly params?: readonly Param[];
   /** f(0) = 0: zero propagates through it (the functional view of analysis/topology.ts). */
   readonly zeroPreserving: boolean;
@@ -60,6 +68,7 @@ export function activation(d: Simple): Activation {
   const fn: PointwiseFn = { name: d.name, params, f: d.f, df: d.df, d2f: d.d2f, flops: d.flops };
   return {
     name: d.name,
+    ...(d.kind ? { kind: d.kind } : {}),
     doc: d.doc,
     args: params.map((p) => ({ name: p.name, type: 'float', default: p.default, ...(p.doc ? { doc: p.doc } : {}) })),
     fns: [fn],
@@ -82,3 +91,12 @@ export const sigmoid = <T, B>(s: Scalar<T, B>, x: T): T => s.div(s.lit(1), s.add
 /** lo < x < hi. */
 export const between = <T, B>(s: Scalar<T, B>, x: T, lo: number, hi: number): B =>
   s.and(s.gt(x, s.lit(lo)), s.lt(x, s.lit(hi)));
+
+/** The smallest normal float32: where log and negative powers stop (0 and below are clamped to it). */
+export const TINY = 1.1754943508222875e-38;
+
+/** The largest float32: an open bound (clamp's `none`). */
+export const F32_MAX = 3.4028234663852886e38;
+
+/** −1 for x < 0, 1 otherwise. */
+export const signOr1 = <T, B>(s: Scalar<T, B>, x: T): T => s.sel(s.lt(x, s.lit(0)), s.lit(-1), s.lit(1));

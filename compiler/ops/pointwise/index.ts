@@ -2,15 +2,22 @@
 // op registry makes each an op (op.ts); the kernel lowering and the derivative ops read the
 // same definitions. Adding an activation: its file here, and one line in this table.
 import type { Activation, PointwiseFn } from './fn.js';
+import { abs } from './abs.js';
+import { clamp } from './clamp.js';
 import { elu } from './elu.js';
+import { exp } from './exp.js';
 import { gelu } from './gelu.js';
 import { hardsigmoid } from './hardsigmoid.js';
 import { hardswish } from './hardswish.js';
 import { leaky_relu } from './leaky_relu.js';
+import { log } from './log.js';
+import { pow } from './pow.js';
 import { relu } from './relu.js';
 import { relu6 } from './relu6.js';
 import { sigmoid } from './sigmoid.js';
 import { silu } from './silu.js';
+import { softplus } from './softplus.js';
+import { sqrt } from './sqrt.js';
 import { tanh } from './tanh.js';
 
 export const ACTIVATIONS = {
@@ -24,6 +31,14 @@ export const ACTIVATIONS = {
   hardsigmoid,
   leaky_relu,
   elu,
+  softplus,
+  // elementwise arithmetic
+  exp,
+  log,
+  sqrt,
+  abs,
+  pow,
+  clamp,
 } as const satisfies Record<string, Activation>;
 
 export type ActivationName = keyof typeof ACTIVATIONS;

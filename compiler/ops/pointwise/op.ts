@@ -19,7 +19,7 @@ function actGrad(a: Activation, b: IrBuilder, n: Node, g: ValueId): ValueId {
 export function activationOp(a: Activation): OpDef {
   return {
     name: a.name,
-    kind: 'activation',
+    kind: a.kind ?? 'activation',
     doc: a.doc,
     props: a.props,
     args: [{ name: 'x', type: 'tensor' }, ...a.args],
@@ -31,6 +31,8 @@ export function activationOp(a: Activation): OpDef {
             'MDL3006',
             `${a.name}: ${s.name} must be one of ${s.oneOf.map((o) => `"${o}"`).join(', ')}, got "${String(attrs[s.name])}"`,
           );
+      const problem = a.check?.(attrs);
+      if (problem !== undefined) opError('MDL3006', `${a.name}: ${problem}`);
       return [x!];
     },
     cost: (c) => ({ macs: 0, flops: a.choose(c.attrs).fn.flops.f * out0(c) }),

@@ -1,0 +1,59 @@
+// The ops added for the model zoo on WebGPU against the reference interpreter (float32), forward
+// and through their derivative kernels (gradient graphs), on small shapes.
+import { afterAll, describe, expect, it } from 'vitest';
+import { graphOf } from '../helpers/compile.js';
+import { buildGradient } from '../../compiler/autodiff/grad.js';
+import { buildJvp } from '../../compiler/autodiff/jvp.js';
+import type { Graph } from '../../compiler/ir/types.js';
+import { device, runBoth, describe as show, type BothOptions } from './harness.js';
+
+afterAll(async () => (await device()).device.destroy());
+
+const TOL = 2e-5;
+
+async function check(g: Graph, opts: BothOptions = {}, tol = TOL): Promise<void> {
+  const r = await runBoth(g, { seed: 5, ...opts });
+  r.executor.destroy();
+  expect(r.err, show(r.plan)).toBeLessThan(tol);
+}
+
+/** The forward pass, its gradient graph (w.r.t. x) and its tangent graph, each on both sides. */
+async function all(src: string, opts: BothOptions = {}, tol = TOL): Promise<void> {
+  const g = graphOf(src);
+  await check(g, opts, tol);
+  await check(buildGradient(g, { loss: { kind: 'cotangents' }, training: false, wrtInputs: ['x'] }).graph, opts, tol);
+  await check(buildJvp(g, { training: false, inputs: ['x'] }).graph, opts, tol);
+}
+
+describe('elementwise functions', () => {
+  it('exp, log, sqrt, abs over their whole domain (log and sqrt clamp at 0)', async () => {
+    // x in [−1, 1]: log and sqrt see negative values (clamped), positive ones and none at 0
+    await all(
+      'model m(x: Tensor[3, 7]) {\n' + '  return exp(x * 2.0) + log(x * 3.0 + 1.5) + sqrt(x) + abs(x) + log(x)\n}\n',
+    );
+  });
+
+  it('pow: even, odd and non-integer exponents, negative bases included', async () => {
+    await all(
+      'model m(x: Tensor[4, 5]) {\n' +
+        '  return pow(x, 2) + pow(x, 3.0) + pow(x * 2.0, 0.5) + pow(x, 1.5) + pow(x, 1)\n}\n',
+    );
+  });
+
+  it('clamp with one bound, both, and crossed bounds; softplus with both branches', async () => {
+    await all(
+      'model m(x: Tensor[4, 6]) {\n' +
+        '  h = clamp(x, min=-0.5) + clamp(x, max=0.25) + clamp(x, min=-0.3, max=0.3) + clamp(x, min=0.5, max=0.1)\n' +
+        '  return h + softplus(x * 4.0) + softplus(x, beta=2.0, threshold=1.0)\n}\n',
+    );
+  });
+
+  it('where with a broadcast mask of either dtype', async () => {
+    const f32 = new Float32Array([1, 0, 0, 1, 1]);
+    const i32 = new Int32Array([0, 3, 0, -1, 0]);
+    const src =
+      'model m(x: Tensor[3, 5], c: Tensor[5], k: i32[5]) {\n' +
+      '  return where(c, x * 2.0, relu(x)) + where(k, x, 0.5 * x)\n}\n';
+    await all(src, { given: { c: f32, k: i32 } });
+  });
+});
