@@ -4,6 +4,7 @@
 //   MDL1xxx lexing and parsing      MDL2xxx names and scopes     MDL3xxx calls, arity and types
 //   MDL4xxx shapes                  MDL5xxx imports and files    MDL6xxx compile-time evaluation
 //   MDL7xxx command line            MDL9xxx internal invariants (always a bug in mdl)
+//   MDL85xx Rashomon set exploration (compiler/rashomon/, mdl rashomon)
 
 export interface DiagnosticInfo {
   readonly title: string;
@@ -111,6 +112,16 @@ export const DIAGNOSTICS = {
     hint: 'a kernel too large for the adapter may fit with a smaller --batch; an op without a lowering is not supported on WebGPU yet',
   },
   MDL7010: { title: 'training cannot start or go on' },
+
+  MDL8501: {
+    title: 'no layer to perturb',
+    hint: 'an exploration perturbs every conv2d and linear layer by default; `layers` (or --layers) takes name globs or op names',
+  },
+  MDL8502: { title: 'a layer whose noise cannot be keyed per sample' },
+  MDL8503: {
+    title: 'exploration too large for the noise counters',
+    hint: 'samples × (elements of a layer output per sample) / 4 must stay below 2^32; explore a smaller split',
+  },
 
   MDL9001: { title: 'internal error' },
 } as const satisfies Record<string, DiagnosticInfo>;

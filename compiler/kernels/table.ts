@@ -22,6 +22,7 @@ import { batchnormGradInput, batchnormInference, batchnormNormalize, batchnormTr
 import { layernorm, layernormGradInput } from './lower/layernorm.js';
 import { crossEntropy, crossEntropyGrad, mse, mseGrad } from './lower/loss.js';
 import { dropout, dropoutMask } from './lower/dropout.js';
+import { inferenceDropout } from './lower/inference_dropout.js';
 import { adamUpdate, sgdUpdate } from './lower/optimizer.js';
 import { patchProject, patchReconstruct } from './lower/rewrites.js';
 
@@ -104,6 +105,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   patch_project: patchProject,
   patch_reconstruct: patchReconstruct,
   dropout_mask: dropoutMask,
+  inference_dropout: inferenceDropout,
   cross_entropy_grad: crossEntropyGrad,
   mse_grad: mseGrad,
   sgd_update: sgdUpdate,

@@ -81,6 +81,7 @@ import { conv2d_grad_input } from './internal/conv2d_grad_input.js';
 import { conv2d_grad_weight } from './internal/conv2d_grad_weight.js';
 import { cross_entropy_grad } from './internal/cross_entropy_grad.js';
 import { dropout_mask } from './internal/dropout_mask.js';
+import { inference_dropout } from './internal/inference_dropout.js';
 import { layernorm_grad_input } from './internal/layernorm_grad_input.js';
 import { layernorm_normalize } from './internal/layernorm_normalize.js';
 import { linear_grad_weight } from './internal/linear_grad_weight.js';
@@ -173,6 +174,8 @@ export const INTERNAL_OPS = {
   avgpool2d_grad,
   slice_grad,
   dropout_mask,
+  // inference-time noise (compiler/rashomon/)
+  inference_dropout,
   // low-rank backward rewrites (compiler/rewrites/)
   patch_project,
   patch_reconstruct,

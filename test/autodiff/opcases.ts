@@ -493,4 +493,13 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   dropout_mask: fc
     .tuple(shape(1, 3), fc.constantFrom(0.2, 0.5))
     .map(([s, p]) => ({ inputs: [{ shape: s }], attrs: { p, key: 'layer' } })),
+  inference_dropout: fc.tuple(shape(1, 3), fc.constantFrom('bernoulli', 'gaussian')).map(([s, kind]) => ({
+    inputs: [
+      { shape: s },
+      { shape: [s[0]!, 3], fill: 'labels' as const, classes: 1000 },
+      { shape: [s[0]!, 2], fill: 'positive' as const, scale: 0.2 },
+    ],
+    attrs: { kind, key: 'layer' },
+    nondiff: [1, 2],
+  })),
 };
