@@ -58,6 +58,7 @@ export const DIAGNOSTICS = {
   MDL4007: { title: 'symbolic dimension where a number is needed' },
   MDL4008: { title: 'wrong rank' },
   MDL4009: { title: 'dtype mismatch' },
+  MDL4010: { title: 'output size does not divide the input' },
 
   MDL5001: { title: 'import not found' },
   MDL5002: { title: 'import cycle' },

@@ -16,7 +16,16 @@ import { conv2dGradInput } from './lower/convgradinput.js';
 import { conv2dGradWeight } from './lower/convgradweight.js';
 import { linear, linearGradWeight, matmul } from './lower/matmul.js';
 import { mean, reduceGrad, sum, sumTo } from './lower/reduce.js';
-import { avgpool2d, avgpool2dGrad, globalAvgpool, maxpool2d, maxpool2dGrad, maxpool2dSelect } from './lower/pool.js';
+import {
+  adaptiveAvgpool2d,
+  adaptiveMaxpool2d,
+  avgpool2d,
+  avgpool2dGrad,
+  globalAvgpool,
+  maxpool2d,
+  maxpool2dGrad,
+  maxpool2dSelect,
+} from './lower/pool.js';
 import { logSoftmax, softmax } from './lower/softmax.js';
 import { batchnormGradInput, batchnormInference, batchnormNormalize, batchnormTraining } from './lower/batchnorm.js';
 import { layernorm, layernormGradInput } from './lower/layernorm.js';
@@ -60,6 +69,8 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   maxpool2d,
   avgpool2d,
   global_avgpool: globalAvgpool,
+  adaptive_avgpool2d: adaptiveAvgpool2d,
+  adaptive_maxpool2d: adaptiveMaxpool2d,
   mean,
   sum,
   // layout

@@ -375,3 +375,53 @@ export const linearJvp: JvpRule = (b, n, [t]) => [t ? b.op1(n.op, [t], n.attrs) 
 
 /** The element count of a concrete shape (for cost rules). */
 export const numelOf = numel;
+
+/**
+ * The ordinary pooling an adaptive pooling of `x` ([N, C, H, W]) to `size` is: when the output
+ * size divides the input, torch's adaptive windows are the tiles kernel = stride = input/output.
+ */
+export function adaptiveGeometry(x: Shape, size: readonly [number, number], op: string): [number, number] {
+  const [oh, ow] = size;
+  if (oh <= 0 || ow <= 0) opError('MDL3006', `${op}: the output size must be positive, got ${oh}×${ow}`);
+  const H = known(x[2]!, 'the height', x, op);
+  const W = known(x[3]!, 'the width', x, op);
+  if (H % oh !== 0 || W % ow !== 0)
+    opError(
+      'MDL4010',
+      `${op}: the output size ${oh}×${ow} does not divide the input's ${H}×${W}`,
+      `mdl supports adaptive pooling to a size that divides the input (then it is pooling with kernel = stride = input / output), such as 1×1`,
+    );
+  return [H / oh, W / ow];
+}
+
+/**
+ * An adaptive pooling op (torch.nn.AdaptiveAvgPool2d / AdaptiveMaxPool2d) as the ordinary
+ * pooling op `base` with the tiling geometry of `adaptiveGeometry`; `fixed` are base's other
+ * attributes. Its evaluation, cost and derivatives are base's, under those attributes (the
+ * derivative nodes are base's own backward ops).
+ */
+export function adaptivePool(name: string, doc: string, base: OpDef, fixed: Attrs): OpDef {
+  const attrsOf = (x: Shape, a: Attrs): Attrs => {
+    const k = adaptiveGeometry(x, pair(a, 'size'), name);
+    return { kernel: k, stride: k, padding: [0, 0], ...fixed };
+  };
+  return {
+    name,
+    kind: 'pool',
+    doc,
+    props: base.props,
+    args: [
+      { name: 'x', type: 'tensor' },
+      { name: 'size', type: 'int2', doc: 'the output height and width (an int: both)' },
+    ],
+    infer: ([x], a) => {
+      requireRank(x!, 4, name, '[N, C, H, W]');
+      adaptiveGeometry(x!.shape, pair(a, 'size'), name);
+      return [{ shape: [x!.shape[0]!, x!.shape[1]!, ...pair(a, 'size')], dtype: x!.dtype }];
+    },
+    cost: (c) => base.cost({ ...c, attrs: attrsOf(c.inputs[0]!, c.attrs) }),
+    eval: (inputs, a, ctx) => base.eval(inputs, attrsOf(inputs[0]!.shape, a), ctx),
+    vjp: (b, n, gs, needs) => base.vjp!(b, { ...n, attrs: attrsOf(b.shape(n.inputs[0]!), n.attrs) }, gs, needs),
+    jvp: (b, n, ts) => base.jvp!(b, { ...n, attrs: attrsOf(b.shape(n.inputs[0]!), n.attrs) }, ts),
+  };
+}

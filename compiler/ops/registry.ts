@@ -34,6 +34,8 @@ import type { Attrs, AttrValue } from '../ir/types.js';
 import { longForm, type OpDef } from './types.js';
 import { ACTIVATIONS, type ActivationName } from './pointwise/index.js';
 import { activationOp } from './pointwise/op.js';
+import { adaptive_avgpool2d } from './adaptive_avgpool2d.js';
+import { adaptive_maxpool2d } from './adaptive_maxpool2d.js';
 import { add } from './add.js';
 import { avgpool2d } from './avgpool2d.js';
 import { batchnorm2d } from './batchnorm2d.js';
@@ -123,6 +125,8 @@ export const OPS = {
   maxpool2d,
   avgpool2d,
   global_avgpool,
+  adaptive_avgpool2d,
+  adaptive_maxpool2d,
   mean,
   sum,
   // layout

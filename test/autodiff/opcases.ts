@@ -287,6 +287,13 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   global_avgpool: fc
     .tuple(shape(4, 4, 3), fc.boolean())
     .map(([s, keepdim]) => ({ inputs: [{ shape: s }], attrs: { keepdim } })),
+  adaptive_avgpool2d: fc
+    .record({ n: dim(2), c: dim(2), oh: dim(3), ow: dim(3), kh: dim(3), kw: dim(3) })
+    .map((r) => ({ inputs: [{ shape: [r.n, r.c, r.oh * r.kh, r.ow * r.kw] }], attrs: { size: [r.oh, r.ow] } })),
+  adaptive_maxpool2d: fc.record({ n: dim(2), c: dim(2), oh: dim(3), ow: dim(3), kh: dim(3), kw: dim(3) }).map((r) => ({
+    inputs: [{ shape: [r.n, r.c, r.oh * r.kh, r.ow * r.kw], fill: 'distinct' as const }],
+    attrs: { size: [r.oh, r.ow] },
+  })),
   mean: shape(1, 4, 3).chain((s) =>
     fc.tuple(fc.shuffledSubarray([...s.keys()], { minLength: 1 }), fc.boolean()).map(([axes, keepdim]) => ({
       inputs: [{ shape: s }],

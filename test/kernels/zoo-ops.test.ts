@@ -57,3 +57,20 @@ describe('elementwise functions', () => {
     await all(src, { given: { c: f32, k: i32 } });
   });
 });
+
+describe('adaptive pooling', () => {
+  it('average and max pooling to sizes that divide the input (global, 7×7 of 14×14, uneven factors)', async () => {
+    await all(
+      'model m(x: Tensor[2, 3, 14, 14]) {\n' +
+        '  a = flatten(adaptive_avgpool2d(x, 7) + adaptive_maxpool2d(x, (7, 2))[:, :, :, :1])\n' +
+        '  return concat([a, flatten(adaptive_avgpool2d(x, 1)), flatten(adaptive_maxpool2d(x, (2, 14)))], axis=1)\n}\n',
+    );
+  });
+
+  it("average pooling's adjoint over tiling windows, with partial windows in ceil mode", async () => {
+    for (const cip of [true, false])
+      await all(
+        `model m(x: Tensor[2, 2, 7, 8]) {\n  return flatten(avgpool2d(x, 3, ceil_mode=true, count_include_pad=${cip}))\n}\n`,
+      );
+  });
+});

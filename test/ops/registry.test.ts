@@ -47,6 +47,8 @@ describe('op registry', () => {
       'maxpool2d',
       'avgpool2d',
       'global_avgpool',
+      'adaptive_avgpool2d',
+      'adaptive_maxpool2d',
       'mean',
       'sum',
       'flatten',

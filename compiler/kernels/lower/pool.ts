@@ -230,6 +230,22 @@ export const avgpool2dGrad: KernelLowering = {
     const [ph, pw] = asPair(ctx.attrs['padding'] as number[]);
     const cip = ctx.attrs['count_include_pad'] as boolean;
     const { b } = ctx;
+    if (sh === kh && sw === kw && ph === 0 && pw === 0) {
+      // Tiling windows (adaptive pooling, global pooling by a kernel): each input element lies in
+      // at most one window, found by division; the divisor is the window clipped to the input.
+      perElement(ctx, N * C * H * W, (id) => {
+        const [n, c, ih, iw] = E.unflatten(id, out).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
+        const oh = b.let(E.div(ih, i32(kh)), 'oh');
+        const ow = b.let(E.div(iw, i32(kw)), 'ow');
+        const hs = E.mul(oh, i32(kh));
+        const ws = E.mul(ow, i32(kw));
+        const div = E.mul(E.sub(E.min(E.add(hs, i32(kh)), i32(H)), hs), E.sub(E.min(E.add(ws, i32(kw)), i32(W)), ws));
+        const ok = E.and(E.lt(oh, i32(Ho)), E.lt(ow, i32(Wo)));
+        const g = gy.at([n, c, E.min(oh, i32(Ho - 1)), E.min(ow, i32(Wo - 1))]);
+        ctx.emit(0, [n, c, ih, iw], E.sel(ok, E.div(g, E.cast('f32', div)), f32(0)));
+      });
+      return;
+    }
     perElement(ctx, N * C * H * W, (id) => {
       const [n, c, ih, iw] = E.unflatten(id, out).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
       const acc = b.var(f32(0), 'acc');
@@ -260,3 +276,24 @@ export const avgpool2dGrad: KernelLowering = {
     });
   },
 };
+
+/**
+ * Adaptive pooling to an output size that divides the input: the pooling `base` with kernel =
+ * stride = input / output (compiler/ops/helpers.ts adaptivePool).
+ */
+export function adaptive(base: KernelLowering, fixed: Readonly<Record<string, unknown>>): KernelLowering {
+  return {
+    kind: 'kernel',
+    buffers: (n) => base.buffers(n),
+    build(ctx) {
+      const [, , H, W] = ctx.inputs[0]!.shape;
+      const [, , oh, ow] = ctx.outShapes[0]!;
+      const k = [H! / oh!, W! / ow!];
+      const attrs = { ...fixed, kernel: k, stride: k, padding: [0, 0] };
+      base.build(Object.create(ctx, { attrs: { value: attrs } }) as AnchorCtx);
+    },
+  };
+}
+
+export const adaptiveAvgpool2d = adaptive(avgpool2d, { ceil_mode: false, count_include_pad: true });
+export const adaptiveMaxpool2d = adaptive(maxpool2d, { dilation: [1, 1], ceil_mode: false });

@@ -1,0 +1,57 @@
+// Shape rules and errors of the ops added for the model zoo, through the language.
+import { describe, expect, it } from 'vitest';
+import { compileModel } from '../../compiler/compile.js';
+import { nodeHost } from '../../compiler/modules/node-host.js';
+import { summarize } from '../../compiler/analysis/summary.js';
+
+function compile(body: string, input = 'Tensor[2, 8, 14, 14]') {
+  return compileModel({ path: 'm.mdl', text: `model m(x: ${input}) {\n${body}\n}\n` }, nodeHost);
+}
+
+function outShape(body: string, input?: string): readonly (number | string)[] {
+  const r = compile(body, input);
+  expect(r.diagnostics, body).toEqual([]);
+  const g = r.graph!;
+  return g.values[g.outputs[0]!.value]!.type.shape;
+}
+
+function error(body: string, input?: string): { code: string; message: string; hint?: string | undefined } {
+  const r = compile(body, input);
+  expect(r.graph).toBeUndefined();
+  const d = r.diagnostics[0]!;
+  return { code: d.code, message: d.message, hint: d.hint };
+}
+
+describe('adaptive pooling', () => {
+  it('pools to the size asked for when it divides the input; counts as the pooling it is', () => {
+    expect(outShape('  return adaptive_avgpool2d(x, 7)')).toEqual([2, 8, 7, 7]);
+    expect(outShape('  return adaptive_maxpool2d(x, (1, 2))')).toEqual([2, 8, 1, 2]);
+    const r = compile('  return adaptive_avgpool2d(x, 7)');
+    expect(summarize(r.graph!, { B: 1 }).flops).toBe(2 * 8 * 7 * 7 * 4);
+  });
+
+  it('a size that does not divide the input is MDL4010, a non-positive one MDL3006', () => {
+    const e = error('  return adaptive_avgpool2d(x, 5)');
+    expect(e.code).toBe('MDL4010');
+    expect(e.message).toContain('the output size 5×5 does not divide the input');
+    expect(error('  return adaptive_maxpool2d(x, 0)').code).toBe('MDL3006');
+    expect(error('  return adaptive_maxpool2d(x, 2)', 'Tensor[2, 8, 14]').code).toBe('MDL4008');
+  });
+});
+
+describe('elementwise functions', () => {
+  it('pow needs a positive exponent, clamp a bound', () => {
+    expect(error('  return pow(x, -1)').code).toBe('MDL3006');
+    expect(error('  return pow(x, 0)').message).toContain('the exponent must be positive');
+    expect(error('  return clamp(x)').message).toContain('give at least one bound');
+  });
+
+  it('where broadcasts its three inputs; a and b share a dtype', () => {
+    expect(outShape('  return where(x[:, :1], x, 0.0 * x[0])')).toEqual([2, 8, 14, 14]);
+    expect(error('  return where(x, x, x[:, :3])').code).toBe('MDL4002');
+  });
+
+  it('sqrt and abs are still the builtins on numbers', () => {
+    expect(outShape('  assert sqrt(16) == 4.0 and abs(-3) == 3\n  return sqrt(abs(x))')).toEqual([2, 8, 14, 14]);
+  });
+});
