@@ -12,7 +12,7 @@ import { KernelError, type Lowering } from './lowering.js';
 import * as P from './lower/pointwise.js';
 import * as V from './lower/views.js';
 import { conv2d } from './lower/conv.js';
-import { conv2dGradInput } from './lower/convgradinput.js';
+import { conv2dGradInput, convTranspose2d } from './lower/convgradinput.js';
 import { conv2dGradWeight } from './lower/convgradweight.js';
 import { linear, linearGradWeight, matmul } from './lower/matmul.js';
 import { mean, reduceGrad, sum, sumTo } from './lower/reduce.js';
@@ -50,6 +50,7 @@ const ACTIVATION_LOWERINGS = Object.fromEntries(Object.entries(ACTIVATIONS).map(
 const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: LoweringEntry } = {
   // compute
   conv2d,
+  conv_transpose2d: convTranspose2d,
   linear,
   matmul,
   // elementwise

@@ -42,6 +42,7 @@ import { batchnorm2d } from './batchnorm2d.js';
 import { concat } from './concat.js';
 import { constant } from './constant.js';
 import { conv2d } from './conv2d.js';
+import { conv_transpose2d } from './conv_transpose2d.js';
 import { cross_entropy } from './cross_entropy.js';
 import { div } from './div.js';
 import { dropout } from './dropout.js';
@@ -105,6 +106,7 @@ const ACTIVATION_OPS = Object.fromEntries(Object.entries(ACTIVATIONS).map(([k, a
 export const OPS = {
   // compute
   conv2d,
+  conv_transpose2d,
   linear,
   matmul,
   // elementwise

@@ -187,6 +187,40 @@ const sliceCase = shape(1, 3, 5).chain((s) =>
 export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
   // compute
   conv2d: convCase.map((r) => ({ inputs: [{ shape: r.x }], attrs: r.attrs })),
+  conv_transpose2d: fc
+    .record({
+      n: dim(2),
+      groups: dim(2),
+      cpg: dim(2),
+      opg: dim(2),
+      h: dim(4),
+      w: dim(4),
+      kh: dim(3),
+      kw: dim(3),
+      sh: dim(3),
+      sw: dim(2),
+      ph: fc.integer({ min: 0, max: 1 }),
+      pw: fc.integer({ min: 0, max: 1 }),
+      oph: fc.integer({ min: 0, max: 2 }),
+      dh: dim(2),
+      dw: dim(2),
+      bias: fc.boolean(),
+    })
+    .filter((r) => r.oph < r.sh && (r.h - 1) * r.sh - 2 * r.ph + r.dh * (r.kh - 1) + r.oph + 1 > 0)
+    .filter((r) => (r.w - 1) * r.sw - 2 * r.pw + r.dw * (r.kw - 1) + 1 > 0)
+    .map((r) => ({
+      inputs: [{ shape: [r.n, r.groups * r.cpg, r.h, r.w] }],
+      attrs: {
+        out: r.groups * r.opg,
+        kernel: [r.kh, r.kw],
+        stride: [r.sh, r.sw],
+        padding: [r.ph, r.pw],
+        output_padding: [r.oph, 0],
+        dilation: [r.dh, r.dw],
+        groups: r.groups,
+        bias: r.bias,
+      },
+    })),
   linear: fc
     .record({ lead: shape(0, 2, 3), fin: dim(4), out: dim(4), bias: fc.boolean() })
     .map((r) => ({ inputs: [{ shape: [...r.lead, r.fin] }], attrs: { out: r.out, bias: r.bias } })),

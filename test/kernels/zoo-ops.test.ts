@@ -74,3 +74,19 @@ describe('adaptive pooling', () => {
       );
   });
 });
+
+describe('transposed convolution', () => {
+  it('stride, padding, output_padding, groups, dilation, with and without bias', async () => {
+    await all(
+      'model m(x: Tensor[2, 4, 5, 5]) {\n  return conv_transpose2d(x, 3, 3, stride=2, padding=1, output_padding=1)\n}\n',
+      { randomParams: true },
+    );
+    await all(
+      'model m(x: Tensor[1, 4, 4, 3]) {\n  return conv_transpose2d(x, 6, (3, 2), groups=2, dilation=2, bias=false)\n}\n',
+      { randomParams: true },
+    );
+    await all('model m(x: Tensor[2, 8, 3, 4]) {\n  return relu(conv_transpose2d(x, 4, 2, stride=2))\n}\n', {
+      randomParams: true,
+    });
+  });
+});

@@ -15,6 +15,7 @@ describe('op registry', () => {
   it('holds the whole op set', () => {
     const expected = [
       'conv2d',
+      'conv_transpose2d',
       'linear',
       'matmul',
       'add',

@@ -55,3 +55,25 @@ describe('elementwise functions', () => {
     expect(outShape('  assert sqrt(16) == 4.0 and abs(-3) == 3\n  return sqrt(abs(x))')).toEqual([2, 8, 14, 14]);
   });
 });
+
+describe('conv_transpose2d', () => {
+  it("has torch's output size, weight layout [in, out/groups, kh, kw] and MACs", () => {
+    expect(outShape('  return conv_transpose2d(x, 4, 3, stride=2, padding=1, output_padding=1)')).toEqual([
+      2, 4, 28, 28,
+    ]);
+    const r = compile('  return conv_transpose2d(x, 4, 2, stride=2, groups=2) as "up"');
+    expect(r.graph!.params.map((p) => [p.name, p.shape])).toEqual([
+      ['up.weight', [8, 2, 2, 2]],
+      ['up.bias', [4]],
+    ]);
+    // every input element meets (out/groups)·kh·kw weights
+    expect(summarize(r.graph!, { B: 1 }).macs).toBe(2 * 8 * 14 * 14 * 2 * 2 * 2);
+  });
+
+  it('an output_padding not below the stride, and channels not divisible by groups, are errors', () => {
+    expect(error('  return conv_transpose2d(x, 4, 3, stride=2, output_padding=2)').message).toContain(
+      'must be smaller than the stride',
+    );
+    expect(error('  return conv_transpose2d(x, 3, 3, groups=2)').code).toBe('MDL4005');
+  });
+});

@@ -5,7 +5,7 @@
 // element sums the outputs it fed), so no two lanes write one element.
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
-import type { KernelLowering } from '../lowering.js';
+import type { AnchorCtx, KernelLowering } from '../lowering.js';
 import { KernelError } from '../lowering.js';
 import { blockOf, convGeometry, need, type ConvGeometry } from './conv.js';
 
@@ -132,5 +132,20 @@ export const conv2dGradInput: KernelLowering = {
         }
       }
     });
+  },
+};
+
+/**
+ * conv_transpose2d: the input gradient of the convolution with its geometry (x in dy's place),
+ * and its bias, when it has one, added as each output element is written.
+ */
+export const convTranspose2d: KernelLowering = {
+  kind: 'kernel',
+  buffers: (n) => (n.inputs.length > 2 ? [0, 1, 2] : [0, 1]),
+  build(ctx) {
+    const bias = ctx.inputs[2];
+    if (!bias) return conv2dGradInput.build(ctx);
+    const emit: AnchorCtx['emit'] = (o, idx, v) => ctx.emit(o, idx, E.add(v, bias.at([idx[1]!])));
+    conv2dGradInput.build(Object.create(ctx, { emit: { value: emit } }) as AnchorCtx);
   },
 };
