@@ -27,6 +27,7 @@ import {
   maxpool2dSelect,
 } from './lower/pool.js';
 import { logSoftmax, softmax } from './lower/softmax.js';
+import { upsample, upsampleGrad } from './lower/upsample.js';
 import { batchnormGradInput, batchnormInference, batchnormNormalize, batchnormTraining } from './lower/batchnorm.js';
 import { layernorm, layernormGradInput } from './lower/layernorm.js';
 import { crossEntropy, crossEntropyGrad, mse, mseGrad } from './lower/loss.js';
@@ -72,6 +73,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   global_avgpool: globalAvgpool,
   adaptive_avgpool2d: adaptiveAvgpool2d,
   adaptive_maxpool2d: adaptiveMaxpool2d,
+  upsample,
   mean,
   sum,
   // layout
@@ -112,6 +114,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   maxpool2d_grad: maxpool2dGrad,
   maxpool2d_select: maxpool2dSelect,
   avgpool2d_grad: avgpool2dGrad,
+  upsample_grad: upsampleGrad,
   slice_grad: V.sliceGrad,
   // low-rank backward rewrites
   patch_project: patchProject,

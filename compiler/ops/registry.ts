@@ -72,6 +72,7 @@ import { sub } from './sub.js';
 import { sum } from './sum.js';
 import { transpose } from './transpose.js';
 import { unsqueeze } from './unsqueeze.js';
+import { upsample } from './upsample.js';
 import { where } from './where.js';
 import { zero } from './zero.js';
 import { act_grad } from './internal/act_grad.js';
@@ -97,6 +98,7 @@ import { slice_grad } from './internal/slice_grad.js';
 import { patch_project } from './internal/patch_project.js';
 import { patch_reconstruct } from './internal/patch_reconstruct.js';
 import { sum_to } from './internal/sum_to.js';
+import { upsample_grad } from './internal/upsample_grad.js';
 
 /** Every activation of pointwise/, as an op. */
 const ACTIVATION_OPS = Object.fromEntries(Object.entries(ACTIVATIONS).map(([k, a]) => [k, activationOp(a)])) as {
@@ -129,6 +131,7 @@ export const OPS = {
   global_avgpool,
   adaptive_avgpool2d,
   adaptive_maxpool2d,
+  upsample,
   mean,
   sum,
   // layout
@@ -178,6 +181,7 @@ export const INTERNAL_OPS = {
   maxpool2d_grad,
   maxpool2d_select,
   avgpool2d_grad,
+  upsample_grad,
   slice_grad,
   dropout_mask,
   // inference-time noise (compiler/rashomon/)

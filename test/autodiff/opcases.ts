@@ -328,6 +328,21 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     inputs: [{ shape: [r.n, r.c, r.oh * r.kh, r.ow * r.kw], fill: 'distinct' as const }],
     attrs: { size: [r.oh, r.ow] },
   })),
+  upsample: fc
+    .record({
+      n: dim(2),
+      c: dim(2),
+      h: dim(4),
+      w: dim(4),
+      sh: dim(3),
+      sw: dim(3),
+      mode: fc.constantFrom('nearest', 'bilinear'),
+      ac: fc.boolean(),
+    })
+    .map((r) => ({
+      inputs: [{ shape: [r.n, r.c, r.h, r.w] }],
+      attrs: { scale: [r.sh, r.sw], mode: r.mode, align_corners: r.mode === 'bilinear' && r.ac },
+    })),
   mean: shape(1, 4, 3).chain((s) =>
     fc.tuple(fc.shuffledSubarray([...s.keys()], { minLength: 1 }), fc.boolean()).map(([axes, keepdim]) => ({
       inputs: [{ shape: s }],
@@ -497,6 +512,26 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     const y = [r.n, r.c, poolOut(r.h, r.kh, sh, r.ph, 1, r.ceil), poolOut(r.w, r.kw, sw, r.pw, 1, r.ceil)];
     return { inputs: [{ shape: y }], attrs: { ...avgAttrs(r), input_size: [r.h, r.w] } };
   }),
+  upsample_grad: fc
+    .record({
+      n: dim(2),
+      c: dim(2),
+      h: dim(4),
+      w: dim(4),
+      sh: dim(3),
+      sw: dim(3),
+      mode: fc.constantFrom('nearest', 'bilinear'),
+      ac: fc.boolean(),
+    })
+    .map((r) => ({
+      inputs: [{ shape: [r.n, r.c, r.h * r.sh, r.w * r.sw] }],
+      attrs: {
+        scale: [r.sh, r.sw],
+        mode: r.mode,
+        align_corners: r.mode === 'bilinear' && r.ac,
+        input_size: [r.h, r.w],
+      },
+    })),
   slice_grad: sliceCase.map(({ s, a, ax }) => ({
     inputs: [{ shape: s.map((d, i) => (i === ax ? sliceLen(d, a.start, a.end, a.step) : d)) }],
     attrs: { shape: s, ...a },

@@ -90,3 +90,17 @@ describe('transposed convolution', () => {
     });
   });
 });
+
+describe('upsampling', () => {
+  it('nearest and bilinear (with and without align_corners), uneven factors; the adjoint gathers', async () => {
+    await all(
+      'model m(x: Tensor[2, 3, 4, 5]) {\n' +
+        '  a = upsample(x, 2) + upsample(x, 2, mode="bilinear") + upsample(x, 2, mode="bilinear", align_corners=true)\n' +
+        '  return flatten(a) + flatten(upsample(upsample(x, (1, 2), mode="bilinear"), (2, 1)))\n}\n',
+    );
+    await all(
+      'model m(x: Tensor[1, 2, 3, 2]) {\n' +
+        '  return flatten(upsample(x, (3, 4), mode="bilinear", align_corners=true)) + flatten(upsample(x, (3, 4)))\n}\n',
+    );
+  });
+});

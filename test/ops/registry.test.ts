@@ -50,6 +50,7 @@ describe('op registry', () => {
       'global_avgpool',
       'adaptive_avgpool2d',
       'adaptive_maxpool2d',
+      'upsample',
       'mean',
       'sum',
       'flatten',

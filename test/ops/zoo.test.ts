@@ -77,3 +77,15 @@ describe('conv_transpose2d', () => {
     expect(error('  return conv_transpose2d(x, 3, 3, groups=2)').code).toBe('MDL4005');
   });
 });
+
+describe('upsample', () => {
+  it('scales H and W by integers; align_corners is for bilinear only', () => {
+    expect(outShape('  return upsample(x, 2)')).toEqual([2, 8, 28, 28]);
+    expect(outShape('  return upsample(x, (3, 1), mode="bilinear", align_corners=true)')).toEqual([2, 8, 42, 14]);
+    expect(error('  return upsample(x, 2, align_corners=true)').message).toContain(
+      'align_corners applies to mode="bilinear" only',
+    );
+    expect(error('  return upsample(x, 2, mode="bicubic")').code).toBe('MDL3006');
+    expect(error('  return upsample(x, 0)').code).toBe('MDL3006');
+  });
+});
