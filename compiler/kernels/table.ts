@@ -29,7 +29,7 @@ import {
 import { logSoftmax, softmax } from './lower/softmax.js';
 import { upsample, upsampleGrad } from './lower/upsample.js';
 import { batchnormGradInput, batchnormInference, batchnormNormalize, batchnormTraining } from './lower/batchnorm.js';
-import { layernorm, layernormGradInput } from './lower/layernorm.js';
+import { groupnorm, layernorm, layernormGradInput } from './lower/layernorm.js';
 import { crossEntropy, crossEntropyGrad, mse, mseGrad } from './lower/loss.js';
 import { dropout, dropoutMask } from './lower/dropout.js';
 import { inferenceDropout } from './lower/inference_dropout.js';
@@ -67,6 +67,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   // normalisation
   batchnorm2d: { byMode: (training) => (training ? batchnormTraining : batchnormInference) },
   layernorm,
+  groupnorm,
   // pooling and reductions
   maxpool2d,
   avgpool2d,

@@ -49,6 +49,7 @@ import { dropout } from './dropout.js';
 import { expand } from './expand.js';
 import { flatten } from './flatten.js';
 import { global_avgpool } from './global_avgpool.js';
+import { groupnorm } from './groupnorm.js';
 import { identity } from './identity.js';
 import { layernorm } from './layernorm.js';
 import { linear } from './linear.js';
@@ -125,6 +126,7 @@ export const OPS = {
   // normalisation
   batchnorm2d,
   layernorm,
+  groupnorm,
   // pooling and reductions
   maxpool2d,
   avgpool2d,

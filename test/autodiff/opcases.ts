@@ -312,6 +312,20 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
       inputs: [{ shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 5 }],
       attrs: { eps: r.eps, affine: r.affine },
     })),
+  groupnorm: fc
+    .record({
+      n: dim(2),
+      groups: dim(3),
+      cg: dim(2),
+      space: shape(0, 2, 3),
+      affine: fc.boolean(),
+      eps: fc.constantFrom(1e-5, 0.1),
+    })
+    .filter((r) => r.cg * r.space.reduce((p, d) => p * d, 1) >= 2)
+    .map((r) => ({
+      inputs: [{ shape: [r.n, r.groups * r.cg, ...r.space], fill: 'distinct' as const, scale: 5 }],
+      attrs: { groups: r.groups, eps: r.eps, affine: r.affine },
+    })),
   // pooling and reductions
   maxpool2d: poolCase(true).map((r) => ({
     inputs: [{ shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const }],

@@ -31,8 +31,8 @@ const t = (d: Data): Tensor => tensor(d.shape, d.data, 'f64');
 
 describe('single ops against PyTorch (float64)', () => {
   for (const c of CASES) {
-    const op = c.name.split(':')[0]!;
-    it.skipIf(getOp(op) === undefined)(c.name, () => {
+    it(c.name, () => {
+      expect(getOp(c.name.split(':')[0]!), 'the op of the case').toBeDefined();
       const g = graphOf(c.mdl);
       expect(g.params.map((p) => p.name).sort()).toEqual(Object.keys(c.params).sort());
       const gg = buildGradient(g, { loss: { kind: 'cotangents' }, wrtInputs: ['x'], training: true });

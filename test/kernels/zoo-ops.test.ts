@@ -104,3 +104,11 @@ describe('upsampling', () => {
     );
   });
 });
+
+describe('group normalisation', () => {
+  it('groups of channels over 2-D and 1-D positions, with and without affine', async () => {
+    await all('model m(x: Tensor[2, 6, 3, 4]) {\n  return groupnorm(x, 3) * 2.0\n}\n', { randomParams: true });
+    await all('model m(x: Tensor[3, 4, 5]) {\n  return relu(groupnorm(x, 2, eps=0.01, affine=false))\n}\n');
+    await all('model m(x: Tensor[2, 4, 2, 2]) {\n  return groupnorm(x, 1)\n}\n', { randomParams: true });
+  });
+});

@@ -45,6 +45,7 @@ describe('op registry', () => {
       'log_softmax',
       'batchnorm2d',
       'layernorm',
+      'groupnorm',
       'maxpool2d',
       'avgpool2d',
       'global_avgpool',

@@ -89,3 +89,15 @@ describe('upsample', () => {
     expect(error('  return upsample(x, 0)').code).toBe('MDL3006');
   });
 });
+
+describe('groupnorm', () => {
+  it("keeps the shape, owns torch's weight and bias [C], and needs groups to divide C", () => {
+    const r = compile('  return groupnorm(x, 4) as "gn"');
+    expect(r.graph!.params.map((p) => [p.name, p.shape])).toEqual([
+      ['gn.weight', [8]],
+      ['gn.bias', [8]],
+    ]);
+    expect(outShape('  return groupnorm(x, 2, affine=false)')).toEqual([2, 8, 14, 14]);
+    expect(error('  return groupnorm(x, 3)').code).toBe('MDL4005');
+  });
+});

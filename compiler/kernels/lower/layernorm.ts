@@ -117,3 +117,45 @@ export const layernormGradInput: KernelLowering = {
     });
   },
 };
+
+/**
+ * Group normalisation: layer normalisation of the rows [N, groups, (C/groups)·S] of x, read
+ * through a view of x [N, C, …] (a lane per sample and group), then the affine map per channel.
+ */
+export const groupnorm: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [],
+  build(ctx) {
+    const x = ctx.inputs[0]!;
+    const [w, bias] = [ctx.inputs[1], ctx.inputs[2]];
+    const [N, C, ...space] = x.shape as number[];
+    const groups = ctx.attrs['groups'] as number;
+    const cg = C! / groups;
+    const S = prod(space);
+    const eps = ctx.attrs['eps'] as number;
+    const { b } = ctx;
+    // element k of row (n, g): channel g·cg + k / S, position k % S
+    const index = (n: Expr, g: Expr, k: Expr): Expr[] => [
+      n,
+      E.add(E.mul(g, i32(cg)), E.div(k, i32(S))),
+      ...E.unflatten(E.mod(k, i32(S)), space),
+    ];
+    const rows: Accessor = { shape: [N!, groups, cg * S], dtype: x.dtype, at: ([n, g, k]) => x.at(index(n!, g!, k!)) };
+    perElement(ctx, N! * groups, (id) => {
+      const { at, mean, inv } = rowStats(b, rows, E.unflatten(id, [N!, groups]), cg * S, eps);
+      b.for(
+        i32(0),
+        i32(cg * S),
+        (k) => {
+          const [n, g] = at(k) as [Expr, Expr];
+          const idx = index(n, g, k);
+          let y = E.mul(E.sub(x.at(idx), mean), inv);
+          if (w && bias) y = E.add(E.mul(y, w.at([idx[1]!])), bias.at([idx[1]!]));
+          ctx.emit(0, idx, y);
+        },
+        1,
+        'k',
+      );
+    });
+  },
+};
