@@ -4,6 +4,7 @@
 //   MDL1xxx lexing and parsing      MDL2xxx names and scopes     MDL3xxx calls, arity and types
 //   MDL4xxx shapes                  MDL5xxx imports and files    MDL6xxx compile-time evaluation
 //   MDL7xxx command line            MDL9xxx internal invariants (always a bug in mdl)
+//   MDL80xx architecture search (compiler/search/, mdl search)
 //   MDL85xx Rashomon set exploration (compiler/rashomon/, mdl rashomon)
 
 export interface DiagnosticInfo {
@@ -113,6 +114,12 @@ export const DIAGNOSTICS = {
     hint: 'a kernel too large for the adapter may fit with a smaller --batch; an op without a lowering is not supported on WebGPU yet',
   },
   MDL7010: { title: 'training cannot start or go on' },
+
+  MDL8001: {
+    title: 'search log of another search',
+    hint: '`mdl search --out FILE` resumes the search that wrote FILE; give another file for another search',
+  },
+  MDL8002: { title: 'a candidate that cannot be written as a model file' },
 
   MDL8501: {
     title: 'no layer to perturb',

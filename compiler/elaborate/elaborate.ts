@@ -405,9 +405,11 @@ export class Elaborator {
     this.sectionBuiltins = this.vocabularies.get(kind) ?? new Map();
     try {
       this.execBody(def.body, frame);
-      if (!train.model && !frame.failed)
+      // A section over a search space names the space (a `space` section) instead of a model.
+      const namesSpace = [...frame.vars.values()].some((v) => v.t === 'def' && v.def.kind === 'space');
+      if (!train.model && !namesSpace && !frame.failed)
         fail('MDL3002', `${kind} section \`${def.name}\` names no model`, def.nameSpan, {
-          hint: 'add `model = net()` (with arguments, if any)',
+          hint: 'add `model = net()` (with arguments, if any), or the space a search runs over',
         });
     } catch (e) {
       this.record(e, frame);
@@ -779,7 +781,13 @@ export class Elaborator {
   }
 
   private visibleNames(frame: Frame): string[] {
-    return [...frame.vars.keys(), ...frame.module.globals.keys(), ...BUILTINS.keys(), ...this.spaceBuiltins.keys()];
+    return [
+      ...frame.vars.keys(),
+      ...frame.module.globals.keys(),
+      ...(this.sectionBuiltins?.keys() ?? []),
+      ...BUILTINS.keys(),
+      ...this.spaceBuiltins.keys(),
+    ];
   }
 
   /** Evaluates an expression; `hint` is the name it is bound to, used to name the layer. */
@@ -1058,7 +1066,7 @@ export class Elaborator {
       case 'op':
         return this.applyOp(callee.op, positional, keywords, e.span, frame, hint, explicit, e.layerName?.span);
       case 'def':
-        if (callee.def.kind === 'train' || callee.def.kind === 'space')
+        if (callee.def.kind !== 'model' && callee.def.kind !== 'block')
           fail(
             'MDL3008',
             `${callee.def.kind} \`${callee.def.name}\` is a section, not something to call`,

@@ -30,28 +30,39 @@ export class AgainstError extends Error {}
 
 const isNumeric = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
 
-export function against(
-  rows: readonly Row[],
+/** A truth table's key and truth columns, and the truth by candidate name. */
+export interface TruthLookup {
+  readonly key: string;
+  readonly truth: string;
+  readonly byName: ReadonlyMap<string, number>;
+}
+
+/**
+ * Finds a table's key column (the one whose values name the most of `names`, or `opts.key`) and
+ * its truth column (the first numeric one besides the key, or `opts.truth`). The key is looked
+ * for in the first 500 rows, or in all of them with `opts.scanAll` (when `names` are a few
+ * candidates of a large space, not the rows of a run).
+ */
+export function truthLookup(
   table: Table,
-  proxies: readonly string[],
-  opts: { key?: string; truth?: string } = {},
-): AgainstReport {
+  names: ReadonlySet<string>,
+  opts: { key?: string; truth?: string; scanAll?: boolean } = {},
+): TruthLookup {
   const col = (name: string, what: string) => {
     const i = table.columns.indexOf(name);
     if (i < 0)
       throw new AgainstError(`the table has no ${what} column "${name}"; its columns: ${table.columns.join(', ')}`);
     return i;
   };
-  const archs = new Set(rows.map((r) => r.arch));
   let key: number;
   if (opts.key !== undefined) key = col(opts.key, 'key');
   else {
     // The column whose values name the most of our candidates.
-    const sample = table.rows.slice(0, 500);
+    const sample = opts.scanAll ? table.rows : table.rows.slice(0, 500);
     let best = -1;
     let hits = 0;
     table.columns.forEach((_, i) => {
-      const h = sample.filter((r) => archs.has(r[i] ?? '')).length;
+      const h = sample.filter((r) => names.has(r[i] ?? '')).length;
       if (h > hits) {
         best = i;
         hits = h;
@@ -78,6 +89,16 @@ export function against(
     const v = r[truth];
     if (v !== undefined && isNumeric(v)) byName.set(r[key]!, Number(v));
   }
+  return { key: table.columns[key]!, truth: table.columns[truth]!, byName };
+}
+
+export function against(
+  rows: readonly Row[],
+  table: Table,
+  proxies: readonly string[],
+  opts: { key?: string; truth?: string } = {},
+): AgainstReport {
+  const { key, truth, byName } = truthLookup(table, new Set(rows.map((r) => r.arch)), opts);
   const pairs: { row: Row; truth: number }[] = [];
   for (const r of rows) {
     const t = byName.get(r.arch);
@@ -102,8 +123,8 @@ export function against(
     };
   });
   return {
-    key: table.columns[key]!,
-    truth: table.columns[truth]!,
+    key,
+    truth,
     matched: pairs.length,
     rows: rows.length,
     reports,

@@ -20,7 +20,8 @@ function fmtTick(v: number): string {
   return `${+v.toPrecision(3)}`;
 }
 
-interface Panel {
+/** One chart: points, and an optional front drawn over them as a red line. */
+export interface Panel {
   readonly title: string;
   readonly xLabel: string;
   readonly yLabel: string;
@@ -137,7 +138,12 @@ export function plotSvg(r: AgainstReport, proxies: readonly string[]): string {
       front: paretoFront(points),
     });
   }
-  const cols = Math.min(3, panels.length);
+  return panelsSvg(panels);
+}
+
+/** Panels in a grid of up to three columns, as one SVG document. */
+export function panelsSvg(panels: readonly Panel[]): string {
+  const cols = Math.max(1, Math.min(3, panels.length));
   const rowsN = Math.ceil(panels.length / cols);
   const W = cols * PANEL_W;
   const H = rowsN * PANEL_H + 10;

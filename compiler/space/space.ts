@@ -59,13 +59,22 @@ export function openSpace(src: SourceFile, host: SourceHost, name?: string): Ope
     ]);
   }
   if (elaborator.diagnostics.hasErrors) return done(undefined);
+  const r = spaceOf(elaborator, def, program.sources);
+  return done(r.space, [...r.diagnostics]);
+}
+
+/** A space section of an elaborated program, prepared: its choices as the first candidate meets them. */
+export function spaceOf(
+  elaborator: Elaborator,
+  def: Definition,
+  sources: ReadonlyMap<string, SourceFile>,
+): { space: OpenSpace | undefined; diagnostics: readonly Diagnostic[] } {
   const first = elaborator.instantiate(def, []);
-  if (first.diagnostics.some((d) => d.severity === 'error')) return done(undefined, [...first.diagnostics]);
+  if (first.diagnostics.some((d) => d.severity === 'error'))
+    return { space: undefined, diagnostics: first.diagnostics };
   const radix = first.choices.map((c) => c.options.length);
   const size = radix.reduce((s, r) => s * BigInt(r), 1n);
-  return done({ elaborator, def, choices: first.choices, radix, size, sources: program.sources }, [
-    ...first.diagnostics,
-  ]);
+  return { space: { elaborator, def, choices: first.choices, radix, size, sources }, diagnostics: first.diagnostics };
 }
 
 /** Index → one option per choice (mixed radix, last choice fastest). */
@@ -128,7 +137,7 @@ export function prng(seed: number): () => number {
 }
 
 /** A uniform bigint in [0, n) by rejection over 32-bit words. */
-function uniformBelow(n: bigint, next: () => number): bigint {
+export function uniformBelow(n: bigint, next: () => number): bigint {
   const bits = n.toString(2).length;
   const words = Math.ceil(bits / 32);
   const mask = (1n << BigInt(bits)) - 1n;

@@ -9,6 +9,7 @@ import { kernels } from './kernels.js';
 import { ops } from './ops.js';
 import { print } from './print.js';
 import { score } from './score.js';
+import { search } from './search.js';
 import { summary } from './summary.js';
 import { train } from './train.js';
 
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   train,
   compile,
   score,
+  search,
   kernels,
   ops,
   device,
