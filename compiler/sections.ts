@@ -4,10 +4,12 @@
 // kind the lexer declares (grammar/lexer.ts SECTION_KINDS), so a new kind without a vocabulary
 // does not compile.
 import type { SettingsKind, TrainVocabulary } from './elaborate/elaborate.js';
+import { EXPLORE_VOCABULARY } from './rashomon/spec.js';
 import { SEARCH_VOCABULARY } from './search/vocabulary.js';
 import { TRAIN_VOCABULARY } from './train/vocabulary.js';
 
 export const SECTION_VOCABULARIES: { readonly [K in SettingsKind]: TrainVocabulary } = {
   train: TRAIN_VOCABULARY,
+  explore: EXPLORE_VOCABULARY,
   search: SEARCH_VOCABULARY,
 };

@@ -8,6 +8,7 @@ import { graph } from './graph.js';
 import { kernels } from './kernels.js';
 import { ops } from './ops.js';
 import { print } from './print.js';
+import { rashomon } from './rashomon.js';
 import { score } from './score.js';
 import { search } from './search.js';
 import { summary } from './summary.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   train,
   compile,
   score,
+  rashomon,
   search,
   kernels,
   ops,
