@@ -32,6 +32,8 @@ import { batchnormGradInput, batchnormInference, batchnormNormalize, batchnormTr
 import { groupnorm, layernorm, layernormGradInput } from './lower/layernorm.js';
 import { crossEntropy, crossEntropyGrad, mse, mseGrad } from './lower/loss.js';
 import { dropout, dropoutMask } from './lower/dropout.js';
+import { embedding, embeddingGrad } from './lower/embedding.js';
+import { gather, gatherGrad, tokenMask } from './lower/tokens.js';
 import { inferenceDropout } from './lower/inference_dropout.js';
 import { adamUpdate, sgdUpdate } from './lower/optimizer.js';
 import { patchProject, patchReconstruct } from './lower/rewrites.js';
@@ -90,8 +92,11 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   split: V.split,
   expand: V.expand,
   pad: P.pad,
+  embedding,
+  gather,
   // regularisation and placeholders
   dropout: { byMode: (training, n) => (training && (n.attrs['p'] as number) > 0 ? dropout : V.identity) },
+  token_mask: tokenMask,
   identity: V.identity,
   zero: P.zeroOp,
   // losses
@@ -117,6 +122,8 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   avgpool2d_grad: avgpool2dGrad,
   upsample_grad: upsampleGrad,
   slice_grad: V.sliceGrad,
+  embedding_grad: embeddingGrad,
+  gather_grad: gatherGrad,
   // low-rank backward rewrites
   patch_project: patchProject,
   patch_reconstruct: patchReconstruct,

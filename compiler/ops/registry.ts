@@ -46,8 +46,10 @@ import { conv_transpose2d } from './conv_transpose2d.js';
 import { cross_entropy } from './cross_entropy.js';
 import { div } from './div.js';
 import { dropout } from './dropout.js';
+import { embedding } from './embedding.js';
 import { expand } from './expand.js';
 import { flatten } from './flatten.js';
+import { gather } from './gather.js';
 import { global_avgpool } from './global_avgpool.js';
 import { groupnorm } from './groupnorm.js';
 import { identity } from './identity.js';
@@ -71,6 +73,7 @@ import { split } from './split.js';
 import { squeeze } from './squeeze.js';
 import { sub } from './sub.js';
 import { sum } from './sum.js';
+import { token_mask } from './token_mask.js';
 import { transpose } from './transpose.js';
 import { unsqueeze } from './unsqueeze.js';
 import { upsample } from './upsample.js';
@@ -86,6 +89,8 @@ import { conv2d_grad_input } from './internal/conv2d_grad_input.js';
 import { conv2d_grad_weight } from './internal/conv2d_grad_weight.js';
 import { cross_entropy_grad } from './internal/cross_entropy_grad.js';
 import { dropout_mask } from './internal/dropout_mask.js';
+import { embedding_grad } from './internal/embedding_grad.js';
+import { gather_grad } from './internal/gather_grad.js';
 import { inference_dropout } from './internal/inference_dropout.js';
 import { layernorm_grad_input } from './internal/layernorm_grad_input.js';
 import { layernorm_normalize } from './internal/layernorm_normalize.js';
@@ -149,8 +154,11 @@ export const OPS = {
   squeeze,
   expand,
   pad,
+  embedding,
+  gather,
   // regularisation and placeholders
   dropout,
+  token_mask,
   identity,
   zero,
   // losses
@@ -185,6 +193,8 @@ export const INTERNAL_OPS = {
   avgpool2d_grad,
   upsample_grad,
   slice_grad,
+  embedding_grad,
+  gather_grad,
   dropout_mask,
   // inference-time noise (compiler/rashomon/)
   inference_dropout,

@@ -466,7 +466,23 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
       )
       .chain((pads) => fc.constantFrom(0, 1.5).map((value) => ({ inputs: [{ shape: s }], attrs: { pads, value } }))),
   ),
+  embedding: fc.record({ lead: shape(1, 2, 3), num: dim(5), d: dim(3) }).map((r) => ({
+    inputs: [{ shape: r.lead, fill: 'labels' as const, classes: r.num }],
+    attrs: { num: r.num, dim: r.d },
+  })),
+  gather: fc.record({ lead: shape(0, 2, 3), size: dim(4), l: dim(4), rest: shape(0, 2, 3) }).map((r) => ({
+    inputs: [
+      { shape: [...r.lead, r.size, ...r.rest] },
+      { shape: [...r.lead, r.l], fill: 'labels' as const, classes: r.size },
+    ],
+    attrs: { axis: r.lead.length },
+  })),
   // regularisation and placeholders
+  token_mask: fc
+    .record({ n: dim(3), l: dim(6), d: dim(3) })
+    .chain((r) =>
+      fc.integer({ min: 0, max: r.l }).map((keep) => ({ inputs: [{ shape: [r.n, r.l, r.d] }], attrs: { keep } })),
+    ),
   dropout: fc
     .tuple(shape(1, 3), fc.constantFrom(0, 0.3, 0.5), fc.boolean())
     .map(([s, p, training]) => ({ inputs: [{ shape: s }], attrs: { p }, training })),
@@ -546,6 +562,17 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
         input_size: [r.h, r.w],
       },
     })),
+  embedding_grad: fc.record({ lead: shape(1, 2, 3), num: dim(5), d: dim(3) }).map((r) => ({
+    inputs: [{ shape: [...r.lead, r.d] }, { shape: r.lead, fill: 'labels' as const, classes: r.num }],
+    attrs: { num: r.num },
+  })),
+  gather_grad: fc.record({ lead: shape(0, 2, 3), size: dim(4), l: dim(4), rest: shape(0, 2, 3) }).map((r) => ({
+    inputs: [
+      { shape: [...r.lead, r.l, ...r.rest] },
+      { shape: [...r.lead, r.l], fill: 'labels' as const, classes: r.size },
+    ],
+    attrs: { axis: r.lead.length, size: r.size },
+  })),
   slice_grad: sliceCase.map(({ s, a, ax }) => ({
     inputs: [{ shape: s.map((d, i) => (i === ax ? sliceLen(d, a.start, a.end, a.step) : d)) }],
     attrs: { shape: s, ...a },

@@ -112,3 +112,39 @@ describe('group normalisation', () => {
     await all('model m(x: Tensor[2, 4, 2, 2]) {\n  return groupnorm(x, 1)\n}\n', { randomParams: true });
   });
 });
+
+describe('embeddings, gathers and token masks', () => {
+  it('embedding lookups (ids out of range read zeros) and the table gradient', async () => {
+    const ids = new Int32Array([0, 4, 2, 2, -1, 7, 1, 4]);
+    await all('model m(x: Tensor[2, 4, 3], ids: i32[2, 4]) {\n  return embedding(ids, 5, 3) as "emb" * x\n}\n', {
+      given: { ids },
+      randomParams: true,
+    });
+  });
+
+  it('gather along an axis and its adjoint (repeated ids sum)', async () => {
+    const ids = new Int32Array([2, 0, 0, 3, 1, 1, 9, 2]);
+    await all('model m(x: Tensor[2, 4, 3], ids: i32[2, 4]) {\n  return gather(x * 2.0, ids) + 1.0\n}\n', {
+      given: { ids },
+    });
+  });
+
+  it('token_mask picks the tokens the interpreter picks; a masked autoencoder step differentiates', async () => {
+    for (const step of [1, 2])
+      await check(
+        graphOf(
+          'model m(x: Tensor[3, 9, 4]) {\n  ids, restore, mask = token_mask(x, 3) as "mask"\n' +
+            '  kept = gather(x, ids)\n  return kept, restore, mask\n}\n',
+        ),
+        { step },
+        1e-12, // indices, and the values they pick: exact
+      );
+    const g = graphOf(
+      'model m(x: Tensor[2, 8, 4]) {\n  ids, restore, mask = token_mask(x, 5)\n  t = linear(gather(x, ids), 4)\n' +
+        '  full = gather(concat([t, zero(x[:, :3])], axis=1), restore)\n  return sum(mean((full - x) * (full - x), [2]) * mask, [0, 1])\n}\n',
+    );
+    await check(buildGradient(g, { loss: { kind: 'cotangents' }, training: true, wrtInputs: ['x'] }).graph, {
+      step: 3,
+    });
+  });
+});

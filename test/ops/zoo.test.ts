@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/compile.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
 import { summarize } from '../../compiler/analysis/summary.js';
+import { run } from '../../compiler/interp/interpreter.js';
+import { tensor } from '../../compiler/reference/tensor.js';
 
 function compile(body: string, input = 'Tensor[2, 8, 14, 14]') {
   return compileModel({ path: 'm.mdl', text: `model m(x: ${input}) {\n${body}\n}\n` }, nodeHost);
@@ -99,5 +101,54 @@ describe('groupnorm', () => {
     ]);
     expect(outShape('  return groupnorm(x, 2, affine=false)')).toEqual([2, 8, 14, 14]);
     expect(error('  return groupnorm(x, 3)').code).toBe('MDL4005');
+  });
+});
+
+describe('token_mask, gather and embedding', () => {
+  const src =
+    'model m(x: Tensor[4, 10, 3]) {\n  a, ra, ma = token_mask(x, 4, key="shared") as "a"\n' +
+    '  b, rb, mb = token_mask(x, 4, key="shared") as "b"\n  c, rc, mc = token_mask(x, 4) as "c"\n' +
+    '  kept = gather(x, a)\n  back = gather(concat([kept, zero(x[:, 4:])], axis=1), ra)\n' +
+    '  return a, ra, ma, b, c, kept, back\n}\n';
+  const runAt = (step: number) => {
+    const g = compileModel({ path: 'm.mdl', text: src }, nodeHost).graph!;
+    const x = tensor(
+      [4, 10, 3],
+      Array.from({ length: 120 }, (_, i) => i + 1),
+      'f64',
+    );
+    return run(g, { inputs: { x }, params: new Map(), training: true, seed: 11, step }).outputs;
+  };
+
+  it('keeps `keep` distinct tokens per sample; restore_ids puts them back; the mask marks the others', () => {
+    const o = runAt(0);
+    const ids = [...o.get('a')!.data];
+    const restore = [...o.get('ra')!.data];
+    const mask = [...o.get('ma')!.data];
+    for (let n = 0; n < 4; n++) {
+      const mine = ids.slice(4 * n, 4 * n + 4);
+      expect(new Set(mine).size).toBe(4);
+      const r = restore.slice(10 * n, 10 * n + 10);
+      expect([...r].sort((p, q) => p - q)).toEqual([...Array(10).keys()]); // a permutation
+      mine.forEach((t, j) => expect(r[t]).toBe(j)); // kept token t is drawn j-th
+      expect(mask.slice(10 * n, 10 * n + 10)).toEqual(r.map((k) => (k < 4 ? 0 : 1)));
+    }
+    // gathering the kept tokens then restoring the order gives x where kept, 0 elsewhere
+    const x = Array.from({ length: 120 }, (_, i) => i + 1);
+    const back = [...o.get('back')!.data];
+    back.forEach((v, i) => expect(v).toBe(mask[Math.floor(i / 3)] === 0 ? x[i] : 0));
+  });
+
+  it('the same key draws the same subset; another key, or another step, another one', () => {
+    const o = runAt(0);
+    expect([...o.get('b')!.data]).toEqual([...o.get('a')!.data]);
+    expect([...o.get('c')!.data]).not.toEqual([...o.get('a')!.data]);
+    expect([...runAt(1).get('a')!.data]).not.toEqual([...o.get('a')!.data]);
+  });
+
+  it('shape errors', () => {
+    expect(error('  ids, r, m = token_mask(x, 20)\n  return m', 'Tensor[2, 10, 3]').code).toBe('MDL3006');
+    expect(error('  return gather(x, x)', 'Tensor[2, 10, 3]').code).toBe('MDL4009');
+    expect(error('  return embedding(x, 10, 4)', 'Tensor[2, 10]').code).toBe('MDL4009');
   });
 });
