@@ -6,7 +6,7 @@ import { Elaborator, type ElaborateOptions } from './elaborate/elaborate.js';
 import type { Graph } from './ir/types.js';
 import { verifyGraph } from './ops/verify.js';
 import { loadProgram, type SourceHost } from './modules/loader.js';
-import { frozenParams, trainSpec, type TrainSpec } from './train/spec.js';
+import { freezeStats, frozenParams, trainSpec, type TrainSpec } from './train/spec.js';
 import { SECTION_VOCABULARIES } from './sections.js';
 import { resolveRules, type RewritePlan } from './rewrites/select.js';
 import type { SourceFile } from './source.js';
@@ -178,12 +178,15 @@ export function compileTraining(
   const unknown = unknownModelArgs(spec.model.def, opts.args);
   if (unknown.length > 0) return done(undefined, spec, unknown);
   const ref = opts.args ? { ...spec.model, args: new Map([...spec.model.args, ...opts.args]) } : spec.model;
-  const graph = elab.elaborateModelRef(ref);
-  if (!graph) return done(undefined, spec);
+  const elaborated = elab.elaborateModelRef(ref);
+  if (!elaborated) return done(undefined, spec);
+  // batchnorm layers the section runs in eval mode
+  const stats = freezeStats(elaborated, spec.freezeStats);
+  const graph = stats.graph;
   verifyGraph(graph);
   const frozen = frozenParams(graph, spec.freeze);
   const rules = resolveRules(graph, spec.backward);
-  const problems = [...frozen.diagnostics, ...rules.diagnostics];
+  const problems = [...stats.diagnostics, ...frozen.diagnostics, ...rules.diagnostics];
   return done(problems.length ? undefined : graph, spec, problems, frozen.names, rules.plan);
 }
 
@@ -234,7 +237,11 @@ export function checkFile(src: SourceFile, host: SourceHost, opts: ElaborateOpti
       extra.push(...diagnostics);
       const g = spec ? elab.elaborateModelRef(spec.model) : undefined;
       if (g && spec)
-        extra.push(...frozenParams(g, spec.freeze).diagnostics, ...resolveRules(g, spec.backward).diagnostics);
+        extra.push(
+          ...freezeStats(g, spec.freezeStats).diagnostics,
+          ...frozenParams(g, spec.freeze).diagnostics,
+          ...resolveRules(g, spec.backward).diagnostics,
+        );
     }
   }
   return {

@@ -32,6 +32,7 @@ import { batchnormGradInput, batchnormInference, batchnormNormalize, batchnormTr
 import { groupnorm, layernorm, layernormGradInput } from './lower/layernorm.js';
 import { crossEntropy, crossEntropyGrad, mse, mseGrad } from './lower/loss.js';
 import { dropout, dropoutMask } from './lower/dropout.js';
+import { batchStats } from '../ops/batchnorm2d.js';
 import { embedding, embeddingGrad } from './lower/embedding.js';
 import { gather, gatherGrad, tokenMask } from './lower/tokens.js';
 import { inferenceDropout } from './lower/inference_dropout.js';
@@ -67,7 +68,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   softmax,
   log_softmax: logSoftmax,
   // normalisation
-  batchnorm2d: { byMode: (training) => (training ? batchnormTraining : batchnormInference) },
+  batchnorm2d: { byMode: (training, n) => (batchStats(training, n.attrs) ? batchnormTraining : batchnormInference) },
   layernorm,
   groupnorm,
   // pooling and reductions

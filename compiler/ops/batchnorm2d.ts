@@ -13,6 +13,10 @@ import type { IrBuilder } from './types.js';
  * 1/√(var+eps), then the affine scale and shift. Training additionally computes the batch
  * statistics (about 3 more per element) and updates the running averages (per channel); those
  * are not counted here.
+ *
+ * freeze_stats: the layer runs as in inference also inside a training step — the running
+ * statistics normalise and are never updated (PyTorch's `module.eval()` on a batchnorm layer
+ * while fine-tuning); a train section's `freeze_stats` setting sets it by layer name.
  */
 export const batchnorm2d: OpDef = {
   name: 'batchnorm2d',
@@ -24,6 +28,12 @@ export const batchnorm2d: OpDef = {
     { name: 'eps', type: 'float', default: 1e-5 },
     { name: 'momentum', type: 'float', default: 0.1 },
     { name: 'affine', type: 'bool', default: true },
+    {
+      name: 'freeze_stats',
+      type: 'bool',
+      default: false,
+      doc: 'normalise with the running statistics and never update them, in training too',
+    },
   ],
   infer([x], a) {
     requireRank(x!, 4, 'batchnorm2d', '[N, C, H, W]');
@@ -68,10 +78,11 @@ export const batchnorm2d: OpDef = {
     const count = N * hw;
     const newMean = ctx.alloc([C]);
     const newVar = ctx.alloc([C]);
+    const training = batchStats(ctx.training, a);
     for (let c = 0; c < C; c++) {
       let mean: number;
       let v: number;
-      if (ctx.training) {
+      if (training) {
         let s = 0;
         for (let n = 0; n < N; n++) for (let k = 0; k < hw; k++) s += x.data[(n * C + c) * hw + k]!;
         mean = s / count;
@@ -97,7 +108,7 @@ export const batchnorm2d: OpDef = {
           y.data[i] = (x.data[i]! - mean) * inv * scale + shift;
         }
     }
-    if (ctx.training) {
+    if (training) {
       ctx.writeBuffer(ri, newMean);
       ctx.writeBuffer(ri + 1, newVar);
     }
@@ -149,6 +160,11 @@ function parts(b: IrBuilder, n: { inputs: readonly ValueId[]; attrs: Readonly<Re
     rm: n.inputs[ri]!,
     rv: n.inputs[ri + 1]!,
     eps: n.attrs['eps'] as number,
-    training: b.training,
+    training: batchStats(b.training, n.attrs),
   };
+}
+
+/** Whether a batchnorm layer normalises with batch statistics (and updates the running ones) in a pass of this mode. */
+export function batchStats(training: boolean, attrs: Readonly<Record<string, unknown>>): boolean {
+  return training && attrs['freeze_stats'] !== true;
 }

@@ -12,6 +12,7 @@
 //     epochs = 5
 //     seed = 0
 //     freeze "conv1"
+//     freeze_stats = "features.*"     # batchnorm layers that keep their running statistics
 //   }
 import type { LossSpec } from '../autodiff/grad.js';
 import type { OptimizerSpec } from '../autodiff/optimizer.js';
@@ -40,9 +41,11 @@ export interface TrainSpec {
   readonly freeze: readonly { readonly pattern: string; readonly span: Span }[];
   /** `backward` rules, checked but not yet resolved against the model (compiler/rewrites/). */
   readonly backward: readonly BackwardRule[];
+  /** Layer-name patterns of the batchnorm layers that run in eval mode (running statistics, no update). */
+  readonly freezeStats: readonly { readonly pattern: string; readonly span: Span }[];
 }
 
-const SETTINGS = ['data', 'loss', 'optimizer', 'schedule', 'batch', 'epochs', 'seed'];
+const SETTINGS = ['data', 'loss', 'optimizer', 'schedule', 'batch', 'epochs', 'seed', 'freeze_stats'];
 
 /** Keyword arguments each constructor takes, with defaults. */
 const SIGNATURES: Record<string, Record<string, V>> = {
@@ -240,6 +243,17 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
         );
       return { pattern: f.pattern.v, span: f.span };
     });
+    const fs = get('freeze_stats');
+    const patterns = fs ? (fs.v.t === 'list' || fs.v.t === 'tuple' ? fs.v.items : [fs.v]) : [];
+    const freezeStats = patterns.map((p) => {
+      if (p.t !== 'str')
+        bad(
+          `freeze_stats takes layer-name patterns as strings, got ${repr(p)}`,
+          fs!.span,
+          'e.g. freeze_stats = "features.*" or ["layer1", "layer2.*"]',
+        );
+      return { pattern: p.v, span: fs!.span };
+    });
     const spec: TrainSpec = {
       name: section.name,
       model: section.model,
@@ -253,6 +267,7 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
       seed: get('seed') ? posInt(get('seed')!.v, '`seed`', get('seed')!.span, 0) : 0,
       freeze,
       backward,
+      freezeStats,
     };
     return diagnostics.length ? { diagnostics } : { spec, diagnostics };
   } catch (e) {
@@ -298,4 +313,42 @@ export function frozenParams(g: Graph, freeze: TrainSpec['freeze']): { names: st
     }
   }
   return { names: [...names].sort(), diagnostics };
+}
+
+/**
+ * The graph with the batchnorm layers that `freeze_stats` patterns select (by layer name, as
+ * `freeze` selects) in eval mode inside training steps: their running statistics normalise and
+ * are never updated (batchnorm2d's freeze_stats). A pattern that selects no batchnorm layer is
+ * an error.
+ */
+export function freezeStats(g: Graph, patterns: TrainSpec['freezeStats']): { graph: Graph; diagnostics: Diagnostic[] } {
+  if (patterns.length === 0) return { graph: g, diagnostics: [] };
+  const bns = g.nodes.filter((n) => n.op === 'batchnorm2d');
+  const chosen = new Set<number>();
+  const diagnostics: Diagnostic[] = [];
+  for (const p of patterns) {
+    const re = globToRegExp(p.pattern);
+    const hits = bns.filter((n) => matchesLayer(re, n.name));
+    hits.forEach((n) => chosen.add(n.id));
+    if (hits.length === 0) {
+      const dym = didYouMean(
+        p.pattern,
+        bns.map((n) => n.name),
+      );
+      diagnostics.push(
+        diag('MDL2001', `freeze_stats "${p.pattern}" matches no batchnorm layer`, p.span, {
+          hint:
+            dym ??
+            (bns.length
+              ? `its batchnorm layers: ${bns
+                  .slice(0, 4)
+                  .map((n) => n.name)
+                  .join(', ')}…`
+              : 'the model has no batchnorm layer'),
+        }),
+      );
+    }
+  }
+  const nodes = g.nodes.map((n) => (chosen.has(n.id) ? { ...n, attrs: { ...n.attrs, freeze_stats: true } } : n));
+  return { graph: { ...g, nodes }, diagnostics };
 }

@@ -291,6 +291,7 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
       training: fc.boolean(),
       eps: fc.constantFrom(1e-5, 0.1),
       momentum: fc.constantFrom(0.1, 0.5),
+      frozen: fc.boolean(),
     })
     .filter((r) => r.n * r.h * r.w >= 2)
     // 'distinct' inputs keep the batch variance away from 0, where finite differences lose accuracy
@@ -300,7 +301,7 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
       const base = r.affine ? 3 : 1;
       return {
         inputs: [{ shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const, scale: 5 }],
-        attrs: { eps: r.eps, momentum: r.momentum, affine: r.affine },
+        attrs: { eps: r.eps, momentum: r.momentum, affine: r.affine, freeze_stats: r.frozen },
         training: r.training,
         params: [...affine, ...stats],
         nondiff: [base, base + 1],
