@@ -128,7 +128,7 @@ export const DIAGNOSTICS = {
   MDL8502: { title: 'a layer whose noise cannot be keyed per sample' },
   MDL8503: {
     title: 'exploration too large for the noise counters',
-    hint: 'samples × (elements of a layer output per sample) / 4 must stay below 2^32; explore a smaller split',
+    hint: 'samples × (elements of a layer output per sample) / 2 must stay below 2^32; explore a smaller split',
   },
 
   MDL9001: { title: 'internal error' },

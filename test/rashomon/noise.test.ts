@@ -84,27 +84,29 @@ describe('inference dropout: the reference noise', () => {
 });
 
 describe('inference dropout on WebGPU', () => {
+  const rows = 12;
+  const g = graphOf(IDENTITY);
+  const x = Float32Array.from({ length: rows * 144 }, (_, i) => 1 + (i % 13) / 8);
+  const random = new Map([...initParams(g, 1, 'f32')].map(([k, t]) => [k, Float32Array.from(t.data)]));
+
   for (const kind of ['bernoulli', 'gaussian'] as const)
-    it(`draws the reference interpreter's ${kind} noise, fused into the layers' kernels`, async () => {
+    it(`draws the reference interpreter's ${kind} noise in the base model's kernels; rate 0 is the base model bit for bit`, async () => {
       used = true;
       const acq = await device();
-      const g = graphOf(IDENTITY);
       const { noised } = inferenceDropout(g, kind);
-      const rows = 12;
-      const plan = planGraph(noised!.graph, { target: targetOf(acq.report), dims: bindDims(noised!.graph, rows) });
+      const target = targetOf(acq.report);
+      const plan = planGraph(noised!.graph, { target, dims: bindDims(noised!.graph, rows) });
       // No kernel of its own: the noise joins the kernels the base model has (the linear layer's
       // epilogue; the pooling kernel that reads the convolution, where an activation would be).
-      const basePlan = planGraph(g, { target: targetOf(acq.report), dims: bindDims(g, rows) });
+      const basePlan = planGraph(g, { target, dims: bindDims(g, rows) });
       expect(plan.dispatches.map((d) => d.name.replace(/→.*/, ''))).toEqual(basePlan.dispatches.map((d) => d.name));
       expect(plan.dispatches.find((d) => d.nodes.includes('fc'))!.nodes).toContain('fc.rashomon.inference_dropout');
       const params = identityParams(g);
       const ex = await Executor.create(acq.device, plan, { params });
-      const x = Float32Array.from({ length: rows * 144 }, (_, i) => 1 + (i % 13) / 8);
       const { keys, rates } = rowsOf(rows, 0xdeadbeef | 0, kind === 'bernoulli' ? 0.3 : 0.5, kind);
       const gpu = (await ex.run({ inputs: { x, [KEYS_INPUT]: keys, [RATES_INPUT]: rates } })).get(
         'output',
       ) as Float32Array;
-      ex.destroy();
       const ref = run(noised!.graph, {
         inputs: {
           x: tensor([rows, 4, 6, 6], x),
@@ -123,50 +125,52 @@ describe('inference dropout on WebGPU', () => {
       expect(zerosAgree).toBe(true);
       if (kind === 'bernoulli') expect([...gpu]).toEqual([...ref]);
       else expect(worst).toBeLessThan(2e-5);
-    });
 
-  it('at rate 0 reproduces the base model bit for bit (a small CNN, both noise kinds)', async () => {
+      // Rate 0 with trained-like weights: the base model's own plan, bit for bit.
+      for (const [k, v] of random) ex.setParam(k, v);
+      const zero = rowsOf(rows, 3, 0, kind);
+      const noisedOut = (await ex.run({ inputs: { x, [KEYS_INPUT]: zero.keys, [RATES_INPUT]: zero.rates } })).get(
+        'output',
+      ) as Float32Array;
+      ex.destroy();
+      const baseEx = await Executor.create(acq.device, basePlan, { params: random });
+      const base = (await baseEx.run({ inputs: { x } })).get('output') as Float32Array;
+      baseEx.destroy();
+      expect([...noisedOut]).toEqual([...base]);
+    }, 600_000);
+
+  it('runs sampled models through the explorer: rate 0 is the base model, other rates are not', async () => {
     used = true;
     const acq = await device();
-    const g = graphOf(`model cnn(x: Tensor[B, 1, 12, 12]) {
-  h = maxpool2d(relu(conv2d(x, 4, 3) as "conv1"), 2)
-  h = relu(linear(flatten(h), 16) as "fc1")
-  return linear(h, 10) as "fc2"
-}`);
-    const rows = 32;
-    const params = new Map([...initParams(g, 1, 'f32')].map(([k, t]) => [k, Float32Array.from(t.data)]));
-    const x = Float32Array.from({ length: rows * 144 }, (_, i) => Math.sin(i * 0.37));
+    const { noised } = inferenceDropout(g, 'bernoulli');
     const basePlan = planGraph(g, { target: targetOf(acq.report), dims: bindDims(g, rows) });
-    const baseEx = await Executor.create(acq.device, basePlan, { params });
+    const baseEx = await Executor.create(acq.device, basePlan, { params: random });
     const base = (await baseEx.run({ inputs: { x } })).get('output') as Float32Array;
     baseEx.destroy();
-    const data: ExploreData = { x, labels: new Int32Array(rows), count: rows, sampleShape: [1, 12, 12], classes: 10 };
-    for (const kind of ['bernoulli', 'gaussian'] as const) {
-      const { noised } = inferenceDropout(g, kind);
-      expect(noised!.layers).toEqual(['conv1', 'fc1', 'fc2']);
-      const ex = await Explorer.create({
-        noised: noised!,
-        kind,
-        params,
-        data,
-        seed: 5,
-        rows,
-        backend: 'webgpu',
-        device: acq,
-      });
-      const got: Float32Array[] = [];
-      await ex.evaluate(
-        [
-          { model: 0, rate: 0 },
-          { model: 1, rate: 0.1 },
-        ],
-        (_, __, l) => void got.push(l),
-      );
-      ex.dispose();
-      expect([...got[0]!]).toEqual([...base]);
-      expect([...got[1]!]).not.toEqual([...base]);
-    }
-  }, 120_000);
+    const data: ExploreData = { x, labels: new Int32Array(rows), count: rows, sampleShape: [4, 6, 6], classes: 144 };
+    const ex = await Explorer.create({
+      noised: noised!,
+      kind: 'bernoulli',
+      params: random,
+      data,
+      seed: 5,
+      rows,
+      backend: 'webgpu',
+      device: acq,
+    });
+    const got: Float32Array[] = [];
+    await ex.evaluate(
+      [
+        { model: 0, rate: 0 },
+        { model: 1, rate: 0.1 },
+      ],
+      (_, __, l) => void got.push(l),
+    );
+    ex.dispose();
+    expect(ex.runs).toBe(2);
+    expect([...got[0]!]).toEqual([...base]);
+    expect([...got[1]!]).not.toEqual([...base]);
+  }, 600_000);
 });
 
 describe('the exploration driver', () => {

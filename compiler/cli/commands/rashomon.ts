@@ -224,15 +224,15 @@ export const rashomon: Command = {
       report({ diagnostics, sources: r.sources });
       return 1;
     }
-    // Every layer's noise counter (sample·⌈n/4⌉ + element/4) must fit in 32 bits.
+    // Every layer's noise counter (sample·⌈n/2⌉ + element/2) must fit in 32 bits.
     for (const n of noised.graph.nodes)
       if (n.op === 'inference_dropout') {
         const shape = noised.graph.values[n.outputs[0]!]!.type.shape.slice(1) as number[];
-        const n4 = Math.ceil(shape.reduce((a, d) => a * d, 1) / 4);
-        if (limit * n4 >= 2 ** 32)
+        const n2 = Math.ceil(shape.reduce((a, d) => a * d, 1) / 2);
+        if (limit * n2 >= 2 ** 32)
           throw new CliError(
             'MDL8503',
-            `${limit} samples × ${n4} noise blocks of layer \`${n.attrs['key'] as string}\` exceed the 2^32 counters of the noise`,
+            `${limit} samples × ${n2} noise blocks of layer \`${n.attrs['key'] as string}\` exceed the 2^32 counters of the noise`,
           );
       }
     // The largest activation of one row (parameters are not per row).

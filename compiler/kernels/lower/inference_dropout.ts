@@ -1,13 +1,22 @@
 // Inference-time dropout (the Rashomon exploration's noise, compiler/ops/internal/
-// inference_dropout.ts). Pointwise and elementwise: fused into the epilogue of the convolution or
-// linear layer whose output it perturbs. Each element reads its row's keys and rate and draws the
-// same Philox word as the interpreter; the Bernoulli keep test compares integers, so the mask is
-// the interpreter's bit for bit; the Gaussian draw evaluates the same erfinv polynomial in float32.
+// inference_dropout.ts). Pointwise and elementwise: it joins the kernel of the layer whose output
+// it perturbs (the GEMM's epilogue, or the kernel that reads a convolution's output where the
+// activation is), so it adds no kernel. Each element reads its row's keys and rate and computes
+// the interpreter's Threefry2x32-20 word in straight-line u32 code, once per block (elements of
+// one block in one scope share it); the Bernoulli keep test compares integers, so the mask is the
+// interpreter's bit for bit; the Gaussian draw evaluates the same erfinv polynomial in float32.
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
-import type { PointwiseLowering } from '../lowering.js';
+import type { PointCtx, PointwiseLowering } from '../lowering.js';
 import { fnv1a } from '../../../runtime/random/philox.js';
-import { ERFINV_CENTRAL, ERFINV_TAIL, TWO32 } from '../../ops/internal/inference_dropout.js';
+import {
+  ERFINV_CENTRAL,
+  ERFINV_TAIL,
+  THREEFRY_PARITY,
+  THREEFRY_ROTATIONS,
+  THREEFRY_ROUNDS,
+  TWO32,
+} from '../../ops/internal/inference_dropout.js';
 
 const { f32, i32, u32 } = E;
 
@@ -16,6 +25,25 @@ function horner(c: readonly number[], w: Expr): Expr {
   let p = f32(c[0]!);
   for (let i = 1; i < c.length; i++) p = E.add(f32(c[i]!), E.mul(p, w));
   return p;
+}
+
+/** Threefry2x32-20 of counter (c0, c1) and key (k0, k1), as let-bound u32 code: the two words. */
+function threefry(c: PointCtx, c0: Expr, c1: Expr, k0: Expr, k1: Expr): [Expr, Expr] {
+  const b = c.b;
+  const ks = [k0, k1, b.let(E.bin('^', E.bin('^', k0, k1), u32(THREEFRY_PARITY)), 'ks')];
+  let x0 = b.let(E.add(c0, ks[0]!), 'tf');
+  let x1 = b.let(E.add(c1, ks[1]!), 'tf');
+  for (let r = 0; r < THREEFRY_ROUNDS; r++) {
+    const n = THREEFRY_ROTATIONS[r % 8]!;
+    x0 = b.let(E.add(x0, x1), 'tf');
+    x1 = b.let(E.bin('^', E.bin('|', E.bin('<<', x1, u32(n)), E.bin('>>', x1, u32(32 - n))), x0), 'tf');
+    if (r % 4 === 3) {
+      const j = (r + 1) / 4;
+      x0 = b.let(E.add(x0, ks[j % 3]!), 'tf');
+      x1 = b.let(E.add(x1, E.add(ks[(j + 1) % 3]!, u32(j))), 'tf');
+    }
+  }
+  return [x0, x1];
 }
 
 export const inferenceDropout: PointwiseLowering = {
@@ -28,20 +56,24 @@ export const inferenceDropout: PointwiseLowering = {
     const row = idx[0]!;
     const e = E.linear(idx.slice(1), E.contiguousStrides(shape.slice(1)));
     const key = (k: number) => E.cast('u32', keys!.at([row, i32(k)]));
-    const block = E.add(E.mul(key(2), u32(Math.ceil(n / 4))), E.cast('u32', E.div(e, i32(4))));
-    const word = c.b.memo(
-      `inference_dropout:${c.attrs['key'] as string}:${E.keyOf(row)}:${E.keyOf(e)}`,
-      () =>
-        E.call(
-          'philox_word',
-          block,
-          key(1),
-          key(0),
-          u32(fnv1a(c.attrs['key'] as string)),
-          E.cast('u32', E.mod(e, i32(4))),
-        ),
+    const stream = c.attrs['key'] as string;
+    const block = E.add(E.mul(key(2), u32(Math.ceil(n / 2))), E.cast('u32', E.div(e, i32(2))));
+    // Both words of the block, computed once per scope for every element of the block.
+    const memoKey = `inference_dropout:${stream}:${E.keyOf(row)}:${E.keyOf(block)}`;
+    let second: Expr | undefined;
+    const first = c.b.memo(
+      `${memoKey}:0`,
+      () => {
+        const [w0, w1] = threefry(c, block, key(1), key(0), u32(fnv1a(stream)));
+        second = c.b.memo(`${memoKey}:1`, () => w1, 'w');
+        return w0;
+      },
       'w',
     );
+    second ??= c.b.memo(`${memoKey}:1`, () => {
+      throw new Error('inference_dropout: the second word of a block was not kept');
+    });
+    const word = E.sel(E.eq(E.mod(e, i32(2)), i32(0)), first, second);
     const rate = rates!.at([row, i32(0)]);
     const v = x!.at(idx);
     if (c.attrs['kind'] === 'bernoulli') {

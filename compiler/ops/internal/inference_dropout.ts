@@ -1,5 +1,5 @@
 import { formatShape, sameDim } from '../../ir/shape.js';
-import { fnv1a, philox4x32 } from '../../../runtime/random/philox.js';
+import { fnv1a } from '../../../runtime/random/philox.js';
 import type { OpDef, Tensor } from '../types.js';
 import { opError } from '../types.js';
 import { numelOf, props, str } from '../helpers.js';
@@ -9,18 +9,22 @@ import { numelOf, props, str } from '../helpers.js';
  * (Hsu et al., ICLR 2024; compiler/rashomon/). Row r of x belongs to one sampled model and one
  * data sample: `keys[r] = (seed, model, sample)` (i32, read as u32), `rates[r] = (rate, scale)`.
  *
- * - `bernoulli`: y = x·scale where kept, 0 where dropped; dropped when the element's Philox word
+ * - `bernoulli`: y = x·scale where kept, 0 where dropped; dropped when the element's random word
  *   is below ⌈rate·2³²⌉ (scale = 1/(1 − rate), computed by the caller in float32);
  * - `gaussian`: y = x·(1 + rate·ξ), ξ a standard normal (rate is the standard deviation α).
  *
- * Element e (row-major within its row; n elements per row) of row r draws word e mod 4 of the
- * Philox4x32-10 block with counter (sample·⌈n/4⌉ + ⌊e/4⌋, model, 0, 0) and key (seed,
+ * Element e (row-major within its row; n elements per row) of row r draws word e mod 2 of the
+ * Threefry2x32-20 block (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011;
+ * JAX's default generator) with counter (sample·⌈n/2⌉ + ⌊e/2⌋, model) and key (seed,
  * fnv1a(key)), so a sampled model's noise depends on (seed, model, layer, sample, element) only —
  * not on how rows are grouped into runs — and the kernels draw the same words
- * (compiler/kernels/lower/inference_dropout.ts). ξ = √2·erfinv(z) with z = (2k + 1 − 2²³)/2²³ from
- * the word's top 23 bits k (z in (−1, 1), exact in float32) and erfinv by Giles's single-precision
- * approximation ("Approximating the erfinv function", GPU Computing Gems, 2011), which the kernels
- * evaluate in float32 and this reference in float64.
+ * (compiler/kernels/lower/inference_dropout.ts). Threefry needs only 32-bit additions, rotations
+ * and exclusive ors, which WGSL has; Philox's 32×32→64-bit products cost the kernels several times
+ * more, and a LeNet-5 exploration draws a word for every element of every convolution output.
+ * ξ = √2·erfinv(z) with z = (2k + 1 − 2²³)/2²³ from the word's top 23 bits k (z in (−1, 1), exact
+ * in float32) and erfinv by Giles's single-precision approximation ("Approximating the erfinv
+ * function", GPU Computing Gems, 2011), which the kernels evaluate in float32 and this reference in
+ * float64.
  *
  * Rate 0 is the identity bit for bit (x·1). Linear in x for fixed keys: the VJP and JVP apply the
  * same noise. FLOPs: 1 per element (Bernoulli: the scaled mask) or 3 (Gaussian: 1 + α·ξ, then
@@ -113,17 +117,43 @@ export function normalOfWord(word: number): number {
   return Math.SQRT2 * erfinvGiles(z);
 }
 
+/** Threefry2x32's rotation constants (Random123). */
+export const THREEFRY_ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24] as const;
+/** Threefry's key-schedule parity constant for 32-bit words. */
+export const THREEFRY_PARITY = 0x1bd11bda;
+export const THREEFRY_ROUNDS = 20;
+
+/** Threefry2x32 with 20 rounds: two u32 words from a 64-bit counter and a 64-bit key. */
+export function threefry2x32(c0: number, c1: number, k0: number, k1: number): [number, number] {
+  const ks = [k0 >>> 0, k1 >>> 0, (k0 ^ k1 ^ THREEFRY_PARITY) >>> 0];
+  let x0 = (c0 + ks[0]!) >>> 0;
+  let x1 = (c1 + ks[1]!) >>> 0;
+  for (let r = 0; r < THREEFRY_ROUNDS; r++) {
+    const n = THREEFRY_ROTATIONS[r % 8]!;
+    x0 = (x0 + x1) >>> 0;
+    x1 = ((x1 << n) | (x1 >>> (32 - n))) >>> 0;
+    x1 = (x1 ^ x0) >>> 0;
+    if (r % 4 === 3) {
+      const j = (r + 1) / 4;
+      x0 = (x0 + ks[j % 3]!) >>> 0;
+      x1 = (x1 + ks[(j + 1) % 3]! + j) >>> 0;
+    }
+  }
+  return [x0, x1];
+}
+
 /**
- * The Philox word of element e of a row with n elements: block (sample·⌈n/4⌉ + ⌊e/4⌋) mod 2³²
- * at counter word 1 = model, key (seed, stream), lane e mod 4.
+ * The words of a row with n elements: element e is word e mod 2 of the Threefry block with counter
+ * ((sample·⌈n/2⌉ + ⌊e/2⌋) mod 2³², model) and key (seed, stream).
  */
 export function noiseWords(n: number, seed: number, model: number, sample: number, stream: number): Uint32Array {
   const out = new Uint32Array(n);
-  const n4 = Math.ceil(n / 4);
-  const base = Math.imul(sample >>> 0, n4) >>> 0;
-  for (let b = 0; b < n4; b++) {
-    const w = philox4x32((base + b) >>> 0, model >>> 0, 0, 0, seed >>> 0, stream);
-    for (let l = 0; l < 4 && b * 4 + l < n; l++) out[b * 4 + l] = w[l]!;
+  const n2 = Math.ceil(n / 2);
+  const base = Math.imul(sample >>> 0, n2) >>> 0;
+  for (let b = 0; b < n2; b++) {
+    const w = threefry2x32((base + b) >>> 0, model >>> 0, seed >>> 0, stream);
+    out[2 * b] = w[0];
+    if (2 * b + 1 < n) out[2 * b + 1] = w[1];
   }
   return out;
 }
