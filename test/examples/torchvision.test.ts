@@ -24,6 +24,10 @@ const EXAMPLES: Record<string, string> = {
   mobilenet_v2: 'mobilenet_v2',
   vit_b16: 'vit_b16',
   vit_s16: 'vit_s16',
+  vgg16: 'vgg16',
+  efficientnet_b0: 'efficientnet_b0',
+  mobilenet_v3_large: 'mobilenet_v3_large',
+  mobilenet_v3_small: 'mobilenet_v3_small',
 };
 
 const sorted = (xs: [string, readonly number[]][]) =>
