@@ -33,6 +33,7 @@ export const batchnorm2d: OpDef = {
       type: 'bool',
       default: false,
       doc: 'normalise with the running statistics and never update them, in training too',
+      addedLater: true,
     },
   ],
   infer([x], a) {

@@ -44,6 +44,12 @@ export interface ArgSpec {
   /** For `string` arguments: the accepted values. */
   readonly oneOf?: readonly string[];
   readonly doc?: string;
+  /**
+   * For an argument added after canonical hashes were published (search logs and score
+   * tables key rows by them): left out of the hash while it has its default, so a graph that
+   * does not use it keeps the hash it had before the argument existed.
+   */
+  readonly addedLater?: true;
 }
 
 /** What an op is, for grouping in summaries and, later, for the fuser. */

@@ -112,13 +112,16 @@ function mixAttr(v: unknown): void {
  * by the nodes a memoised block expansion replays, so the label is cached per object.
  */
 const attrLabels = new WeakMap<object, number>();
-function attrsLabel(a: object): number {
+function attrsLabel(a: object, op: string): number {
   let v = attrLabels.get(a);
-  if (v === undefined) attrLabels.set(a, (v = nested(() => attrsText(a))));
+  if (v === undefined) attrLabels.set(a, (v = nested(() => attrsText(a, op))));
   return v;
 }
-function attrsText(a: object): number {
-  const keys = Object.keys(a);
+function attrsText(a: object, op: string): number {
+  const later = lookupOp(op)?.args.filter((s) => s.addedLater) ?? [];
+  const keys = Object.keys(a).filter(
+    (k) => !later.some((s) => s.name === k && (a as Record<string, unknown>)[k] === s.default),
+  );
   if (keys.length > 1) keys.sort();
   const keyLabels = keys.map(textLabel);
   mixInit(9);
@@ -213,7 +216,7 @@ export function canonicalHash(view: FunctionalView): string {
     if (lookupOp(n.op)!.props.commutative) inLabels.subarray(0, ins.length).sort();
     mixInit(4);
     mixLabel(textLabel(n.op));
-    mixLabel(attrsLabel(n.attrs));
+    mixLabel(attrsLabel(n.attrs, n.op));
     // Parameters by their shapes (their dtype is f32 throughout).
     for (let i = n.dataInputs; i < n.inputs.length; i++) {
       const shape = g.values[n.inputs[i]!]!.type.shape;
