@@ -109,7 +109,9 @@ export function formatReport(
   const front = r.front.length > 1 ? r.front : [r.best];
   out.push(
     '',
-    spec.goals.length > 1 ? `Pareto front (${r.front.length} candidates; the best by sum of ranks first):` : 'best:',
+    spec.goals.length > 1
+      ? `Pareto front (${r.front.length} candidate${r.front.length === 1 ? '' : 's'}; the best by sum of ranks first):`
+      : 'best:',
   );
   const ordered = [r.best, ...front.filter((e) => e !== r.best)];
   out.push(...table(ordered.slice(0, MAX_ROWS), spec, about.ref, false));

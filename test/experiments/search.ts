@@ -294,7 +294,7 @@ evaluates the optimiser's best cell not yet evaluated. \`flash(samples=25, initi
 paper's protocol within the same budget: 24 random cells, one fit, one optimisation, its
 optimum evaluated. One run of each, as \`mdl search\` runs it:
 
-\`\`\`
+\`\`\`sh
 npx mdl search examples/nb201.mdl --algorithm "random(n=25)" --maximize accuracy --truth ${TABLE} --seed 0
 npx mdl search examples/nb201.mdl --algorithm "flash(samples=25)" --maximize accuracy --truth ${TABLE} --seed 0
 npx mdl search examples/nb201.mdl --algorithm "flash(samples=25, initial=24)" --maximize accuracy --truth ${TABLE} --seed 0
@@ -320,7 +320,7 @@ ${rows(partB, (r) => `0 / ${r.evaluated}`).join('\n')}
 choice mutated, the worst member dropped; no candidate evaluated twice by canonical hash). With
 two objectives the fitness is the sum of ranks. The table is read only to judge the winner.
 
-\`\`\`
+\`\`\`sh
 npx mdl search examples/nb201.mdl --algorithm "evolution(population=64, iterations=${STATIC_ITERATIONS})" --maximize params --seed 0 --against ${TABLE}
 \`\`\`
 
@@ -339,7 +339,7 @@ over ${DATA_SEEDS.length} seeds, on the built-in digits (28×28 → 32×32, gray
 CIFAR-10; every candidate was measured once for both proxies and shared by the searches
 (${partC.find((r) => r.part === 'C-measured')?.evaluated ?? '-'} distinct candidates measured in all).
 
-\`\`\`
+\`\`\`sh
 npx mdl search examples/nb201.mdl --algorithm "evolution(population=${DATA_POPULATION}, iterations=${DATA_BUDGET})" --maximize zico,synflow --data-batch ${DATA_BATCH} --seed 0 --against ${TABLE}
 \`\`\`
 
