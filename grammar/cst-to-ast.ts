@@ -308,6 +308,12 @@ export class CstToAst {
         };
       } else if (key === 'indexSuffix') {
         const c = child as CstNode;
+        // The grammar lets every part of a subscript be absent; one with no part at all is `x[]`.
+        if (this.nodes(c, 'subscript').some((s) => Object.keys(s.children).length === 0))
+          throw new SyntaxProblem('an empty subscript', this.nodeSpan(c), {
+            code: 'MDL1003',
+            hint: 'write an index or a slice in each place: `x[0]`, `x[1:]`, `x[:, 0]`',
+          });
         e = {
           kind: 'index',
           target: e,
@@ -352,11 +358,23 @@ export class CstToAst {
     const c = n.children;
     if (c.Int) {
       const t = (c.Int as IToken[])[0]!;
-      return { kind: 'int', value: Number(t.image.replace(/_/g, '')), text: t.image, span };
+      const value = Number(t.image.replace(/_/g, ''));
+      if (!Number.isSafeInteger(value))
+        throw new SyntaxProblem(`the integer ${t.image} is too large to be exact`, span, {
+          code: 'MDL1005',
+          hint: `integers are exact up to 2^53 − 1 = ${Number.MAX_SAFE_INTEGER}`,
+        });
+      return { kind: 'int', value, text: t.image, span };
     }
     if (c.Float) {
       const t = (c.Float as IToken[])[0]!;
-      return { kind: 'float', value: Number(t.image.replace(/_/g, '')), text: t.image, span };
+      const value = Number(t.image.replace(/_/g, ''));
+      if (!Number.isFinite(value))
+        throw new SyntaxProblem(`the number ${t.image} is too large`, span, {
+          code: 'MDL1005',
+          hint: 'numbers are 64-bit floats: at most about 1.8e308',
+        });
+      return { kind: 'float', value, text: t.image, span };
     }
     if (c.String) return this.stringLit((c.String as IToken[])[0]!);
     if (c.True) return { kind: 'bool', value: true, span };
@@ -425,6 +443,17 @@ export class CstToAst {
 export class InterpolationError extends Error {
   constructor(readonly span: Span) {
     super('invalid string interpolation');
+  }
+}
+
+/** A construct the grammar accepts but the language does not (`x[]`, a literal out of range). */
+export class SyntaxProblem extends Error {
+  constructor(
+    message: string,
+    readonly span: Span,
+    readonly opts: { readonly code: 'MDL1003' | 'MDL1005'; readonly hint: string },
+  ) {
+    super(message);
   }
 }
 

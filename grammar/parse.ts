@@ -7,7 +7,8 @@ import { EOF, MismatchedTokenException } from './chevrotain.js';
 import { diag, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { spanAt, type SourceFile, type Span } from '../compiler/source.js';
 import type { Expr, Program } from './ast.js';
-import { CstToAst, InterpolationError } from './cst-to-ast.js';
+import { CstToAst, InterpolationError, SyntaxProblem } from './cst-to-ast.js';
+import { depthProblem, nestingProblem } from './limits.js';
 import { Eq, Keyword, mdlLexer, StringLit, UnterminatedString } from './lexer.js';
 import { getParser } from './parser.js';
 
@@ -26,6 +27,10 @@ export function parse(src: SourceFile): ParseResult {
     // Close it and carry on, so the rest of the file is still checked.
     return { ...t, tokenType: StringLit, tokenTypeIdx: StringLit.tokenTypeIdx!, image: t.image + '"' };
   });
+
+  // The parser is recursive: a program nested deeper than its budget is refused before it runs.
+  const tooDeep = nestingProblem(src, tokens);
+  if (tooDeep) return { program: undefined, diagnostics: [...diagnostics, tooDeep] };
 
   const parser = getParser();
   parser.input = tokens;
@@ -47,8 +52,14 @@ export function parse(src: SourceFile): ParseResult {
   if (diagnostics.length > 0) return { program: undefined, diagnostics };
   try {
     const conv = new CstToAst(src, (text, offset) => parseInterpolation(src, text, offset));
-    return { program: conv.program(cst, (lexed.groups['comments'] as IToken[] | undefined) ?? []), diagnostics };
+    const program = conv.program(cst, (lexed.groups['comments'] as IToken[] | undefined) ?? []);
+    // Every pass over the tree (elaborator, formatter, printers) recurses on it.
+    const deep = depthProblem(program);
+    if (deep) return { program: undefined, diagnostics: [deep] };
+    return { program, diagnostics };
   } catch (e) {
+    if (e instanceof SyntaxProblem)
+      return { program: undefined, diagnostics: [diag(e.opts.code, e.message, e.span, { hint: e.opts.hint })] };
     if (e instanceof InterpolationError)
       return {
         program: undefined,
@@ -182,7 +193,7 @@ function opener(closer: string): string {
 function parseInterpolation(src: SourceFile, text: string, offset: number): Expr {
   const lexed = mdlLexer.tokenize(text);
   const bad = () => new InterpolationError(spanAt(src, offset, offset + Math.max(1, text.length)));
-  if (lexed.errors.length > 0 || lexed.tokens.length === 0) throw bad();
+  if (lexed.errors.length > 0 || lexed.tokens.length === 0 || nestingProblem(src, lexed.tokens)) throw bad();
   const shifted = lexed.tokens.map((t) => ({
     ...t,
     startOffset: t.startOffset + offset,

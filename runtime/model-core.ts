@@ -10,6 +10,7 @@
 import type { ModelBundle, ModelInfo } from './plan/bundle.js';
 import { formatReport, type Acquired } from './adapter.js';
 import type { NamedTensor } from './checkpoint/safetensors.js';
+import type { TensorSpec } from './checkpoint/validate.js';
 import { Executor } from './executor.js';
 
 export interface TrainStepOptions {
@@ -133,6 +134,16 @@ export class ModelCore<Name extends string = string> {
     const params = this.trainEx.plan.params.map((p) => p.param);
     const values = await this.trainEx.readParams(params.map((p) => p.name));
     return new Map(params.map((p) => [p.name as Name, { shape: p.shape, data: values.get(p.name)! }]));
+  }
+
+  /** The tensors of the training state: name → shape and dtype (what a checkpoint must match). */
+  layout(): Map<string, TensorSpec> {
+    return new Map(
+      this.trainEx.plan.params.map(({ param: p }) => [
+        p.name,
+        { shape: p.shape, dtype: p.dtype === 'i32' ? 'I32' : 'F32' },
+      ]),
+    );
   }
 
   /** Sets tensors of the training state by name; names the model does not have are ignored. */

@@ -10,6 +10,7 @@ import { isAbsolute, join } from 'node:path';
 import { loadBundle, type ModelBundle } from './plan/bundle.js';
 import { PlanFormatError } from './plan/plan-json.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint/safetensors.js';
+import { checkFits } from './checkpoint/validate.js';
 import { acquireDevice, type Acquired } from './device.js';
 import { createParts, ModelCore, ModelLoadError, type ModelParts } from './model-core.js';
 
@@ -88,8 +89,14 @@ export class CompiledModel<Name extends string = string> extends ModelCore<Name>
     writeCheckpoint(path, { tensors: await this.state(), metadata: { model: this.info.model, ...metadata } });
   }
 
-  /** Loads weights from a safetensors file (one `saveWeights` or `mdl train` wrote). */
+  /**
+   * Loads weights from a safetensors file (one `saveWeights` or `mdl train` wrote). The file is
+   * checked first: every parameter and buffer of the model, with its shape and dtype, and no
+   * tensor the model does not have (a CheckpointError otherwise; nothing is loaded).
+   */
   async loadWeights(path: string): Promise<void> {
-    this.setState(readCheckpoint(path).tensors);
+    const c = readCheckpoint(path);
+    checkFits(path, c, this.layout(), 'weights');
+    this.setState(c.tensors);
   }
 }

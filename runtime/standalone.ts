@@ -11,6 +11,7 @@ import { ModelLoadError, type CompiledModel, type LoadOptions } from './model.js
 import { stopOnSigint } from './train/interrupt.js';
 import { finishedLine, terminalProgress } from './train/progress.js';
 import { ResumeError, train, type Hyperparameters } from './train/trainer.js';
+import { CheckpointError } from './checkpoint/safetensors.js';
 import { WebGpuBackend } from './train/webgpu-backend.js';
 
 /** The train section's settings, resolved as `mdl train` resolves them; `data` names the data set. */
@@ -137,7 +138,7 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
     progress.line(finishedLine(res, out));
     return res.interrupted ? 130 : 0;
   } catch (e) {
-    if (!(e instanceof ResumeError)) throw e;
+    if (!(e instanceof ResumeError || e instanceof CheckpointError)) throw e;
     err(`error: ${e.message}`);
     return 1;
   } finally {

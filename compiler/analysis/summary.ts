@@ -2,6 +2,8 @@
 // (a shared weight counted once), MACs (conv/linear/matmul, fvcore/torchvision convention),
 // FLOPs (every op, by each op's documented count), activation bytes and the peak of live
 // activations over a forward pass. Nothing is run; everything is read off shapes.
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { LIMITS } from '../diagnostics/limits.js';
 import { concrete, numel } from '../ir/shape.js';
 import { DTYPE_BYTES, type Graph, type ValueId } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
@@ -110,6 +112,39 @@ export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Sum
     activation_peak_bytes: peakLive(g, bytesOf),
     layers,
   };
+}
+
+/**
+ * The first count of a report (a summary, a training cost) that is not exact: past 2^53 − 1 a
+ * double rounds, and a count printed rounded is a wrong count. Located at the layer it belongs
+ * to (matched by name), else about the whole model. Undefined when every count is exact.
+ */
+export function inexactCount(g: Graph, report: object): Diagnostic | undefined {
+  const stack: [unknown, string, string | undefined][] = [[report, '', undefined]];
+  while (stack.length > 0) {
+    const [x, path, layer] = stack.pop()!;
+    if (typeof x === 'number') {
+      if (Number.isSafeInteger(x) || (Number.isFinite(x) && !Number.isInteger(x) && Math.abs(x) <= LIMITS.maxInt))
+        continue;
+      const what = path.replace(/_/g, ' ');
+      const node = layer === undefined ? undefined : g.nodes.find((n) => n.name === layer);
+      return diag(
+        'MDL6009',
+        `${layer === undefined ? `the model's ${what}` : `the ${what} of layer \`${layer}\``} would be ${x.toExponential(3)}, beyond 2^53 − 1 where counts stop being exact`,
+        node?.span,
+        { hint: 'give a smaller --batch or --dim, or smaller layers' },
+      );
+    }
+    if (typeof x !== 'object' || x === null) continue;
+    const named = (x as { name?: unknown }).name;
+    const row = typeof named === 'string' && 'op' in x;
+    const base = row ? '' : path;
+    // The layers first: a total is past the limit only if a layer is, or the sum of several.
+    const entries = Object.entries(x).sort(([a], [b]) => Number(b === 'layers') - Number(a === 'layers'));
+    for (const [k, y] of entries.reverse())
+      stack.push([y, Array.isArray(x) ? base : base ? `${base} ${k}` : k, row ? named : layer]);
+  }
+  return undefined;
 }
 
 /** Peak of simultaneously live activations when nodes run in order and die after last use. */

@@ -8,11 +8,13 @@
 // Only what the gradients need is built: a value gets a cotangent only if it depends on a
 // parameter or input being differentiated, and each VJP rule is told which of its inputs need
 // one. So frozen parameters, buffers and inputs not asked for get no backward computation at all.
+import { fail } from '../diagnostics/diagnostic.js';
 import { formatShape, sameShape } from '../ir/shape.js';
 import type { Graph, NodeId, TensorType, ValueId } from '../ir/types.js';
 import { verifyGraph } from '../ops/verify.js';
 import { lookupOp } from '../ops/registry.js';
 import type { VjpRule } from '../ops/types.js';
+import type { Span } from '../source.js';
 import { AutodiffError, GraphEditor, RuleBuilder } from './builder.js';
 
 /** What the loss is. */
@@ -78,15 +80,35 @@ export interface GradGraph {
   readonly origin: ReadonlyMap<NodeId, NodeId>;
 }
 
+/** Where a value comes from in the user's source: its layer's span (none for an input). */
+function spanOf(g: Graph, v: ValueId): Span | undefined {
+  const d = g.values[v]?.def;
+  return d?.kind === 'node' ? g.nodes[d.node]?.span : undefined;
+}
+
+/**
+ * A loss that does not fit the model (a user error, not a bug): a located diagnostic. The
+ * model's output is where it was made, so the caret points at the layer that made it.
+ */
+function lossMisfit(g: Graph, v: ValueId | undefined, message: string): never {
+  return fail('MDL6011', message, v === undefined ? undefined : spanOf(g, v));
+}
+
 function outputNamed(g: Graph, name: string | undefined, what: string): { name: string; value: ValueId } {
   if (name === undefined) {
     if (g.outputs.length !== 1)
-      throw new AutodiffError(`${what}: ${g.name} has ${g.outputs.length} outputs; name the one to use`);
+      lossMisfit(
+        g,
+        g.outputs[1]?.value,
+        `${what}: ${g.name} has ${g.outputs.length} outputs (${g.outputs.map((x) => x.name).join(', ')}); a loss takes one`,
+      );
     return g.outputs[0]!;
   }
   const o = g.outputs.find((x) => x.name === name);
   if (!o)
-    throw new AutodiffError(
+    lossMisfit(
+      g,
+      undefined,
       `${what}: ${g.name} has no output \`${name}\` (its outputs: ${g.outputs.map((x) => x.name).join(', ')})`,
     );
   return o;
@@ -123,17 +145,25 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
   if (spec.kind === 'output') {
     const o = outputNamed(g, spec.output, 'loss');
     if (ed.type(o.value).shape.length !== 0)
-      throw new AutodiffError(
+      lossMisfit(
+        g,
+        o.value,
         `loss: output \`${o.name}\` of ${g.name} has shape ${formatShape(ed.type(o.value).shape)}; a loss is a scalar`,
       );
+    if (!isFloat(ed.type(o.value)))
+      lossMisfit(g, o.value, `loss: output \`${o.name}\` of ${g.name} is ${ed.type(o.value).dtype}; a loss is a float`);
     loss = o.value;
   } else if (spec.kind === 'cross_entropy') {
     const o = outputNamed(g, spec.output, 'cross_entropy loss');
     const t = ed.type(o.value);
     if (t.shape.length !== 2)
-      throw new AutodiffError(
+      lossMisfit(
+        g,
+        o.value,
         `cross_entropy loss: output \`${o.name}\` has shape ${formatShape(t.shape)}; logits are [N, C]`,
       );
+    if (t.dtype !== 'f32')
+      lossMisfit(g, o.value, `cross_entropy loss: output \`${o.name}\` is ${t.dtype}; logits are f32`);
     const labels = ed.addInput(spec.labels ?? 'labels', { shape: [t.shape[0]!], dtype: 'i32' });
     lossInputs.set(spec.labels ?? 'labels', labels);
     loss = addLossNode('cross_entropy', [o.value, labels], { label_smoothing: spec.labelSmoothing ?? 0 });
@@ -150,7 +180,14 @@ export function buildGradient(g: Graph, opts: GradOptions): GradGraph {
       seeds.set(o.value, c);
     }
   }
-  if (loss !== undefined) ed.outputs.push({ name: 'loss', value: loss });
+  // The step's loss is an output named `loss`. A model whose own output `loss` is that value
+  // (a loss computed in the model, as a masked autoencoder's) keeps one; another value by that
+  // name would make two outputs of one name.
+  const named = g.outputs.find((o) => o.name === 'loss');
+  if (loss !== undefined && named?.value !== loss) {
+    if (named) lossMisfit(g, named.value, `${g.name} has an output named \`loss\` that is not the loss being trained`);
+    ed.outputs.push({ name: 'loss', value: loss });
+  }
   const forwardNodes = ed.nodes.length;
 
   // 2. What to differentiate with respect to.

@@ -71,12 +71,12 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
         );
       flags.set(name, x);
     } else if (kind === 'int') {
-      if (!/^\d+$/.test(value) || Number(value) <= 0)
+      if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value)))
         throw new UsageError(`--${name} must be a positive integer, got "${value}"`, `for example --${name} 32`);
       flags.set(name, Number(value));
     } else if (kind === 'kv') {
       const m = /^([A-Za-z_]\w*)=(\d+)$/.exec(value);
-      if (!m || Number(m[2]) <= 0)
+      if (!m || Number(m[2]) <= 0 || !Number.isSafeInteger(Number(m[2])))
         throw new UsageError(
           `--${name} takes NAME=N with N a positive integer, got "${value}"`,
           `for example --${name} T=16`,

@@ -1,7 +1,9 @@
 // The files a command reads and writes for the user. A file system failure the user can cause
 // (a wrong path, a folder, no permission, a full disk) is a coded error that names the path and
 // the reason in words, with a hint for what to change.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { formatLimit } from '../diagnostics/limits.js';
+import { FileTooLarge, readBounded } from '../modules/node-host.js';
 import { CliError } from './errors.js';
 
 /** A Node.js file system error (it carries an errno code such as ENOENT). */
@@ -41,10 +43,16 @@ export function cannotWrite(path: string, e: unknown): CliError {
   return failure('MDL5006', 'write', path, e, 2);
 }
 
-export function readFile(path: string): Buffer {
+/** What a command reads whole (a table, a model file) is at most this large, unless it says less. */
+const READ_LIMIT = 1 << 30;
+
+/** A whole file, at most `limit` bytes (a device such as /dev/zero is never read forever). */
+export function readFile(path: string, limit = READ_LIMIT): Buffer {
   try {
-    return readFileSync(path);
+    return readBounded(path, limit);
   } catch (e) {
+    if (e instanceof FileTooLarge)
+      throw new CliError('MDL5011', `${path} is larger than ${formatLimit(limit)} bytes`, 'check the path');
     throw cannotRead(path, e);
   }
 }

@@ -3,7 +3,8 @@
 // user's input, 2 bad command-line usage, 70 a bug in mdl, 130 a training run stopped by Ctrl-C.
 // A user error never prints a stack trace.
 import { parseArgs, UsageError } from './args.js';
-import type { Command } from './command.js';
+import { MdlError } from '../diagnostics/diagnostic.js';
+import { renderLate, type Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { CliError, renderCliError, renderInternalError } from './errors.js';
 
@@ -48,6 +49,9 @@ run(process.argv.slice(2)).then(
     if (e instanceof CliError) {
       process.stderr.write(renderCliError(e) + '\n');
       process.exitCode = e.exitCode;
+    } else if (e instanceof MdlError) {
+      process.stderr.write(renderLate(e) + '\n');
+      process.exitCode = 1;
     } else {
       process.stderr.write(renderInternalError(e) + '\n');
       process.exitCode = 70;

@@ -22,6 +22,10 @@ export const DIAGNOSTICS = {
     title: 'invalid string interpolation',
     hint: 'write `{expr}` inside a string, and `{{` or `}}` for literal braces',
   },
+  MDL1007: {
+    title: 'nesting too deep',
+    hint: 'name intermediate values with assignments instead of nesting them',
+  },
 
   MDL2001: { title: 'unknown name' },
   MDL2002: { title: 'unknown op or block' },
@@ -86,6 +90,11 @@ export const DIAGNOSTICS = {
     title: 'checkpoint does not fit the model',
     hint: '--init takes a checkpoint of the same model (its layer names and shapes must match)',
   },
+  MDL5011: { title: 'file too large' },
+  MDL5012: {
+    title: 'result file unusable',
+    hint: '`mdl score --merge` takes the .jsonl or .csv files that `mdl score --out` wrote for one space and proxies',
+  },
 
   MDL6001: { title: 'value not known at compile time' },
   MDL6002: { title: 'division by zero' },
@@ -97,6 +106,22 @@ export const DIAGNOSTICS = {
     hint: 'blocks are expanded at compile time, so a block may not call itself without end',
   },
   MDL6007: { title: 'assertion failed' },
+  MDL6008: {
+    title: 'value too large',
+    hint: 'compile-time lists and strings hold at most 1,000,000 elements, nested at most 256 deep',
+  },
+  MDL6009: {
+    title: 'number out of range',
+    hint: 'compile-time integers are exact up to 2^53 − 1, and numbers must be finite',
+  },
+  MDL6010: {
+    title: 'compile-time budget exceeded',
+    hint: 'a model is unrolled at compile time: at most 1,000,000 loop iterations, 100,000 block expansions and 100,000 layers',
+  },
+  MDL6011: {
+    title: 'loss does not fit the model',
+    hint: 'cross_entropy takes one f32 output [N, C] (logits); `--loss mse` fits any float output, `--loss output` a scalar one',
+  },
 
   MDL7001: { title: 'bad command-line usage' },
   MDL7002: { title: 'unknown command', hint: '`mdl --help` lists the commands' },

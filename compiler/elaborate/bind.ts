@@ -133,7 +133,7 @@ export function bindOpCall(
           ? []
           : Array.isArray(m)
             ? m
-            : m.v.t === 'list' || m.v.t === 'tuple'
+            : spec.type === 'tensors' && (m.v.t === 'list' || m.v.t === 'tuple')
               ? m.v.items.map((v) => ({ v, span: m.span }))
               : [m];
       if (spec.type === 'tensors' && list.length === 0)

@@ -2,7 +2,21 @@
 // channel arithmetic need.
 import { fail } from '../diagnostics/diagnostic.js';
 import type { Span } from '../source.js';
-import { BOOL, FLOAT, INT, LIST, STR, TUPLE, isNumber, show, typeName, type BuiltinFn, type V } from './values.js';
+import { exactInt, finiteFloat } from './arith.js';
+import {
+  BOOL,
+  FLOAT,
+  INT,
+  LIST,
+  STR,
+  TUPLE,
+  brief,
+  isNumber,
+  show,
+  typeName,
+  type BuiltinFn,
+  type V,
+} from './values.js';
 
 const MAX_RANGE = 100_000;
 const RANGE_CACHE = 64;
@@ -102,9 +116,9 @@ const table: Record<string, BuiltinFn> = {
     arity(args, 1, 1, 'int', span);
     const v = args[0]!;
     if (v.t === 'bool') return INT(v.v ? 1 : 0);
-    if (isNumber(v)) return INT(Math.trunc(v.v));
-    if (v.t === 'str' && /^-?\d+$/.test(v.v.trim())) return INT(Number(v.v));
-    return fail('MDL3004', `int() cannot convert ${typeName(v)} ${show(v)}`, span);
+    if (isNumber(v)) return exactInt(Math.trunc(v.v), span);
+    if (v.t === 'str' && /^-?\d+$/.test(v.v.trim())) return exactInt(Number(v.v), span);
+    return fail('MDL3004', `int() cannot convert ${typeName(v)} ${brief(v)}`, span);
   },
   float(args, _kw, span) {
     arity(args, 1, 1, 'float', span);
@@ -133,7 +147,10 @@ const table: Record<string, BuiltinFn> = {
     let acc: V = INT(0);
     for (const x of xs) {
       if (!isNumber(x)) fail('MDL3004', `sum() needs numbers, got ${typeName(x)}`, span);
-      acc = acc.t === 'int' && x.t === 'int' ? INT(acc.v + x.v) : FLOAT((acc as { v: number }).v + x.v);
+      acc =
+        acc.t === 'int' && x.t === 'int'
+          ? exactInt(acc.v + x.v, span)
+          : finiteFloat((acc as { v: number }).v + x.v, span);
     }
     return acc;
   },
@@ -154,7 +171,7 @@ const table: Record<string, BuiltinFn> = {
     arity(args, 1, 1, 'sqrt', span);
     const v = args[0]!;
     if (!isNumber(v)) return fail('MDL3004', `sqrt() needs a number, got ${typeName(v)}`, span);
-    return FLOAT(Math.sqrt(v.v));
+    return finiteFloat(Math.sqrt(v.v), span);
   },
 };
 
@@ -164,7 +181,7 @@ function rounding(name: string, f: (x: number) => number): Record<string, Builti
       arity(args, 1, 1, name, span);
       const v = args[0]!;
       if (!isNumber(v)) return fail('MDL3004', `${name}() needs a number, got ${typeName(v)}`, span);
-      return INT(f(v.v));
+      return exactInt(f(v.v), span);
     },
   };
 }

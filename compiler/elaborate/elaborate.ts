@@ -5,6 +5,7 @@
 import type { Definition, Expr, Item, Pattern, Stmt, Subscript, TypeExpr } from '../../grammar/ast.js';
 import type { SectionKind } from '../../grammar/lexer.js';
 import { DiagnosticBag, MdlError, diag, fail, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { formatLimit, LIMITS } from '../diagnostics/limits.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { formatShape } from '../ir/shape.js';
@@ -13,7 +14,8 @@ import type { LoadedModule, LoadedProgram } from '../modules/loader.js';
 import { getOp, OP_NAMES } from '../ops/registry.js';
 import { OpError, type OpDef } from '../ops/types.js';
 import type { Span } from '../source.js';
-import { binaryOp, unaryOp } from './arith.js';
+import { binaryOp, unaryOp, withinBudget } from './arith.js';
+import { abort, Abort, resetBudget, spent } from './budget.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
 import { callKey, recordTemplate, replayTemplate, TemplateCache, type Template } from './memo.js';
@@ -25,6 +27,7 @@ import {
   POISON,
   STR,
   TUPLE,
+  brief,
   isNumber,
   repr,
   show,
@@ -160,6 +163,9 @@ const blockShapes = new WeakMap<
   { readonly sig: string; readonly specs: readonly { name: string; required: boolean }[] }
 >();
 
+/** Per set of taken names (a frame's `used`), the next suffix to try for each base name. */
+const suffixes = new WeakMap<Set<string>, Map<string, number>>();
+
 /** The keyword arguments of the many calls that have none (never mutated). */
 const NO_KEYWORDS: Map<string, ArgValue> = new Map();
 const NO_KWARGS: ReadonlyMap<string, V> = new Map();
@@ -168,6 +174,11 @@ const NO_KWARGS: ReadonlyMap<string, V> = new Map();
  * those of the last few models that no later one has used yet. */
 const MEMO_ENTRIES = 2048;
 const MEMO_PROBATION = 64;
+
+/** A JavaScript stack overflow: nesting the syntax budget allows, compounded (blocks in blocks). */
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
 
 export class Elaborator {
   readonly diagnostics = new DiagnosticBag();
@@ -313,6 +324,7 @@ export class Elaborator {
 
   private elaborateIn(def: Definition, env: ModuleEnv, opts: ElaborateOptions): Graph | undefined {
     const before = this.diagnostics.items.length;
+    resetBudget();
     const builder = new GraphBuilder(def.name);
     this.builder = builder;
     const frame: Frame = {
@@ -389,6 +401,7 @@ export class Elaborator {
       throw new Error(`evaluateSection: ${def.kind} ${def.name} is not a settings section`);
     const kind: SettingsKind = def.kind;
     const before = this.diagnostics.items.length;
+    resetBudget();
     const train: TrainRecord = { kind, freeze: [], backward: [] };
     const frame: Frame = {
       vars: new Map(),
@@ -463,6 +476,7 @@ export class Elaborator {
    */
   instantiate(def: Definition, digits: readonly number[]): SpaceInstance {
     const before = this.diagnostics.items.length;
+    resetBudget();
     const state = { digits, points: [] as ChoicePoint[] };
     this.choiceState = state;
     const space: { model?: ModelRef } = {};
@@ -613,7 +627,7 @@ export class Elaborator {
         const v = this.eval(d, frame);
         if (v.t === 'sym') return v.name;
         if (v.t !== 'int' || v.v <= 0)
-          fail('MDL3011', `a dimension must be a positive int or a symbol, got ${show(v)}`, d.span);
+          fail('MDL3011', `a dimension must be a positive int or a symbol, got ${brief(v)}`, d.span);
         return v.v;
       });
       frame.vars.set(p.name, { t: 'tensor', id: builder.addInput(p.name, { shape, dtype }) });
@@ -676,6 +690,12 @@ export class Elaborator {
               `a for loop needs a list, tuple or range() known at compile time, got ${typeName(it)}`,
               s.iter.span,
             );
+          spent.unrolled += it.items.length;
+          if (spent.unrolled > LIMITS.unrolled)
+            abort(
+              `more than ${formatLimit(LIMITS.unrolled)} loop iterations unrolled in one model (this loop adds ${formatLimit(it.items.length)})`,
+              s.iter.span,
+            );
           for (const item of it.items) {
             if (s.patterns.length === 1) this.bindPattern(s.patterns[0]!, item, frame, s.iter.span);
             else this.destructure(s.patterns, item, frame, s.iter.span);
@@ -688,7 +708,7 @@ export class Elaborator {
           const c = this.eval(s.cond, frame);
           if (c.t === 'poison') return undefined;
           if (c.t !== 'bool')
-            fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${show(c)}`, s.cond.span);
+            fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${brief(c)}`, s.cond.span);
           if (c.v) return this.execBody(s.then, frame);
           return s.else ? this.execBody(s.else, frame) : undefined;
         }
@@ -715,14 +735,38 @@ export class Elaborator {
           if (c.t === 'poison') return undefined;
           if (c.t !== 'bool') fail('MDL6004', `an assert condition must be a bool, got ${typeName(c)}`, s.cond.span);
           if (!c.v) {
-            const m = s.message ? show(this.eval(s.message, frame)) : 'assertion failed';
+            const m = s.message ? brief(this.eval(s.message, frame)) : 'assertion failed';
             fail('MDL6007', m, s.cond.span);
           }
           return undefined;
         }
       }
     } catch (e) {
+      if (e instanceof Abort) {
+        if (!e.recorded) this.record(e, frame);
+        e.recorded = true;
+        throw e;
+      }
+      if (isStackOverflow(e)) {
+        const a = new Abort(
+          diag(
+            'MDL1007',
+            'this statement nests too deeply to evaluate (blocks called inside deep expressions)',
+            s.span,
+          ),
+        );
+        this.record(a, frame);
+        a.recorded = true;
+        throw a;
+      }
       this.record(e, frame);
+      // A statement failing again and again (in a long loop) reports nothing new: past the
+      // budget, elaboration stops (every distinct error has been reported).
+      if (++spent.failures > LIMITS.failures) {
+        const a = new Abort(diag('MDL6010', 'too many failed statements', s.span));
+        a.recorded = true;
+        throw a;
+      }
       // Every name the failed statement would have bound is poisoned, so later uses stay
       // silent instead of reporting "unknown name" as a consequence of this error.
       for (const n of boundNames(s)) frame.vars.set(n, POISON);
@@ -755,6 +799,7 @@ export class Elaborator {
   /** Turns a thrown MdlError into a diagnostic with the block-call context as notes. */
   private record(e: unknown, frame: Frame): void {
     if (!(e instanceof MdlError)) throw e;
+    if (e instanceof Abort && e.recorded) return;
     frame.failed = true;
     const d = e.diagnostic;
     // The call chain, innermost first; repeated call sites (recursion, loops) are folded, and
@@ -809,6 +854,7 @@ export class Elaborator {
             const v = this.eval(part, frame);
             if (v.t === 'poison') return POISON;
             s += show(v);
+            withinBudget(STR(s), e.span);
           }
         }
         return STR(s);
@@ -827,14 +873,14 @@ export class Elaborator {
       case 'paren':
         return this.eval(e.inner, frame, hint);
       case 'list':
-        return LIST(e.items.map((x) => this.eval(x, frame)));
+        return withinBudget(LIST(e.items.map((x) => this.eval(x, frame))), e.span);
       case 'tuple':
-        return TUPLE(e.items.map((x) => this.eval(x, frame)));
+        return withinBudget(TUPLE(e.items.map((x) => this.eval(x, frame))), e.span);
       case 'if': {
         const c = this.eval(e.cond, frame);
         if (c.t === 'poison') return POISON;
         if (c.t !== 'bool')
-          fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${show(c)}`, e.cond.span);
+          fail('MDL6004', `an if condition must be a bool, got ${typeName(c)} ${brief(c)}`, e.cond.span);
         return this.eval(c.v ? e.then : e.else, frame, hint);
       }
       case 'unary': {
@@ -892,7 +938,7 @@ export class Elaborator {
       const c = this.applyOp(getOp('constant')!, [{ v: FLOAT(v.v), span }], new Map(), span, frame, 'const');
       return { v: c, span };
     }
-    return fail('MDL3009', `cannot combine a tensor with ${typeName(v)} ${show(v)}`, opSpan);
+    return fail('MDL3009', `cannot combine a tensor with ${typeName(v)} ${brief(v)}`, opSpan);
   }
 
   private evalMember(e: Extract<Expr, { kind: 'member' }>, frame: Frame): V {
@@ -1077,14 +1123,17 @@ export class Elaborator {
         if (explicit)
           fail('MDL3006', `\`as\` names a layer; ${callee.name}() is a compile-time function`, e.layerName!.span);
         if ([...positional, ...keywords.values()].some((a) => a.v.t === 'poison')) return POISON;
-        return callee.fn(
-          positional.map((p) => p.v),
-          keywords.size === 0 ? NO_KWARGS : new Map([...keywords].map(([k, a]) => [k, a.v])),
+        return withinBudget(
+          callee.fn(
+            positional.map((p) => p.v),
+            keywords.size === 0 ? NO_KWARGS : new Map([...keywords].map(([k, a]) => [k, a.v])),
+            e.span,
+          ),
           e.span,
         );
       }
       default:
-        return fail('MDL3008', `${typeName(callee)} ${show(callee)} is not callable`, e.callee.span);
+        return fail('MDL3008', `${typeName(callee)} ${brief(callee)} is not callable`, e.callee.span);
     }
   }
 
@@ -1096,6 +1145,12 @@ export class Elaborator {
         hint: 'top-level constants must be compile-time values',
       });
     return this.builder;
+  }
+
+  /** Refuses a graph past the layer budget. */
+  private checkLayers(span: Span): void {
+    if (this.builder!.nodeCount >= LIMITS.layers)
+      abort(`more than ${formatLimit(LIMITS.layers)} layers in one model`, span);
   }
 
   /** Chooses the layer's local name: explicit, else the bound variable, else the op/block name. */
@@ -1121,8 +1176,14 @@ export class Elaborator {
       return full(explicit);
     }
     const base = hint ?? fallback;
-    let local = base;
-    for (let k = 1; frame.used.has(local) || this.builder!.hasNodeName(full(local)); k++) local = `${base}_${k}`;
+    // Names are only ever taken, so the search for `base_k` resumes where the last one ended:
+    // naming n layers `relu` costs O(n), not O(n²). The counters live as long as the names.
+    let next = suffixes.get(frame.used);
+    if (!next) suffixes.set(frame.used, (next = new Map()));
+    let k = next.get(base) ?? 0;
+    let local = k === 0 ? base : `${base}_${k}`;
+    while (frame.used.has(local) || this.builder!.hasNodeName(full(local))) local = `${base}_${++k}`;
+    next.set(base, k);
     frame.used.add(local);
     return full(local);
   }
@@ -1148,6 +1209,7 @@ export class Elaborator {
     const bound = bindOpCall(op, positional, kw, span);
     if (bound === 'poison') return POISON;
     const inputs = bound.tensors.map((id) => builder.type(id));
+    this.checkLayers(span);
     const name = this.layerName(frame, op.name, hint, explicit, nameSpan ?? span);
     let outs: readonly TensorType[];
     let specs;
@@ -1158,6 +1220,16 @@ export class Elaborator {
       if (err instanceof OpError)
         fail(err.code, `${err.message} (in layer \`${name}\`)`, span, err.hint ? { hint: err.hint } : {});
       throw err;
+    }
+    // Element counts are exact or refused: a tensor past 2^53 − 1 elements has no exact size.
+    for (const t of [...outs, ...specs]) {
+      const n = t.shape.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
+      if (!Number.isSafeInteger(n))
+        fail(
+          'MDL6009',
+          `layer \`${name}\` would have a tensor ${formatShape(t.shape)} of ${n.toExponential(3)} elements, beyond 2^53 − 1 where counts stop being exact`,
+          span,
+        );
     }
     let paramIds: ValueId[];
     if (share) {
@@ -1218,6 +1290,8 @@ export class Elaborator {
     this.b(call.span);
     if (this.depth >= MAX_DEPTH)
       fail('MDL6006', `blocks nested more than ${MAX_DEPTH} deep (does \`${def.name}\` call itself?)`, call.span);
+    if (++spent.expansions > LIMITS.expansions)
+      abort(`more than ${formatLimit(LIMITS.expansions)} block calls expanded in one model`, call.span);
     let shape = blockShapes.get(def);
     if (!shape) {
       shape = {
@@ -1246,7 +1320,10 @@ export class Elaborator {
     if (key) {
       const t = this.memo.get(key.key);
       const replayed = t && replayTemplate(b, t, name, caller.scope, key.slots);
-      if (replayed) return replayed;
+      if (replayed) {
+        this.checkLayers(call.span);
+        return replayed;
+      }
     }
     const marks = { diagnostics: this.diagnostics.items.length, share: this.shareUses, choice: this.choiceUses };
     const frame: Frame = {

@@ -44,6 +44,38 @@ export const POISON: V = { t: 'poison' };
 export const LIST = (items: readonly V[]): V => ({ t: 'list', items });
 export const TUPLE = (items: readonly V[]): V => ({ t: 'tuple', items });
 
+/**
+ * How big a list or tuple is: every element at every level (a list shared twice counts
+ * twice, as printing or comparing it would visit it twice), and how deep lists nest. Measured
+ * when first asked, from its items' measures, and remembered: the values a program builds step
+ * by step are measured a step at a time.
+ */
+export interface Extent {
+  readonly size: number;
+  readonly depth: number;
+}
+
+const extents = new WeakMap<object, Extent>();
+const FLAT: Extent = { size: 1, depth: 0 };
+
+/** A value's extent: a string's length, a sequence's measure, 1 for anything else. */
+export function extentOf(v: V): Extent {
+  if (v.t === 'str') return { size: v.v.length, depth: 0 };
+  if (v.t !== 'list' && v.t !== 'tuple') return FLAT;
+  let e = extents.get(v);
+  if (e) return e;
+  let size = v.items.length;
+  let depth = 1;
+  for (const x of v.items) {
+    if (x.t !== 'list' && x.t !== 'tuple') continue;
+    const c = extentOf(x);
+    size += c.size;
+    if (c.depth + 1 > depth) depth = c.depth + 1;
+  }
+  extents.set(v, (e = { size, depth }));
+  return e;
+}
+
 /** The type name users see in messages. */
 export function typeName(v: V): string {
   switch (v.t) {
@@ -116,9 +148,42 @@ export function show(v: V): string {
   }
 }
 
-/** A value as messages quote it: strings in quotes, so `"64"` is not read as a number. */
+/** A value as messages quote it: strings in quotes, so `"64"` is not read as a number. Long
+ * values are cut short (a message quoting a list of a million elements would be megabytes). */
 export function repr(v: V): string {
-  return showRepr(v);
+  return v.t === 'str' ? JSON.stringify(v.v.length > BRIEF ? v.v.slice(0, BRIEF) + '…' : v.v) : brief(v);
+}
+
+const BRIEF = 200;
+
+/** `show` for messages: the same text when short, cut at about 200 characters with `…`, and
+ * never longer to compute than what it prints. */
+export function brief(v: V): string {
+  let room = BRIEF;
+  const go = (x: V, quote: boolean): string => {
+    if (room <= 0) return '…';
+    if (x.t !== 'list' && x.t !== 'tuple') {
+      let t: string;
+      if (x.t === 'str') {
+        const cut = x.v.length > room ? x.v.slice(0, room) : x.v;
+        t = (quote ? JSON.stringify(cut) : cut) + (cut.length < x.v.length ? '…' : '');
+      } else t = show(x);
+      room -= t.length;
+      return t;
+    }
+    const parts: string[] = [];
+    for (const y of x.items) {
+      if (room <= 0) {
+        parts.push('…');
+        break;
+      }
+      parts.push(go(y, true));
+      room -= 2;
+    }
+    if (x.t === 'list') return `[${parts.join(', ')}]`;
+    return parts.length === 1 && x.items.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`;
+  };
+  return go(v, false);
 }
 
 function showRepr(v: V): string {

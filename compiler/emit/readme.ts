@@ -1,4 +1,5 @@
 // The README.md of a compiled folder: what each file is, how to train, how to use the API.
+import { escapeControls } from '../diagnostics/render.js';
 import type { ModelInfo } from '../../runtime/plan/bundle.js';
 import type { TrainSettings } from '../../runtime/standalone.js';
 
@@ -12,7 +13,7 @@ export function readme(
   const count = trained.reduce((s, p) => s + p.shape.reduce((a, d) => a * d, 1), 0);
   return `# ${info.model}, compiled by mdl
 
-Compiled from \`${source}\` by \`mdl compile\`: a standalone training executable for WebGPU.
+Compiled from \`${escapeControls(source)}\` by \`mdl compile\`: a standalone training executable for WebGPU.
 Do not edit these files; compile again instead.
 
 - ${trained.length} trained tensors, ${count.toLocaleString('en')} parameters; input [${info.batch}, ${info.sampleShape.join(', ')}], ${info.classes} classes

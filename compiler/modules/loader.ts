@@ -3,14 +3,14 @@
 // the same loader serves the CLI (Node) and, later, a browser page with files in memory.
 import type { Program } from '../../grammar/ast.js';
 import { parse } from '../../grammar/parse.js';
-import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diag, MdlError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { SourceFile, Span } from '../source.js';
 
 export interface SourceHost {
   /** The canonical path of `spec` imported from the file at `from` (`std/…` for the stdlib). */
   resolve(spec: string, from: string): string;
-  /** The file's text, or undefined when it does not exist. */
+  /** The file's text, or undefined when it does not exist; an MdlError for one it refuses to read. */
   read(path: string): string | undefined;
   /** Names of the stdlib modules, for hints. */
   stdlibModules(): readonly string[];
@@ -70,7 +70,16 @@ export function loadProgram(entry: SourceFile, host: SourceHost): LoadedProgram 
     }
     if (modules.has(path)) return path;
     if (failed.has(path)) return undefined;
-    const text = host.read(path);
+    let text: string | undefined;
+    try {
+      text = host.read(path);
+    } catch (e) {
+      // A file the host refuses to read (one past the size budget) is reported at the import.
+      if (!(e instanceof MdlError)) throw e;
+      failed.add(path);
+      diagnostics.push({ ...e.diagnostic, span });
+      return undefined;
+    }
     if (text === undefined) {
       failed.add(path);
       const std = host.stdlibModules();

@@ -5,7 +5,7 @@
 //   node dist/runtime/browser/serve.js DIR [--port N]   → open the printed demo address
 //
 // The test of the browser build (test/browser/) serves through it too.
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
@@ -31,34 +31,61 @@ export interface Served {
   close(): Promise<void>;
 }
 
+/** Whether `file` is `root` or inside it. */
+const inside = (file: string, root: string): boolean => file === root || file.startsWith(root + sep);
+
+/** The real path of a folder, or the folder as given when it does not exist (yet). */
+function real(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
 /**
  * Serves each URL prefix from its folder (`{ '/dist/': 'dist' }`); anything else is a 404, and
- * no path leaves its folder. `port` 0 picks a free one.
+ * no path leaves its folder, through `..` or through a symbolic link (a compiled folder's
+ * `node_modules/mdl` links to the whole package). A malformed request is a 400; a file that
+ * fails while it is sent ends that response, never the server. `port` 0 picks a free one.
  */
 export function serveFolders(mounts: Readonly<Record<string, string>>, port = 0): Promise<Served> {
   const roots = Object.entries(mounts).map(([prefix, dir]) => [prefix, resolve(dir)] as const);
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed URL\n');
+      return;
+    }
     for (const [prefix, root] of roots) {
       if (!path.startsWith(prefix)) continue;
       let file = normalize(join(root, path.slice(prefix.length)));
-      if (file !== root && !file.startsWith(root + sep)) break;
+      if (!inside(file, root)) break;
       try {
         if (statSync(file).isDirectory()) file = join(file, 'index.html');
-        const size = statSync(file).size;
+        // What the path really names must be inside the folder's real path too.
+        file = realpathSync(file);
+        if (!inside(file, real(root))) break;
+        const st = statSync(file);
+        if (!st.isFile()) break;
         res.writeHead(200, {
           'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-          'content-length': size,
+          'content-length': st.size,
           'cache-control': 'no-store',
         });
-        createReadStream(file).pipe(res);
+        createReadStream(file)
+          .on('error', () => res.destroy())
+          .pipe(res);
       } catch {
         break;
       }
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}\n`);
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${JSON.stringify(path)}\n`);
   });
+  server.on('clientError', (_e, socket) => socket.destroy());
   return new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => {

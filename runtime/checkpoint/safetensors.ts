@@ -2,8 +2,25 @@
 // naming each tensor's dtype, shape and byte range, then the raw little-endian data), so
 // weights trained by mdl load in PyTorch, JAX or any other safetensors reader. Writes are
 // atomic: the file is written beside its destination, flushed, then renamed over it, so an
-// interrupted write never destroys the previous checkpoint.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+// interrupted write never destroys the previous checkpoint; the temporary file a killed writer
+// leaves is removed by the next one.
+//
+// A file is checked before any of it is used: the header's length and JSON bounded by the file,
+// every entry a known dtype, a shape of whole numbers, an in-bounds byte range of exactly that
+// shape's size, no two ranges overlapping, the metadata strings only. What it must hold for a
+// given model is checked in ./validate.ts.
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface NamedTensor {
@@ -17,14 +34,23 @@ export interface Checkpoint {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/**
+ * A checkpoint that cannot be used: `damaged` when the file is not a well-formed safetensors
+ * file, `mismatch` when it is one but does not hold what the model needs (./validate.ts).
+ */
 export class CheckpointError extends Error {
   constructor(
     readonly file: string,
     message: string,
+    readonly kind: 'damaged' | 'mismatch' = 'damaged',
   ) {
     super(`${file}: ${message}`);
   }
 }
+
+/** The header is JSON text of a few hundred bytes per tensor; more than this is not a header. */
+const MAX_HEADER = 100 * 1024 * 1024;
+const DTYPES = new Set(['F32', 'I32']);
 
 export function encodeSafetensors(c: Checkpoint): Buffer {
   const header: Record<string, unknown> = { __metadata__: c.metadata };
@@ -59,42 +85,116 @@ export function encodeSafetensors(c: Checkpoint): Buffer {
 }
 
 export function decodeSafetensors(file: string, buf: Buffer): Checkpoint {
-  if (buf.length < 8) throw new CheckpointError(file, 'too short to be a safetensors file');
-  const n = Number(buf.readBigUInt64LE(0));
-  if (n <= 0 || 8 + n > buf.length)
-    throw new CheckpointError(file, `header length ${n} does not fit in a file of ${buf.length} bytes (truncated?)`);
-  let header: Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
-  >;
+  const bad = (message: string): never => {
+    throw new CheckpointError(file, message);
+  };
+  if (buf.length < 8) bad('too short to be a safetensors file');
+  const n64 = buf.readBigUInt64LE(0);
+  if (n64 === 0n || n64 > BigInt(Math.min(buf.length - 8, MAX_HEADER)))
+    bad(`header length ${n64} does not fit in a file of ${buf.length} bytes (truncated, or not a safetensors file?)`);
+  const n = Number(n64);
+  let header: unknown;
   try {
     header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
   } catch {
-    throw new CheckpointError(file, 'the header is not valid JSON');
+    bad('the header is not valid JSON');
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) bad('the header is not a JSON object');
   const base = 8 + n;
+  const size = buf.length - base;
+  const entries: { name: string; dtype: string; shape: number[]; start: number; end: number }[] = [];
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) bad('__metadata__ is not an object');
+      for (const [k, v] of Object.entries(entry as Record<string, unknown>))
+        if (typeof v !== 'string') bad(`metadata \`${k}\` is not a string`);
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const what = `tensor ${JSON.stringify(name)}`;
+    if (typeof e['dtype'] !== 'string' || !DTYPES.has(e['dtype']))
+      bad(`${what}: dtype ${JSON.stringify(e['dtype'])} is not supported (F32, I32)`);
+    const shape = e['shape'];
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+      bad(`${what}: the shape ${JSON.stringify(shape)} is not a list of whole numbers`);
+    const offsets = e['data_offsets'];
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)
+    )
+      bad(`${what}: data_offsets ${JSON.stringify(offsets)} are not two whole numbers`);
+    const [start, end] = offsets as [number, number];
+    if (start > end || end > size)
+      bad(`${what}: data range [${start}, ${end}) is outside the ${size} data bytes (truncated?)`);
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (end - start !== count * 4)
+      bad(`${what}: ${end - start} bytes for shape [${(shape as number[]).join(', ')}] of 4-byte values`);
+    entries.push({ name, dtype: e['dtype'] as string, shape: shape as number[], start, end });
+  }
+  // Each byte belongs to one tensor at most: overlapping ranges are a damaged (or hostile) file.
+  const byStart = [...entries].sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 1; i < byStart.length; i++) {
+    const p = byStart[i - 1]!;
+    const q = byStart[i]!;
+    if (q.start < p.end) bad(`tensors ${JSON.stringify(p.name)} and ${JSON.stringify(q.name)} overlap in the file`);
+  }
   const tensors = new Map<string, NamedTensor>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const [s, t] = e.data_offsets ?? [];
-    if (typeof s !== 'number' || typeof t !== 'number' || base + t > buf.length || s > t)
-      throw new CheckpointError(file, `tensor ${name}: data range [${s}, ${t}) is outside the file (truncated?)`);
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    if (t - s !== count * 4)
-      throw new CheckpointError(file, `tensor ${name}: ${t - s} bytes for shape [${e.shape.join(', ')}]`);
-    const bytes = buf.subarray(base + s, base + t);
+  for (const e of entries) {
+    const bytes = buf.subarray(base + e.start, base + e.end);
     const copy = new ArrayBuffer(bytes.length);
     new Uint8Array(copy).set(bytes);
-    if (e.dtype === 'F32') tensors.set(name, { shape: e.shape, data: new Float32Array(copy) });
-    else if (e.dtype === 'I32') tensors.set(name, { shape: e.shape, data: new Int32Array(copy) });
-    else throw new CheckpointError(file, `tensor ${name}: dtype ${e.dtype} is not supported (F32, I32)`);
+    tensors.set(e.name, { shape: e.shape, data: e.dtype === 'F32' ? new Float32Array(copy) : new Int32Array(copy) });
   }
-  return { tensors, metadata: (header['__metadata__'] as Record<string, string> | undefined) ?? {} };
+  return { tensors, metadata };
+}
+
+const tempName = (file: string, pid: number): string => join(dirname(file), `.${basename(file)}.${pid}.tmp`);
+
+/** Whether a process of this id is running (a temporary file of a live writer is left alone). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that writers of `file` killed mid-write left beside it
+ * (`.NAME.PID.tmp` of a process that no longer runs); the checkpoint itself is never touched.
+ */
+export function removeStaleTemps(file: string): string[] {
+  const dir = dirname(file);
+  const prefix = `.${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length, -'.tmp'.length));
+    if (!Number.isSafeInteger(pid) || pid <= 0 || alive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to remove: either way nothing to do.
+    }
+  }
+  return removed;
 }
 
 export function writeCheckpoint(file: string, c: Checkpoint): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  removeStaleTemps(file);
+  const tmp = tempName(file, process.pid);
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, encodeSafetensors(c));
@@ -105,7 +205,30 @@ export function writeCheckpoint(file: string, c: Checkpoint): void {
   renameSync(tmp, file);
 }
 
+/**
+ * Reads and checks a checkpoint file. Only a regular file is read (a link to a device such as
+ * /dev/zero would never end), and only as many bytes as it had when it was opened.
+ */
 export function readCheckpoint(file: string): Checkpoint {
   if (!existsSync(file)) throw new CheckpointError(file, 'no such file');
-  return decodeSafetensors(file, readFileSync(file));
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new CheckpointError(file, `cannot open it (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CheckpointError(file, 'not a regular file');
+    const buf = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < buf.length) {
+      const got = readSync(fd, buf, at, buf.length - at, at);
+      if (got === 0) break;
+      at += got;
+    }
+    return decodeSafetensors(file, buf.subarray(0, at));
+  } finally {
+    closeSync(fd);
+  }
 }

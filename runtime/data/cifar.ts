@@ -1,8 +1,8 @@
 // CIFAR-10's binary version: data_batch_1…5.bin and test_batch.bin, each a sequence of
 // 3073-byte records (one label byte, then 32×32 red, green and blue planes).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkLabels, DataError, makeDataset, type Dataset } from './dataset.js';
+import { checkLabels, DataError, makeDataset, readDataFile, type Dataset } from './dataset.js';
 
 const RECORD = 1 + 3 * 32 * 32;
 
@@ -15,7 +15,7 @@ export function readCifarBatches(name: string, files: readonly string[]): Datase
         'no such file',
         'CIFAR-10 binary batches are data_batch_1.bin … data_batch_5.bin and test_batch.bin',
       );
-    const b = readFileSync(f);
+    const b = readDataFile(f);
     if (b.length === 0 || b.length % RECORD !== 0)
       throw new DataError(
         f,
@@ -28,13 +28,15 @@ export function readCifarBatches(name: string, files: readonly string[]): Datase
   const images = new Float32Array(n * 3072);
   const labels = new Int32Array(n);
   let k = 0;
-  for (const b of parts) {
+  parts.forEach((b, p) => {
+    const first = k;
     for (let r = 0; r < b.length / RECORD; r++, k++) {
       labels[k] = b[r * RECORD]!;
       for (let j = 0; j < 3072; j++) images[k * 3072 + j] = b[r * RECORD + 1 + j]! / 255;
     }
-  }
-  checkLabels(files[0]!, labels, 10);
+    // Each file's labels are checked as that file's: a bad label names the file it is in.
+    checkLabels(files[p]!, labels.subarray(first, k), 10);
+  });
   return makeDataset(name, [3, 32, 32], 10, images, labels);
 }
 

@@ -1,6 +1,8 @@
 // Labelled image data sets as the trainer sees them: images as float32 NCHW in [0, 1] before
 // normalisation, labels as int32 class indices. Every reader validates what it reads and
 // reports a bad file by name, with what is wrong and what was expected.
+import { readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
 export interface Dataset {
   readonly name: string;
@@ -28,6 +30,53 @@ export class DataError extends Error {
     readonly hint?: string,
   ) {
     super(`${file}: ${message}`);
+  }
+}
+
+/**
+ * The most bytes one data file may hold, or decompress to: more than any data set mdl reads
+ * (Fashion-MNIST's training images are 47 MB), and a bound on what a damaged or hostile file
+ * (a gzip bomb) can make mdl allocate.
+ */
+export const MAX_DATA_BYTES = 512 * 1024 * 1024;
+
+/**
+ * A data file's bytes: a regular file of at most MAX_DATA_BYTES, every failure a DataError that
+ * names the file (a folder where a file belongs, no permission, a device).
+ */
+export function readDataFile(file: string): Buffer {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new DataError(file, 'no such file');
+  }
+  if (st.isDirectory()) throw new DataError(file, 'is a folder, not a data file');
+  if (!st.isFile()) throw new DataError(file, 'is not a regular file');
+  if (st.size > MAX_DATA_BYTES)
+    throw new DataError(
+      file,
+      `${st.size} bytes is more than the ${MAX_DATA_BYTES / 1024 / 1024} MiB a data file may hold`,
+    );
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new DataError(file, `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** gzip-compressed bytes, decompressed to at most MAX_DATA_BYTES (a DataError past it). */
+export function gunzipData(file: string, data: Uint8Array): Buffer {
+  try {
+    return gunzipSync(data, { maxOutputLength: MAX_DATA_BYTES });
+  } catch (e) {
+    if (e instanceof RangeError || (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new DataError(
+        file,
+        `decompresses to more than ${MAX_DATA_BYTES / 1024 / 1024} MiB`,
+        'the file is not a data set mdl reads, or is damaged',
+      );
+    throw new DataError(file, `corrupt gzip data (${(e as Error).message})`, 'download the file again');
   }
 }
 

@@ -1,9 +1,7 @@
 // The IDX format of MNIST and Fashion-MNIST (raw or gzip-compressed): a magic number whose third
 // byte is the element type (0x08 = unsigned byte) and fourth the number of dimensions, then the
 // dimensions as big-endian uint32, then the data.
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { DataError } from './dataset.js';
+import { DataError, gunzipData, readDataFile } from './dataset.js';
 
 export interface IdxArray {
   readonly dims: readonly number[];
@@ -11,15 +9,8 @@ export interface IdxArray {
 }
 
 export function readIdxFile(file: string): IdxArray {
-  if (!existsSync(file)) throw new DataError(file, 'no such file');
-  let buf: Buffer = readFileSync(file);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new DataError(file, `corrupt gzip data (${(e as Error).message})`, 'download the file again');
-    }
-  }
+  let buf: Buffer = readDataFile(file);
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipData(file, buf);
   return parseIdx(file, buf);
 }
 

@@ -36,6 +36,9 @@ export function loadIdxDir(dir: string, name: string): Split {
     );
   checkLabels(findIdx(dir, IDX_NAMES.trainLabels), tr.labels, 10);
   checkLabels(findIdx(dir, IDX_NAMES.testLabels), te.labels, 10);
+  // An empty split would train on nothing, or report the accuracy of no samples (NaN).
+  if (tr.labels.length === 0) throw new DataError(findIdx(dir, IDX_NAMES.trainImages), 'holds no samples');
+  if (te.labels.length === 0) throw new DataError(findIdx(dir, IDX_NAMES.testImages), 'holds no samples');
   return {
     train: makeDataset(`${name}-train`, [1, tr.h, tr.w], 10, tr.images, tr.labels),
     test: makeDataset(`${name}-test`, [1, te.h, te.w], 10, te.images, te.labels),

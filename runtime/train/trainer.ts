@@ -2,11 +2,12 @@
 // learning-rate schedule evaluated per step, the loss read back only every `logEvery` steps,
 // test accuracy after each epoch, JSONL metrics, and atomic safetensors checkpoints from which
 // `--resume` continues exactly where the run stopped (same batches, same losses).
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OptimizerSpec } from '../plan/types.js';
 import { learningRate, type Schedule } from './schedule.js';
-import { readCheckpoint, writeCheckpoint, type NamedTensor } from '../checkpoint/safetensors.js';
+import { readCheckpoint, removeStaleTemps, writeCheckpoint, type NamedTensor } from '../checkpoint/safetensors.js';
+import { checkFits, layoutOf, wholeNumber } from '../checkpoint/validate.js';
 import { batches, channelStats, epochOrder, type Normalisation } from '../data/batches.js';
 import type { Split } from '../data/dataset.js';
 import type { Backend } from './backend.js';
@@ -90,6 +91,30 @@ export async function accuracy(
   return right / data.count;
 }
 
+/**
+ * Rewrites the metrics file without the rows of steps after `step` and without a torn last
+ * line, atomically (beside, then renamed).
+ */
+function keepMetricsUpTo(file: string, step: number): void {
+  if (!existsSync(file)) return;
+  const kept: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const s = (row as { step?: unknown } | null)?.step;
+    if (typeof s === 'number' && s > step) continue;
+    kept.push(line);
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, kept.map((l) => l + '\n').join(''));
+  renameSync(tmp, file);
+}
+
 /** A fixed, seed-independent random subset: data files are often sorted by class. */
 function limited(split: Split, limit: number | undefined): Split['train'] {
   const d = split.train;
@@ -117,6 +142,8 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   const norm = channelStats(trainSet);
   let step = 0;
 
+  // A run killed while it wrote its checkpoint left the temporary file beside it.
+  removeStaleTemps(ckptFile);
   if (cfg.resume) {
     if (!existsSync(ckptFile))
       throw new ResumeError(`--resume: there is no checkpoint in ${cfg.outDir} to resume from`);
@@ -135,8 +162,13 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
           `${ckptFile} was trained with ${k} ${m[k]}, this run has ${want}; resume with the same settings`,
         );
     }
+    step = wholeNumber(ckptFile, c, 'step');
+    // Every tensor of the training state, with its shape and dtype, and nothing else.
+    checkFits(ckptFile, c, layoutOf(await backend.state()), 'all');
     await backend.load(c.tensors);
-    step = Number(m['step']);
+    // A run killed after its last checkpoint logged steps past it: they are run again now, and
+    // logged again, so their first rows go (as does a row the kill cut short).
+    keepMetricsUpTo(metricsFile, step);
   } else {
     // Never overwrite what an earlier run trained.
     if (existsSync(ckptFile))
@@ -218,6 +250,9 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
           etaSeconds: ((totalSteps - step) * cfg.batch) / Math.max(rate, 1e-9),
         });
       }
+      // A backend that computes on this thread (the reference interpreter) never lets the event
+      // loop run, and a Ctrl-C is delivered by the event loop: give it a turn after every step.
+      if (cfg.signal) await new Promise<void>((resolve) => setImmediate(resolve));
       if (cfg.signal?.aborted) {
         interrupted = true;
         break;

@@ -136,7 +136,7 @@ describe('safetensors checkpoints', () => {
     });
     writeFileSync(join(dir, 'cut.safetensors'), buf.subarray(0, buf.length - 3));
     expect(() => readCheckpoint(join(dir, 'cut.safetensors'))).toThrow(CheckpointError);
-    expect(() => readCheckpoint(join(dir, 'cut.safetensors'))).toThrow(/cut.safetensors: tensor w: data range/);
+    expect(() => readCheckpoint(join(dir, 'cut.safetensors'))).toThrow(/cut.safetensors: tensor "w": data range/);
     writeFileSync(join(dir, 'junk.safetensors'), 'nonsense!');
     expect(() => readCheckpoint(join(dir, 'junk.safetensors'))).toThrow(/junk.safetensors: header length/);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { against, AgainstError, formatAgainst, type AgainstReport } from '../../space/against.js';
 import type { Row } from '../../space/evaluate.js';
@@ -74,8 +75,10 @@ function formatOf(args: ParsedArgs): 'jsonl' | 'csv' {
 function readText(path: string): string {
   const data = readFile(path);
   try {
-    return (path.endsWith('.gz') ? gunzipSync(data) : data).toString('utf8');
-  } catch {
+    return (path.endsWith('.gz') ? gunzipSync(data, { maxOutputLength: 1 << 30 }) : data).toString('utf8');
+  } catch (e) {
+    if (e instanceof RangeError || (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new CliError('MDL5011', `${path} decompresses to more than 1 GiB`, 'check the path');
     throw new CliError('MDL5005', `${path} is not a gzip file`);
   }
 }
@@ -105,6 +108,35 @@ function progressBar(enabled: boolean): { update(done: number, total: number): v
   };
 }
 
+/**
+ * A run killed mid-row leaves its last line cut short; it was not read as a row (so it is
+ * scored again), and the rows appended now must not be glued to it: the file is cut back to
+ * its last full line.
+ */
+function dropTornLine(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.min(size, 1 << 16));
+    let end = size;
+    // Search backwards, a window at a time, for the last newline.
+    while (end > 0) {
+      const from = Math.max(0, end - tail.length);
+      readSync(fd, tail, 0, end - from, from);
+      const nl = tail.subarray(0, end - from).lastIndexOf(10);
+      if (nl >= 0) {
+        end = from + nl + 1;
+        break;
+      }
+      end = from;
+      if (end === 0) break;
+    }
+    if (end < size) ftruncateSync(fd, end);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Where rows go: a file (appended to, so runs resume) or stdout. */
 function rowSink(
   out: string | undefined,
@@ -120,6 +152,7 @@ function rowSink(
   const fresh = !existsSync(out) || statSync(out).size === 0;
   let fd: number;
   try {
+    if (!fresh) dropTornLine(out);
     fd = openSync(out, 'a');
   } catch (e) {
     throw cannotWrite(out, e);
@@ -169,11 +202,44 @@ function evaluate(args: ParsedArgs, rows: readonly Row[], proxies: readonly stri
   return 0;
 }
 
+/** A row's values in a canonical order, to tell a repeated row from a conflicting one. */
+function rowText(r: Row): string {
+  return JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 function merge(args: ParsedArgs): number {
-  const byIndex = new Map<string, Row>();
-  for (const f of args.positional)
-    for (const r of readRows(readText(f))) if (!byIndex.has(String(r.index))) byIndex.set(String(r.index), r);
-  const rows = [...byIndex.values()].sort((a, b) => compareIndex(a.index, b.index));
+  const byIndex = new Map<string, { row: Row; file: string }>();
+  let columnsOf: { file: string; columns: string } | undefined;
+  for (const f of args.positional) {
+    const text = readText(f);
+    const rows = readRows(text);
+    // A file of something else (a binary file, a table of other columns) has no rows to give.
+    if (rows.length === 0 && text.trim() !== '') throw new CliError('MDL5012', `${f} holds no rows of \`mdl score\``);
+    const scored = rows.filter((r) => r.error === undefined);
+    const columns = [...new Set(scored.flatMap((r) => Object.keys(r).filter((k) => !RESERVED.has(k))))]
+      .sort()
+      .join(', ');
+    if (scored.length > 0) {
+      if (columnsOf && columnsOf.columns !== columns)
+        throw new CliError(
+          'MDL5012',
+          `${f} has the columns ${columns}, ${columnsOf.file} has ${columnsOf.columns}: rows scored with different proxies or data do not merge`,
+        );
+      columnsOf ??= { file: f, columns };
+    }
+    for (const r of rows) {
+      const key = String(r.index);
+      const prev = byIndex.get(key);
+      if (!prev) byIndex.set(key, { row: r, file: f });
+      else if (rowText(prev.row) !== rowText(r))
+        throw new CliError(
+          'MDL5012',
+          `candidate ${key} has different rows in ${prev.file} and ${f}`,
+          'the files were scored with other settings; merge the files of one run',
+        );
+    }
+  }
+  const rows = [...byIndex.values()].map((x) => x.row).sort((a, b) => compareIndex(a.index, b.index));
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => !RESERVED.has(k))))];
   const proxies = columns.filter((c) => !DATA_META.includes(c));
   const out = args.flags.get('out') as string | undefined;
@@ -308,6 +374,12 @@ export const score: Command = {
       throw new UsageError('--seed goes with --sample N', 'add --sample N, or leave --seed out', 'MDL7005');
     const shard = shardOf(args);
     const workers = nonNegative(args, 'workers');
+    // Each worker holds a compiler of its own: more than there are cores only costs memory.
+    if (workers !== undefined && workers > availableParallelism())
+      throw new UsageError(
+        `--workers ${workers} is more than the ${availableParallelism()} cores of this machine`,
+        `give at most --workers ${availableParallelism()}, or 0 to score in this thread`,
+      );
     const format = formatOf(args);
     const out = args.flags.get('out') as string | undefined;
     const file = args.positional[0]!;

@@ -3,13 +3,19 @@ import { trainCost } from '../../analysis/train-cost.js';
 import type { LossSpec } from '../../autodiff/grad.js';
 import type { OptimizerSpec } from '../../autodiff/optimizer.js';
 import { UsageError } from '../args.js';
-import { bindDims, summarize } from '../../analysis/summary.js';
-import { compileModel, compileTraining } from '../../compile.js';
+import { bindDims, inexactCount, summarize } from '../../analysis/summary.js';
+import { compileModel, compileTraining, type CompileResult } from '../../compile.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { rewrittenTrainStep } from '../../rewrites/index.js';
 import { compareRewrites, formatComparison } from '../../rewrites/report.js';
 import { readSource, report, type Command } from '../command.js';
 import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
+
+/** Reports the first count past 2^53 − 1 (it would print rounded); true when all are exact. */
+function countsExact(r: CompileResult, counts: object): boolean {
+  const bad = inexactCount(r.graph!, counts);
+  return bad === undefined || report({ diagnostics: [bad], sources: r.sources });
+}
 
 export const summary: Command = {
   spec: {
@@ -49,6 +55,7 @@ export const summary: Command = {
       (args.flags.get('dim') as Record<string, number>) ?? {},
     );
     const s = summarize(r.graph, bind);
+    if (!countsExact(r, s)) return 1;
     const json = args.flags.get('json') === true;
     if (!t) {
       process.stdout.write(json ? JSON.stringify(s, null, 2) + '\n' : formatSummary(s) + '\n');
@@ -69,6 +76,7 @@ export const summary: Command = {
       throw new UsageError(`unknown optimizer "${opt}"`, 'optimizers: sgd, momentum, adam');
     const optimizer = opt ? named[opt]! : (t.spec?.optimizer ?? named['momentum']!);
     const exact = trainCost(rewrittenTrainStep(r.graph, new Map(), { loss, optimizer, frozen: t.frozen }).step, bind);
+    if (!countsExact(r, exact)) return 1;
     if (t.rewrites.size === 0) {
       process.stdout.write(
         json
@@ -81,6 +89,7 @@ export const summary: Command = {
       rewrittenTrainStep(r.graph, t.rewrites, { loss, optimizer, frozen: t.frozen }).step,
       bind,
     );
+    if (!countsExact(r, rewritten)) return 1;
     const cmp = compareRewrites(exact, rewritten, t.rewrites);
     process.stdout.write(
       json

@@ -157,6 +157,7 @@ export const train: Command = {
       throw e;
     }
     const { train: runTraining, ResumeError } = await import('../../../runtime/train/trainer.js');
+    const { CheckpointError } = await import('../../../runtime/checkpoint/safetensors.js');
     const { terminalProgress, finishedLine } = await import('../../../runtime/train/progress.js');
     const { stopOnSigint } = await import('../../../runtime/train/interrupt.js');
     const interrupt = stopOnSigint();
@@ -176,12 +177,16 @@ export const train: Command = {
           '--resume continues a run; --init starts a new one from trained weights',
           'MDL7005',
         );
-      const { readCheckpoint, CheckpointError } = await import('../../../runtime/checkpoint/safetensors.js');
+      const { readCheckpoint } = await import('../../../runtime/checkpoint/safetensors.js');
+      const { checkFits, layoutOf } = await import('../../../runtime/checkpoint/validate.js');
       let c;
       try {
         c = readCheckpoint(initFile);
+        // Whatever it holds of the model must have the model's shapes and dtypes.
+        checkFits(initFile, c, layoutOf(await backend.state()), 'some');
       } catch (e) {
-        if (e instanceof CheckpointError) throw new CliError('MDL5009', e.message);
+        backend.dispose();
+        if (e instanceof CheckpointError) throw new CliError(e.kind === 'damaged' ? 'MDL5009' : 'MDL5010', e.message);
         throw e;
       }
       const own = new Map(trained.params.filter((p) => !p.name.includes('@')).map((p) => [p.name, p]));
@@ -250,6 +255,7 @@ export const train: Command = {
       return res.interrupted ? 130 : 0;
     } catch (e) {
       if (e instanceof ResumeError) throw new CliError('MDL7010', e.message);
+      if (e instanceof CheckpointError) throw new CliError(e.kind === 'damaged' ? 'MDL5009' : 'MDL5010', e.message);
       // The run's folder, metrics and checkpoints: what the trainer writes.
       if (isFsError(e)) throw cannotWrite(e.path ?? out, e);
       throw e;

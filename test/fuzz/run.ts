@@ -1,0 +1,163 @@
+// The fuzzer: a seeded stream of inputs (./generate.ts) run through the stages (./stages.ts)
+// in one worker thread at a time, each under a time and a memory budget. What it counts:
+// - internal errors: a stage threw something that is not a coded user error;
+// - hangs: an input ran past the time budget (the worker is terminated and replaced);
+// - memory blow-ups: the worker ran out of its heap limit (it dies; a new one takes over).
+// Inputs are sent in order and the stream is a pure function of the seed, so every figure and
+// every failure reproduces.
+import { Worker } from 'node:worker_threads';
+import { sampleInputs, seedPrograms } from './generate.js';
+import { STAGES, type Stage } from './stages.js';
+import type { Answer } from './worker.js';
+
+export interface FuzzOptions {
+  /** The repository root (examples/ and stdlib/ seed the mutations). */
+  readonly root: string;
+  /** The compiled worker (dist/test/fuzz/worker.js). */
+  readonly worker: string | URL;
+  readonly runs: number;
+  readonly seed: number;
+  readonly stages?: readonly Stage[];
+  /** Wall-clock budget per input, all its stages together. */
+  readonly timeoutMs: number;
+  /** The worker's heap limit. */
+  readonly memoryMb: number;
+  /** Inputs are generated and sent in chunks of this many (the stream is the same). */
+  readonly chunk?: number;
+  readonly onProgress?: (done: number, report: FuzzReport) => void;
+}
+
+export interface Failure {
+  readonly index: number;
+  readonly input: string;
+  readonly stage?: Stage;
+  readonly detail: string;
+}
+
+export interface FuzzReport {
+  readonly inputs: number;
+  /** Inputs every stage accepted. */
+  readonly clean: number;
+  /** Inputs some stage reported coded user errors for. */
+  readonly userErrors: number;
+  readonly internal: Failure[];
+  readonly hangs: Failure[];
+  readonly memory: Failure[];
+  /** Wall-clock time of the whole run and of the slowest input. */
+  readonly ms: number;
+  readonly slowest: { readonly index: number; readonly ms: number };
+  /** The most heap the worker held after an input. */
+  readonly maxHeapMb: number;
+  /** Diagnostic codes seen, with how often (what the stream exercised). */
+  readonly codes: Map<string, number>;
+}
+
+export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
+  const stages = opts.stages ?? STAGES;
+  const seeds = seedPrograms(opts.root);
+  const report = {
+    inputs: 0,
+    clean: 0,
+    userErrors: 0,
+    internal: [] as Failure[],
+    hangs: [] as Failure[],
+    memory: [] as Failure[],
+    ms: 0,
+    slowest: { index: -1, ms: 0 },
+    maxHeapMb: 0,
+    codes: new Map<string, number>(),
+  };
+  const t0 = performance.now();
+  let worker: Worker | undefined;
+  const start = () =>
+    new Worker(opts.worker, {
+      resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb, maxYoungGenerationSizeMb: 64 },
+    });
+
+  /** One input: its answer, or why there is none ('hang', or the worker's death). */
+  const runOne = (id: number, text: string): Promise<Answer | { died: 'hang' | 'memory'; detail: string }> =>
+    new Promise((resolve) => {
+      const w = (worker ??= start());
+      const done = (r: Answer | { died: 'hang' | 'memory'; detail: string }) => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.off('exit', onExit);
+        resolve(r);
+      };
+      const onMessage = (a: Answer) => done(a);
+      const onError = (e: Error) => {
+        worker = undefined;
+        const oom = (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
+        done({ died: 'memory', detail: oom ? `out of the ${opts.memoryMb} MB heap` : (e.stack ?? e.message) });
+      };
+      const onExit = (code: number) => {
+        worker = undefined;
+        done({ died: 'memory', detail: `the worker exited with code ${code}` });
+      };
+      const timer = setTimeout(() => {
+        worker = undefined;
+        w.off('exit', onExit);
+        void w.terminate();
+        done({ died: 'hang', detail: `still running after ${opts.timeoutMs} ms` });
+      }, opts.timeoutMs);
+      w.on('message', onMessage);
+      w.once('error', onError);
+      w.once('exit', onExit);
+      w.postMessage({ id, text, stages });
+    });
+
+  const chunk = opts.chunk ?? 500;
+  try {
+    for (let from = 0; from < opts.runs; from += chunk) {
+      // The stream is sampled in chunks with seeds derived from the run's seed: the same inputs
+      // on every run, without holding 100,000 programs in memory.
+      const inputs = sampleInputs(seeds, Math.min(chunk, opts.runs - from), opts.seed + from);
+      for (const [k, text] of inputs.entries()) {
+        const index = from + k;
+        const r = await runOne(index, text);
+        report.inputs++;
+        if ('died' in r) {
+          (r.died === 'hang' ? report.hangs : report.memory).push({ index, input: text, detail: r.detail });
+          continue;
+        }
+        if (r.ms > report.slowest.ms) report.slowest = { index, ms: r.ms };
+        report.maxHeapMb = Math.max(report.maxHeapMb, r.heapMb);
+        let user = false;
+        for (const [stage, o] of r.outcomes) {
+          if (o.kind === 'internal') report.internal.push({ index, input: text, stage, detail: o.error ?? '' });
+          if (o.kind === 'user') {
+            user = true;
+            for (const c of o.codes ?? []) report.codes.set(c, (report.codes.get(c) ?? 0) + 1);
+          }
+        }
+        if (!r.outcomes.some(([, o]) => o.kind === 'internal')) {
+          if (user) report.userErrors++;
+          else report.clean++;
+        }
+      }
+      report.ms = performance.now() - t0;
+      opts.onProgress?.(report.inputs, report);
+    }
+  } finally {
+    await worker?.terminate();
+  }
+  report.ms = performance.now() - t0;
+  return report;
+}
+
+/** The figures of a run, in a few lines. */
+export function describeReport(r: FuzzReport, seed: number): string {
+  const top = [...r.codes]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([c, n]) => `${c}×${n}`)
+    .join(' ');
+  return [
+    `fuzz: ${r.inputs.toLocaleString('en')} inputs (seed ${seed}) in ${(r.ms / 1000).toFixed(1)} s: ` +
+      `${r.clean.toLocaleString('en')} accepted, ${r.userErrors.toLocaleString('en')} with coded user errors`,
+    `internal errors ${r.internal.length}, hangs ${r.hangs.length}, memory blow-ups ${r.memory.length}; ` +
+      `slowest input #${r.slowest.index} ${(r.slowest.ms / 1000).toFixed(2)} s, most heap ${r.maxHeapMb.toFixed(0)} MB`,
+    `codes: ${top}`,
+  ].join('\n');
+}

@@ -1,0 +1,113 @@
+// The syntax's budgets (grammar/limits.ts): programs nested deeper than the parser and the
+// recursive passes can take are refused with a located MDL1007, and programs at the limit
+// go through every stage. Regression tests for the inputs a fuzzing run found crashing the
+// parser (parentheses ~130 deep, if-blocks ~2,000 deep), the elaborator (`1 + 1 + …`, 10,000
+// terms), the formatter (`not not …`, long `.shape` and `[0]` chains) and CstToAst (`x[]`).
+import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../compiler/diagnostics/limits.js';
+import { parse } from '../../grammar/parse.js';
+import { runStages, type Outcome } from '../fuzz/stages.js';
+
+const model = (body: string, input = 'x: Tensor[B, 4]') => `model m(${input}) {\n${body}\n  return x\n}\n`;
+
+function codes(text: string): string[] {
+  return parse({ path: 'deep.mdl', text }).diagnostics.map((d) => d.code);
+}
+
+/** No stage may crash; every stage's result is the same user error, or ok. */
+async function noCrash(text: string): Promise<Map<string, Outcome>> {
+  const r = await runStages(text);
+  for (const [stage, o] of r)
+    expect(o.kind === 'internal' ? `${stage}: ${o.error}` : 'no internal error').toBe('no internal error');
+  return r;
+}
+
+function firstCode(r: Map<string, Outcome>): string | undefined {
+  const o = r.get('check')!;
+  return o.kind === 'user' ? o.codes[0] : undefined;
+}
+
+describe('nesting budgets', () => {
+  it('parentheses 200 deep are MDL1007 at the bracket past the limit, in every stage', async () => {
+    const text = model(`  y = ${'('.repeat(200)}x${')'.repeat(200)}`);
+    const r = parse({ path: 'deep.mdl', text });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MDL1007']);
+    // The model's `{` and 63 parentheses are open: the next one is refused.
+    expect(r.diagnostics[0]!.span!.col).toBe(7 + LIMITS.brackets - 1);
+    expect(firstCode(await noCrash(text))).toBe('MDL1007');
+  });
+
+  it('if-blocks 2,000 deep are MDL1007', async () => {
+    const text = model(`${'if true {\n'.repeat(2000)}x = relu(x)\n${'}\n'.repeat(2000)}`);
+    expect(codes(text)).toEqual(['MDL1007']);
+    expect(firstCode(await noCrash(text))).toBe('MDL1007');
+  });
+
+  it('a sum of 10,000 terms is MDL1007, not a stack overflow in the elaborator', async () => {
+    const text = model(`  n = ${Array(10_000).fill('1').join(' + ')}`);
+    expect(codes(text)).toEqual(['MDL1007']);
+    expect(firstCode(await noCrash(text))).toBe('MDL1007');
+  });
+
+  it('`not not …` 1,000 and 20,000 deep is MDL1007 (the formatter and the parser recursed)', async () => {
+    for (const n of [1000, 20_000]) {
+      const text = model(`  b = ${'not '.repeat(n)}true`);
+      expect(codes(text)).toEqual(['MDL1007']);
+      expect(firstCode(await noCrash(text))).toBe('MDL1007');
+    }
+  });
+
+  it('long `.shape`, `[0]` and `**` chains are MDL1007', async () => {
+    for (const text of [
+      model(`  s = x${'.shape'.repeat(3000)}`),
+      model(`  l = [1]\n  n = l${'[0:1]'.repeat(3000)}`),
+      model(`  n = 1${' ** 1'.repeat(5000)}`),
+      model(`  n = ${'- '.repeat(5000)}1`),
+    ]) {
+      expect(codes(text)).toEqual(['MDL1007']);
+      expect(firstCode(await noCrash(text))).toBe('MDL1007');
+    }
+  });
+
+  it('programs at the limits go through every stage', async () => {
+    const deep = LIMITS.brackets;
+    const chain = LIMITS.syntaxDepth - 8;
+    for (const text of [
+      model(`  y = ${'('.repeat(deep - 2)}x${')'.repeat(deep - 2)}`),
+      model(`  n = ${Array(chain).fill('1').join(' + ')}\n  x = linear(x, n)`),
+      model(`  b = ${'not '.repeat(chain)}true`),
+      model(`  s = x.shape${'[0:2]'.repeat(chain)}`),
+      model(`  n = [${Array(2000).fill('-1').join(', ')}][0]`),
+    ]) {
+      const r = await noCrash(text);
+      for (const [stage, o] of r)
+        expect(`${stage}: ${o.kind === 'user' ? o.codes.join(' ') : o.kind}`).toBe(`${stage}: ok`);
+    }
+  });
+
+  it('a flat list of many negative numbers is not a chain', () => {
+    expect(codes(model(`  l = [${Array(5000).fill('-1').join(', ')}]`))).toEqual([]);
+  });
+});
+
+describe('subscripts and literals CstToAst used to crash on', () => {
+  it('`x[]` and `w[0, ]` are located syntax errors', async () => {
+    for (const [text, col] of [
+      [model('  y = x[]'), 8],
+      [model('  y = w[0, ]', 'w: Tensor[B, 4]'), 8],
+    ] as const) {
+      const r = parse({ path: 's.mdl', text });
+      expect(r.diagnostics.map((d) => [d.code, d.span?.line, d.span?.col, d.message])).toEqual([
+        ['MDL1003', 2, col, 'an empty subscript'],
+      ]);
+      await noCrash(text);
+    }
+  });
+
+  it('an integer literal past 2^53 and a float literal past 1.8e308 are MDL1005', () => {
+    expect(codes(model('  n = 99999999999999999999'))).toEqual(['MDL1005']);
+    expect(codes(model('  n = 9007199254740993'))).toEqual(['MDL1005']);
+    expect(codes(model('  n = 9007199254740991'))).toEqual([]);
+    expect(codes(model('  f = 1e999'))).toEqual(['MDL1005']);
+  });
+});
