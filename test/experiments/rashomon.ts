@@ -36,8 +36,8 @@ interface Plan {
 
 // Sized for a 2-core machine without a GPU (see the report for what the code's full protocol costs).
 const PLANS: readonly Plan[] = [
-  { name: 'mlp', file: 'examples/mlp.mdl', models: quick ? 2 : 20, retrain: quick ? 2 : 10 },
-  { name: 'lenet5', file: 'examples/lenet5.mdl', models: quick ? 2 : 10, retrain: quick ? 2 : 5 },
+  { name: 'mlp', file: 'examples/mlp.mdl', models: quick ? 2 : 20, retrain: quick ? 2 : 4 },
+  { name: 'lenet5', file: 'examples/lenet5.mdl', models: quick ? 2 : 5, retrain: quick ? 2 : 2 },
 ].filter((p) => only === undefined || p.name === only);
 
 const commands: string[] = [];
