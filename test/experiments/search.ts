@@ -39,9 +39,13 @@ const NB201 = 'examples/nb201.mdl';
 const FLASH_SPACE = 'examples/flash_space.mdl';
 const TABLE = 'test/fixtures/nb201/nats_tss_15625_test_acc.csv.gz';
 const SEEDS = quick ? [0, 1] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const DATA_SEEDS = quick ? [0] : [0, 1];
-const DATA_BUDGET = quick ? 6 : 20;
-const DATA_POPULATION = quick ? 3 : 8;
+// Parts C and D measure every candidate on the adapter (tens of seconds each on a CPU adapter):
+// their budgets are what fits beside the other experiments on a 2-core machine.
+const DATA_SEEDS = [0];
+const DATA_BUDGET = quick ? 6 : 6;
+const DATA_POPULATION = quick ? 3 : 4;
+const D_SAMPLES = quick ? 6 : 10;
+const D_INITIAL = quick ? 5 : 8;
 const STATIC_ITERATIONS = quick ? 200 : 1000;
 const DATA_BATCH = 16;
 mkdirSync(OUT, { recursive: true });
@@ -174,9 +178,11 @@ const partC = await part('c-data', async () => {
     let v = cache.get(String(index));
     if (!v) {
       m ??= await createMeasurer({ space: both.space, spec: both.spec });
+      const t0 = performance.now();
       v = { ...(await m.measure(index, arch, ['zico', 'synflow'])) };
+      const seconds = (performance.now() - t0) / 1000;
       cache.set(String(index), v);
-      appendFileSync(cacheFile, JSON.stringify({ index: String(index), arch, values: v }) + '\n');
+      appendFileSync(cacheFile, JSON.stringify({ index: String(index), arch, values: v, seconds }) + '\n');
       process.stdout.write(`C measured ${cache.size}: ${arch}\n`);
     }
     return Object.fromEntries(names.map((n) => [n, v[n]!]));
@@ -202,13 +208,24 @@ const partC = await part('c-data', async () => {
   return recs;
 });
 
+/** Mean seconds to measure one part-C candidate, from the cache. */
+function cSeconds(): string {
+  if (!existsSync(cacheFile)) return '-';
+  const t = readFileSync(cacheFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => (JSON.parse(l) as { seconds?: number }).seconds)
+    .filter((x): x is number => x !== undefined);
+  return t.length ? (t.reduce((a, b) => a + b, 0) / t.length).toFixed(0) : '-';
+}
+
 // D. FLASH on flash_space.mdl with a measured latency model.
 const partD = await part('d-flash-space', async () => {
   const o = open(
     FLASH_SPACE,
     section(
       'd',
-      `  algorithm = flash(samples=${quick ? 6 : 25}, initial=${quick ? 5 : 10})\n  maximize = [zico]\n  minimize = [latency]\n  data_batch = ${DATA_BATCH}\n  seed = 0`,
+      `  algorithm = flash(samples=${D_SAMPLES}, initial=${D_INITIAL})\n  maximize = [zico]\n  minimize = [latency]\n  data_batch = ${DATA_BATCH}\n  seed = 0`,
     ),
   );
   const m = await createMeasurer({ space: o.space, spec: o.spec });
@@ -332,10 +349,10 @@ ${rows(
   (r) => `0 / ${r.evaluated}`,
 ).join('\n')}
 
-The full budget (100 candidates, 10 seeds) does not fit this machine: a candidate's ZiCo and
-SynFlow take about 45 s on llvmpipe (compiling its kernels dominates), so 10 seeds × 3 searches ×
-100 candidates would take days. Each search here is \`evolution(population=${DATA_POPULATION}, iterations=${DATA_BUDGET})\`
-over ${DATA_SEEDS.length} seeds, on the built-in digits (28×28 → 32×32, gray × 3; batch ${DATA_BATCH}, data seed 0), not
+The full budget (100 candidates, 10 seeds) does not fit this machine: measuring a candidate's
+ZiCo and SynFlow took ${cSeconds()} s on average here (compiling its kernels for llvmpipe
+dominates), so 10 seeds × 3 searches × 100 candidates would take days. Each search here is
+\`evolution(population=${DATA_POPULATION}, iterations=${DATA_BUDGET})\` over ${DATA_SEEDS.length === 1 ? 'one seed' : `${DATA_SEEDS.length} seeds`}, on the built-in digits (28×28 → 32×32, gray × 3; batch ${DATA_BATCH}, data seed 0), not
 CIFAR-10; every candidate was measured once for both proxies and shared by the searches
 (${partC.find((r) => r.part === 'C-measured')?.evaluated ?? '-'} distinct candidates measured in all).
 
@@ -348,7 +365,7 @@ npx mdl search examples/nb201.mdl --algorithm "evolution(population=${DATA_POPUL
 ${
   d
     ? `No accuracy table exists for FLASH's DenseNet-type space, and 25 trained networks do not fit
-this machine; ZiCo on the digits (batch ${DATA_BATCH}) stands in for the measured objective, and the
+this machine; \`flash(samples=${D_SAMPLES}, initial=${D_INITIAL})\` (the paper: about 25 samples) with ZiCo on the digits (batch ${DATA_BATCH}) stands in for the measured objective, and the
 inference latency at batch 1 is measured on the adapter for every sample
 (${dLog?.about.join('; ') ?? ''}).
 
