@@ -213,8 +213,10 @@ function merge(args: ParsedArgs): number {
   for (const f of args.positional) {
     const text = readText(f);
     const rows = readRows(text);
-    // A file of something else (a binary file, a table of other columns) has no rows to give.
-    if (rows.length === 0 && text.trim() !== '') throw new CliError('MDL5012', `${f} holds no rows of \`mdl score\``);
+    // A file of something else (a binary file, a table of other columns) has no rows to give:
+    // every row `mdl score` writes has the candidate's index.
+    if ((rows.length === 0 && text.trim() !== '') || rows.some((r) => r.index === undefined || r.index === ''))
+      throw new CliError('MDL5012', `${f} holds no rows of \`mdl score\``);
     const scored = rows.filter((r) => r.error === undefined);
     const columns = [...new Set(scored.flatMap((r) => Object.keys(r).filter((k) => !RESERVED.has(k))))]
       .sort()
