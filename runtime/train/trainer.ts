@@ -144,7 +144,14 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
 
   // A run killed while it wrote its checkpoint left the temporary file beside it.
   removeStaleTemps(ckptFile);
-  if (cfg.resume) {
+  // A run killed before its first checkpoint left only its metrics: nothing trained was saved,
+  // so resuming it is starting it again.
+  const restart = cfg.resume && !existsSync(ckptFile) && existsSync(metricsFile);
+  if (restart)
+    cfg.progress?.line(
+      `--resume: ${cfg.outDir} has no checkpoint yet (stopped in the first epoch); starting from step 0`,
+    );
+  if (cfg.resume && !restart) {
     if (!existsSync(ckptFile))
       throw new ResumeError(`--resume: there is no checkpoint in ${cfg.outDir} to resume from`);
     const c = readCheckpoint(ckptFile);
