@@ -20,6 +20,7 @@ const MODELS = readJson<Record<string, Reference>>(join(FIXTURES, 'torch', 'mode
 /** The examples that mirror a torchvision model, by the fixture's name for it. */
 const EXAMPLES: Record<string, string> = {
   resnet18: 'resnet18',
+  resnet34: 'resnet34',
   resnet50: 'resnet50',
   mobilenet_v2: 'mobilenet_v2',
   vit_b16: 'vit_b16',
