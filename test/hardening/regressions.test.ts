@@ -193,6 +193,25 @@ describe('score --out after a kill, score --merge of foreign files', () => {
     expect(again).toEqual(lines);
   });
 
+  it('merging conflicting rows, or rows of other proxies, is an error naming both files', () => {
+    const dir = tmp();
+    const a = join(dir, 'a.jsonl');
+    const b = join(dir, 'b.jsonl');
+    const c = join(dir, 'c.jsonl');
+    const args = ['score', 'examples/nb201.mdl', '--sample', '3', '--seed', '2', '--quiet'];
+    expect(mdl(...args, '--proxies', 'params', '--out', a).code).toBe(0);
+    expect(mdl(...args, '--proxies', 'macs', '--out', b).code).toBe(0);
+    expectUserError(mdl('score', '--merge', a, b), /b\.jsonl has the columns .*a\.jsonl has/);
+    const lines = readFileSync(a, 'utf8').trimEnd().split('\n');
+    const row = JSON.parse(lines[0]!) as Record<string, unknown>;
+    row['params'] = Number(row['params']) + 1;
+    writeFileSync(c, [JSON.stringify(row), ...lines.slice(1)].join('\n') + '\n');
+    expectUserError(mdl('score', '--merge', a, c), /candidate \S+ has different rows in .*a\.jsonl and .*c\.jsonl/);
+    // The same rows twice merge to one copy.
+    expect(mdl('score', '--merge', a, a, '--out', join(dir, 'm.jsonl')).code).toBe(0);
+    expect(readFileSync(join(dir, 'm.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(lines.length);
+  });
+
   it('merging a binary file is an error naming it', () => {
     const dir = tmp();
     const bin = join(dir, 'junk.jsonl');
@@ -253,5 +272,36 @@ describe('data, the demo server and the terminal', () => {
     expect(r.code).toBe(1);
     expect(r.err.includes('\u202e') || r.err.includes('\x1b')).toBe(false);
     expect(r.err).toContain('\\u{202e}');
+  });
+
+  it('endless files are refused by size or kind: a source of /dev/zero, a checkpoint linked to it', () => {
+    expectUserError(mdl('check', '/dev/zero'), /MDL5011: \/dev\/zero is larger than/);
+    const dir = tmp();
+    symlinkSync('/dev/zero', join(dir, 'c.safetensors'));
+    const r = mdl(
+      'train',
+      'examples/mlp.mdl',
+      '--data',
+      'mnist',
+      '--backend',
+      'reference',
+      '--limit',
+      '128',
+      '--epochs',
+      '1',
+      '--init',
+      join(dir, 'c.safetensors'),
+      '--out',
+      join(dir, 'run'),
+    );
+    expectUserError(r, /MDL5009: .*c\.safetensors: not a regular file/);
+  });
+
+  it('the gradient of a model whose output is not logits is a located error, not a crash', () => {
+    const dir = tmp();
+    const f = join(dir, 'm.mdl');
+    writeFileSync(f, 'model m(x: Tensor[B, 3, 8, 8]) {\n  return conv2d(x, 4, 3)\n}\n');
+    const r = mdl('print', f, '--stage', 'grad');
+    expectUserError(r, /m\.mdl:2:10: error MDL6011: cross_entropy loss: output `output` has shape \[B, 4, 6, 6\]/);
   });
 });
