@@ -20,7 +20,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
 import { escapeControls } from '../../compiler/diagnostics/render.js';
+import { readCifarDir } from '../../runtime/data/cifar.js';
+import { MAX_DATA_BYTES } from '../../runtime/data/dataset.js';
+import { readIdxFile } from '../../runtime/data/idx.js';
 import { serveFolders } from '../../runtime/browser/serve.js';
 import {
   CheckpointError,
@@ -304,4 +308,17 @@ describe('data, the demo server and the terminal', () => {
     const r = mdl('print', f, '--stage', 'grad');
     expectUserError(r, /m\.mdl:2:10: error MDL6011: cross_entropy loss: output `output` has shape \[B, 4, 6, 6\]/);
   });
+
+  it('a bad label is reported in the file that holds it; a gzip bomb stops at the data budget', () => {
+    const dir = tmp();
+    const record = (label: number) => Buffer.concat([Buffer.from([label]), Buffer.alloc(3072)]);
+    writeFileSync(join(dir, 'data_batch_1.bin'), Buffer.concat([record(1), record(2)]));
+    writeFileSync(join(dir, 'data_batch_2.bin'), Buffer.concat([record(3), record(11)]));
+    writeFileSync(join(dir, 'test_batch.bin'), record(0));
+    expect(() => readCifarDir(dir)).toThrow(/data_batch_2\.bin/);
+    // 1 MiB past the budget of zeros compresses to about half a megabyte.
+    const bomb = join(dir, 'images-idx3-ubyte.gz');
+    writeFileSync(bomb, gzipSync(Buffer.alloc(MAX_DATA_BYTES + (1 << 20)), { level: 1 }));
+    expect(() => readIdxFile(bomb)).toThrow(/decompresses to more than 512 MiB/);
+  }, 60_000);
 });
