@@ -42,8 +42,8 @@ const SEEDS = quick ? [0, 1] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 // Parts C and D measure every candidate on the adapter (tens of seconds each on a CPU adapter):
 // their budgets are what fits beside the other experiments on a 2-core machine.
 const DATA_SEEDS = [0];
-const DATA_BUDGET = quick ? 6 : 6;
-const DATA_POPULATION = quick ? 3 : 4;
+const DATA_BUDGET = quick ? 6 : 30;
+const DATA_POPULATION = quick ? 3 : 8;
 const D_SAMPLES = quick ? 6 : 10;
 const D_INITIAL = quick ? 5 : 8;
 const STATIC_ITERATIONS = quick ? 200 : 1000;
@@ -352,7 +352,7 @@ ${rows(
 The full budget (100 candidates, 10 seeds) does not fit this machine: measuring a candidate's
 ZiCo and SynFlow took ${cSeconds()} s on average here (compiling its kernels for llvmpipe
 dominates), so 10 seeds × 3 searches × 100 candidates would take days. Each search here is
-\`evolution(population=${DATA_POPULATION}, iterations=${DATA_BUDGET})\` over ${DATA_SEEDS.length === 1 ? 'one seed' : `${DATA_SEEDS.length} seeds`}, on the built-in digits (28×28 → 32×32, gray × 3; batch ${DATA_BATCH}, data seed 0), not
+\`evolution(population=${DATA_POPULATION}, iterations=${DATA_BUDGET})\` (${DATA_BUDGET} candidates evaluated, the first ${DATA_POPULATION} at random) over ${DATA_SEEDS.length === 1 ? 'one seed' : `${DATA_SEEDS.length} seeds`}, on the built-in digits (28×28 → 32×32, gray × 3; batch ${DATA_BATCH}, data seed 0), not
 CIFAR-10; every candidate was measured once for both proxies and shared by the searches
 (${partC.find((r) => r.part === 'C-measured')?.evaluated ?? '-'} distinct candidates measured in all).
 
@@ -388,7 +388,7 @@ ${(dLog?.predictions ?? [])
   )
   .join('\n')}
 
-The 25 evaluated samples: latency ${dLog ? pm(dLog.log.map((e) => e.values['latency']!).filter(Number.isFinite), 1) : '-'} ms, zico ${dLog ? pm(dLog.log.map((e) => e.values['zico']!).filter(Number.isFinite), 1) : '-'}.`
+The ${D_SAMPLES} evaluated samples: latency ${dLog ? pm(dLog.log.map((e) => e.values['latency']!).filter(Number.isFinite), 1) : '-'} ms, zico ${dLog ? pm(dLog.log.map((e) => e.values['zico']!).filter(Number.isFinite), 1) : '-'}.`
     : 'Not run yet.'
 }
 
