@@ -40,6 +40,22 @@ const PLANS: readonly Plan[] = [
   { name: 'lenet5', file: 'examples/lenet5.mdl', models: quick ? 2 : 5, retrain: quick ? 2 : 2 },
 ].filter((p) => only === undefined || p.name === only);
 
+/**
+ * The dropout explorations: the code's two grids, and Bernoulli on a grid twenty times finer —
+ * on these models the code's smallest Bernoulli rate (0.01) already costs more than ε = 0.04
+ * of test loss, so its grid finds no model of the Rashomon set but the base model's copies.
+ */
+const DROPOUT = [
+  { label: 'bernoulli dropout', noise: 'bernoulli', dir: 'bernoulli', extra: [] as string[] },
+  { label: 'gaussian dropout', noise: 'gaussian', dir: 'gaussian', extra: [] as string[] },
+  {
+    label: 'bernoulli dropout, rates ≤ 0.01',
+    noise: 'bernoulli',
+    dir: 'bernoulli-fine',
+    extra: ['--max-rate', '0.01'],
+  },
+];
+
 const commands: string[] = [];
 
 function mdl(args: string[]): void {
@@ -158,15 +174,16 @@ for (const p of PLANS) {
   if (existsSync(ckpt)) commands.push(`npx mdl ${trainArgs.join(' ')}`);
   else mdl(trainArgs);
   const methods: { label: string; r: Result | undefined }[] = [];
-  for (const noise of ['bernoulli', 'gaussian']) {
-    const out = join(dir, noise);
+  for (const v of DROPOUT) {
+    const out = join(dir, v.dir);
     const args = [
       'rashomon',
       p.file,
       '--checkpoint',
       ckpt,
       '--noise',
-      noise,
+      v.noise,
+      ...v.extra,
       '--models',
       String(p.models),
       ...common(),
@@ -175,7 +192,7 @@ for (const p of PLANS) {
     ];
     if (existsSync(join(out, 'rashomon.jsonl'))) commands.push(`npx mdl ${args.join(' ')}`);
     else mdl(args);
-    methods.push({ label: `${noise} dropout`, r: read(out) });
+    methods.push({ label: v.label, r: read(out) });
   }
   const out = join(dir, 'retrain');
   const args = [
@@ -222,7 +239,7 @@ for (const { plan, methods } of results) {
       return `| ${label} | ${e.epsilon.toFixed(3)} | ${e.models} | ${f4(e.ambiguity)} | ${f4(e.discrepancy)} | ${f4(e.disagreement.mean)} | ${f4(e.vpr.mean)} | ${e.score_variance.mean.toExponential(2)} | ${f4(e.rashomon_capacity.mean)} |`;
     }),
   );
-  const retrained = methods[2]?.r;
+  const retrained = methods.find((m) => m.label.startsWith('re-training'))?.r;
   const costRows = done.map(({ label, r }) => {
     const run = r!.run;
     const full = run.retrained === undefined ? run.seconds_per_model * 21 * 100 : undefined;
@@ -230,19 +247,20 @@ for (const { plan, methods } of results) {
       retrained && run.retrained === undefined ? retrained.run.seconds_per_model / run.seconds_per_model : undefined;
     return `| ${label} | ${run.models} | ${dur(run.explore_seconds)} | ${secs(run.seconds_per_model)} | ${ratio ? `${ratio.toFixed(0)}×` : '—'} | ${full !== undefined ? dur(full) : `${dur(run.explore_seconds)} (K = ${run.retrained})`} | ${secs(run.metrics_seconds)} |`;
   });
-  const rateRows = (['bernoulli', 'gaussian'] as const).flatMap((noise, k) => {
-    const r = methods[k]?.r;
-    if (!r) return [];
-    const last = r.run.epsilons.length - 1;
-    return [
-      `| ${noise} | ${r.rates
-        .slice(0, 6)
-        .map((x) => `${x.rate.toFixed(3)}: +${(x.mean_loss - r.run.base_loss).toFixed(3)} (${x.in_set[last]})`)
-        .join(
-          ' | ',
-        )} | ${r.rates[r.rates.length - 1]!.rate.toFixed(2)}: +${(r.rates[r.rates.length - 1]!.mean_loss - r.run.base_loss).toFixed(3)} (${r.rates[r.rates.length - 1]!.in_set[last]}) |`,
-    ];
-  });
+  /** A loss difference with its sign, −0.000 written +0.000. */
+  const signed = (v: number) => {
+    const d = Number(v.toFixed(3));
+    return `${d < 0 ? '−' : '+'}${Math.abs(d).toFixed(3)}`;
+  };
+  const rate = (x: number) => String(Number(x.toFixed(4)));
+  const rateRows = methods
+    .filter((m) => !m.label.startsWith('re-training'))
+    .flatMap(({ label, r }) => {
+      if (!r) return [];
+      const last = r.run.epsilons.length - 1;
+      const cell = (x: RateLine) => `${rate(x.rate)}: ${signed(x.mean_loss - r.run.base_loss)} (${x.in_set[last]})`;
+      return [`| ${label} | ${r.rates.slice(0, 6).map(cell).join(' | ')} | ${cell(r.rates[r.rates.length - 1]!)} |`];
+    });
   const retrainLine = retrained
     ? `The ${retrained.retrained.length} retrained models (seeds ${retrained.retrained.map((m) => m.seed).join(', ')}) reach test losses ${retrained.retrained.map((m) => m.loss.toFixed(3)).join(', ')} (base ${retrained.run.base_loss.toFixed(3)}) and accuracies ${retrained.retrained.map((m) => (100 * m.accuracy).toFixed(1) + '%').join(', ')}; each trained in ${secs(retrained.run.train_seconds_per_model ?? 0)} on average.`
     : 'The re-training baseline has not run yet.';
@@ -250,7 +268,7 @@ for (const { plan, methods } of results) {
 
 Base model: test loss ${any.base_loss.toFixed(4)}, accuracy ${(100 * any.base_accuracy).toFixed(2)}% on the ${any.samples} test
 images; noise on ${any.layers.map((l) => `\`${l}\``).join(', ')} (every conv2d and linear output, the logits included).
-Dropout: 21 rates (Bernoulli up to 0.2, Gaussian α up to 0.6) × ${plan.models} models per rate.
+Dropout: 21 rates (Bernoulli up to 0.2, Gaussian α up to 0.6, and Bernoulli up to 0.01) × ${plan.models} models per rate.
 ${retrainLine}
 
 Metrics at three values of ε (|R(ε)| models; per-sample metrics as their mean over the samples,
