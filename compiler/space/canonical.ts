@@ -16,6 +16,7 @@
 // (NN-Mass, NN-Degree, DTMC) measure.
 import type { Graph, TensorType } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
+import type { ArgSpec } from '../ops/types.js';
 import { functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
 
 /** cyrb53-style 53-bit string hash, as 14 hex digits. */
@@ -117,8 +118,15 @@ function attrsLabel(a: object, op: string): number {
   if (v === undefined) attrLabels.set(a, (v = nested(() => attrsText(a, op))));
   return v;
 }
+/** Each op's arguments added after hashes were published (ArgSpec.addedLater), looked up once. */
+const addedLater = new Map<string, readonly ArgSpec[]>();
+function laterArgs(op: string): readonly ArgSpec[] {
+  let v = addedLater.get(op);
+  if (v === undefined) addedLater.set(op, (v = lookupOp(op)?.args.filter((s) => s.addedLater) ?? []));
+  return v;
+}
 function attrsText(a: object, op: string): number {
-  const later = lookupOp(op)?.args.filter((s) => s.addedLater) ?? [];
+  const later = laterArgs(op);
   const keys = Object.keys(a).filter(
     (k) => !later.some((s) => s.name === k && (a as Record<string, unknown>)[k] === s.default),
   );
