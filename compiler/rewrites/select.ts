@@ -22,7 +22,8 @@ export function layers(g: Graph): Node[] {
   );
 }
 
-function matcher(s: Selector): (n: Node) => boolean {
+/** Whether a node is picked by a selector (a glob also matches the layers inside a block it names). */
+export function matcher(s: Selector): (n: Node) => boolean {
   const byName = (pattern: string) => {
     const re = globToRegExp(pattern);
     return (n: Node) => matchesLayer(re, n.name);

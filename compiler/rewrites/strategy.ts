@@ -69,7 +69,11 @@ function strategy(v: V, span: Span): StrategySpec | 'poison' {
   });
 }
 
-function selector(v: V, span: Span, top = true): Selector {
+/**
+ * A layer selector as written in a section: a name glob, an op, both as a tuple, or a list of
+ * these. `usage` words the error for the setting that takes it (backward rules, `layers`, …).
+ */
+export function parseSelector(v: V, span: Span, usage: (got: string) => string, top = true): Selector {
   if (v.t === 'str') return { kind: 'glob', pattern: v.v };
   if (v.t === 'op') return { kind: 'op', op: v.op.name };
   if (v.t === 'tuple' && v.items.length === 2) {
@@ -77,13 +81,12 @@ function selector(v: V, span: Span, top = true): Selector {
     if (a.t === 'op' && b.t === 'str') return { kind: 'both', op: a.op.name, pattern: b.v };
   }
   if (top && (v.t === 'list' || v.t === 'tuple') && v.items.length > 0)
-    return { kind: 'any', items: v.items.map((x) => selector(x, span, false)) };
-  return fail(
-    'MDL3004',
-    `a backward rule selects layers by a name glob ("layer4.*.conv*"), an op (conv2d), both ((conv2d, "layer4.*")) or a list of these; got ${repr(v)}`,
-    span,
-  );
+    return { kind: 'any', items: v.items.map((x) => parseSelector(x, span, usage, false)) };
+  return fail('MDL3004', usage(repr(v)), span);
 }
+
+const ruleUsage = (got: string) =>
+  `a backward rule selects layers by a name glob ("layer4.*.conv*"), an op (conv2d), both ((conv2d, "layer4.*")) or a list of these; got ${got}`;
 
 /** Checks one `backward` rule of a train section (neither rule nor diagnostic: poisoned). */
 export function parseRule(r: { readonly selector: V; readonly strategy: V; readonly span: Span }): {
@@ -91,7 +94,7 @@ export function parseRule(r: { readonly selector: V; readonly strategy: V; reado
   diagnostic?: Diagnostic;
 } {
   try {
-    const sel = selector(r.selector, r.span);
+    const sel = parseSelector(r.selector, r.span, ruleUsage);
     const s = strategy(r.strategy, r.span);
     if (s === 'poison') return {};
     return { rule: { selector: sel, strategy: s, span: r.span, text: `${formatSelector(sel)} = ${repr(r.strategy)}` } };
