@@ -1,7 +1,19 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { bool, convGeom, int, known, pair, requireRank, windowOut, out0, withAttrs, props } from './helpers.js';
+import {
+  weightAndBias,
+  bool,
+  convGeom,
+  int,
+  known,
+  pair,
+  requireRank,
+  windowOut,
+  out0,
+  withAttrs,
+  props,
+} from './helpers.js';
 import { conv2dForward } from '../reference/kernels.js';
 
 /**
@@ -63,17 +75,7 @@ export const conv2d: OpDef = {
     const groups = int(a, 'groups');
     const [kh, kw] = pair(a, 'kernel');
     const fanIn = (cin / groups) * kh * kw;
-    const bound = 1 / Math.sqrt(fanIn);
-    const ps = [
-      {
-        name: 'weight',
-        shape: [out, cin / groups, kh, kw],
-        init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn } as const,
-      },
-    ];
-    return bool(a, 'bias')
-      ? [...ps, { name: 'bias', shape: [out], init: { kind: 'uniform', low: -bound, high: bound } as const }]
-      : ps;
+    return weightAndBias([out, cin / groups, kh, kw], fanIn, out, bool(a, 'bias'));
   },
   cost(c) {
     const [, cinPerGroup, kh, kw] = c.params[0]!;

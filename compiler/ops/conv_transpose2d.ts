@@ -1,7 +1,19 @@
 import { formatShape } from '../ir/shape.js';
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { bool, convGeom, int, known, pair, requireRank, out0, withAttrs, props, numelOf } from './helpers.js';
+import {
+  weightAndBias,
+  bool,
+  convGeom,
+  int,
+  known,
+  pair,
+  requireRank,
+  out0,
+  withAttrs,
+  props,
+  numelOf,
+} from './helpers.js';
 import { conv2dGradInput } from '../reference/kernels.js';
 
 /** The output size of a transposed convolution, as torch.nn.ConvTranspose2d computes it. */
@@ -96,17 +108,7 @@ export const conv_transpose2d: OpDef = {
     const groups = int(a, 'groups');
     const [kh, kw] = pair(a, 'kernel');
     const fanIn = (out / groups) * kh * kw;
-    const bound = 1 / Math.sqrt(fanIn);
-    const ps = [
-      {
-        name: 'weight',
-        shape: [cin, out / groups, kh, kw],
-        init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn } as const,
-      },
-    ];
-    return bool(a, 'bias')
-      ? [...ps, { name: 'bias', shape: [out], init: { kind: 'uniform', low: -bound, high: bound } as const }]
-      : ps;
+    return weightAndBias([cin, out / groups, kh, kw], fanIn, out, bool(a, 'bias'));
   },
   cost(c) {
     const [, og, kh, kw] = c.params[0]!;

@@ -11,6 +11,7 @@ import {
   type OpDef,
   type OpKind,
   type OpProps,
+  type ParamSpec,
   type Tensor,
   type VjpRule,
 } from './types.js';
@@ -424,4 +425,18 @@ export function adaptivePool(name: string, doc: string, base: OpDef, fixed: Attr
     vjp: (b, n, gs, needs) => base.vjp!(b, { ...n, attrs: attrsOf(b.shape(n.inputs[0]!), n.attrs) }, gs, needs),
     jvp: (b, n, ts) => base.jvp!(b, { ...n, attrs: attrsOf(b.shape(n.inputs[0]!), n.attrs) }, ts),
   };
+}
+
+/**
+ * A layer's weight and optional bias with PyTorch's default initialisation (nn.Linear, nn.Conv2d,
+ * nn.ConvTranspose2d): kaiming-uniform with a = √5 for the weight, uniform ±1/√fan_in for the
+ * bias of `out` elements.
+ */
+export function weightAndBias(weight: readonly number[], fanIn: number, out: number, bias: boolean): ParamSpec[] {
+  const ps: ParamSpec[] = [
+    { name: 'weight', shape: weight, init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn } },
+  ];
+  const bound = 1 / Math.sqrt(fanIn);
+  if (bias) ps.push({ name: 'bias', shape: [out], init: { kind: 'uniform', low: -bound, high: bound } });
+  return ps;
 }

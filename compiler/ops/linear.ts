@@ -1,6 +1,6 @@
 import type { OpDef } from './types.js';
 import { opError } from './types.js';
-import { bool, int, known, out0, requireMinRank, withAttrs, props } from './helpers.js';
+import { weightAndBias, bool, int, known, out0, requireMinRank, withAttrs, props } from './helpers.js';
 import { aroundAxis } from '../reference/tensor.js';
 
 /**
@@ -28,13 +28,7 @@ export const linear: OpDef = {
   params([x], a) {
     const fanIn = x!.shape[x!.shape.length - 1] as number;
     const out = int(a, 'out');
-    const bound = 1 / Math.sqrt(fanIn);
-    const ps = [
-      { name: 'weight', shape: [out, fanIn], init: { kind: 'kaiming_uniform', a: Math.sqrt(5), fanIn } as const },
-    ];
-    return bool(a, 'bias')
-      ? [...ps, { name: 'bias', shape: [out], init: { kind: 'uniform', low: -bound, high: bound } as const }]
-      : ps;
+    return weightAndBias([out, fanIn], fanIn, out, bool(a, 'bias'));
   },
   cost(c) {
     const fanIn = c.params[0]![1]!;
