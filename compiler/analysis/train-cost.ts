@@ -159,8 +159,9 @@ export function trainCost(
     else paramBytes += b;
   }
   let gradBytes = 0;
+  const paramByName = new Map(g.params.map((q) => [q.name, q]));
   for (const name of gg.grads.keys()) {
-    const p = g.params.find((q) => q.name === name)!;
+    const p = paramByName.get(name)!;
     gradBytes += numel(p.shape) * DTYPE_BYTES[p.dtype];
   }
   if (!step && opts.optimizer) stateBytes = optimizerState(opts.optimizer).length * gradBytes;

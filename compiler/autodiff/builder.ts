@@ -18,6 +18,13 @@ export class GraphEditor {
   readonly outputs: { name: string; value: ValueId }[];
   readonly symbols: string[];
   private readonly names: Set<string>;
+  /** Per base name, the suffix to try first: names are only ever added, so the smallest free
+   * `base_k` never lies below the last one handed out, and naming stays linear in the nodes. */
+  private readonly nextSuffix = new Map<string, number>();
+  /** Names of `params[0 … paramNamesSeen)`; passes may push parameters directly, so the set
+   * catches up before each lookup rather than being kept in step by every writer. */
+  private readonly paramNames = new Set<string>();
+  private paramNamesSeen = 0;
 
   constructor(readonly base: Graph) {
     this.values = [...base.values];
@@ -51,7 +58,9 @@ export class GraphEditor {
 
   /** A new buffer (state that is not trained), such as an optimizer's moment estimates. */
   addBuffer(name: string, shape: readonly number[], init: Param['init']): ValueId {
-    if (this.params.some((p) => p.name === name))
+    for (; this.paramNamesSeen < this.params.length; this.paramNamesSeen++)
+      this.paramNames.add(this.params[this.paramNamesSeen]!.name);
+    if (this.paramNames.has(name))
       throw new AutodiffError(`graph ${this.base.name} already has a parameter \`${name}\``);
     const pid = this.params.length;
     const id = this.values.length;
@@ -61,9 +70,11 @@ export class GraphEditor {
   }
 
   uniqueName(base: string): string {
-    let name = base;
-    for (let k = 1; this.names.has(name); k++) name = `${base}_${k}`;
-    return name;
+    if (!this.names.has(base)) return base;
+    let k = this.nextSuffix.get(base) ?? 1;
+    while (this.names.has(`${base}_${k}`)) k++;
+    this.nextSuffix.set(base, k + 1);
+    return `${base}_${k}`;
   }
 
   addNode(

@@ -50,8 +50,9 @@ export function buildTrainStep(g: Graph, opts: TrainStepOptions): TrainStep {
   const firstUse = new Map<ValueId, NodeId>();
   for (const n of g.nodes) for (const v of n.inputs) if (!firstUse.has(v)) firstUse.set(v, n.id);
   const names = optimizerState(o);
+  const paramByName = new Map(g.params.map((q) => [q.name, q]));
   for (const [name, grad] of gg.grads) {
-    const p = g.params.find((q) => q.name === name)!;
+    const p = paramByName.get(name)!;
     const bufs = names.map((s) => `${name}@${s}`);
     const bufIds = bufs.map((b) => ed.addBuffer(b, p.shape, { kind: 'zeros' }));
     state.set(name, bufs);

@@ -44,7 +44,9 @@ export function hoistSaves<T extends GradGraph>(gg: T, saves: ReadonlySet<string
     if (as.some((a) => a === undefined)) continue;
     const at = Math.max(-1, ...(as as number[]));
     anchor.set(n.id, at);
-    hoisted.set(at, [...(hoisted.get(at) ?? []), n.id]);
+    const list = hoisted.get(at);
+    if (list) list.push(n.id);
+    else hoisted.set(at, [n.id]);
     moved.add(n.id);
   }
   // Views are moved only when a save uses them (on their own they change nothing).
