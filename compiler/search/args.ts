@@ -98,7 +98,7 @@ export function formatCall(callee: string, decls: readonly ArgDecl[], a: BoundAr
 }
 
 /**
- * A call as a flag writes it, `flash(samples=25, features=[nn_degree, params])` or `random`:
+ * A call as a flag writes it, `flash(samples=25, features=[nn_degree, live_params])` or `random`:
  * the name and its keyword arguments as values (numbers, "strings", bare names, lists of them).
  */
 export function parseCall(text: string): { name: string; args: Map<string, V> } {

@@ -46,6 +46,26 @@ export function paramCount(g: Graph): number {
   return params;
 }
 
+/**
+ * Trainable and frozen parameters that the output depends on: those read by a node of the
+ * functional view (a layer whose result is multiplied by a `none` edge or cannot reach the
+ * output counts nothing). NAS-Bench-201 counts such a cell's parameters in full, though the
+ * network computes a constant: 10 % accuracy with the most parameters of the space.
+ */
+export function liveParamCount(g: Graph, view: FunctionalView): number {
+  const counted = new Set<number>();
+  let params = 0;
+  for (const n of view.live)
+    for (let i = n.dataInputs; i < n.inputs.length; i++) {
+      const d = g.values[n.inputs[i]!]!.def;
+      if (d.kind !== 'param' || counted.has(d.param)) continue;
+      counted.add(d.param);
+      const p = g.params[d.param]!;
+      if (!p.buffer) params += numel(p.shape);
+    }
+  return params;
+}
+
 /** Only conv, linear and matmul nodes have MACs: the other ops are skipped without a cost call. */
 export function macsOf(g: Graph, bind: Readonly<Record<string, number>>): number {
   return sumCosts(g, bind, true);
@@ -121,6 +141,7 @@ export class ProxyContext {
 
 export type ProxyName =
   | 'params'
+  | 'live_params'
   | 'macs'
   | 'flops'
   | 'activation_bytes'
@@ -166,6 +187,12 @@ export const REGISTRY: Registry = {
     sign: 1,
     level: 'graph',
     compute: (c) => c.params,
+  },
+  live_params: {
+    doc: 'parameters of the layers that can affect the output (the functional view), each once',
+    sign: 1,
+    level: 'function',
+    compute: (c) => liveParamCount(c.graph, c.view),
   },
   macs: {
     doc: 'multiply-accumulates of conv, linear and matmul (NAS-Bench-201 "flops" = macs + the classifier bias)',

@@ -17,7 +17,7 @@ import { nnMass } from '../../compiler/analysis/nn-mass.js';
 import { bindDims, summarize } from '../../compiler/analysis/summary.js';
 import { functionalView } from '../../compiler/analysis/topology.js';
 import { functionHash, graphHash } from '../../compiler/space/canonical.js';
-import { costs } from '../../compiler/space/proxies.js';
+import { costs, liveParamCount } from '../../compiler/space/proxies.js';
 import { candidate, indexOf } from '../../compiler/space/space.js';
 import { kendall, spearman } from '../../compiler/space/stats.js';
 import { naslib, nb201Ops, nb201Table, space } from './helpers.js';
@@ -184,6 +184,29 @@ describe('examples/nb201.mdl: the NAS-Bench-201 space', () => {
     expect(functionHash(byArch('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|').graph!)).not.toBe(
       functionHash(byArch('|nor_conv_1x1~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|').graph!),
     );
+  });
+
+  it('live_params counts only the layers the output depends on', () => {
+    const live = (arch: string) => {
+      const g = byArch(arch).graph!;
+      return liveParamCount(g, functionalView(g));
+    };
+    const params = (arch: string) => costs(byArch(arch).graph!, { B: 1 }).params;
+    // Nodes 1 and 2 feed only `none` edges: their three convs count in params, not in live_params,
+    // which equal the parameters of the same cell with those edges removed.
+    const deadConvs = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|nor_conv_3x3~0|none~1|none~2|';
+    const pruned = '|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|';
+    expect(params(deadConvs)).toBe(closedForm(deadConvs).params);
+    expect(live(deadConvs)).toBe(params(pruned));
+    expect(live(deadConvs)).toBe(params(deadConvs) - (2 * 243_040 + 28_000)); // closedForm counts each edge over all 15 cells
+    // Without dead layers the two are equal.
+    const all3 = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+    expect(live(all3)).toBe(params(all3));
+    // A cell whose output is all `none` computes a constant: every cell's convs, the stem and
+    // the reduction blocks before the last cell's output are dead; only what follows counts.
+    const constant = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|';
+    expect(live(constant)).toBeLessThan(params('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|'));
+    expect(params(constant)).toBe(closedForm(constant).params);
   });
 
   it('the 15,625 cells compute 5,650 distinct functions; NN-Mass is a function of the function', () => {
