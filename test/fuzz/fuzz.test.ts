@@ -1,6 +1,7 @@
 // The fuzzer in CI: 2,000 inputs from a fixed seed (generated programs and mutations of
 // examples/ and stdlib/) through check, summary, print --stage grad and fmt, in one worker
-// thread, each input under a 20 s and 512 MB budget. Every input must end in ok or coded user
+// thread, each input under a budget of 20 s of the thread's CPU time (so a loaded CI machine does
+// not turn slow inputs into hangs) and 512 MB of heap. Every input must end in ok or coded user
 // errors: no internal error, no hang, no memory blow-up. The long run is `npm run fuzz`.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

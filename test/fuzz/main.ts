@@ -1,7 +1,8 @@
 // `npm run fuzz -- [--runs N] [--seed S] [--stages LIST] [--timeout-ms T] [--memory-mb M] [--out DIR]`: the long
 // fuzzing run, on demand (CI runs a short one, test/fuzz/fuzz.test.ts). It prints the figures as
 // it goes and at the end, writes every failing input to DIR (default fuzz-failures/) with what
-// went wrong, and exits 1 if there was any internal error, hang or memory blow-up.
+// went wrong, and exits 1 if there was any internal error, hang or memory blow-up. --timeout-ms
+// is CPU time of the worker thread per input (wall time where /proc is missing; ./run.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

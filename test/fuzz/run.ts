@@ -1,14 +1,18 @@
 // The fuzzer: a seeded stream of inputs (./generate.ts) run through the stages (./stages.ts)
 // in one worker thread at a time, each under a time and a memory budget. What it counts:
 // - internal errors: a stage threw something that is not a coded user error;
-// - hangs: an input ran past the time budget (the worker is terminated and replaced);
+// - hangs: an input ran past the time budget (the worker is terminated and replaced). The
+//   budget is CPU time of the worker thread where Linux's /proc gives it (./thread-cpu.ts), so
+//   the verdict does not depend on what else the machine runs; wall time past `wallFactor`
+//   times the budget is a hang too (an input blocked without using CPU). Elsewhere, wall time;
 // - memory blow-ups: the worker ran out of its heap limit (it dies; a new one takes over).
 // Inputs are sent in order and the stream is a pure function of the seed, so every figure and
 // every failure reproduces.
 import { Worker } from 'node:worker_threads';
 import { sampleInputs, seedPrograms } from './generate.js';
 import { STAGES, type Stage } from './stages.js';
-import type { Answer } from './worker.js';
+import { threadCpuMs } from './thread-cpu.js';
+import type { Answer, Hello } from './worker.js';
 
 export interface FuzzOptions {
   /** The repository root (examples/ and stdlib/ seed the mutations). */
@@ -18,8 +22,10 @@ export interface FuzzOptions {
   readonly runs: number;
   readonly seed: number;
   readonly stages?: readonly Stage[];
-  /** Wall-clock budget per input, all its stages together. */
+  /** Budget per input, all its stages together: CPU time of the worker thread where measurable, else wall time. */
   readonly timeoutMs: number;
+  /** Wall time allowed per input, as a multiple of `timeoutMs`, where the budget is CPU time (default 10). */
+  readonly wallFactor?: number;
   /** The worker's heap limit. */
   readonly memoryMb: number;
   /** Inputs are generated and sent in chunks of this many (the stream is the same). */
@@ -69,17 +75,41 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   };
   const t0 = performance.now();
   let worker: Worker | undefined;
-  const start = () =>
-    new Worker(opts.worker, {
+  /** Each worker's OS thread id, once its first message has said it. */
+  const tids = new WeakMap<Worker, number | undefined>();
+  const start = () => {
+    const w = new Worker(opts.worker, {
       resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb, maxYoungGenerationSizeMb: 64 },
     });
+    w.once('message', (h: Hello) => tids.set(w, h.tid));
+    return w;
+  };
+  /** Resolves when the worker has said which thread it is (or has died trying). */
+  const ready = (w: Worker): Promise<void> =>
+    tids.has(w)
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const done = () => {
+            w.off('message', done);
+            w.off('exit', done);
+            resolve();
+          };
+          w.on('message', done);
+          w.once('exit', done);
+        });
+  const wallFactor = opts.wallFactor ?? 10;
 
   /** One input: its answer, or why there is none ('hang', or the worker's death). */
-  const runOne = (id: number, text: string): Promise<Answer | { died: 'hang' | 'memory'; detail: string }> =>
-    new Promise((resolve) => {
-      const w = (worker ??= start());
+  const runOne = async (id: number, text: string): Promise<Answer | { died: 'hang' | 'memory'; detail: string }> => {
+    const w = (worker ??= start());
+    await ready(w);
+    const tid = tids.get(w);
+    const cpuAt = () => (tid === undefined ? undefined : threadCpuMs(tid));
+    const cpu0 = cpuAt();
+    const t0 = performance.now();
+    return new Promise((resolve) => {
       const done = (r: Answer | { died: 'hang' | 'memory'; detail: string }) => {
-        clearTimeout(timer);
+        clearInterval(timer);
         w.off('message', onMessage);
         w.off('error', onError);
         w.off('exit', onExit);
@@ -95,17 +125,34 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
         worker = undefined;
         done({ died: 'memory', detail: `the worker exited with code ${code}` });
       };
-      const timer = setTimeout(() => {
-        worker = undefined;
-        w.off('exit', onExit);
-        void w.terminate();
-        done({ died: 'hang', detail: `still running after ${opts.timeoutMs} ms` });
-      }, opts.timeoutMs);
+      // Checked a few times a second: the thread's CPU time against the budget (and wall time
+      // against its multiple), or wall time alone where CPU time cannot be read.
+      const timer = setInterval(
+        () => {
+          const wall = performance.now() - t0;
+          const now = cpuAt();
+          const cpu = cpu0 === undefined || now === undefined ? undefined : now - cpu0;
+          const over =
+            cpu === undefined
+              ? wall > opts.timeoutMs && `still running after ${opts.timeoutMs} ms`
+              : cpu > opts.timeoutMs
+                ? `still running after ${opts.timeoutMs} ms of CPU time (${Math.round(wall)} ms wall)`
+                : wall > wallFactor * opts.timeoutMs &&
+                  `still running after ${Math.round(wall)} ms wall (${cpu} ms CPU)`;
+          if (!over) return;
+          worker = undefined;
+          w.off('exit', onExit);
+          void w.terminate();
+          done({ died: 'hang', detail: over });
+        },
+        Math.min(250, opts.timeoutMs),
+      );
       w.on('message', onMessage);
       w.once('error', onError);
       w.once('exit', onExit);
       w.postMessage({ id, text, stages });
     });
+  };
 
   const chunk = opts.chunk ?? 500;
   try {

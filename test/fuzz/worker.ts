@@ -3,6 +3,7 @@
 // (a blow-up kills the worker, not the run) and watchdog (a hang is terminated).
 import { parentPort } from 'node:worker_threads';
 import { runStages, type Stage } from './stages.js';
+import { threadId } from './thread-cpu.js';
 
 export interface Job {
   readonly id: number;
@@ -16,6 +17,13 @@ export interface Answer {
   readonly ms: number;
   readonly heapMb: number;
 }
+
+/** The first message: which OS thread to watch (undefined where /proc does not say). */
+export interface Hello {
+  readonly hello: true;
+  readonly tid: number | undefined;
+}
+parentPort!.postMessage({ hello: true, tid: threadId() } satisfies Hello);
 
 parentPort!.on('message', (job: Job) => {
   const t0 = performance.now();
