@@ -381,16 +381,18 @@ The search after fitting (the last optimisation, over the lattice of valid candi
 fitted predictor and latency model) is the figure FLASH reports as about 0.1 s for its
 analytical models; here every candidate the optimiser compares is elaborated and measured by the
 compiler (NN-Degree, parameters, FLOPs, activation bytes), which dominates the time.
+Times on this page are wall-clock times with whatever else ran on the machine at the time;
+\`npm run bench\` times the search after fitting on its own.
 
 The front the optimiser saw (predicted ZiCo against modelled latency, not evaluated):
 
-| predicted zico | modelled latency (ms) | params | arch |
+| predicted zico | modelled latency (ms) | parameters (live) | arch |
 |---|---|---|---|
 ${(dLog?.predictions ?? [])
   .slice(0, 12)
   .map(
     (p) =>
-      `| ${fmt(p.values['zico']!)} | ${fmt(p.values['latency']!)} | ${fmt(p.values['params'] ?? NaN)} | ${p.arch} |`,
+      `| ${fmt(p.values['zico']!)} | ${fmt(p.values['latency']!)} | ${fmt(p.values['live_params'] ?? NaN)} | ${p.arch} |`,
   )
   .join('\n')}
 
