@@ -25,7 +25,7 @@ export const train: Command = {
     usage: `mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N] ${ARG_USAGE}`,
     flags: {
       data: 'string',
-      epochs: 'int',
+      epochs: 'count',
       batch: 'int',
       lr: 'float',
       seed: 'string',
@@ -34,7 +34,7 @@ export const train: Command = {
       optimizer: 'string',
       schedule: 'string',
       'weight-decay': 'float',
-      warmup: 'int',
+      warmup: 'count',
       backend: 'string',
       model: 'string',
       train: 'string',
