@@ -7,6 +7,7 @@ import { MdlError } from '../diagnostics/diagnostic.js';
 import { renderLate, type Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { CliError, renderCliError, renderInternalError } from './errors.js';
+import { MissingPackageError, missingPackageOf } from '../../runtime/missing-package.js';
 
 function help(): string {
   const lines = ['mdl — a compiler for neural-network model descriptions', '', 'commands:'];
@@ -49,6 +50,12 @@ run(process.argv.slice(2)).then(
     if (e instanceof CliError) {
       process.stderr.write(renderCliError(e) + '\n');
       process.exitCode = e.exitCode;
+    } else if (e instanceof MissingPackageError || missingPackageOf(e) !== undefined) {
+      // A package loaded on demand (Dawn's webgpu, ts-morph) that this installation lacks.
+      const pkg = e instanceof MissingPackageError ? e.pkg : missingPackageOf(e)!;
+      const message = e instanceof MissingPackageError ? e.message : `the package \`${pkg}\` is not installed`;
+      process.stderr.write(renderCliError(new CliError('MDL7011', message, `npm install ${pkg}`)) + '\n');
+      process.exitCode = 1;
     } else if (e instanceof MdlError) {
       process.stderr.write(renderLate(e) + '\n');
       process.exitCode = 1;
