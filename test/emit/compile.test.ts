@@ -144,7 +144,7 @@ describe('mdl compile', () => {
     ]);
     expect(ra.code, ra.err).toBe(0);
     expect(rb.code, rb.err).toBe(0);
-    expect(ra.err).toMatch(/done: 4 steps, test accuracy/);
+    expect(ra.out).toMatch(/done: 4 steps, test accuracy/);
     const sa = steps(a);
     expect(sa.filter((s) => s.kind === 'step').map((s) => s.step)).toEqual([1, 2, 3, 4]);
     expect(sa).toEqual(steps(b));
@@ -155,7 +155,7 @@ describe('mdl compile', () => {
     for (const [k, t] of cb.tensors) expect(Array.from(ca.tensors.get(k)!.data), k).toEqual(Array.from(t.data));
     const resumed = node([join(dir, 'model.js'), '--epochs', '2', '--limit', '128', '--out', b, '--resume']);
     expect(resumed.code, resumed.err).toBe(0);
-    expect(resumed.err).toMatch(/done: 8 steps/);
+    expect(resumed.out).toMatch(/done: 8 steps/);
   }, 120_000);
 
   it('imported, the module trains nothing: load() gives the typed API', () => {

@@ -251,7 +251,8 @@ export const train: Command = {
           `merged ${rewritten.adapters.length ? `${rewritten.adapters.length} LoRA adapters` : `${rewritten.deltas.size} NTK offsets`} into the weights: ${file}`,
         );
       }
-      progress.line(finishedLine(res, out));
+      // The result on stdout (`mdl train … > log` keeps it); progress and logs went to stderr.
+      process.stdout.write(finishedLine(res, out) + '\n');
       return res.interrupted ? 130 : 0;
     } catch (e) {
       if (e instanceof ResumeError) throw new CliError('MDL7010', e.message);
