@@ -18,6 +18,7 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
   data: 'the data: mnist (built in), fashion-mnist, or a folder of IDX files or CIFAR-10 batches',
   'data-batch': 'samples per batch for data proxies',
   'data-seed': 'seed of the batch data proxies see',
+  depth: 'fold block calls: one row per block at this depth of layer names (layer1.0 is depth 2)',
   dim: 'bind a symbolic dimension, NAME=N (repeatable)',
   emit: 'write the best candidates as .mdl files into this folder',
   epochs: 'how many epochs to train (0: evaluate the starting weights)',
