@@ -189,7 +189,7 @@ function evaluate(args: ParsedArgs, rows: readonly Row[], proxies: readonly stri
   if (toStdout) process.stdout.write(text);
   else process.stderr.write(text);
   if (plot) {
-    writeFile(plot, plotSvg(rep, proxies));
+    writeFile(plot, plotSvg(rep, proxies, args.flags.get('plot-clip') as number | undefined));
     (toStdout ? process.stdout : process.stderr).write(`wrote ${plot}\n`);
   }
   return 0;
@@ -324,7 +324,7 @@ export const score: Command = {
     name: 'score',
     summary: 'score every candidate of a search space with zero-shot proxies',
     usage:
-      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg] [--json]] [--space NAME] [--workers N] [--unique] [--quiet] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] | mdl score --merge FILE... [--out FILE]',
+      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg [--plot-clip P]] [--json]] [--space NAME] [--workers N] [--unique] [--quiet] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] | mdl score --merge FILE... [--out FILE]',
     flags: {
       proxies: 'string',
       sample: 'int',
@@ -337,6 +337,7 @@ export const score: Command = {
       key: 'string',
       truth: 'string',
       plot: 'string',
+      'plot-clip': 'float',
       merge: 'bool',
       space: 'string',
       workers: 'string',
@@ -351,6 +352,13 @@ export const score: Command = {
     positional: [1, Infinity],
   },
   async run(args) {
+    const clip = args.flags.get('plot-clip') as number | undefined;
+    if (clip !== undefined && (!args.flags.get('plot') || !(clip >= 0 && clip < 100)))
+      throw new UsageError(
+        `--plot-clip takes a percentile from 0 to 100 and goes with --plot, got ${clip}`,
+        'for example --plot nb201.svg --plot-clip 2',
+        'MDL7005',
+      );
     if (args.flags.get('plot') && !args.flags.get('against'))
       throw new UsageError(
         '--plot needs --against TABLE.csv (the plots show proxies against its truth column)',
