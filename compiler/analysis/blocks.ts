@@ -13,6 +13,7 @@ export interface BlockRow {
   /** The output shape of the row's last layer. */
   readonly output_shape: readonly number[];
   readonly params: number;
+  readonly trainable: number;
   readonly macs: number;
   readonly flops: number;
   readonly activation_bytes: number;
@@ -38,6 +39,7 @@ export function foldLayers(rows: readonly LayerRow[], depth: number): BlockRow[]
         layers: r.layers + 1,
         output_shape: l.output_shape,
         params: r.params + l.params,
+        trainable: r.trainable + l.trainable,
         macs: r.macs + l.macs,
         flops: r.flops + l.flops,
         activation_bytes: r.activation_bytes + l.activation_bytes,
@@ -51,6 +53,7 @@ export function foldLayers(rows: readonly LayerRow[], depth: number): BlockRow[]
       layers: 1,
       output_shape: l.output_shape,
       params: l.params,
+      trainable: l.trainable,
       macs: l.macs,
       flops: l.flops,
       activation_bytes: l.activation_bytes,

@@ -117,7 +117,7 @@ export function formatTrainCost(t: import('./train-cost.js').TrainCost): string 
  * output shape, parameters and their share of the model's, MACs and FLOPs, then the totals.
  */
 export function formatBlocks(s: Summary, blocks: readonly import('./blocks.js').BlockRow[], depth: number): string {
-  const head = ['block', 'op', 'layers', 'output shape', 'params', '% params', 'MACs', 'FLOPs'];
+  const head = ['block', 'op', 'layers', 'output shape', 'params', 'trainable', '% params', 'MACs', 'FLOPs'];
   const share = (n: number) => (s.params.total > 0 ? ((100 * n) / s.params.total).toFixed(2) : '0.00');
   const body = blocks
     .filter((b) => b.op !== 'constant')
@@ -127,6 +127,7 @@ export function formatBlocks(s: Summary, blocks: readonly import('./blocks.js').
       String(b.layers),
       `[${b.output_shape.join(', ')}]`,
       b.params ? groupDigits(b.params) : '-',
+      b.params ? groupDigits(b.trainable) : '-',
       b.params ? share(b.params) : '-',
       b.macs ? groupDigits(b.macs) : '-',
       b.flops ? groupDigits(b.flops) : '-',

@@ -57,7 +57,7 @@ describe('summary --depth', () => {
   it('the CLI: --depth in the table, topology scores in the table and --json', () => {
     const t = mdl('summary', 'examples/resnet18.mdl', '--depth', '2');
     expect(t.code, t.err).toBe(0);
-    expect(t.out).toMatch(/^layer3\.1 +block +7 +\[1, 256, 14, 14\] +1,180,672 +10\.10 /m);
+    expect(t.out).toMatch(/^layer3\.1 +block +7 +\[1, 256, 14, 14\] +1,180,672 +1,180,672 +10\.10 /m);
     expect(t.out).toMatch(/^NN-Mass +\d+\.\d\d$/m);
     const j = mdl('summary', 'examples/resnet50.mdl', '--json');
     expect(j.code, j.err).toBe(0);
@@ -66,6 +66,17 @@ describe('summary --depth', () => {
     expect(topology['nn_degree']).toBeGreaterThan(0);
     expect(topology['dtmc_path_score']).toBeGreaterThan(0);
     expect(topology['dtmc_path_score']).toBeLessThanOrEqual(1);
+    // Per layer, as torchinfo lists them: input shapes, parameter shapes, trainable count, share.
+    const lenet = mdl('summary', 'examples/lenet5.mdl', '--json');
+    const conv1 = (JSON.parse(lenet.out) as { layers: Record<string, unknown>[] }).layers[0]!;
+    expect(conv1).toMatchObject({
+      name: 'conv1',
+      input_shapes: [[1, 1, 28, 28]],
+      param_shapes: { 'conv1.weight': [6, 1, 5, 5], 'conv1.bias': [6] },
+      params: 156,
+      trainable: 156,
+    });
+    expect(conv1['params_percent']).toBeCloseTo((100 * 156) / 61706, 10);
     const bad = mdl('summary', 'examples/lenet5.mdl', '--depth', '2', '--train');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/MDL7005/);
