@@ -1,4 +1,6 @@
-// The runtime's public entry, `mdl/runtime`: what a program `mdl compile` wrote imports (and
+/// <reference types="@webgpu/types" preserve="true" />
+// (The reference above: the declarations name WebGPU's types, so a consumer's tsc needs them.)
+// The runtime's public entry, `mdl-nn/runtime`: what a program `mdl compile` wrote imports (and
 // what any program can use to run a compiled model).
 export { CompiledModel, ModelLoadError, type LoadOptions, type TrainStepOptions } from './model.js';
 export { trainMain, type MainSpec, type TrainSettings } from './standalone.js';

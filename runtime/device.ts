@@ -8,6 +8,7 @@
 // if no adapter is found, acquisition fails with what was tried and how to fix it.
 
 import { NoAdapterError, openAdapter as open, type Acquired } from './adapter.js';
+import { importPackage } from './missing-package.js';
 
 // The environment-free part (reports, opening a device) lives in ./adapter.ts, shared with the
 // browser build; it is re-exported here for the modules that import it from this one.
@@ -37,7 +38,7 @@ function instance(create: DawnModule['create'], flags: string[]): GPU {
 }
 
 async function loadDawn(): Promise<DawnModule> {
-  dawn ??= import('webgpu').then((m) => {
+  dawn ??= importPackage('webgpu', 'running models on WebGPU in Node (Dawn)', () => import('webgpu')).then((m) => {
     const mod = m as unknown as DawnModule;
     // Dawn's constants (GPUBufferUsage, …) are globals in a browser; provide them in Node.
     for (const [k, v] of Object.entries(mod.globals))

@@ -135,7 +135,8 @@ export async function trainMain(spec: MainSpec, argv: readonly string[]): Promis
       signal: interrupt.signal,
       progress,
     });
-    progress.line(finishedLine(res, out));
+    // The result on stdout, as `mdl train` writes it; progress and logs went to stderr.
+    process.stdout.write(finishedLine(res, out) + '\n');
     return res.interrupted ? 130 : 0;
   } catch (e) {
     if (!(e instanceof ResumeError || e instanceof CheckpointError)) throw e;

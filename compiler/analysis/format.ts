@@ -111,3 +111,50 @@ export function formatTrainCost(t: import('./train-cost.js').TrainCost): string 
     `memory       ${bytes(m.total_bytes)} in all: params ${bytes(m.param_bytes)}, buffers ${bytes(m.buffer_bytes)}, gradients ${bytes(m.grad_bytes)}, optimizer state ${bytes(m.optimizer_state_bytes)}, activation peak ${bytes(m.activation_peak_bytes)} (kept for backward ${bytes(m.activations_kept_bytes)})`,
   ].join('\n');
 }
+
+/**
+ * The table of `mdl summary --depth N`: one row per block (./blocks.ts) with its layer count,
+ * output shape, parameters and their share of the model's, MACs and FLOPs, then the totals.
+ */
+export function formatBlocks(s: Summary, blocks: readonly import('./blocks.js').BlockRow[], depth: number): string {
+  const head = ['block', 'op', 'layers', 'output shape', 'params', 'trainable', '% params', 'MACs', 'FLOPs'];
+  const share = (n: number) => (s.params.total > 0 ? ((100 * n) / s.params.total).toFixed(2) : '0.00');
+  const body = blocks
+    .filter((b) => b.op !== 'constant')
+    .map((b) => [
+      b.name,
+      b.op,
+      String(b.layers),
+      `[${b.output_shape.join(', ')}]`,
+      b.params ? groupDigits(b.params) : '-',
+      b.params ? groupDigits(b.trainable) : '-',
+      b.params ? share(b.params) : '-',
+      b.macs ? groupDigits(b.macs) : '-',
+      b.flops ? groupDigits(b.flops) : '-',
+    ]);
+  const table = textTable(head, body, 2);
+  const dims = Object.entries(s.dims)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return [
+    `model ${s.model}${dims ? ` (${dims})` : ''}, block calls folded to depth ${depth}`,
+    `inputs: ${s.inputs.map((i) => `${i.name} [${i.shape.join(', ')}] ${i.dtype}`).join(', ')}`,
+    '',
+    ...table.header,
+    ...table.rows,
+    table.rule,
+    `params       ${groupDigits(s.params.total)} (trainable ${groupDigits(s.params.trainable)}, non-trainable ${groupDigits(s.params.non_trainable)}; buffers ${groupDigits(s.params.buffers)})`,
+    `MACs         ${groupDigits(s.macs)} (${siUnit(s.macs)})`,
+    `FLOPs        ${groupDigits(s.flops)} (${siUnit(s.flops)})`,
+    `outputs: ${s.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}`,
+  ].join('\n');
+}
+
+/** The topology scores under the summary table. */
+export function formatTopology(t: import('./topology-scores.js').TopologyScores): string {
+  return [
+    `NN-Mass      ${t.nn_mass.toFixed(2)}`,
+    `NN-Degree    ${t.nn_degree.toFixed(2)}`,
+    `DTMC path    ${t.dtmc_path_score.toPrecision(6)} (best path score, TIPS)`,
+  ].join('\n');
+}

@@ -12,9 +12,17 @@ export interface LayerRow {
   readonly name: string;
   readonly op: string;
   readonly kind: string;
+  /** The shapes of the layer's data inputs. */
+  readonly input_shapes: readonly (readonly number[])[];
   readonly output_shape: readonly number[];
+  /** The layer's parameters and buffers by name, with their shapes (as torchinfo lists them). */
+  readonly param_shapes: Readonly<Record<string, readonly number[]>>;
   /** Parameters first used by this layer (shared ones are counted at their first use). */
   readonly params: number;
+  /** Of those, the ones training updates (not frozen). */
+  readonly trainable: number;
+  /** `params` as a percentage of the model's parameters. */
+  readonly params_percent: number;
   readonly macs: number;
   readonly flops: number;
   readonly activation_bytes: number;
@@ -72,11 +80,17 @@ export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Sum
       attrs: n.attrs,
     });
     let params = 0;
+    let trainable = 0;
+    const paramShapes: Record<string, readonly number[]> = {};
     for (const p of n.inputs.slice(n.dataInputs)) {
+      const d = g.values[p]!.def;
+      if (d.kind === 'param') paramShapes[g.params[d.param]!.name] = shapeOf(p);
       if (seenParams.has(p)) continue;
       seenParams.add(p);
-      const d = g.values[p]!.def;
-      if (d.kind === 'param' && !g.params[d.param]!.buffer) params += numel(shapeOf(p));
+      if (d.kind === 'param' && !g.params[d.param]!.buffer) {
+        params += numel(shapeOf(p));
+        if (g.params[d.param]!.trainable) trainable += numel(shapeOf(p));
+      }
     }
     const activation = op.kind === 'source' ? 0 : n.outputs.reduce((s, o) => s + bytesOf(o), 0);
     macs += cost.macs;
@@ -86,8 +100,12 @@ export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Sum
       name: n.name,
       op: n.op,
       kind: op.kind,
+      input_shapes: n.inputs.slice(0, n.dataInputs).map(shapeOf),
       output_shape: outputs[0] ?? [],
+      param_shapes: paramShapes,
       params,
+      trainable,
+      params_percent: 0,
       macs: cost.macs,
       flops: cost.flops,
       activation_bytes: activation,
@@ -95,6 +113,7 @@ export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Sum
   }
   const trainable = g.params.filter((p) => !p.buffer && p.trainable).reduce((s, p) => s + numel(p.shape), 0);
   const total = g.params.filter((p) => !p.buffer).reduce((s, p) => s + numel(p.shape), 0);
+  const withShare = layers.map((l) => ({ ...l, params_percent: total > 0 ? (100 * l.params) / total : 0 }));
   const buffers = g.params.filter((p) => p.buffer).reduce((s, p) => s + numel(p.shape), 0);
   return {
     model: g.name,
@@ -110,7 +129,7 @@ export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Sum
     flops,
     activation_bytes: act,
     activation_peak_bytes: peakLive(g, bytesOf),
-    layers,
+    layers: withShare,
   };
 }
 

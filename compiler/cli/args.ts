@@ -3,8 +3,11 @@
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { CliError } from './errors.js';
 
-/** `strings`: a repeatable flag whose values are collected in order (`--arg a=1 --arg b=2`). */
-export type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'kv' | 'strings';
+/**
+ * `int`: a positive whole number; `count`: a whole number that may be 0 (`--warmup 0`);
+ * `strings`: a repeatable flag whose values are collected in order (`--arg a=1 --arg b=2`).
+ */
+export type FlagKind = 'bool' | 'string' | 'int' | 'count' | 'float' | 'kv' | 'strings';
 
 export interface CommandSpec {
   readonly name: string;
@@ -73,6 +76,10 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     } else if (kind === 'int') {
       if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value)))
         throw new UsageError(`--${name} must be a positive integer, got "${value}"`, `for example --${name} 32`);
+      flags.set(name, Number(value));
+    } else if (kind === 'count') {
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+        throw new UsageError(`--${name} must be a whole number (0 or more), got "${value}"`, `for example --${name} 0`);
       flags.set(name, Number(value));
     } else if (kind === 'kv') {
       const m = /^([A-Za-z_]\w*)=(\d+)$/.exec(value);

@@ -6,16 +6,44 @@ import { parseArgs, UsageError } from './args.js';
 import { MdlError } from '../diagnostics/diagnostic.js';
 import { renderLate, type Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { commandHelp } from './help.js';
+import { packageRoot } from '../emit/write.js';
 import { CliError, renderCliError, renderInternalError } from './errors.js';
+import { MissingPackageError, missingPackageOf } from '../../runtime/missing-package.js';
 
 function help(): string {
-  const lines = ['mdl — a compiler for neural-network model descriptions', '', 'commands:'];
-  for (const c of COMMANDS) lines.push(`  ${c.spec.usage.padEnd(64)} ${c.spec.summary}`);
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
+  const lines = [
+    `mdl ${packageRoot().version} — a compiler for neural-network model descriptions`,
+    '',
+    'usage: mdl COMMAND [FLAGS]   (mdl help COMMAND, or mdl COMMAND --help, lists its flags)',
+    '',
+    'commands:',
+  ];
+  for (const c of COMMANDS) lines.push(`  ${c.spec.name.padEnd(width)}  ${c.spec.summary}`);
+  lines.push('', 'mdl --version prints the version.');
   return lines.join('\n');
+}
+
+function find(name: string): Command {
+  const cmd = COMMANDS.find((c) => c.spec.name === name);
+  if (!cmd)
+    throw new UsageError(
+      `unknown command \`${name}\``,
+      `commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`,
+      'MDL7002',
+    );
+  return cmd;
 }
 
 /** The command's usage line is the hint of a usage error that has none of its own. */
 async function runCommand(cmd: Command, argv: readonly string[]): Promise<number> {
+  // --help anywhere before `--` asks for help, whatever else the line holds.
+  const end = argv.indexOf('--');
+  if ((end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(commandHelp(cmd.spec) + '\n');
+    return 0;
+  }
   try {
     return await cmd.run(parseArgs(cmd.spec, argv));
   } catch (e) {
@@ -27,19 +55,28 @@ async function runCommand(cmd: Command, argv: readonly string[]): Promise<number
 
 async function run(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${packageRoot().version}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest.length > 0) {
+    process.stdout.write(commandHelp(find(rest[0]!).spec) + '\n');
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help() + '\n');
+    // Asked for, the help is the result (stdout); without a command it is a usage error's (stderr).
+    (name ? process.stdout : process.stderr).write(help() + '\n');
     return name ? 0 : 2;
   }
-  const cmd = COMMANDS.find((c) => c.spec.name === name);
-  if (!cmd)
-    throw new UsageError(
-      `unknown command \`${name}\``,
-      `commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`,
-      'MDL7002',
-    );
-  return runCommand(cmd, rest);
+  return runCommand(find(name), rest);
 }
+
+// A closed pipe (`mdl summary … --json | head -1`) ends the output, not in an error.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 
 run(process.argv.slice(2)).then(
   (code) => {
@@ -49,6 +86,12 @@ run(process.argv.slice(2)).then(
     if (e instanceof CliError) {
       process.stderr.write(renderCliError(e) + '\n');
       process.exitCode = e.exitCode;
+    } else if (e instanceof MissingPackageError || missingPackageOf(e) !== undefined) {
+      // A package loaded on demand (Dawn's webgpu, ts-morph) that this installation lacks.
+      const pkg = e instanceof MissingPackageError ? e.pkg : missingPackageOf(e)!;
+      const message = e instanceof MissingPackageError ? e.message : `the package \`${pkg}\` is not installed`;
+      process.stderr.write(renderCliError(new CliError('MDL7011', message, `npm install ${pkg}`)) + '\n');
+      process.exitCode = 1;
     } else if (e instanceof MdlError) {
       process.stderr.write(renderLate(e) + '\n');
       process.exitCode = 1;

@@ -139,6 +139,10 @@ export const DIAGNOSTICS = {
     hint: 'a kernel too large for the adapter may fit with a smaller --batch; an op without a lowering is not supported on WebGPU yet',
   },
   MDL7010: { title: 'training cannot start or go on' },
+  MDL7011: {
+    title: 'a package mdl needs is not installed',
+    hint: 'install it beside mdl (npm install PACKAGE), or reinstall mdl with its dependencies',
+  },
 
   MDL8001: {
     title: 'search log of another search',

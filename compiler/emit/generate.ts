@@ -5,11 +5,12 @@
 // binding the runtime's CompiledModel to the plan beside it, and `main()`, which trains it
 // with `mdl train`'s trainer when the file is run as a program.
 //
-// The generated code imports the runtime by package name (`mdl/runtime`), never by a path of
+// The generated code imports the runtime by package name (`mdl-nn/runtime`), never by a path of
 // the machine that compiled it; write.ts makes that name resolve from the output folder.
 import { escapeControls } from '../diagnostics/render.js';
 import type { ModelInfo } from '../../runtime/plan/bundle.js';
 import type { TrainSettings } from '../../runtime/standalone.js';
+import { PACKAGE_NAME } from './package-name.js';
 
 export interface ModuleInput {
   readonly info: ModelInfo;
@@ -29,6 +30,8 @@ export interface GeneratedModule {
 const lit = (v: unknown): string => JSON.stringify(v);
 
 export async function generateModule(m: ModuleInput): Promise<GeneratedModule> {
+  // Loaded here only: an installation without ts-morph runs every other command (and the CLI
+  // names the package when it is missing: runtime/missing-package.ts).
   const { Project, VariableDeclarationKind, ts } = await import('ts-morph');
   const prettier = await import('prettier');
   const { info, settings } = m;
@@ -42,7 +45,7 @@ export async function generateModule(m: ModuleInput): Promise<GeneratedModule> {
     { moduleSpecifier: 'node:fs', namedImports: ['realpathSync'] },
     { moduleSpecifier: 'node:url', namedImports: ['fileURLToPath'] },
     {
-      moduleSpecifier: 'mdl/runtime',
+      moduleSpecifier: `${PACKAGE_NAME}/runtime`,
       namedImports: [
         'CompiledModel',
         'trainMain',

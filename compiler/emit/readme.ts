@@ -28,7 +28,7 @@ Do not edit these files; compile again instead.
 | \`model.js\` | the same, as JavaScript: runs with \`node\`, no build step |
 | \`plan.json\` | the training-step and inference plans: buffers and their sizes, dispatches, bindings, parameter table |
 | \`kernels/*.wgsl\` | the WGSL of every kernel, named by dispatch order and layer |
-| \`package.json\`, \`node_modules/mdl\` | the dependency on the mdl runtime (a link to the mdl that compiled this) |
+| \`package.json\`, \`node_modules/mdl-nn\` | the dependency on the mdl runtime, \`mdl-nn\` (a link to the mdl that compiled this) |
 
 ## Train
 
@@ -54,7 +54,9 @@ model.dispose();
 
 ## Moving this folder
 
-\`node_modules/mdl\` links to the mdl that compiled it. Elsewhere, run \`npm install\` here (or
-install mdl and edit the \`mdl\` dependency in \`package.json\`) so that \`mdl/runtime\` resolves.
+\`node_modules/mdl-nn\` links to the mdl that compiled it. Copied elsewhere (without
+\`node_modules\`), run \`npm install\` here, which installs the \`mdl-nn\` version \`package.json\`
+names (or \`npm install PATH/mdl-nn-VERSION.tgz\` from a packed tarball), so that
+\`mdl-nn/runtime\` resolves.
 `;
 }

@@ -3,9 +3,10 @@
 //   model.ts, model.js     the typed module and its JavaScript (generate.ts)
 //   plan.json              both plans: buffers, dispatches, bindings, parameter table (runtime/plan/bundle.ts)
 //   kernels/NNN_name.wgsl  the WGSL of every kernel, shared between the plans
-//   package.json           `"type": "module"` and a dependency on mdl (`file:` the mdl that compiled it)
-//   node_modules/mdl       a link to that mdl, what `npm install` would make of the dependency,
-//                          so `node DIR/model.js` runs at once from any folder
+//   package.json           `"type": "module"` and a dependency on mdl-nn, by the version that
+//                          compiled it (no path of this machine: a copy installs it elsewhere)
+//   node_modules/mdl-nn    a link to the mdl that compiled it, what `npm install` would make of
+//                          the dependency, so `node DIR/model.js` runs at once from any folder
 //   README.md              what the files are and how to use them
 //
 // A folder that exists and holds anything but an earlier `mdl compile` output is never written
@@ -27,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { BUNDLE_FORMAT, type BundleJson } from '../../runtime/plan/bundle.js';
 import type { KernelFiles } from '../../runtime/plan/plan-json.js';
 import type { GeneratedModule } from './generate.js';
+import { PACKAGE_NAME } from './package-name.js';
 
 export class OutputError extends Error {
   constructor(
@@ -43,7 +45,7 @@ export function packageRoot(): { root: string; version: string } {
     const pj = join(dir, 'package.json');
     if (existsSync(pj)) {
       const p = JSON.parse(readFileSync(pj, 'utf8')) as { name?: string; version?: string };
-      if (p.name === 'mdl') return { root: dir, version: p.version ?? '0.0.0' };
+      if (p.name === PACKAGE_NAME) return { root: dir, version: p.version ?? '0.0.0' };
     }
     if (dirname(dir) === dir) throw new Error('mdl: cannot find its own package.json');
   }
@@ -79,7 +81,7 @@ export interface Output {
 
 export function writeOutput(o: Output): string[] {
   checkOutputDir(o.dir);
-  const { root } = packageRoot();
+  const { root, version } = packageRoot();
   const dir = o.dir;
   mkdirSync(dir, { recursive: true });
   // An earlier output's kernels go: their numbering changes with the plan.
@@ -100,12 +102,12 @@ export function writeOutput(o: Output): string[] {
     private: true,
     type: 'module',
     main: 'model.js',
-    dependencies: { mdl: `file:${resolve(root)}` },
+    dependencies: { [PACKAGE_NAME]: `^${version}` },
   };
   put('package.json', JSON.stringify(pkg, null, 2) + '\n');
-  // What `npm install` makes of a `file:` dependency: a link to the package. (An mdl installed
-  // there some other way is left alone.)
-  const link = join(dir, 'node_modules', 'mdl');
+  // What `npm install` would put there: the package, here a link to the mdl that compiled the
+  // folder. (An mdl installed there some other way is left alone.)
+  const link = join(dir, 'node_modules', PACKAGE_NAME);
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
   if (isLink(link)) rmSync(link, { force: true });
   if (!existsSync(link)) symlinkSync(resolve(root), link, 'junction');

@@ -20,6 +20,28 @@ function fmtTick(v: number): string {
   return `${+v.toPrecision(3)}`;
 }
 
+/**
+ * Tick values a reader takes in at a glance: multiples of 1, 2, 2.5 or 5 × 10^k, about
+ * `target` of them, inside [lo, hi].
+ */
+export function niceTicks(lo: number, hi: number, target = 5): number[] {
+  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [lo];
+  const raw = (hi - lo) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw * 0.999)!;
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++)
+    out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+/** The value below which `percent` % of the values lie (nearest rank). */
+export function percentile(values: readonly number[], percent: number): number {
+  const v = [...values].sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  return v[Math.min(v.length - 1, Math.max(0, Math.ceil((percent / 100) * v.length) - 1))]!;
+}
+
 /** One chart: points, and an optional front drawn over them as a red line. */
 export interface Panel {
   readonly title: string;
@@ -27,11 +49,24 @@ export interface Panel {
   readonly yLabel: string;
   readonly points: readonly (readonly [number, number])[];
   readonly front?: readonly (readonly [number, number])[];
+  /** The y axis starts here; points below it are left out (and counted in the title). */
+  readonly yFrom?: number;
 }
 
-function panel(p: Panel, ox: number, oy: number): string {
+function panel(given: Panel, ox: number, oy: number): string {
   const w = PANEL_W - PAD.l - PAD.r;
   const h = PANEL_H - PAD.t - PAD.b;
+  const from = given.yFrom;
+  const below = from === undefined ? 0 : given.points.filter((q) => q[1] < from).length;
+  const p: Panel =
+    from === undefined || below === 0
+      ? given
+      : {
+          ...given,
+          title: `${given.title}; ${below} below ${fmtTick(from)}`,
+          points: given.points.filter((q) => q[1] >= from),
+          ...(given.front ? { front: given.front.filter((q) => q[1] >= from) } : {}),
+        };
   const xs = p.points.map((q) => q[0]);
   const ys = p.points.map((q) => q[1]);
   const range = (v: number[]) => {
@@ -51,16 +86,17 @@ function panel(p: Panel, ox: number, oy: number): string {
   const out: string[] = [];
   out.push(`<text x="${ox + PAD.l}" y="${oy + 18}" font-size="13" font-weight="bold">${esc(p.title)}</text>`);
   out.push(`<rect x="${ox + PAD.l}" y="${oy + PAD.t}" width="${w}" height="${h}" fill="none" stroke="#999"/>`);
-  for (let k = 0; k <= 4; k++) {
-    const xv = x0 + ((x1 - x0) * k) / 4;
-    const yv = y0 + ((y1 - y0) * k) / 4;
+  // Round values, with a tick mark on the frame: 0.86 and 0.9, not 0.8537 and 0.8795.
+  for (const xv of niceTicks(x0, x1))
     out.push(
+      `<line x1="${X(xv).toFixed(1)}" x2="${X(xv).toFixed(1)}" y1="${oy + PAD.t + h}" y2="${oy + PAD.t + h + 4}" stroke="#999"/>`,
       `<text x="${X(xv).toFixed(1)}" y="${oy + PAD.t + h + 14}" font-size="10" text-anchor="middle">${fmtTick(xv)}</text>`,
     );
+  for (const yv of niceTicks(y0, y1))
     out.push(
-      `<text x="${ox + PAD.l - 4}" y="${(Y(yv) + 3).toFixed(1)}" font-size="10" text-anchor="end">${fmtTick(yv)}</text>`,
+      `<line x1="${ox + PAD.l - 4}" x2="${ox + PAD.l}" y1="${Y(yv).toFixed(1)}" y2="${Y(yv).toFixed(1)}" stroke="#999"/>`,
+      `<text x="${ox + PAD.l - 6}" y="${(Y(yv) + 3).toFixed(1)}" font-size="10" text-anchor="end">${fmtTick(yv)}</text>`,
     );
-  }
   out.push(
     `<text x="${ox + PAD.l + w / 2}" y="${oy + PANEL_H - 6}" font-size="11" text-anchor="middle">${esc(p.xLabel)}</text>`,
   );
@@ -112,7 +148,18 @@ export function paretoFront(points: readonly (readonly [number, number])[]): [nu
   return front;
 }
 
-export function plotSvg(r: AgainstReport, proxies: readonly string[]): string {
+/**
+ * `clipPercent`: the truth axis starts at this percentile of the truth values, so a few outliers
+ * (NAS-Bench-201's ~10 % networks) do not squash the band where most candidates are.
+ */
+export function plotSvg(r: AgainstReport, proxies: readonly string[], clipPercent?: number): string {
+  const yFrom =
+    clipPercent === undefined
+      ? undefined
+      : percentile(
+          r.pairs.map((p) => p.truth),
+          clipPercent,
+        );
   const panels: Panel[] = [];
   for (const rep of r.reports) {
     const points = r.pairs
@@ -123,6 +170,7 @@ export function plotSvg(r: AgainstReport, proxies: readonly string[]): string {
       xLabel: rep.proxy,
       yLabel: r.truth,
       points,
+      ...(yFrom !== undefined ? { yFrom } : {}),
     });
   }
   const cost = ['macs', 'params', 'flops'].find((c) => proxies.includes(c));
@@ -136,6 +184,7 @@ export function plotSvg(r: AgainstReport, proxies: readonly string[]): string {
       yLabel: r.truth,
       points,
       front: paretoFront(points),
+      ...(yFrom !== undefined ? { yFrom } : {}),
     });
   }
   return panelsSvg(panels);

@@ -2,7 +2,9 @@
 import type { Row } from './evaluate.js';
 
 /** Splits CSV text into records of fields (quoted fields may hold commas, quotes, newlines). */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(source: string): string[][] {
+  // A byte-order mark (spreadsheets write one) is not part of the first column's name.
+  const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
   const out: string[][] = [];
   let row: string[] = [];
   let field = '';

@@ -1,3 +1,5 @@
+/// <reference types="@webgpu/types" preserve="true" />
+// (The reference above: the declarations name WebGPU's types, so a consumer's tsc needs them.)
 // The browser build of the runtime: what a page imports to run a model `mdl compile` wrote.
 // tsc's ES module output (dist/runtime/browser/index.js) loads as native modules, no bundler:
 // every module it reaches imports only relative paths, none of Node's built-ins (a test walks

@@ -5,14 +5,21 @@
 //   node dist/runtime/browser/serve.js DIR [--port N]   → open the printed demo address
 //
 // The test of the browser build (test/browser/) serves through it too.
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** The package's root folder (this file is dist/runtime/browser/serve.js). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/**
+ * The package's root folder: the nearest one above this file with the demo page (this file is
+ * dist/runtime/browser/serve.js when built, runtime/browser/serve.ts in tests).
+ */
+export const PACKAGE_ROOT = ((): string => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir))
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'runtime/browser/demo.html'))) return dir;
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+})();
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -39,18 +39,26 @@ export interface Checkpoint {
  * file, `mismatch` when it is one but does not hold what the model needs (./validate.ts).
  */
 export class CheckpointError extends Error {
+  /** The diagnostic code a command reports it with: MDL5009 (cannot read), MDL5010 (does not fit). */
+  readonly code: 'MDL5009' | 'MDL5010';
   constructor(
     readonly file: string,
     message: string,
     readonly kind: 'damaged' | 'mismatch' = 'damaged',
   ) {
     super(`${file}: ${message}`);
+    this.code = kind === 'damaged' ? 'MDL5009' : 'MDL5010';
   }
 }
 
 /** The header is JSON text of a few hundred bytes per tensor; more than this is not a header. */
 const MAX_HEADER = 100 * 1024 * 1024;
-const DTYPES = new Set(['F32', 'I32']);
+/**
+ * Bytes per value of the dtypes a file may hold. F32 and I32 are read as they are; F16, BF16 and
+ * F64 (what PyTorch and JAX often save) become F32, and I64 (PyTorch's integer buffers) I32 when
+ * every value fits, so weights trained elsewhere load without a conversion step.
+ */
+const DTYPE_BYTES: Readonly<Record<string, number>> = { F32: 4, I32: 4, F16: 2, BF16: 2, F64: 8, I64: 8 };
 
 export function encodeSafetensors(c: Checkpoint): Buffer {
   const header: Record<string, unknown> = { __metadata__: c.metadata };
@@ -114,8 +122,9 @@ export function decodeSafetensors(file: string, buf: Buffer): Checkpoint {
     }
     const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
     const what = `tensor ${JSON.stringify(name)}`;
-    if (typeof e['dtype'] !== 'string' || !DTYPES.has(e['dtype']))
-      bad(`${what}: dtype ${JSON.stringify(e['dtype'])} is not supported (F32, I32)`);
+    if (typeof e['dtype'] !== 'string' || !Object.hasOwn(DTYPE_BYTES, e['dtype']))
+      bad(`${what}: dtype ${JSON.stringify(e['dtype'])} is not supported (${Object.keys(DTYPE_BYTES).join(', ')})`);
+    const width = DTYPE_BYTES[e['dtype'] as string]!;
     const shape = e['shape'];
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
       bad(`${what}: the shape ${JSON.stringify(shape)} is not a list of whole numbers`);
@@ -130,8 +139,8 @@ export function decodeSafetensors(file: string, buf: Buffer): Checkpoint {
     if (start > end || end > size)
       bad(`${what}: data range [${start}, ${end}) is outside the ${size} data bytes (truncated?)`);
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - start !== count * 4)
-      bad(`${what}: ${end - start} bytes for shape [${(shape as number[]).join(', ')}] of 4-byte values`);
+    if (end - start !== count * width)
+      bad(`${what}: ${end - start} bytes for shape [${(shape as number[]).join(', ')}] of ${width}-byte values`);
     entries.push({ name, dtype: e['dtype'] as string, shape: shape as number[], start, end });
   }
   // Each byte belongs to one tensor at most: overlapping ranges are a damaged (or hostile) file.
@@ -143,12 +152,54 @@ export function decodeSafetensors(file: string, buf: Buffer): Checkpoint {
   }
   const tensors = new Map<string, NamedTensor>();
   for (const e of entries) {
-    const bytes = buf.subarray(base + e.start, base + e.end);
-    const copy = new ArrayBuffer(bytes.length);
-    new Uint8Array(copy).set(bytes);
-    tensors.set(e.name, { shape: e.shape, data: e.dtype === 'F32' ? new Float32Array(copy) : new Int32Array(copy) });
+    const data = convert(e.dtype, buf.subarray(base + e.start, base + e.end));
+    if (data === undefined) bad(`tensor ${JSON.stringify(e.name)}: an I64 value does not fit in 32 bits`);
+    tensors.set(e.name, { shape: e.shape, data: data! });
   }
   return { tensors, metadata };
+}
+
+/** Half-precision bits as a number (subnormals, infinities and NaN included). */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** A tensor's little-endian bytes as F32 or I32 values; undefined when an I64 value does not fit. */
+function convert(dtype: string, bytes: Buffer): Float32Array | Int32Array | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.length / DTYPE_BYTES[dtype]!;
+  switch (dtype) {
+    case 'F32':
+    case 'I32': {
+      const copy = new ArrayBuffer(bytes.length);
+      new Uint8Array(copy).set(bytes);
+      return dtype === 'F32' ? new Float32Array(copy) : new Int32Array(copy);
+    }
+    case 'F64':
+      return Float32Array.from({ length: n }, (_, i) => view.getFloat64(i * 8, true));
+    case 'F16':
+      return Float32Array.from({ length: n }, (_, i) => halfToFloat(view.getUint16(i * 2, true)));
+    case 'BF16': {
+      // bfloat16 is the upper half of a float32's bits.
+      const out = new Uint32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, true) << 16;
+      return new Float32Array(out.buffer);
+    }
+    default: {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = view.getBigInt64(i * 8, true);
+        if (v > 2147483647n || v < -2147483648n) return undefined;
+        out[i] = Number(v);
+      }
+      return out;
+    }
+  }
 }
 
 const tempName = (file: string, pid: number): string => join(dirname(file), `.${basename(file)}.${pid}.tmp`);

@@ -6,13 +6,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { join } from 'node:path';
 import type { OptimizerSpec } from '../plan/types.js';
 import { learningRate, type Schedule } from './schedule.js';
-import { readCheckpoint, removeStaleTemps, writeCheckpoint, type NamedTensor } from '../checkpoint/safetensors.js';
-import { checkFits, layoutOf, wholeNumber } from '../checkpoint/validate.js';
+import type { NamedTensor } from '../checkpoint/safetensors.js';
+import { checkFits, layoutOf } from '../checkpoint/validate.js';
+import { readTrainState, removeStaleTrainTemps, saveTrainState } from '../checkpoint/train-state.js';
 import { batches, channelStats, epochOrder, type Normalisation } from '../data/batches.js';
 import type { Split } from '../data/dataset.js';
 import type { Backend } from './backend.js';
-
-export const CHECKPOINT_FORMAT = 'mdl-checkpoint-1';
 
 /** What a run trains with, besides the model and the data. */
 export interface Hyperparameters {
@@ -143,7 +142,7 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   let step = 0;
 
   // A run killed while it wrote its checkpoint left the temporary file beside it.
-  removeStaleTemps(ckptFile);
+  removeStaleTrainTemps(ckptFile);
   // A run killed before its first checkpoint left only its metrics: nothing trained was saved,
   // so resuming it is starting it again.
   const restart = cfg.resume && !existsSync(ckptFile) && existsSync(metricsFile);
@@ -154,10 +153,10 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   if (cfg.resume && !restart) {
     if (!existsSync(ckptFile))
       throw new ResumeError(`--resume: there is no checkpoint in ${cfg.outDir} to resume from`);
-    const c = readCheckpoint(ckptFile);
+    // The weights and the optimizer state of their step (./checkpoint/train-state.ts).
+    const saved = readTrainState(ckptFile);
+    const c = saved.checkpoint;
     const m = c.metadata;
-    if (m['format'] !== CHECKPOINT_FORMAT)
-      throw new ResumeError(`${ckptFile} is not an mdl training checkpoint (format ${m['format'] ?? 'missing'})`);
     if (m['source_hash'] !== cfg.source.hash)
       throw new ResumeError(
         `${ckptFile} was trained from a different version of the model source; resume needs the same file (or start afresh without --resume)`,
@@ -169,7 +168,7 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
           `${ckptFile} was trained with ${k} ${m[k]}, this run has ${want}; resume with the same settings`,
         );
     }
-    step = wholeNumber(ckptFile, c, 'step');
+    step = saved.step;
     // Every tensor of the training state, with its shape and dtype, and nothing else.
     checkFits(ckptFile, c, layoutOf(await backend.state()), 'all');
     await backend.load(c.tensors);
@@ -188,16 +187,23 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   const log = (o: Record<string, unknown>) => appendFileSync(metricsFile, JSON.stringify(o) + '\n');
   const saveCheckpoint = async (epochsDone: number) => {
     const state: Map<string, NamedTensor> = await backend.state();
-    writeCheckpoint(ckptFile, {
-      tensors: state,
-      metadata: {
-        format: CHECKPOINT_FORMAT,
+    // What describes the weights goes with them; what only resuming needs, with the optimizer state.
+    saveTrainState(ckptFile, {
+      state,
+      step,
+      weightsMetadata: {
+        model: cfg.model,
+        source_hash: cfg.source.hash,
+        seed: String(cfg.seed),
+        epochs_done: String(epochsDone),
+        normalisation: JSON.stringify(norm),
+      },
+      stateMetadata: {
         model: cfg.model,
         source: cfg.source.path,
         source_hash: cfg.source.hash,
         seed: String(cfg.seed),
         batch: String(cfg.batch),
-        step: String(step),
         epochs_done: String(epochsDone),
         optimizer: JSON.stringify(cfg.optimizer),
         schedule: JSON.stringify(cfg.schedule),
@@ -278,6 +284,15 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   if (interrupted) {
     await saveCheckpoint(Math.floor(step / stepsPerEpoch));
     log({ kind: 'interrupted', step });
+  }
+  // No epoch to train (`--epochs 0`): the starting weights (from `--init`, say: weights trained
+  // elsewhere) evaluated on the test split and saved as the run's checkpoint.
+  if (cfg.epochs === 0 && !cfg.resume) {
+    const acc = await accuracy(backend, cfg.data.test, cfg.batch, norm);
+    epochs.push({ epoch: 0, testAccuracy: acc, meanLoss: NaN });
+    log({ kind: 'epoch', epoch: 0, step, test_accuracy: acc });
+    cfg.progress?.line(`no epoch to train: test accuracy of the starting weights ${(100 * acc).toFixed(2)}%`);
+    await saveCheckpoint(0);
   }
   cfg.progress?.done();
   return { steps: step, interrupted, checkpoint: ckptFile, losses, epochs };

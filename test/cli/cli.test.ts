@@ -141,7 +141,7 @@ describe('mdl train', () => {
     );
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/epoch 1\/1: mean loss [\d.]+, test accuracy [\d.]+%/);
-    expect(r.err).toContain(`checkpoint ${out}/checkpoint.safetensors`);
+    expect(r.out).toContain(`checkpoint ${out}/checkpoint.safetensors`);
     noStack(r.err);
   }, 60_000);
 

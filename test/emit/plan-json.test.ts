@@ -2,9 +2,9 @@
 // one, bit for bit; serialising the loaded plan gives the same JSON; a damaged plan is an error
 // naming the field. And the typed runtime API over a loaded plan: training steps, weights saved
 // (atomically) and loaded back.
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
 import { loadBundle, serializeBundle } from '../../runtime/plan/bundle.js';
@@ -14,6 +14,7 @@ import { targetOf } from '../../compiler/kernels/target.js';
 import { acquireDevice, type Acquired } from '../../runtime/device.js';
 import { Executor, type ExecutablePlan, type HostArray } from '../../runtime/executor.js';
 import { CompiledModel } from '../../runtime/model.js';
+import { CheckpointError, writeCheckpoint, type NamedTensor } from '../../runtime/checkpoint/safetensors.js';
 import { compileFile } from '../helpers/compile.js';
 
 let acq: Acquired | undefined;
@@ -143,5 +144,44 @@ describe('CompiledModel', () => {
       a.dispose();
       b.dispose();
     }
+  });
+
+  it('weights that do not fit are an error naming the tensor, from load(dir, { weights }) too', async () => {
+    const { text, files } = roundTrip(await mlp());
+    const dir = mkdtempSync(join(tmpdir(), 'mdl-compiled-'));
+    writeFileSync(join(dir, 'plan.json'), text);
+    for (const [f, wgsl] of files) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), wgsl);
+    }
+    const ok = await CompiledModel.load(dir, { device: await device() });
+    const state = await ok.state();
+    ok.dispose();
+    const save = (name: string, tensors: Map<string, NamedTensor>) => {
+      const file = join(dir, name);
+      writeCheckpoint(file, { tensors, metadata: {} });
+      return file;
+    };
+    const weights = new Map([...state].filter(([k]) => !k.includes('@')));
+    // Unrelated names: nothing of the model's is there.
+    const unrelated = save('other.safetensors', new Map([['encoder.weight', weights.get('net.0.weight')!]]));
+    const err = await CompiledModel.load(dir, { device: await device(), weights: unrelated }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as CheckpointError).code).toBe('MDL5010');
+    expect((err as Error).message).toMatch(/missing: net\.0\.weight.*holds others instead: encoder\.weight/);
+    // One name too many.
+    const extra = save('extra.safetensors', new Map([...weights, ['head.bias', weights.get('net.0.bias')!]]));
+    await expect(CompiledModel.load(dir, { device: await device(), weights: extra })).rejects.toThrow(
+      /does not have: head\.bias/,
+    );
+    // A wrong shape.
+    const w = weights.get('net.0.weight')!;
+    const reshaped = new Map([...weights, ['net.0.weight', { shape: [...w.shape].reverse(), data: w.data }]]);
+    await expect(
+      CompiledModel.load(dir, { device: await device(), weights: save('shape.safetensors', reshaped) }),
+    ).rejects.toThrow(/`net\.0\.weight` has shape \[784, 256\], the model's is \[256, 784\]/);
+    // The weights alone (no optimizer state) load.
+    const m = await CompiledModel.load(dir, { device: await device(), weights: save('w.safetensors', weights) });
+    m.dispose();
   });
 });

@@ -22,6 +22,9 @@ const TRAIN = [
   '384',
   '--seed',
   '3',
+  // Optimizer state to resume besides the weights.
+  '--optimizer',
+  'momentum',
 ];
 
 /** Runs `mdl` to the end. */
@@ -92,11 +95,19 @@ describe('training under faults', () => {
     const last = mdl([...TRAIN, '--epochs', '4', '--out', run, '--resume']);
     expect(last.code, last.err).toBe(0);
 
-    expect(tensors(join(run, 'checkpoint.safetensors'))).toEqual(tensors(join(ref, 'checkpoint.safetensors')));
+    // The weights, and the optimizer state beside them (runtime/checkpoint/train-state.ts).
+    const files = readdirSync(ref).sort();
+    expect(files).toEqual([
+      'checkpoint.safetensors',
+      'metrics.jsonl',
+      expect.stringMatching(/^train-state-\d+\.safetensors$/),
+    ]);
+    for (const f of ['checkpoint.safetensors', files[2]!])
+      expect(tensors(join(run, f)), f).toEqual(tensors(join(ref, f)));
     const got = rows(run);
     expect(new Set(got).size, 'no metrics row twice').toBe(got.length);
     expect(got).toEqual(rows(ref));
-    expect(readdirSync(run).sort()).toEqual(['checkpoint.safetensors', 'metrics.jsonl']);
+    expect(readdirSync(run).sort()).toEqual(files);
   }, 300_000);
 
   it('Ctrl-C on the reference backend stops after the step, with a checkpoint that resumes', async () => {

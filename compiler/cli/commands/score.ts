@@ -21,6 +21,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, readFile, writeFile } from '../files.js';
+import { countProgress } from '../../../runtime/train/progress.js';
 
 const DEFAULT_PROXIES = 'params,macs,flops,nn_mass,nn_degree';
 const RESERVED = new Set(['index', 'arch', 'hash', 'error']);
@@ -66,7 +67,13 @@ function formatOf(args: ParsedArgs): 'jsonl' | 'csv' {
   const f = args.flags.get('format') as string | undefined;
   const out = args.flags.get('out') as string | undefined;
   const fmt = f ?? (out?.endsWith('.csv') ? 'csv' : 'jsonl');
-  if (fmt !== 'jsonl' && fmt !== 'csv' && fmt !== 'json')
+  // `json` was once accepted and wrote JSON lines: it is named for what it writes now.
+  if (fmt === 'json')
+    throw new UsageError(
+      '--format json is not a format of mdl score: its rows are JSON lines',
+      'write --format jsonl (one JSON object per line), or --format csv',
+    );
+  if (fmt !== 'jsonl' && fmt !== 'csv')
     throw new UsageError(`unknown format "${fmt}"`, 'supported: jsonl (one JSON object per line), csv');
   return fmt === 'csv' ? 'csv' : 'jsonl';
 }
@@ -81,31 +88,6 @@ function readText(path: string): string {
       throw new CliError('MDL5011', `${path} decompresses to more than 1 GiB`, 'check the path');
     throw new CliError('MDL5005', `${path} is not a gzip file`);
   }
-}
-
-/** A progress bar on stderr, redrawn at most ten times a second, only on a terminal. */
-function progressBar(enabled: boolean): { update(done: number, total: number): void; end(): void } {
-  if (!enabled) return { update() {}, end() {} };
-  const t0 = performance.now();
-  let last = 0;
-  return {
-    update(done, total) {
-      const now = performance.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
-      const frac = total > 0 ? Math.min(1, done / total) : 1;
-      const width = 30;
-      const fill = Math.round(frac * width);
-      const rate = done / Math.max(1e-3, (now - t0) / 1000);
-      const eta = rate > 0 ? Math.max(0, (total - done) / rate) : 0;
-      process.stderr.write(
-        `\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done.toLocaleString('en')}/${total.toLocaleString('en')}  ${Math.round(rate).toLocaleString('en')}/s  ETA ${eta.toFixed(0)} s `,
-      );
-    },
-    end() {
-      process.stderr.write('\r\x1b[K');
-    },
-  };
 }
 
 /**
@@ -192,11 +174,22 @@ function evaluate(args: ParsedArgs, rows: readonly Row[], proxies: readonly stri
     if (e instanceof AgainstError) throw new CliError('MDL5007', `${table}: ${e.message}`);
     throw e;
   }
-  const text = formatAgainst(rep, table) + '\n';
+  // --json: the same report as one JSON object (without the matched pairs, which only plots use).
+  const text =
+    args.flags.get('json') === true
+      ? JSON.stringify({
+          against: table,
+          key: rep.key,
+          truth: rep.truth,
+          matched: rep.matched,
+          rows: rep.rows,
+          proxies: rep.reports,
+        }) + '\n'
+      : formatAgainst(rep, table) + '\n';
   if (toStdout) process.stdout.write(text);
   else process.stderr.write(text);
   if (plot) {
-    writeFile(plot, plotSvg(rep, proxies));
+    writeFile(plot, plotSvg(rep, proxies, args.flags.get('plot-clip') as number | undefined));
     (toStdout ? process.stdout : process.stderr).write(`wrote ${plot}\n`);
   }
   return 0;
@@ -331,7 +324,7 @@ export const score: Command = {
     name: 'score',
     summary: 'score every candidate of a search space with zero-shot proxies',
     usage:
-      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg]] [--space NAME] [--workers N] [--unique] [--quiet] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] | mdl score --merge FILE... [--out FILE]',
+      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg [--plot-clip P]] [--json]] [--space NAME] [--workers N] [--unique] [--quiet] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] | mdl score --merge FILE... [--out FILE]',
     flags: {
       proxies: 'string',
       sample: 'int',
@@ -340,9 +333,11 @@ export const score: Command = {
       out: 'string',
       format: 'string',
       against: 'string',
+      json: 'bool',
       key: 'string',
       truth: 'string',
       plot: 'string',
+      'plot-clip': 'float',
       merge: 'bool',
       space: 'string',
       workers: 'string',
@@ -357,6 +352,13 @@ export const score: Command = {
     positional: [1, Infinity],
   },
   async run(args) {
+    const clip = args.flags.get('plot-clip') as number | undefined;
+    if (clip !== undefined && (!args.flags.get('plot') || !(clip >= 0 && clip < 100)))
+      throw new UsageError(
+        `--plot-clip takes a percentile from 0 to 100 and goes with --plot, got ${clip}`,
+        'for example --plot nb201.svg --plot-clip 2',
+        'MDL7005',
+      );
     if (args.flags.get('plot') && !args.flags.get('against'))
       throw new UsageError(
         '--plot needs --against TABLE.csv (the plots show proxies against its truth column)',
@@ -407,7 +409,8 @@ export const score: Command = {
     const dataProxies = proxies.filter((p) => getProxy(p)?.data);
     const measured = dataProxies.length > 0 ? await dataMeasure(args, space, dataProxies) : undefined;
     const sink = rowSink(out, format, measured ? [...proxies, ...DATA_META] : proxies, measured !== undefined);
-    const bar = progressBar(process.stderr.isTTY === true && args.flags.get('quiet') !== true);
+    const bar =
+      args.flags.get('quiet') === true ? { update() {}, end() {} } : countProgress('candidates', process.stderr);
     const length = streamLength(space.size, sample, shard);
     let functions = 0;
     let written = 0;

@@ -1,4 +1,6 @@
-import { formatSummary, formatTrainCost } from '../../analysis/format.js';
+import { formatBlocks, formatSummary, formatTopology, formatTrainCost } from '../../analysis/format.js';
+import { foldLayers } from '../../analysis/blocks.js';
+import { topologyScores } from '../../analysis/topology-scores.js';
 import { trainCost } from '../../analysis/train-cost.js';
 import type { LossSpec } from '../../autodiff/grad.js';
 import type { OptimizerSpec } from '../../autodiff/optimizer.js';
@@ -21,12 +23,13 @@ export const summary: Command = {
   spec: {
     name: 'summary',
     summary: 'per-layer shapes, parameters, MACs, FLOPs and memory of a model',
-    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
+    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--depth N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
     flags: {
       model: 'string',
       batch: 'int',
       dim: 'kv',
       json: 'bool',
+      depth: 'int',
       train: 'bool',
       section: 'string',
       loss: 'string',
@@ -57,10 +60,24 @@ export const summary: Command = {
     const s = summarize(r.graph, bind);
     if (!countsExact(r, s)) return 1;
     const json = args.flags.get('json') === true;
+    const depth = args.flags.get('depth') as number | undefined;
     if (!t) {
-      process.stdout.write(json ? JSON.stringify(s, null, 2) + '\n' : formatSummary(s) + '\n');
+      // The model's own figures: its layers (or blocks, with --depth) and its topology scores.
+      const topology = topologyScores(r.graph);
+      const blocks = depth !== undefined ? foldLayers(s.layers, depth) : undefined;
+      process.stdout.write(
+        json
+          ? JSON.stringify({ ...s, ...(blocks ? { depth, blocks } : {}), topology }, null, 2) + '\n'
+          : (blocks ? formatBlocks(s, blocks, depth!) : formatSummary(s)) + '\n' + formatTopology(topology) + '\n',
+      );
       return 0;
     }
+    if (depth !== undefined)
+      throw new UsageError(
+        '--depth folds the model table; with --train the table is per layer',
+        'leave --depth out',
+        'MDL7005',
+      );
     // The training figures come from the real gradient graphs, not from a rule of thumb.
     const lossName = args.flags.get('loss') as string | undefined;
     if (lossName !== undefined && !['cross_entropy', 'mse', 'output'].includes(lossName))

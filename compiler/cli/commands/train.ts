@@ -25,7 +25,7 @@ export const train: Command = {
     usage: `mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N] ${ARG_USAGE}`,
     flags: {
       data: 'string',
-      epochs: 'int',
+      epochs: 'count',
       batch: 'int',
       lr: 'float',
       seed: 'string',
@@ -34,7 +34,7 @@ export const train: Command = {
       optimizer: 'string',
       schedule: 'string',
       'weight-decay': 'float',
-      warmup: 'int',
+      warmup: 'count',
       backend: 'string',
       model: 'string',
       train: 'string',
@@ -251,7 +251,8 @@ export const train: Command = {
           `merged ${rewritten.adapters.length ? `${rewritten.adapters.length} LoRA adapters` : `${rewritten.deltas.size} NTK offsets`} into the weights: ${file}`,
         );
       }
-      progress.line(finishedLine(res, out));
+      // The result on stdout (`mdl train … > log` keeps it); progress and logs went to stderr.
+      process.stdout.write(finishedLine(res, out) + '\n');
       return res.interrupted ? 130 : 0;
     } catch (e) {
       if (e instanceof ResumeError) throw new CliError('MDL7010', e.message);
