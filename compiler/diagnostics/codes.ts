@@ -139,6 +139,10 @@ export const DIAGNOSTICS = {
     hint: 'a kernel too large for the adapter may fit with a smaller --batch; an op without a lowering is not supported on WebGPU yet',
   },
   MDL7010: { title: 'training cannot start or go on' },
+  MDL7011: {
+    title: 'continual training cannot be set up',
+    hint: 'a stream needs enough samples of every class; online_lora needs `backward [...] = lora(…)` rules',
+  },
 
   MDL8001: {
     title: 'search log of another search',
