@@ -71,6 +71,7 @@ export async function trainContinual(a: ContinualArgs): Promise<number> {
       batch: a.batch,
       seed: a.seed,
       spec: a.spec,
+      method: a.spec.method,
       data: a.data,
       outDir: a.out,
       source: { path: a.file, hash: a.sourceHash },

@@ -30,17 +30,25 @@ import { PlateauDetector } from './detector.js';
 import { predictions, sampleLosses, selectHard, type HardEntry } from './hard-buffer.js';
 import { streamMetrics, type Evaluation, type StreamMetrics } from './metrics.js';
 import { accuracySvg } from './plot.js';
-import type { ContinualSpec } from '../../train/continual.js';
+import type { ContinualMethod, ContinualSpec } from '../../train/continual.js';
 
 export const CONTINUAL_FORMAT = 'mdl-continual-1';
 
-export interface ContinualRequest {
+/** What fixes the compiled plans: the model, its rules, the method and the batch size. */
+export interface ContinualSetup {
   readonly graph: Graph;
   readonly plan: RewritePlan;
   readonly frozen: readonly string[];
   readonly optimizer: OptimizerSpec;
-  readonly lr: number;
+  readonly method: ContinualMethod;
   readonly batch: number;
+  /** The seed of the parameters' initialisation (each run draws its own adapters). */
+  readonly seed: number;
+}
+
+/** One run on a stream; a session runs any number of them, each from the same start. */
+export interface ContinualRun {
+  readonly lr: number;
   readonly seed: number;
   readonly spec: ContinualSpec;
   readonly data: Split;
@@ -57,6 +65,8 @@ export interface ContinualRequest {
   readonly signal?: AbortSignal;
   readonly progress?: { line(text: string): void };
 }
+
+export type ContinualRequest = ContinualSetup & ContinualRun;
 
 export interface ContinualResult {
   readonly metrics: StreamMetrics;
@@ -82,12 +92,26 @@ function normalise(x: Float32Array, norm: Normalisation, hw: number): Float32Arr
   return out;
 }
 
+/** A compiled continual learner: its plans on the device, ready for runs (compiling is the slow part). */
+export interface ContinualSession {
+  run(r: ContinualRun): Promise<ContinualResult>;
+  dispose(): void;
+}
+
+/** One run in its own session. */
 export async function runContinual(req: ContinualRequest): Promise<ContinualResult> {
-  const { spec, data } = req;
-  const m = spec.method;
+  const s = await openContinual(req);
+  try {
+    return await s.run(req);
+  } finally {
+    s.dispose();
+  }
+}
+
+export async function openContinual(req: ContinualSetup): Promise<ContinualSession> {
+  const m = req.method;
   const lora = m.kind === 'online_lora';
   const hardSize = lora ? m.hardBuffer : 0;
-  const stream = buildStream(data.train, data.test, spec.stream, req.seed);
   const penaltyOn = lora && m.lambda > 0;
   // The adapters are known once the rewrites ran; the penalty names them.
   const probe = rewrittenTrainStep(req.graph, req.plan, {
@@ -130,7 +154,7 @@ export async function runContinual(req: ContinualRequest): Promise<ContinualResu
     // The importance plan: gradients of the cross-entropy for the adapters only, one sample.
     const shapes = new Map(fwd.params.map((p) => [p.name, { shape: p.shape, init: p.init }]));
     let impNames: string[] = [];
-    if (lora && m.merge) {
+    if (lora) {
       const gg = buildGradient(fwd, {
         loss: { kind: 'cross_entropy' },
         frozen: fwd.params.map((p) => p.name).filter((n) => !adapterParams.includes(n)),
@@ -140,12 +164,12 @@ export async function runContinual(req: ContinualRequest): Promise<ContinualResu
       imp = await Executor.create(acq.device, plan, { seed: req.seed, label: 'importance' });
       impNames = plan.params.map((p) => p.param.name);
     }
-    if (req.init) model.setState(req.init);
-    return await loop(req, {
+    // Every run starts from this state (then its --init weights and its own adapters).
+    const initial = await model.state();
+    const parts: Parts = {
       model,
       imp,
       impNames,
-      stream,
       adapters,
       adapterParams,
       shapes,
@@ -155,11 +179,30 @@ export async function runContinual(req: ContinualRequest): Promise<ContinualResu
       hardSize,
       trainable,
       penaltyOn,
-    });
-  } finally {
+      graph: req.graph,
+      method: m,
+      batch: req.batch,
+    };
+    const [mm, ii] = [model, imp];
+    return {
+      async run(r) {
+        mm.setState(initial);
+        if (r.init) mm.setState(r.init);
+        const fresh = freshAdapters(adapters, shapes, r.seed, 0);
+        mm.setState(new Map([...fresh].map(([k, d]) => [k, { shape: shapes.get(k)!.shape, data: d }])));
+        return loop(r, parts);
+      },
+      dispose() {
+        ii?.destroy();
+        mm.dispose();
+        acq.device.destroy();
+      },
+    };
+  } catch (e) {
     imp?.destroy();
     model?.dispose();
     acq.device.destroy();
+    throw e;
   }
 }
 
@@ -167,7 +210,9 @@ interface Parts {
   readonly model: CompiledModel;
   readonly imp: Executor | undefined;
   readonly impNames: readonly string[];
-  readonly stream: Stream;
+  readonly graph: Graph;
+  readonly method: ContinualMethod;
+  readonly batch: number;
   readonly adapters: ReturnType<typeof rewrittenTrainStep>['rewritten']['adapters'];
   readonly adapterParams: readonly string[];
   readonly shapes: ReadonlyMap<
@@ -182,10 +227,11 @@ interface Parts {
   readonly penaltyOn: boolean;
 }
 
-async function loop(req: ContinualRequest, p: Parts): Promise<ContinualResult> {
-  const { spec, data, batch } = req;
-  const m = spec.method;
-  const { model, stream } = p;
+async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
+  const { spec, data } = req;
+  const { model, batch } = p;
+  const m = p.method;
+  const stream = buildStream(data.train, data.test, spec.stream, req.seed);
   const classes = data.train.classes;
   const [c, h, w] = data.train.shape;
   const per = c * h * w;
@@ -220,7 +266,7 @@ async function loop(req: ContinualRequest, p: Parts): Promise<ContinualResult> {
   const started = Date.now();
   log({
     kind: 'start',
-    model: req.graph.name,
+    model: p.graph.name,
     method: m.kind,
     stream: spec.stream,
     joint: req.joint ?? null,
@@ -291,7 +337,11 @@ async function loop(req: ContinualRequest, p: Parts): Promise<ContinualResult> {
         );
       }
       omega = next;
-      // 3. Consolidation and fresh adapters, their optimizer state zeroed.
+      // 3. Consolidation and fresh adapters, their optimizer state zeroed. The hard buffer's
+      // logits before and after say what the merge changed (nothing, up to rounding, when clean).
+      const probeX = new Float32Array(hard.length * per);
+      hard.forEach((e, i) => probeX.set(e.x, i * per));
+      const before = hard.length ? Float32Array.from(await model.forward(probeX, hard.length)) : undefined;
       const names = p.adapters.flatMap((a) => [a.weight, a.a, a.b]);
       const cur = await model.readTensors(names);
       const merged = mergedWeights(p.adapters, cur, m.merge, sep);
@@ -305,6 +355,10 @@ async function loop(req: ContinualRequest, p: Parts): Promise<ContinualResult> {
       if (p.penaltyOn)
         for (const [n, d] of omega) upd.set(importanceBuffer(n), { shape: p.shapes.get(n)!.shape, data: d });
       model.setState(upd);
+      if (before) {
+        const after = await model.forward(probeX, hard.length);
+        event['max_logit_change'] = before.reduce((a, v, i) => Math.max(a, Math.abs(v - after[i]!)), 0);
+      }
       const total = (xs: Iterable<Float32Array>) => [...xs].reduce((a, d) => a + d.reduce((s, x) => s + x, 0), 0);
       event['importance_sum'] = total(omega.values());
     }
@@ -314,7 +368,7 @@ async function loop(req: ContinualRequest, p: Parts): Promise<ContinualResult> {
       tensors: await model.state(),
       metadata: {
         format: CONTINUAL_FORMAT,
-        model: req.graph.name,
+        model: p.graph.name,
         source: req.source.path,
         source_hash: req.source.hash,
         seed: String(req.seed),
@@ -373,7 +427,7 @@ async function loop(req: ContinualRequest, p: Parts): Promise<ContinualResult> {
   const metrics = streamMetrics(evals);
   writeCheckpoint(join(req.outDir, 'checkpoint.safetensors'), {
     tensors: await model.state(),
-    metadata: { format: CONTINUAL_FORMAT, model: req.graph.name, seed: String(req.seed), source_hash: req.source.hash },
+    metadata: { format: CONTINUAL_FORMAT, model: p.graph.name, seed: String(req.seed), source_hash: req.source.hash },
   });
   log({
     kind: 'end',
@@ -389,7 +443,7 @@ async function loop(req: ContinualRequest, p: Parts): Promise<ContinualResult> {
   writeFileSync(
     join(req.outDir, 'accuracy.svg'),
     accuracySvg({
-      title: `${req.graph.name}: ${m.kind}${req.joint ? ' (joint)' : ''} on ${spec.stream.kind}`,
+      title: `${p.graph.name}: ${m.kind}${req.joint ? ' (joint)' : ''} on ${spec.stream.kind}`,
       evals,
       plateaus: plateaus.map((q) => q.samples),
       taskStarts: req.joint ? [] : stream.taskStarts,
