@@ -10,12 +10,15 @@ export type ContinualMethod =
   | {
       /** Plain online training: each batch once, no replay, no consolidation, no penalty. */
       readonly kind: 'online';
+      /** Mask the logits of classes the stream has not brought yet, in training (mask.ts). */
+      readonly maskUnseen: boolean;
       readonly window: number;
       readonly meanThreshold: number;
       readonly varThreshold: number;
     }
   | {
       readonly kind: 'online_lora';
+      readonly maskUnseen: boolean;
       /** λ of the penalty (λ/2)·Σ Ω⊙θ² on the new adapters. */
       readonly lambda: number;
       /** Length of the loss window. */

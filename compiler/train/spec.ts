@@ -106,11 +106,13 @@ const SIGNATURES: Record<string, Record<string, V>> = {
   step: { warmup: { t: 'int', v: 0 }, every: { t: 'int', v: 1 }, gamma: { t: 'float', v: 0.1 } },
   cosine: { warmup: { t: 'int', v: 0 }, min_lr: { t: 'float', v: 0 } },
   online: {
+    mask_unseen: { t: 'bool', v: true },
     window: { t: 'int', v: 5 },
     mean_threshold: { t: 'float', v: 6.0 },
     var_threshold: { t: 'float', v: 0.1 },
   },
   online_lora: {
+    mask_unseen: { t: 'bool', v: true },
     lambda: { t: 'float', v: 2000 },
     window: { t: 'int', v: 5 },
     mean_threshold: { t: 'float', v: 6.0 },
@@ -340,8 +342,11 @@ function continualSpec(get: (k: string) => { v: V; span: Span } | undefined): Co
   const window = posInt(args.get('window')!, `${kind}(): window`, c.span);
   const meanThreshold = num(args.get('mean_threshold')!, `${kind}(): mean_threshold`, c.span);
   const varThreshold = num(args.get('var_threshold')!, `${kind}(): var_threshold`, c.span);
+  const mask = args.get('mask_unseen')!;
+  if (mask.t !== 'bool') bad(`${kind}(): mask_unseen must be true or false, got ${repr(mask)}`, c.span);
+  const maskUnseen = (mask as { v: boolean }).v;
   let method: ContinualMethod;
-  if (kind === 'online') method = { kind, window, meanThreshold, varThreshold };
+  if (kind === 'online') method = { kind, maskUnseen, window, meanThreshold, varThreshold };
   else {
     const merge = args.get('merge')!;
     if (merge.t !== 'str' || (merge.v !== 'clean' && merge.v !== 'separate'))
@@ -354,6 +359,7 @@ function continualSpec(get: (k: string) => { v: V; span: Span } | undefined): Co
     if (!(lambda >= 0)) bad(`online_lora(): lambda must be ≥ 0, got ${lambda}`, c.span);
     method = {
       kind: 'online_lora',
+      maskUnseen,
       lambda,
       window,
       meanThreshold,

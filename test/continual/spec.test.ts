@@ -29,6 +29,7 @@ describe('continual settings', () => {
     expect(r.spec!.continual).toEqual({
       method: {
         kind: 'online_lora',
+        maskUnseen: true,
         lambda: 2000,
         window: 5,
         meanThreshold: 6,
@@ -44,7 +45,13 @@ describe('continual settings', () => {
   it('default to a 5-task split stream', () => {
     const r = compile(`train t {\n  model = net()\n  continual = online(mean_threshold=1)\n}`);
     expect(r.spec!.continual!.stream).toEqual({ kind: 'split', tasks: 5, trainPerClass: 0, testPerClass: 0 });
-    expect(r.spec!.continual!.method).toEqual({ kind: 'online', window: 5, meanThreshold: 1, varThreshold: 0.1 });
+    expect(r.spec!.continual!.method).toEqual({
+      kind: 'online',
+      maskUnseen: true,
+      window: 5,
+      meanThreshold: 1,
+      varThreshold: 0.1,
+    });
   });
 
   it('are located errors when they are wrong', () => {

@@ -17,7 +17,8 @@ import { planModel } from '../../emit/plan-model.js';
 import type { Graph } from '../../ir/types.js';
 import { planGraph } from '../../kernels/plan.js';
 import { targetOf } from '../../kernels/target.js';
-import { rewrittenTrainStep, type RewritePlan } from '../../rewrites/index.js';
+import { applyRewrites, rewrittenTrainStep, type RewritePlan } from '../../rewrites/index.js';
+import { CLASS_MASK, maskLogits, maskValues } from './mask.js';
 import { acquireDevice } from '../../../runtime/device.js';
 import { Executor } from '../../../runtime/executor.js';
 import { CompiledModel } from '../../../runtime/model.js';
@@ -113,8 +114,10 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualSessi
   const lora = m.kind === 'online_lora';
   const hardSize = lora ? m.hardBuffer : 0;
   const penaltyOn = lora && m.lambda > 0;
+  // Training sees the logits masked to the classes seen so far; inference does not.
+  const trainGraph = m.maskUnseen ? maskLogits(req.graph) : req.graph;
   // The adapters are known once the rewrites ran; the penalty names them.
-  const probe = rewrittenTrainStep(req.graph, req.plan, {
+  const probe = rewrittenTrainStep(trainGraph, req.plan, {
     loss: { kind: 'cross_entropy' },
     optimizer: req.optimizer,
     frozen: req.frozen,
@@ -126,14 +129,15 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualSessi
     );
   const adapterParams = adapters.flatMap((a) => [a.a, a.b]);
   const { step, rewritten } = penaltyOn
-    ? rewrittenTrainStep(req.graph, req.plan, {
+    ? rewrittenTrainStep(trainGraph, req.plan, {
         loss: { kind: 'cross_entropy' },
         optimizer: req.optimizer,
         frozen: req.frozen,
         penalty: { lambda: m.lambda, params: adapterParams },
       })
     : probe;
-  const fwd = rewritten.graph;
+  const fwdRw = m.maskUnseen ? applyRewrites(req.graph, req.plan) : rewritten;
+  const fwd = fwdRw.graph;
   const outName = fwd.outputs[0]!.name;
   const trainBatch = req.batch + hardSize;
   const trainable = [...step.grads.keys()].reduce(
@@ -158,7 +162,7 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualSessi
       const gg = buildGradient(fwd, {
         loss: { kind: 'cross_entropy' },
         frozen: fwd.params.map((p) => p.name).filter((n) => !adapterParams.includes(n)),
-        rules: rewritten.rules,
+        rules: fwdRw.rules,
       });
       const plan = planGraph(gg.graph, { target, dims: bindDims(gg.graph, 1), training: gg.training });
       imp = await Executor.create(acq.device, plan, { seed: req.seed, label: 'importance' });
@@ -316,7 +320,10 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
       const entries = hard.length ? hard : [];
       for (const e of entries) {
         const xn = e.x;
-        const own = predictions(await model.forward(xn, 1), 1, classes)[0]!;
+        // the own prediction among the classes seen so far (what training's mask allows)
+        const lg = Float32Array.from(await model.forward(xn, 1));
+        if (m.maskUnseen) maskValues(classes, seen).forEach((v, c) => (lg[c]! += v));
+        const own = predictions(lg, 1, classes)[0]!;
         const out = await p.imp.run({
           inputs: { [model.info.input]: xn, labels: Int32Array.of(own) },
           read: p.adapterParams.map((n) => `grad:${n}`),
@@ -395,7 +402,14 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
       x.set(e ? e.x : xs.subarray(j * per, (j + 1) * per), (batch + j) * per);
       y[batch + j] = e ? e.y : cur.y[j]!;
     }
-    const out = await model.trainStepReading(x, y, req.lr, s, ['loss', p.outName]);
+    const out = await model.trainStepReading(
+      x,
+      y,
+      req.lr,
+      s,
+      ['loss', p.outName],
+      m.maskUnseen ? { [CLASS_MASK]: maskValues(classes, seen) } : {},
+    );
     const loss = out.get('loss')![0]!;
     if (!Number.isFinite(loss))
       throw new ContinualError(`the loss became ${loss} at step ${s + 1}; lower the learning rate (now ${req.lr})`);
