@@ -3,6 +3,15 @@
 // (compiler/drivers/continual/run.ts).
 import type { StreamSpec } from '../../runtime/data/stream.js';
 
+/**
+ * The classes whose logits a training step keeps (the others are masked out of the softmax):
+ * `seen` those the stream has brought so far (the official Si-Blurry trainer's exposed classes),
+ * `batch` those in the step's batch and hard buffer (a task-free form of the official Disjoint
+ * trainer's mask of the current task's classes), `none` all. Evaluation ranks the seen classes
+ * under `seen` and `batch`, all classes under `none`.
+ */
+export type LogitMask = 'seen' | 'batch' | 'none';
+
 /** How adapters are consolidated at a plateau (compiler/drivers/continual/consolidate.ts). */
 export type MergeForm = 'clean' | 'separate';
 
@@ -10,15 +19,15 @@ export type ContinualMethod =
   | {
       /** Plain online training: each batch once, no replay, no consolidation, no penalty. */
       readonly kind: 'online';
-      /** Mask the logits of classes the stream has not brought yet, in training (mask.ts). */
-      readonly maskUnseen: boolean;
+      /** Which classes' logits training sees (mask.ts). */
+      readonly mask: LogitMask;
       readonly window: number;
       readonly meanThreshold: number;
       readonly varThreshold: number;
     }
   | {
       readonly kind: 'online_lora';
-      readonly maskUnseen: boolean;
+      readonly mask: LogitMask;
       /** λ of the penalty (λ/2)·Σ Ω⊙θ² on the new adapters. */
       readonly lambda: number;
       /** Length of the loss window. */

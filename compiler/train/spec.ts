@@ -29,7 +29,7 @@ import type { Span } from '../source.js';
 import type { Schedule } from '../../runtime/train/schedule.js';
 import { globToRegExp, matchesLayer } from '../ir/layer-glob.js';
 import { parseRule, type BackwardRule } from '../rewrites/strategy.js';
-import type { ContinualMethod, ContinualSpec } from './continual.js';
+import type { ContinualMethod, ContinualSpec, LogitMask } from './continual.js';
 import type { StreamSpec } from '../../runtime/data/stream.js';
 
 export interface TrainSpec {
@@ -106,13 +106,13 @@ const SIGNATURES: Record<string, Record<string, V>> = {
   step: { warmup: { t: 'int', v: 0 }, every: { t: 'int', v: 1 }, gamma: { t: 'float', v: 0.1 } },
   cosine: { warmup: { t: 'int', v: 0 }, min_lr: { t: 'float', v: 0 } },
   online: {
-    mask_unseen: { t: 'bool', v: true },
+    mask: { t: 'str', v: 'seen' },
     window: { t: 'int', v: 5 },
     mean_threshold: { t: 'float', v: 6.0 },
     var_threshold: { t: 'float', v: 0.1 },
   },
   online_lora: {
-    mask_unseen: { t: 'bool', v: true },
+    mask: { t: 'str', v: 'seen' },
     lambda: { t: 'float', v: 2000 },
     window: { t: 'int', v: 5 },
     mean_threshold: { t: 'float', v: 6.0 },
@@ -342,11 +342,16 @@ function continualSpec(get: (k: string) => { v: V; span: Span } | undefined): Co
   const window = posInt(args.get('window')!, `${kind}(): window`, c.span);
   const meanThreshold = num(args.get('mean_threshold')!, `${kind}(): mean_threshold`, c.span);
   const varThreshold = num(args.get('var_threshold')!, `${kind}(): var_threshold`, c.span);
-  const mask = args.get('mask_unseen')!;
-  if (mask.t !== 'bool') bad(`${kind}(): mask_unseen must be true or false, got ${repr(mask)}`, c.span);
-  const maskUnseen = (mask as { v: boolean }).v;
+  const maskArg = args.get('mask')!;
+  if (maskArg.t !== 'str' || !['seen', 'batch', 'none'].includes(maskArg.v))
+    bad(
+      `${kind}(): mask must be "seen", "batch" or "none", got ${repr(maskArg)}`,
+      c.span,
+      'the classes whose logits training keeps: those seen so far, those in the batch, or all',
+    );
+  const mask = (maskArg as { v: LogitMask }).v;
   let method: ContinualMethod;
-  if (kind === 'online') method = { kind, maskUnseen, window, meanThreshold, varThreshold };
+  if (kind === 'online') method = { kind, mask, window, meanThreshold, varThreshold };
   else {
     const merge = args.get('merge')!;
     if (merge.t !== 'str' || (merge.v !== 'clean' && merge.v !== 'separate'))
@@ -359,7 +364,7 @@ function continualSpec(get: (k: string) => { v: V; span: Span } | undefined): Co
     if (!(lambda >= 0)) bad(`online_lora(): lambda must be ≥ 0, got ${lambda}`, c.span);
     method = {
       kind: 'online_lora',
-      maskUnseen,
+      mask,
       lambda,
       window,
       meanThreshold,

@@ -29,7 +29,7 @@ describe('continual settings', () => {
     expect(r.spec!.continual).toEqual({
       method: {
         kind: 'online_lora',
-        maskUnseen: true,
+        mask: 'seen',
         lambda: 2000,
         window: 5,
         meanThreshold: 6,
@@ -47,7 +47,7 @@ describe('continual settings', () => {
     expect(r.spec!.continual!.stream).toEqual({ kind: 'split', tasks: 5, trainPerClass: 0, testPerClass: 0 });
     expect(r.spec!.continual!.method).toEqual({
       kind: 'online',
-      maskUnseen: true,
+      mask: 'seen',
       window: 5,
       meanThreshold: 1,
       varThreshold: 0.1,

@@ -43,7 +43,7 @@ describe('continual training on WebGPU', () => {
       optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
       method: {
         kind: 'online_lora',
-        maskUnseen: true,
+        mask: 'batch',
         lambda: 100,
         window: 3,
         meanThreshold: 10,
@@ -55,7 +55,7 @@ describe('continual training on WebGPU', () => {
       seed: 0,
       lr: 1e-2,
       spec: {
-        method: { kind: 'online', maskUnseen: true, window: 3, meanThreshold: 10, varThreshold: 10 },
+        method: { kind: 'online', mask: 'batch', window: 3, meanThreshold: 10, varThreshold: 10 },
         stream: { kind: 'split', tasks: 2, trainPerClass: 12, testPerClass: 5 },
         evalEvery: 8,
       },

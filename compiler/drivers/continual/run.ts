@@ -115,7 +115,7 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualSessi
   const hardSize = lora ? m.hardBuffer : 0;
   const penaltyOn = lora && m.lambda > 0;
   // Training sees the logits masked to the classes seen so far; inference does not.
-  const trainGraph = m.maskUnseen ? maskLogits(req.graph) : req.graph;
+  const trainGraph = m.mask !== 'none' ? maskLogits(req.graph) : req.graph;
   // The adapters are known once the rewrites ran; the penalty names them.
   const probe = rewrittenTrainStep(trainGraph, req.plan, {
     loss: { kind: 'cross_entropy' },
@@ -136,7 +136,7 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualSessi
         penalty: { lambda: m.lambda, params: adapterParams },
       })
     : probe;
-  const fwdRw = m.maskUnseen ? applyRewrites(req.graph, req.plan) : rewritten;
+  const fwdRw = m.mask !== 'none' ? applyRewrites(req.graph, req.plan) : rewritten;
   const fwd = fwdRw.graph;
   const outName = fwd.outputs[0]!.name;
   const trainBatch = req.batch + hardSize;
@@ -292,7 +292,13 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     for (let s = 0; s < idx.length; s += p.trainBatch) {
       const part = idx.slice(s, s + p.trainBatch);
       const { x, y } = gather(data.test, part);
-      const pred = predictions(await model.forward(normalise(x, norm, h * w), part.length), part.length, classes);
+      const logits = Float32Array.from(await model.forward(normalise(x, norm, h * w), part.length));
+      // ranked among the classes seen so far, as the official evaluation does (unless unmasked)
+      if (m.mask !== 'none') {
+        const mv = maskValues(classes, seen);
+        for (let i = 0; i < part.length; i++) for (let k = 0; k < classes; k++) logits[i * classes + k]! += mv[k]!;
+      }
+      const pred = predictions(logits, part.length, classes);
       for (let i = 0; i < part.length; i++) if (pred[i] === y[i]) right.set(y[i]!, (right.get(y[i]!) ?? 0) + 1);
     }
     const perClass = new Map(cls.map((k) => [k, (right.get(k) ?? 0) / stream.testByClass[k]!.length]));
@@ -322,7 +328,7 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
         const xn = e.x;
         // the own prediction among the classes seen so far (what training's mask allows)
         const lg = Float32Array.from(await model.forward(xn, 1));
-        if (m.maskUnseen) maskValues(classes, seen).forEach((v, c) => (lg[c]! += v));
+        if (m.mask !== 'none') maskValues(classes, seen).forEach((v, c) => (lg[c]! += v));
         const own = predictions(lg, 1, classes)[0]!;
         const out = await p.imp.run({
           inputs: { [model.info.input]: xn, labels: Int32Array.of(own) },
@@ -408,7 +414,7 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
       req.lr,
       s,
       ['loss', p.outName],
-      m.maskUnseen ? { [CLASS_MASK]: maskValues(classes, seen) } : {},
+      m.mask === 'none' ? {} : { [CLASS_MASK]: maskValues(classes, m.mask === 'seen' ? seen : new Set(y)) },
     );
     const loss = out.get('loss')![0]!;
     if (!Number.isFinite(loss))
