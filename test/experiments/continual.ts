@@ -195,15 +195,26 @@ for (const s of ['split', 'si_blurry'])
       `| ${s} | ${m.name} | ${joint ? '—' : pct(rs.map((r) => r.aAuc))} | ${pct(rs.map((r) => r.aLast))} | ${joint ? '—' : pct(rs.map((r) => r.fLast))} | ${ms(rs.map((r) => r.plateaus)).m.toFixed(1)} | ${ms(rs.map((r) => r.seconds)).m.toFixed(0)} | ${rs[0]!.trainable.toLocaleString('en')} |`,
     );
   }
-const f = (s: string, name: string) =>
-  ms(rows.filter((r) => r.stream === s && r.method === name).map((r) => r.fLast)).m;
+const fl = (s: string, name: string) =>
+  ms(rows.filter((r) => r.stream === s && r.method === name).map((r) => 100 * r.fLast));
 lines.push(
   '',
   ...['split', 'si_blurry'].map((s) => {
-    const a = f(s, 'Online-LoRA');
-    const b = f(s, 'online LoRA (plain)');
-    return `- ${s}: Online-LoRA's F_last is ${(100 * a).toFixed(1)}% against plain online LoRA's ${(100 * b).toFixed(1)}%: ${a < b ? 'it forgets less' : 'it does **not** forget less here'}.`;
+    const a = fl(s, 'Online-LoRA');
+    const b = fl(s, 'online LoRA (plain)');
+    const verdict = a.m < b.m ? 'it forgets less' : 'it does **not** forget less here';
+    const spread = Math.abs(a.m - b.m) < Math.max(a.sd, b.sd) ? ', a difference within the spread over seeds' : '';
+    return `- ${s}: Online-LoRA's F_last is ${a.m.toFixed(1)}% against plain online LoRA's ${b.m.toFixed(1)}%: ${verdict}${spread}.`;
   }),
+  '',
+  'Reading it: at this budget every online method forgets most of what it learnt of earlier tasks, and',
+  "Online-LoRA does not reliably forget less than plain online LoRA: the issue's acceptance (lower",
+  'F_last on both streams, averaged over seeds) is not met here. Likely reasons, none tested here: each',
+  'task is about 37 steps, so the detector sees few plateaus (2–6 per stream) and the importance rests on',
+  '4 hard samples; the penalty protects only the adapters, while the head, trained in full, carries much',
+  'of the forgetting; and a digits-pretrained backbone is a weak feature extractor for Fashion-MNIST',
+  '(the paper starts from an ImageNet ViT). The time of one run varied up to 3× with the other work on',
+  'the machine, so the time column says little about the methods.',
   '',
   'Accuracy along the stream (Online-LoRA, seed 0; grey dashed: task starts, red: plateaus):',
   '',
