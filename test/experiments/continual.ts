@@ -168,7 +168,7 @@ const lines: string[] = [
   'work, so each stream is a subset: 300 training samples per class (3,000 samples, 187 steps of 16),',
   'each seen once; accuracy is measured on 100 held-out test samples per class, every 300 samples and',
   'at the end. ' +
-    `${seedsDone} seed${seedsDone === 1 ? '' : 's'} (the issue asks for 3; one run took 1–3 minutes on the loaded machine).`,
+    `${seedsDone} seed${seedsDone === 1 ? '' : 's'}${seedsDone < 3 ? ' (the issue asks for 3)' : ''}; one run took 0.5–5 minutes on the loaded machine.`,
   '',
   'Methods (the sections of `examples/adapt.mdl`; all mask the logits in training to the classes of the',
   'batch and hard buffer, and rank the seen classes in evaluation): **Online-LoRA** (`stream_lora`:',
@@ -210,7 +210,7 @@ lines.push(
   'Reading it: at this budget every online method forgets most of what it learnt of earlier tasks, and',
   "Online-LoRA does not reliably forget less than plain online LoRA: the issue's acceptance (lower",
   'F_last on both streams, averaged over seeds) is not met here. Likely reasons, none tested here: each',
-  'task is about 37 steps, so the detector sees few plateaus (2–6 per stream) and the importance rests on',
+  'task is about 37 steps, so the detector sees few plateaus (1–6 per stream) and the importance rests on',
   '4 hard samples; the penalty protects only the adapters, while the head, trained in full, carries much',
   'of the forgetting; and a digits-pretrained backbone is a weak feature extractor for Fashion-MNIST',
   '(the paper starts from an ImageNet ViT). The time of one run varied up to 3× with the other work on',
