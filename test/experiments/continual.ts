@@ -81,7 +81,7 @@ if (!reportOnly) {
     if (!r.graph || !r.spec?.continual) throw new Error(`${FILE}: section ${section} did not compile`);
     const own = new Set(r.graph.params.map((p) => p.name));
     process.stdout.write(`compiling ${section} (${r.spec.continual.method.kind})…\n`);
-    const session = await openContinual({
+    const learner = await openContinual({
       graph: r.graph,
       plan: r.rewrites,
       frozen: r.frozen,
@@ -95,7 +95,7 @@ if (!reportOnly) {
       r,
       spec: r.spec.continual,
       lr: r.spec.lr,
-      session,
+      learner,
       init: new Map<string, NamedTensor>([...ckpt.tensors].filter(([k]) => own.has(k))),
     });
   }
@@ -106,7 +106,7 @@ if (!reportOnly) {
           for (const s of streams(o.spec.stream)) {
             if (rows.some((x) => x.method === m.name && x.stream === s.name && x.seed === seed)) continue;
             const dir = join(OUT, `${o.section}${'joint' in m ? '-joint' : ''}`, s.name, `seed${seed}`);
-            const res: ContinualResult = await o.session.run({
+            const res: ContinualResult = await o.learner.run({
               lr: o.lr,
               seed,
               spec: { ...o.spec, stream: s.spec },
@@ -135,7 +135,7 @@ if (!reportOnly) {
               copyFileSync(join(dir, 'accuracy.svg'), `docs/experiments/continual-${s.name}.svg`);
           }
   } finally {
-    for (const o of open) o.session.dispose();
+    for (const o of open) o.learner.dispose();
   }
   const first = readFileSync(join(OUT, 'stream_lora', 'split', 'seed0', 'metrics.jsonl'), 'utf8').split('\n')[0]!;
   backend = String((JSON.parse(first) as { data?: string }).data ?? '');

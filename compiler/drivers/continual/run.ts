@@ -47,7 +47,7 @@ export interface ContinualSetup {
   readonly seed: number;
 }
 
-/** One run on a stream; a session runs any number of them, each from the same start. */
+/** One run on a stream; a learner runs any number of them, each from the same start. */
 export interface ContinualRun {
   readonly lr: number;
   readonly seed: number;
@@ -94,12 +94,12 @@ function normalise(x: Float32Array, norm: Normalisation, hw: number): Float32Arr
 }
 
 /** A compiled continual learner: its plans on the device, ready for runs (compiling is the slow part). */
-export interface ContinualSession {
+export interface ContinualLearner {
   run(r: ContinualRun): Promise<ContinualResult>;
   dispose(): void;
 }
 
-/** One run in its own session. */
+/** One run with a learner of its own. */
 export async function runContinual(req: ContinualRequest): Promise<ContinualResult> {
   const s = await openContinual(req);
   try {
@@ -109,7 +109,7 @@ export async function runContinual(req: ContinualRequest): Promise<ContinualResu
   }
 }
 
-export async function openContinual(req: ContinualSetup): Promise<ContinualSession> {
+export async function openContinual(req: ContinualSetup): Promise<ContinualLearner> {
   const m = req.method;
   const lora = m.kind === 'online_lora';
   const hardSize = lora ? m.hardBuffer : 0;
