@@ -107,6 +107,37 @@ export class ModelCore<Name extends string = string> {
   }
 
   /**
+   * A training step that reads back the named outputs of the training plan, for example the
+   * loss and the model's own output (the logits of the forward pass inside the step, before
+   * the update): what a caller needs to score each sample without a second forward pass.
+   * `extra`: values of the plan's further inputs, by name.
+   */
+  async trainStepReading(
+    x: Float32Array,
+    y: Int32Array,
+    lr: number,
+    step: number,
+    read: readonly string[],
+    extra: Readonly<Record<string, Float32Array>> = {},
+  ): Promise<Map<string, Float32Array>> {
+    const { batch, input } = this.info;
+    if (y.length !== batch)
+      throw new RangeError(`the training plan is compiled for batches of ${batch}, got ${y.length} labels`);
+    const out = await this.trainEx.run({
+      inputs: { ...extra, [input]: x, labels: y, lr: Float32Array.of(lr) },
+      read,
+      step,
+    });
+    this.dirty = true;
+    return new Map([...out].map(([k, v]) => [k, v as Float32Array]));
+  }
+
+  /** Some tensors of the training state by name (a read back of only those). */
+  readTensors(names: readonly string[]): Promise<Map<string, Float32Array>> {
+    return this.trainEx.readParams(names);
+  }
+
+  /**
    * Inference-mode logits [size, classes] for `size` samples (at most a batch). The plan has a
    * fixed batch: a short batch is padded with zeros and the extra rows dropped.
    */

@@ -19,7 +19,17 @@ export type { OptimizerSpec };
 
 export interface TrainStepOptions extends GradOptions {
   readonly optimizer: OptimizerSpec;
+  /**
+   * An importance-weighted L2 penalty (λ/2)·Σ Ω ⊙ θ² on the named parameters (Online-LoRA's
+   * regulariser on the new adapters). Ω is a buffer `<param>@importance` (zeros until the
+   * caller sets it), and the penalty never enters the loss graph: its gradient λ·Ω⊙θ is added to
+   * the parameter's gradient right before the update, an elementwise op the update kernel fuses.
+   */
+  readonly penalty?: { readonly lambda: number; readonly params: readonly string[] };
 }
+
+/** The buffer holding a penalised parameter's importance Ω. */
+export const importanceBuffer = (param: string): string => `${param}@importance`;
 
 export interface TrainStep extends GradGraph {
   readonly optimizer: OptimizerSpec;
@@ -51,8 +61,12 @@ export function buildTrainStep(g: Graph, opts: TrainStepOptions): TrainStep {
   for (const n of g.nodes) for (const v of n.inputs) if (!firstUse.has(v)) firstUse.set(v, n.id);
   const names = optimizerState(o);
   const paramByName = new Map(g.params.map((q) => [q.name, q]));
-  for (const [name, grad] of gg.grads) {
+  const penalised = new Set(opts.penalty?.params ?? []);
+  for (const name of penalised)
+    if (!gg.grads.has(name)) throw new AutodiffError(`penalty: \`${name}\` is not a trained parameter`);
+  for (const [name, g0] of gg.grads) {
     const p = paramByName.get(name)!;
+    const grad = penalised.has(name) ? addPenalty(ed, p.value, g0, p.shape, name, opts.penalty!.lambda) : g0;
     const bufs = names.map((s) => `${name}@${s}`);
     const bufIds = bufs.map((b) => ed.addBuffer(b, p.shape, { kind: 'zeros' }));
     state.set(name, bufs);
@@ -108,6 +122,25 @@ export function buildTrainStep(g: Graph, opts: TrainStepOptions): TrainStep {
   const graph = ed.finish(`${g.name}.train`);
   verifyGraph(graph);
   return { ...gg, graph, optimizer: o, lr, state, updates, updateOrigin };
+}
+
+/** grad + λ·Ω⊙θ, with Ω the buffer `<param>@importance`. */
+function addPenalty(
+  ed: GraphEditor,
+  param: ValueId,
+  grad: ValueId,
+  shape: readonly number[],
+  name: string,
+  lambda: number,
+): ValueId {
+  const omega = ed.addBuffer(importanceBuffer(name), shape, { kind: 'zeros' });
+  const binary = (op: string, a: ValueId, b: ValueId) =>
+    ed.addNode(op, `optim.${name}.penalty`, [a, b], 2, lookupOp(op)!.infer([ed.type(a), ed.type(b)], {}), {}, undefined)
+      .outputs[0]!;
+  const c = lookupOp('constant')!;
+  const attrs = { value: lambda, shape: [] as number[] };
+  const lam = ed.addNode('constant', `optim.${name}.lambda`, [], 0, c.infer([], attrs), attrs, undefined).outputs[0]!;
+  return binary('add', grad, binary('mul', binary('mul', omega, param), lam));
 }
 
 function addZeros(ed: GraphEditor, shape: readonly number[]): ValueId {

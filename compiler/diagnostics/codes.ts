@@ -143,6 +143,10 @@ export const DIAGNOSTICS = {
     title: 'a package mdl needs is not installed',
     hint: 'install it beside mdl (npm install PACKAGE), or reinstall mdl with its dependencies',
   },
+  MDL7012: {
+    title: 'continual training cannot be set up',
+    hint: 'a stream needs enough samples of every class; online_lora needs `backward [...] = lora(…)` rules',
+  },
 
   MDL8001: {
     title: 'search log of another search',

@@ -14,6 +14,10 @@
 //     freeze "conv1"
 //     freeze_stats = "features.*"     # batchnorm layers that keep their running statistics
 //   }
+//
+// A section with `continual = online_lora(…)` (or `online(…)`) trains on a stream instead of
+// epochs (compiler/drivers/continual/): `stream = split(tasks=5)` or `si_blurry(…)`, and
+// `eval_every` samples between evaluations.
 import type { LossSpec } from '../autodiff/grad.js';
 import type { OptimizerSpec } from '../autodiff/optimizer.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -25,6 +29,8 @@ import type { Span } from '../source.js';
 import type { Schedule } from '../../runtime/train/schedule.js';
 import { globToRegExp, matchesLayer } from '../ir/layer-glob.js';
 import { parseRule, type BackwardRule } from '../rewrites/strategy.js';
+import type { ContinualMethod, ContinualSpec, LogitMask } from './continual.js';
+import type { StreamSpec } from '../../runtime/data/stream.js';
 
 export interface TrainSpec {
   readonly name: string;
@@ -43,9 +49,23 @@ export interface TrainSpec {
   readonly backward: readonly BackwardRule[];
   /** Layer-name patterns of the batchnorm layers that run in eval mode (running statistics, no update). */
   readonly freezeStats: readonly { readonly pattern: string; readonly span: Span }[];
+  /** Training on a stream (continual learning) instead of epochs, when the section asks for it. */
+  readonly continual?: ContinualSpec;
 }
 
-const SETTINGS = ['data', 'loss', 'optimizer', 'schedule', 'batch', 'epochs', 'seed', 'freeze_stats'];
+const SETTINGS = [
+  'data',
+  'loss',
+  'optimizer',
+  'schedule',
+  'batch',
+  'epochs',
+  'seed',
+  'freeze_stats',
+  'continual',
+  'stream',
+  'eval_every',
+];
 
 /** Keyword arguments each constructor takes, with defaults. */
 const SIGNATURES: Record<string, Record<string, V>> = {
@@ -85,6 +105,29 @@ const SIGNATURES: Record<string, Record<string, V>> = {
   constant: { warmup: { t: 'int', v: 0 } },
   step: { warmup: { t: 'int', v: 0 }, every: { t: 'int', v: 1 }, gamma: { t: 'float', v: 0.1 } },
   cosine: { warmup: { t: 'int', v: 0 }, min_lr: { t: 'float', v: 0 } },
+  online: {
+    mask: { t: 'str', v: 'seen' },
+    window: { t: 'int', v: 5 },
+    mean_threshold: { t: 'float', v: 6.0 },
+    var_threshold: { t: 'float', v: 0.1 },
+  },
+  online_lora: {
+    mask: { t: 'str', v: 'seen' },
+    lambda: { t: 'float', v: 2000 },
+    window: { t: 'int', v: 5 },
+    mean_threshold: { t: 'float', v: 6.0 },
+    var_threshold: { t: 'float', v: 0.1 },
+    hard_buffer: { t: 'int', v: 4 },
+    merge: { t: 'str', v: 'clean' },
+  },
+  split: { tasks: { t: 'int', v: 5 }, train_per_class: { t: 'int', v: 0 }, test_per_class: { t: 'int', v: 0 } },
+  si_blurry: {
+    tasks: { t: 'int', v: 5 },
+    disjoint: { t: 'float', v: 0.5 },
+    blurry: { t: 'float', v: 0.1 },
+    train_per_class: { t: 'int', v: 0 },
+    test_per_class: { t: 'int', v: 0 },
+  },
 };
 
 /** The constructors each setting accepts (every one has its signature above). */
@@ -92,6 +135,8 @@ const KINDS: Record<string, string[]> = {
   optimizer: ['sgd', 'adam', 'adamw'],
   loss: ['cross_entropy', 'mse'],
   schedule: ['constant', 'step', 'cosine'],
+  continual: ['online', 'online_lora'],
+  stream: ['split', 'si_blurry'],
 };
 
 /** The names of the optimizer, loss and schedule constructors, for the train vocabulary. */
@@ -254,6 +299,7 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
         );
       return { pattern: p.v, span: fs!.span };
     });
+    const continual = continualSpec(get);
     const spec: TrainSpec = {
       name: section.name,
       model: section.model,
@@ -268,12 +314,86 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
       freeze,
       backward,
       freezeStats,
+      ...(continual ? { continual } : {}),
     };
     return diagnostics.length ? { diagnostics } : { spec, diagnostics };
   } catch (e) {
     if (e instanceof SpecError) return { diagnostics: [...diagnostics, e.d] };
     throw e;
   }
+}
+
+const fraction = (v: V, what: string, span: Span): number => {
+  const x = num(v, what, span);
+  if (!(x >= 0 && x <= 1)) bad(`${what} must be a fraction in [0, 1], got ${x}`, span);
+  return x;
+};
+
+/** `continual`, `stream` and `eval_every`: the continual-learning settings, or none. */
+function continualSpec(get: (k: string) => { v: V; span: Span } | undefined): ContinualSpec | undefined {
+  const c = get('continual');
+  if (!c) {
+    for (const k of ['stream', 'eval_every'])
+      if (get(k))
+        bad(`\`${k}\` belongs to continual training`, get(k)!.span, 'add `continual = online_lora()` (or `online()`)');
+    return undefined;
+  }
+  const { kind, args } = config('continual', c.v, c.span);
+  const window = posInt(args.get('window')!, `${kind}(): window`, c.span);
+  const meanThreshold = num(args.get('mean_threshold')!, `${kind}(): mean_threshold`, c.span);
+  const varThreshold = num(args.get('var_threshold')!, `${kind}(): var_threshold`, c.span);
+  const maskArg = args.get('mask')!;
+  if (maskArg.t !== 'str' || !['seen', 'batch', 'none'].includes(maskArg.v))
+    bad(
+      `${kind}(): mask must be "seen", "batch" or "none", got ${repr(maskArg)}`,
+      c.span,
+      'the classes whose logits training keeps: those seen so far, those in the batch, or all',
+    );
+  const mask = (maskArg as { v: LogitMask }).v;
+  let method: ContinualMethod;
+  if (kind === 'online') method = { kind, mask, window, meanThreshold, varThreshold };
+  else {
+    const merge = args.get('merge')!;
+    if (merge.t !== 'str' || (merge.v !== 'clean' && merge.v !== 'separate'))
+      bad(
+        `online_lora(): merge must be "clean" or "separate", got ${repr(merge)}`,
+        c.span,
+        '"clean" merges W += B·A; "separate" sums A and B apart, as the official code does',
+      );
+    const lambda = num(args.get('lambda')!, 'online_lora(): lambda', c.span);
+    if (!(lambda >= 0)) bad(`online_lora(): lambda must be ≥ 0, got ${lambda}`, c.span);
+    method = {
+      kind: 'online_lora',
+      mask,
+      lambda,
+      window,
+      meanThreshold,
+      varThreshold,
+      hardBuffer: posInt(args.get('hard_buffer')!, 'online_lora(): hard_buffer', c.span, 0),
+      merge: (merge as { v: 'clean' | 'separate' }).v,
+    };
+  }
+  const st = get('stream');
+  let stream: StreamSpec = { kind: 'split', tasks: 5, trainPerClass: 0, testPerClass: 0 };
+  if (st) {
+    const s = config('stream', st.v, st.span);
+    const tasks = posInt(s.args.get('tasks')!, `${s.kind}(): tasks`, st.span);
+    const trainPerClass = posInt(s.args.get('train_per_class')!, `${s.kind}(): train_per_class`, st.span, 0);
+    const testPerClass = posInt(s.args.get('test_per_class')!, `${s.kind}(): test_per_class`, st.span, 0);
+    stream =
+      s.kind === 'split'
+        ? { kind: 'split', tasks, trainPerClass, testPerClass }
+        : {
+            kind: 'si_blurry',
+            tasks,
+            disjoint: fraction(s.args.get('disjoint')!, 'si_blurry(): disjoint', st.span),
+            blurry: fraction(s.args.get('blurry')!, 'si_blurry(): blurry', st.span),
+            trainPerClass,
+            testPerClass,
+          };
+  }
+  const ev = get('eval_every');
+  return { method, stream, evalEvery: ev ? posInt(ev.v, '`eval_every`', ev.span) : 1000 };
 }
 
 /**

@@ -89,6 +89,15 @@ describe('command-line errors', () => {
     writeFileSync(two, 'model two(x: Tensor[B, 1, 28, 28], y: Tensor[B, 1, 28, 28]) {\n  return x + y\n}\n');
     expectError(mdl('train', two, '--backend', 'reference'), 1, 'MDL7006', 'two has 2 inputs');
   });
+
+  it('continual training that cannot be set up', () => {
+    const dir = tmp();
+    const file = join(dir, 'cl.mdl');
+    const model = 'model m(x: Tensor[B, 1, 28, 28]) {\n  return linear(flatten(x), 10) as "fc"\n}\n';
+    writeFileSync(file, model + 'train t {\n  model = m()\n  continual = online_lora()\n}\n');
+    expectError(mdl('train', file), 1, 'MDL7012', 'online_lora trains LoRA adapters, and this section adapts no layer');
+    expectError(mdl('train', file, '--backend', 'reference'), 2, 'MDL7001', 'continual training runs on WebGPU only');
+  });
 });
 
 describe('the error renderer', () => {

@@ -127,6 +127,29 @@ export const train: Command = {
         'MDL7006',
         `mdl train trains classifiers with cross_entropy; ${spec.name} asks for ${spec.loss.kind}`,
       );
+    if (spec?.continual) {
+      if (backendName !== 'webgpu')
+        throw new UsageError(
+          'continual training runs on WebGPU only',
+          'leave out --backend (or pass --backend webgpu)',
+        );
+      const { trainContinual } = await import('./train-continual.js');
+      return trainContinual({
+        file,
+        graph: g,
+        plan: r.rewrites,
+        frozen: r.frozen,
+        spec: spec.continual,
+        optimizer,
+        lr,
+        batch: base.batch,
+        seed,
+        data,
+        out: f<string>('out') ?? `runs/${g.name}`,
+        init: f<string>('init'),
+        sourceHash: sourceHash(r.sources),
+      });
+    }
     // The section's backward rules: LoRA adapters / the NTK linearisation change the trained
     // graph (so predictions use it too); grad_filter and lbp_wht replace layers' VJPs.
     const { step, rewritten } = rewrittenTrainStep(g, r.rewrites, {
