@@ -116,7 +116,7 @@ function keepMetricsUpTo(file: string, step: number): void {
 }
 
 /** A fixed, seed-independent random subset: data files are often sorted by class. */
-function limited(split: Split, limit: number | undefined): Split['train'] {
+export function limited(split: Split, limit: number | undefined): Split['train'] {
   const d = split.train;
   if (limit === undefined || limit >= d.count) return d;
   const per = d.shape[0] * d.shape[1] * d.shape[2];
