@@ -26,7 +26,7 @@ export const unlearn: Command = {
   spec: {
     name: 'unlearn',
     summary: 'remove a forget set from a trained classifier (Fast-NTK), writing a new checkpoint',
-    usage: `mdl unlearn FILE --checkpoint CKPT (--forget-classes LIST | --forget-indices FILE) [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse] [--backend webgpu|reference] [--batch N] [--data NAME|PATH] [--evaluate] [--out FILE] [--model NAME] [--train NAME] ${ARG_USAGE}`,
+    usage: `mdl unlearn FILE --checkpoint CKPT (--forget-classes LIST | --forget-indices FILE) [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse|batchnorm] [--backend webgpu|reference] [--batch N] [--data NAME|PATH] [--evaluate] [--out FILE] [--model NAME] [--train NAME] ${ARG_USAGE}`,
     flags: {
       checkpoint: 'string',
       'forget-classes': 'string',
@@ -222,6 +222,7 @@ export const unlearn: Command = {
     const { proxyBackend } = await import('../../drivers/proxies/backend.js');
     const { fastNtk } = await import('../../drivers/unlearn/fast-ntk.js');
     const { NotPositiveDefinite } = await import('../../unlearn/cholesky.js');
+    const { ModeUnavailable } = await import('../../drivers/unlearn/jacobian.js');
     let dev;
     try {
       dev = await proxyBackend(backend);
@@ -257,6 +258,8 @@ export const unlearn: Command = {
         });
       } catch (e) {
         if (e instanceof NotPositiveDefinite) throw new CliError('MDL8603', `λ = ${lambda}: ${e.message}`);
+        if (e instanceof ModeUnavailable)
+          throw new UsageError(`--jacobian ${mode}: ${e.message}`, 'give --jacobian auto, forward or reverse');
         throw e;
       }
       log(
