@@ -35,6 +35,11 @@ export interface TrainConfig extends Hyperparameters {
   readonly logEvery: number;
   /** Use only the first `limit` training samples (quick runs). */
   readonly limit?: number;
+  /**
+   * The input normalisation (default: the training set's per-channel statistics). Fine-tuning
+   * a trained model on another set keeps the statistics it was trained with.
+   */
+  readonly norm?: Normalisation;
   /** Aborted by Ctrl-C: the loop finishes its step, writes a checkpoint and returns. */
   readonly signal?: AbortSignal;
   /** Progress reporting (a terminal bar, or nothing). */
@@ -139,7 +144,7 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   if (stepsPerEpoch === 0)
     throw new ResumeError(`the training set has ${trainSet.count} samples, fewer than one batch of ${cfg.batch}`);
   const totalSteps = stepsPerEpoch * cfg.epochs;
-  const norm = channelStats(trainSet);
+  const norm = cfg.norm ?? channelStats(trainSet);
   let step = 0;
 
   // A run killed while it wrote its checkpoint left the temporary file beside it.

@@ -3,7 +3,7 @@
 // the reference interpreter; float32 ones on WebGPU); only the selected layers change; the
 // Jacobian modes and solve forms agree; bad input is a coded error without a stack trace.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ function setup(): { dir: string; pixels: Uint8Array; labels: Uint8Array } {
   );
   writeFileSync(
     join(dir, 'mlp.mdl'),
-    'model mlp2(x: Tensor[B, 1, 3, 3]) {\n  h = relu(linear(flatten(x), 6) as "fc1")\n  return linear(h, 10) as "fc2"\n}\n',
+    'model mlp2(x: Tensor[B, 1, 3, 3]) {\n  h = relu(linear(flatten(x), 6) as "fc1")\n  return linear(h, 10) as "fc2"\n}\n\ntrain small {\n  model = mlp2()\n  batch = 8\n}\n',
   );
   return { dir, pixels, labels };
 }
@@ -241,6 +241,33 @@ describe('mdl unlearn on a two-layer network', () => {
     expect(r.out).toContain('Fast-NTK');
   });
 
+  it('--baselines retrains from scratch and fine-tunes on every retained sample', () => {
+    const json = join(dir, 'eval.json');
+    const r = run(
+      'base.safetensors',
+      '--layers',
+      'fc2',
+      '--retain',
+      '10',
+      '--evaluate',
+      '--baselines',
+      '--epochs',
+      '1',
+      '--json',
+      json,
+    );
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(readFileSync(json, 'utf8')) as { retain: number; rows: { name: string; seconds: number }[] };
+    expect(res.retain).toBe(10);
+    expect(res.rows.map((x) => x.name)).toEqual(['original', 'Fast-NTK', 'retrain', 'fine-tune']);
+    expect(res.rows[2]!.seconds).toBeGreaterThan(0);
+    // The baselines train on all 36 samples outside class 2, not on the update's 10.
+    for (const b of ['retrain', 'finetune']) {
+      const start = JSON.parse(readFileSync(join(dir, `base.${b}`, 'metrics.jsonl'), 'utf8').split('\n')[0]!);
+      expect(start.train_samples).toBe(36);
+    }
+  });
+
   it('bad flags and inputs are coded errors', () => {
     const cases: [string[], string, RegExp][] = [
       [['--layers', 'fc2', '--forget-indices', 'forget.txt'], 'MDL7005', /exclude each other/],
@@ -250,6 +277,13 @@ describe('mdl unlearn on a two-layer network', () => {
       [['--layers', 'fc2', '--form', 'dual'], 'MDL7001', /unknown form/],
       [['--layers', 'fc2', '--jacobian', 'sideways'], 'MDL7001', /unknown Jacobian mode/],
       [['--layers', 'fc2', '--out', ckpt], 'MDL7005', /is the checkpoint being unlearned/],
+      [['--layers', 'fc2', '--baselines'], 'MDL7005', /--baselines belongs to the evaluation/],
+      [['--layers', 'fc2', '--evaluate', '--epochs', '2'], 'MDL7005', /--epochs sets a baseline/],
+      [
+        ['--layers', 'fc2', '--jacobian', 'batchnorm'],
+        'MDL7001',
+        /batchnorm mode takes the weights and biases of batchnorm2d layers only/,
+      ],
     ];
     for (const [flags, code, msg] of cases) {
       const r = run('bad.safetensors', ...flags);

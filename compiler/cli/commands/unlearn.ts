@@ -18,6 +18,7 @@ import { compileTrainingArgs, report, type Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, isFsError, readFile } from '../files.js';
 import { ARG_FLAG, ARG_USAGE } from '../model-args.js';
+import type { Dataset, makeDataset as MakeDataset } from '../../../runtime/data/dataset.js';
 
 /** The default ridge strength λ (the kernel's diagonal is |S|·λ). */
 export const DEFAULT_LAMBDA = 1e-3;
@@ -26,7 +27,7 @@ export const unlearn: Command = {
   spec: {
     name: 'unlearn',
     summary: 'remove a forget set from a trained classifier (Fast-NTK), writing a new checkpoint',
-    usage: `mdl unlearn FILE --checkpoint CKPT (--forget-classes LIST | --forget-indices FILE) [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse|batchnorm] [--backend webgpu|reference] [--batch N] [--data NAME|PATH] [--evaluate] [--out FILE] [--model NAME] [--train NAME] ${ARG_USAGE}`,
+    usage: `mdl unlearn FILE --checkpoint CKPT (--forget-classes LIST | --forget-indices FILE) [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse|batchnorm] [--backend webgpu|reference] [--batch N] [--data NAME|PATH] [--evaluate [--baselines] [--epochs N] [--finetune-epochs N] [--finetune-lr X] [--eval-limit N] [--json FILE]] [--out FILE] [--model NAME] [--train NAME] ${ARG_USAGE}`,
     flags: {
       checkpoint: 'string',
       'forget-classes': 'string',
@@ -43,6 +44,12 @@ export const unlearn: Command = {
       batch: 'int',
       data: 'string',
       evaluate: 'bool',
+      baselines: 'bool',
+      epochs: 'int',
+      'finetune-epochs': 'int',
+      'finetune-lr': 'float',
+      'eval-limit': 'int',
+      json: 'string',
       out: 'string',
       model: 'string',
       train: 'string',
@@ -84,6 +91,14 @@ export const unlearn: Command = {
     const lambda = f<number>('lambda') ?? DEFAULT_LAMBDA;
     if (!(lambda >= 0)) throw new UsageError(`--lambda must be ≥ 0, got ${lambda}`);
     const scale = f<number>('scale') ?? 1;
+    for (const k of ['baselines', 'epochs', 'finetune-epochs', 'finetune-lr', 'eval-limit', 'json'])
+      if (f(k) !== undefined && !f<boolean>('evaluate'))
+        throw new UsageError(`--${k} belongs to the evaluation`, 'add --evaluate', 'MDL7005');
+    for (const k of ['epochs', 'finetune-epochs', 'finetune-lr'])
+      if (f(k) !== undefined && !f<boolean>('baselines'))
+        throw new UsageError(`--${k} sets a baseline`, 'add --baselines', 'MDL7005');
+    if (f<number>('finetune-lr') !== undefined && !(f<number>('finetune-lr')! > 0))
+      throw new UsageError(`--finetune-lr must be positive, got ${f<number>('finetune-lr')}`);
     const out = f<string>('out') ?? join(dirname(ckptFile), 'unlearned.safetensors');
     if (resolve(out) === resolve(ckptFile))
       throw new UsageError(
@@ -190,7 +205,8 @@ export const unlearn: Command = {
       }
     }
     // The retain set: the rest, or its first N in a fixed shuffle (the update's cost grows with it).
-    let retainIdx = Array.from({ length: trainSet.count }, (_, i) => i).filter((i) => !forgetAll.has(i));
+    const restIdx = Array.from({ length: trainSet.count }, (_, i) => i).filter((i) => !forgetAll.has(i));
+    let retainIdx = restIdx;
     const retainN = f<number>('retain');
     if (retainN !== undefined && retainN < retainIdx.length) {
       const { epochOrder } = await import('../../../runtime/data/batches.js');
@@ -301,21 +317,104 @@ export const unlearn: Command = {
       log(`wrote ${out}`);
       if (f<boolean>('evaluate')) {
         const { evaluateModels, formatEvaluation } = await import('../../drivers/unlearn/evaluate.js');
+        const batch = f<number>('batch') ?? 256;
+        const models = [
+          { name: 'original', params, norm, seconds: 0 },
+          { name: 'Fast-NTK', params: res.params, norm, seconds: res.seconds.total },
+        ];
+        if (f<boolean>('baselines')) {
+          // Retraining from scratch and fine-tuning, on the retain set alone, with the train
+          // section's settings (mdl train's defaults without one); each epoch's test accuracy
+          // on the first 1,000 test images only, to keep their timings about training.
+          const { trainBaseline } = await import('../../drivers/unlearn/baselines.js');
+          const { trainSettings } = await import('../../emit/settings.js');
+          const { makeDataset } = await import('../../../runtime/data/dataset.js');
+          const { terminalProgress } = await import('../../../runtime/train/progress.js');
+          const base = trainSettings(r.spec);
+          const retainSet = subsetOf(trainSet, restIdx, makeDataset);
+          const testHead = subsetOf(
+            data.test,
+            Array.from({ length: Math.min(1000, data.test.count) }, (_, i) => i),
+            makeDataset,
+          );
+          const split = { train: retainSet, test: testHead, source: data.source };
+          const common = {
+            graph: g,
+            source: { path: file, hash: sourceHash(r.sources) },
+            data: split,
+            optimizer: base.optimizer,
+            schedule: base.schedule,
+            batch: base.batch,
+            seed: Number(ckpt.metadata['seed'] ?? base.seed),
+            backend: backend as 'webgpu' | 'reference',
+            progress: terminalProgress(),
+          };
+          const stem = out.replace(/\.safetensors$/, '');
+          const { ResumeError } = await import('../../../runtime/train/trainer.js');
+          let re, ft;
+          try {
+            log(`retraining from scratch on the ${retainSet.count} retained samples`);
+            re = await trainBaseline({
+              ...common,
+              lr: base.lr,
+              epochs: f<number>('epochs') ?? base.epochs,
+              outDir: `${stem}.retrain`,
+            });
+            log(`fine-tuning the trained model on the ${retainSet.count} retained samples`);
+            ft = await trainBaseline({
+              ...common,
+              lr: f<number>('finetune-lr') ?? base.lr / 10,
+              epochs: f<number>('finetune-epochs') ?? 1,
+              schedule: { kind: 'constant', warmup: 0 },
+              outDir: `${stem}.finetune`,
+              init: { params, norm },
+            });
+          } catch (e) {
+            if (e instanceof ResumeError) throw new CliError('MDL7010', `a baseline cannot train: ${e.message}`);
+            throw e;
+          }
+          models.push(
+            { name: 'retrain', params: re.params, norm: re.norm, seconds: re.seconds },
+            { name: 'fine-tune', params: ft.params, norm: ft.norm, seconds: ft.seconds },
+          );
+        }
         const rows = await evaluateModels({
           graph: g,
           backend: dev,
           classes,
-          batch: f<number>('batch') ?? 256,
+          batch,
           trainSet,
           test: data.test,
           forget: forgetAll,
-          retain: retainIdx,
-          models: [
-            { name: 'original', params, norm, seconds: 0 },
-            { name: 'Fast-NTK', params: res.params, norm, seconds: res.seconds.total },
-          ],
+          retain: restIdx,
+          models,
+          ...(f<number>('eval-limit') !== undefined ? { cap: f<number>('eval-limit')! } : {}),
         });
         process.stdout.write(formatEvaluation(rows) + '\n');
+        const jsonFile = f<string>('json');
+        if (jsonFile !== undefined) {
+          const { writeFile } = await import('../files.js');
+          writeFile(
+            jsonFile,
+            JSON.stringify(
+              {
+                model: g.name,
+                checkpoint: ckptFile,
+                data: data.source,
+                forget: forget.size,
+                retain: used.length - forget.size,
+                parameters: res.subsetSize,
+                form: res.form,
+                jacobian: res.mode,
+                lambda,
+                scale,
+                rows,
+              },
+              null,
+              1,
+            ) + '\n',
+          );
+        }
       }
       return 0;
     } finally {
@@ -323,3 +422,15 @@ export const unlearn: Command = {
     }
   },
 };
+
+/** The samples `idx` of a data set, as a data set of their own. */
+function subsetOf(d: Dataset, idx: readonly number[], make: typeof MakeDataset): Dataset {
+  const per = d.shape[0] * d.shape[1] * d.shape[2];
+  const images = new Float32Array(idx.length * per);
+  const labels = new Int32Array(idx.length);
+  idx.forEach((i, k) => {
+    images.set(d.images.subarray(i * per, (i + 1) * per), k * per);
+    labels[k] = d.labels[i]!;
+  });
+  return make(d.name, [...d.shape], d.classes, images, labels);
+}
