@@ -268,11 +268,68 @@ describe('mdl unlearn on a two-layer network', () => {
     }
   });
 
+  it('an unlearn section holds the settings; flags override them; its mistakes are located', () => {
+    const file = join(dir, 'sec.mdl');
+    writeFileSync(
+      file,
+      readFileSync(join(dir, 'mlp.mdl'), 'utf8') +
+        '\nunlearn forget2 {\n  model = mlp2()\n  forget_classes = [2]\n  layers = "fc2"\n  lambda = 0.001\n}\n',
+    );
+    const a = mdl(
+      'unlearn',
+      file,
+      '--checkpoint',
+      ckpt,
+      '--data',
+      dir,
+      '--backend',
+      'reference',
+      '--out',
+      join(dir, 'sec.safetensors'),
+    );
+    expect(a.code, a.err).toBe(0);
+    expect(a.err).toContain('unlearning 4 of 40 training samples');
+    // The section's settings give what the same flags give.
+    const b = run('flags.safetensors', '--layers', 'fc2');
+    expect(b.code, b.err).toBe(0);
+    const [ca, cb] = [readCheckpoint(join(dir, 'sec.safetensors')), readCheckpoint(join(dir, 'flags.safetensors'))];
+    for (const k of init.keys())
+      expect(Array.from(ca.tensors.get(k)!.data)).toEqual(Array.from(cb.tensors.get(k)!.data));
+    // A flag overrides the section: another forget class, another result.
+    const c = mdl(
+      'unlearn',
+      file,
+      '--checkpoint',
+      ckpt,
+      '--data',
+      dir,
+      '--backend',
+      'reference',
+      '--forget-classes',
+      '5',
+      '--out',
+      join(dir, 'sec5.safetensors'),
+    );
+    expect(c.code, c.err).toBe(0);
+    expect(readCheckpoint(join(dir, 'sec5.safetensors')).metadata['forget']).toBe('classes 5');
+    writeFileSync(
+      file,
+      readFileSync(join(dir, 'mlp.mdl'), 'utf8') +
+        '\nunlearn bad {\n  model = mlp2()\n  lamda = 0.1\n  loss = "hinge"\n}\n',
+    );
+    const d = mdl('unlearn', file, '--checkpoint', ckpt, '--data', dir, '--forget-classes', '1');
+    expect(d.code).toBe(1);
+    expect(d.err).toMatch(/sec\.mdl:\d+:\d+: error MDL3001: an unlearn section has no setting `lamda`/);
+    expect(d.err).toContain('did you mean `lambda`?');
+    noStack(d.err);
+  });
+
   it('bad flags and inputs are coded errors', () => {
     const cases: [string[], string, RegExp][] = [
       [['--layers', 'fc2', '--forget-indices', 'forget.txt'], 'MDL7005', /exclude each other/],
       [['--layers', 'fc9'], 'MDL8601', /selects no layer/],
       [[], 'MDL8601', /batchnorm2d selects no layer/],
+      [['--layers', 'fc2', '--forget-indices', 'x.txt'], 'MDL7005', /exclude each other/],
       [['--layers', 'fc2', '--lambda', '-1'], 'MDL7001', /--lambda must be ≥ 0/],
       [['--layers', 'fc2', '--form', 'dual'], 'MDL7001', /unknown form/],
       [['--layers', 'fc2', '--jacobian', 'sideways'], 'MDL7001', /unknown Jacobian mode/],

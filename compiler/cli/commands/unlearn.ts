@@ -14,10 +14,13 @@ import { UNLEARN_LOSSES, type UnlearnLoss } from '../../unlearn/residual.js';
 import { DEFAULT_SUBSET, parameterSubset } from '../../unlearn/subset.js';
 import { JACOBIAN_MODES, type JacobianMode } from '../../drivers/unlearn/jacobian.js';
 import { UsageError } from '../args.js';
-import { compileTrainingArgs, report, type Command } from '../command.js';
+import { readSource, report, type Command } from '../command.js';
+import { nodeHost } from '../../modules/node-host.js';
+import { compileUnlearning } from '../../drivers/unlearn/compile.js';
+import type { UnlearnSpec } from '../../unlearn/spec.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, isFsError, readFile } from '../files.js';
-import { ARG_FLAG, ARG_USAGE } from '../model-args.js';
+import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
 import type { Dataset, makeDataset as MakeDataset } from '../../../runtime/data/dataset.js';
 
 /** The default ridge strength λ (the kernel's diagonal is |S|·λ). */
@@ -27,7 +30,7 @@ export const unlearn: Command = {
   spec: {
     name: 'unlearn',
     summary: 'remove a forget set from a trained classifier (Fast-NTK), writing a new checkpoint',
-    usage: `mdl unlearn FILE --checkpoint CKPT (--forget-classes LIST | --forget-indices FILE) [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse|batchnorm] [--backend webgpu|reference] [--batch N] [--data NAME|PATH] [--evaluate [--baselines] [--epochs N] [--finetune-epochs N] [--finetune-lr X] [--eval-limit N] [--json FILE]] [--out FILE] [--model NAME] [--train NAME] ${ARG_USAGE}`,
+    usage: `mdl unlearn FILE --checkpoint CKPT [--forget-classes LIST | --forget-indices FILE] [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse|batchnorm] [--backend webgpu|reference] [--batch N] [--data NAME|PATH] [--evaluate [--baselines] [--epochs N] [--finetune-epochs N] [--finetune-lr X] [--eval-limit N] [--json FILE]] [--out FILE] [--unlearn NAME] [--model NAME] [--train NAME] ${ARG_USAGE}`,
     flags: {
       checkpoint: 'string',
       'forget-classes': 'string',
@@ -52,6 +55,7 @@ export const unlearn: Command = {
       json: 'string',
       out: 'string',
       model: 'string',
+      unlearn: 'string',
       train: 'string',
       ...ARG_FLAG,
     },
@@ -66,31 +70,27 @@ export const unlearn: Command = {
         'train one first: mdl train FILE (it writes runs/MODEL/checkpoint.safetensors)',
         'MDL7005',
       );
-    const classesText = f<string>('forget-classes');
     const indicesFile = f<string>('forget-indices');
-    if ((classesText === undefined) === (indicesFile === undefined))
+    if (f<string>('forget-classes') !== undefined && indicesFile !== undefined)
       throw new UsageError(
-        classesText === undefined
-          ? 'mdl unlearn needs a forget set: --forget-classes or --forget-indices'
-          : '--forget-classes and --forget-indices exclude each other',
+        '--forget-classes and --forget-indices exclude each other',
         'e.g. --forget-classes 3, or --forget-indices forget.txt (training-sample indices)',
         'MDL7005',
       );
     const backend = f<string>('backend') ?? 'webgpu';
     if (backend !== 'webgpu' && backend !== 'reference')
       throw new UsageError(`unknown backend "${backend}"`, 'backends: webgpu, reference');
-    const loss = (f<string>('loss') ?? 'cross_entropy') as UnlearnLoss;
-    if (!UNLEARN_LOSSES.includes(loss))
-      throw new UsageError(`unknown loss "${loss}"`, `losses: ${UNLEARN_LOSSES.join(', ')}`);
+    const lossFlag = f<string>('loss') as UnlearnLoss | undefined;
+    if (lossFlag !== undefined && !UNLEARN_LOSSES.includes(lossFlag))
+      throw new UsageError(`unknown loss "${lossFlag}"`, `losses: ${UNLEARN_LOSSES.join(', ')}`);
     const form = (f<string>('form') ?? 'auto') as SolveForm | 'auto';
     if (form !== 'auto' && !SOLVE_FORMS.includes(form))
       throw new UsageError(`unknown form "${form}"`, `forms: auto, ${SOLVE_FORMS.join(', ')}`);
     const mode = (f<string>('jacobian') ?? 'auto') as JacobianMode | 'auto';
     if (!JACOBIAN_MODES.includes(mode))
       throw new UsageError(`unknown Jacobian mode "${mode}"`, `modes: ${JACOBIAN_MODES.join(', ')}`);
-    const lambda = f<number>('lambda') ?? DEFAULT_LAMBDA;
-    if (!(lambda >= 0)) throw new UsageError(`--lambda must be ≥ 0, got ${lambda}`);
-    const scale = f<number>('scale') ?? 1;
+    if (f<number>('lambda') !== undefined && !(f<number>('lambda')! >= 0))
+      throw new UsageError(`--lambda must be ≥ 0, got ${f<number>('lambda')}`);
     for (const k of ['baselines', 'epochs', 'finetune-epochs', 'finetune-lr', 'eval-limit', 'json'])
       if (f(k) !== undefined && !f<boolean>('evaluate'))
         throw new UsageError(`--${k} belongs to the evaluation`, 'add --evaluate', 'MDL7005');
@@ -108,11 +108,34 @@ export const unlearn: Command = {
       );
 
     const file = args.positional[0]!;
-    const r = compileTrainingArgs(args);
+    const given = modelArgs(args);
+    const model = f<string>('model');
+    const r = compileUnlearning(readSource(file), nodeHost, {
+      ...(f<string>('unlearn') ? { unlearn: f<string>('unlearn')! } : {}),
+      ...(model ? { model } : {}),
+      ...(f<string>('train') ? { train: f<string>('train')! } : {}),
+      ...(given ? { args: given } : {}),
+    });
     if (!report(r) || !r.graph) return 1;
     const g = r.graph;
+    // The settings: the flags over the unlearn section's, over the defaults.
+    const section: UnlearnSpec | undefined = r.spec;
+    const trainSpec = r.training.graph?.name === g.name ? r.training.spec : undefined;
+    const classesText =
+      f<string>('forget-classes') ?? (indicesFile === undefined ? section?.forgetClasses?.join(',') : undefined);
+    if (classesText === undefined && indicesFile === undefined)
+      throw new UsageError(
+        'mdl unlearn needs a forget set: --forget-classes or --forget-indices (or `forget_classes` in an unlearn section)',
+        'e.g. --forget-classes 3, or --forget-indices forget.txt (training-sample indices)',
+        'MDL7005',
+      );
+    const loss: UnlearnLoss = lossFlag ?? section?.loss ?? 'cross_entropy';
+    const lambda = f<number>('lambda') ?? section?.lambda ?? DEFAULT_LAMBDA;
+    const scale = f<number>('scale') ?? section?.scale ?? 1;
     const layers =
-      f<string>('layers') !== undefined ? selectorOfText(f<string>('layers')!, new Set(OP_NAMES)) : DEFAULT_SUBSET;
+      f<string>('layers') !== undefined
+        ? selectorOfText(f<string>('layers')!, new Set(OP_NAMES))
+        : (section?.layers ?? DEFAULT_SUBSET);
     const subset = parameterSubset(g, layers);
     if (subset.length === 0)
       throw new CliError(
@@ -127,7 +150,7 @@ export const unlearn: Command = {
     const { limited } = await import('../../../runtime/train/trainer.js');
     let data;
     try {
-      data = loadData(f<string>('data') ?? r.spec?.data ?? 'mnist');
+      data = loadData(f<string>('data') ?? section?.data ?? trainSpec?.data ?? 'mnist');
     } catch (e) {
       if (e instanceof DataError) throw new CliError('MDL5008', e.message, e.hint);
       throw e;
@@ -148,7 +171,7 @@ export const unlearn: Command = {
         `${g.name} must return logits [B, ${data.train.classes}] for ${data.train.classes} classes, it returns ${formatShape(outShape)}`,
       );
     const classes = data.train.classes;
-    const trainSet = limited(data, f<number>('limit'));
+    const trainSet = limited(data, f<number>('limit') ?? section?.limit);
 
     // The trained weights: every parameter and buffer of the model, by name and shape.
     const { readCheckpoint, writeCheckpoint, CheckpointError } =
@@ -207,7 +230,7 @@ export const unlearn: Command = {
     // The retain set: the rest, or its first N in a fixed shuffle (the update's cost grows with it).
     const restIdx = Array.from({ length: trainSet.count }, (_, i) => i).filter((i) => !forgetAll.has(i));
     let retainIdx = restIdx;
-    const retainN = f<number>('retain');
+    const retainN = f<number>('retain') ?? section?.retain;
     if (retainN !== undefined && retainN < retainIdx.length) {
       const { epochOrder } = await import('../../../runtime/data/batches.js');
       const order = epochOrder(retainIdx.length, 0x7e7a, 0);
@@ -330,7 +353,7 @@ export const unlearn: Command = {
           const { trainSettings } = await import('../../emit/settings.js');
           const { makeDataset } = await import('../../../runtime/data/dataset.js');
           const { terminalProgress } = await import('../../../runtime/train/progress.js');
-          const base = trainSettings(r.spec);
+          const base = trainSettings(trainSpec);
           const retainSet = subsetOf(trainSet, restIdx, makeDataset);
           const testHead = subsetOf(
             data.test,
