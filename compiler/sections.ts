@@ -7,9 +7,11 @@ import type { SettingsKind, TrainVocabulary } from './elaborate/elaborate.js';
 import { EXPLORE_VOCABULARY } from './rashomon/spec.js';
 import { SEARCH_VOCABULARY } from './search/vocabulary.js';
 import { TRAIN_VOCABULARY } from './train/vocabulary.js';
+import { UNLEARN_VOCABULARY } from './unlearn/spec.js';
 
 export const SECTION_VOCABULARIES: { readonly [K in SettingsKind]: TrainVocabulary } = {
   train: TRAIN_VOCABULARY,
   explore: EXPLORE_VOCABULARY,
   search: SEARCH_VOCABULARY,
+  unlearn: UNLEARN_VOCABULARY,
 };

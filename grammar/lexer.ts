@@ -42,7 +42,7 @@ export const Not = keyword('not');
  * gives each kind (compiler/sections.ts). A new kind is one entry here (its keyword) and its
  * vocabulary there; `tsc` asks for the latter.
  */
-export const SECTION_KINDS = ['train', 'space', 'search', 'explore'] as const;
+export const SECTION_KINDS = ['train', 'space', 'search', 'explore', 'unlearn'] as const;
 export type SectionKind = (typeof SECTION_KINDS)[number];
 export const SECTION_TOKENS: readonly TokenType[] = SECTION_KINDS.map((k) => keyword(k));
 export const Freeze = keyword('freeze');

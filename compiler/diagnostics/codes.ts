@@ -164,6 +164,19 @@ export const DIAGNOSTICS = {
     hint: 'samples × (elements of a layer output per sample) / 2 must stay below 2^32; explore a smaller split',
   },
 
+  MDL8601: {
+    title: 'no parameters to unlearn in',
+    hint: 'Fast-NTK linearises every batchnorm by default; --layers takes name globs or op names of layers with parameters',
+  },
+  MDL8602: {
+    title: 'forget set unusable',
+    hint: '--forget-classes takes class indices (3 or 3,5); --forget-indices a file of training-sample indices separated by spaces, commas or new lines',
+  },
+  MDL8603: {
+    title: 'the NTK system cannot be solved',
+    hint: 'a λ of 0 needs a Jacobian of full rank; give --lambda a positive value',
+  },
+
   MDL9001: { title: 'internal error' },
 } as const satisfies Record<string, DiagnosticInfo>;
 

@@ -34,6 +34,11 @@ export interface TrainConfig extends Hyperparameters {
   readonly logEvery: number;
   /** Use only the first `limit` training samples (quick runs). */
   readonly limit?: number;
+  /**
+   * The input normalisation (default: the training set's per-channel statistics). Fine-tuning
+   * a trained model on another set keeps the statistics it was trained with.
+   */
+  readonly norm?: Normalisation;
   /** Aborted by Ctrl-C: the loop finishes its step, writes a checkpoint and returns. */
   readonly signal?: AbortSignal;
   /** Progress reporting (a terminal bar, or nothing). */
@@ -115,7 +120,7 @@ function keepMetricsUpTo(file: string, step: number): void {
 }
 
 /** A fixed, seed-independent random subset: data files are often sorted by class. */
-function limited(split: Split, limit: number | undefined): Split['train'] {
+export function limited(split: Split, limit: number | undefined): Split['train'] {
   const d = split.train;
   if (limit === undefined || limit >= d.count) return d;
   const per = d.shape[0] * d.shape[1] * d.shape[2];
@@ -138,7 +143,7 @@ export async function train(backend: Backend, cfg: TrainConfig): Promise<TrainRe
   if (stepsPerEpoch === 0)
     throw new ResumeError(`the training set has ${trainSet.count} samples, fewer than one batch of ${cfg.batch}`);
   const totalSteps = stepsPerEpoch * cfg.epochs;
-  const norm = channelStats(trainSet);
+  const norm = cfg.norm ?? channelStats(trainSet);
   let step = 0;
 
   // A run killed while it wrote its checkpoint left the temporary file beside it.

@@ -13,6 +13,7 @@ import { score } from './score.js';
 import { search } from './search.js';
 import { summary } from './summary.js';
 import { train } from './train.js';
+import { unlearn } from './unlearn.js';
 
 export const COMMANDS: readonly Command[] = [
   check,
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   compile,
   score,
   rashomon,
+  unlearn,
   search,
   kernels,
   ops,
