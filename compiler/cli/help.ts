@@ -91,6 +91,27 @@ const COMMAND_FLAG_HELP: Readonly<Record<string, Readonly<Record<string, string>
     against: 'a table to correlate with',
   },
   compile: { out: 'the output folder (default build/MODEL)' },
+  unlearn: {
+    'forget-classes': 'the classes to forget, comma-separated indices (3 or 3,5)',
+    'forget-indices': 'a file of training-sample indices to forget (spaces, commas or new lines between them)',
+    retain: 'how many retain samples the NTK update uses (default: all of the rest)',
+    layers: 'the parameters to linearise: name globs or op names (default: every batchnorm)',
+    lambda: 'the ridge penalty λ of the NTK solve',
+    scale: 'the scale s of the update θ* + s·(Δ_retain − Δ_all) (1: the plain NTK update)',
+    loss: 'the loss the update linearises: cross_entropy or mse',
+    form: 'the solve: kernel ((|S|·C)²), primal (P²), or auto (the smaller)',
+    jacobian: 'how per-sample Jacobians are computed: auto, forward, reverse or batchnorm',
+    evaluate: 'measure accuracy on forget, retain and test sets and a membership attack, before and after',
+    baselines: 'with --evaluate: also retrain from scratch and fine-tune on the retain set',
+    epochs: 'with --baselines: epochs of retraining',
+    'finetune-epochs': 'with --baselines: epochs of fine-tuning on the retain set',
+    'finetune-lr': 'with --baselines: the fine-tuning learning rate',
+    'eval-limit': 'evaluate on at most N samples of each set',
+    json: 'also write the evaluation as JSON to this file',
+    out: 'the new checkpoint (never the one given with --checkpoint)',
+    unlearn: 'the unlearn section to use',
+    train: 'the train section whose data and settings the model was trained with',
+  },
 };
 
 const VALUE: Readonly<Record<FlagKind, string>> = {
