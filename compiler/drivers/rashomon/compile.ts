@@ -1,28 +1,14 @@
 // The front door of `mdl rashomon`: the file's `explore` section (the one named, or its only
-// one) checked and the model it names elaborated; without an explore section, the file's model
-// (as `mdl train` finds it) with the official code's protocol as the settings. The train
-// section and its settings come along for the re-training baseline.
-import { compileTraining, unknownModelArgs, type TrainCompileResult } from '../../compile.js';
-import { diag, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { didYouMean } from '../../diagnostics/suggest.js';
-import { Elaborator } from '../../elaborate/elaborate.js';
+// one) and the model it names; without an explore section, the file's model (as `mdl train`
+// finds it) with the official code's protocol as the settings. The train section and its
+// settings come along for the re-training baseline. The mechanism is ../section-model.ts.
 import type { V } from '../../elaborate/values.js';
-import type { Graph } from '../../ir/types.js';
-import { loadProgram, type SourceHost } from '../../modules/loader.js';
-import { verifyGraph } from '../../ops/verify.js';
+import type { SourceHost } from '../../modules/loader.js';
 import { exploreSpec, type ExploreSpec } from '../../rashomon/spec.js';
-import { SECTION_VOCABULARIES } from '../../sections.js';
 import type { SourceFile } from '../../source.js';
+import { compileWithSection, type SectionCompileResult } from '../section-model.js';
 
-export interface ExploreCompileResult {
-  readonly graph: Graph | undefined;
-  /** The explore section's settings; undefined when the file has none. */
-  readonly spec: ExploreSpec | undefined;
-  /** How `mdl train` reads the file (the re-training baseline trains with it). */
-  readonly training: TrainCompileResult;
-  readonly diagnostics: readonly Diagnostic[];
-  readonly sources: TrainCompileResult['sources'];
-}
+export type ExploreCompileResult = SectionCompileResult<ExploreSpec>;
 
 export function compileExploration(
   src: SourceFile,
@@ -34,60 +20,9 @@ export function compileExploration(
     readonly args?: ReadonlyMap<string, V>;
   } = {},
 ): ExploreCompileResult {
-  const program = loadProgram(src, host);
-  const elab = new Elaborator(program, SECTION_VOCABULARIES);
-  const sections = program.diagnostics.length > 0 || !elab.entry ? [] : elab.sections('explore');
-  const training = compileTraining(src, host, {
-    ...(opts.model ? { model: opts.model } : {}),
-    ...(opts.train ? { train: opts.train } : {}),
-    ...(opts.args ? { args: opts.args } : {}),
+  const { explore, ...rest } = opts;
+  return compileWithSection('explore', exploreSpec, src, host, {
+    ...rest,
+    ...(explore !== undefined ? { section: explore } : {}),
   });
-  const done = (graph: Graph | undefined, spec: ExploreSpec | undefined, diagnostics: readonly Diagnostic[]) => ({
-    graph,
-    spec,
-    training,
-    diagnostics: [...elab.diagnostics.items, ...diagnostics],
-    sources: program.sources,
-  });
-  if (program.diagnostics.length > 0) return { ...done(undefined, undefined, []), diagnostics: training.diagnostics };
-  if (sections.length === 0 || (opts.explore === undefined && opts.model !== undefined)) {
-    if (opts.explore !== undefined)
-      return done(undefined, undefined, [diag('MDL2005', `${src.path} has no explore section \`${opts.explore}\``)]);
-    return {
-      graph: training.graph,
-      spec: undefined,
-      training,
-      diagnostics: training.diagnostics,
-      sources: training.sources,
-    };
-  }
-  const def =
-    opts.explore === undefined
-      ? sections.length === 1
-        ? sections[0]
-        : undefined
-      : sections.find((d) => d.name === opts.explore);
-  if (!def) {
-    const names = sections.map((d) => d.name);
-    return done(undefined, undefined, [
-      diag(
-        'MDL2005',
-        opts.explore
-          ? `${src.path} has no explore section \`${opts.explore}\``
-          : `${src.path} has several explore sections; choose one with --explore`,
-        undefined,
-        { hint: (opts.explore && didYouMean(opts.explore, names)) || `its explore sections: ${names.join(', ')}` },
-      ),
-    ]);
-  }
-  const section = elab.evaluateSection(def);
-  if (!section) return done(undefined, undefined, []);
-  const { spec, diagnostics } = exploreSpec(section);
-  if (!spec || !spec.model) return done(undefined, undefined, diagnostics);
-  const unknown = unknownModelArgs(spec.model.def, opts.args);
-  if (unknown.length > 0) return done(undefined, spec, unknown);
-  const ref = opts.args ? { ...spec.model, args: new Map([...spec.model.args, ...opts.args]) } : spec.model;
-  const graph = elab.elaborateModelRef(ref);
-  if (graph) verifyGraph(graph);
-  return done(graph, spec, []);
 }
