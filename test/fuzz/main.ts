@@ -1,8 +1,10 @@
-// `npm run fuzz -- [--runs N] [--seed S] [--stages LIST] [--timeout-ms T] [--memory-mb M] [--out DIR]`: the long
+// `npm run fuzz -- [--runs N] [--from I] [--seed S] [--stages LIST] [--timeout-ms T] [--memory-mb M] [--out DIR]`: the long
 // fuzzing run, on demand (CI runs a short one, test/fuzz/fuzz.test.ts). It prints the figures as
 // it goes and at the end, writes every failing input to DIR (default fuzz-failures/) with what
 // went wrong, and exits 1 if there was any internal error, hang or memory blow-up. --timeout-ms
 // is CPU time of the worker thread per input (wall time where /proc is missing; ./run.ts).
+// --from I starts at input I (a multiple of 500) of the same stream, to split a run across
+// processes: `--runs 100000 --from 50000` is the second half of `--runs 100000`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +15,7 @@ import { STAGES, type Stage } from './stages.js';
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '100000' },
+    from: { type: 'string', default: '0' },
     seed: { type: 'string', default: '13' },
     'timeout-ms': { type: 'string', default: '30000' },
     'memory-mb': { type: 'string', default: '1024' },
@@ -34,6 +37,7 @@ if (!stages.every((s) => STAGES.includes(s))) {
   process.exit(2);
 }
 const runs = num('runs');
+const from = num('from');
 const seed = num('seed');
 // This file is dist/test/fuzz/main.js: the repository root is three folders up.
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -42,13 +46,14 @@ const report = await fuzz({
   root,
   worker: new URL('./worker.js', import.meta.url),
   runs,
+  from,
   seed,
   timeoutMs: num('timeout-ms'),
   memoryMb: num('memory-mb'),
   stages,
   onProgress: (done, r) =>
     process.stderr.write(
-      `${done.toLocaleString('en')}/${runs.toLocaleString('en')} inputs, ${((Date.now() - started) / 1000).toFixed(0)} s: ` +
+      `${(from + done).toLocaleString('en')}/${runs.toLocaleString('en')} inputs, ${((Date.now() - started) / 1000).toFixed(0)} s: ` +
         `internal ${r.internal.length}, hangs ${r.hangs.length}, memory ${r.memory.length}\n`,
     ),
 });

@@ -30,6 +30,11 @@ export interface FuzzOptions {
   readonly memoryMb: number;
   /** Inputs are generated and sent in chunks of this many (the stream is the same). */
   readonly chunk?: number;
+  /**
+   * The first input to run, a multiple of `chunk`: a long run split across processes runs the
+   * same stream, each process its own range of it (`runs` counts from 0, not from here).
+   */
+  readonly from?: number;
   readonly onProgress?: (done: number, report: FuzzReport) => void;
 }
 
@@ -155,8 +160,11 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   };
 
   const chunk = opts.chunk ?? 500;
+  const first = opts.from ?? 0;
+  if (first % chunk !== 0)
+    throw new Error(`fuzz: the first input (${first}) must be a multiple of the chunk (${chunk})`);
   try {
-    for (let from = 0; from < opts.runs; from += chunk) {
+    for (let from = first; from < opts.runs; from += chunk) {
       // The stream is sampled in chunks with seeds derived from the run's seed: the same inputs
       // on every run, without holding 100,000 programs in memory.
       const inputs = sampleInputs(seeds, Math.min(chunk, opts.runs - from), opts.seed + from);
