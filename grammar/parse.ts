@@ -10,7 +10,8 @@ import type { Expr, Program } from './ast.js';
 import { CstToAst, InterpolationError, SyntaxProblem } from './cst-to-ast.js';
 import { depthProblem, nestingProblem } from './limits.js';
 import { Eq, Keyword, mdlLexer, StringLit, UnterminatedString } from './lexer.js';
-import { getParser } from './parser.js';
+import { getParser, SyntaxErrorBudget } from './parser.js';
+import { formatLimit, LIMITS } from '../compiler/diagnostics/limits.js';
 
 export interface ParseResult {
   /** Present when the file parsed without errors. */
@@ -34,9 +35,15 @@ export function parse(src: SourceFile): ParseResult {
 
   const parser = getParser();
   parser.input = tokens;
-  const cst = parser.program();
+  let cst: ReturnType<typeof parser.program> | undefined;
+  try {
+    cst = parser.program();
+  } catch (e) {
+    if (!(e instanceof SyntaxErrorBudget)) throw e;
+  }
+  const errors = parser.errors;
   let lastLine = -1;
-  for (const e of parser.errors) {
+  for (const e of errors) {
     const d = parseErrorDiagnostic(src, e, tokens);
     const line = d.span?.line ?? 0;
     const echo =
@@ -47,6 +54,17 @@ export function parse(src: SourceFile): ParseResult {
     if (echo) continue;
     diagnostics.push(d);
     lastLine = line;
+  }
+  if (cst === undefined) {
+    const last = errors[errors.length - 1]!;
+    diagnostics.push(
+      diag(
+        'MDL1008',
+        `more than ${formatLimit(LIMITS.syntaxErrors)} syntax errors; stopped reading here`,
+        tokenSpan(src, last.token),
+      ),
+    );
+    return { program: undefined, diagnostics };
   }
 
   if (diagnostics.length > 0) return { program: undefined, diagnostics };
@@ -118,10 +136,27 @@ function tokenSpan(src: SourceFile, t: IToken): Span {
 
 const CLOSERS = new Set([')', ']', '}']);
 
+/**
+ * Where `t` is in `tokens` (-1 for the end of file), by binary search on the offset: the tokens
+ * are in source order, and a file with many errors asks once per error.
+ */
+function tokenIndex(tokens: readonly IToken[], t: IToken): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const m = tokens[mid]!;
+    if (m === t) return mid;
+    if (m.startOffset < t.startOffset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return tokens.indexOf(t);
+}
+
 function parseErrorDiagnostic(src: SourceFile, e: IRecognitionException, tokens: readonly IToken[]): Diagnostic {
   const t = e.token;
   const mismatch = e instanceof MismatchedTokenException;
-  const at = tokens.indexOf(t);
+  const at = tokenIndex(tokens, t);
   const next = tokens[at + 1];
   const prev = at > 0 ? tokens[at - 1] : undefined;
   const beforePrev = at > 1 ? tokens[at - 2] : undefined;
@@ -202,7 +237,15 @@ function parseInterpolation(src: SourceFile, text: string, offset: number): Expr
   const parser = getParser();
   // The outer parse has finished with the parser's state, so reusing the instance is safe.
   parser.input = shifted;
-  const cst = parser.expression();
+  let cst: ReturnType<typeof parser.expression>;
+  try {
+    cst = parser.expression();
+  } catch (e) {
+    // An expression parsed on its own resyncs to the end at its first error, so this is not
+    // expected; were it reached, it is still the user's bad interpolation, not a crash.
+    if (e instanceof SyntaxErrorBudget) throw bad();
+    throw e;
+  }
   if (parser.errors.length > 0) throw bad();
   return new CstToAst(src, (t, o) => parseInterpolation(src, t, o)).expression(cst);
 }

@@ -5,6 +5,16 @@
 import type { CstNode, IRecognitionException, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
 import { CstParser, EOF } from './chevrotain.js';
 import * as T from './lexer.js';
+import { LIMITS } from '../compiler/diagnostics/limits.js';
+
+/**
+ * Thrown once the parser has collected LIMITS.syntaxErrors errors. It is not a recognition
+ * exception, so chevrotain's recovery does not catch it and the whole parse stops.
+ */
+export class SyntaxErrorBudget extends Error {}
+
+/** chevrotain records every recognition error through this method; it is not in its public types. */
+type ErrorSaver = { SAVE_ERROR(e: IRecognitionException): IRecognitionException };
 
 const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
@@ -56,6 +66,19 @@ export class MdlParser extends CstParser {
       errorMessageProvider: errorMessages,
     });
     this.performSelfAnalysis();
+  }
+
+  /** Errors saved since the input was set (`errors` copies the list on every read). */
+  private saved = 0;
+
+  override reset(): void {
+    super.reset();
+    this.saved = 0;
+  }
+
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    if (++this.saved > LIMITS.syntaxErrors) throw new SyntaxErrorBudget();
+    return (CstParser.prototype as unknown as ErrorSaver).SAVE_ERROR.call(this, error);
   }
 
   /** A comma continues a list unless it is a trailing comma before the closer. */

@@ -26,6 +26,10 @@ export const DIAGNOSTICS = {
     title: 'nesting too deep',
     hint: 'name intermediate values with assignments instead of nesting them',
   },
+  MDL1008: {
+    title: 'too many syntax errors',
+    hint: 'fix the errors reported above and check the file again',
+  },
 
   MDL2001: { title: 'unknown name' },
   MDL2002: { title: 'unknown op or block' },

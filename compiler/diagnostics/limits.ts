@@ -10,6 +10,12 @@ export const LIMITS = {
   brackets: 64,
   /** Operators that nest without brackets (`not not …`, `- - …`, `a ** b ** …`, `else if …`) in a row. */
   operatorChain: 256,
+  /**
+   * Syntax errors the parser collects in one file: past this it stops reading. Each error costs a
+   * recovery (a resync and an expected-token analysis), so a mangled megabyte file would
+   * otherwise take minutes to report hundreds of thousands of echoes of the same mistakes.
+   */
+  syntaxErrors: 1_000,
   /** Depth of the syntax tree (every later pass over it is recursive). */
   syntaxDepth: 256,
   /** Elements of one compile-time list, tuple or string (nested lists count every element). */
