@@ -10,6 +10,7 @@ import { commandHelp } from './help.js';
 import { packageRoot } from '../emit/write.js';
 import { CliError, renderCliError, renderInternalError } from './errors.js';
 import { MissingPackageError, missingPackageOf } from '../../runtime/missing-package.js';
+import { runFiltered } from './dawn-noise.js';
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
@@ -78,7 +79,10 @@ for (const stream of [process.stdout, process.stderr])
     throw e;
   });
 
-run(process.argv.slice(2)).then(
+// Commands that may open the device run in a child whose standard error drops Dawn's noise.
+const argv = process.argv.slice(2);
+const filtered = await runFiltered(argv);
+(filtered === undefined ? run(argv) : Promise.resolve(filtered)).then(
   (code) => {
     process.exitCode = code;
   },
