@@ -1,32 +1,10 @@
 // Human-readable rendering of a Summary: the per-layer table and the totals.
+import { bytes, groupDigits, siUnit } from './units.js';
+import { DEFAULT_COLUMNS, LAYER_COLUMNS, type LayerColumnName } from './columns.js';
 import type { Summary } from './summary.js';
 
-export function groupDigits(n: number): string {
-  return Math.round(n)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-export function siUnit(n: number, unit = ''): string {
-  const units: [number, string][] = [
-    [1e12, 'T'],
-    [1e9, 'G'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ];
-  for (const [v, s] of units) if (Math.abs(n) >= v) return `${(n / v).toFixed(2)} ${s}${unit}`;
-  return `${n} ${unit}`.trim();
-}
-
-export function bytes(n: number): string {
-  const units: [number, string][] = [
-    [2 ** 30, 'GiB'],
-    [2 ** 20, 'MiB'],
-    [2 ** 10, 'KiB'],
-  ];
-  for (const [v, s] of units) if (n >= v) return `${(n / v).toFixed(2)} ${s}`;
-  return `${n} B`;
-}
+// The number formats live in ./units.ts (the column registry uses them too); re-exported for callers.
+export { bytes, groupDigits, siUnit } from './units.js';
 
 /**
  * A text table: the header, a rule, the rows, a rule. The first `left` columns are left-aligned
@@ -35,31 +13,29 @@ export function bytes(n: number): string {
 export function textTable(
   head: readonly string[],
   body: readonly (readonly string[])[],
-  left: number,
+  left: number | readonly boolean[],
 ): { header: string[]; rows: string[]; rule: string } {
+  const isLeft = (i: number) => (typeof left === 'number' ? i < left : left[i] === true);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (r: readonly string[]) =>
     r
-      .map((c, i) => (i >= left ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => (isLeft(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
   return { header: [line(head), rule], rows: body.map(line), rule };
 }
 
-/** The table hides scalar constants (operands of `x * 0.5`): they are not layers. */
-export function formatSummary(s: Summary): string {
+/**
+ * The table hides scalar constants (operands of `x * 0.5`): they are not layers. `columns`
+ * (./columns.ts) follow the layer's name.
+ */
+export function formatSummary(s: Summary, columns: readonly LayerColumnName[] = DEFAULT_COLUMNS): string {
   const rows = s.layers.filter((l) => l.op !== 'constant');
-  const head = ['layer', 'op', 'output shape', 'params', 'MACs', 'FLOPs'];
-  const body = rows.map((l) => [
-    l.name,
-    l.op,
-    `[${l.output_shape.join(', ')}]`,
-    l.params ? groupDigits(l.params) : '-',
-    l.macs ? groupDigits(l.macs) : '-',
-    l.flops ? groupDigits(l.flops) : '-',
-  ]);
-  const table = textTable(head, body, 3);
+  const cols = columns.map((c) => LAYER_COLUMNS[c]);
+  const head = ['layer', ...cols.map((c) => c.head)];
+  const body = rows.map((l) => [l.name, ...cols.map((c) => c.cell(l))]);
+  const table = textTable(head, body, [true, ...cols.map((c) => c.left)]);
   const dims = Object.entries(s.dims)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');

@@ -11,6 +11,8 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
   arg: "a model argument NAME=VALUE over the file's own (repeatable)",
   backend: 'where data proxies or training run: webgpu (default) or reference (the CPU interpreter)',
   batch: 'the batch size B',
+  columns:
+    "the per-layer table's columns, comma-separated, from: op, input, output, param_shapes, params, trainable, percent, macs, flops, activations",
   'capacity-samples': 'how many samples the capacity estimate uses',
   check: 'only check that the files are formatted (exit 1 if not)',
   checkpoint: 'the trained weights (a .safetensors file mdl train wrote)',

@@ -5,6 +5,7 @@ import { trainCost } from '../../analysis/train-cost.js';
 import type { LossSpec } from '../../autodiff/grad.js';
 import type { OptimizerSpec } from '../../autodiff/optimizer.js';
 import { UsageError } from '../args.js';
+import { COLUMN_NAMES, isColumnName, type LayerColumnName } from '../../analysis/columns.js';
 import { bindDims, inexactCount, summarize } from '../../analysis/summary.js';
 import { compileModel, compileTraining, type CompileResult } from '../../compile.js';
 import { nodeHost } from '../../modules/node-host.js';
@@ -23,13 +24,14 @@ export const summary: Command = {
   spec: {
     name: 'summary',
     summary: 'per-layer shapes, parameters, MACs, FLOPs and memory of a model',
-    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--depth N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
+    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--depth N | --columns LIST] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
     flags: {
       model: 'string',
       batch: 'int',
       dim: 'kv',
       json: 'bool',
       depth: 'int',
+      columns: 'string',
       train: 'bool',
       section: 'string',
       loss: 'string',
@@ -42,6 +44,13 @@ export const summary: Command = {
     const model = args.flags.get('model') as string | undefined;
     const section = args.flags.get('section') as string | undefined;
     const train = args.flags.get('train') === true;
+    const columns = layerColumns(args.flags.get('columns') as string | undefined);
+    if (columns && (args.flags.has('depth') || train))
+      throw new UsageError(
+        '--columns chooses the columns of the per-layer model table',
+        args.flags.has('depth') ? 'leave --depth out: the block table has its own columns' : 'leave --train out',
+        'MDL7005',
+      );
     if (section !== undefined && !train)
       throw new UsageError('--section chooses a train section for --train', 'add --train', 'MDL7005');
     // With --train, a file's train section (its model arguments, loss, optimizer, freeze and
@@ -68,7 +77,10 @@ export const summary: Command = {
       process.stdout.write(
         json
           ? JSON.stringify({ ...s, ...(blocks ? { depth, blocks } : {}), topology }, null, 2) + '\n'
-          : (blocks ? formatBlocks(s, blocks, depth!) : formatSummary(s)) + '\n' + formatTopology(topology) + '\n',
+          : (blocks ? formatBlocks(s, blocks, depth!) : formatSummary(s, columns)) +
+              '\n' +
+              formatTopology(topology) +
+              '\n',
       );
       return 0;
     }
@@ -116,3 +128,20 @@ export const summary: Command = {
     return 0;
   },
 };
+
+/** `--columns op,output,params`: the names checked against the column registry. */
+function layerColumns(flag: string | undefined): LayerColumnName[] | undefined {
+  if (flag === undefined) return undefined;
+  const names = flag
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  const bad = names.find((c) => !isColumnName(c));
+  if (bad !== undefined || names.length === 0)
+    throw new UsageError(
+      bad !== undefined ? `unknown column "${bad}"` : '--columns needs at least one column',
+      `columns: ${COLUMN_NAMES.join(', ')}`,
+      'MDL7005',
+    );
+  return names as LayerColumnName[];
+}
