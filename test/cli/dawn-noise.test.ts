@@ -55,6 +55,22 @@ describe('the noise filter', () => {
   });
 });
 
+/** A WebGPU training run far longer than any test waits for. */
+const longTraining = (out: string) =>
+  spawn(process.execPath, [
+    CLI,
+    'train',
+    'examples/mlp.mdl',
+    '--data',
+    'mnist',
+    '--limit',
+    '512',
+    '--epochs',
+    '1000',
+    '--out',
+    out,
+  ]);
+
 describe('device commands run in a filtered child', () => {
   it('`mdl device` names the adapter and prints no Dawn warning', () => {
     const r = execFileSync(process.execPath, [CLI, 'device'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -77,19 +93,7 @@ describe('device commands run in a filtered child', () => {
 
   it('Ctrl-C stops a WebGPU training run after the step, with a checkpoint; exit 130', async () => {
     const out = mkdtempSync(join(tmpdir(), 'mdl-sigint-'));
-    const p = spawn(process.execPath, [
-      CLI,
-      'train',
-      'examples/mlp.mdl',
-      '--data',
-      'mnist',
-      '--limit',
-      '512',
-      '--epochs',
-      '1000',
-      '--out',
-      out,
-    ]);
+    const p = longTraining(out);
     let text = '';
     let sent = false;
     const onData = (d: Buffer) => {
@@ -109,18 +113,7 @@ describe('device commands run in a filtered child', () => {
   }, 240_000);
 
   it('a parent killed with SIGKILL takes its child with it', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'mdl-orphan-'));
-    const p = spawn(process.execPath, [
-      CLI,
-      'train',
-      'examples/mlp.mdl',
-      '--data',
-      'mnist',
-      '--epochs',
-      '1000',
-      '--out',
-      out,
-    ]);
+    const p = longTraining(mkdtempSync(join(tmpdir(), 'mdl-orphan-')));
     // The parent starts its child once it has loaded (seconds on a loaded machine).
     const childOf = (pid: number) => {
       try {
