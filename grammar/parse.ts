@@ -29,6 +29,17 @@ export function parse(src: SourceFile): ParseResult {
     return { ...t, tokenType: StringLit, tokenTypeIdx: StringLit.tokenTypeIdx!, image: t.image + '"' };
   });
 
+  // The parser's syntax tree is large per token: a file past the token budget is refused first.
+  if (tokens.length > LIMITS.tokens) {
+    const t = tokens[LIMITS.tokens]!;
+    const tooLong = diag(
+      'MDL1009',
+      `more than ${formatLimit(LIMITS.tokens)} tokens in one file`,
+      spanAt(src, t.startOffset, t.endOffset! + 1),
+    );
+    return { program: undefined, diagnostics: [...diagnostics, tooLong] };
+  }
+
   // The parser is recursive: a program nested deeper than its budget is refused before it runs.
   const tooDeep = nestingProblem(src, tokens);
   if (tooDeep) return { program: undefined, diagnostics: [...diagnostics, tooDeep] };

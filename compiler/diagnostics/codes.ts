@@ -30,6 +30,10 @@ export const DIAGNOSTICS = {
     title: 'too many syntax errors',
     hint: 'fix the errors reported above and check the file again',
   },
+  MDL1009: {
+    title: 'source file too long',
+    hint: 'split it into files that import each other (each file is parsed on its own)',
+  },
 
   MDL2001: { title: 'unknown name' },
   MDL2002: { title: 'unknown op or block' },

@@ -6,6 +6,12 @@
 export const LIMITS = {
   /** Bytes of one source file (`mdl check /dev/zero` must not read forever). */
   sourceBytes: 16 * 1024 * 1024,
+  /**
+   * Tokens of one source file. The parser's syntax tree takes about 2.5 KB a token before it is
+   * turned into the much smaller AST, so a megabyte of `[0][0]…` needed gigabytes; the largest
+   * model in examples/ with its stdlib is under 2,000 tokens.
+   */
+  tokens: 200_000,
   /** Brackets `( [ {` open at once in a source file (the parser is recursive). */
   brackets: 64,
   /** Operators that nest without brackets (`not not …`, `- - …`, `a ** b ** …`, `else if …`) in a row. */

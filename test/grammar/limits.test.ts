@@ -110,6 +110,20 @@ describe('the syntax-error budget', () => {
     expect(r.diagnostics.slice(0, -1).every((d) => d.code === 'MDL1003' || d.code === 'MDL1004')).toBe(true);
   });
 
+  // A fuzzing input (1 MB of `c[0][0]…` lines) needed more than a gigabyte of syntax tree.
+  it(`a file of more than ${LIMITS.tokens} tokens is MDL1009 at the first token past it, in every stage`, async () => {
+    const line = `  y = x${'[0]'.repeat(100)}`;
+    const lines = Math.ceil(LIMITS.tokens / 300) + 2;
+    const text = model(Array.from({ length: lines }, () => line).join('\n'));
+    const r = parse({ path: 'long.mdl', text });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MDL1009']);
+    // The model line has 13 tokens ahead of the body and each body line 303.
+    expect(r.diagnostics[0]!.span!.line).toBe(1 + Math.floor((LIMITS.tokens - 13) / 303) + 1);
+    expect(firstCode(await noCrash(text))).toBe('MDL1009');
+    // At the budget it parses.
+    expect(codes(model(Array.from({ length: 100 }, () => line).join('\n')))).toEqual([]);
+  });
+
   // A fuzzing input (800 KB, a parameter type followed by 130,000 `.shape`s) made the parser
   // recover from 132,000 errors, 37 s for `mdl check`. Every stage now stops at the budget.
   it('a type followed by 30,000 `.shape`s is a located error in every stage', async () => {
