@@ -1,18 +1,20 @@
 // The continual training loop (Online-LoRA, Wei et al., WACV 2025, and plain online training):
 // one pass over a stream, each sample once, in mini-batches. Per step, on the device: forward,
 // cross-entropy over the batch and the hard buffer, backward (adapters only where LoRA freezes
-// the base weights), the importance penalty's gradient λ·Ω⊙θ added inside the optimizer update.
+// the base weights), the importance penalty's gradient λ·Ω⊙(θ − θ*) added inside the optimizer update
+// (θ* the fresh adapters' values).
 // The step also reads back its own logits (from the forward pass, before the update), so the
 // host scores every sample for the hard buffer and feeds the loss window without a second
 // forward pass. At a plateau: importance from the hard buffer (squared gradients of the NLL of
-// the model's own prediction, one sample at a time, by a gradient plan of the adapters), the
-// running average over plateaus, consolidation and fresh adapters (consolidate.ts), and a
-// checkpoint. Evaluations along the stream give A_auc, A_last and F_last (metrics.ts).
+// the model's own prediction, one sample at a time, by a gradient plan of the adapters, summed
+// over the buffer as the official code does), the running average over plateaus, consolidation
+// and fresh adapters (consolidate.ts), and a checkpoint. Evaluations every `eval_every` samples
+// and at the end of each task give A_auc, A_last and F_last (metrics.ts).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bindDims } from '../../analysis/summary.js';
 import { buildGradient } from '../../autodiff/grad.js';
-import { importanceBuffer, type OptimizerSpec } from '../../autodiff/optimizer.js';
+import { anchorBuffer, importanceBuffer, type OptimizerSpec } from '../../autodiff/optimizer.js';
 import { planModel } from '../../emit/plan-model.js';
 import type { Graph } from '../../ir/types.js';
 import { planGraph } from '../../kernels/plan.js';
@@ -28,6 +30,7 @@ import type { Split } from '../../../runtime/data/dataset.js';
 import { buildStream, gather, type Stream } from '../../../runtime/data/stream.js';
 import { freshAdapters, mergedWeights, type SeparateState } from './consolidate.js';
 import { PlateauDetector } from './detector.js';
+import { addSquares, runningImportance } from './importance.js';
 import { predictions, sampleLosses, selectHard, type HardEntry } from './hard-buffer.js';
 import { streamMetrics, type Evaluation, type StreamMetrics } from './metrics.js';
 import { accuracySvg } from './plot.js';
@@ -155,14 +158,15 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualLearn
       device: acq,
       ownsDevice: false,
     });
-    // The importance plan: gradients of the cross-entropy for the adapters only, one sample.
+    // The importance plan: gradients of the cross-entropy for the adapters only, one sample,
+    // over the logits training sees (masked like the training loss, when it is).
     const shapes = new Map(fwd.params.map((p) => [p.name, { shape: p.shape, init: p.init }]));
     let impNames: string[] = [];
     if (lora) {
-      const gg = buildGradient(fwd, {
+      const gg = buildGradient(rewritten.graph, {
         loss: { kind: 'cross_entropy' },
-        frozen: fwd.params.map((p) => p.name).filter((n) => !adapterParams.includes(n)),
-        rules: fwdRw.rules,
+        frozen: rewritten.graph.params.map((p) => p.name).filter((n) => !adapterParams.includes(n)),
+        rules: rewritten.rules,
       });
       const plan = planGraph(gg.graph, { target, dims: bindDims(gg.graph, 1), training: gg.training });
       imp = await Executor.create(acq.device, plan, { seed: req.seed, label: 'importance' });
@@ -193,7 +197,10 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualLearn
         mm.setState(initial);
         if (r.init) mm.setState(r.init);
         const fresh = freshAdapters(adapters, shapes, r.seed, 0);
-        mm.setState(new Map([...fresh].map(([k, d]) => [k, { shape: shapes.get(k)!.shape, data: d }])));
+        const start = new Map([...fresh].map(([k, d]) => [k, { shape: shapes.get(k)!.shape, data: d }]));
+        // the penalty pulls each adapter towards its fresh values (Ω is zero until a plateau)
+        if (penaltyOn) for (const [k, t] of fresh) start.set(anchorBuffer(k), { shape: shapes.get(k)!.shape, data: t });
+        mm.setState(start);
         return loop(r, parts);
       },
       dispose() {
@@ -266,6 +273,7 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
   const evals: Evaluation[] = [];
   const evalEvery = req.joint ? Infinity : spec.evalEvery;
   let nextEval = evalEvery;
+  const taskEnds = [...stream.taskStarts.slice(1), order.length];
   let interrupted = false;
   const started = Date.now();
   log({
@@ -285,7 +293,7 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     trainable_params: p.trainable,
   });
 
-  const evaluate = async (samples: number) => {
+  const evaluate = async (samples: number, at: { periodic: boolean; taskEnd: boolean }) => {
     const cls = [...seen].sort((a, b) => a - b);
     const idx = cls.flatMap((k) => stream.testByClass[k]!);
     const right = new Map<number, number>();
@@ -303,9 +311,17 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     }
     const perClass = new Map(cls.map((k) => [k, (right.get(k) ?? 0) / stream.testByClass[k]!.length]));
     const total = [...right.values()].reduce((a, x) => a + x, 0);
-    const e: Evaluation = { samples, accuracy: total / Math.max(idx.length, 1), perClass };
+    const e: Evaluation = { samples, accuracy: total / Math.max(idx.length, 1), perClass, ...at };
     evals.push(e);
-    log({ kind: 'eval', samples, accuracy: e.accuracy, classes: cls, per_class: Object.fromEntries(perClass) });
+    log({
+      kind: 'eval',
+      samples,
+      accuracy: e.accuracy,
+      periodic: at.periodic,
+      task_end: at.taskEnd,
+      classes: cls,
+      per_class: Object.fromEntries(perClass),
+    });
     req.progress?.line(
       `after ${samples} samples: accuracy ${(100 * e.accuracy).toFixed(2)}% on ${cls.length} seen classes`,
     );
@@ -323,33 +339,21 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
       const G = new Map(
         p.adapterParams.map((n) => [n, new Float32Array(p.shapes.get(n)!.shape.reduce((a, d) => a * d, 1))]),
       );
-      const entries = hard.length ? hard : [];
-      for (const e of entries) {
+      const mask = m.mask !== 'none' ? maskValues(classes, seen) : undefined;
+      for (const e of hard) {
         const xn = e.x;
         // the own prediction among the classes seen so far (what training's mask allows)
         const lg = Float32Array.from(await model.forward(xn, 1));
-        if (m.mask !== 'none') maskValues(classes, seen).forEach((v, c) => (lg[c]! += v));
+        if (mask) mask.forEach((v, c) => (lg[c]! += v));
         const own = predictions(lg, 1, classes)[0]!;
         const out = await p.imp.run({
-          inputs: { [model.info.input]: xn, labels: Int32Array.of(own) },
+          inputs: { [model.info.input]: xn, labels: Int32Array.of(own), ...(mask ? { [CLASS_MASK]: mask } : {}) },
           read: p.adapterParams.map((n) => `grad:${n}`),
         });
-        for (const n of p.adapterParams) {
-          const g = out.get(`grad:${n}`) as Float32Array;
-          const acc = G.get(n)!;
-          for (let i = 0; i < g.length; i++) acc[i]! += (g[i]! * g[i]!) / entries.length;
-        }
+        addSquares(G, new Map(p.adapterParams.map((n) => [n, out.get(`grad:${n}`) as Float32Array])));
       }
       // 2. The running average over plateaus: Ω ← G/n + (1 − 1/n)·Ω.
-      const next = new Map<string, Float32Array>();
-      for (const [n, g] of G) {
-        const old = omega.get(n);
-        next.set(
-          n,
-          g.map((x, i) => x / k + (1 - 1 / k) * (old ? old[i]! : 0)),
-        );
-      }
-      omega = next;
+      omega = runningImportance(omega, G, k);
       // 3. Consolidation and fresh adapters, their optimizer state zeroed. The hard buffer's
       // logits before and after say what the merge changed (nothing, up to rounding, when clean).
       const probeX = new Float32Array(hard.length * per);
@@ -362,6 +366,7 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
       const upd = new Map<string, NamedTensor>();
       const put = (n: string, d: Float32Array) => upd.set(n, { shape: p.shapes.get(n)?.shape ?? [d.length], data: d });
       for (const [n, d] of [...merged, ...fresh]) put(n, d);
+      if (p.penaltyOn) for (const [n, d] of fresh) upd.set(anchorBuffer(n), { shape: p.shapes.get(n)!.shape, data: d });
       for (const n of p.adapterParams)
         for (const s of p.stepState.get(n) ?? [])
           upd.set(s, { shape: p.shapes.get(n)!.shape, data: new Float32Array(cur.get(n)!.length) });
@@ -431,8 +436,12 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     if ((s + 1) % (req.logEvery ?? 10) === 0 || s === steps - 1)
       log({ kind: 'step', step: s + 1, samples, loss, window: detector.stats() ?? null });
     if (detector.push(loss) && !req.joint) await consolidate(s + 1, samples);
-    if (samples >= nextEval) {
-      await evaluate(samples);
+    // A task ends with the last step that does not reach into the next task (the stream's
+    // batches may straddle a boundary); the joint upper bound has no tasks.
+    const end = req.joint ? undefined : taskEnds.find((t) => samples <= t && samples + batch > t);
+    const periodic = samples >= nextEval;
+    if (periodic || end !== undefined) {
+      await evaluate(samples, { periodic, taskEnd: end !== undefined });
       while (nextEval <= samples) nextEval += evalEvery;
     }
     if (req.signal?.aborted) {
@@ -442,7 +451,7 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
   }
   const done = evals.at(-1)?.samples;
   const last = Math.min(steps, order.length) * batch;
-  if (done !== last && !interrupted) await evaluate(last);
+  if (done !== last && !interrupted) await evaluate(last, { periodic: false, taskEnd: true });
   const seconds = (Date.now() - started) / 1000;
   const metrics = streamMetrics(evals);
   writeCheckpoint(join(req.outDir, 'checkpoint.safetensors'), {
