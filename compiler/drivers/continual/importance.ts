@@ -1,7 +1,8 @@
 // Online-LoRA's importance weights Ω (Si-blurry/online_lora.py): at the n-th plateau, G is the sum
 // over the hard buffer of the squared gradients (of the NLL of the model's own prediction) of
 // each adapter entry, summed, not averaged, as the official code does; Ω then keeps the running
-// average over plateaus, Ω ← G/n + (1 − 1/n)·Ω, so every plateau weighs the same.
+// average over plateaus, Ω ← G/n + (1 − 1/n)·Ω, so every plateau weighs the same. The host's
+// arithmetic: the driver runs it on the device (device-graphs.ts), and this is its test oracle.
 
 type Tensors = ReadonlyMap<string, Float32Array>;
 
