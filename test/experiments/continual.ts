@@ -207,7 +207,7 @@ const lines: string[] = [
   'work, so each stream is a subset: 300 training samples per class (3,000 samples, 187 steps of 16),',
   'each seen once; accuracy is measured on 100 held-out test samples per class, every 600 samples and',
   'at the end of each task. ' +
-    `${seedsDone} seed${seedsDone === 1 ? '' : 's'} (${seedNote}); one run took 0.5–3 minutes on the loaded machine.`,
+    `${seedsDone} seed${seedsDone === 1 ? '' : 's'} (${seedNote}); one run took 0.5–4.5 minutes on the loaded machine.`,
   '',
   'Methods (the sections of `examples/adapt.mdl`; all mask the logits in training to the classes of the',
   'batch and hard buffer, and rank the seen classes in evaluation): **Online-LoRA** (`stream_lora`:',
