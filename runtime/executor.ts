@@ -188,6 +188,39 @@ export class Executor {
     this.writeParam(p.param, values);
   }
 
+  /** Where a parameter (or buffer), or else a readable value after a run, lives: its GPU buffer, byte offset and size. */
+  private slot(name: string, readable: boolean): { buf: GPUBuffer; offset: number; bytes: number } {
+    const p = this.plan.params.find((x) => x.param.name === name);
+    if (p)
+      return {
+        buf: this.buffers[p.buffer]!,
+        offset: p.byteOffset,
+        bytes: p.param.shape.reduce((a, d) => a * d, 1) * 4,
+      };
+    const r = readable ? this.staging.get(name)?.spec : undefined;
+    if (!r) throw new ExecutorError(`no parameter${readable ? ' or readable value' : ''} named ${name}`);
+    return { buf: this.buffers[r.buffer]!, offset: r.byteOffset, bytes: r.bytes };
+  }
+
+  /**
+   * Copies parameters (or buffers), or readable values of the last run, of this executor into
+   * parameters of another on the same device (or of this one), pairs of (name here, name there):
+   * GPU copies queued in order with the runs, no host round trip. Plans of one model (training,
+   * inference, the continual driver's small plans) hand tensors to each other this way.
+   */
+  copyParamsTo(target: Executor, pairs: readonly (readonly [string, string])[]): void {
+    if (target.device !== this.device) throw new ExecutorError('copyParamsTo: the executors are on different devices');
+    const enc = this.device.createCommandEncoder();
+    for (const [from, to] of pairs) {
+      const a = this.slot(from, true);
+      const b = target.slot(to, false);
+      if (a.bytes !== b.bytes)
+        throw new ExecutorError(`copyParamsTo: ${from} has ${a.bytes} bytes, ${to} has ${b.bytes}`);
+      if (a.bytes > 0) enc.copyBufferToBuffer(a.buf, a.offset, b.buf, b.offset, a.bytes);
+    }
+    this.device.queue.submit([enc.finish()]);
+  }
+
   /** Reads parameters (or buffers, e.g. batchnorm running statistics) back, by name. */
   async readParams(names: readonly string[]): Promise<Map<string, Float32Array>> {
     const enc = this.device.createCommandEncoder();

@@ -146,8 +146,12 @@ export class ModelCore<Name extends string = string> {
     if (!Number.isInteger(size) || size < 1 || size > batch)
       throw new RangeError(`forward takes 1 to ${batch} samples, got ${size}`);
     if (this.dirty) {
+      // the training plan's parameters into the inference plan's, on the device
       const names = this.evalEx.plan.params.map((p) => p.param.name);
-      for (const [k, v] of await this.trainEx.readParams(names)) this.evalEx.setParam(k, v);
+      this.trainEx.copyParamsTo(
+        this.evalEx,
+        names.map((n) => [n, n]),
+      );
       this.dirty = false;
     }
     let data = x;
@@ -187,6 +191,20 @@ export class ModelCore<Name extends string = string> {
         throw new RangeError(`${k}: shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`);
       this.trainEx.setParam(k, t.data);
     }
+    this.dirty = true;
+  }
+
+  /**
+   * Copies tensors of the training state into parameters of another plan on this model's device
+   * (pairs of (name here, name there)), on the device.
+   */
+  copyStateTo(target: Executor, pairs: readonly (readonly [string, string])[]): void {
+    this.trainEx.copyParamsTo(target, pairs);
+  }
+
+  /** Sets tensors of the training state from parameters of another plan on this device (pairs of (name there, name here)). */
+  copyStateFrom(source: Executor, pairs: readonly (readonly [string, string])[]): void {
+    source.copyParamsTo(this.trainEx, pairs);
     this.dirty = true;
   }
 

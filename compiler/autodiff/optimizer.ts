@@ -20,16 +20,22 @@ export type { OptimizerSpec };
 export interface TrainStepOptions extends GradOptions {
   readonly optimizer: OptimizerSpec;
   /**
-   * An importance-weighted L2 penalty (λ/2)·Σ Ω ⊙ θ² on the named parameters (Online-LoRA's
-   * regulariser on the new adapters). Ω is a buffer `<param>@importance` (zeros until the
-   * caller sets it), and the penalty never enters the loss graph: its gradient λ·Ω⊙θ is added to
-   * the parameter's gradient right before the update, an elementwise op the update kernel fuses.
+   * An importance-weighted L2 penalty (λ/2)·Σ Ω ⊙ (θ − θ*)² on the named parameters
+   * (Online-LoRA's regulariser on the new adapters). Ω is a buffer `<param>@importance` and θ*
+   * a buffer `<param>@anchor` (both zeros until the caller sets them: with θ* = 0 it is the
+   * official code's Ω⊙θ², whose fresh adapters are zeros; the caller sets θ* to the fresh
+   * adapters it draws). The penalty never enters the loss graph: its gradient λ·Ω⊙(θ − θ*) is
+   * added to the parameter's gradient right before the update, elementwise ops the update
+   * kernel fuses.
    */
   readonly penalty?: { readonly lambda: number; readonly params: readonly string[] };
 }
 
 /** The buffer holding a penalised parameter's importance Ω. */
 export const importanceBuffer = (param: string): string => `${param}@importance`;
+
+/** The buffer holding the point θ* a penalised parameter is pulled towards. */
+export const anchorBuffer = (param: string): string => `${param}@anchor`;
 
 export interface TrainStep extends GradGraph {
   readonly optimizer: OptimizerSpec;
@@ -124,7 +130,7 @@ export function buildTrainStep(g: Graph, opts: TrainStepOptions): TrainStep {
   return { ...gg, graph, optimizer: o, lr, state, updates, updateOrigin };
 }
 
-/** grad + λ·Ω⊙θ, with Ω the buffer `<param>@importance`. */
+/** grad + λ·Ω⊙(θ − θ*), with Ω the buffer `<param>@importance` and θ* `<param>@anchor`. */
 function addPenalty(
   ed: GraphEditor,
   param: ValueId,
@@ -134,13 +140,14 @@ function addPenalty(
   lambda: number,
 ): ValueId {
   const omega = ed.addBuffer(importanceBuffer(name), shape, { kind: 'zeros' });
+  const anchor = ed.addBuffer(anchorBuffer(name), shape, { kind: 'zeros' });
   const binary = (op: string, a: ValueId, b: ValueId) =>
     ed.addNode(op, `optim.${name}.penalty`, [a, b], 2, lookupOp(op)!.infer([ed.type(a), ed.type(b)], {}), {}, undefined)
       .outputs[0]!;
   const c = lookupOp('constant')!;
   const attrs = { value: lambda, shape: [] as number[] };
   const lam = ed.addNode('constant', `optim.${name}.lambda`, [], 0, c.infer([], attrs), attrs, undefined).outputs[0]!;
-  return binary('add', grad, binary('mul', binary('mul', omega, param), lam));
+  return binary('add', grad, binary('mul', binary('mul', omega, binary('sub', param, anchor)), lam));
 }
 
 function addZeros(ed: GraphEditor, shape: readonly number[]): ValueId {

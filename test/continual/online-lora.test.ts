@@ -1,10 +1,10 @@
 // Online-LoRA's structural guarantees (methods.md §7's tests), on the reference interpreter and
-// the kernel planner: the penalty's gradient is λ·Ω⊙θ and is fused into the optimizer update;
+// the kernel planner: the penalty's gradient is λ·Ω⊙(θ − θ*) and is fused into the optimizer update;
 // a clean consolidation keeps the predictions; fresh adapters leave the output unchanged; the
 // code-faithful separate merge does not keep them (its cross terms); frozen weights get no
 // gradient buffer or kernel.
 import { describe, expect, it } from 'vitest';
-import { applyStep, importanceBuffer } from '../../compiler/autodiff/optimizer.js';
+import { anchorBuffer, applyStep, importanceBuffer } from '../../compiler/autodiff/optimizer.js';
 import { initParams } from '../../compiler/reference/init.js';
 import { run } from '../../compiler/interp/interpreter.js';
 import { intTensor, type Tensor } from '../../compiler/reference/tensor.js';
@@ -45,12 +45,18 @@ describe('online-lora penalty', () => {
   const plain = rewrittenTrainStep(mlp, plan, opts).step;
   const pen = rewrittenTrainStep(mlp, plan, { ...opts, penalty: { lambda, params: adapterParams } }).step;
 
-  it('adds λ·Ω⊙θ to the gradient of each penalised parameter', () => {
+  it('adds λ·Ω⊙(θ − θ*) to the gradient of each penalised parameter', () => {
     const params = new Map<string, Tensor>(
       [...trainedParams()].map(([k, t]) => [k, { shape: t.shape, data: Float64Array.from(t.data) }]),
     );
     const omega = new Map(adapterParams.map((p) => [p, random(params.get(p)!.shape, 3, `omega:${p}`)]));
     for (const [p, o] of omega) params.set(importanceBuffer(p), { shape: o.shape, data: o.data.map(Math.abs) });
+    // the anchor: where the fresh adapters started (A a draw, B zero)
+    for (const p of adapterParams) {
+      const shape = params.get(p)!.shape;
+      const data = p.endsWith('lora_B') ? new Float64Array(shape.reduce((a, d) => a * d, 1)) : random(shape, 4, p).data;
+      params.set(anchorBuffer(p), { shape, data: Float64Array.from(data) });
+    }
     const inputs = { x, labels: intTensor([3], [0, 3, 4]), lr: { shape: [], data: Float64Array.of(1) } };
     const a = run(plain.graph, { inputs, params, training: true });
     const b = run(pen.graph, { inputs, params, training: true });
@@ -59,9 +65,10 @@ describe('online-lora penalty', () => {
     for (const p of adapterParams) {
       const theta = params.get(p)!.data;
       const om = params.get(importanceBuffer(p))!.data;
+      const anchor = params.get(anchorBuffer(p))!.data;
       // SGD with lr 1: θ' = θ − g, so the difference of the two updates is the penalty's gradient
       const got = pa.get(p)!.data.map((v, i) => v - pb.get(p)!.data[i]!);
-      const want = theta.map((t, i) => lambda * om[i]! * t);
+      const want = theta.map((t, i) => lambda * om[i]! * (t - anchor[i]!));
       expect(maxRelDiff({ shape: [got.length], data: got }, { shape: [want.length], data: want })).toBeLessThan(1e-9);
     }
     // the fc weights are frozen and the head was frozen too: no update at all for them
@@ -77,6 +84,7 @@ describe('online-lora penalty', () => {
     expect(b.params.map((p) => p.param.name).filter((n) => n.endsWith('@importance'))).toHaveLength(
       adapterParams.length,
     );
+    expect(b.params.map((p) => p.param.name).filter((n) => n.endsWith('@anchor'))).toHaveLength(adapterParams.length);
   });
 
   it('gives the frozen weights no gradient buffer and no weight-gradient kernel', () => {

@@ -1,5 +1,6 @@
-// Consolidation at a plateau, on the adapted layers' tensors only (a few small matrices per
-// layer, read back and written again; the rest of the model stays on the device):
+// Consolidation at a plateau, the host's arithmetic: the separate form runs here (ΣA and ΣB kept
+// on the host, the adapted layers' tensors read back and written again); the clean form runs on
+// the device (device-graphs.ts) and this is its test oracle.
 //   clean     W ← W + s·B·A: the effective weight takes the adapter's update exactly, so the
 //             model's predictions do not change (the method's "freeze and merge").
 //   separate  the official code's form: A_old += A, B_old += B, so the effective weight is

@@ -1,10 +1,12 @@
-// The continual-learning metrics as the official Online-LoRA / Si-Blurry code defines them, from
-// the evaluations along the stream (each: the accuracy of every class seen so far on its held-out
-// test samples):
-//   A_auc   the mean, over evaluation points, of the accuracy on all classes seen so far;
-//   A_last  that accuracy at the last evaluation point;
-//   F_last  the mean, over the classes already seen at an earlier point, of (the best accuracy the
-//           class had at an earlier point − its accuracy at the last point).
+// The continual-learning metrics as the official Online-LoRA / Si-Blurry code defines them
+// (Si-blurry/online_lora.py), from the evaluations along the stream (each: the accuracy of every
+// class seen so far on its held-out test samples):
+//   A_auc   the mean, over the periodic evaluation points (every `eval_every` samples), of the
+//           accuracy on all classes seen so far;
+//   A_last  that accuracy at the end of the stream;
+//   F_last  over the classes whose best accuracy at an earlier task's end is above 0, the mean of
+//           (that best accuracy − the class's accuracy at the end). Only the ends of tasks count,
+//           as in the official code: the best of many noisy periodic points would be biased up.
 
 export interface Evaluation {
   /** Training samples seen when it was taken. */
@@ -13,6 +15,10 @@ export interface Evaluation {
   readonly accuracy: number;
   /** Class → its accuracy, for the classes seen so far. */
   readonly perClass: ReadonlyMap<number, number>;
+  /** One of the periodic points (A_auc averages these). */
+  readonly periodic: boolean;
+  /** Taken at the end of a task (F_last compares these); the last evaluation ends the stream. */
+  readonly taskEnd: boolean;
 }
 
 export interface StreamMetrics {
@@ -23,12 +29,14 @@ export interface StreamMetrics {
 
 export function streamMetrics(evals: readonly Evaluation[]): StreamMetrics {
   if (evals.length === 0) return { aAuc: NaN, aLast: NaN, fLast: NaN };
-  const aAuc = evals.reduce((a, e) => a + e.accuracy, 0) / evals.length;
+  const periodic = evals.filter((e) => e.periodic);
+  const aAuc = periodic.length ? periodic.reduce((a, e) => a + e.accuracy, 0) / periodic.length : NaN;
   const last = evals[evals.length - 1]!;
+  const ends = evals.slice(0, -1).filter((e) => e.taskEnd);
   const drops: number[] = [];
   for (const [c, final] of last.perClass) {
-    const earlier = evals.slice(0, -1).flatMap((e) => (e.perClass.has(c) ? [e.perClass.get(c)!] : []));
-    if (earlier.length) drops.push(Math.max(...earlier) - final);
+    const best = Math.max(0, ...ends.map((e) => e.perClass.get(c) ?? 0));
+    if (best > 0) drops.push(best - final);
   }
   return {
     aAuc,

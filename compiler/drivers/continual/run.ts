@@ -1,18 +1,21 @@
 // The continual training loop (Online-LoRA, Wei et al., WACV 2025, and plain online training):
 // one pass over a stream, each sample once, in mini-batches. Per step, on the device: forward,
 // cross-entropy over the batch and the hard buffer, backward (adapters only where LoRA freezes
-// the base weights), the importance penalty's gradient λ·Ω⊙θ added inside the optimizer update.
+// the base weights), the importance penalty's gradient λ·Ω⊙(θ − θ*) added inside the optimizer update
+// (θ* the fresh adapters' values).
 // The step also reads back its own logits (from the forward pass, before the update), so the
 // host scores every sample for the hard buffer and feeds the loss window without a second
-// forward pass. At a plateau: importance from the hard buffer (squared gradients of the NLL of
-// the model's own prediction, one sample at a time, by a gradient plan of the adapters), the
-// running average over plateaus, consolidation and fresh adapters (consolidate.ts), and a
-// checkpoint. Evaluations along the stream give A_auc, A_last and F_last (metrics.ts).
+// forward pass. At a plateau, on the device: importance from the hard buffer (squared gradients
+// of the NLL of the model's own prediction, one sample at a time, by a gradient plan of the
+// adapters, summed over the buffer as the official code does), the running average over
+// plateaus and the clean merge (device-graphs.ts; tensors move between the plans by GPU copies);
+// then fresh adapters written from the host (consolidate.ts), and a checkpoint. Evaluations every `eval_every` samples
+// and at the end of each task give A_auc, A_last and F_last (metrics.ts).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bindDims } from '../../analysis/summary.js';
 import { buildGradient } from '../../autodiff/grad.js';
-import { importanceBuffer, type OptimizerSpec } from '../../autodiff/optimizer.js';
+import { anchorBuffer, importanceBuffer, type OptimizerSpec } from '../../autodiff/optimizer.js';
 import { planModel } from '../../emit/plan-model.js';
 import type { Graph } from '../../ir/types.js';
 import { planGraph } from '../../kernels/plan.js';
@@ -28,12 +31,15 @@ import type { Split } from '../../../runtime/data/dataset.js';
 import { buildStream, gather, type Stream } from '../../../runtime/data/stream.js';
 import { freshAdapters, mergedWeights, type SeparateState } from './consolidate.js';
 import { PlateauDetector } from './detector.js';
+import { gradSquares, importanceGraph, INV_N, mergeGraph } from './device-graphs.js';
 import { predictions, sampleLosses, selectHard, type HardEntry } from './hard-buffer.js';
 import { streamMetrics, type Evaluation, type StreamMetrics } from './metrics.js';
 import { accuracySvg } from './plot.js';
 import type { ContinualMethod, ContinualSpec } from '../../train/continual.js';
 
 export const CONTINUAL_FORMAT = 'mdl-continual-1';
+
+const zerosOf = (shape: readonly number[]) => new Float32Array(shape.reduce((a, d) => a * d, 1));
 
 /** What fixes the compiled plans: the model, its rules, the method and the batch size. */
 export interface ContinualSetup {
@@ -149,31 +155,48 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualLearn
   const target = targetOf(acq.report);
   let model: CompiledModel | undefined;
   let imp: Executor | undefined;
+  let merger: Executor | undefined;
   try {
     model = await CompiledModel.create(planModel(step, fwd, trainBatch, target), {
       seed: req.seed,
       device: acq,
       ownsDevice: false,
     });
-    // The importance plan: gradients of the cross-entropy for the adapters only, one sample.
+    // The importance plan: gradients of the cross-entropy for the adapters only, one sample,
+    // over the logits training sees (masked like the training loss, when it is).
     const shapes = new Map(fwd.params.map((p) => [p.name, { shape: p.shape, init: p.init }]));
-    let impNames: string[] = [];
+    // Its buffers `<p>@G` sum the squared gradients over the hard buffer; the merge plan then
+    // merges the adapters (clean form) and averages Ω (device-graphs.ts). Tensors move between
+    // these plans and the training plan by GPU copies.
+    let impWeights: string[] = [];
+    let impCopies: [string, string][] = [];
+    let mergeCopies: [string, string][] = [];
     if (lora) {
-      const gg = buildGradient(fwd, {
+      const gg = buildGradient(rewritten.graph, {
         loss: { kind: 'cross_entropy' },
-        frozen: fwd.params.map((p) => p.name).filter((n) => !adapterParams.includes(n)),
-        rules: fwdRw.rules,
+        frozen: rewritten.graph.params.map((p) => p.name).filter((n) => !adapterParams.includes(n)),
+        rules: rewritten.rules,
       });
-      const plan = planGraph(gg.graph, { target, dims: bindDims(gg.graph, 1), training: gg.training });
+      const ig = importanceGraph(gg, adapterParams);
+      const plan = planGraph(ig.graph, { target, dims: bindDims(ig.graph, 1), training: gg.training });
       imp = await Executor.create(acq.device, plan, { seed: req.seed, label: 'importance' });
-      impNames = plan.params.map((p) => p.param.name);
+      const own = new Set(model.layout().keys());
+      impWeights = plan.params.map((p) => p.param.name).filter((n) => own.has(n));
+      impCopies = [...ig.copies];
+      const mg = mergeGraph(adapters, shapes, m.merge === 'clean');
+      const mplan = planGraph(mg.graph, { target, dims: {}, training: false });
+      merger = await Executor.create(acq.device, mplan, { seed: req.seed, label: 'consolidate' });
+      mergeCopies = [...mg.copies];
     }
     // Every run starts from this state (then its --init weights and its own adapters).
     const initial = await model.state();
     const parts: Parts = {
       model,
       imp,
-      impNames,
+      merger,
+      impWeights,
+      impCopies,
+      mergeCopies,
       adapters,
       adapterParams,
       shapes,
@@ -187,23 +210,30 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualLearn
       method: m,
       batch: req.batch,
     };
-    const [mm, ii] = [model, imp];
+    const [mm, ii, mg] = [model, imp, merger];
     return {
       async run(r) {
         mm.setState(initial);
+        // Ω starts at zero in every run (the merge plan keeps it between plateaus)
+        if (mg) for (const n of adapterParams) mg.setParam(importanceBuffer(n), zerosOf(shapes.get(n)!.shape));
         if (r.init) mm.setState(r.init);
         const fresh = freshAdapters(adapters, shapes, r.seed, 0);
-        mm.setState(new Map([...fresh].map(([k, d]) => [k, { shape: shapes.get(k)!.shape, data: d }])));
+        const start = new Map([...fresh].map(([k, d]) => [k, { shape: shapes.get(k)!.shape, data: d }]));
+        // the penalty pulls each adapter towards its fresh values (Ω is zero until a plateau)
+        if (penaltyOn) for (const [k, t] of fresh) start.set(anchorBuffer(k), { shape: shapes.get(k)!.shape, data: t });
+        mm.setState(start);
         return loop(r, parts);
       },
       dispose() {
         ii?.destroy();
+        mg?.destroy();
         mm.dispose();
         acq.device.destroy();
       },
     };
   } catch (e) {
     imp?.destroy();
+    merger?.destroy();
     model?.dispose();
     acq.device.destroy();
     throw e;
@@ -213,7 +243,14 @@ export async function openContinual(req: ContinualSetup): Promise<ContinualLearn
 interface Parts {
   readonly model: CompiledModel;
   readonly imp: Executor | undefined;
-  readonly impNames: readonly string[];
+  /** The merge plan: W + s·B·A (clean form) and the running average of Ω. */
+  readonly merger: Executor | undefined;
+  /** The model's tensors the importance plan reads. */
+  readonly impWeights: readonly string[];
+  /** After each importance run: its outputs G + g⊙g into its buffers `<p>@G`. */
+  readonly impCopies: readonly (readonly [string, string])[];
+  /** After the merge run: its outputs into the tensors they replace. */
+  readonly mergeCopies: readonly (readonly [string, string])[];
   readonly graph: Graph;
   readonly method: ContinualMethod;
   readonly batch: number;
@@ -260,12 +297,12 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     varThreshold: m.varThreshold,
   });
   let hard: HardEntry[] = [];
-  let omega = new Map<string, Float32Array>();
   const sep: SeparateState = { base: new Map(), aSum: new Map(), bSum: new Map() };
   const plateaus: { step: number; samples: number }[] = [];
   const evals: Evaluation[] = [];
   const evalEvery = req.joint ? Infinity : spec.evalEvery;
   let nextEval = evalEvery;
+  const taskEnds = [...stream.taskStarts.slice(1), order.length];
   let interrupted = false;
   const started = Date.now();
   log({
@@ -285,7 +322,7 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     trainable_params: p.trainable,
   });
 
-  const evaluate = async (samples: number) => {
+  const evaluate = async (samples: number, at: { periodic: boolean; taskEnd: boolean }) => {
     const cls = [...seen].sort((a, b) => a - b);
     const idx = cls.flatMap((k) => stream.testByClass[k]!);
     const right = new Map<number, number>();
@@ -303,9 +340,17 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     }
     const perClass = new Map(cls.map((k) => [k, (right.get(k) ?? 0) / stream.testByClass[k]!.length]));
     const total = [...right.values()].reduce((a, x) => a + x, 0);
-    const e: Evaluation = { samples, accuracy: total / Math.max(idx.length, 1), perClass };
+    const e: Evaluation = { samples, accuracy: total / Math.max(idx.length, 1), perClass, ...at };
     evals.push(e);
-    log({ kind: 'eval', samples, accuracy: e.accuracy, classes: cls, per_class: Object.fromEntries(perClass) });
+    log({
+      kind: 'eval',
+      samples,
+      accuracy: e.accuracy,
+      periodic: at.periodic,
+      task_end: at.taskEnd,
+      classes: cls,
+      per_class: Object.fromEntries(perClass),
+    });
     req.progress?.line(
       `after ${samples} samples: accuracy ${(100 * e.accuracy).toFixed(2)}% on ${cls.length} seen classes`,
     );
@@ -315,65 +360,73 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     const k = plateaus.length + 1;
     plateaus.push({ step: stepIndex, samples });
     const event: Record<string, unknown> = { kind: 'plateau', step: stepIndex, samples, plateau: k };
-    if (m.kind === 'online_lora' && p.imp) {
+    if (m.kind === 'online_lora' && p.imp && p.merger) {
+      const { imp, merger } = p;
       // 1. Importance: squared gradients of the NLL of the model's own prediction, per
-      // hard-buffer sample, for the current adapters (the whole model's weights are copied into
-      // the importance plan first: one read back per plateau).
-      for (const [name, v] of await model.readTensors(p.impNames)) p.imp.setParam(name, v);
-      const G = new Map(
-        p.adapterParams.map((n) => [n, new Float32Array(p.shapes.get(n)!.shape.reduce((a, d) => a * d, 1))]),
+      // hard-buffer sample, for the current adapters, summed on the device in the importance
+      // plan's `<p>@G` (the model's weights copied into it by the GPU first).
+      model.copyStateTo(
+        imp,
+        p.impWeights.map((n) => [n, n]),
       );
-      const entries = hard.length ? hard : [];
-      for (const e of entries) {
-        const xn = e.x;
+      for (const n of p.adapterParams) imp.setParam(gradSquares(n), zerosOf(p.shapes.get(n)!.shape));
+      const mask = m.mask !== 'none' ? maskValues(classes, seen) : undefined;
+      for (const e of hard) {
         // the own prediction among the classes seen so far (what training's mask allows)
-        const lg = Float32Array.from(await model.forward(xn, 1));
-        if (m.mask !== 'none') maskValues(classes, seen).forEach((v, c) => (lg[c]! += v));
+        const lg = Float32Array.from(await model.forward(e.x, 1));
+        if (mask) mask.forEach((v, c) => (lg[c]! += v));
         const own = predictions(lg, 1, classes)[0]!;
-        const out = await p.imp.run({
-          inputs: { [model.info.input]: xn, labels: Int32Array.of(own) },
-          read: p.adapterParams.map((n) => `grad:${n}`),
+        await imp.run({
+          inputs: { [model.info.input]: e.x, labels: Int32Array.of(own), ...(mask ? { [CLASS_MASK]: mask } : {}) },
+          read: [],
         });
-        for (const n of p.adapterParams) {
-          const g = out.get(`grad:${n}`) as Float32Array;
-          const acc = G.get(n)!;
-          for (let i = 0; i < g.length; i++) acc[i]! += (g[i]! * g[i]!) / entries.length;
-        }
+        imp.copyParamsTo(imp, p.impCopies);
       }
-      // 2. The running average over plateaus: Ω ← G/n + (1 − 1/n)·Ω.
-      const next = new Map<string, Float32Array>();
-      for (const [n, g] of G) {
-        const old = omega.get(n);
-        next.set(
-          n,
-          g.map((x, i) => x / k + (1 - 1 / k) * (old ? old[i]! : 0)),
-        );
-      }
-      omega = next;
-      // 3. Consolidation and fresh adapters, their optimizer state zeroed. The hard buffer's
-      // logits before and after say what the merge changed (nothing, up to rounding, when clean).
+      // 2–3. On the device: Ω ← G/n + (1 − 1/n)·Ω and (clean form) W ← W + s·B·A. The hard
+      // buffer's logits before and after say what the merge changed (nothing, up to rounding,
+      // when clean). The separate form keeps ΣA and ΣB on the host (consolidate.ts).
       const probeX = new Float32Array(hard.length * per);
       hard.forEach((e, i) => probeX.set(e.x, i * per));
       const before = hard.length ? Float32Array.from(await model.forward(probeX, hard.length)) : undefined;
-      const names = p.adapters.flatMap((a) => [a.weight, a.a, a.b]);
-      const cur = await model.readTensors(names);
-      const merged = mergedWeights(p.adapters, cur, m.merge, sep);
-      const fresh = freshAdapters(p.adapters, p.shapes, req.seed, k);
       const upd = new Map<string, NamedTensor>();
-      const put = (n: string, d: Float32Array) => upd.set(n, { shape: p.shapes.get(n)?.shape ?? [d.length], data: d });
-      for (const [n, d] of [...merged, ...fresh]) put(n, d);
-      for (const n of p.adapterParams)
-        for (const s of p.stepState.get(n) ?? [])
-          upd.set(s, { shape: p.shapes.get(n)!.shape, data: new Float32Array(cur.get(n)!.length) });
-      if (p.penaltyOn)
-        for (const [n, d] of omega) upd.set(importanceBuffer(n), { shape: p.shapes.get(n)!.shape, data: d });
+      const put = (n: string, d: Float32Array) => upd.set(n, { shape: p.shapes.get(n)!.shape, data: d });
+      if (m.merge === 'separate') {
+        const cur = await model.readTensors(p.adapters.flatMap((a) => [a.weight, a.a, a.b]));
+        for (const [n, d] of mergedWeights(p.adapters, cur, m.merge, sep)) put(n, d);
+      } else
+        model.copyStateTo(
+          merger,
+          p.adapters.flatMap((a) => [a.weight, a.a, a.b]).map((n) => [n, n]),
+        );
+      imp.copyParamsTo(
+        merger,
+        p.adapterParams.map((n) => [gradSquares(n), gradSquares(n)]),
+      );
+      await merger.run({ inputs: { [INV_N]: Float32Array.of(1 / k) }, read: [] });
+      // Ω stays in the merge plan for the next plateau, and goes to the penalty's buffers
+      merger.copyParamsTo(
+        merger,
+        p.mergeCopies.filter(([o]) => o.startsWith('omega:')),
+      );
+      model.copyStateFrom(
+        merger,
+        p.mergeCopies.filter(([o]) => !o.startsWith('omega:') || p.penaltyOn),
+      );
+      // Fresh adapters (the penalty's anchor θ*), their optimizer state zeroed.
+      const fresh = freshAdapters(p.adapters, p.shapes, req.seed, k);
+      for (const [n, d] of fresh) {
+        put(n, d);
+        if (p.penaltyOn) upd.set(anchorBuffer(n), { shape: p.shapes.get(n)!.shape, data: d });
+        const shape = p.shapes.get(n)!.shape;
+        for (const st of p.stepState.get(n) ?? []) upd.set(st, { shape, data: zerosOf(shape) });
+      }
       model.setState(upd);
       if (before) {
         const after = await model.forward(probeX, hard.length);
         event['max_logit_change'] = before.reduce((a, v, i) => Math.max(a, Math.abs(v - after[i]!)), 0);
       }
-      const total = (xs: Iterable<Float32Array>) => [...xs].reduce((a, d) => a + d.reduce((s, x) => s + x, 0), 0);
-      event['importance_sum'] = total(omega.values());
+      const omega = await merger.readParams(p.adapterParams.map(importanceBuffer));
+      event['importance_sum'] = [...omega.values()].reduce((a, d) => a + d.reduce((q, x) => q + x, 0), 0);
     }
     log(event);
     req.progress?.line(`plateau ${k} at step ${stepIndex} (${samples} samples): consolidated`);
@@ -431,8 +484,12 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
     if ((s + 1) % (req.logEvery ?? 10) === 0 || s === steps - 1)
       log({ kind: 'step', step: s + 1, samples, loss, window: detector.stats() ?? null });
     if (detector.push(loss) && !req.joint) await consolidate(s + 1, samples);
-    if (samples >= nextEval) {
-      await evaluate(samples);
+    // A task ends with the last step that does not reach into the next task (the stream's
+    // batches may straddle a boundary); the joint upper bound has no tasks.
+    const end = req.joint ? undefined : taskEnds.find((t) => samples <= t && samples + batch > t);
+    const periodic = samples >= nextEval;
+    if (periodic || end !== undefined) {
+      await evaluate(samples, { periodic, taskEnd: end !== undefined });
       while (nextEval <= samples) nextEval += evalEvery;
     }
     if (req.signal?.aborted) {
@@ -442,7 +499,7 @@ async function loop(req: ContinualRun, p: Parts): Promise<ContinualResult> {
   }
   const done = evals.at(-1)?.samples;
   const last = Math.min(steps, order.length) * batch;
-  if (done !== last && !interrupted) await evaluate(last);
+  if (done !== last && !interrupted) await evaluate(last, { periodic: false, taskEnd: true });
   const seconds = (Date.now() - started) / 1000;
   const metrics = streamMetrics(evals);
   writeCheckpoint(join(req.outDir, 'checkpoint.safetensors'), {
