@@ -1,9 +1,11 @@
 // A train section's `unlearning = teacher_student(…)`: its settings with defaults, and located
-// errors for values out of range; the Fréchet distance its evaluation reports.
+// errors for values out of range; the noise that replaces forget images; the Fréchet distance
+// its evaluation reports.
 import { describe, expect, it } from 'vitest';
 import { compileTraining } from '../../compiler/compile.js';
 import { renderAll } from '../../compiler/diagnostics/render.js';
 import { frechetDistance, symmetricEigen } from '../../compiler/unlearn/frechet.js';
+import { noiseLike } from '../../compiler/drivers/unlearn/noise.js';
 import { memoryHost } from '../helpers/compile.js';
 import { rng } from '../kernels/harness.js';
 
@@ -92,5 +94,42 @@ describe('the Fréchet distance', () => {
         for (let j = 0; j < d; j++) av += a[i * d + j]! * vectors[j * d + k]!;
         expect(av).toBeCloseTo(values[k]! * vectors[i * d + k]!, 10);
       }
+  });
+});
+
+describe('the noise images', () => {
+  const r = rng(8);
+  // A dark batch: pixel mean about 0.2, standard deviation about 0.1.
+  const batch = Float32Array.from({ length: 20_000 }, () => 0.1 + 0.2 * r());
+  const stats = (x: Float32Array) => {
+    const m = x.reduce((a, b) => a + b, 0) / x.length;
+    return { m, s: Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1)) };
+  };
+
+  it('gaussian: the batch pixel mean and std, clamped to [0, 1], a new draw each step', () => {
+    const n = noiseLike(batch, 'gaussian', 3, 0);
+    const [b, z] = [stats(batch), stats(n)];
+    expect(Math.abs(z.m - b.m)).toBeLessThan(0.01);
+    expect(Math.abs(z.s - b.s)).toBeLessThan(0.01);
+    expect(Math.min(...n)).toBeGreaterThanOrEqual(0);
+    expect([...noiseLike(batch, 'gaussian', 3, 0)]).toEqual([...n]);
+    expect(noiseLike(batch, 'gaussian', 3, 1)[0]).not.toBe(n[0]);
+    // A bright batch clamps at 1.
+    expect(
+      Math.max(
+        ...noiseLike(
+          batch.map((v) => v + 0.8),
+          'gaussian',
+          3,
+          0,
+        ),
+      ),
+    ).toBe(1);
+  });
+
+  it('uniform: U(0, 1) whatever the batch', () => {
+    const u = stats(noiseLike(batch, 'uniform', 3, 0));
+    expect(Math.abs(u.m - 0.5)).toBeLessThan(0.01);
+    expect(Math.abs(u.s - Math.sqrt(1 / 12))).toBeLessThan(0.01);
   });
 });
