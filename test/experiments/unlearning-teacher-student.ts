@@ -7,8 +7,11 @@
 // and the Fréchet distance of a LeNet-5's features (trained once on the same data) between
 // reconstructions and originals. Results go to runs/unlearning/teacher-student/seed-N.json (a
 // seed whose file exists is not rerun) and to their own block of docs/experiments/unlearning.md,
-// so the Fast-NTK tables stay as they are.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// so the Fast-NTK tables stay as they are. Flags: --seeds N (2), --per-class N (400),
+// --epochs N (1), --ts-per-class N (60), --ts-epochs N (5), --ts-lr X (2e-3), --eval N (384), --out DIR,
+// --report-only; --classifier-only trains the LeNet-5 and stops, after which --only-seed K runs
+// one seed, so seeds can run in separate processes.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileModel } from '../../compiler/compile.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
@@ -80,7 +83,7 @@ export async function teacherStudentExperiment(argv: readonly string[]): Promise
   const EPOCHS = Number(flag('--epochs') ?? 1);
   /** Images per class teacher–student unlearning sees (the official code takes 120). */
   const TS_PER_CLASS = Number(flag('--ts-per-class') ?? 60);
-  const TS_EPOCHS = Number(flag('--ts-epochs') ?? 2);
+  const TS_EPOCHS = Number(flag('--ts-epochs') ?? 5);
   /** Held-out images scored per set (retain, forget). */
   const EVAL = Number(flag('--eval') ?? 384);
   const OUT = join(flag('--out') ?? 'runs/unlearning', 'teacher-student');
@@ -95,7 +98,7 @@ export async function teacherStudentExperiment(argv: readonly string[]): Promise
   const forget = new Set(FORGET);
   const maeOpt: OptimizerSpec = { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.05 };
   const MAE_LR = 1e-3;
-  const TS_LR = 5e-4;
+  const TS_LR = Number(flag('--ts-lr') ?? 2e-3);
   const BATCH = 64;
   const TS_BATCH = 32;
 
@@ -129,9 +132,12 @@ export async function teacherStudentExperiment(argv: readonly string[]): Promise
   }
   if (argv.includes('--classifier-only')) return;
   const only = flag('--only-seed');
+  // Each unlearning budget keeps its seeds in a folder of its own; the page shows every one run.
+  const variant = `lr${TS_LR}-ep${TS_EPOCHS}`;
+  mkdirSync(join(OUT, variant), { recursive: true });
   const results: Row[][] = [];
   for (let seed = 0; seed < SEEDS; seed++) {
-    const file = join(OUT, `seed-${seed}.json`);
+    const file = join(OUT, variant, `seed-${seed}.json`);
     if (only !== undefined && Number(only) !== seed) {
       if (existsSync(file)) results.push(JSON.parse(readFileSync(file, 'utf8')) as Row[]);
       continue;
@@ -209,7 +215,19 @@ export async function teacherStudentExperiment(argv: readonly string[]): Promise
     results.push(rows);
     log(`seed ${seed} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
-  writeBlock(report(results, { PER_CLASS, EPOCHS, TS_PER_CLASS, TS_EPOCHS, EVAL, BATCH, TS_BATCH, MAE_LR, TS_LR }));
+  const others = readdirSync(OUT)
+    .filter((d) => d !== variant && /^lr.*-ep\d+$/.test(d))
+    .sort()
+    .map((d) => ({
+      name: d,
+      results: readdirSync(join(OUT, d))
+        .filter((f) => /^seed-\d+\.json$/.test(f))
+        .sort()
+        .map((f) => JSON.parse(readFileSync(join(OUT, d, f), 'utf8')) as Row[]),
+    }));
+  writeBlock(
+    report(results, others, { PER_CLASS, EPOCHS, TS_PER_CLASS, TS_EPOCHS, EVAL, BATCH, TS_BATCH, MAE_LR, TS_LR }),
+  );
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -217,9 +235,33 @@ const std = (xs: number[]) =>
   xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 const pm = (xs: number[], digits: number) => `${mean(xs).toFixed(digits)} ± ${std(xs).toFixed(digits)}`;
 
-function report(results: Row[][], b: Record<string, number>): string[] {
+const label = (n: string) => (n === 'retrain' ? 'retrain on retain classes (gold standard)' : n);
+
+function table(results: Row[][], names: readonly string[]): string[] {
+  const lines = [
+    '| model | retain error | forget error | retain feature distance | forget feature distance | seconds |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const name of names) {
+    const rs = results.map((rows) => rows.find((r) => r.name === name)).filter((r) => r !== undefined);
+    if (rs.length === 0) continue;
+    const col = (f: (r: Row) => number, digits: number) => pm(rs.map(f), digits);
+    lines.push(
+      `| ${label(name)} | ${col((r) => r.retain.error, 4)} | ${col((r) => r.forget.error, 4)} | ${col(
+        (r) => r.retain.featureDistance,
+        2,
+      )} | ${col((r) => r.forget.featureDistance, 2)} | ${col((r) => r.seconds, 0)} |`,
+    );
+  }
+  return lines;
+}
+
+function report(
+  results: Row[][],
+  others: readonly { name: string; results: Row[][] }[],
+  b: Record<string, number>,
+): string[] {
   const names = results[0]?.map((r) => r.name) ?? [];
-  const label = (n: string) => (n === 'retrain' ? 'retrain on retain classes (gold standard)' : n);
   const lines = [
     BEGIN,
     '## Teacher–student unlearning of two classes from a masked autoencoder',
@@ -235,7 +277,7 @@ function report(results: Row[][], b: Record<string, number>): string[] {
     `The autoencoders train on ${b['PER_CLASS']} images per class (AdamW, lr ${b['MAE_LR']}, betas (0.9, 0.95), weight decay`,
     `0.05, batch ${b['BATCH']}, ${b['EPOCHS']} epoch(s)): the original on all ten classes, the gold standard from scratch on the`,
     `eight retain classes with the same settings and seed. Teacher–student unlearning sees ${b['TS_PER_CLASS']} images per class`,
-    `(the official code: 120), AdamW with lr ${b['TS_LR']} (the official 1e-4 scaled up for ${b['TS_EPOCHS']} epochs instead of 6), batch`,
+    `(the official code: 120), AdamW with lr ${b['TS_LR']} (the official 1e-4 raised for ${b['TS_EPOCHS']} epochs of a small set), batch`,
     `${b['TS_BATCH']}, no gradient clipping. α = 0.2 is the official README's forget weight; α = 1 weighs both terms alike.`,
     `Scores on ${b['EVAL']} held-out test images of the retain classes and ${b['EVAL']} of the forget classes, masks`,
     'drawn with a fixed seed (75 % of the patches removed, the same masks for every model): the reconstruction',
@@ -247,38 +289,30 @@ function report(results: Row[][], b: Record<string, number>): string[] {
     '',
     `Seeds: ${results.length} (mean ± sample standard deviation over seeds; each seed trains its own autoencoders).`,
     '',
-    '| model | retain error | forget error | retain feature distance | forget feature distance | seconds |',
-    '|---|---|---|---|---|---|',
+    ...table(results, names),
+    '',
+    ...reading(results),
   ];
-  for (const name of names) {
-    const rs = results.map((rows) => rows.find((r) => r.name === name)!).filter(Boolean);
+  for (const o of others) {
+    const m = /^lr(.*)-ep(\d+)$/.exec(o.name)!;
     lines.push(
-      `| ${label(name)} | ${pm(
-        rs.map((r) => r.retain.error),
-        4,
-      )} | ${pm(
-        rs.map((r) => r.forget.error),
-        4,
-      )} | ${pm(
-        rs.map((r) => r.retain.featureDistance),
-        2,
-      )} | ${pm(
-        rs.map((r) => r.forget.featureDistance),
-        2,
-      )} | ${pm(
-        rs.map((r) => r.seconds),
-        0,
-      )} |`,
+      '',
+      `The same seeds with teacher–student unlearning at lr ${m[1]} for ${m[2]} epochs (a run of its own, so the`,
+      "original and retrained rows are that run's):",
+      '',
+      ...table(o.results, names),
+      '',
+      ...reading(o.results),
     );
   }
   lines.push(
     '',
-    '### What it shows',
-    '',
-    ...reading(results),
-    '',
     '```sh',
     'npm run experiment:unlearning -- --teacher-student',
+    ...others.map((o) => {
+      const m = /^lr(.*)-ep(\d+)$/.exec(o.name)!;
+      return `npm run experiment:unlearning -- --teacher-student --ts-lr ${m[1]} --ts-epochs ${m[2]}`;
+    }),
     '```',
     END,
   );
@@ -293,7 +327,7 @@ function reading(results: Row[][]): string[] {
       const o = rows.find((r) => r.name === 'original')![set][what];
       return (rows.find((r) => r.name === name)![set][what] - o) / o;
     });
-  const pct = (xs: number[]) => `${xs.map((x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(0)} %`).join(', ')}`;
+  const pct = (xs: number[]) => `${xs.map((x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`).join(', ')}`;
   const out: string[] = [];
   for (const name of results[0]!.map((r) => r.name).filter((n) => n !== 'original'))
     out.push(
