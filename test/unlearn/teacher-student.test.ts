@@ -4,6 +4,7 @@
 // the three encoder calls of a step draw the same masks (on the interpreter and on WebGPU).
 import { afterAll, describe, expect, it } from 'vitest';
 import { bindDims } from '../../compiler/analysis/summary.js';
+import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
 import { run } from '../../compiler/interp/interpreter.js';
 import type { Graph } from '../../compiler/ir/types.js';
@@ -185,6 +186,28 @@ describe('the teacher–student graph', () => {
     const later = [1, 2, 3].map((s) => masks(s)[0]![1]);
     expect(later.some((m) => m.join() !== s0[0]![1].join())).toBe(true);
   });
+
+  it('on WebGPU the loss and every gradient are 0 at the start with α = 0', async () => {
+    const { g, ts } = setup();
+    const acq = await device();
+    const gg = buildGradient(ts.graph, { loss: { kind: 'output', output: 'loss' } });
+    const plan = planGraph(gg.graph, { target: await target(), dims: bindDims(gg.graph, N), training: true });
+    const params = new Map([...weights(g, ts)].map(([k, t]) => [k, Float32Array.from(t.data)]));
+    const ex = await Executor.create(acq.device, plan, { params, seed: 11 });
+    try {
+      const ins = (wf: number[]) =>
+        Object.fromEntries(Object.entries(inputs(6, [1, 1, 0], wf)).map(([k, t]) => [k, Float32Array.from(t.data)]));
+      const grads = ts.encoder.map((n) => `grad:${n}`);
+      const zero = await ex.run({ inputs: ins([0, 0, 0]), read: ['loss', ...grads], step: 3 });
+      expect(zero.get('loss')![0]).toBe(0);
+      for (const n of grads) expect(Math.max(...[...zero.get(n)!].map(Math.abs)), n).toBe(0);
+      const some = await ex.run({ inputs: ins([0, 0, 1]), read: ['loss', 'grad:enc.weight'], step: 3 });
+      expect(some.get('loss')![0]).toBeGreaterThan(1e-4);
+      expect(Math.max(...[...some.get('grad:enc.weight')!].map(Math.abs))).toBeGreaterThan(1e-6);
+    } finally {
+      ex.destroy();
+    }
+  }, 120_000);
 
   it('on WebGPU the three masks match too, and the loss starts at 0 with α = 0', async () => {
     const { g, ts } = setup();
