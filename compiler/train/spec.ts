@@ -306,7 +306,7 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
       return { pattern: p.v, span: fs!.span };
     });
     const continual = continualSpec(get);
-    const teacherStudent = unlearningSpec(get('unlearning'));
+    const teacherStudent = unlearningSpec(get('unlearning'), get('continual') !== undefined);
     const spec: TrainSpec = {
       name: section.name,
       model: section.model,
@@ -405,8 +405,14 @@ function continualSpec(get: (k: string) => { v: V; span: Span } | undefined): Co
 }
 
 /** `unlearning = teacher_student(…)`, or none. */
-function unlearningSpec(u: { v: V; span: Span } | undefined): TeacherStudentSpec | undefined {
+function unlearningSpec(u: { v: V; span: Span } | undefined, continual: boolean): TeacherStudentSpec | undefined {
   if (!u) return undefined;
+  if (continual)
+    throw new SpecError(
+      diag('MDL8606', '`unlearning` and `continual` exclude each other', u.span, {
+        hint: 'a train section either unlearns from a trained model or trains on a stream',
+      }),
+    );
   const r = teacherStudentSpec(config('unlearning', u.v, u.span).args, u.span);
   if ('diagnostic' in r) throw new SpecError(r.diagnostic);
   return r.spec;

@@ -58,6 +58,10 @@ describe('unlearning = teacher_student(…)', () => {
         /MDL3001: teacher_student\(\) has no argument `embeding`[\s\S]*did you mean `embedding`\?/,
       ],
       ['sgd()', /`unlearning` must be one of teacher_student\(…\)/],
+      [
+        'teacher_student(forget_classes=[1])\n  continual = online()',
+        /MDL8606: `unlearning` and `continual` exclude each other/,
+      ],
     ];
     for (const [v, want] of cases)
       expect(compile(`train f {\n  model = net()\n  unlearning = ${v}\n}`).rendered).toMatch(want);
