@@ -184,6 +184,16 @@ export const DIAGNOSTICS = {
     title: 'the NTK system cannot be solved',
     hint: 'a λ of 0 needs a Jacobian of full rank; give --lambda a positive value',
   },
+  MDL8604: {
+    title: 'no embedding layer for teacher–student unlearning',
+    hint: "teacher_student(embedding=…) names the encoder's last layer; `mdl summary` lists the layers",
+  },
+  MDL8605: { title: 'a model that teacher–student unlearning cannot split into encoder and decoder' },
+  MDL8606: { title: 'a teacher_student() setting out of range' },
+  MDL8607: {
+    title: 'teacher–student unlearning without a trained model',
+    hint: 'pass the trained checkpoint with --init; unlearning starts from trained weights',
+  },
 
   MDL9001: { title: 'internal error' },
 } as const satisfies Record<string, DiagnosticInfo>;

@@ -31,6 +31,7 @@ import { globToRegExp, matchesLayer } from '../ir/layer-glob.js';
 import { parseRule, type BackwardRule } from '../rewrites/strategy.js';
 import type { ContinualMethod, ContinualSpec, LogitMask } from './continual.js';
 import type { StreamSpec } from '../../runtime/data/stream.js';
+import { TEACHER_STUDENT_SIGNATURE, teacherStudentSpec, type TeacherStudentSpec } from './teacher-student.js';
 
 export interface TrainSpec {
   readonly name: string;
@@ -51,6 +52,8 @@ export interface TrainSpec {
   readonly freezeStats: readonly { readonly pattern: string; readonly span: Span }[];
   /** Training on a stream (continual learning) instead of epochs, when the section asks for it. */
   readonly continual?: ContinualSpec;
+  /** Teacher–student unlearning of an encoder–decoder model instead of training (teacher-student.ts). */
+  readonly teacherStudent?: TeacherStudentSpec;
 }
 
 const SETTINGS = [
@@ -65,6 +68,7 @@ const SETTINGS = [
   'continual',
   'stream',
   'eval_every',
+  'unlearning',
 ];
 
 /** Keyword arguments each constructor takes, with defaults. */
@@ -128,6 +132,7 @@ const SIGNATURES: Record<string, Record<string, V>> = {
     train_per_class: { t: 'int', v: 0 },
     test_per_class: { t: 'int', v: 0 },
   },
+  teacher_student: TEACHER_STUDENT_SIGNATURE,
 };
 
 /** The constructors each setting accepts (every one has its signature above). */
@@ -137,6 +142,7 @@ const KINDS: Record<string, string[]> = {
   schedule: ['constant', 'step', 'cosine'],
   continual: ['online', 'online_lora'],
   stream: ['split', 'si_blurry'],
+  unlearning: ['teacher_student'],
 };
 
 /** The names of the optimizer, loss and schedule constructors, for the train vocabulary. */
@@ -300,6 +306,7 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
       return { pattern: p.v, span: fs!.span };
     });
     const continual = continualSpec(get);
+    const teacherStudent = unlearningSpec(get('unlearning'), get('continual') !== undefined);
     const spec: TrainSpec = {
       name: section.name,
       model: section.model,
@@ -315,6 +322,7 @@ export function trainSpec(section: TrainSection): { spec?: TrainSpec; diagnostic
       backward,
       freezeStats,
       ...(continual ? { continual } : {}),
+      ...(teacherStudent ? { teacherStudent } : {}),
     };
     return diagnostics.length ? { diagnostics } : { spec, diagnostics };
   } catch (e) {
@@ -394,6 +402,20 @@ function continualSpec(get: (k: string) => { v: V; span: Span } | undefined): Co
   }
   const ev = get('eval_every');
   return { method, stream, evalEvery: ev ? posInt(ev.v, '`eval_every`', ev.span) : 1000 };
+}
+
+/** `unlearning = teacher_student(…)`, or none. */
+function unlearningSpec(u: { v: V; span: Span } | undefined, continual: boolean): TeacherStudentSpec | undefined {
+  if (!u) return undefined;
+  if (continual)
+    throw new SpecError(
+      diag('MDL8606', '`unlearning` and `continual` exclude each other', u.span, {
+        hint: 'a train section either unlearns from a trained model or trains on a stream',
+      }),
+    );
+  const r = teacherStudentSpec(config('unlearning', u.v, u.span).args, u.span);
+  if ('diagnostic' in r) throw new SpecError(r.diagnostic);
+  return r.spec;
 }
 
 /**

@@ -4,13 +4,19 @@
 // `mdl unlearn --evaluate --baselines`; writes docs/experiments/unlearning.md. Every step is
 // skipped when its output exists, so an interrupted experiment continues; delete a run's folder
 // to redo it. Flags: --seeds N (2), --limit N (training samples, 12000), --epochs N (4),
-// --out DIR (runs/unlearning), --report-only.
+// --out DIR (runs/unlearning), --report-only. `--teacher-student` runs the teacher–student part
+// instead (unlearning-teacher-student.ts), which writes a block of its own on the same page.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvaluationRow } from '../../compiler/drivers/unlearn/evaluate.js';
+import { currentBlock, teacherStudentExperiment } from './unlearning-teacher-student.js';
 
 const argv = process.argv.slice(2);
+if (argv.includes('--teacher-student')) {
+  await teacherStudentExperiment(argv);
+  process.exit(0);
+}
 const flag = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
@@ -244,6 +250,9 @@ md.push(
   '',
 );
 md.push('## Commands', '', '```sh', ...commands, '```', '');
+// The teacher–student part's block (`--teacher-student`) stays on the page.
+const kept = currentBlock();
+if (kept) md.push(kept, '');
 mkdirSync('docs/experiments', { recursive: true });
 writeFileSync('docs/experiments/unlearning.md', md.join('\n'));
 process.stdout.write('wrote docs/experiments/unlearning.md\n');

@@ -104,6 +104,25 @@ export const train: Command = {
       if (e instanceof DataError) throw new CliError('MDL5008', e.message, e.hint);
       throw e;
     }
+    // Teacher–student unlearning of an encoder–decoder (its own driver; the model has no logits).
+    if (spec?.teacherStudent) {
+      const { trainTeacherStudent } = await import('./train-teacher-student.js');
+      return trainTeacherStudent({
+        file,
+        graph: g,
+        spec: spec.teacherStudent,
+        optimizer,
+        lr,
+        schedule,
+        batch: base.batch,
+        epochs: f<number>('epochs') ?? base.epochs,
+        seed,
+        data,
+        out: f<string>('out') ?? `runs/${g.name}-unlearnt`,
+        init: f<string>('init'),
+        sourceHash: sourceHash(r.sources),
+      });
+    }
     // The model must fit the data: one image input [B, C, H, W] and logits [B, classes].
     if (g.inputs.length !== 1)
       throw new CliError('MDL7006', `${g.name} has ${g.inputs.length} inputs; mdl train feeds one image input`);
