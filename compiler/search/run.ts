@@ -17,8 +17,8 @@ export interface RunOptions {
   readonly replay?: readonly Evaluated[];
   readonly onEvaluated?: (e: Evaluated) => void;
   readonly stopped?: () => boolean;
-  /** Static values from cached cell analyses where exact (space/incremental.ts); default 'auto'. */
-  readonly incremental?: boolean | 'auto';
+  /** Static values from cached cell analyses where exact (space/incremental.ts); default false. */
+  readonly incremental?: boolean;
 }
 
 export interface SearchResult {

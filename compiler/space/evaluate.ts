@@ -1,8 +1,8 @@
 // Scores candidates of an open space: index → graph → hashes → proxy values, one result row
 // per candidate. Candidates with the same canonical hash (the same function) reuse the
-// 'function'-level proxies, computed once. Static rows are computed incrementally from cached
-// analyses of the candidates' cells where that gives the same row (incremental.ts), else from
-// the candidate's full graph.
+// 'function'-level proxies, computed once. On request, static rows are computed incrementally
+// from cached analyses of the candidates' cells where that gives the same row (incremental.ts),
+// else from the candidate's full graph.
 import { bindDims } from '../analysis/summary.js';
 import { renderDiagnostic } from '../diagnostics/render.js';
 import { LruMap } from '../elaborate/memo.js';
@@ -45,20 +45,18 @@ export class Scorer {
     proxies: readonly string[],
     readonly batch = 1,
     /**
-     * Compute static rows from cached cell analyses where that gives the same row. 'auto': when
-     * no function-level proxy is asked for; those need the full graph for each new function,
-     * and a whole space enumerated in order shares few cells between candidates (the search's
-     * mutations share most), so there the coarse pass would mostly be work done twice.
+     * Compute static rows from cached cell analyses where that gives the same row
+     * (incremental.ts). Off by default: measured in `npm run bench`, it gains nothing over the
+     * memoised full elaboration on the example spaces (see incremental.ts).
      */
-    incremental: boolean | 'auto' = 'auto',
+    incremental = false,
   ) {
     this.proxies = proxies.flatMap((p) => {
       const x = getProxy(p);
       if (!x) throw new Error(`unknown proxy ${p}`);
       return x.data ? [] : [x];
     });
-    const on = incremental === 'auto' ? !this.proxies.some((p) => p.level === 'function') : incremental;
-    this.incremental = on ? new IncrementalAnalyser(space) : undefined;
+    this.incremental = incremental ? new IncrementalAnalyser(space) : undefined;
   }
 
   /** The graph-only proxies of candidate `index`, then the data-dependent ones from `measure`. */

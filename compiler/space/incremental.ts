@@ -2,8 +2,12 @@
 // (elaborate/segments.ts): each top-level block call of its model is one segment node, and
 // the call's expansion is analysed once per distinct call (block, arguments, input type), not
 // once per candidate. Candidates of a space share most of their cells with others (a mutated
-// parent shares all but one; a NAS-Bench-201 candidate repeats its cell fifteen times), so a
-// candidate costs its top-level code, not its whole network.
+// parent shares all but one; a NAS-Bench-201 candidate repeats its cell fifteen times). The
+// memo already replays a repeated expansion instead of interpreting it again; what the segments
+// save is building the whole graph and analysing it node by node: a segment's nodes are hashed
+// from labels prepared once (canonical.ts's SegmentLabeler) and its costs are summed once. A
+// cell not seen before is still interpreted, and that is most of what a candidate costs now
+// (`npm run bench` compares both ways in the same run).
 //
 // From the cached analyses of its segments a candidate gets, exactly as from its full graph:
 // - parameters, MACs and FLOPs: sums of integers, the segments' own and the top-level nodes';
