@@ -39,6 +39,39 @@ function hasBias(n: Node): boolean {
   return n.inputs.length - n.dataInputs > 1;
 }
 
+function sameType(g: Graph, a: ValueId, b: ValueId): boolean {
+  const x = g.values[a]!.type;
+  const y = g.values[b]!.type;
+  return (
+    x === y || (x.dtype === y.dtype && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]))
+  );
+}
+
+/**
+ * What a node's (first) output amounts to when the view folds it: its input for an identity,
+ * ZERO, or the other operand of an add with a zero; undefined when the node computes something.
+ * `ins` are its data inputs after aliasing, `zeros` how many of them are ZERO.
+ */
+export function folded(g: Graph, n: Node, ins: readonly number[], zeros: number, prune: boolean): number | undefined {
+  if (n.op === 'identity') return ins[0]!;
+  if (!prune || n.outputs.length !== 1) return undefined;
+  if (n.op === 'zero') return ZERO;
+  if (zeros === 0) return undefined;
+  if (n.op === 'add' || n.op === 'sub') {
+    const other = n.op === 'sub' ? (ins[1] === ZERO ? ins[0]! : undefined) : ins[0] === ZERO ? ins[1]! : ins[0]!;
+    if (zeros === 2) return ZERO;
+    if (other !== undefined && sameType(g, other, n.outputs[0]!)) return other;
+    return undefined;
+  }
+  if (
+    n.op === 'mul' ||
+    n.op === 'matmul' ||
+    (zeros === ins.length && (lookupOp(n.op)!.props.zeroPreserving || (LAYER_OPS.has(n.op) && !hasBias(n))))
+  )
+    return ZERO;
+  return undefined;
+}
+
 /** The functional view of a graph; with `prune` false, only identities are folded. */
 export function functionalView(g: Graph, prune = true): FunctionalView {
   // Plain arrays: many small typed arrays cost more in allocation and GC than they save.
@@ -50,13 +83,6 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
     producer[v] = -1;
   }
   const inputs: (number[] | undefined)[] = new Array<number[] | undefined>(g.nodes.length);
-  const sameType = (a: ValueId, b: ValueId) => {
-    const x = g.values[a]!.type;
-    const y = g.values[b]!.type;
-    return (
-      x === y || (x.dtype === y.dtype && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]))
-    );
-  };
   for (const n of g.nodes) {
     const ins: number[] = new Array<number>(n.dataInputs);
     let zeros = 0;
@@ -65,39 +91,10 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
       ins[i] = a;
       if (a === ZERO) zeros++;
     }
-    const out = n.outputs[0]!;
     for (const o of n.outputs) producer[o] = n.id;
-    if (n.op === 'identity') {
-      alias[out] = ins[0]!;
-      continue;
-    }
-    if (prune && n.outputs.length === 1) {
-      if (n.op === 'zero') {
-        alias[out] = ZERO;
-        continue;
-      }
-      if (zeros > 0) {
-        if (n.op === 'add' || n.op === 'sub') {
-          const other = n.op === 'sub' ? (ins[1] === ZERO ? ins[0]! : undefined) : ins[0] === ZERO ? ins[1]! : ins[0]!;
-          if (zeros === 2) {
-            alias[out] = ZERO;
-            continue;
-          }
-          if (other !== undefined && sameType(other, out)) {
-            alias[out] = other;
-            continue;
-          }
-        } else if (
-          n.op === 'mul' ||
-          n.op === 'matmul' ||
-          (zeros === ins.length && (lookupOp(n.op)!.props.zeroPreserving || (LAYER_OPS.has(n.op) && !hasBias(n))))
-        ) {
-          alias[out] = ZERO;
-          continue;
-        }
-      }
-    }
-    inputs[n.id] = ins;
+    const a = folded(g, n, ins, zeros, prune);
+    if (a !== undefined) alias[n.outputs[0]!] = a;
+    else inputs[n.id] = ins;
   }
   // Liveness, from the outputs back.
   const outputs = g.outputs.map((o) => alias[o.value]!);

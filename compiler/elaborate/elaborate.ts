@@ -9,7 +9,7 @@ import { formatLimit, LIMITS } from '../diagnostics/limits.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { formatShape } from '../ir/shape.js';
-import type { DType, Graph, TensorType, ValueId } from '../ir/types.js';
+import type { Attrs, DType, Graph, TensorType, ValueId } from '../ir/types.js';
 import type { LoadedModule, LoadedProgram } from '../modules/loader.js';
 import { getOp, OP_NAMES } from '../ops/registry.js';
 import { OpError, type OpDef } from '../ops/types.js';
@@ -19,6 +19,7 @@ import { abort, Abort, resetBudget, spent } from './budget.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
 import { callKey, recordTemplate, replayTemplate, TemplateCache, type Template } from './memo.js';
+import { SEGMENT_OP, segmentOf, type SegmentRecorder, type SegmentTemplate } from './segments.js';
 import {
   FLOAT,
   INT,
@@ -169,6 +170,8 @@ const suffixes = new WeakMap<Set<string>, Map<string, number>>();
 /** The keyword arguments of the many calls that have none (never mutated). */
 const NO_KEYWORDS: Map<string, ArgValue> = new Map();
 const NO_KWARGS: ReadonlyMap<string, V> = new Map();
+/** The attributes of a segment node (segments.ts): none, the template says it all. */
+const NO_ATTRS: Attrs = Object.freeze({});
 
 /** Block expansions remembered for replay (see memo.ts): those used by several models, and
  * those of the last few models that no later one has used yet. */
@@ -193,6 +196,8 @@ export class Elaborator {
   private choiceUses = 0;
   /** The assignment a space is being instantiated under, and the choices met so far. */
   private choiceState: { readonly digits: readonly number[]; readonly points: ChoicePoint[] } | undefined;
+  /** While a coarse instance's model is elaborated: where its folded top-level calls go (segments.ts). */
+  private segments: SegmentRecorder | undefined;
   private readonly spaceBuiltins: ReadonlyMap<string, V>;
   /** While a settings section runs, its kind's setting constructors shadow the ops of the same names. */
   private sectionBuiltins: ReadonlyMap<string, V> | undefined;
@@ -473,8 +478,10 @@ export class Elaborator {
    * Instantiates one candidate of a space: runs the section's body with choice k taking
    * option `digits[k]` (0 past the end of `digits`), then elaborates the model it names.
    * Choices are numbered in the order they are evaluated, in the section and in the model.
+   * With `coarse`, the model's top-level block calls are folded into segment nodes recorded
+   * there (segments.ts); the graph is then only for compiler/space/incremental.ts.
    */
-  instantiate(def: Definition, digits: readonly number[]): SpaceInstance {
+  instantiate(def: Definition, digits: readonly number[], coarse?: SegmentRecorder): SpaceInstance {
     const before = this.diagnostics.items.length;
     resetBudget();
     const state = { digits, points: [] as ChoicePoint[] };
@@ -511,10 +518,13 @@ export class Elaborator {
       } finally {
         this.builder = undefined;
       }
-      if (space.model && !this.diagnostics.items.slice(before).some((d) => d.severity === 'error'))
+      if (space.model && !this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) {
+        this.segments = coarse;
         graph = this.elaborateIn(space.model.def, space.model.module as ModuleEnv, { args: space.model.args });
+      }
     } finally {
       this.choiceState = undefined;
+      this.segments = undefined;
     }
     const diagnostics = this.diagnostics.items.splice(before);
     const picks = state.points.map((_, k) => digits[k] ?? 0);
@@ -1149,7 +1159,7 @@ export class Elaborator {
 
   /** Refuses a graph past the layer budget. */
   private checkLayers(span: Span): void {
-    if (this.builder!.nodeCount >= LIMITS.layers)
+    if (this.builder!.nodeCount + (this.segments?.folded ?? 0) >= LIMITS.layers)
       abort(`more than ${formatLimit(LIMITS.layers)} layers in one model`, span);
   }
 
@@ -1317,8 +1327,17 @@ export class Elaborator {
             (v) => b.type(v),
           )
         : undefined;
+    // In a coarse instance, a top-level call with one tensor argument is folded (segments.ts).
+    const top = key && key.slots.length === 1 && this.depth === 0 ? this.segments : undefined;
     if (key) {
+      const seen = top?.cache.get(key.key);
+      if (seen) return this.placeSegment(top!, seen, name, caller.scope, key.slots[0]!, call.span);
       const t = this.memo.get(key.key);
+      const folded = top && t && segmentOf(t, b.type(key.slots[0]!));
+      if (folded) {
+        top!.cache.set(key.key, folded);
+        return this.placeSegment(top!, folded, name, caller.scope, key.slots[0]!, call.span);
+      }
       const replayed = t && replayTemplate(b, t, name, caller.scope, key.slots);
       if (replayed) {
         this.checkLayers(call.span);
@@ -1337,6 +1356,8 @@ export class Elaborator {
     };
     this.depth++;
     const firstNode = this.builder!.nodeCount;
+    const firstValue = b.valueCount;
+    const firstParam = b.paramCount;
     try {
       def.params.forEach((p, i) => {
         const m = matched[i] as ArgValue | undefined;
@@ -1367,12 +1388,35 @@ export class Elaborator {
       if (key && pure) {
         const t = recordTemplate(b, firstNode, name, caller.scope, key.slots, r);
         if (t) this.memo.set(key.key, t);
+        const folded = top && t && segmentOf(t, b.type(key.slots[0]!));
+        if (folded) {
+          // The expansion was only needed to record it: the graph keeps the segment instead.
+          top!.cache.set(key.key, folded);
+          b.truncate(firstNode, firstValue, firstParam);
+          return this.placeSegment(top!, folded, name, caller.scope, key.slots[0]!, call.span);
+        }
       }
       return r;
     } finally {
       this.depth--;
       if (frame.failed) caller.failed = true;
     }
+  }
+
+  /** A folded top-level call: one segment node standing for the template's expansion. */
+  private placeSegment(
+    rec: SegmentRecorder,
+    s: SegmentTemplate,
+    name: string,
+    scope: readonly string[],
+    slot: ValueId,
+    span: Span,
+  ): V {
+    this.checkLayers(span);
+    const node = this.builder!.addNode(SEGMENT_OP, name, [slot], 1, [s.outType], NO_ATTRS, span, scope);
+    rec.segments.set(node.id, s);
+    rec.folded += s.template.nodes.length - 1;
+    return { t: 'tensor', id: node.outputs[0]! };
   }
 
   /** Checks a value against a parameter's declared type; tensor dims may bind names. */

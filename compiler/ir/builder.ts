@@ -90,6 +90,25 @@ export class GraphBuilder {
     this.nodesByName.set(name, renamed);
   }
 
+  /**
+   * Forgets every node, value and parameter added since the counts given (the expansion of a
+   * block call that is then represented otherwise, see elaborate/segments.ts).
+   */
+  truncate(nodes: number, values: number, params: number): void {
+    for (let i = nodes; i < this.nodes.length; i++) this.nodesByName.delete(this.nodes[i]!.name);
+    this.nodes.length = nodes;
+    this.values.length = values;
+    this.params.length = params;
+  }
+
+  get valueCount(): number {
+    return this.values.length;
+  }
+
+  get paramCount(): number {
+    return this.params.length;
+  }
+
   addOutput(name: string, value: ValueId): void {
     this.outputs.push({ name, value });
   }

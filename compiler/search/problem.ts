@@ -80,6 +80,8 @@ export interface ProblemOptions {
   readonly replay?: readonly Evaluated[];
   /** Called with each new evaluation (not with replayed ones), in order. */
   readonly onEvaluated?: (e: Evaluated) => void;
+  /** Static values from cached cell analyses where exact (space/incremental.ts); default false. */
+  readonly incremental?: boolean;
 }
 
 /** A candidate's static values (or why it does not build), memoised by index. */
@@ -100,7 +102,7 @@ export class Problem {
   readonly log: Evaluated[] = [];
   /** Static values by name. */
   readonly staticNames: readonly string[];
-  private readonly scorer: Scorer;
+  readonly scorer: Scorer;
   private readonly memo = new Map<bigint, Statics>();
   private readonly hashes = new Set<string>();
   private readonly indices = new Set<bigint>();
@@ -121,7 +123,7 @@ export class Problem {
     for (const n of [...opts.goals.map((g) => g.name), ...opts.limits.map((l) => l.name), ...(opts.features ?? [])])
       if (getProxy(n) && !getProxy(n)!.data) names.add(n);
     this.staticNames = [...names];
-    this.scorer = new Scorer(opts.space, this.staticNames, opts.batch ?? 1);
+    this.scorer = new Scorer(opts.space, this.staticNames, opts.batch ?? 1, opts.incremental ?? false);
   }
 
   /** The names the goals and limits need from `source`. */

@@ -17,6 +17,8 @@ export interface RunOptions {
   readonly replay?: readonly Evaluated[];
   readonly onEvaluated?: (e: Evaluated) => void;
   readonly stopped?: () => boolean;
+  /** Static values from cached cell analyses where exact (space/incremental.ts); default false. */
+  readonly incremental?: boolean;
 }
 
 export interface SearchResult {
@@ -42,6 +44,7 @@ export async function runSearch(o: RunOptions): Promise<SearchResult> {
     ...(o.measure ? { measure: o.measure } : {}),
     ...(o.replay ? { replay: o.replay } : {}),
     ...(o.onEvaluated ? { onEvaluated: o.onEvaluated } : {}),
+    ...(o.incremental !== undefined ? { incremental: o.incremental } : {}),
   });
   const next = prng(spec.seed);
   const t0 = performance.now();

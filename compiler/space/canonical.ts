@@ -170,36 +170,177 @@ function zeroOf(t: TensorType): number {
 // Labels are kept in Float64Arrays reused from call to call: a 53-bit label is not a small
 // integer, and in a plain array or a short-lived list every one would be a boxed number.
 let labelBuf = new Float64Array(1024);
-let nodeBuf = new Float64Array(1024);
+let segmentBuf = new Float64Array(1024);
 let inBuf = new Float64Array(16);
 function fit(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
   return a.length >= n ? a : new Float64Array(Math.max(n, 2 * a.length));
 }
 
-/** The canonical hash of a functional view (see the file comment), as 14 hex digits. */
-export function canonicalHash(view: FunctionalView): string {
+/** The labels the final hash sorts: every live node's, and every sum's not spliced into another. */
+let nodeLabels = new Float64Array(1024);
+let nodeCount = 0;
+function pushNodeLabel(x: number): void {
+  if (nodeCount === nodeLabels.length) {
+    const bigger = new Float64Array(2 * nodeLabels.length);
+    bigger.set(nodeLabels);
+    nodeLabels = bigger;
+  }
+  nodeLabels[nodeCount++] = x;
+}
+
+/**
+ * A folded block call in a coarse graph (compiler/space/incremental.ts): the view of its
+ * expansion alone, with value 0 its input, prepared once by `segmentLabeler`. Its nodes' labels
+ * are computed from the label its input has in the whole graph, exactly as labelNodes would
+ * compute them in the expanded graph: every node's op, attributes and parameter shapes are
+ * mixed once, into the lanes kept as its prefix, and only its inputs' labels per candidate.
+ */
+export interface SegmentLabeler {
+  readonly values: number;
+  /** The value its output amounts to. */
+  readonly output: number;
+  /** Per live node in order: 0 plain (one output), 1 plain (several), 2 a sum. */
+  readonly kind: Uint8Array;
+  /** Per live node: the lanes after everything but the inputs. */
+  readonly prefix: Int32Array;
+  /** Per live node: its data inputs after aliasing (ZERO kept), and their zero labels. */
+  readonly inputs: readonly (readonly number[])[];
+  readonly zeros: readonly (readonly number[])[];
+  readonly outputs: readonly (readonly number[])[];
+  readonly commutative: Uint8Array;
+  /** Per value: its live uses (for splicing sums). */
+  readonly uses: readonly number[];
+}
+
+export type SegmentViews = (node: number) => SegmentLabeler | undefined;
+
+/** Prepares a segment's view for labelling (see SegmentLabeler). */
+export function segmentLabeler(view: FunctionalView): SegmentLabeler {
   const g = view.graph;
-  const label = (labelBuf = fit(labelBuf, g.values.length));
-  const nodeLabels = (nodeBuf = fit(nodeBuf, view.live.length));
-  let count = 0;
-  g.inputs.forEach((v, i) => {
-    mixInit(1);
-    mixWord(i);
-    mixLabel(typeLabel(g.values[v]!.type));
-    label[v] = finish();
+  const count = view.live.length;
+  const kind = new Uint8Array(count);
+  const prefix = new Int32Array(2 * count);
+  const commutative = new Uint8Array(count);
+  const inputs: number[][] = [];
+  const zeros: number[][] = [];
+  const outputs: number[][] = [];
+  view.live.forEach((n, k) => {
+    const ins = view.inputs[n.id]!;
+    inputs.push([...ins]);
+    zeros.push(ins.map((v, i) => (v === ZERO ? zeroOf(g.values[n.inputs[i]!]!.type) : 0)));
+    outputs.push([...n.outputs]);
+    if (n.op === 'add' && n.outputs.length === 1) {
+      kind[k] = 2;
+      mixInit(3);
+      mixLabel(SUM);
+      mixLabel(typeLabel(g.values[n.outputs[0]!]!.type));
+    } else {
+      kind[k] = n.outputs.length === 1 ? 0 : 1;
+      commutative[k] = lookupOp(n.op)!.props.commutative ? 1 : 0;
+      const op = textLabel(n.op);
+      const attrs = attrsLabel(n.attrs, n.op);
+      mixInit(4);
+      mixLabel(op);
+      mixLabel(attrs);
+      for (let i = n.dataInputs; i < n.inputs.length; i++) {
+        const shape = g.values[n.inputs[i]!]!.type.shape;
+        mixWord(0x5a + shape.length);
+        for (const d of shape) mixWord(typeof d === 'number' ? d : textLabel(d) >>> 0);
+      }
+    }
+    prefix[2 * k] = lanes[0]!;
+    prefix[2 * k + 1] = lanes[1]!;
   });
+  return {
+    values: g.values.length,
+    output: view.outputs[0]!,
+    kind,
+    prefix,
+    inputs,
+    zeros,
+    outputs,
+    commutative,
+    uses: view.uses,
+  };
+}
+
+/** labelNodes for a prepared segment whose input (value 0) has label `input`; its output's label. */
+function labelSegment(s: SegmentLabeler, input: number): number {
+  const label = (segmentBuf = fit(segmentBuf, s.values));
+  label[0] = input;
+  const terms = new Map<number, number[]>();
+  const sums: number[] = [];
+  const spliced = new Set<number>();
+  for (let k = 0; k < s.kind.length; k++) {
+    const ins = s.inputs[k]!;
+    const z = s.zeros[k]!;
+    const out = s.outputs[k]!;
+    if (s.kind[k] === 2) {
+      const t: number[] = [];
+      for (let i = 0; i < ins.length; i++) {
+        const v = ins[i]!;
+        const inner = v === ZERO || s.uses[v] !== 1 ? undefined : terms.get(v);
+        if (inner) {
+          for (const x of inner) t.push(x);
+          spliced.add(v);
+        } else t.push(v === ZERO ? z[i]! : label[v]!);
+      }
+      t.sort(byNumber);
+      terms.set(out[0]!, t);
+      lanes[0] = s.prefix[2 * k]!;
+      lanes[1] = s.prefix[2 * k + 1]!;
+      for (let i = 0; i < t.length; i++) mixLabel(t[i]!);
+      label[out[0]!] = finish();
+      sums.push(out[0]!);
+      continue;
+    }
+    const inLabels = (inBuf = fit(inBuf, ins.length));
+    for (let i = 0; i < ins.length; i++) {
+      const v = ins[i]!;
+      inLabels[i] = v === ZERO ? z[i]! : label[v]!;
+    }
+    if (s.commutative[k]) inLabels.subarray(0, ins.length).sort();
+    lanes[0] = s.prefix[2 * k]!;
+    lanes[1] = s.prefix[2 * k + 1]!;
+    for (let i = 0; i < ins.length; i++) mixLabel(inLabels[i]!);
+    const base = finish();
+    pushNodeLabel(base);
+    if (s.kind[k] === 0) label[out[0]!] = base;
+    else
+      for (let i = 0; i < out.length; i++) {
+        mixInit(5);
+        mixLabel(base);
+        mixWord(i);
+        label[out[i]!] = finish();
+      }
+  }
+  for (const v of sums) if (!spliced.has(v)) pushNodeLabel(label[v]!);
+  return label[s.output]!;
+}
+
+/**
+ * Labels the live nodes of a view: `label[v]` for each value they make (the graph's inputs must
+ * be labelled already), and their node labels pushed for the final sort.
+ */
+function labelNodes(view: FunctionalView, label: Float64Array, segments?: SegmentViews): void {
+  const g = view.graph;
   // Terms of a sum: an add whose only use is another add is spliced into it.
   const terms = new Map<number, number[]>();
   const sums: number[] = [];
   const spliced = new Set<number>();
   for (const n of view.live) {
     const ins = view.inputs[n.id]!;
+    const out = n.outputs[0]!;
+    const seg = segments?.(n.id);
+    if (seg) {
+      label[out] = labelSegment(seg, label[ins[0]!]!);
+      continue;
+    }
     const inLabels = (inBuf = fit(inBuf, ins.length));
     for (let i = 0; i < ins.length; i++) {
       const v = ins[i]!;
       inLabels[i] = v === ZERO ? zeroOf(g.values[n.inputs[i]!]!.type) : label[v]!;
     }
-    const out = n.outputs[0]!;
     if (n.op === 'add' && n.outputs.length === 1) {
       // A plain array of doubles (a small typed array is a far bigger object).
       const t: number[] = [];
@@ -233,7 +374,7 @@ export function canonicalHash(view: FunctionalView): string {
     }
     for (let i = 0; i < ins.length; i++) mixLabel(inLabels[i]!);
     const base = finish();
-    nodeLabels[count++] = base;
+    pushNodeLabel(base);
     if (n.outputs.length === 1) label[out] = base;
     else
       for (let i = 0; i < n.outputs.length; i++) {
@@ -243,15 +384,32 @@ export function canonicalHash(view: FunctionalView): string {
         label[n.outputs[i]!] = finish();
       }
   }
-  for (const v of sums) if (!spliced.has(v)) nodeLabels[count++] = label[v]!;
+  for (const v of sums) if (!spliced.has(v)) pushNodeLabel(label[v]!);
+}
+
+/**
+ * The canonical hash of a functional view (see the file comment), as 14 hex digits. With
+ * `segments`, the view is of a coarse graph whose segment nodes stand for their expansions.
+ */
+export function canonicalHash(view: FunctionalView, segments?: SegmentViews): string {
+  const g = view.graph;
+  const label = (labelBuf = fit(labelBuf, g.values.length));
+  nodeCount = 0;
+  g.inputs.forEach((v, i) => {
+    mixInit(1);
+    mixWord(i);
+    mixLabel(typeLabel(g.values[v]!.type));
+    label[v] = finish();
+  });
+  labelNodes(view, label, segments);
   mixInit(6);
   for (let i = 0; i < view.outputs.length; i++) {
     const v = view.outputs[i]!;
     mixLabel(v === ZERO ? zeroOf(g.values[g.outputs[i]!.value]!.type) : label[v]!);
   }
   mixWord(0xffffffff);
-  const sorted = nodeLabels.subarray(0, count).sort();
-  for (let i = 0; i < count; i++) mixLabel(sorted[i]!);
+  const sorted = nodeLabels.subarray(0, nodeCount).sort();
+  for (let i = 0; i < nodeCount; i++) mixLabel(sorted[i]!);
   const x = finish();
   return (
     Math.floor(x / 4294967296)

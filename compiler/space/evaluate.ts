@@ -1,10 +1,13 @@
 // Scores candidates of an open space: index → graph → hashes → proxy values, one result row
 // per candidate. Candidates with the same canonical hash (the same function) reuse the
-// 'function'-level proxies, computed once.
+// 'function'-level proxies, computed once. On request, static rows are computed incrementally
+// from cached analyses of the candidates' cells where that gives the same row (incremental.ts),
+// else from the candidate's full graph.
 import { bindDims } from '../analysis/summary.js';
 import { renderDiagnostic } from '../diagnostics/render.js';
 import { LruMap } from '../elaborate/memo.js';
 import { functionHash } from './canonical.js';
+import { IncrementalAnalyser, SUMMED, type Fallback } from './incremental.js';
 import { getProxy, ProxyContext, type Proxy } from './proxies.js';
 import type { Graph } from '../ir/types.js';
 import { candidate, type OpenSpace } from './space.js';
@@ -34,16 +37,26 @@ export class Scorer {
   private readonly byFunction = new LruMap<string, Record<string, number>>(CACHE);
   /** Distinct functions and networks seen by this scorer. */
   readonly functions = new Set<string>();
+  /** Rows computed incrementally, and why the others were computed from the full graph. */
+  readonly counts = { incremental: 0, fallbacks: new Map<Fallback, number>(), mismatches: 0 };
+  readonly incremental: IncrementalAnalyser | undefined;
   constructor(
     readonly space: OpenSpace,
     proxies: readonly string[],
     readonly batch = 1,
+    /**
+     * Compute static rows from cached cell analyses where that gives the same row
+     * (incremental.ts). Off by default: measured in `npm run bench`, it gains nothing over the
+     * memoised full elaboration on the example spaces (see incremental.ts).
+     */
+    incremental = false,
   ) {
     this.proxies = proxies.flatMap((p) => {
       const x = getProxy(p);
       if (!x) throw new Error(`unknown proxy ${p}`);
       return x.data ? [] : [x];
     });
+    this.incremental = incremental ? new IncrementalAnalyser(space) : undefined;
   }
 
   /** The graph-only proxies of candidate `index`, then the data-dependent ones from `measure`. */
@@ -58,7 +71,33 @@ export class Scorer {
   }
 
   score(index: bigint): Row {
-    return this.scoreGraph(index).row;
+    if (!this.incremental) return this.scoreGraph(index).row;
+    const why: Fallback | undefined = this.proxies.some((p) => p.level === 'graph' && !SUMMED.has(p.name))
+      ? 'proxy needs the graph'
+      : undefined;
+    const r = why
+      ? { fallback: why }
+      : this.incremental.analyse(index, (g) => bindDims(g, this.batch), {
+          macs: this.proxies.some((p) => p.name === 'macs'),
+          flops: this.proxies.some((p) => p.name === 'flops'),
+        });
+    let fn: Record<string, number> | undefined;
+    if (!('fallback' in r)) {
+      fn = this.proxies.some((p) => p.level === 'function') ? this.byFunction.get(r.hash) : {};
+      if (fn) {
+        this.counts.incremental++;
+        this.functions.add(r.hash);
+        const out: Record<string, number | string> = { hash: r.hash };
+        for (const p of this.proxies) out[p.name] = p.level === 'function' ? fn[p.name]! : r[p.name as 'params']!;
+        return { index: indexValue(index), arch: r.inst.name, ...out };
+      }
+    }
+    const reason: Fallback = 'fallback' in r ? r.fallback : 'new function';
+    this.counts.fallbacks.set(reason, (this.counts.fallbacks.get(reason) ?? 0) + 1);
+    const row = this.scoreGraph(index).row;
+    // The full graph's hash is computed anyway: a disagreement would be a bug, and is counted.
+    if (!('fallback' in r) && row.hash !== r.hash) this.counts.mismatches++;
+    return row;
   }
 
   private scoreGraph(index: bigint): { row: Row; graph?: Graph } {

@@ -18,7 +18,7 @@ import { nnMass } from '../analysis/nn-mass.js';
 import { summarize, type Summary } from '../analysis/summary.js';
 import { functionalView, type FunctionalView } from '../analysis/topology.js';
 import { concrete, numel } from '../ir/shape.js';
-import type { Graph, ValueId } from '../ir/types.js';
+import type { Graph, Node, ValueId } from '../ir/types.js';
 import { getOp } from '../ops/registry.js';
 import { fisher, gradNorm, jacobCov, naswotOf, snip, zico } from './data-proxies/formulas.js';
 import { layerOutputs } from './data-proxies/layers.js';
@@ -75,11 +75,17 @@ export function flopsOf(g: Graph, bind: Readonly<Record<string, number>>): numbe
   return sumCosts(g, bind, false);
 }
 
-function sumCosts(g: Graph, bind: Readonly<Record<string, number>>, macsOnly: boolean): number {
+/** MACs or FLOPs of some of a graph's nodes (all of them unless `nodes` says which). */
+export function sumCosts(
+  g: Graph,
+  bind: Readonly<Record<string, number>>,
+  macsOnly: boolean,
+  nodes: readonly Node[] = g.nodes,
+): number {
   let total = 0;
   const bindKey = Object.entries(bind).join(';');
   const shapeOf = (v: ValueId) => concrete(g.values[v]!.type.shape, bind);
-  for (const n of g.nodes) {
+  for (const n of nodes) {
     const op = getOp(n.op)!;
     if (macsOnly && op.kind !== 'conv' && op.kind !== 'matmul') continue;
     // Nodes replayed from one memoised block expansion share their attribute object and

@@ -8,8 +8,11 @@
 //      parameter count. The peer is random(n=25): as many measurements, no fit, no optimiser.
 //   2. Evolution with static objectives (parameters, MACs) for many steps on the same space,
 //      against random sampling of as many candidates: the cost of the algorithm over the cost of
-//      compiling the candidates it proposes.
+//      compiling the candidates it proposes. The evolution runs twice: with its static values
+//      analysed incrementally from cached cell analyses (compiler/space/incremental.ts) and from
+//      every candidate's full graph (the default), same seed, same results.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { renderAll } from '../../compiler/diagnostics/render.js';
 import { nnMass } from '../../compiler/analysis/nn-mass.js';
@@ -42,15 +45,25 @@ function nnMassMeasurer(o: OpenedSearch): Measurer {
 async function timed(
   body: string,
   standIn = false,
-): Promise<{ s: number; notes: readonly string[]; compiled: number; evaluated: number }> {
+  incremental = false,
+): Promise<{
+  s: number;
+  notes: readonly string[];
+  compiled: number;
+  evaluated: number;
+  incremental: number;
+  last: string | undefined;
+}> {
   const o = open(body);
   const t0 = performance.now();
-  const r = await runSearch(standIn ? { ...o, measure: nnMassMeasurer(o) } : o);
+  const r = await runSearch({ ...o, ...(standIn ? { measure: nnMassMeasurer(o) } : {}), incremental });
   return {
     s: (performance.now() - t0) / 1000,
     notes: r.outcome.notes,
     compiled: r.problem.compiled,
     evaluated: r.problem.log.length,
+    incremental: r.problem.scorer.counts.incremental,
+    last: r.problem.log.at(-1)?.hash,
   };
 }
 
@@ -64,12 +77,17 @@ console.log(
 );
 console.log(`  random(n=25) (peer): ${random25.s.toFixed(2)} s; flash / random ${(flash.s / random25.s).toFixed(1)}×`);
 
-const evo = await timed(
-  `  algorithm = evolution(population=64, iterations=${STEPS})\n  maximize = [params]\n  minimize = [macs]`,
-);
+const EVOLUTION = `  algorithm = evolution(population=64, iterations=${STEPS})\n  maximize = [params]\n  minimize = [macs]`;
+const load = loadavg()[0]!.toFixed(1);
+const evoFull = await timed(EVOLUTION, false, false);
+const evo = await timed(EVOLUTION, false, true);
+if (evo.last !== evoFull.last) throw new Error('the incremental and the full evolution runs differ');
 const rnd = await timed(`  algorithm = random(n=${evo.evaluated})\n  maximize = [params]\n  minimize = [macs]`);
 console.log(
-  `  evolution(population=64, iterations=${STEPS}), params and macs: ${evo.s.toFixed(1)} s, ${evo.evaluated} evaluated, ${evo.compiled} compiled`,
+  `  evolution(population=64, iterations=${STEPS}), params and macs: ${evo.s.toFixed(1)} s, ${evo.evaluated} evaluated, ${evo.compiled} compiled (${evo.incremental} analysed incrementally)`,
+);
+console.log(
+  `  the same from every candidate's full graph (the default): ${evoFull.s.toFixed(1)} s; incremental / full ${(evo.s / evoFull.s).toFixed(2)}× (load average ${load} before)`,
 );
 console.log(
   `  random(n=${evo.evaluated}) (peer): ${rnd.s.toFixed(1)} s, ${rnd.compiled} compiled; evolution / random ${(evo.s / rnd.s).toFixed(2)}×`,

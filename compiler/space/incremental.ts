@@ -1,0 +1,266 @@
+// Incremental static analysis of search-space candidates. A candidate is elaborated coarsely
+// (elaborate/segments.ts): each top-level block call of its model is one segment node, and
+// the call's expansion is analysed once per distinct call (block, arguments, input type), not
+// once per candidate. Candidates of a space share most of their cells with others (a mutated
+// parent shares all but one; a NAS-Bench-201 candidate repeats its cell fifteen times). The
+// memo already replays a repeated expansion instead of interpreting it again; what the segments
+// save is building the whole graph and analysing it node by node: a segment's nodes are hashed
+// from labels prepared once (canonical.ts's SegmentLabeler) and its costs are summed once. A
+// cell not seen before is still interpreted, and that is most of what a candidate costs now
+// (`npm run bench` compares both ways in the same run).
+//
+// From the cached analyses of its segments a candidate gets, exactly as from its full graph:
+// - parameters, MACs and FLOPs: sums of integers, the segments' own and the top-level nodes';
+// - its canonical hash (canonical.ts): the segments' nodes are labelled from the label their
+//   input has in the candidate, over the functional view of the expansion alone, which is the
+//   expansion's part of the whole graph's view when the conditions below hold;
+// - the function-level proxies (NN-Mass, NN-Degree, …) from an earlier candidate with the same
+//   hash.
+// Where this does not apply the candidate is elaborated in full (`Fallback` says why), so a
+// result is never an approximation: a graph-level proxy other than the cost sums is asked for;
+// the candidate does not build; a function not seen before needs its function-level proxies; a
+// segment's input is zero in the functional view (its expansion would fold differently); or a
+// sum would be spliced across a segment's boundary (an add whose only use is another add).
+import { folded, functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
+import { replayTemplate } from '../elaborate/memo.js';
+import { SEGMENT_OP, SegmentRecorder, segmentCache, type SegmentTemplate } from '../elaborate/segments.js';
+import { GraphBuilder } from '../ir/builder.js';
+import type { Graph, Node } from '../ir/types.js';
+import { canonicalHash, segmentLabeler, type SegmentLabeler } from './canonical.js';
+import { paramCount, sumCosts } from './proxies.js';
+import { digitsOf, type OpenSpace } from './space.js';
+import type { SpaceInstance } from '../elaborate/elaborate.js';
+
+/** Why a candidate was elaborated in full. */
+export type Fallback =
+  | 'proxy needs the graph'
+  | 'does not build'
+  | 'new function'
+  | 'zero segment input'
+  | 'sum across a segment'
+  | 'costs not exact';
+
+/** Proxies a candidate's segments give by sums; every other 'graph'-level proxy needs the graph. */
+export const SUMMED = new Set(['params', 'macs', 'flops']);
+
+/** The analysis of one segment's expansion, alone, with its input as the graph's value 0. */
+interface SegmentAnalysis {
+  readonly segment: SegmentTemplate;
+  readonly labeler: SegmentLabeler;
+  /** What its output amounts to: zero, its input unchanged, or something it computes. */
+  readonly out: 'zero' | 'input' | 'self';
+  /** Live uses of its input inside it. */
+  readonly inputUses: number;
+  /** Some live add takes its input as a term (it could splice the input's sum into its own). */
+  readonly inputIntoAdd: boolean;
+  /** Its output is a sum (an add), which an add after it could splice. */
+  readonly outIsSum: boolean;
+  readonly params: number;
+  /** MACs and FLOPs by the dims they were counted at, each computed when first asked for. */
+  readonly costs: Map<string, { macs?: number; flops?: number }>;
+}
+
+const analyses = new WeakMap<SegmentTemplate, SegmentAnalysis>();
+
+/** The expansion alone, built the way a replay builds it into a whole graph. */
+function expansion(s: SegmentTemplate): Graph {
+  const b = new GraphBuilder('segment');
+  const x = b.addInput('x', s.inType);
+  const r = replayTemplate(b, s.template, 's', [], [x]);
+  if (r?.t !== 'tensor') throw new Error('a segment template did not replay to one tensor');
+  b.addOutput('y', r.id);
+  return b.finish();
+}
+
+/**
+ * A segment's analysis, with its costs at `bind` when asked for. The expansion's graph is not
+ * kept (a search keeps thousands of these): a cost at other dims builds it again.
+ */
+function analyse(
+  s: SegmentTemplate,
+  bind: Readonly<Record<string, number>>,
+  key: string,
+  want: { readonly macs: boolean; readonly flops: boolean },
+): SegmentAnalysis {
+  let a = analyses.get(s);
+  if (a) return a;
+  const graph = expansion(s);
+  const x = graph.inputs[0]!;
+  const view = functionalView(graph);
+  const o = view.outputs[0]!;
+  const out = o === ZERO ? 'zero' : o === x ? 'input' : 'self';
+  const producer = out === 'self' ? graph.nodes[view.producer[o]!] : undefined;
+  const costs = new Map<string, { macs?: number; flops?: number }>();
+  costs.set(key, {
+    ...(want.macs ? { macs: sumCosts(graph, bind, true) } : {}),
+    ...(want.flops ? { flops: sumCosts(graph, bind, false) } : {}),
+  });
+  a = {
+    segment: s,
+    labeler: segmentLabeler(view),
+    out,
+    inputUses: view.uses[x]!,
+    inputIntoAdd: view.live.some((n) => n.op === 'add' && view.inputs[n.id]!.includes(x)),
+    outIsSum: producer !== undefined && producer.op === 'add' && producer.outputs.length === 1,
+    params: paramCount(graph),
+    costs,
+  };
+  analyses.set(s, a);
+  return a;
+}
+
+function segmentCost(a: SegmentAnalysis, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
+  let c = a.costs.get(key);
+  if (!c) a.costs.set(key, (c = {}));
+  const kept = macs ? c.macs : c.flops;
+  if (kept !== undefined) return kept;
+  const x = sumCosts(expansion(a.segment), bind, macs);
+  if (macs) c.macs = x;
+  else c.flops = x;
+  return x;
+}
+
+/**
+ * The functional view of a coarse graph: top-level nodes fold as in topology.ts, a segment as
+ * its expansion does. A string says why it cannot stand for the whole graph's view.
+ */
+export function coarseView(
+  g: Graph,
+  seg: ReadonlyMap<number, SegmentAnalysis>,
+): FunctionalView | Extract<Fallback, 'zero segment input' | 'sum across a segment'> {
+  const nv = g.values.length;
+  const alias: number[] = new Array<number>(nv);
+  const producer: number[] = new Array<number>(nv);
+  for (let v = 0; v < nv; v++) {
+    alias[v] = v;
+    producer[v] = -1;
+  }
+  const inputs: (number[] | undefined)[] = new Array<number[] | undefined>(g.nodes.length);
+  for (const n of g.nodes) {
+    const ins: number[] = new Array<number>(n.dataInputs);
+    let zeros = 0;
+    for (let i = 0; i < n.dataInputs; i++) {
+      const a = alias[n.inputs[i]!]!;
+      ins[i] = a;
+      if (a === ZERO) zeros++;
+    }
+    for (const o of n.outputs) producer[o] = n.id;
+    const s = seg.get(n.id);
+    if (s) {
+      if (zeros > 0) return 'zero segment input';
+      if (s.out === 'zero') alias[n.outputs[0]!] = ZERO;
+      else if (s.out === 'input') alias[n.outputs[0]!] = ins[0]!;
+      else inputs[n.id] = ins;
+      continue;
+    }
+    const a = folded(g, n, ins, zeros, true);
+    if (a !== undefined) alias[n.outputs[0]!] = a;
+    else inputs[n.id] = ins;
+  }
+  const outputs = g.outputs.map((o) => alias[o.value]!);
+  const uses: number[] = new Array<number>(nv).fill(0);
+  for (const o of outputs) if (o !== ZERO) uses[o]!++;
+  const live: Node[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const ins = inputs[i];
+    if (!ins) continue;
+    const n = g.nodes[i]!;
+    let needed = false;
+    for (const o of n.outputs) if (uses[o]! > 0) needed = true;
+    if (!needed) continue;
+    live.push(n);
+    const s = seg.get(n.id);
+    if (s) uses[ins[0]!]! += s.inputUses;
+    else for (const v of ins) if (v !== ZERO) uses[v]!++;
+  }
+  live.reverse();
+  // Sums spliced across a boundary: the labels would combine terms of both sides.
+  const isSum = (v: number): boolean => {
+    const p = producer[v]!;
+    if (p < 0) return false;
+    const s = seg.get(p);
+    return s ? s.outIsSum : g.nodes[p]!.op === 'add' && g.nodes[p]!.outputs.length === 1;
+  };
+  for (const n of live) {
+    const ins = inputs[n.id]!;
+    const s = seg.get(n.id);
+    if (s) {
+      if (s.inputIntoAdd && uses[ins[0]!] === 1 && isSum(ins[0]!)) return 'sum across a segment';
+    } else if (n.op === 'add' && n.outputs.length === 1)
+      for (const v of ins)
+        if (v !== ZERO && uses[v] === 1 && producer[v]! >= 0 && seg.get(producer[v]!)?.outIsSum)
+          return 'sum across a segment';
+  }
+  return { graph: g, alias, live, inputs, outputs, uses, producer };
+}
+
+/** A candidate's static values from its segments, or why it must be elaborated in full. */
+export type Incremental =
+  | {
+      readonly inst: SpaceInstance;
+      readonly hash: string;
+      /** The sums asked for. */
+      readonly params: number;
+      readonly macs?: number;
+      readonly flops?: number;
+    }
+  | { readonly fallback: Fallback };
+
+/** Coarse instances of one space, with the segment analyses they share. */
+export class IncrementalAnalyser {
+  private readonly cache = segmentCache();
+  /** Segments placed, and how many of them were analysed for the first time (the bench reports it). */
+  readonly stats = { segments: 0, fresh: 0 };
+  constructor(readonly space: OpenSpace) {}
+
+  analyse(
+    index: bigint,
+    bind: (g: Graph) => Readonly<Record<string, number>>,
+    want: { readonly macs: boolean; readonly flops: boolean },
+  ): Incremental {
+    const rec = new SegmentRecorder(this.cache);
+    const inst = this.space.elaborator.instantiate(this.space.def, digitsOf(index, this.space.radix), rec);
+    this.cache.endInstance();
+    const radix = this.space.radix;
+    const same = inst.choices.length === radix.length && inst.choices.every((c, k) => c.options.length === radix[k]);
+    if (!inst.graph || !same || inst.diagnostics.some((d) => d.severity === 'error'))
+      return { fallback: 'does not build' };
+    const g = inst.graph;
+    const b = bind(g);
+    const key = Object.entries(b).join(';');
+    const seg = new Map<number, SegmentAnalysis>();
+    for (const [id, s] of rec.segments) {
+      if (!analyses.has(s)) this.stats.fresh++;
+      this.stats.segments++;
+      seg.set(id, analyse(s, b, key, want));
+    }
+    const view = coarseView(g, seg);
+    if (typeof view === 'string') return { fallback: view };
+    const hash = canonicalHash(view, (id) => seg.get(id)?.labeler);
+    const own = want.macs || want.flops ? g.nodes.filter((n) => n.op !== SEGMENT_OP) : [];
+    // Integers below 2^53 add exactly in any order; anything else is summed on the full graph.
+    let exact = true;
+    const sum = (top: number, part: (a: SegmentAnalysis) => number): number => {
+      let total = top;
+      exact &&= Number.isSafeInteger(top);
+      for (const a of seg.values()) {
+        const x = part(a);
+        exact &&= Number.isSafeInteger(x);
+        total += x;
+      }
+      exact &&= Number.isSafeInteger(total);
+      return total;
+    };
+    const params = sum(paramCount(g), (a) => a.params);
+    const macs = want.macs ? sum(sumCosts(g, b, true, own), (a) => segmentCost(a, b, key, true)) : undefined;
+    const flops = want.flops ? sum(sumCosts(g, b, false, own), (a) => segmentCost(a, b, key, false)) : undefined;
+    if (!exact) return { fallback: 'costs not exact' };
+    return {
+      inst,
+      hash,
+      params,
+      ...(macs !== undefined ? { macs } : {}),
+      ...(flops !== undefined ? { flops } : {}),
+    };
+  }
+}
