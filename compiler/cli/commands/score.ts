@@ -357,6 +357,7 @@ export const score: Command = {
       'data-batch': 'int',
       'data-seed': 'string',
       backend: 'string',
+      route: 'string',
       unique: 'bool',
       quiet: 'bool',
       profile: 'bool',
