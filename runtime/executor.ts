@@ -16,6 +16,7 @@
 // created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
 // dispatch once (a warm-up, on the real buffers) and then restores the parameters and state it
 // wrote, so the first real run costs what every run costs.
+import { routeOf } from './adapter.js';
 import type { BindingRef, ExecutablePlan, PlanParam, ReadSpec } from './plan/types.js';
 import { initValues } from './random/init.js';
 import { Pace } from './pace.js';
@@ -58,6 +59,7 @@ export interface ExecutorOptions {
    * spinning thread in Node. A browser does not spin, and its GPU promises resolve an IPC round
    * trip late, which the learnt expectation would add to itself at every run (measured in
    * Chromium: an MLP step slowed from 46 to 230 ms over 120 runs); the browser build turns it off.
+   * Never on the OpenGL route, whose work is done when submit returns (see the constructor).
    */
   readonly sleep?: boolean;
   /**
@@ -97,7 +99,11 @@ export class Executor {
     opts: ExecutorOptions,
   ) {
     this.seed = opts.seed ?? 0;
-    this.sleepFirst = opts.sleep ?? true;
+    // Dawn's OpenGL backend runs the submitted work inside `submit` (llvmpipe dispatches on the
+    // calling thread), so when submit returns the run is done: a sleep would only add itself.
+    // Worse, the pace learns it: each run then sleeps 0.9 of the last, plus the work, so the
+    // sleep grows to 10× the work (measured: LeNet-5 training at 56 samples/s instead of 240–500).
+    this.sleepFirst = (opts.sleep ?? true) && routeOf(device) !== 'opengl';
     this.useCache = opts.cache ?? true;
     this.clock = opts.clock;
     const t0 = performance.now();
@@ -277,6 +283,11 @@ export class Executor {
     }
     if (this.rngBuf)
       this.device.queue.writeBuffer(this.rngBuf, 0, new Uint32Array([this.seed >>> 0, step >>> 0, 0, 0]));
+  }
+
+  /** Whether a run sleeps on a timer before it waits for the GPU (see the constructor). */
+  get sleeps(): boolean {
+    return this.sleepFirst;
   }
 
   /** How long a run is expected to take on the GPU, ms (0 before the first run). */
