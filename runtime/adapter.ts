@@ -57,6 +57,13 @@ export function formatReport(r: AdapterReport): string {
   return `WebGPU adapter: ${name} (${r.vendor || 'unknown vendor'}${r.software ? ', software' : ''}) via ${via}`;
 }
 
+const routes = new WeakMap<GPUDevice, AdapterReport['route']>();
+
+/** The route a device was opened by (undefined for a device opened elsewhere). */
+export function routeOf(device: GPUDevice): AdapterReport['route'] | undefined {
+  return routes.get(device);
+}
+
 /**
  * Request the adapter's own limits, so kernels can be planned against what it really has (and
  * a compatibility-mode device, whose defaults are lower than core WebGPU's, gets them too).
@@ -65,5 +72,6 @@ export async function openAdapter(adapter: GPUAdapter, route: AdapterReport['rou
   const requiredLimits: Record<string, number> = {};
   for (const k of LIMIT_NAMES) requiredLimits[k] = Number((adapter.limits as unknown as Record<string, number>)[k]);
   const device = await adapter.requestDevice({ requiredLimits });
+  routes.set(device, route);
   return { device, adapter, report: describeAdapter(adapter, route) };
 }

@@ -15,6 +15,21 @@ import { importPackage } from './missing-package.js';
 export { formatReport, NoAdapterError, type Acquired, type AdapterReport } from './adapter.js';
 
 export type Route = 'auto' | 'native' | 'opengl';
+export const ROUTES: readonly Route[] = ['auto', 'native', 'opengl'];
+
+export function isRoute(s: string): s is Route {
+  return (ROUTES as readonly string[]).includes(s);
+}
+
+// The route of every device acquired in this process without a route of its own: the CLI sets
+// it from a command's --route, so every driver below it (training, proxies, search, …) takes
+// the route the user chose without each passing it down.
+let processRoute: Route = 'auto';
+
+/** Sets the route of the devices acquired from now on without a route of their own. */
+export function setRoute(route: Route): void {
+  processRoute = route;
+}
 
 interface DawnModule {
   create(flags: string[]): GPU;
@@ -49,7 +64,7 @@ async function loadDawn(): Promise<DawnModule> {
 }
 
 export async function acquireDevice(opts: { route?: Route } = {}): Promise<Acquired> {
-  const route = opts.route ?? 'auto';
+  const route = opts.route ?? processRoute;
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu && typeof process === 'undefined') {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -1,9 +1,9 @@
 // The executor of a compiled plan (the format: plan/types.ts; the planner: compiler/kernels/plan.ts). Everything is created once, up
 // front: the plan's buffers (exactly its memory plan, nothing more), one staging buffer per
-// readable value, every pipeline (asynchronously, all at once, deduplicated by WGSL text) and
-// every bind group. A run writes the inputs, records every dispatch into one compute pass of
-// one command encoder, copies only the values asked for into their staging buffers, submits
-// once and maps the staging buffers.
+// readable value, every pipeline (asynchronously, all at once, taken from the device's cache
+// that every plan in the process shares: pipeline-cache.ts) and every bind group. A run writes
+// the inputs, records every dispatch into one compute pass of one command encoder, copies only
+// the values asked for into their staging buffers, submits once and maps the staging buffers.
 //
 // It never busy-waits: Dawn's Node binding spins the JS thread while a GPU promise is pending,
 // which on a CPU adapter steals a core from the driver (shared/research/webgpu-on-cpu.md):
@@ -16,9 +16,12 @@
 // created (0.1–1 s per kernel, cached on disk afterwards). So `create` also runs every
 // dispatch once (a warm-up, on the real buffers) and then restores the parameters and state it
 // wrote, so the first real run costs what every run costs.
+import { routeOf } from './adapter.js';
 import type { BindingRef, ExecutablePlan, PlanParam, ReadSpec } from './plan/types.js';
 import { initValues } from './random/init.js';
 import { Pace } from './pace.js';
+import { create as createPipeline, pipelineCache, PipelineError } from './pipeline-cache.js';
+import type { StageClock } from './stages.js';
 import { quietly } from './wait.js';
 
 export type HostArray = Float32Array | Int32Array;
@@ -56,8 +59,19 @@ export interface ExecutorOptions {
    * spinning thread in Node. A browser does not spin, and its GPU promises resolve an IPC round
    * trip late, which the learnt expectation would add to itself at every run (measured in
    * Chromium: an MLP step slowed from 46 to 230 ms over 120 runs); the browser build turns it off.
+   * Never on the OpenGL route, whose work is done when submit returns (see the constructor).
    */
   readonly sleep?: boolean;
+  /**
+   * Take pipelines from the device's cache shared by every executor in the process (default
+   * true; runtime/pipeline-cache.ts). False creates this plan's own (measurements, tests).
+   */
+  readonly cache?: boolean;
+  /**
+   * Times the stages (pipelines, upload, execute, readback) into this clock. A run then waits
+   * for the dispatches before it maps what it reads, to tell execution from readback.
+   */
+  readonly clock?: StageClock;
 }
 
 export class Executor {
@@ -66,6 +80,8 @@ export class Executor {
   private readonly rngBuf: GPUBuffer | undefined;
   private readonly seed: number;
   private readonly sleepFirst: boolean;
+  private readonly useCache: boolean;
+  private readonly clock: StageClock | undefined;
   private pipelines: GPUComputePipeline[] = [];
   private bindGroups: GPUBindGroup[] = [];
   /** How long to sleep before awaiting a run, learnt from the runs. */
@@ -83,7 +99,14 @@ export class Executor {
     opts: ExecutorOptions,
   ) {
     this.seed = opts.seed ?? 0;
-    this.sleepFirst = opts.sleep ?? true;
+    // Dawn's OpenGL backend runs the submitted work inside `submit` (llvmpipe dispatches on the
+    // calling thread), so when submit returns the run is done: a sleep would only add itself.
+    // Worse, the pace learns it: each run then sleeps 0.9 of the last, plus the work, so the
+    // sleep grows to 10× the work (measured: LeNet-5 training at 56 samples/s instead of 240–500).
+    this.sleepFirst = (opts.sleep ?? true) && routeOf(device) !== 'opengl';
+    this.useCache = opts.cache ?? true;
+    this.clock = opts.clock;
+    const t0 = performance.now();
     const label = opts.label ?? plan.graph;
     this.buffers = plan.buffers.map((b) =>
       device.createBuffer({
@@ -115,12 +138,15 @@ export class Executor {
         })
       : undefined;
     for (const p of plan.params) this.writeParam(p.param, opts.params?.get(p.param.name));
+    this.clock?.add('upload', performance.now() - t0);
   }
 
   /** Builds an executor: buffers, parameters, and every pipeline (compiled concurrently). */
   static async create(device: GPUDevice, plan: ExecutablePlan, opts: ExecutorOptions = {}): Promise<Executor> {
     const ex = new Executor(device, plan, opts);
+    const t0 = performance.now();
     await ex.compile();
+    opts.clock?.add('pipelines', performance.now() - t0);
     if (opts.warmUp ?? true) await ex.warmUp();
     else ex.initial.clear();
     return ex;
@@ -128,23 +154,27 @@ export class Executor {
 
   private async compile(): Promise<void> {
     const { device, plan } = this;
-    const cache = new Map<string, Promise<GPUComputePipeline>>();
+    const shared = this.useCache ? pipelineCache(device) : undefined;
+    // Without the shared cache the plan still creates each distinct kernel once.
+    const own = new Map<string, Promise<GPUComputePipeline>>();
     const make = (wgsl: string, name: string): Promise<GPUComputePipeline> => {
-      let p = cache.get(wgsl);
-      if (!p) {
-        const module = device.createShaderModule({ label: name, code: wgsl });
-        p = device
-          .createComputePipelineAsync({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } })
-          .catch(async (e: unknown) => {
-            const info = await module.getCompilationInfo();
-            const msgs = info.messages.map((m) => `${m.type} ${m.lineNum}:${m.linePos} ${m.message}`).join('\n');
-            throw new ExecutorError(`kernel ${name} failed to compile: ${(e as Error).message}\n${msgs}\n${wgsl}`);
-          });
-        cache.set(wgsl, p);
+      if (shared) {
+        if (this.clock) {
+          this.clock.pipelinesAsked++;
+          if (shared.has(wgsl)) this.clock.pipelinesCached++;
+        }
+        return shared.get(wgsl, name);
       }
+      let p = own.get(wgsl);
+      if (!p) own.set(wgsl, (p = createPipeline(device, wgsl, name)));
       return p;
     };
-    this.pipelines = await quietly(Promise.all(plan.dispatches.map((d) => make(d.wgsl, d.name))));
+    try {
+      this.pipelines = await quietly(Promise.all(plan.dispatches.map((d) => make(d.wgsl, d.name))));
+    } catch (e) {
+      if (e instanceof PipelineError) throw new ExecutorError(e.message);
+      throw e;
+    }
     this.bindGroups = plan.dispatches.map((d, i) =>
       device.createBindGroup({
         label: d.name,
@@ -185,7 +215,9 @@ export class Executor {
   setParam(name: string, values: ArrayLike<number>): void {
     const p = this.plan.params.find((x) => x.param.name === name);
     if (!p) throw new ExecutorError(`no parameter named ${name}`);
+    const t0 = performance.now();
     this.writeParam(p.param, values);
+    this.clock?.add('upload', performance.now() - t0);
   }
 
   /** Where a parameter (or buffer), or else a readable value after a run, lives: its GPU buffer, byte offset and size. */
@@ -286,6 +318,11 @@ export class Executor {
       this.device.queue.writeBuffer(this.rngBuf, 0, new Uint32Array([this.seed >>> 0, step >>> 0, 0, 0]));
   }
 
+  /** Whether a run sleeps on a timer before it waits for the GPU (see the constructor). */
+  get sleeps(): boolean {
+    return this.sleepFirst;
+  }
+
   /** How long a run is expected to take on the GPU, ms (0 before the first run). */
   get expectedMs(): number {
     return this.pace.expectedMs;
@@ -306,23 +343,31 @@ export class Executor {
   /** One run: inputs in, dispatches, the requested values out. */
   async run(req: RunRequest): Promise<Map<string, HostArray>> {
     const read = req.read ?? this.plan.outputs.map((o) => o.name);
+    const clock = this.clock;
+    const t0 = performance.now();
     this.writeInputs(req.inputs, req.step ?? 0);
     const enc = this.device.createCommandEncoder();
     this.encode(enc, read);
     const started = performance.now();
+    clock?.add('upload', started - t0);
     this.device.queue.submit([enc.finish()]);
     const out = new Map<string, HostArray>();
-    if (read.length === 0) {
+    if (read.length === 0 || clock) {
       await this.settle(started, () => this.device.queue.onSubmittedWorkDone());
-      return out;
+      clock?.add('execute', performance.now() - started);
+      if (read.length === 0) return out;
     }
+    const mapped = performance.now();
     const bufs = read.map((name) => this.staging.get(name)!);
-    await this.settle(started, () => Promise.all(bufs.map((s) => s.buf.mapAsync(GPUMapMode.READ))));
+    const map = () => Promise.all(bufs.map((s) => s.buf.mapAsync(GPUMapMode.READ)));
+    if (clock) await quietly(map());
+    else await this.settle(started, map);
     for (const s of bufs) {
       const bytes = s.buf.getMappedRange(0, Math.ceil(s.spec.bytes / 16) * 16).slice(0, s.spec.bytes);
       out.set(s.spec.name, s.spec.dtype === 'i32' ? new Int32Array(bytes) : new Float32Array(bytes));
       s.buf.unmap();
     }
+    clock?.add('readback', performance.now() - mapped);
     return out;
   }
 

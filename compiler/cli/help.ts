@@ -47,6 +47,8 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
   out: 'where to write the results',
   plot: 'also draw the proxies against the truth as an SVG file',
   'plot-clip': 'start the plots’ truth axis at this percentile of the truth (e.g. 2), leaving outliers out',
+  profile:
+    "each candidate's time by stage (compile, pipelines, upload, execute, readback) on stderr, and a table at the end",
   'print-width': 'the line width to format to (default 100)',
   proxies: 'the proxies to compute, comma-separated (default: all)',
   quiet: 'no progress lines on stderr',

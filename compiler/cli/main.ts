@@ -9,6 +9,7 @@ import { COMMANDS } from './commands/index.js';
 import { commandHelp } from './help.js';
 import { packageRoot } from '../emit/write.js';
 import { CliError, renderCliError, renderInternalError } from './errors.js';
+import { applyRoute } from './route.js';
 import { MissingPackageError, missingPackageOf } from '../../runtime/missing-package.js';
 import { runFiltered } from './dawn-noise.js';
 
@@ -46,7 +47,10 @@ async function runCommand(cmd: Command, argv: readonly string[]): Promise<number
     return 0;
   }
   try {
-    return await cmd.run(parseArgs(cmd.spec, argv));
+    const args = parseArgs(cmd.spec, argv);
+    // A command that uses the device takes --route; it holds for every device the command opens.
+    if ('route' in cmd.spec.flags) applyRoute(args);
+    return await cmd.run(args);
   } catch (e) {
     if (e instanceof UsageError && e.hint === undefined)
       throw new UsageError(e.message, `usage: ${cmd.spec.usage}`, e.code);

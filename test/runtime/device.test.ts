@@ -2,7 +2,11 @@
 // a GPU this is Mesa's software driver; CI installs it (see .ci/run), so these tests must pass
 // there, not be skipped.
 import { afterAll, describe, expect, it } from 'vitest';
+import { planGraph } from '../../compiler/kernels/plan.js';
+import { routeOf } from '../../runtime/adapter.js';
 import { acquireDevice, formatReport, type Acquired } from '../../runtime/device.js';
+import { Executor } from '../../runtime/executor.js';
+import { graphOf } from '../helpers/compile.js';
 
 const opened: Acquired[] = [];
 afterAll(() => opened.forEach((a) => a.device.destroy()));
@@ -64,5 +68,19 @@ describe('WebGPU device acquisition', () => {
     expect(a.report.route).toBe('opengl');
     const out = await doubleAndAdd(a, 130);
     expect(Array.from(out.slice(0, 3))).toEqual([1, 3, 5]);
+  });
+
+  it('an executor sleeps before waiting on the native route, never on OpenGL (its work is done inside submit)', async () => {
+    const plan = planGraph(graphOf('model m(x: Tensor[4]) {\n  return relu(x)\n}\n'), {});
+    for (const route of ['native', 'opengl'] as const) {
+      const a = await acquireDevice({ route });
+      opened.push(a);
+      expect(routeOf(a.device)).toBe(route);
+      const ex = await Executor.create(a.device, plan);
+      expect(ex.sleeps).toBe(route === 'native');
+      const out = await ex.run({ inputs: { x: new Float32Array([-1, 2, -3, 4]) } });
+      expect(Array.from(out.get(plan.outputs[0]!.name)!)).toEqual([0, 2, 0, 4]);
+      ex.destroy();
+    }
   });
 });

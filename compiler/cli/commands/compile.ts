@@ -16,8 +16,16 @@ export const compile: Command = {
   spec: {
     name: 'compile',
     summary: 'a standalone training executable: typed TS/JS module, plan and WGSL',
-    usage: `mdl compile FILE [-o DIR] [--train NAME] [--model NAME] [--batch N] [--target auto|software|gpu] ${ARG_USAGE}`,
-    flags: { out: 'string', train: 'string', model: 'string', batch: 'int', target: 'string', ...ARG_FLAG },
+    usage: `mdl compile FILE [-o DIR] [--train NAME] [--model NAME] [--batch N] [--target auto|software|gpu] [--route auto|native|opengl] ${ARG_USAGE}`,
+    flags: {
+      out: 'string',
+      train: 'string',
+      model: 'string',
+      batch: 'int',
+      target: 'string',
+      route: 'string',
+      ...ARG_FLAG,
+    },
     short: { o: 'out' },
     positional: [1, 1],
   },

@@ -1,5 +1,5 @@
 // `mdl device`: which WebGPU adapter mdl finds here, by which route, and its limits.
-import { UsageError } from '../args.js';
+import { applyRoute } from '../route.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 
@@ -12,12 +12,10 @@ export const device: Command = {
     positional: [0, 0],
   },
   async run(args) {
-    const route = (args.flags.get('route') as string | undefined) ?? 'auto';
-    if (!['auto', 'native', 'opengl'].includes(route))
-      throw new UsageError(`unknown route "${route}"`, 'routes: auto, native, opengl');
+    const route = applyRoute(args);
     const { acquireDevice, formatReport, NoAdapterError } = await import('../../../runtime/device.js');
     try {
-      const a = await acquireDevice({ route: route as 'auto' | 'native' | 'opengl' });
+      const a = await acquireDevice({ route });
       if (args.flags.get('json')) process.stdout.write(JSON.stringify(a.report, null, 2) + '\n');
       else {
         process.stdout.write(formatReport(a.report) + '\n');

@@ -21,7 +21,7 @@ export const kernels: Command = {
   spec: {
     name: 'kernels',
     summary: 'the kernels, dispatches and memory plan a model compiles to',
-    usage: `mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--wgsl] [--json] ${ARG_USAGE}`,
+    usage: `mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--route auto|native|opengl] [--wgsl] [--json] ${ARG_USAGE}`,
     flags: {
       model: 'string',
       batch: 'int',
@@ -30,6 +30,7 @@ export const kernels: Command = {
       loss: 'string',
       optimizer: 'string',
       target: 'string',
+      route: 'string',
       wgsl: 'bool',
       json: 'bool',
       ...ARG_FLAG,

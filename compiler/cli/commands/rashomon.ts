@@ -32,7 +32,7 @@ export const rashomon: Command = {
   spec: {
     name: 'rashomon',
     summary: "explore a trained model's Rashomon set with inference-time dropout; predictive multiplicity metrics",
-    usage: `mdl rashomon FILE --checkpoint CKPT [--explore NAME] [--data NAME|PATH] [--noise bernoulli|gaussian] [--max-rate X] [--rates N] [--models N] [--epsilon-max X] [--epsilon-steps N] [--layers LIST] [--seed N] [--retrain K [--train NAME] [--epochs N] [--train-limit N]] [--limit N] [--capacity-samples N] [--rows N] [--backend webgpu|reference] [--out DIR] [--model NAME] ${ARG_USAGE}`,
+    usage: `mdl rashomon FILE --checkpoint CKPT [--explore NAME] [--data NAME|PATH] [--noise bernoulli|gaussian] [--max-rate X] [--rates N] [--models N] [--epsilon-max X] [--epsilon-steps N] [--layers LIST] [--seed N] [--retrain K [--train NAME] [--epochs N] [--train-limit N]] [--limit N] [--capacity-samples N] [--rows N] [--backend webgpu|reference] [--route auto|native|opengl] [--out DIR] [--model NAME] ${ARG_USAGE}`,
     flags: {
       checkpoint: 'string',
       explore: 'string',
@@ -53,6 +53,7 @@ export const rashomon: Command = {
       'capacity-samples': 'int',
       rows: 'int',
       backend: 'string',
+      route: 'string',
       out: 'string',
       model: 'string',
       ...ARG_FLAG,

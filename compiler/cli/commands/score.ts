@@ -11,7 +11,8 @@ import type { Measure } from '../../space/evaluate.js';
 import { DataError } from '../../../runtime/data/dataset.js';
 import { proxyBackend } from '../../drivers/proxies/backend.js';
 import { proxyBatches, ProxyDataError } from '../../drivers/proxies/data.js';
-import { measure } from '../../drivers/proxies/measure.js';
+import { measureProfiled, profileLine, profileTable } from '../../drivers/proxies/profile.js';
+import type { StageClock } from '../../../runtime/stages.js';
 import { NoAdapterError } from '../../../runtime/device.js';
 import { classesOf, imageInput } from '../../space/data-proxies/layers.js';
 import { scoreSpace, streamLength } from '../../space/score.js';
@@ -257,7 +258,7 @@ async function dataMeasure(
   args: ParsedArgs,
   space: Parameters<typeof candidate>[0],
   names: readonly string[],
-): Promise<{ measure: Measure; about: string; dispose(): void }> {
+): Promise<{ measure: Measure; about: string; dispose(): void; profile(): string | undefined }> {
   const backendName = (args.flags.get('backend') as string | undefined) ?? 'webgpu';
   if (backendName !== 'webgpu' && backendName !== 'reference')
     throw new UsageError(
@@ -304,8 +305,17 @@ async function dataMeasure(
     backend: backendName,
   };
   const b = backend;
+  // --profile: each candidate's time by stage, a line each on stderr and a table at the end.
+  const profiling = args.flags.get('profile') === true;
+  const clocks: StageClock[] = [];
   const measureFn: Measure = async (graph) => {
-    const values = await measure(graph, { backend: b, batches: data.batches, batch, seed, proxies: names });
+    const p = await measureProfiled(graph, { backend: b, batches: data.batches, batch, seed, proxies: names });
+    const values = p.values;
+    if (profiling) {
+      clocks.push(p.clock);
+      // Candidates are measured one at a time, in stream order.
+      process.stderr.write(`${profileLine(`candidate ${clocks.length}`, p.clock)}\n`);
+    }
     const row: Record<string, number | string> = {};
     // Non-finite values (NaN of a constant Jacobian, an overflow) are written as text, so they
     // are kept in the file but never ranked.
@@ -316,6 +326,7 @@ async function dataMeasure(
     measure: measureFn,
     about: `${data.description}, batch ${batch}, seed ${seed}, on ${b.description}`,
     dispose: () => b.dispose(),
+    profile: () => (profiling ? profileTable(clocks) : undefined),
   };
 }
 
@@ -324,7 +335,7 @@ export const score: Command = {
     name: 'score',
     summary: 'score every candidate of a search space with zero-shot proxies',
     usage:
-      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg [--plot-clip P]] [--json]] [--space NAME] [--workers N] [--unique] [--quiet] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] | mdl score --merge FILE... [--out FILE]',
+      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg [--plot-clip P]] [--json]] [--space NAME] [--workers N] [--unique] [--quiet] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference [--profile] [--route auto|native|opengl]] | mdl score --merge FILE... [--out FILE]',
     flags: {
       proxies: 'string',
       sample: 'int',
@@ -346,8 +357,10 @@ export const score: Command = {
       'data-batch': 'int',
       'data-seed': 'string',
       backend: 'string',
+      route: 'string',
       unique: 'bool',
       quiet: 'bool',
+      profile: 'bool',
     },
     positional: [1, Infinity],
   },
@@ -407,6 +420,12 @@ export const score: Command = {
     const keep = args.flags.get('against') !== undefined;
     const rows: Row[] = keep ? [...previous] : [];
     const dataProxies = proxies.filter((p) => getProxy(p)?.data);
+    if (args.flags.get('profile') === true && dataProxies.length === 0)
+      throw new UsageError(
+        '--profile times the data-dependent proxies, and none is asked for',
+        'add one to --proxies (e.g. --proxies synflow), or leave --profile out',
+        'MDL7005',
+      );
     const measured = dataProxies.length > 0 ? await dataMeasure(args, space, dataProxies) : undefined;
     const sink = rowSink(out, format, measured ? [...proxies, ...DATA_META] : proxies, measured !== undefined);
     const bar =
@@ -441,6 +460,8 @@ export const score: Command = {
       measured?.dispose();
     });
     if (measured) process.stderr.write(`data proxies: ${measured.about}\n`);
+    const table = measured?.profile();
+    if (table) process.stderr.write(`${table}\n`);
     const secs = stats.ms / 1000;
     const rate = stats.scored / Math.max(secs, 1e-9);
     process.stderr.write(

@@ -30,7 +30,7 @@ import { CliError } from '../errors.js';
 import { cannotWrite, readFile, writeFile } from '../files.js';
 
 const USAGE =
-  'mdl search FILE [--search NAME] [--space NAME] [--algorithm CALL] [--maximize LIST] [--minimize LIST] [--constraint NAME<=X]... [--seed S] [--truth TABLE [--key COL] [--truth-column COL]] [--out FILE.jsonl] [--plot FILE.svg] [--emit DIR] [--against TABLE] [--batch N] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] [--quiet]';
+  'mdl search FILE [--search NAME] [--space NAME] [--algorithm CALL] [--maximize LIST] [--minimize LIST] [--constraint NAME<=X]... [--seed S] [--truth TABLE [--key COL] [--truth-column COL]] [--out FILE.jsonl] [--plot FILE.svg] [--emit DIR] [--against TABLE] [--batch N] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] [--route auto|native|opengl] [--quiet]';
 
 /** A file's text; `.gz` files are decompressed. */
 function readText(path: string): string {
@@ -181,6 +181,7 @@ export const search: Command = {
       'data-batch': 'int',
       'data-seed': 'string',
       backend: 'string',
+      route: 'string',
       quiet: 'bool',
     },
     positional: [1, 1],

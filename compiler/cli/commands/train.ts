@@ -22,7 +22,7 @@ export const train: Command = {
   spec: {
     name: 'train',
     summary: 'train a model on real data (built-in digits by default)',
-    usage: `mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N] ${ARG_USAGE}`,
+    usage: `mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--route auto|native|opengl] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N] ${ARG_USAGE}`,
     flags: {
       data: 'string',
       epochs: 'count',
@@ -36,6 +36,7 @@ export const train: Command = {
       'weight-decay': 'float',
       warmup: 'count',
       backend: 'string',
+      route: 'string',
       model: 'string',
       train: 'string',
       limit: 'int',

@@ -30,7 +30,7 @@ export const unlearn: Command = {
   spec: {
     name: 'unlearn',
     summary: 'remove a forget set from a trained classifier (Fast-NTK), writing a new checkpoint',
-    usage: `mdl unlearn FILE --checkpoint CKPT [--forget-classes LIST | --forget-indices FILE] [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse|batchnorm] [--backend webgpu|reference] [--batch N] [--data NAME|PATH] [--evaluate [--baselines] [--epochs N] [--finetune-epochs N] [--finetune-lr X] [--eval-limit N] [--json FILE]] [--out FILE] [--unlearn NAME] [--model NAME] [--train NAME] ${ARG_USAGE}`,
+    usage: `mdl unlearn FILE --checkpoint CKPT [--forget-classes LIST | --forget-indices FILE] [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse|batchnorm] [--backend webgpu|reference] [--route auto|native|opengl] [--batch N] [--data NAME|PATH] [--evaluate [--baselines] [--epochs N] [--finetune-epochs N] [--finetune-lr X] [--eval-limit N] [--json FILE]] [--out FILE] [--unlearn NAME] [--model NAME] [--train NAME] ${ARG_USAGE}`,
     flags: {
       checkpoint: 'string',
       'forget-classes': 'string',
@@ -44,6 +44,7 @@ export const unlearn: Command = {
       form: 'string',
       jacobian: 'string',
       backend: 'string',
+      route: 'string',
       batch: 'int',
       data: 'string',
       evaluate: 'bool',

@@ -1,0 +1,40 @@
+// --route on every command that uses the device: the route is checked like any flag, and the
+// device the command opens is the one the route names (the commands say which adapter they use).
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../compiler/cli/commands/index.js';
+
+const CLI = 'dist/compiler/cli/main.js';
+
+function mdl(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+describe('--route', () => {
+  it('every command that can open the device takes it', () => {
+    const takes = COMMANDS.filter((c) => 'route' in c.spec.flags).map((c) => c.spec.name);
+    expect(takes.sort()).toEqual(['compile', 'device', 'kernels', 'rashomon', 'score', 'search', 'train', 'unlearn']);
+    for (const c of COMMANDS.filter((x) => 'route' in x.spec.flags))
+      if (c.spec.name !== 'device') expect(c.spec.usage).toContain('--route auto|native|opengl');
+  });
+
+  it('an unknown route is a usage error naming the routes', () => {
+    const r = mdl('kernels', 'examples/lenet5.mdl', '--route', 'metal');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown route "metal"');
+    expect(r.err).toContain('routes: auto, native, opengl');
+  });
+
+  it('the command plans for the adapter the route reaches', () => {
+    const gl = mdl('kernels', 'examples/lenet5.mdl', '--route', 'opengl');
+    expect(gl.code).toBe(0);
+    expect(gl.out).toContain('via OpenGL ES (compatibility mode)');
+    const native = mdl('kernels', 'examples/lenet5.mdl', '--route', 'native');
+    expect(native.code).toBe(0);
+    expect(native.out).toContain('via Dawn');
+  });
+});
