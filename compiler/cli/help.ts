@@ -77,7 +77,10 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
 
 /** Flags whose meaning in one command differs from the text above. */
 const COMMAND_FLAG_HELP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  summary: { train: 'also account for training: gradients, optimizer state, the backward pass' },
+  summary: {
+    train: 'also account for training: gradients, optimizer state, the backward pass',
+    anytime: 'the sub-networks of an anytime model: params, MACs and TIPS sampling probability of each',
+  },
   kernels: { train: 'the kernels of the training step instead of inference' },
   graph: { format: 'the output format: dot (Graphviz)' },
   score: {

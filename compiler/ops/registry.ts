@@ -47,6 +47,7 @@ import { cross_entropy } from './cross_entropy.js';
 import { div } from './div.js';
 import { dropout } from './dropout.js';
 import { embedding } from './embedding.js';
+import { exit } from './exit.js';
 import { expand } from './expand.js';
 import { flatten } from './flatten.js';
 import { gather } from './gather.js';
@@ -62,6 +63,7 @@ import { mean } from './mean.js';
 import { mse } from './mse.js';
 import { mul } from './mul.js';
 import { neg } from './neg.js';
+import { optional } from './optional.js';
 import { pad } from './pad.js';
 import { param } from './param.js';
 import { permute } from './permute.js';
@@ -161,6 +163,9 @@ export const OPS = {
   token_mask,
   identity,
   zero,
+  // anytime networks (compiler/anytime/)
+  optional,
+  exit,
   // losses
   cross_entropy,
   mse,

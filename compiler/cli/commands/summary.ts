@@ -23,13 +23,14 @@ export const summary: Command = {
   spec: {
     name: 'summary',
     summary: 'per-layer shapes, parameters, MACs, FLOPs and memory of a model',
-    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--depth N] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
+    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--depth N] [--anytime] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
     flags: {
       model: 'string',
       batch: 'int',
       dim: 'kv',
       json: 'bool',
       depth: 'int',
+      anytime: 'bool',
       train: 'bool',
       section: 'string',
       loss: 'string',
@@ -38,7 +39,7 @@ export const summary: Command = {
     },
     positional: [1, 1],
   },
-  run(args) {
+  async run(args) {
     const model = args.flags.get('model') as string | undefined;
     const section = args.flags.get('section') as string | undefined;
     const train = args.flags.get('train') === true;
@@ -61,6 +62,19 @@ export const summary: Command = {
     if (!countsExact(r, s)) return 1;
     const json = args.flags.get('json') === true;
     const depth = args.flags.get('depth') as number | undefined;
+    if (args.flags.get('anytime') === true) {
+      if (t || depth !== undefined)
+        throw new UsageError(
+          '--anytime reports the sub-networks of a model',
+          'leave out --train and --depth',
+          'MDL7005',
+        );
+      const { anytimeSummary } = await import('../../anytime/command.js');
+      const out = anytimeSummary(r.graph, bind, json);
+      if (typeof out !== 'string') return report({ diagnostics: [out], sources: r.sources }) ? 0 : 1;
+      process.stdout.write(out + '\n');
+      return 0;
+    }
     if (!t) {
       // The model's own figures: its layers (or blocks, with --depth) and its topology scores.
       const topology = topologyScores(r.graph);
