@@ -133,6 +133,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   patch_reconstruct: patchReconstruct,
   dropout_mask: dropoutMask,
   inference_dropout: inferenceDropout,
+  stop_gradient: V.identity,
   cross_entropy_grad: crossEntropyGrad,
   mse_grad: mseGrad,
   sgd_update: sgdUpdate,

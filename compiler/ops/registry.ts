@@ -105,6 +105,7 @@ import { sgd_update } from './internal/sgd_update.js';
 import { slice_grad } from './internal/slice_grad.js';
 import { patch_project } from './internal/patch_project.js';
 import { patch_reconstruct } from './internal/patch_reconstruct.js';
+import { stop_gradient } from './internal/stop_gradient.js';
 import { sum_to } from './internal/sum_to.js';
 import { upsample_grad } from './internal/upsample_grad.js';
 
@@ -201,6 +202,8 @@ export const INTERNAL_OPS = {
   embedding_grad,
   gather_grad,
   dropout_mask,
+  // in-place distillation of anytime networks (compiler/anytime/)
+  stop_gradient,
   // inference-time noise (compiler/rashomon/)
   inference_dropout,
   // low-rank backward rewrites (compiler/rewrites/)
