@@ -9,6 +9,7 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
   against: 'a ground-truth table (CSV) to correlate the scores with (Kendall τ, Spearman ρ)',
   algorithm: 'the search algorithm, as a call: random(), evolution(population=…), …',
   arg: "a model argument NAME=VALUE over the file's own (repeatable)",
+  anytime: 'train the sub-networks of an anytime model, sampled each step: uniform, sandwich or tips',
   backend: 'where data proxies or training run: webgpu (default) or reference (the CPU interpreter)',
   batch: 'the batch size B',
   'capacity-samples': 'how many samples the capacity estimate uses',
