@@ -20,29 +20,47 @@ import { batches, channelStats, epochOrder, rng, type Normalisation } from '../.
 import type { Split } from '../../../runtime/data/dataset.js';
 import { CompiledModel } from '../../../runtime/model.js';
 import type { NamedTensor } from '../../../runtime/checkpoint/safetensors.js';
+import { initValues } from '../../../runtime/random/init.js';
 import { SAMPLERS, type SamplerName } from './sampler.js';
 
-export interface AnytimeRequest {
+/** What the compiled plans depend on: the network, how many copies a step trains, the optimizer. */
+export interface AnytimeSetup {
   readonly graph: Graph;
   readonly family: AnytimeFamily;
+  /** Shared-weight copies in the step graph (the sampler's), and whether copies 1… distill from copy 0. */
+  readonly copies: number;
+  readonly distill: boolean;
+  readonly optimizer: OptimizerSpec;
+  readonly batch: number;
+  /** TIPS's sharpness τ (default 1). */
+  readonly temperature?: number;
+}
+
+/** One training run on an opened setup. */
+export interface AnytimeRun {
   readonly sampler: SamplerName;
   readonly data: Split;
-  readonly optimizer: OptimizerSpec;
   /** Peak learning rate of the cosine schedule. */
   readonly lr: number;
-  readonly batch: number;
   readonly steps: number;
+  /** Initialisation and data order. */
   readonly seed: number;
   /** Test samples each sub-network is evaluated on (default: the whole test split). */
   readonly evalLimit?: number;
   /** Training batches that recalibrate each sub-network's batchnorm statistics (default 20). */
   readonly recalibrate?: number;
-  /** TIPS's sharpness τ (default 1). */
-  readonly temperature?: number;
   readonly logEvery?: number;
   /** One JSON-able row per logged step and per evaluated sub-network. */
   readonly log?: (row: Record<string, unknown>) => void;
   readonly signal?: AbortSignal;
+}
+
+export type AnytimeRequest = Omit<AnytimeSetup, 'copies' | 'distill'> & AnytimeRun;
+
+/** Compiled plans for runs of one setup (compiling is the slow part; runs re-initialise). */
+export interface AnytimeSession {
+  run(r: AnytimeRun): Promise<AnytimeResult>;
+  dispose(): void;
 }
 
 export interface SubnetResult {
@@ -97,44 +115,86 @@ function* trainBatches(data: Split['train'], batch: number, seed: number, norm: 
 }
 
 export async function trainAnytime(req: AnytimeRequest): Promise<AnytimeResult> {
-  const t0 = Date.now();
-  const { graph: g, family } = req;
-  const s = family.structure;
   const sampler = SAMPLERS[req.sampler];
-  const report = anytimeReport(g, bindDims(g, 1), family, req.temperature ?? 1);
+  const session = await openAnytime({ ...req, copies: sampler.copies, distill: sampler.distill });
+  try {
+    return await session.run(req);
+  } finally {
+    session.dispose();
+  }
+}
+
+export async function openAnytime(setup: AnytimeSetup): Promise<AnytimeSession> {
+  const { graph: g, family } = setup;
+  const s = family.structure;
+  const report = anytimeReport(g, bindDims(g, 1), family, setup.temperature ?? 1);
   const tipsP = report.subnets.map((r) => r.probability);
   const { largest, smallest } = extremes(family.subnets, s);
-  const train = gatedGraph(g, s, sampler.copies, sampler.distill);
-  const one = sampler.copies === 1 ? train : gatedGraph(g, s, 1);
+  const train = gatedGraph(g, s, setup.copies, setup.distill);
+  const one = setup.copies === 1 ? train : gatedGraph(g, s, 1);
   const stepOf = (gg: typeof train) =>
     buildTrainStep(gg.graph, {
       loss: gg.loss === 'output' ? { kind: 'output', output: 'loss' } : { kind: 'cross_entropy' },
-      optimizer: req.optimizer,
+      optimizer: setup.optimizer,
     });
   const acq = await acquireDevice();
   const target = targetOf(acq.report);
   const models: CompiledModel[] = [];
+  const dispose = () => {
+    for (const m of models) m.dispose();
+    acq.device.destroy();
+  };
+  let evalModel: CompiledModel;
+  let trainModel: CompiledModel;
   try {
-    const evalModel = await CompiledModel.create(planModel(stepOf(one), one.graph, req.batch, target), {
-      seed: req.seed,
+    evalModel = await CompiledModel.create(planModel(stepOf(one), one.graph, setup.batch, target), {
       device: acq,
       ownsDevice: false,
     });
     models.push(evalModel);
-    let trainModel = evalModel;
-    if (sampler.copies > 1) {
-      trainModel = await CompiledModel.create(planModel(stepOf(train), one.graph, req.batch, target), {
-        seed: req.seed,
+    trainModel = evalModel;
+    if (setup.copies > 1) {
+      trainModel = await CompiledModel.create(planModel(stepOf(train), one.graph, setup.batch, target), {
         device: acq,
         ownsDevice: false,
       });
       models.push(trainModel);
-      // One initialisation for both: the evaluation model's.
-      trainModel.setState(await evalModel.state());
     }
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  const layout = await trainModel.state();
+  const byName = new Map(g.params.map((p) => [p.name, p]));
+  /** The state of a fresh run: parameters drawn for the seed (as the runtime draws them), optimizer state zero. */
+  const fresh = (seed: number) =>
+    new Map<string, NamedTensor>(
+      [...layout].map(([name, t]) => {
+        const p = byName.get(name);
+        const data = p
+          ? (initValues(p.init, p.shape, seed, p.name, 'f32') as Float32Array)
+          : new Float32Array(t.data.length);
+        return [name, { shape: t.shape, data }];
+      }),
+    );
+  return {
+    dispose,
+    async run(req) {
+      if (SAMPLERS[req.sampler].copies !== setup.copies || SAMPLERS[req.sampler].distill !== setup.distill)
+        throw new Error(`the ${req.sampler} sampler needs a session opened for its own copies`);
+      return runOnce(req);
+    },
+  };
+
+  async function runOnce(req: AnytimeRun): Promise<AnytimeResult> {
+    const t0 = Date.now();
+    const sampler = SAMPLERS[req.sampler];
+    const init = fresh(req.seed);
+    trainModel.setState(init);
+    if (evalModel !== trainModel) evalModel.setState(init);
     const norm = channelStats(req.data.train);
     const draws = rng((req.seed * 0x2545f491) ^ 0x9e3779b9);
-    const it = trainBatches(req.data.train, req.batch, req.seed, norm);
+    const it = trainBatches(req.data.train, setup.batch, req.seed, norm);
     const logEvery = req.logEvery ?? 50;
     let interrupted = false;
     let step = 0;
@@ -161,7 +221,7 @@ export async function trainAnytime(req: AnytimeRequest): Promise<AnytimeResult> 
     const trained = await trainModel.state();
     const buffers = bnBuffers(g);
     const R = req.recalibrate ?? 20;
-    const calib = [...batches(req.data.train, req.batch, { seed: req.seed + 1, norm, dropLast: true })].slice(0, R);
+    const calib = [...batches(req.data.train, setup.batch, { seed: req.seed + 1, norm, dropLast: true })].slice(0, R);
     const limit = Math.min(req.evalLimit ?? req.data.test.count, req.data.test.count);
     const pick = epochOrder(req.data.test.count, 0x7e57, 0).subarray(0, limit);
     const test = { ...req.data.test, count: limit };
@@ -194,7 +254,7 @@ export async function trainAnytime(req: AnytimeRequest): Promise<AnytimeResult> 
       }
       evalModel.setState(fixed);
       let right = 0;
-      for (const tb of batches(testSet, req.batch, { shuffle: false, norm }))
+      for (const tb of batches(testSet, setup.batch, { shuffle: false, norm }))
         right += argmaxHits(await evalModel.forward(tb.x, tb.size, gates), tb.y, tb.size, testSet.classes);
       const r = report.subnets[i]!;
       const row: SubnetResult = {
@@ -220,8 +280,5 @@ export async function trainAnytime(req: AnytimeRequest): Promise<AnytimeResult> 
       seconds: (Date.now() - t0) / 1000,
       interrupted,
     };
-  } finally {
-    for (const m of models) m.dispose();
-    acq.device.destroy();
   }
 }
