@@ -112,7 +112,12 @@ function report(): void {
     const t = mr.filter((r) => r.sampler === 'tips');
     if (u.length && t.length) {
       const d = mean(t.map((r) => r.auc)) - mean(u.map((r) => r.auc));
-      lines.push('', `TIPS − uniform: ${(100 * d).toFixed(2)} AUC points (mean over seeds).`);
+      const paired = t.filter((r) => u.some((q) => q.seed === r.seed));
+      const wins = paired.filter((r) => r.auc >= u.find((q) => q.seed === r.seed)!.auc).length;
+      lines.push(
+        '',
+        `TIPS − uniform: ${(100 * d).toFixed(2)} AUC points (mean over seeds); TIPS's AUC is at least uniform's in ${wins} of ${paired.length} paired seeds.`,
+      );
     }
     lines.push('', 'Accuracy per sub-network (%), mean ± std over seeds:', '');
     const used = samplers.filter((s) => mr.some((r) => r.sampler === s));
@@ -138,6 +143,19 @@ function report(): void {
     );
     lines.push('', `![accuracy–MACs](${svg})`, '');
   }
+  lines.push(
+    '## Against the paper',
+    '',
+    'The paper reports TIPS 2 % to 6.6 % more accurate than earlier AnytimeNN training, on CIFAR-10/100',
+    'and ImageNet after full training. This page differs in every respect that matters: a budget of a',
+    'fraction of an epoch, narrow networks on Fashion-MNIST, 14 sub-networks from exits and skippable',
+    "blocks rather than the paper's families, and a sampling rule (p ∝ TPS of the best path) that is our",
+    "reading: the released code has no TPS-biased sampler. TIPS's distribution favours larger",
+    'sub-networks (longer paths collect more TAS), so at a small budget it trains the deeper blocks and',
+    'the last exit more often than uniform sampling does; whether the gain holds after full training is',
+    'not measured here. Samplers or networks missing from the tables did not run within the budget.',
+    '',
+  );
   writeFileSync('docs/experiments/anytime.md', lines.join('\n') + '\n');
 }
 
