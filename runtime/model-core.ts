@@ -139,9 +139,14 @@ export class ModelCore<Name extends string = string> {
 
   /**
    * Inference-mode logits [size, classes] for `size` samples (at most a batch). The plan has a
-   * fixed batch: a short batch is padded with zeros and the extra rows dropped.
+   * fixed batch: a short batch is padded with zeros and the extra rows dropped. `extra`: values
+   * of the forward plan's further inputs, by name (an anytime network's gates).
    */
-  async forward(x: Float32Array, size = x.length / this.sampleSize): Promise<Float32Array> {
+  async forward(
+    x: Float32Array,
+    size = x.length / this.sampleSize,
+    extra: Readonly<Record<string, Float32Array>> = {},
+  ): Promise<Float32Array> {
     const { batch, classes, input } = this.info;
     if (!Number.isInteger(size) || size < 1 || size > batch)
       throw new RangeError(`forward takes 1 to ${batch} samples, got ${size}`);
@@ -159,7 +164,7 @@ export class ModelCore<Name extends string = string> {
       data = new Float32Array(batch * this.sampleSize);
       data.set(x.subarray(0, size * this.sampleSize));
     }
-    const out = await this.evalEx.run({ inputs: { [input]: data } });
+    const out = await this.evalEx.run({ inputs: { ...extra, [input]: data } });
     const logits = out.values().next().value as Float32Array;
     return logits.subarray(0, size * classes);
   }

@@ -9,6 +9,7 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
   against: 'a ground-truth table (CSV) to correlate the scores with (Kendall τ, Spearman ρ)',
   algorithm: 'the search algorithm, as a call: random(), evolution(population=…), …',
   arg: "a model argument NAME=VALUE over the file's own (repeatable)",
+  anytime: 'train the sub-networks of an anytime model, sampled each step: uniform, sandwich or tips',
   backend: 'where data proxies or training run: webgpu (default) or reference (the CPU interpreter)',
   batch: 'the batch size B',
   columns:
@@ -81,7 +82,10 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
 
 /** Flags whose meaning in one command differs from the text above. */
 const COMMAND_FLAG_HELP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  summary: { train: 'also account for training: gradients, optimizer state, the backward pass' },
+  summary: {
+    train: 'also account for training: gradients, optimizer state, the backward pass',
+    anytime: 'the sub-networks of an anytime model: params, MACs and TIPS sampling probability of each',
+  },
   kernels: { train: 'the kernels of the training step instead of inference' },
   graph: { format: 'the output format: dot (Graphviz)' },
   score: {

@@ -6,6 +6,7 @@
 //   MDL7xxx command line            MDL9xxx internal invariants (always a bug in mdl)
 //   MDL80xx architecture search (compiler/search/, mdl search)
 //   MDL85xx Rashomon set exploration (compiler/rashomon/, mdl rashomon)
+//   MDL87xx anytime networks (compiler/anytime/, mdl summary --anytime, anytime training)
 
 export interface DiagnosticInfo {
   readonly title: string;
@@ -61,6 +62,10 @@ export const DIAGNOSTICS = {
   MDL3013: { title: 'backward rule matches no layer', hint: 'see the layer names and ops with `mdl summary`' },
   MDL3014: { title: 'backward strategy cannot handle this layer' },
   MDL3015: { title: 'backward strategies conflict' },
+  MDL3016: {
+    title: 'optional path and skip differ in shape',
+    hint: 'a sub-network that skips the path must get a tensor of the same shape from `skip`',
+  },
 
   MDL4001: { title: 'shape mismatch' },
   MDL4002: { title: 'incompatible broadcast' },
@@ -194,6 +199,20 @@ export const DIAGNOSTICS = {
     title: 'teacher–student unlearning without a trained model',
     hint: 'pass the trained checkpoint with --init; unlearning starts from trained weights',
   },
+
+  MDL8701: {
+    title: 'not an anytime network',
+    hint: 'mark early exits with `exit(logits)` and skippable paths with `optional(path, skip)`',
+  },
+  MDL8702: {
+    title: 'too many sub-networks',
+    hint: 'each optional path doubles the sub-networks before each exit; mark fewer paths optional',
+  },
+  MDL8703: {
+    title: 'anytime exit of the wrong shape',
+    hint: 'every exit must give logits [B, classes] like the model output',
+  },
+  MDL8704: { title: 'unknown anytime sampler', hint: 'samplers: uniform, sandwich, tips' },
 
   MDL9001: { title: 'internal error' },
 } as const satisfies Record<string, DiagnosticInfo>;

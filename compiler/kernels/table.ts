@@ -99,6 +99,9 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   dropout: { byMode: (training, n) => (training && (n.attrs['p'] as number) > 0 ? dropout : V.identity) },
   token_mask: tokenMask,
   identity: V.identity,
+  // the full network: `optional` is its path (sub-networks are specialised before they are planned)
+  optional: V.identity,
+  exit: V.identity,
   zero: P.zeroOp,
   // losses
   cross_entropy: crossEntropy,
@@ -130,6 +133,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   patch_reconstruct: patchReconstruct,
   dropout_mask: dropoutMask,
   inference_dropout: inferenceDropout,
+  stop_gradient: V.identity,
   cross_entropy_grad: crossEntropyGrad,
   mse_grad: mseGrad,
   sgd_update: sgdUpdate,

@@ -47,6 +47,7 @@ import { cross_entropy } from './cross_entropy.js';
 import { div } from './div.js';
 import { dropout } from './dropout.js';
 import { embedding } from './embedding.js';
+import { exit } from './exit.js';
 import { expand } from './expand.js';
 import { flatten } from './flatten.js';
 import { gather } from './gather.js';
@@ -62,6 +63,7 @@ import { mean } from './mean.js';
 import { mse } from './mse.js';
 import { mul } from './mul.js';
 import { neg } from './neg.js';
+import { optional } from './optional.js';
 import { pad } from './pad.js';
 import { param } from './param.js';
 import { permute } from './permute.js';
@@ -103,6 +105,7 @@ import { sgd_update } from './internal/sgd_update.js';
 import { slice_grad } from './internal/slice_grad.js';
 import { patch_project } from './internal/patch_project.js';
 import { patch_reconstruct } from './internal/patch_reconstruct.js';
+import { stop_gradient } from './internal/stop_gradient.js';
 import { sum_to } from './internal/sum_to.js';
 import { upsample_grad } from './internal/upsample_grad.js';
 
@@ -161,6 +164,9 @@ export const OPS = {
   token_mask,
   identity,
   zero,
+  // anytime networks (compiler/anytime/)
+  optional,
+  exit,
   // losses
   cross_entropy,
   mse,
@@ -196,6 +202,8 @@ export const INTERNAL_OPS = {
   embedding_grad,
   gather_grad,
   dropout_mask,
+  // in-place distillation of anytime networks (compiler/anytime/)
+  stop_gradient,
   // inference-time noise (compiler/rashomon/)
   inference_dropout,
   // low-rank backward rewrites (compiler/rewrites/)

@@ -489,6 +489,9 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
     .map(([s, p, training]) => ({ inputs: [{ shape: s }], attrs: { p }, training })),
   identity: unaryCase(),
   zero: unaryCase(),
+  // anytime networks: the identity on the path (the skip gets no gradient)
+  optional: shape(1, 3).map((s): OpCase => ({ inputs: [{ shape: s }, { shape: s }], attrs: {} })),
+  exit: unaryCase(),
   // losses
   cross_entropy: fc.record({ n: dim(4), c: dim(5, 2), ls: fc.constantFrom(0, 0.1, 0.3) }).map((r) => ({
     inputs: [

@@ -49,12 +49,13 @@ describe('summary --columns', () => {
     expect(header.split(/\s{2,}/)).toEqual(['layer', 'params', 'input shape']);
   });
 
-  it('an unknown column, an empty list, and --columns with --depth or --train are usage errors', () => {
+  it('an unknown column, an empty list, and --columns with --depth, --train or --anytime are usage errors', () => {
     for (const args of [
       ['--columns', 'weights'],
       ['--columns', ','],
       ['--columns', 'op', '--depth', '1'],
       ['--columns', 'op', '--train'],
+      ['--columns', 'op', '--anytime'],
     ]) {
       const r = mdl('summary', 'examples/lenet5.mdl', ...args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -72,6 +72,8 @@ describe('op registry', () => {
       'dropout',
       'identity',
       'zero',
+      'optional',
+      'exit',
       'cross_entropy',
       'mse',
       'param',

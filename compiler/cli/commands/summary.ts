@@ -24,7 +24,7 @@ export const summary: Command = {
   spec: {
     name: 'summary',
     summary: 'per-layer shapes, parameters, MACs, FLOPs and memory of a model',
-    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--depth N | --columns LIST] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
+    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--depth N | --columns LIST] [--anytime] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
     flags: {
       model: 'string',
       batch: 'int',
@@ -32,6 +32,7 @@ export const summary: Command = {
       json: 'bool',
       depth: 'int',
       columns: 'string',
+      anytime: 'bool',
       train: 'bool',
       section: 'string',
       loss: 'string',
@@ -40,15 +41,22 @@ export const summary: Command = {
     },
     positional: [1, 1],
   },
-  run(args) {
+  async run(args) {
     const model = args.flags.get('model') as string | undefined;
     const section = args.flags.get('section') as string | undefined;
     const train = args.flags.get('train') === true;
     const columns = layerColumns(args.flags.get('columns') as string | undefined);
-    if (columns && (args.flags.has('depth') || train))
+    const otherTable = args.flags.has('depth')
+      ? '--depth'
+      : train
+        ? '--train'
+        : args.flags.has('anytime')
+          ? '--anytime'
+          : '';
+    if (columns && otherTable)
       throw new UsageError(
         '--columns chooses the columns of the per-layer model table',
-        args.flags.has('depth') ? 'leave --depth out: the block table has its own columns' : 'leave --train out',
+        `leave ${otherTable} out: its table has its own columns`,
         'MDL7005',
       );
     if (section !== undefined && !train)
@@ -70,6 +78,19 @@ export const summary: Command = {
     if (!countsExact(r, s)) return 1;
     const json = args.flags.get('json') === true;
     const depth = args.flags.get('depth') as number | undefined;
+    if (args.flags.get('anytime') === true) {
+      if (t || depth !== undefined)
+        throw new UsageError(
+          '--anytime reports the sub-networks of a model',
+          'leave out --train and --depth',
+          'MDL7005',
+        );
+      const { anytimeSummary } = await import('../../anytime/command.js');
+      const out = anytimeSummary(r.graph, bind, json);
+      if (typeof out !== 'string') return report({ diagnostics: [out], sources: r.sources }) ? 0 : 1;
+      process.stdout.write(out + '\n');
+      return 0;
+    }
     if (!t) {
       // The model's own figures: its layers (or blocks, with --depth) and its topology scores.
       const topology = topologyScores(r.graph);

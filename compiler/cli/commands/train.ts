@@ -22,7 +22,7 @@ export const train: Command = {
   spec: {
     name: 'train',
     summary: 'train a model on real data (built-in digits by default)',
-    usage: `mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--route auto|native|opengl] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N] ${ARG_USAGE}`,
+    usage: `mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--route auto|native|opengl] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N] [--anytime uniform|sandwich|tips] ${ARG_USAGE}`,
     flags: {
       data: 'string',
       epochs: 'count',
@@ -43,6 +43,7 @@ export const train: Command = {
       'log-every': 'int',
       init: 'string',
       merge: 'bool',
+      anytime: 'string',
       ...ARG_FLAG,
     },
     positional: [1, 1],
@@ -147,6 +148,34 @@ export const train: Command = {
         'MDL7006',
         `mdl train trains classifiers with cross_entropy; ${spec.name} asks for ${spec.loss.kind}`,
       );
+    // --anytime: sub-networks sampled each step through the gates of one plan (compiler/anytime/).
+    const anytime = f<string>('anytime');
+    if (anytime !== undefined) {
+      const { isSampler, SAMPLER_NAMES } = await import('../../drivers/anytime/sampler.js');
+      if (!isSampler(anytime))
+        throw new CliError('MDL8704', `unknown anytime sampler "${anytime}"`, `samplers: ${SAMPLER_NAMES.join(', ')}`);
+      if (backendName !== 'webgpu')
+        throw new UsageError('anytime training runs on WebGPU only', 'leave out --backend (or pass --backend webgpu)');
+      const { checkedFamily } = await import('../../anytime/command.js');
+      const family = checkedFamily(g);
+      if ('code' in family) return report({ diagnostics: [family], sources: r.sources }) ? 0 : 1;
+      const { limited } = await import('../../../runtime/train/trainer.js');
+      const train = limited(data, f<number>('limit'));
+      const { trainAnytimeCommand } = await import('./train-anytime.js');
+      return trainAnytimeCommand({
+        graph: g,
+        family,
+        sampler: anytime,
+        data: { ...data, train },
+        optimizer,
+        lr,
+        batch: base.batch,
+        steps: (f<number>('epochs') ?? base.epochs) * Math.floor(train.count / base.batch),
+        seed,
+        out: f<string>('out') ?? `runs/${g.name}`,
+        logEvery: f<number>('log-every') ?? 10,
+      });
+    }
     if (spec?.continual) {
       if (backendName !== 'webgpu')
         throw new UsageError(
