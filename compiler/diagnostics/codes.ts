@@ -129,7 +129,7 @@ export const DIAGNOSTICS = {
   },
   MDL6010: {
     title: 'compile-time budget exceeded',
-    hint: 'a model is unrolled at compile time: at most 1,000,000 loop iterations, 100,000 block expansions and 100,000 layers',
+    hint: 'a model is unrolled at compile time: at most 1,000,000 loop iterations, 5,000,000 statements executed, 100,000 block expansions and 100,000 layers',
   },
   MDL6011: {
     title: 'loss does not fit the model',

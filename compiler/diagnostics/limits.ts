@@ -30,6 +30,8 @@ export const LIMITS = {
   valueDepth: 256,
   /** Loop iterations unrolled while elaborating one model, section or candidate. */
   unrolled: 1_000_000,
+  /** Statements executed while elaborating one model, section or candidate (loop bodies count each time; ~1 s). */
+  statements: 5_000_000,
   /** List and tuple elements and string characters built while elaborating one model (every copy counts). */
   elements: 20_000_000,
   /** Statements that fail while elaborating one model: past this, it stops (a loop repeating one error). */

@@ -18,11 +18,12 @@ export function abort(message: string, span: Span | undefined, code: 'MDL6010' |
   throw new Abort(diag(code, message, span));
 }
 
-export const spent = { unrolled: 0, expansions: 0, elements: 0, failures: 0 };
+export const spent = { unrolled: 0, statements: 0, expansions: 0, elements: 0, failures: 0 };
 
 /** A fresh budget, at the start of a model, a section or a candidate. */
 export function resetBudget(): void {
   spent.unrolled = 0;
+  spent.statements = 0;
   spent.expansions = 0;
   spent.elements = 0;
   spent.failures = 0;

@@ -671,6 +671,9 @@ export class Elaborator {
 
   private execStmt(s: Stmt, frame: Frame): V | undefined {
     try {
+      // Loop iterations alone do not bound the work: 100,000 iterations of a 1,000-line body ran for minutes.
+      if (++spent.statements > LIMITS.statements)
+        abort(`more than ${formatLimit(LIMITS.statements)} statements executed in one model`, s.span);
       switch (s.kind) {
         case 'assign': {
           if ((frame.space || frame.train) && s.targets.length === 1 && s.targets[0]!.name === 'model') {

@@ -130,3 +130,21 @@ describe('layer names', () => {
     expect(r.graph!.nodes.map((n) => n.name)).toEqual(['x_1', 'b', 'c', 'd', 'e']);
   });
 });
+
+describe('statements executed', () => {
+  // A fuzzing input put a 1,000-statement body inside `for _ in range(100000)`: 10^8 statements,
+  // within the loop-iteration budget, ran for minutes.
+  it(`more than ${LIMITS.statements} statements in one model is MDL6010`, async () => {
+    const body = Array.from({ length: 100 }, () => '    n = n + 1').join('\n');
+    const loop = (iterations: number) => model(`  n = 0\n  for _ in range(${iterations}) {\n${body}\n  }`);
+    // The body runs 100 statements an iteration; `n = 0` and the loop itself are two more.
+    const over = Math.floor(LIMITS.statements / 100) + 1;
+    expect(over).toBeLessThanOrEqual(LIMITS.unrolled);
+    const d = diags(loop(over));
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ code: 'MDL6010', message: expect.stringMatching(/statements executed/) });
+    await noCrash(loop(over));
+    // Just below the budget the same loop elaborates.
+    expect(diags(loop(Math.floor((LIMITS.statements - 2) / 100)))).toEqual([]);
+  }, 120_000);
+});
