@@ -52,7 +52,7 @@ function sameType(g: Graph, a: ValueId, b: ValueId): boolean {
  * ZERO, or the other operand of an add with a zero; undefined when the node computes something.
  * `ins` are its data inputs after aliasing, `zeros` how many of them are ZERO.
  */
-export function folded(g: Graph, n: Node, ins: readonly number[], zeros: number, prune: boolean): number | undefined {
+function folded(g: Graph, n: Node, ins: readonly number[], zeros: number, prune: boolean): number | undefined {
   if (n.op === 'identity') return ins[0]!;
   if (!prune || n.outputs.length !== 1) return undefined;
   if (n.op === 'zero') return ZERO;
@@ -72,8 +72,20 @@ export function folded(g: Graph, n: Node, ins: readonly number[], zeros: number,
   return undefined;
 }
 
+/**
+ * How a caller folds some nodes itself (a search space's cached segments): `fold` gives the
+ * node's output alias, 'live' to keep it, a string why no view can be built, or undefined for the
+ * usual rule; `inputUses`, what a live node adds to its first input's uses in place of one per input.
+ */
+export interface NodeRule {
+  fold(n: Node, ins: readonly number[], zeros: number): number | 'live' | string | undefined;
+  inputUses(n: Node): number | undefined;
+}
+
 /** The functional view of a graph; with `prune` false, only identities are folded. */
-export function functionalView(g: Graph, prune = true): FunctionalView {
+export function functionalView(g: Graph, prune?: boolean): FunctionalView;
+export function functionalView(g: Graph, prune: boolean, rule: NodeRule): FunctionalView | string;
+export function functionalView(g: Graph, prune = true, rule?: NodeRule): FunctionalView | string {
   // Plain arrays: many small typed arrays cost more in allocation and GC than they save.
   const nv = g.values.length;
   const alias: number[] = new Array<number>(nv);
@@ -92,7 +104,9 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
       if (a === ZERO) zeros++;
     }
     for (const o of n.outputs) producer[o] = n.id;
-    const a = folded(g, n, ins, zeros, prune);
+    const own = rule?.fold(n, ins, zeros);
+    if (typeof own === 'string' && own !== 'live') return own;
+    const a = own === undefined ? folded(g, n, ins, zeros, prune) : own === 'live' ? undefined : own;
     if (a !== undefined) alias[n.outputs[0]!] = a;
     else inputs[n.id] = ins;
   }
@@ -109,7 +123,9 @@ export function functionalView(g: Graph, prune = true): FunctionalView {
     for (const o of n.outputs) if (uses[o]! > 0) needed = true;
     if (!needed) continue;
     live.push(n);
-    for (const v of ins) if (v !== ZERO) uses[v]!++;
+    const own = rule?.inputUses(n);
+    if (own !== undefined) uses[ins[0]!]! += own;
+    else for (const v of ins) if (v !== ZERO) uses[v]!++;
   }
   live.reverse();
   return { graph: g, alias, live, inputs, outputs, uses, producer };

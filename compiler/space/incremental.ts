@@ -21,11 +21,11 @@
 // the candidate does not build; a function not seen before needs its function-level proxies; a
 // segment's input is zero in the functional view (its expansion would fold differently); or a
 // sum would be spliced across a segment's boundary (an add whose only use is another add).
-import { folded, functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
+import { functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
 import { replayTemplate } from '../elaborate/memo.js';
 import { SEGMENT_OP, SegmentRecorder, segmentCache, type SegmentTemplate } from '../elaborate/segments.js';
 import { GraphBuilder } from '../ir/builder.js';
-import type { Graph, Node } from '../ir/types.js';
+import type { Graph } from '../ir/types.js';
 import { canonicalHash, segmentLabeler, type SegmentLabeler } from './canonical.js';
 import { paramCount, sumCosts } from './proxies.js';
 import { digitsOf, type OpenSpace } from './space.js';
@@ -128,52 +128,17 @@ export function coarseView(
   g: Graph,
   seg: ReadonlyMap<number, SegmentAnalysis>,
 ): FunctionalView | Extract<Fallback, 'zero segment input' | 'sum across a segment'> {
-  const nv = g.values.length;
-  const alias: number[] = new Array<number>(nv);
-  const producer: number[] = new Array<number>(nv);
-  for (let v = 0; v < nv; v++) {
-    alias[v] = v;
-    producer[v] = -1;
-  }
-  const inputs: (number[] | undefined)[] = new Array<number[] | undefined>(g.nodes.length);
-  for (const n of g.nodes) {
-    const ins: number[] = new Array<number>(n.dataInputs);
-    let zeros = 0;
-    for (let i = 0; i < n.dataInputs; i++) {
-      const a = alias[n.inputs[i]!]!;
-      ins[i] = a;
-      if (a === ZERO) zeros++;
-    }
-    for (const o of n.outputs) producer[o] = n.id;
-    const s = seg.get(n.id);
-    if (s) {
+  const view = functionalView(g, true, {
+    fold(n, ins, zeros) {
+      const s = seg.get(n.id);
+      if (!s) return undefined;
       if (zeros > 0) return 'zero segment input';
-      if (s.out === 'zero') alias[n.outputs[0]!] = ZERO;
-      else if (s.out === 'input') alias[n.outputs[0]!] = ins[0]!;
-      else inputs[n.id] = ins;
-      continue;
-    }
-    const a = folded(g, n, ins, zeros, true);
-    if (a !== undefined) alias[n.outputs[0]!] = a;
-    else inputs[n.id] = ins;
-  }
-  const outputs = g.outputs.map((o) => alias[o.value]!);
-  const uses: number[] = new Array<number>(nv).fill(0);
-  for (const o of outputs) if (o !== ZERO) uses[o]!++;
-  const live: Node[] = [];
-  for (let i = g.nodes.length - 1; i >= 0; i--) {
-    const ins = inputs[i];
-    if (!ins) continue;
-    const n = g.nodes[i]!;
-    let needed = false;
-    for (const o of n.outputs) if (uses[o]! > 0) needed = true;
-    if (!needed) continue;
-    live.push(n);
-    const s = seg.get(n.id);
-    if (s) uses[ins[0]!]! += s.inputUses;
-    else for (const v of ins) if (v !== ZERO) uses[v]!++;
-  }
-  live.reverse();
+      return s.out === 'zero' ? ZERO : s.out === 'input' ? ins[0]! : 'live';
+    },
+    inputUses: (n) => seg.get(n.id)?.inputUses,
+  });
+  if (typeof view === 'string') return view as 'zero segment input';
+  const { live, inputs, uses, producer } = view;
   // Sums spliced across a boundary: the labels would combine terms of both sides.
   const isSum = (v: number): boolean => {
     const p = producer[v]!;
@@ -191,7 +156,7 @@ export function coarseView(
         if (v !== ZERO && uses[v] === 1 && producer[v]! >= 0 && seg.get(producer[v]!)?.outIsSum)
           return 'sum across a segment';
   }
-  return { graph: g, alias, live, inputs, outputs, uses, producer };
+  return view;
 }
 
 /** A candidate's static values from its segments, or why it must be elaborated in full. */
