@@ -6,6 +6,7 @@ import type { Definition } from '../../grammar/ast.js';
 import type { OpDef } from '../ops/types.js';
 import type { ValueId } from '../ir/types.js';
 import type { Span } from '../source.js';
+import { cacheSlot } from '../ir/cache-slot.js';
 
 export type V =
   | { readonly t: 'int'; readonly v: number }
@@ -55,7 +56,7 @@ export interface Extent {
   readonly depth: number;
 }
 
-const extents = new WeakMap<object, Extent>();
+const extents = cacheSlot<Extent>('extent');
 const FLAT: Extent = { size: 1, depth: 0 };
 
 /** A value's extent: a string's length, a sequence's measure, 1 for anything else. */

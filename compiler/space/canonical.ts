@@ -18,6 +18,7 @@ import type { Graph, TensorType } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
 import type { ArgSpec } from '../ops/types.js';
 import { functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
+import { cacheSlot } from '../ir/cache-slot.js';
 
 /** cyrb53-style 53-bit string hash, as 14 hex digits. */
 export function hashString(s: string, seed = 0): string {
@@ -112,7 +113,7 @@ function mixAttr(v: unknown): void {
  * The label of an op's attributes: key by key in sorted order. Attribute objects are shared
  * by the nodes a memoised block expansion replays, so the label is cached per object.
  */
-const attrLabels = new WeakMap<object, number>();
+const attrLabels = cacheSlot<number>('attrs label');
 function attrsLabel(a: object, op: string): number {
   let v = attrLabels.get(a);
   if (v === undefined) attrLabels.set(a, (v = nested(() => attrsText(a, op))));
@@ -141,7 +142,7 @@ function attrsText(a: object, op: string): number {
 }
 
 /** The label of a tensor type, cached per type object (replayed nodes share theirs). */
-const typeLabels = new WeakMap<TensorType, number>();
+const typeLabels = cacheSlot<number>('type label');
 function typeLabel(t: TensorType): number {
   let v = typeLabels.get(t);
   if (v === undefined) {

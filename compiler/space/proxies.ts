@@ -24,6 +24,7 @@ import { fisher, gradNorm, jacobCov, naswotOf, snip, zico } from './data-proxies
 import { layerOutputs } from './data-proxies/layers.js';
 import { dataProxy, type DataProxySpec } from './data-proxies/needs.js';
 import { synflowRun } from './data-proxies/synflow.js';
+import { cacheSlot } from '../ir/cache-slot.js';
 
 export interface Costs {
   readonly params: number;
@@ -112,10 +113,12 @@ export function sumCosts(
  * a recorded node and its replays, whose input types the memo key fixes. The output type
  * object is shared the same way and checked too.
  */
-const costCache = new WeakMap<
-  object,
-  { readonly type: object; readonly bind: string; readonly macs: number; readonly flops: number }
->();
+const costCache = cacheSlot<{
+  readonly type: object;
+  readonly bind: string;
+  readonly macs: number;
+  readonly flops: number;
+}>('cost');
 
 /** What a proxy may ask of a candidate; everything is computed at most once. */
 export class ProxyContext {
