@@ -84,7 +84,11 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const tids = new WeakMap<Worker, number | undefined>();
   const start = () => {
     const w = new Worker(opts.worker, {
-      resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb, maxYoungGenerationSizeMb: 64 },
+      // A worker thread's stack is 4 MB by default, four times the main thread's (V8's 984 KB),
+      // which is where `mdl` runs: a fuzzing input that overflowed the command's stack passed
+      // in the worker, slowly enough to be taken for a hang. 1 MB reaches a little less deep
+      // than the main thread, so the worker errs on the side of reporting.
+      resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb, maxYoungGenerationSizeMb: 64, stackSizeMb: 1 },
     });
     w.once('message', (h: Hello) => tids.set(w, h.tid));
     return w;

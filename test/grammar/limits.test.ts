@@ -69,6 +69,22 @@ describe('nesting budgets', () => {
     }
   });
 
+  // A fuzzing input: 1,000 lines `for i, p in enumerate([16, 32, 64] ]) {`. The parser skips each
+  // stray `]` and nests the loops 1,000 deep; the bracket count let the `]` close the `{` before
+  // it, saw depth 3, and `mdl check` overflowed its stack.
+  it('a stray closer does not close the brackets before it', async () => {
+    const text = model(`${'  for i, p in enumerate([16, 32, 64] ]) {\n'.repeat(1000)}  x = relu(x)\n`);
+    const r = parse({ path: 'stray.mdl', text });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MDL1007']);
+    const d = r.diagnostics[0]!;
+    // The model's `{` and 62 loops' are open when the 63rd loop's `(` and `[` make 64: its `[` is refused.
+    expect(d.span!.line).toBe(LIMITS.brackets);
+    expect(d.notes.map((n) => [n.span?.line, n.span?.col])).toEqual([[2, 38]]);
+    expect(firstCode(await noCrash(text))).toBe('MDL1007');
+    // A closer that matches a bracket further out closes it: `f([x)` leaves nothing open.
+    expect(codes(model(`  y = ${'f([x) + '.repeat(500)}1`))).not.toContain('MDL1007');
+  });
+
   it('programs at the limits go through every stage', async () => {
     const deep = LIMITS.brackets;
     const chain = LIMITS.syntaxDepth - 8;
