@@ -532,7 +532,16 @@ export class Elaborator {
       space: def.name,
       choices: state.points,
       digits: picks,
-      name: name ?? state.points.map((p, k) => show(p.options[picks[k]!]!)).join(','),
+      // A choice that failed (its options depend on an earlier choice, and the assignment picks
+      // past them) is a point with no picked option: the candidate has that error, and a name.
+      name:
+        name ??
+        state.points
+          .map((p, k) => {
+            const o = p.options[picks[k]!];
+            return o === undefined ? '?' : show(o);
+          })
+          .join(','),
       model: space.model,
       graph: diagnostics.some((d) => d.severity === 'error') ? undefined : graph,
       diagnostics,
@@ -600,7 +609,11 @@ export class Elaborator {
     const k = st.points.push({ span, options }) - 1;
     const d = st.digits[k] ?? 0;
     if (d >= options.length)
-      fail('MDL3006', `choice #${k + 1} has ${options.length} options; the assignment picks option ${d + 1}`, span);
+      fail(
+        'MDL3006',
+        `choice #${k + 1} has ${options.length} option${options.length === 1 ? '' : 's'}; the assignment picks option ${d + 1}`,
+        span,
+      );
     return options[d]!;
   }
 
