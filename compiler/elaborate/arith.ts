@@ -72,6 +72,14 @@ export function withinBudget(v: V, span: Span): V {
 /** The size a result would have, refused before it is built. */
 function plannedSize(size: number, what: string, span: Span): void {
   spendElements(Math.min(size, LIMITS.valueSize + 1), span);
+  refuseSize(size, what, span);
+}
+
+/**
+ * Refuses a result that will have at least `size` elements before it is built (its full size
+ * is checked, and spent, by withinBudget once it is).
+ */
+export function refuseSize(size: number, what: string, span: Span): void {
   if (size > LIMITS.valueSize)
     fail(
       'MDL6008',

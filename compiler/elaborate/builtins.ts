@@ -2,7 +2,7 @@
 // channel arithmetic need.
 import { fail } from '../diagnostics/diagnostic.js';
 import type { Span } from '../source.js';
-import { exactInt, finiteFloat } from './arith.js';
+import { exactInt, finiteFloat, refuseSize } from './arith.js';
 import {
   BOOL,
   FLOAT,
@@ -89,11 +89,16 @@ const table: Record<string, BuiltinFn> = {
   enumerate(args, _kw, span) {
     arity(args, 1, 2, 'enumerate', span);
     const start = args[1] ? intArg(args[1], 'enumerate', span) : 0;
-    return LIST(seq(args[0]!, 'enumerate', span).map((x, i) => TUPLE([INT(i + start), x])));
+    const items = seq(args[0]!, 'enumerate', span);
+    // A pair and its two items per element: refused before the pairs of a million-element list
+    // are built (a gigabyte), not after.
+    refuseSize(3 * items.length, 'list', span);
+    return LIST(items.map((x, i) => TUPLE([INT(i + start), x])));
   },
   zip(args, _kw, span) {
     const seqs = args.map((a) => seq(a, 'zip', span));
     const n = Math.min(...seqs.map((s) => s.length));
+    if (seqs.length > 0) refuseSize(n * (1 + seqs.length), 'list', span);
     return LIST(Array.from({ length: seqs.length ? n : 0 }, (_, i) => TUPLE(seqs.map((s) => s[i]!))));
   },
   reversed(args, _kw, span) {

@@ -148,3 +148,29 @@ describe('statements executed', () => {
     expect(diags(loop(Math.floor((LIMITS.statements - 2) / 100)))).toEqual([]);
   }, 120_000);
 });
+
+describe('builtins that multiply a list', () => {
+  // A fuzzing input: `enumerate([8] * 10**6)` in a loop. The million pairs were built (a
+  // gigabyte of heap, 6 s per stage) before the result's size was refused; now the planned
+  // size is refused first, and a result at the budget is still built.
+  it('enumerate and zip of lists whose result passes the budget are MDL6008 at the call', async () => {
+    const n = Math.floor(LIMITS.valueSize / 3) + 1;
+    for (const [call, size] of [
+      [`enumerate([8] * ${n})`, 3 * n],
+      [`zip([1] * ${n}, [2] * ${n})`, 3 * n],
+    ] as const) {
+      const text = model(`  l = ${call}\n  y = linear(x, len(l))`, 'y');
+      expect(diags(text)).toEqual([
+        {
+          code: 'MDL6008',
+          line: 2,
+          message: `a list of ${size.toLocaleString('en')} elements is too large (the limit is ${LIMITS.valueSize.toLocaleString('en')})`,
+        },
+      ]);
+      await noCrash(text);
+    }
+    const fits = Math.floor(LIMITS.valueSize / 3);
+    expect(diags(model(`  l = enumerate([8] * ${fits})\n  y = linear(x, len(l))`, 'y'))).toEqual([]);
+    expect(diags(model('  l = zip()\n  y = linear(x, len(l) + 1)', 'y'))).toEqual([]);
+  }, 120_000);
+});
