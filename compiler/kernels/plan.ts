@@ -65,6 +65,8 @@ export interface Dispatch extends PlanDispatch {
 
 /** A plan as the planner made it: the executable plan, with each dispatch's kernel IR and the IR's parameters. */
 export interface Plan extends ExecutablePlan {
+  /** How many planning attempts it took (each after the first materialises values a kernel asked for). */
+  readonly attempts: number;
   readonly dispatches: readonly Dispatch[];
   readonly params: readonly { readonly param: Param; readonly buffer: number; readonly byteOffset: number }[];
 }
@@ -87,7 +89,7 @@ interface Materialise {
 }
 
 /** One planning attempt's answer: a plan, or what to materialise for the next attempt. */
-type Attempt = { readonly kind: 'plan'; readonly plan: Plan } | Materialise;
+type Attempt = { readonly kind: 'plan'; readonly plan: Omit<Plan, 'attempts'> } | Materialise;
 
 const dtypeOf = (t: string): 'f32' | 'i32' => (t === 'i32' ? 'i32' : 'f32');
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
@@ -203,13 +205,18 @@ class Planner {
   viewOf(v: ValueId): View | undefined {
     const s = this.state[v]!;
     if (s.k === 'view') return s.view;
-    if (s.k === 'buf' || this.mat.has(v))
+    if (s.k === 'buf' || this.mat.has(v)) {
+      // Spelled out, not spread: an object spread into a literal is made in a slow shape, and
+      // kernel construction asks for hundreds of thousands of these per plan.
+      const { base, offset } = this.place(v);
       return {
-        ...this.place(v),
+        base,
+        offset,
         strides: E.contiguousStrides(this.shape[v]!),
         shape: this.shape[v]!,
         dtype: this.dtype[v]!,
       };
+    }
     return undefined;
   }
 
@@ -618,13 +625,20 @@ class Planner {
     return { kind: 'materialise', values: new Set([best]) };
   }
 
-  /** One attempt: the plan, or the first values found that must be materialised first. */
+  /**
+   * One attempt: the plan, or every value that the attempt's kernels found must be materialised
+   * first. A kernel that asks for a value goes on to the next one instead of ending the attempt:
+   * the requests of different kernels concern values inlined into each of them alone, so one
+   * attempt answers them all (a NAS-Bench-201 gradient graph took 60–80 attempts, each
+   * rebuilding every kernel up to the next request, when each answered only its first).
+   */
   attempt(): Attempt {
     this.classify();
     this.fuseEpilogues();
     const roots = this.g.nodes.flatMap((n) => n.outputs.filter((o) => this.mat.has(o)));
     const built: Built[] = [];
     const done = new Set<Node>();
+    const asked = new Set<ValueId>();
     for (const r of roots) {
       if (this.storedBy.has(r)) continue;
       const { node } = this.def[r]!;
@@ -640,11 +654,12 @@ class Planner {
         k = grp ? this.buildGroup(grp) : this.buildAnchor(node, undefined);
       } else if (this.fusedRoot.has(r)) k = this.buildAnchor(this.fusedRoot.get(r)!.anchor, r);
       else k = this.buildPointwise(r);
-      if ('kind' in k) return k; // a lowering asked for contiguous inputs
-      const split = this.checkLimits(k);
-      if (split) return split;
-      built.push(k);
+      // A lowering asked for contiguous inputs, or the kernel binds too many buffers.
+      const more = 'kind' in k ? k : this.checkLimits(k);
+      if (more) more.values.forEach((v) => asked.add(v));
+      else if (!('kind' in k)) built.push(k);
     }
+    if (asked.size > 0) return { kind: 'materialise', values: asked };
     this.checkInPlace(built);
     return { kind: 'plan', plan: this.finish(built) };
   }
@@ -670,7 +685,7 @@ class Planner {
     }
   }
 
-  finish(built: Built[]): Plan {
+  finish(built: Built[]): Omit<Plan, 'attempts'> {
     const g = this.g;
     const bytesOf = (v: ValueId) => numel(this.shape[v]!) * 4;
     const readable = new Map<ValueId, ReadSpec>();
@@ -783,7 +798,7 @@ export function planGraph(g: Graph, opts: PlanOptions = {}): Plan {
   let forced = new Set<ValueId>(opts.materialize ?? []);
   for (let round = 0; round < rounds; round++) {
     const r = new Planner(g, opts, forced).attempt();
-    if (r.kind === 'plan') return r.plan;
+    if (r.kind === 'plan') return { ...r.plan, attempts: round + 1 };
     const more = [...r.values].filter((v) => !forced.has(v));
     if (more.length === 0) throw new Error(`planner: ${g.name}: an attempt asked to materialise nothing new`);
     forced = new Set([...forced, ...more]);
