@@ -20,7 +20,7 @@ import { routeOf } from './adapter.js';
 import type { BindingRef, ExecutablePlan, PlanParam, ReadSpec } from './plan/types.js';
 import { initValues } from './random/init.js';
 import { Pace } from './pace.js';
-import { create as createPipeline, pipelineCache, PipelineError } from './pipeline-cache.js';
+import { create as createPipeline, layoutOf, pipelineCache, PipelineError } from './pipeline-cache.js';
 import type { StageClock } from './stages.js';
 import { quietly } from './wait.js';
 
@@ -88,6 +88,8 @@ export class Executor {
   private readonly pace = new Pace();
   /** Parameter and state values written at creation, by name: the warm-up restores them. */
   private readonly initial = new Map<string, { buffer: number; byteOffset: number; data: Float32Array }>();
+  /** The plan's parameters (and buffers) by name: a proxy sets every one per run, so no linear search. */
+  private readonly paramByName: ReadonlyMap<string, ExecutablePlan['params'][number]>;
   /** Bytes of the plan's buffers (inputs, params, state, temporaries) actually allocated. */
   readonly planBytes: number;
   /** Bytes of the staging buffers for reading values back. */
@@ -106,6 +108,7 @@ export class Executor {
     this.sleepFirst = (opts.sleep ?? true) && routeOf(device) !== 'opengl';
     this.useCache = opts.cache ?? true;
     this.clock = opts.clock;
+    this.paramByName = new Map(plan.params.map((x) => [x.param.name, x]));
     const t0 = performance.now();
     const label = opts.label ?? plan.graph;
     this.buffers = plan.buffers.map((b) =>
@@ -178,7 +181,7 @@ export class Executor {
     this.bindGroups = plan.dispatches.map((d, i) =>
       device.createBindGroup({
         label: d.name,
-        layout: this.pipelines[i]!.getBindGroupLayout(0),
+        layout: layoutOf(this.pipelines[i]!),
         entries: d.bindings.map((b: BindingRef, k) => ({
           binding: k,
           resource: { buffer: 'rng' in b ? this.rngBuf! : this.buffers[b.buffer]! },
@@ -196,7 +199,7 @@ export class Executor {
       data = given instanceof Float32Array ? given : Float32Array.from(given);
     } else data = initValues(p.init, p.shape, this.seed, p.name, 'f32') as Float32Array;
     // Packed parameters (an optimizer group's, see compiler/kernels/groups.ts) share a buffer.
-    const { buffer, byteOffset } = this.plan.params.find((x) => x.param === p)!;
+    const { buffer, byteOffset } = this.paramByName.get(p.name)!;
     this.initial.set(p.name, { buffer, byteOffset, data });
     this.device.queue.writeBuffer(this.buffers[buffer]!, byteOffset, data);
   }
@@ -213,7 +216,7 @@ export class Executor {
 
   /** Sets a parameter's (or buffer's) values. */
   setParam(name: string, values: ArrayLike<number>): void {
-    const p = this.plan.params.find((x) => x.param.name === name);
+    const p = this.paramByName.get(name);
     if (!p) throw new ExecutorError(`no parameter named ${name}`);
     const t0 = performance.now();
     this.writeParam(p.param, values);
@@ -222,7 +225,7 @@ export class Executor {
 
   /** Where a parameter (or buffer), or else a readable value after a run, lives: its GPU buffer, byte offset and size. */
   private slot(name: string, readable: boolean): { buf: GPUBuffer; offset: number; bytes: number } {
-    const p = this.plan.params.find((x) => x.param.name === name);
+    const p = this.paramByName.get(name);
     if (p)
       return {
         buf: this.buffers[p.buffer]!,
@@ -257,7 +260,7 @@ export class Executor {
   async readParams(names: readonly string[]): Promise<Map<string, Float32Array>> {
     const enc = this.device.createCommandEncoder();
     const bufs = names.map((name) => {
-      const p = this.plan.params.find((x) => x.param.name === name);
+      const p = this.paramByName.get(name);
       if (!p) throw new ExecutorError(`no parameter named ${name}`);
       const size = Math.max(4, p.param.shape.reduce((a, d) => a * d, 1) * 4);
       const dst = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });

@@ -77,3 +77,16 @@ export function pipelineCache(device: GPUDevice): PipelineCache {
   if (!c) caches.set(device, (c = new PipelineCache(device)));
   return c;
 }
+
+const layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
+
+/**
+ * The bind group layout of a pipeline's group 0, asked of Dawn once per pipeline: a plan binds
+ * every dispatch, and its repeated kernels (and every kernel a cached pipeline serves) share
+ * the pipeline, so the layout is the same object each time (Dawn makes a new one per call).
+ */
+export function layoutOf(pipeline: GPUComputePipeline): GPUBindGroupLayout {
+  let l = layouts.get(pipeline);
+  if (!l) layouts.set(pipeline, (l = pipeline.getBindGroupLayout(0)));
+  return l;
+}

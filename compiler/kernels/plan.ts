@@ -65,6 +65,8 @@ export interface Dispatch extends PlanDispatch {
 
 /** A plan as the planner made it: the executable plan, with each dispatch's kernel IR and the IR's parameters. */
 export interface Plan extends ExecutablePlan {
+  /** How many planning attempts it took (each after the first materialises values a kernel asked for). */
+  readonly attempts: number;
   readonly dispatches: readonly Dispatch[];
   readonly params: readonly { readonly param: Param; readonly buffer: number; readonly byteOffset: number }[];
 }
@@ -86,8 +88,13 @@ interface Materialise {
   readonly values: ReadonlySet<ValueId>;
 }
 
+/** The values a planning attempt's kernels asked for, and the roots of those kernels. */
+interface Asked extends Materialise {
+  readonly askers: ReadonlySet<ValueId>;
+}
+
 /** One planning attempt's answer: a plan, or what to materialise for the next attempt. */
-type Attempt = { readonly kind: 'plan'; readonly plan: Plan } | Materialise;
+type Attempt = { readonly kind: 'plan'; readonly plan: Omit<Plan, 'attempts'> } | Asked;
 
 const dtypeOf = (t: string): 'f32' | 'i32' => (t === 'i32' ? 'i32' : 'f32');
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
@@ -189,6 +196,20 @@ class Planner {
     this.state = g.values.map((v) => (v.def.kind === 'node' ? { k: 'lazy' } : { k: 'buf' }));
   }
 
+  /** Node names → their place in the graph, for ordering a kernel's nodes. */
+  private nodeIndex: Map<string, number[]> | undefined;
+
+  /** The graph's nodes among `seen`, in graph order (a filter of every node per kernel was quadratic). */
+  orderNames(seen: Set<string>): string[] {
+    if (!this.nodeIndex) {
+      this.nodeIndex = new Map();
+      this.g.nodes.forEach((n, i) => this.nodeIndex!.set(n.name, [...(this.nodeIndex!.get(n.name) ?? []), i]));
+    }
+    const ix: number[] = [];
+    for (const name of seen) ix.push(...(this.nodeIndex.get(name) ?? []));
+    return ix.sort((a, b) => a - b).map((i) => this.g.nodes[i]!.name);
+  }
+
   consumers(v: ValueId): Node[] {
     return [...new Set(this.uses[v]!.map((u) => u.node))];
   }
@@ -203,13 +224,18 @@ class Planner {
   viewOf(v: ValueId): View | undefined {
     const s = this.state[v]!;
     if (s.k === 'view') return s.view;
-    if (s.k === 'buf' || this.mat.has(v))
+    if (s.k === 'buf' || this.mat.has(v)) {
+      // Spelled out, not spread: an object spread into a literal is made in a slow shape, and
+      // kernel construction asks for hundreds of thousands of these per plan.
+      const { base, offset } = this.place(v);
       return {
-        ...this.place(v),
+        base,
+        offset,
         strides: E.contiguousStrides(this.shape[v]!),
         shape: this.shape[v]!,
         dtype: this.dtype[v]!,
       };
+    }
     return undefined;
   }
 
@@ -440,7 +466,7 @@ class Planner {
       this.storeRoot(b, r, idx, this.evalValue(b, r, idx, new Map(), seen));
     });
     const k = b.finish(grid.size);
-    return { name: d.node.name, ...k, workgroups: grid.workgroups, writes: [r], nodes: orderNames(this.g, seen) };
+    return { name: d.node.name, ...k, workgroups: grid.workgroups, writes: [r], nodes: this.orderNames(seen) };
   }
 
   buildAnchor(a: Node, root: ValueId | undefined): Built | Materialise {
@@ -517,7 +543,7 @@ class Planner {
         `${a.name}: ${shared} bytes of workgroup memory exceed the adapter's ${this.target.limits.maxComputeWorkgroupStorageSize}`,
       );
     const name = root !== undefined ? `${a.name}→${this.def[root]!.node.name}` : a.name;
-    return { name, ...k, workgroups, writes: [...writes], nodes: orderNames(this.g, seen) };
+    return { name, ...k, workgroups, writes: [...writes], nodes: this.orderNames(seen) };
   }
 
   /**
@@ -575,7 +601,7 @@ class Planner {
     if (!workgroups) throw new Error(`planner: the lowering of ${first.op} set no grid`);
     const k = b.finish(size);
     const writes = grp.nodes.flatMap((n) => n.outputs.filter((o) => this.inPlace.has(o)));
-    return { name, ...k, workgroups, writes, nodes: orderNames(this.g, seen) };
+    return { name, ...k, workgroups, writes, nodes: this.orderNames(seen) };
   }
 
   /** Distinct buffers under a value when it is inlined (for splitting kernels that bind too many). */
@@ -618,15 +644,26 @@ class Planner {
     return { kind: 'materialise', values: new Set([best]) };
   }
 
-  /** One attempt: the plan, or the first values found that must be materialised first. */
-  attempt(): Attempt {
+  /**
+   * One attempt: the plan, or every value that the attempt's kernels found must be materialised
+   * first. A kernel that asks for a value goes on to the next one instead of ending the attempt:
+   * the requests of different kernels concern values inlined into each of them alone, so one
+   * attempt answers them all (a NAS-Bench-201 gradient graph took 60–80 attempts, each
+   * rebuilding every kernel up to the next request, when each answered only its first).
+   *
+   * With `only`, the attempt builds the kernels of those roots alone, and never answers a plan:
+   * it finds what those kernels ask for next (see planGraph).
+   */
+  attempt(only?: ReadonlySet<ValueId>): Attempt {
     this.classify();
     this.fuseEpilogues();
     const roots = this.g.nodes.flatMap((n) => n.outputs.filter((o) => this.mat.has(o)));
     const built: Built[] = [];
     const done = new Set<Node>();
+    const asked = new Set<ValueId>();
+    const askers = new Set<ValueId>();
     for (const r of roots) {
-      if (this.storedBy.has(r)) continue;
+      if (this.storedBy.has(r) || (only && !only.has(r))) continue;
       const { node } = this.def[r]!;
       const L = this.lower[node.id]!;
       this.evaluated = new Set();
@@ -640,11 +677,14 @@ class Planner {
         k = grp ? this.buildGroup(grp) : this.buildAnchor(node, undefined);
       } else if (this.fusedRoot.has(r)) k = this.buildAnchor(this.fusedRoot.get(r)!.anchor, r);
       else k = this.buildPointwise(r);
-      if ('kind' in k) return k; // a lowering asked for contiguous inputs
-      const split = this.checkLimits(k);
-      if (split) return split;
-      built.push(k);
+      // A lowering asked for contiguous inputs, or the kernel binds too many buffers.
+      const more = 'kind' in k ? k : this.checkLimits(k);
+      if (more) {
+        more.values.forEach((v) => asked.add(v));
+        askers.add(r);
+      } else if (!('kind' in k)) built.push(k);
     }
+    if (asked.size > 0 || only) return { kind: 'materialise', values: asked, askers };
     this.checkInPlace(built);
     return { kind: 'plan', plan: this.finish(built) };
   }
@@ -670,7 +710,7 @@ class Planner {
     }
   }
 
-  finish(built: Built[]): Plan {
+  finish(built: Built[]): Omit<Plan, 'attempts'> {
     const g = this.g;
     const bytesOf = (v: ValueId) => numel(this.shape[v]!) * 4;
     const readable = new Map<ValueId, ReadSpec>();
@@ -769,24 +809,29 @@ class Planner {
   }
 }
 
-function orderNames(g: Graph, seen: Set<string>): string[] {
-  return g.nodes.filter((n) => seen.has(n.name)).map((n) => n.name);
-}
-
 /** Plans `g` for a target: kernels, buffers, dispatches. Throws KernelError for unlowerable graphs. */
 export function planGraph(g: Graph, opts: PlanOptions = {}): Plan {
   for (const s of g.symbols)
     if (opts.dims?.[s] === undefined) throw new KernelError(`plan ${g.name}: the symbolic dimension ${s} is not bound`);
-  // Every attempt that fails materialises at least one value more, so the rounds are bounded by
-  // the number of values: hitting the bound is a planner bug, not a model's fault.
-  const rounds = g.values.length + 1;
+  // A kernel that is split often needs several splits, one per attempt (each is planned with
+  // the values materialised so far). After a full attempt, the next ones build only the kernels
+  // that asked for something last time and those of the values just materialised, until they
+  // ask for nothing more; then a full attempt again, which makes the plan or starts over. A
+  // NAS-Bench-201 gradient graph needs 4 attempts, 2 of them full.
+  //
+  // Every full attempt that fails materialises at least one value more, and a partial one that
+  // does not is followed by a full one, so the rounds are bounded by twice the number of
+  // values: hitting the bound is a planner bug, not a model's fault.
+  const rounds = 2 * (g.values.length + 1);
   let forced = new Set<ValueId>(opts.materialize ?? []);
+  let only: ReadonlySet<ValueId> | undefined;
   for (let round = 0; round < rounds; round++) {
-    const r = new Planner(g, opts, forced).attempt();
-    if (r.kind === 'plan') return r.plan;
+    const r = new Planner(g, opts, forced).attempt(only);
+    if (r.kind === 'plan') return { ...r.plan, attempts: round + 1 };
     const more = [...r.values].filter((v) => !forced.has(v));
-    if (more.length === 0) throw new Error(`planner: ${g.name}: an attempt asked to materialise nothing new`);
+    if (more.length === 0 && !only) throw new Error(`planner: ${g.name}: an attempt asked to materialise nothing new`);
     forced = new Set([...forced, ...more]);
+    only = more.length > 0 ? new Set([...r.askers, ...more]) : undefined;
   }
   throw new Error(`planner: ${g.name}: no plan after ${rounds} rounds of materialising values`);
 }

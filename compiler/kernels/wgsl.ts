@@ -133,46 +133,6 @@ fn mdl_philox_word(c0: u32, c1: u32, k0: u32, k1: u32, lane: u32) -> u32 {
   return x[lane];
 }`;
 
-function usesFn(ss: readonly Stmt[], fn: string): boolean {
-  const inExpr = (e: Expr): boolean => {
-    switch (e.k) {
-      case 'call':
-        return e.fn === fn || e.args.some(inExpr);
-      case 'bin':
-        return inExpr(e.a) || inExpr(e.b);
-      case 'un':
-      case 'cast':
-      case 'lane':
-        return inExpr(e.a);
-      case 'sel':
-        return inExpr(e.c) || inExpr(e.a) || inExpr(e.b);
-      case 'load':
-      case 'elem':
-        return inExpr(e.i);
-      case 'vec':
-        return e.args.some(inExpr);
-      default:
-        return false;
-    }
-  };
-  return ss.some((s) => {
-    switch (s.k) {
-      case 'let':
-      case 'set':
-        return inExpr(s.e);
-      case 'setelem':
-      case 'store':
-        return inExpr(s.i) || inExpr(s.e);
-      case 'for':
-        return inExpr(s.from) || inExpr(s.to) || usesFn(s.body, fn);
-      case 'if':
-        return inExpr(s.c) || usesFn(s.then, fn) || usesFn(s.else ?? [], fn);
-      default:
-        return false;
-    }
-  });
-}
-
 function bindingDecl(b: Binding, i: number): string {
   if (b.kind === 'uniform') return `@group(0) @binding(${i}) var<uniform> ${b.name}: vec4<u32>;`;
   const t = b.elem === 'vec4f' ? 'vec4<f32>' : b.elem;
@@ -187,8 +147,13 @@ export function renderWgsl(k: Kernel): string {
   const out: string[] = [];
   k.bindings.forEach((b, i) => out.push(bindingDecl(b, i)));
   for (const s of k.shared) out.push(`var<workgroup> ${s.name}: array<${WGSL_TYPE[s.t]}, ${s.n}>;`);
-  if (usesFn(k.body, 'erf')) out.push(ERF);
-  if (usesFn(k.body, 'philox_word')) out.push(PHILOX);
+  // The body first: the helpers it calls are declared before it, found in its text (walking
+  // the IR for them twice took longer than the rendering).
+  const body: string[] = [];
+  renderStmts(k.body, '  ', body);
+  const text = body.join('\n');
+  if (text.includes('mdl_erf(')) out.push(ERF);
+  if (text.includes('mdl_philox_word(')) out.push(PHILOX);
   const [x, y, z] = k.workgroup;
   out.push(`@compute @workgroup_size(${x}, ${y}, ${z})`);
   out.push(
@@ -196,7 +161,7 @@ export function renderWgsl(k: Kernel): string {
   );
   // Reference every builtin once so none is reported unused.
   out.push('  _ = gid; _ = lid; _ = wid; _ = nwg;');
-  renderStmts(k.body, '  ', out);
+  if (body.length > 0) out.push(text);
   out.push('}');
   return out.join('\n') + '\n';
 }

@@ -149,6 +149,20 @@ describe('adapter limits', () => {
     }
   });
 
+  it('kernels over the limit in different places are split in the same attempts, not one after the other', () => {
+    // Two independent chains, each over a limit of 4 buffers: each attempt asks a value of each.
+    const head =
+      'model m(a: Tensor[4, 6], b: Tensor[4, 6], c: Tensor[4, 6], d: Tensor[4, 6], e: Tensor[4, 6], f: Tensor[6]) {\n';
+    const [y, z] = ['relu(a * b + c - d) * e + f', 'relu(f - e * d + c) * b - a'];
+    const plan = (body: string) => planGraph(graphOf(`${head}  ${body}\n}\n`), { target: tight(4) });
+    const [one, other, both] = [plan(`return ${y}`), plan(`return ${z}`), plan(`return ${y}, ${z}`)];
+    expect(one.attempts).toBeGreaterThan(2);
+    for (const d of both.dispatches)
+      expect(d.kernel.bindings.filter((b) => b.kind !== 'uniform').length).toBeLessThanOrEqual(4);
+    expect(both.dispatches.length).toBe(one.dispatches.length + other.dispatches.length);
+    expect(both.attempts).toBe(Math.max(one.attempts, other.attempts));
+  });
+
   it('a single op that cannot fit is a clear error', () => {
     expect(() =>
       planGraph(graphOf('model m(a: Tensor[2, 2], b: Tensor[2, 3]) {\n  return linear(a, 3) + b\n}\n'), {

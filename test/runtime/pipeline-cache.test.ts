@@ -3,6 +3,7 @@
 // computes with pipelines of its own; the proxies measured through it (SynFlow, ZiCo) are the
 // same numbers with and without it. The stage clock (runtime/stages.ts) sees the hits.
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildGradient } from '../../compiler/autodiff/grad.js';
 import { WebGpuProxyBackend } from '../../compiler/drivers/proxies/backend.js';
 import { proxyBatches } from '../../compiler/drivers/proxies/data.js';
 import { measureProfiled } from '../../compiler/drivers/proxies/profile.js';
@@ -81,5 +82,47 @@ describe('proxies through the cache', () => {
     expect(c.clock.pipelinesAsked).toBe(0);
     // Every stage is accounted for: the stages add up to the candidate's wall time.
     expect(a.clock.totalMs).toBeCloseTo(a.wallMs, 0);
+  });
+});
+
+describe('kernels shared between candidates', () => {
+  // Two NAS-Bench-201 cells that differ in four of six edges: the stem, edge 0 (a 3×3 conv in
+  // both), the classifier and their gradients are the same ops at the same shapes.
+  const cell = (ops: readonly number[]) => `import "std/nas"
+model m(x: Tensor[B, 3, 8, 8]) {
+  h = conv2d(x, 4, 3, padding=1, bias=false) as "stem"
+  h = nb201_cell(h, [${ops.map((o) => `NB201_OPS[${o}]`).join(', ')}]) as "cell"
+  return linear(flatten(global_avgpool(h)), 10) as "fc"
+}`;
+  const backends: WebGpuProxyBackend[] = [];
+  afterAll(() => backends.forEach((b) => b.dispose()));
+
+  it('a candidate takes the kernels it shares with an earlier one from the cache, and SynFlow is the same bits', async () => {
+    const [a, b] = [cell([3, 1, 2, 4, 0, 3]), cell([3, 4, 3, 1, 2, 0])].map((t) => graphOf(t));
+    const cached = await WebGpuProxyBackend.create({ cache: true });
+    const plain = await WebGpuProxyBackend.create({ cache: false });
+    backends.push(cached, plain);
+    // SynFlow's program, planned as the backend plans it: which of b's kernels a's plan has.
+    const wgsl = (g: typeof a) =>
+      planGraph(buildGradient(g!, { loss: { kind: 'cotangents' }, training: false }).graph, {
+        target: targetOf(cached.acq.report),
+        dims: { B: 1 },
+        training: false,
+      }).dispatches.map((d) => d.wgsl);
+    const [ka, kb] = [wgsl(a), wgsl(b)];
+    const fromA = kb.filter((w) => ka.includes(w)).length;
+    const repeats = kb.filter((w, i) => !ka.includes(w) && kb.indexOf(w) < i).length;
+    expect(fromA).toBeGreaterThan(kb.length / 2);
+    expect(fromA).toBeLessThan(kb.length);
+
+    const data = proxyBatches('mnist', [3, 8, 8], 10, 1, 0, 1);
+    const opts = { batches: data.batches, batch: 1, seed: 5, proxies: ['synflow'] };
+    await measureProfiled(a!, { ...opts, backend: cached });
+    const shared = await measureProfiled(b!, { ...opts, backend: cached });
+    const own = await measureProfiled(b!, { ...opts, backend: plain });
+    expect(shared.clock.pipelinesAsked).toBe(kb.length);
+    expect(shared.clock.pipelinesCached).toBe(fromA + repeats);
+    expect(Number.isFinite(shared.values['synflow']) && shared.values['synflow']! > 0).toBe(true);
+    expect(Object.is(shared.values['synflow'], own.values['synflow'])).toBe(true);
   });
 });
