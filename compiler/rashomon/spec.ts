@@ -17,10 +17,11 @@
 import { diag, MdlError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { ModelRef, SettingsSection } from '../elaborate/elaborate.js';
-import { repr, typeName, type V } from '../elaborate/values.js';
+import { repr, type V } from '../elaborate/values.js';
 import type { NoiseKind } from '../ops/internal/inference_dropout.js';
 import type { Span } from '../source.js';
 import { DEFAULT_LAYERS, parseSelector, type LayerSelector } from './select.js';
+import { SpecError, bad, num, posInt } from '../elaborate/spec-errors.js';
 
 export interface NoiseSpec {
   readonly kind: NoiseKind;
@@ -67,26 +68,6 @@ export function rateProblem(kind: NoiseKind, r: number): string | undefined {
   if (kind === 'bernoulli' && !(r >= 0 && r < 1)) return `a Bernoulli dropout rate must be in [0, 1), got ${r}`;
   if (kind === 'gaussian' && !(r >= 0)) return `a Gaussian standard deviation must be ≥ 0, got ${r}`;
   return undefined;
-}
-
-class SpecError extends Error {
-  constructor(readonly d: Diagnostic) {
-    super(d.message);
-  }
-}
-
-function bad(message: string, span: Span, hint?: string): never {
-  throw new SpecError(diag('MDL3004', message, span, hint ? { hint } : {}));
-}
-
-function num(v: V, what: string, span: Span): number {
-  if (v.t === 'int' || v.t === 'float') return v.v;
-  return bad(`${what} must be a number, got ${typeName(v)} ${repr(v)}`, span);
-}
-
-function posInt(v: V, what: string, span: Span, min = 1): number {
-  if (v.t !== 'int' || v.v < min) return bad(`${what} must be an int ≥ ${min}, got ${repr(v)}`, span);
-  return v.v;
 }
 
 function noise(v: V, span: Span): NoiseSpec {

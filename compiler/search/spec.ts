@@ -21,6 +21,7 @@ import { ALGORITHM_NAMES, algorithmNamed, type AlgorithmSpec } from './algorithm
 import { bindArgs, nameOf } from './args.js';
 import { isObjectiveName, OBJECTIVE_NAMES, OBJECTIVES } from './objectives.js';
 import type { Goal, Limit } from './problem.js';
+import { SpecError, bad } from '../elaborate/spec-errors.js';
 
 export interface TruthSpec {
   /** The table (CSV, optionally gzipped): as written, relative to `base` when not absolute. */
@@ -72,16 +73,6 @@ export const SEARCH_SETTINGS = [
 
 /** The calls a search section may make: the algorithms and the objectives (bare or with bounds). */
 export const SEARCH_VOCABULARY: readonly string[] = [...ALGORITHM_NAMES, ...OBJECTIVE_NAMES];
-
-class SpecError extends Error {
-  constructor(readonly d: Diagnostic) {
-    super(d.message);
-  }
-}
-
-function bad(message: string, span: Span | undefined, hint?: string): never {
-  throw new SpecError(diag('MDL3004', message, span, hint ? { hint } : {}));
-}
 
 const objectiveHint = () => `objectives: ${OBJECTIVE_NAMES.join(', ')} (\`mdl search --help\` says what each measures)`;
 

@@ -23,7 +23,7 @@ import type { OptimizerSpec } from '../autodiff/optimizer.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { ModelRef, TrainSection } from '../elaborate/elaborate.js';
-import { repr, typeName, type V } from '../elaborate/values.js';
+import { repr, type V } from '../elaborate/values.js';
 import type { Graph } from '../ir/types.js';
 import type { Span } from '../source.js';
 import type { Schedule } from '../../runtime/train/schedule.js';
@@ -32,6 +32,7 @@ import { parseRule, type BackwardRule } from '../rewrites/strategy.js';
 import type { ContinualMethod, ContinualSpec, LogitMask } from './continual.js';
 import type { StreamSpec } from '../../runtime/data/stream.js';
 import { TEACHER_STUDENT_SIGNATURE, teacherStudentSpec, type TeacherStudentSpec } from './teacher-student.js';
+import { SpecError, bad, num, posInt } from '../elaborate/spec-errors.js';
 
 export interface TrainSpec {
   readonly name: string;
@@ -147,26 +148,6 @@ const KINDS: Record<string, string[]> = {
 
 /** The names of the optimizer, loss and schedule constructors, for the train vocabulary. */
 export const SETTING_CONSTRUCTORS: readonly string[] = Object.values(KINDS).flat();
-
-class SpecError extends Error {
-  constructor(readonly d: Diagnostic) {
-    super(d.message);
-  }
-}
-
-function bad(message: string, span: Span, hint?: string): never {
-  throw new SpecError(diag('MDL3004', message, span, hint ? { hint } : {}));
-}
-
-function num(v: V, what: string, span: Span): number {
-  if (v.t === 'int' || v.t === 'float') return v.v;
-  return bad(`${what} must be a number, got ${typeName(v)} ${repr(v)}`, span);
-}
-
-function posInt(v: V, what: string, span: Span, min = 1): number {
-  if (v.t !== 'int' || v.v < min) return bad(`${what} must be an int ≥ ${min}, got ${repr(v)}`, span);
-  return v.v;
-}
 
 /** A setting that must be one of the constructors of its kind; returns its arguments with defaults. */
 function config(setting: string, v: V, span: Span): { kind: string; args: Map<string, V> } {

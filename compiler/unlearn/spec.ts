@@ -17,10 +17,10 @@
 import { diag, MdlError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { ModelRef, SettingsSection } from '../elaborate/elaborate.js';
-import { repr, typeName, type V } from '../elaborate/values.js';
+import { repr } from '../elaborate/values.js';
 import { parseSelector, type LayerSelector } from '../rashomon/select.js';
-import type { Span } from '../source.js';
 import { UNLEARN_LOSSES, type UnlearnLoss } from './residual.js';
+import { SpecError, bad, num, posInt } from '../elaborate/spec-errors.js';
 
 export interface UnlearnSpec {
   readonly name: string;
@@ -39,26 +39,6 @@ export interface UnlearnSpec {
 export const UNLEARN_VOCABULARY: readonly string[] = [];
 
 const SETTINGS = ['data', 'limit', 'forget_classes', 'retain', 'layers', 'lambda', 'scale', 'loss'];
-
-class SpecError extends Error {
-  constructor(readonly d: Diagnostic) {
-    super(d.message);
-  }
-}
-
-function bad(message: string, span: Span, hint?: string): never {
-  throw new SpecError(diag('MDL3004', message, span, hint ? { hint } : {}));
-}
-
-function num(v: V, what: string, span: Span): number {
-  if (v.t === 'int' || v.t === 'float') return v.v;
-  return bad(`${what} must be a number, got ${typeName(v)} ${repr(v)}`, span);
-}
-
-function posInt(v: V, what: string, span: Span): number {
-  if (v.t !== 'int' || v.v < 1) return bad(`${what} must be an int ≥ 1, got ${repr(v)}`, span);
-  return v.v;
-}
 
 /** Checks an unlearn section and builds its spec; diagnostics instead when it has mistakes. */
 export function unlearnSpec(section: SettingsSection): { spec?: UnlearnSpec; diagnostics: Diagnostic[] } {
