@@ -314,10 +314,10 @@ export async function teacherStudentExperiment(argv: readonly string[]): Promise
   const others: { name: string; results: SeedResult[] }[] = [];
   for (const ae of readdirSync(OUT)
     .filter((d) => /^ae-pc\d+-ep\d+$/.test(d))
-    .sort())
+    .sort(numeric))
     for (const d of readdirSync(join(OUT, ae))
       .filter((d) => /^lr.*-ep\d+$/.test(d))
-      .sort()) {
+      .sort(numeric)) {
       if (join(OUT, ae, d) === variant) continue;
       others.push({
         name: `${ae}/${d}`,
@@ -343,6 +343,7 @@ export async function teacherStudentExperiment(argv: readonly string[]): Promise
   );
 }
 
+const numeric = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) =>
   xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
@@ -448,7 +449,8 @@ function report(
   b: Record<string, number>,
 ): string[] {
   const current = `ae-pc${b['PER_CLASS']}-ep${b['EPOCHS']}/lr${b['TS_LR']}-ep${b['TS_EPOCHS']}`;
-  const all = [{ name: current, results }, ...others].sort((x, y) => x.name.localeCompare(y.name));
+  // The run's own budget first, then the others kept in OUT (earlier budgets, the diagnosis).
+  const all = [{ name: current, results }, ...others].filter((s) => s.results.length > 0);
   const evalMask = b['EVAL_MASK']!;
   const lines = [
     BEGIN,
