@@ -142,8 +142,8 @@ export async function teacherStudentExperiment(argv: readonly string[]): Promise
   const TS_LR = Number(flag('--ts-lr') ?? 2e-3);
   /**
    * Forget weights: the official README's 0.2, 1, and 4 — the forget classes are a fifth of the
-   * images here, so α = 4 gives the forget term the retain term's total weight, as the official
-   * setting's equal-sized forget and retain sets do with α = 1.
+   * images here, so α = 4 gives the forget term the retain term's total weight, as α = 1 does for
+   * equal-sized forget and retain sets.
    */
   const ALPHAS = (flag('--alphas') ?? '0.2,1,4').split(',').map(Number);
   const BATCH = 64;
@@ -347,7 +347,9 @@ const numeric = (a: string, b: string) => a.localeCompare(b, undefined, { numeri
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) =>
   xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
-const pm = (xs: number[], digits: number) => `${mean(xs).toFixed(digits)} ± ${std(xs).toFixed(digits)}`;
+/** Mean ± sample standard deviation; a single seed's value alone. */
+const pm = (xs: number[], digits: number) =>
+  xs.length < 2 ? mean(xs).toFixed(digits) : `${mean(xs).toFixed(digits)} ± ${std(xs).toFixed(digits)}`;
 
 const label = (n: string) => (n === 'retrain' ? 'retrain on retain classes (gold standard)' : n);
 
@@ -411,6 +413,7 @@ function section(results: SeedResult[], name: string, evalMask: number): string[
   const m = /^ae-pc(\d+)-ep(\d+)\/lr(.*)-ep(\d+)$/.exec(name)!;
   const names = results[0]?.rows.map((r) => r.name) ?? [];
   const masks = [String(evalMask), String(TRAIN_MASK)];
+  const alphas = names.flatMap((n) => /α = (.*)$/.exec(n)?.[1] ?? []).join(',');
   const out = [
     `### Autoencoders trained ${m[2]} epoch(s) on ${m[1]} images per class; unlearning at lr ${m[3]} for ${m[4]} epochs`,
     '',
@@ -432,12 +435,15 @@ function section(results: SeedResult[], name: string, evalMask: number): string[
   out.push(
     '',
     "Embeddings (mean squared distance per element, on the held-out images, masks as in training): to the teacher's",
-    "embedding of the paired noise image, and the drift from the teacher's embedding of the same image.",
+    "embedding of the paired noise image, and the drift from the teacher's embedding of the same image. The loss is",
+    'read on single batches of 32 (whose share of forget images varies), so the two reads are noisy.',
     '',
     ...probeTable(results),
     '',
     '```sh',
-    `npm run experiment:unlearning -- --teacher-student --epochs ${m[2]} --per-class ${m[1]} --ts-lr ${m[3]} --ts-epochs ${m[4]}`,
+    `npm run experiment:unlearning -- --teacher-student --epochs ${m[2]} --per-class ${m[1]} --ts-lr ${m[3]} --ts-epochs ${m[4]} --alphas ${alphas}${
+      results.length === 1 ? ' --seeds 1' : ''
+    }`,
     '```',
   );
   return out;
@@ -469,7 +475,9 @@ function report(
     'ten classes, the gold standard from scratch on the eight retain classes with the same settings and seed.',
     `Teacher–student unlearning sees ${b['TS_PER_CLASS']} images per class (the official code: 120), AdamW at the section's lr`,
     `(the official 1e-4 raised for a few epochs of a small set), batch ${b['TS_BATCH']}, no gradient clipping. α = 0.2 is the`,
-    "official README's forget weight; α = 1 weighs both terms alike.",
+    "official README's forget weight; α = 1 weighs both terms alike per image; the forget classes are a fifth of",
+    "the images, so α = 4 gives them the retain images' total weight (as α = 1 does for equal-sized forget and",
+    'retain sets).',
     '',
     `Scores on ${b['EVAL']} held-out test images of the retain classes and ${b['EVAL']} of the forget classes, masks drawn with a`,
     "fixed seed (the same masks for every model): the reconstruction error is MAE's loss (mean squared error over",
