@@ -502,7 +502,42 @@ function report(
 }
 
 /** The reading of the runs, written from their numbers. */
-const WHAT_IT_SHOWS: string[] = ['- (to be written from the runs)'];
+const WHAT_IT_SHOWS: string[] = [
+  '- **Why the first runs showed nothing** (autoencoders trained one epoch, 90 unlearning steps: the section',
+  '  "1 epoch(s) … 5 epochs", seed 0; over two seeds the forget error had moved 0.7360 → 0.7367). (a) The',
+  "  objective was barely optimised: the forget embeddings' distance to the teacher's noise embeddings fell",
+  '  from 1.28 to 1.16 (α = 0.2) and 0.88 (α = 1) per element, and the retain embeddings moved towards the same',
+  '  noise embeddings almost as far (1.34 → 1.24 and 1.02): the encoder drifted as a whole, not per class.',
+  '  Nothing points at a bug: a larger α moves the forget embeddings further (the weights are used, the sign',
+  '  is right), the student changes (drift above 0), and the scores and the probe read the same unlearnt',
+  '  weights. (b) The frozen decoder does depend on the embedding, but the 75 % feature distance hardly shows',
+  "  it there: fed the teacher's noise embeddings, the one-epoch original's forget error rises by 18 % and its",
+  '  forget feature distance by 2 % (131 → 134); after one epoch every reconstruction with three quarters',
+  '  removed is far from its image alike.',
+  '- **Optimising the objective longer is what the method needed:** 360 steps (20 epochs of 60 images per',
+  '  class) on the same one-epoch autoencoder bring the forget embeddings to 0.63 from their noise targets',
+  '  (α = 1) while the retain drift stays at 0.05, and the forget error rises by 12.5 % and the forget feature',
+  '  distance by 26 % with 25 % of the patches removed, the retain scores moving by 0.2 % and 1.1 % (one seed).',
+  '- **With autoencoders trained ten epochs** (masked error on held-out retain images 0.36, against 0.63 after',
+  '  one) and 360 unlearning steps, the goal is met on both seeds at α = 1: with 75 % of the patches removed',
+  '  (as in training) the forget error rises by 64.5 % and 67.4 % and the forget feature distance by 147 % and',
+  '  172 %, while the retain error rises by 5.3 % and 4.2 % and the retain feature distance by 11.5 % and 9.5 %;',
+  '  with 25 % removed the forget scores rise by 50–65 % (error) and 174–286 % (feature distance), the retain',
+  "  ones stay within 1 % and 3.3 %. α = 0.2 (the official README's) forgets less and is closest to the gold",
+  "  standard on the forget classes (75 %: forget feature distance 105.5 against the retrained model's 103.8,",
+  '  retain within 1 % error and 5 % feature distance), with a large spread between the seeds (forget error',
+  '  +13 % and +36 %). α = 4 brings the forget outputs to the noise-fed level and costs the retain set more',
+  '  (+16–17 % error, +26–36 % feature distance with 75 % removed).',
+  '- Unlearning at α ≥ 1 goes further than retraining on the forget classes: the objective maps forget images to',
+  '  what the decoder makes of noise (the noise-fed row: forget error 0.89), while the retrained model still',
+  '  fills in trousers and bags from what the other classes share (0.60). The paper asks for degraded forget',
+  "  outputs with the retain outputs kept, not for the retrained model's scores.",
+  "- The 25 % scores spread widely between seeds (the original's retain error 0.59 and 0.93): the autoencoders",
+  '  train with 75 % removed, and an encoder shown three times as many tokens reconstructs unevenly, so the',
+  '  75 % scores are the steadier measure here; the 25 % masks are random patches, not the centre crop.',
+  '- Time: 360 unlearning steps took 140–460 s, against 800–950 s to train an autoencoder from scratch',
+  '  (wall time on a shared machine). Two seeds; a third did not fit the time this run had.',
+];
 
 /** The reading of a table, from the numbers (relative changes against the original, per seed). */
 function reading(results: SeedResult[], mask: string): string[] {
