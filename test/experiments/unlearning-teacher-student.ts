@@ -442,7 +442,7 @@ function section(results: SeedResult[], name: string, evalMask: number): string[
     '',
     '```sh',
     `npm run experiment:unlearning -- --teacher-student --epochs ${m[2]} --per-class ${m[1]} --ts-lr ${m[3]} --ts-epochs ${m[4]} --alphas ${alphas}${
-      results.length === 1 ? ' --seeds 1' : ''
+      results.length === 2 ? '' : ` --seeds ${results.length}`
     }`,
     '```',
   );
@@ -519,24 +519,24 @@ const WHAT_IT_SHOWS: string[] = [
   '  (α = 1) while the retain drift stays at 0.05, and the forget error rises by 12.5 % and the forget feature',
   '  distance by 26 % with 25 % of the patches removed, the retain scores moving by 0.2 % and 1.1 % (one seed).',
   '- **With autoencoders trained ten epochs** (masked error on held-out retain images 0.36, against 0.63 after',
-  '  one) and 360 unlearning steps, the goal is met on both seeds at α = 1: with 75 % of the patches removed',
-  '  (as in training) the forget error rises by 64.5 % and 67.4 % and the forget feature distance by 147 % and',
-  '  172 %, while the retain error rises by 5.3 % and 4.2 % and the retain feature distance by 11.5 % and 9.5 %;',
+  '  one) and 360 unlearning steps, the goal is met on all three seeds at α = 1: with 75 % of the patches removed',
+  '  (as in training) the forget error rises by 53–67 % and the forget feature distance by 147–179 %,',
+  '  while the retain error rises by 4–6 % and the retain feature distance by 10–12 %;',
   '  with 25 % removed the forget scores rise by 50–65 % (error) and 174–286 % (feature distance), the retain',
-  "  ones stay within 1 % and 3.3 %. α = 0.2 (the official README's) forgets less and is closest to the gold",
-  "  standard on the forget classes (75 %: forget feature distance 105.5 against the retrained model's 103.8,",
+  "  ones stay within 1 % (error) and 8 % (feature distance). α = 0.2 (the official README's) forgets less and is closest to the gold",
+  "  standard on the forget classes (75 %: forget feature distance 101.9 against the retrained model's 104.9,",
   '  retain within 1 % error and 5 % feature distance), with a large spread between the seeds (forget error',
-  '  +13 % and +36 %). α = 4 brings the forget outputs to the noise-fed level and costs the retain set more',
+  '  +13 %, +36 % and +15 %). α = 4 brings the forget outputs to the noise-fed level and costs the retain set more',
   '  (+16–17 % error, +26–36 % feature distance with 75 % removed).',
   '- Unlearning at α ≥ 1 goes further than retraining on the forget classes: the objective maps forget images to',
-  '  what the decoder makes of noise (the noise-fed row: forget error 0.89), while the retrained model still',
+  '  what the decoder makes of noise (the noise-fed row: forget error 0.87), while the retrained model still',
   '  fills in trousers and bags from what the other classes share (0.60). The paper asks for degraded forget',
   "  outputs with the retain outputs kept, not for the retrained model's scores.",
-  "- The 25 % scores spread widely between seeds (the original's retain error 0.59 and 0.93): the autoencoders",
+  "- The 25 % scores spread widely between seeds (the original's retain error 0.59, 0.93 and 0.52): the autoencoders",
   '  train with 75 % removed, and an encoder shown three times as many tokens reconstructs unevenly, so the',
   '  75 % scores are the steadier measure here; the 25 % masks are random patches, not the centre crop.',
-  '- Time: 360 unlearning steps took 140–460 s, against 800–950 s to train an autoencoder from scratch',
-  '  (wall time on a shared machine). Two seeds; a third did not fit the time this run had.',
+  '- Time: 360 unlearning steps took 100–460 s, against 280–950 s to train an autoencoder from scratch',
+  '  (wall time on a machine whose load changed during the runs).',
 ];
 
 /** The reading of a table, from the numbers (relative changes against the original, per seed). */
