@@ -103,7 +103,7 @@ const COMMAND_FLAG_HELP: Readonly<Record<string, Readonly<Record<string, string>
     'forget-classes': 'the classes to forget, comma-separated indices (3 or 3,5)',
     'forget-indices': 'a file of training-sample indices to forget (spaces, commas or new lines between them)',
     retain: 'how many retain samples the NTK update uses (default: all of the rest)',
-    layers: 'the parameters to linearise: name globs or op names (default: every batchnorm)',
+    layers: 'the parameters to linearise: name globs or op names (default: prompt tokens if any, else every batchnorm)',
     lambda: 'the ridge penalty λ of the NTK solve',
     scale: 'the scale s of the update θ* + s·(Δ_retain − Δ_all) (1: the plain NTK update)',
     loss: 'the loss the update linearises: cross_entropy or mse',

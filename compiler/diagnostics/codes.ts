@@ -179,7 +179,7 @@ export const DIAGNOSTICS = {
 
   MDL8601: {
     title: 'no parameters to unlearn in',
-    hint: 'Fast-NTK linearises every batchnorm by default; --layers takes name globs or op names of layers with parameters',
+    hint: "Fast-NTK linearises a ViT's prompt tokens (declared tensors named prompt…), else every batchnorm, by default; --layers takes name globs or op names of layers with parameters",
   },
   MDL8602: {
     title: 'forget set unusable',

@@ -1,7 +1,7 @@
 // `mdl unlearn FILE --checkpoint CKPT --forget-classes 3`: Fast-NTK unlearning of a trained
 // classifier. The forget set (classes, or a file of training-sample indices) is removed from
-// what the model learnt by the closed-form NTK update in a parameter subset (every batchnorm's
-// γ and β by default), computed from Jacobians on the WebGPU adapter (or the float64 reference
+// what the model learnt by the closed-form NTK update in a parameter subset (by default a ViT's
+// prompt tokens when it has some, otherwise every batchnorm's γ and β), computed from Jacobians on the WebGPU adapter (or the float64 reference
 // interpreter) and solved in float64 on the host; the result is a new checkpoint, written
 // atomically, that `mdl train --init` or any safetensors reader loads.
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { OP_NAMES } from '../../ops/registry.js';
 import { formatSelector, selectorOfText } from '../../rashomon/select.js';
 import { SOLVE_FORMS, type SolveForm } from '../../unlearn/ntk.js';
 import { UNLEARN_LOSSES, type UnlearnLoss } from '../../unlearn/residual.js';
-import { DEFAULT_SUBSET, parameterSubset } from '../../unlearn/subset.js';
+import { defaultSubset, parameterSubset } from '../../unlearn/subset.js';
 import { JACOBIAN_MODES, type JacobianMode } from '../../drivers/unlearn/jacobian.js';
 import { UsageError } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
@@ -136,7 +136,7 @@ export const unlearn: Command = {
     const layers =
       f<string>('layers') !== undefined
         ? selectorOfText(f<string>('layers')!, new Set(OP_NAMES))
-        : (section?.layers ?? DEFAULT_SUBSET);
+        : (section?.layers ?? defaultSubset(g));
     const subset = parameterSubset(g, layers);
     if (subset.length === 0)
       throw new CliError(

@@ -5,12 +5,18 @@
 // the reconstructions (removed patches predicted, kept ones pasted back, as an inpainting output)
 // and of the original images, the features being a fixed classifier's penultimate activations
 // (a LeNet-5 trained on the same data). Masks come from the run's seed at step 0, so every model
-// evaluated with the same seed sees the same masks on the same images.
+// evaluated with the same seed sees the same masks on the same images. With `noise` the encoder
+// sees the images' noise batches (drawn as teacher–student training draws them) in place of
+// the images while the error and the reconstructions still compare with the images: scored with
+// the original weights this is the decoder fed the teacher's noise embeddings, the furthest
+// any unlearning of the encoder alone could push the outputs on those images.
 import type { Graph, ValueId } from '../../ir/types.js';
 import { frechetDistance } from '../../unlearn/frechet.js';
 import type { Dataset } from '../../../runtime/data/dataset.js';
 import type { Normalisation } from '../../../runtime/data/batches.js';
 import type { ProxyBackend } from '../proxies/backend.js';
+import type { NoiseKind } from '../../train/teacher-student.js';
+import { noiseBatch } from './embedding-probe.js';
 import { gatherImages, normalise } from './teacher-student.js';
 
 export interface FeatureClassifier {
@@ -51,6 +57,7 @@ export async function reconstructionScorer(r: {
     params: ReadonlyMap<string, ArrayLike<number>>,
     data: Dataset,
     samples: readonly number[],
+    opts?: { readonly noise?: { readonly kind: NoiseKind; readonly seed: number } },
   ): Promise<ReconstructionScore>;
   dispose(): void;
 }> {
@@ -69,7 +76,7 @@ export async function reconstructionScorer(r: {
   const cd = r.classifier.graph.values[r.classifier.graph.inputs[0]!]!.def;
   const clsInput = cd.kind === 'input' ? cd.name : 'x';
   return {
-    async score(params, data, samples) {
+    async score(params, data, samples, opts = {}) {
       mae.setParams(f64(params));
       const [C, H, W] = data.shape;
       const per = C * H * W;
@@ -78,11 +85,12 @@ export async function reconstructionScorer(r: {
       const fx: number[] = [];
       const fy: number[] = [];
       let errSum = 0;
-      for (let start = 0; start < n; start += r.batch) {
+      for (let start = 0, b = 0; start < n; start += r.batch, b++) {
         const size = Math.min(r.batch, n - start);
         const idx = Array.from({ length: r.batch }, (_, k) => samples[start + Math.min(k, size - 1)]!);
         const { x, pixels } = gatherImages(data, idx, r.norm);
-        const out = await mae.run({ [input]: x });
+        const fed = opts.noise ? noiseBatch(pixels, opts.noise.kind, opts.noise.seed, b, r.norm, H * W) : x;
+        const out = await mae.run({ [input]: fed });
         const pred = out.outputs.get('pred')!;
         const mask = out.outputs.get('mask')!;
         const L = mask.length / r.batch;

@@ -35,6 +35,8 @@ export interface TeacherStudentRun {
   readonly batch: number;
   readonly epochs: number;
   readonly seed: number;
+  /** Steps between loss read-backs (the trainer's default when absent). */
+  readonly logEvery?: number;
   readonly log?: (step: number, loss: number) => void;
 }
 
@@ -139,6 +141,7 @@ export async function unlearnTeacherStudent(r: TeacherStudentRun): Promise<Teach
         [FORGET_WEIGHT]: wf,
       };
     },
+    ...(r.logEvery ? { logEvery: r.logEvery } : {}),
     ...(r.log ? { log: r.log } : {}),
   });
   const params = new Map<string, Float32Array>();
