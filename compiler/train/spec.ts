@@ -34,17 +34,25 @@ import type { StreamSpec } from '../../runtime/data/stream.js';
 import { TEACHER_STUDENT_SIGNATURE, teacherStudentSpec, type TeacherStudentSpec } from './teacher-student.js';
 import { SpecError, bad, num, posInt } from '../elaborate/spec-errors.js';
 
-export interface TrainSpec {
-  readonly name: string;
-  readonly model: ModelRef;
-  readonly data: string;
-  readonly loss: LossSpec;
+/**
+ * How a model is trained: the optimizer with its learning rate and schedule, the batch size, the
+ * epochs and the seed. A train section's spec has it, and so has every driver run that trains
+ * (unlearning's teacher–student and self-supervised runs and its baselines).
+ */
+export interface TrainingBudget {
   readonly optimizer: OptimizerSpec;
   readonly lr: number;
   readonly schedule: Schedule;
   readonly batch: number;
   readonly epochs: number;
   readonly seed: number;
+}
+
+export interface TrainSpec extends TrainingBudget {
+  readonly name: string;
+  readonly model: ModelRef;
+  readonly data: string;
+  readonly loss: LossSpec;
   /** Layer-name patterns whose parameters get no gradient. */
   readonly freeze: readonly { readonly pattern: string; readonly span: Span }[];
   /** `backward` rules, checked but not yet resolved against the model (compiler/rewrites/). */

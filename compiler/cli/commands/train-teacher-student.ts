@@ -2,24 +2,17 @@
 // an encoder–decoder model given by --init (compiler/drivers/unlearn/teacher-student.ts), its
 // loss printed as it goes, and a checkpoint of the whole model (the unlearnt encoder, the decoder
 // as it was) written to --out. Every user error is a coded one.
-import type { OptimizerSpec } from '../../autodiff/optimizer.js';
+import type { TrainingBudget } from '../../train/spec.js';
 import type { Graph } from '../../ir/types.js';
 import type { TeacherStudentSpec } from '../../train/teacher-student.js';
 import type { Split } from '../../../runtime/data/dataset.js';
-import type { Schedule } from '../../../runtime/train/schedule.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, isFsError } from '../files.js';
 
-export interface TeacherStudentArgs {
+export interface TeacherStudentArgs extends TrainingBudget {
   readonly file: string;
   readonly graph: Graph;
   readonly spec: TeacherStudentSpec;
-  readonly optimizer: OptimizerSpec;
-  readonly lr: number;
-  readonly schedule: Schedule;
-  readonly batch: number;
-  readonly epochs: number;
-  readonly seed: number;
   readonly data: Split;
   readonly out: string;
   readonly init: string | undefined;

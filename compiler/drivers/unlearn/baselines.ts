@@ -2,28 +2,21 @@
 // step, a training backend, the training loop and its checkpoints) on the retain set only:
 // retraining from scratch (the gold standard of unlearning) and fine-tuning the trained model
 // (its weights and input normalisation kept). Each reports its wall time.
+import type { TrainingBudget } from '../../train/spec.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OptimizerSpec } from '../../autodiff/optimizer.js';
 import type { Graph } from '../../ir/types.js';
 import { rewrittenTrainStep } from '../../rewrites/index.js';
 import { TRAIN_BACKENDS, type TrainBackendName } from '../train/backends.js';
 import type { Split } from '../../../runtime/data/dataset.js';
 import type { Normalisation } from '../../../runtime/data/batches.js';
-import type { Schedule } from '../../../runtime/train/schedule.js';
 import type { Progress } from '../../../runtime/train/trainer.js';
 
-export interface BaselineRun {
+export interface BaselineRun extends TrainingBudget {
   readonly graph: Graph;
   readonly source: { readonly path: string; readonly hash: string };
   /** The retain set as the training split; its test split is what each epoch reports. */
   readonly data: Split;
-  readonly optimizer: OptimizerSpec;
-  readonly lr: number;
-  readonly schedule: Schedule;
-  readonly batch: number;
-  readonly epochs: number;
-  readonly seed: number;
   readonly backend: TrainBackendName;
   /** A folder of its own: emptied first. */
   readonly outDir: string;

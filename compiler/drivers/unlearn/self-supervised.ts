@@ -2,26 +2,19 @@
 // images of some classes: the original encoder–decoder that teacher–student unlearning starts
 // from, and the model retrained from scratch on the retain classes only, the gold standard the
 // unlearnt one is compared with.
-import type { OptimizerSpec } from '../../autodiff/optimizer.js';
+import type { TrainingBudget } from '../../train/spec.js';
 import type { Graph } from '../../ir/types.js';
 import type { Dataset } from '../../../runtime/data/dataset.js';
 import { epochOrder, type Normalisation } from '../../../runtime/data/batches.js';
-import type { Schedule } from '../../../runtime/train/schedule.js';
 import { trainGraph, type GraphTrainingResult } from './graph-trainer.js';
 import { gatherImages } from './teacher-student.js';
 
-export interface SelfSupervisedRun {
+export interface SelfSupervisedRun extends TrainingBudget {
   readonly model: Graph;
   readonly data: Dataset;
   /** Training sample indices (a class subset, a limit). */
   readonly samples: readonly number[];
   readonly norm: Normalisation;
-  readonly optimizer: OptimizerSpec;
-  readonly lr: number;
-  readonly schedule: Schedule;
-  readonly batch: number;
-  readonly epochs: number;
-  readonly seed: number;
   /** Starting weights (the others are drawn from their initialisers with the seed). */
   readonly params?: ReadonlyMap<string, ArrayLike<number>>;
   readonly logEvery?: number;

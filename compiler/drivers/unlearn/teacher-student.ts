@@ -5,7 +5,7 @@
 // retain term of retain images, α on the forget term of forget images. The official code weighs
 // them by (1 ± label), doubling both terms; a factor that AdamW's update ignores (up to ε).
 // The teacher starts as the trained weights; the decoder and the teacher never change.
-import type { OptimizerSpec } from '../../autodiff/optimizer.js';
+import type { TrainingBudget } from '../../train/spec.js';
 import type { Graph } from '../../ir/types.js';
 import type { TeacherStudentSpec } from '../../train/teacher-student.js';
 import {
@@ -18,23 +18,16 @@ import {
 } from '../../unlearn/teacher-student.js';
 import type { Dataset } from '../../../runtime/data/dataset.js';
 import { epochOrder, type Normalisation } from '../../../runtime/data/batches.js';
-import type { Schedule } from '../../../runtime/train/schedule.js';
 import { trainGraph } from './graph-trainer.js';
 import { noiseLike } from './noise.js';
 
-export interface TeacherStudentRun {
+export interface TeacherStudentRun extends TrainingBudget {
   readonly model: Graph;
   readonly spec: TeacherStudentSpec;
   /** The trained model's parameters and buffers, by name. */
   readonly params: ReadonlyMap<string, ArrayLike<number>>;
   readonly data: Dataset;
   readonly norm: Normalisation;
-  readonly optimizer: OptimizerSpec;
-  readonly lr: number;
-  readonly schedule: Schedule;
-  readonly batch: number;
-  readonly epochs: number;
-  readonly seed: number;
   /** Steps between loss read-backs (the trainer's default when absent). */
   readonly logEvery?: number;
   readonly log?: (step: number, loss: number) => void;
