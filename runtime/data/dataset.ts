@@ -95,6 +95,19 @@ export function makeDataset(
   return { name, shape, classes, images, labels, count: labels.length };
 }
 
+/** The samples `idx` of a data set, in that order, as a data set of their own. */
+export function samplesOf(d: Dataset, idx: ArrayLike<number>): Dataset {
+  const per = d.shape[0] * d.shape[1] * d.shape[2];
+  const images = new Float32Array(idx.length * per);
+  const labels = new Int32Array(idx.length);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    images.set(d.images.subarray(i * per, (i + 1) * per), k * per);
+    labels[k] = d.labels[i]!;
+  }
+  return makeDataset(d.name, [...d.shape], d.classes, images, labels);
+}
+
 /** Checks every label is a class index; a label out of range means mislabelled data. */
 export function checkLabels(file: string, labels: Int32Array, classes: number): void {
   for (let i = 0; i < labels.length; i++) {

@@ -31,7 +31,7 @@ import { WebGpuProxyBackend } from '../../compiler/drivers/proxies/backend.js';
 import type { OptimizerSpec } from '../../compiler/autodiff/optimizer.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { channelStats } from '../../runtime/data/batches.js';
-import { makeDataset, type Dataset } from '../../runtime/data/dataset.js';
+import { samplesOf } from '../../runtime/data/dataset.js';
 import { loadData } from '../../runtime/data/resolve.js';
 import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/safetensors.js';
 
@@ -90,17 +90,6 @@ function graphOf(path: string, args: ReadonlyMap<string, V> = new Map()): Graph 
   const r = compileModel({ path, text: readFileSync(path, 'utf8') }, nodeHost, { args });
   if (!r.graph) throw new Error(`${path} does not compile`);
   return r.graph;
-}
-
-function subset(d: Dataset, idx: readonly number[]): Dataset {
-  const per = d.shape[0] * d.shape[1] * d.shape[2];
-  const images = new Float32Array(idx.length * per);
-  const labels = new Int32Array(idx.length);
-  idx.forEach((i, k) => {
-    images.set(d.images.subarray(i * per, (i + 1) * per), k * per);
-    labels[k] = d.labels[i]!;
-  });
-  return makeDataset(d.name, [...d.shape], d.classes, images, labels);
 }
 
 /** The training mask ratio of mae_small, and the evaluation ratio of the paper's inpainting. */
@@ -162,8 +151,8 @@ export async function teacherStudentExperiment(argv: readonly string[]): Promise
       graph: lenet,
       source: { path: LENET, hash: 'experiment' },
       data: {
-        train: subset(data.train, perClassSamples(data.train, PER_CLASS, 777)),
-        test: subset(test, heldOut.slice(0, 1000)),
+        train: samplesOf(data.train, perClassSamples(data.train, PER_CLASS, 777)),
+        test: samplesOf(test, heldOut.slice(0, 1000)),
         source: data.source,
       },
       optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 },

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { batches, channelStats, epochOrder } from '../../runtime/data/batches.js';
 import { readCifarBatches } from '../../runtime/data/cifar.js';
-import { DataError } from '../../runtime/data/dataset.js';
+import { DataError, makeDataset, samplesOf } from '../../runtime/data/dataset.js';
 import { readIdxFile } from '../../runtime/data/idx.js';
 import { FASHION_MNIST_DIR, loadData, loadIdxDir } from '../../runtime/data/resolve.js';
 
@@ -132,5 +132,18 @@ describe('batches', () => {
     const mean = all.reduce((s, v) => s + v, 0) / all.length;
     expect(Math.abs(mean)).toBeLessThan(1e-5);
     expect([...batches(d, 4, { dropLast: true })].map((b) => b.size)).toEqual([4, 4]);
+  });
+});
+
+describe('samplesOf', () => {
+  it('copies the chosen samples in the given order, repeats included', () => {
+    // Three 1×1×2 samples whose values and labels name them.
+    const d = makeDataset('t', [1, 1, 2], 5, Float32Array.from([0, 0.1, 1, 1.1, 2, 2.1]), Int32Array.from([3, 4, 0]));
+    const s = samplesOf(d, Uint32Array.from([2, 0, 2]));
+    expect(s.count).toBe(3);
+    expect([...s.labels]).toEqual([0, 3, 0]);
+    expect([...s.images]).toEqual([...Float32Array.from([2, 2.1, 0, 0.1, 2, 2.1])]);
+    expect([s.name, s.shape, s.classes]).toEqual(['t', [1, 1, 2], 5]);
+    expect(samplesOf(d, []).count).toBe(0);
   });
 });

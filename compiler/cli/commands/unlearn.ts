@@ -21,7 +21,6 @@ import type { UnlearnSpec } from '../../unlearn/spec.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, isFsError, readFile } from '../files.js';
 import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
-import type { Dataset, makeDataset as MakeDataset } from '../../../runtime/data/dataset.js';
 
 /** The default ridge strength λ (the kernel's diagonal is |S|·λ). */
 export const DEFAULT_LAMBDA = 1e-3;
@@ -352,14 +351,13 @@ export const unlearn: Command = {
           // on the first 1,000 test images only, to keep their timings about training.
           const { trainBaseline } = await import('../../drivers/unlearn/baselines.js');
           const { trainSettings } = await import('../../emit/settings.js');
-          const { makeDataset } = await import('../../../runtime/data/dataset.js');
+          const { samplesOf } = await import('../../../runtime/data/dataset.js');
           const { terminalProgress } = await import('../../../runtime/train/progress.js');
           const base = trainSettings(trainSpec);
-          const retainSet = subsetOf(trainSet, restIdx, makeDataset);
-          const testHead = subsetOf(
+          const retainSet = samplesOf(trainSet, restIdx);
+          const testHead = samplesOf(
             data.test,
             Array.from({ length: Math.min(1000, data.test.count) }, (_, i) => i),
-            makeDataset,
           );
           const split = { train: retainSet, test: testHead, source: data.source };
           const common = {
@@ -446,15 +444,3 @@ export const unlearn: Command = {
     }
   },
 };
-
-/** The samples `idx` of a data set, as a data set of their own. */
-function subsetOf(d: Dataset, idx: readonly number[], make: typeof MakeDataset): Dataset {
-  const per = d.shape[0] * d.shape[1] * d.shape[2];
-  const images = new Float32Array(idx.length * per);
-  const labels = new Int32Array(idx.length);
-  idx.forEach((i, k) => {
-    images.set(d.images.subarray(i * per, (i + 1) * per), k * per);
-    labels[k] = d.labels[i]!;
-  });
-  return make(d.name, [...d.shape], d.classes, images, labels);
-}

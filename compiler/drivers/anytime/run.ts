@@ -17,7 +17,7 @@ import type { Graph } from '../../ir/types.js';
 import { targetOf } from '../../kernels/target.js';
 import { acquireDevice } from '../../../runtime/device.js';
 import { batches, channelStats, epochOrder, rng, type Normalisation } from '../../../runtime/data/batches.js';
-import type { Split } from '../../../runtime/data/dataset.js';
+import { samplesOf, type Split } from '../../../runtime/data/dataset.js';
 import { CompiledModel } from '../../../runtime/model.js';
 import type { NamedTensor } from '../../../runtime/checkpoint/safetensors.js';
 import { initValues } from '../../../runtime/random/init.js';
@@ -224,15 +224,7 @@ export async function openAnytime(setup: AnytimeSetup): Promise<AnytimeSession> 
     const calib = [...batches(req.data.train, setup.batch, { seed: req.seed + 1, norm, dropLast: true })].slice(0, R);
     const limit = Math.min(req.evalLimit ?? req.data.test.count, req.data.test.count);
     const pick = epochOrder(req.data.test.count, 0x7e57, 0).subarray(0, limit);
-    const test = { ...req.data.test, count: limit };
-    const per = test.shape[0] * test.shape[1] * test.shape[2];
-    const images = new Float32Array(limit * per);
-    const labels = new Int32Array(limit);
-    pick.forEach((i, k) => {
-      images.set(req.data.test.images.subarray(i * per, (i + 1) * per), k * per);
-      labels[k] = req.data.test.labels[i]!;
-    });
-    const testSet = { ...test, images, labels };
+    const testSet = samplesOf(req.data.test, pick);
     const results: SubnetResult[] = [];
     const one0 = one.copies[0]!;
     for (const [i, sub] of family.subnets.entries()) {
