@@ -9,14 +9,7 @@ import { readCifarBatches } from '../../runtime/data/cifar.js';
 import { DataError, makeDataset, samplesOf } from '../../runtime/data/dataset.js';
 import { readIdxFile } from '../../runtime/data/idx.js';
 import { FASHION_MNIST_DIR, loadData, loadIdxDir } from '../../runtime/data/resolve.js';
-
-function idx(dims: number[], data: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = 0x08;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(data)]);
-}
+import { idx } from '../helpers/idx.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'mdl-data-'));

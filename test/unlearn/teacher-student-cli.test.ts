@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { initParams } from '../../compiler/reference/init.js';
 import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/safetensors.js';
 import { graphOf } from '../helpers/compile.js';
+import { idx } from '../helpers/idx.js';
 
 const CLI = 'dist/compiler/cli/main.js';
 
@@ -18,14 +19,6 @@ function mdl(...args: string[]): { code: number; err: string } {
     env: { ...process.env, XDG_RUNTIME_DIR: process.env['XDG_RUNTIME_DIR'] ?? '/tmp' },
   });
   return { code: r.status ?? -1, err: r.stderr };
-}
-
-function idx(dims: number[], data: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = 0x08;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(data)]);
 }
 
 const MODEL = `import "std/mae"

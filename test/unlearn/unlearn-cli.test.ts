@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/safetensors.js';
+import { idx } from '../helpers/idx.js';
 
 const CLI = 'dist/compiler/cli/main.js';
 
@@ -20,14 +21,6 @@ function mdl(...args: string[]): { code: number; out: string; err: string } {
 }
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
-
-function idx(dims: number[], data: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = 0x08;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(data)]);
-}
 
 const N = 40;
 const D = 9;
