@@ -10,6 +10,7 @@ import { initParams } from '../../compiler/reference/init.js';
 import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/safetensors.js';
 import { graphOf } from '../helpers/compile.js';
 import { idx } from '../helpers/idx.js';
+import { TINY_MAE } from '../helpers/tiny-mae.js';
 
 const CLI = 'dist/compiler/cli/main.js';
 
@@ -21,19 +22,7 @@ function mdl(...args: string[]): { code: number; err: string } {
   return { code: r.status ?? -1, err: r.stderr };
 }
 
-const MODEL = `import "std/mae"
-
-model tiny(x: Tensor[B, 1, 8, 8]) {
-  t = transpose(flatten(conv2d(x, 8, 4, stride=4) as "embed", 2), 1, 2)
-  kept, mask, restore = random_masking(t, 2) as "masking"
-  h = layernorm(relu(linear(kept, 8) as "enc"), eps=1e-6) as "norm"
-  full = gather(concat([h, expand(param([1, 1, 8], init="normal", std=0.02) as "mask_token", [B, 2, -1])], axis=1), restore)
-  pred = linear(full, 16) as "dec"
-  diff = pred - patchify(x, 4)
-  loss = sum(mean(diff * diff, [2]) * mask, [0, 1]) / sum(mask, [0, 1])
-  return loss, pred, mask
-}
-
+const MODEL = `${TINY_MAE}
 train forget {
   model = tiny()
   unlearning = teacher_student(forget_classes=[1, 2], alpha=1, per_class=4)
