@@ -34,6 +34,7 @@ import { loweringFor } from './table.js';
 import { SOFTWARE_TARGET, type Target } from './target.js';
 import { renderWgsl } from './wgsl.js';
 import { isContiguous } from './lower/views.js';
+import { anchorCone, KERNEL_MEMO, pointwiseCone, type Cone } from './kernel-memo.js';
 
 export interface PlanOptions {
   readonly target?: Target;
@@ -54,6 +55,11 @@ export interface PlanOptions {
    * the parameter, and read it only element by element (the optimizer updates do).
    */
   readonly updates?: ReadonlyMap<string, string>;
+  /**
+   * Reuse kernels built before, in this plan or an earlier one, whose construction reads the
+   * same (kernel-memo.ts). Default true; false builds every kernel (the memo's tests).
+   */
+  readonly memo?: boolean;
 }
 
 export type { BindingRef, BufferSpec, ReadSpec };
@@ -80,6 +86,8 @@ interface Built {
   readonly workgroups: readonly [number, number, number];
   readonly writes: readonly ValueId[];
   readonly nodes: readonly string[];
+  /** The kernel's WGSL, when the memo already has it. */
+  readonly wgsl?: string;
 }
 
 /** The values a planning attempt needs materialised before it can succeed (planned again with them). */
@@ -644,6 +652,46 @@ class Planner {
     return { kind: 'materialise', values: new Set([best]) };
   }
 
+  /** Keys every memoised kernel of this planner: what a construction reads besides the cone. */
+  private memoPrefix: string | undefined;
+
+  /**
+   * The kernel `build` makes for `cone`, from the memo when it holds one (kernel-memo.ts); a
+   * kernel built here goes into the memo with its WGSL. `kernelName` is the builder's name,
+   * `name` the dispatch's; `seen` the node names a construction starts with.
+   */
+  viaMemo(
+    coneOf: (prefix: string) => Cone,
+    kernelName: string,
+    name: string,
+    seen: readonly string[],
+    build: () => Built | Materialise,
+  ): Built | Materialise {
+    if (this.opts.memo === false) return build();
+    this.memoPrefix ??= JSON.stringify([this.target, this.opts.tiles ?? null, this.training]);
+    const cone = coneOf(this.memoPrefix);
+    const hit = KERNEL_MEMO.get(cone, kernelName);
+    if (hit) {
+      this.evaluated = new Set(hit.evaluated);
+      const names = new Set(seen);
+      for (const v of hit.evaluated) names.add(this.def[v]!.node.name);
+      return {
+        name,
+        kernel: hit.kernel,
+        resources: hit.resources,
+        workgroups: hit.workgroups,
+        writes: hit.writes,
+        nodes: this.orderNames(names),
+        ...(hit.wgsl !== undefined ? { wgsl: hit.wgsl } : {}),
+      };
+    }
+    const k = build();
+    if ('kind' in k) return k;
+    const wgsl = renderWgsl(k.kernel);
+    KERNEL_MEMO.set(cone, { ...k, wgsl, evaluated: this.evaluated }, wgsl);
+    return { ...k, wgsl };
+  }
+
   /**
    * One attempt: the plan, or every value that the attempt's kernels found must be materialised
    * first. A kernel that asks for a value goes on to the next one instead of ending the attempt:
@@ -674,9 +722,32 @@ class Planner {
         const grp = this.groupOf.get(node);
         // A group's kernel runs where its last update is, when every gradient exists.
         if (grp && node !== grp.nodes[grp.nodes.length - 1]) continue;
-        k = grp ? this.buildGroup(grp) : this.buildAnchor(node, undefined);
-      } else if (this.fusedRoot.has(r)) k = this.buildAnchor(this.fusedRoot.get(r)!.anchor, r);
-      else k = this.buildPointwise(r);
+        k = grp
+          ? this.buildGroup(grp)
+          : this.viaMemo(
+              (pre) => anchorCone(this, pre, node, undefined),
+              node.name,
+              node.name,
+              [node.name],
+              () => this.buildAnchor(node, undefined),
+            );
+      } else if (this.fusedRoot.has(r)) {
+        const a = this.fusedRoot.get(r)!.anchor;
+        k = this.viaMemo(
+          (pre) => anchorCone(this, pre, a, r),
+          a.name,
+          `${a.name}→${node.name}`,
+          [a.name],
+          () => this.buildAnchor(a, r),
+        );
+      } else
+        k = this.viaMemo(
+          (pre) => pointwiseCone(this, pre, r),
+          node.name,
+          node.name,
+          [],
+          () => this.buildPointwise(r),
+        );
       // A lowering asked for contiguous inputs, or the kernel binds too many buffers.
       const more = 'kind' in k ? k : this.checkLimits(k);
       if (more) {
@@ -756,7 +827,7 @@ class Planner {
     const dispatches: Dispatch[] = built.map((k) => ({
       name: k.name,
       kernel: k.kernel,
-      wgsl: renderWgsl(k.kernel),
+      wgsl: k.wgsl ?? renderWgsl(k.kernel),
       workgroups: k.workgroups,
       bindings: k.resources.map((r) =>
         r.kind === 'rng' ? { rng: true as const } : { buffer: mem.bufferOf.get(r.value)! },
