@@ -16,7 +16,8 @@
 // part is not run again; part C's measurements are cached per candidate) and --report-only
 // rewrites the page. --quick: fewer seeds and smaller budgets (a smoke test). Part C is kept per
 // seed, so it can be split over processes: `--c-seeds 0,2,4` runs part C for those seeds only
-// (sharing the cache file with the others) and writes no page.
+// (sharing the cache file with the others) and writes no page; `--parts d` runs only the parts
+// named (by letter), reading the others back.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMeasurer, type Measuring } from '../../compiler/drivers/search/measure.js';
@@ -35,6 +36,9 @@ import type { ObjectiveName } from '../../compiler/search/objectives.js';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const reportOnly = argv.includes('--report-only');
+const partsIdx = argv.indexOf('--parts');
+/** The parts to run (by letter); the others are only read back from --out. */
+const PARTS = new Set(partsIdx >= 0 ? argv[partsIdx + 1]!.split(',') : ['a', 'b', 'c', 'd']);
 const outIdx = argv.indexOf('--out');
 const OUT = outIdx >= 0 ? argv[outIdx + 1]! : quick ? 'runs/search-quick' : 'runs/search';
 const PAGE = quick ? join(OUT, 'search.md') : 'docs/experiments/search.md';
@@ -110,7 +114,7 @@ function record(part: string, variant: string, seed: number, r: SearchResult): R
 async function part(name: string, run: () => Promise<RunRecord[]>): Promise<RunRecord[]> {
   const file = join(OUT, `${name}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as RunRecord[];
-  if (reportOnly) return [];
+  if (reportOnly || !PARTS.has(name[0]!)) return [];
   const t0 = performance.now();
   const recs = await run();
   writeFileSync(file, JSON.stringify(recs, null, 1));
@@ -384,7 +388,11 @@ and its values are shared by every search and seed: ${cache.size} distinct candi
 in all, each for the proxies its searches asked for. A measurement took on average, on the CPU
 adapter with kernels' compilation included: SynFlow alone ${cSeconds('synflow')}, ZiCo alone
 ${cSeconds('zico')}, both ${cSeconds('synflow+zico')}. A search's time counts only the
-measurements it was the first to ask for, so the times are not comparable between rows. The mean test accuracy of the space is ${mean([...truth.byName.values()]).toFixed(2)} %.
+measurements it was the first to ask for, so the times are not comparable between rows. ${
+  new Set(partC.map((r) => r.seed)).size < SEEDS.length
+    ? `Seeds run so far: ${[...new Set(partC.map((r) => r.seed))].join(', ')} of ${SEEDS[0]}…${SEEDS[SEEDS.length - 1]}; \`node dist/test/experiments/search.js --c-seeds LIST\` runs others (several processes may share the cache) and \`--report-only\` rewrites this page. `
+    : ''
+}The mean test accuracy of the space is ${mean([...truth.byName.values()]).toFixed(2)} %.
 
 \`\`\`sh
 npx mdl search examples/nb201.mdl --algorithm "evolution(population=${DATA_POPULATION}, iterations=${DATA_BUDGET})" --maximize zico,synflow --data-batch ${DATA_BATCH} --seed 0 --against ${TABLE}
