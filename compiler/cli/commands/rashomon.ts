@@ -19,6 +19,7 @@ import { UsageError } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
 import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
 import { CliError } from '../errors.js';
+import { readModelCheckpoint } from '../model-checkpoint.js';
 import { cannotWrite, isFsError } from '../files.js';
 
 const NOISES: readonly NoiseKind[] = ['bernoulli', 'gaussian'];
@@ -171,34 +172,8 @@ export const rashomon: Command = {
       );
 
     // The trained weights: every parameter and buffer of the model, by name and shape.
-    const { readCheckpoint, CheckpointError } = await import('../../../runtime/checkpoint/safetensors.js');
-    let ckpt;
-    try {
-      ckpt = readCheckpoint(ckptFile);
-    } catch (e) {
-      if (e instanceof CheckpointError) throw new CliError('MDL5009', e.message);
-      throw e;
-    }
-    const params = new Map<string, Float32Array>();
-    for (const p of g.params) {
-      const t = ckpt.tensors.get(p.name);
-      if (!t)
-        throw new CliError(
-          'MDL5010',
-          `${ckptFile} has no \`${p.name}\` for ${g.name}`,
-          'give a checkpoint of this model, as mdl train writes it',
-        );
-      if (
-        p.shape.length !== t.shape.length ||
-        p.shape.some((d, i) => d !== t.shape[i]) ||
-        !(t.data instanceof Float32Array)
-      )
-        throw new CliError(
-          'MDL5010',
-          `${ckptFile}: \`${p.name}\` has shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`,
-        );
-      params.set(p.name, t.data);
-    }
+    const ckpt = await readModelCheckpoint(ckptFile, g);
+    const params = new Map(ckpt.params);
     // Inputs normalised as the model was trained: the checkpoint's statistics, else the training split's.
     const normText = ckpt.metadata['normalisation'];
     const norm = normText ? (JSON.parse(normText) as { mean: number[]; std: number[] }) : channelStats(data.train);

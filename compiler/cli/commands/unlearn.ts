@@ -19,6 +19,7 @@ import { nodeHost } from '../../modules/node-host.js';
 import { compileUnlearning } from '../../drivers/unlearn/compile.js';
 import type { UnlearnSpec } from '../../unlearn/spec.js';
 import { CliError } from '../errors.js';
+import { readModelCheckpoint } from '../model-checkpoint.js';
 import { cannotWrite, isFsError, readFile } from '../files.js';
 import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
 
@@ -174,35 +175,10 @@ export const unlearn: Command = {
     const trainSet = limited(data, f<number>('limit') ?? section?.limit);
 
     // The trained weights: every parameter and buffer of the model, by name and shape.
-    const { readCheckpoint, writeCheckpoint, CheckpointError } =
-      await import('../../../runtime/checkpoint/safetensors.js');
-    let ckpt;
-    try {
-      ckpt = readCheckpoint(ckptFile);
-    } catch (e) {
-      if (e instanceof CheckpointError) throw new CliError('MDL5009', e.message);
-      throw e;
-    }
+    const { writeCheckpoint } = await import('../../../runtime/checkpoint/safetensors.js');
+    const ckpt = await readModelCheckpoint(ckptFile, g);
     const params = new Map<string, Float64Array>();
-    for (const p of g.params) {
-      const t = ckpt.tensors.get(p.name);
-      if (!t)
-        throw new CliError(
-          'MDL5010',
-          `${ckptFile} has no \`${p.name}\` for ${g.name}`,
-          'give a checkpoint of this model, as mdl train writes it',
-        );
-      if (
-        p.shape.length !== t.shape.length ||
-        p.shape.some((d, i) => d !== t.shape[i]) ||
-        !(t.data instanceof Float32Array)
-      )
-        throw new CliError(
-          'MDL5010',
-          `${ckptFile}: \`${p.name}\` has shape [${t.shape.join(', ')}], the model's is [${p.shape.join(', ')}]`,
-        );
-      params.set(p.name, Float64Array.from(t.data));
-    }
+    for (const [name, t] of ckpt.params) params.set(name, Float64Array.from(t));
 
     // The forget set, as indices into the training set (after --limit).
     const forgetAll = new Set<number>();
