@@ -105,6 +105,13 @@ it('examples/flash_space.mdl: inference plans of 2 candidates (DenseNet concaten
 });
 
 describe('what the memo must not merge', () => {
+  it('values kept readable (as NASWOT keeps ReLU inputs) change the kernels around them', () => {
+    const g = model('resnet20');
+    const keep = g.nodes.filter((_, i) => i % 3 === 0).map((n) => n.outputs[0]!);
+    samePlans(g, { target: SOFTWARE_TARGET, dims: bindDims(g, 2), keep });
+    samePlans(g, { target: SOFTWARE_TARGET, dims: bindDims(g, 2), materialize: keep.slice(0, 5) });
+  });
+
   it('two dropouts alike: each keeps its own random stream (salted by its name)', () => {
     const g = graphOf(
       'model m(x: Tensor[B, 32]) {\n  a = dropout(relu(x), 0.5) as "d1"\n  b = dropout(relu(x), 0.5) as "d2"\n  return a + b\n}\n',
