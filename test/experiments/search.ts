@@ -238,7 +238,7 @@ try {
 if (C_ONLY) process.exit(0);
 reloadCache();
 
-/** Mean seconds of one part-C measurement of exactly `proxies`, from the cache file. */
+/** Median seconds of one part-C measurement of exactly `proxies`, from the cache file. */
 function cSeconds(proxies: string): string {
   if (!existsSync(cacheFile)) return '-';
   const t = readFileSync(cacheFile, 'utf8')
@@ -247,7 +247,8 @@ function cSeconds(proxies: string): string {
     .map((l) => JSON.parse(l) as { seconds?: number; values: Record<string, Value> })
     .filter((o) => o.seconds !== undefined && Object.keys(o.values).sort().join('+') === proxies)
     .map((o) => o.seconds!);
-  return t.length ? `${(t.reduce((a, b) => a + b, 0) / t.length).toFixed(1)} s (${t.length} measured)` : '-';
+  const m = [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];
+  return m !== undefined ? `${m.toFixed(1)} s (${t.length} measured)` : '-';
 }
 
 // D. FLASH on flash_space.mdl with a measured latency model.
@@ -385,9 +386,11 @@ Each search is \`evolution(population=${DATA_POPULATION}, iterations=${DATA_BUDG
 first ${DATA_POPULATION} at random) on the built-in digits (28×28 → 32×32, gray × 3; batch ${DATA_BATCH}, data seed 0,
 parameters initialised with seed 0), not CIFAR-10. A candidate is measured once for each proxy
 and its values are shared by every search and seed: ${cache.size} distinct candidates were measured
-in all, each for the proxies its searches asked for. A measurement took on average, on the CPU
-adapter with kernels' compilation included: SynFlow alone ${cSeconds('synflow')}, ZiCo alone
-${cSeconds('zico')}, both ${cSeconds('synflow+zico')}. A search's time counts only the
+in all, each for the proxies its searches asked for. The median wall time of a measurement, on
+the CPU adapter with kernels' compilation included, in two processes of this experiment sharing
+the two cores with other work: SynFlow alone ${cSeconds('synflow')}, ZiCo alone
+${cSeconds('zico')}, both ${cSeconds('synflow+zico')} (\`npm run bench\` times one process
+alone). A search's time counts only the
 measurements it was the first to ask for, so the times are not comparable between rows. ${
   new Set(partC.map((r) => r.seed)).size < SEEDS.length
     ? `Seeds run so far: ${[...new Set(partC.map((r) => r.seed))].join(', ')} of ${SEEDS[0]}…${SEEDS[SEEDS.length - 1]}; \`node dist/test/experiments/search.js --c-seeds LIST\` runs others (several processes may share the cache) and \`--report-only\` rewrites this page. `
