@@ -5,7 +5,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { LIMITS } from '../diagnostics/limits.js';
 import { concrete, numel } from '../ir/shape.js';
-import { DTYPE_BYTES, type Graph, type ValueId } from '../ir/types.js';
+import { DTYPE_BYTES, type Graph, type Node, type ValueId } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
 
 export interface LayerRow {
@@ -62,6 +62,22 @@ export function bindDims(
   return out;
 }
 
+/** Bytes of a node's outputs, as a layer's activation (a source's constant is not one). */
+function layerActivation(n: Node, bytesOf: (v: ValueId) => number): number {
+  return lookupOp(n.op)!.kind === 'source' ? 0 : n.outputs.reduce((s, o) => s + bytesOf(o), 0);
+}
+
+/**
+ * The summary's `activation_bytes` alone: a search's hardware model asks for it of every
+ * candidate it compares, and the summary's per-layer table costs several times the sum.
+ */
+export function activationBytes(g: Graph, bind: Readonly<Record<string, number>>): number {
+  const bytesOf = (v: ValueId) => numel(concrete(g.values[v]!.type.shape, bind)) * DTYPE_BYTES[g.values[v]!.type.dtype];
+  let act = 0;
+  for (const n of g.nodes) act += layerActivation(n, bytesOf);
+  return act;
+}
+
 export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Summary {
   const shapeOf = (v: ValueId) => concrete(g.values[v]!.type.shape, bind);
   const bytesOf = (v: ValueId) => numel(shapeOf(v)) * DTYPE_BYTES[g.values[v]!.type.dtype];
@@ -92,7 +108,7 @@ export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Sum
         if (g.params[d.param]!.trainable) trainable += numel(shapeOf(p));
       }
     }
-    const activation = op.kind === 'source' ? 0 : n.outputs.reduce((s, o) => s + bytesOf(o), 0);
+    const activation = layerActivation(n, bytesOf);
     macs += cost.macs;
     flops += cost.flops;
     act += activation;

@@ -15,7 +15,7 @@
 import { dtmc } from '../analysis/dtmc.js';
 import { nnDegree } from '../analysis/nn-degree.js';
 import { nnMass } from '../analysis/nn-mass.js';
-import { summarize, type Summary } from '../analysis/summary.js';
+import { activationBytes, summarize, type Summary } from '../analysis/summary.js';
 import { functionalView, type FunctionalView } from '../analysis/topology.js';
 import { concrete, numel } from '../ir/shape.js';
 import type { Graph, Node, ValueId } from '../ir/types.js';
@@ -127,6 +127,7 @@ export class ProxyContext {
   private _params: number | undefined;
   private _macs: number | undefined;
   private _flops: number | undefined;
+  private _activation: number | undefined;
   constructor(
     readonly graph: Graph,
     readonly bind: Readonly<Record<string, number>>,
@@ -145,6 +146,9 @@ export class ProxyContext {
   }
   get summary(): Summary {
     return (this._summary ??= summarize(this.graph, this.bind));
+  }
+  get activationBytes(): number {
+    return this._summary?.activation_bytes ?? (this._activation ??= activationBytes(this.graph, this.bind));
   }
 }
 
@@ -219,7 +223,7 @@ export const REGISTRY: Registry = {
     doc: 'bytes of all layer outputs (what training keeps)',
     sign: 1,
     level: 'graph',
-    compute: (c) => c.summary.activation_bytes,
+    compute: (c) => c.activationBytes,
   },
   peak_bytes: {
     doc: 'peak live activation bytes of an inference pass',

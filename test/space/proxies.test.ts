@@ -19,12 +19,15 @@ describe('proxies', () => {
 
   const files = readdirSync('examples').filter((f) => f.endsWith('.mdl'));
   for (const f of files) {
-    it(`${f}: params, MACs and FLOPs equal the summary's, at batch 1 and 3`, () => {
+    it(`${f}: params, MACs, FLOPs and activation bytes equal the summary's, at batch 1 and 3`, () => {
       const g = compileFile(`examples/${f}`).graph!;
       for (const b of [1, 3]) {
         const bind = bindDims(g, b);
         const s = summarize(g, bind);
         expect(costs(g, bind)).toEqual({ params: s.params.total, macs: s.macs, flops: s.flops });
+        // activation_bytes first, on a context that has no summary yet: its own lean sum.
+        const lean = new ProxyContext(g, bind);
+        expect(PROXIES.find((p) => p.name === 'activation_bytes')!.compute(lean)).toBe(s.activation_bytes);
         const ctx = new ProxyContext(g, bind);
         expect(PROXIES.find((p) => p.name === 'peak_bytes')!.compute(ctx)).toBe(s.activation_peak_bytes);
       }
