@@ -95,17 +95,23 @@ export function makeDataset(
   return { name, shape, classes, images, labels, count: labels.length };
 }
 
+/** The samples at `indices` of a data set, as one array (count × C × H × W) and their labels. */
+export function gather(d: Dataset, indices: ArrayLike<number>): { x: Float32Array; y: Int32Array } {
+  const per = d.shape[0] * d.shape[1] * d.shape[2];
+  const x = new Float32Array(indices.length * per);
+  const y = new Int32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    x.set(d.images.subarray(i * per, (i + 1) * per), k * per);
+    y[k] = d.labels[i]!;
+  }
+  return { x, y };
+}
+
 /** The samples `idx` of a data set, in that order, as a data set of their own. */
 export function samplesOf(d: Dataset, idx: ArrayLike<number>): Dataset {
-  const per = d.shape[0] * d.shape[1] * d.shape[2];
-  const images = new Float32Array(idx.length * per);
-  const labels = new Int32Array(idx.length);
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k]!;
-    images.set(d.images.subarray(i * per, (i + 1) * per), k * per);
-    labels[k] = d.labels[i]!;
-  }
-  return makeDataset(d.name, [...d.shape], d.classes, images, labels);
+  const { x, y } = gather(d, idx);
+  return makeDataset(d.name, [...d.shape], d.classes, x, y);
 }
 
 /** Checks every label is a class index; a label out of range means mislabelled data. */

@@ -139,16 +139,3 @@ export function buildStream(train: Dataset, test: Dataset, spec: StreamSpec, see
   }
   return { order: Uint32Array.from(order), taskStarts, taskClasses, testByClass };
 }
-
-/** The samples at `indices` of a data set, as one array (count × C × H × W) and their labels. */
-export function gather(d: Dataset, indices: ArrayLike<number>): { x: Float32Array; y: Int32Array } {
-  const per = d.shape[0] * d.shape[1] * d.shape[2];
-  const x = new Float32Array(indices.length * per);
-  const y = new Int32Array(indices.length);
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k]!;
-    x.set(d.images.subarray(i * per, (i + 1) * per), k * per);
-    y[k] = d.labels[i]!;
-  }
-  return { x, y };
-}
