@@ -177,7 +177,7 @@ export function pointwiseCone(p: ConeSource, prefix: string, r: ValueId): Cone {
 /** A kernel built for a cone, or what a hit rebuilds for this instance. */
 export interface MemoKernel {
   readonly kernel: Kernel;
-  readonly wgsl: string | undefined;
+  readonly wgsl: string;
   readonly workgroups: readonly [number, number, number];
   readonly resources: readonly Resource[];
   readonly writes: readonly ValueId[];
@@ -221,7 +221,7 @@ export class KernelMemo {
   }
 
   /** Keeps a kernel built for `cone`, unless it has parts the key does not determine. */
-  set(cone: Cone, k: MemoKernel, wgsl: string): void {
+  set(cone: Cone, k: MemoKernel): void {
     const baseNo = new Map(cone.bases.map((b, i) => [b, i]));
     const valueNo = new Map(cone.values.map((v, i) => [v, i]));
     const resources: number[] = [];
@@ -235,7 +235,7 @@ export class KernelMemo {
     if (writes.includes(undefined) || evaluated.includes(undefined)) return;
     this.entries.set(cone.key, {
       kernel: k.kernel,
-      wgsl,
+      wgsl: k.wgsl,
       workgroups: k.workgroups,
       resources,
       writes: writes as number[],

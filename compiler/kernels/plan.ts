@@ -682,13 +682,13 @@ class Planner {
         workgroups: hit.workgroups,
         writes: hit.writes,
         nodes: this.orderNames(names),
-        ...(hit.wgsl !== undefined ? { wgsl: hit.wgsl } : {}),
+        wgsl: hit.wgsl,
       };
     }
     const k = build();
     if ('kind' in k) return k;
     const wgsl = renderWgsl(k.kernel);
-    KERNEL_MEMO.set(cone, { ...k, wgsl, evaluated: this.evaluated }, wgsl);
+    KERNEL_MEMO.set(cone, { ...k, wgsl, evaluated: this.evaluated });
     return { ...k, wgsl };
   }
 
