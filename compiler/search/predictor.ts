@@ -111,6 +111,48 @@ export function fitPredictor(
   return { features: [...features], basis, mean, std, coef, n, rmse: Math.sqrt(sse / Math.max(1, n)) };
 }
 
+/**
+ * A hardware cost model: `y ≈ c₀ + Σ c_j·x_j` with every c ≥ 0, by non-negative least squares
+ * on the raw features. A latency or a memory grows with the work and the traffic and is never
+ * negative; an unconstrained fit on ten noisy measurements can give a feature a negative slope
+ * and predict negative latencies for small candidates (it did, on FLASH's space). With few
+ * features the exact solution is found by trying every support: the NNLS optimum is the
+ * unconstrained least-squares fit on its own support, so the best fit with non-negative
+ * coefficients over all supports is it. Returned as a linear `Fit` on standardised features, so
+ * `predict` and `formatFit` take it as they take the accuracy predictor.
+ */
+export function fitCostModel(
+  samples: readonly { readonly x: readonly number[]; readonly y: number }[],
+  features: readonly string[],
+): Fit {
+  const k = features.length;
+  if (k > 8) throw new Error(`a cost model of ${k} features: at most 8 (every support is tried)`);
+  const free = fitPredictor(samples, features, 'linear');
+  const { mean, std } = free;
+  // Columns [1, x₁/σ₁, …]: uncentred (the intercept is the cost at no work), scaled for QR.
+  const design = samples.map((s) => [1, ...s.x.map((v, j) => v / std[j]!)]);
+  const y = samples.map((s) => s.y);
+  let best: { w: number[]; sse: number } = { w: new Array<number>(k + 1).fill(0), sse: dot(y, y) };
+  for (let mask = 1; mask < 1 << (k + 1); mask++) {
+    const cols = Array.from({ length: k + 1 }, (_, j) => j).filter((j) => mask & (1 << j));
+    const sub = leastSquares(
+      design.map((r) => cols.map((j) => r[j]!)),
+      y,
+    );
+    if (sub.some((c) => c < 0)) continue;
+    const w = new Array<number>(k + 1).fill(0);
+    cols.forEach((j, i) => (w[j] = sub[i]!));
+    let sse = 0;
+    design.forEach((r, i) => (sse += (dot(r, w) - y[i]!) ** 2));
+    if (sse < best.sse - 1e-12 * Math.max(1, best.sse)) best = { w, sse };
+  }
+  // Standardised form: z_j = (x_j − μ_j)/σ_j, so c_j·x_j = w_j·z_j + w_j·μ_j/σ_j.
+  const w = best.w;
+  const coef = [w[0]! + w.slice(1).reduce((s, c, j) => s + (c * mean[j]!) / std[j]!, 0), ...w.slice(1)];
+  const n = samples.length;
+  return { features: [...features], basis: 'linear', mean, std, coef, n, rmse: Math.sqrt(best.sse / Math.max(1, n)) };
+}
+
 export function predict(fit: Fit, x: readonly number[]): number {
   return dot(
     expand(

@@ -3,7 +3,7 @@
 // it sampled; a search resumed from a cut log continues exactly as the uninterrupted one.
 import { describe, expect, it } from 'vitest';
 import { readLog, logLine } from '../../compiler/search/log.js';
-import { fitPredictor, leastSquares } from '../../compiler/search/predictor.js';
+import { fitCostModel, fitPredictor, leastSquares, predict, type Fit } from '../../compiler/search/predictor.js';
 import type { Evaluated, Measurer } from '../../compiler/search/problem.js';
 import { runSearch } from '../../compiler/search/run.js';
 import { opened, withSearch } from './tiny.js';
@@ -124,6 +124,65 @@ describe('least squares', () => {
     const got = leastSquares(dup, b);
     expect(got[3]).toBe(0);
     got.slice(0, 3).forEach((c, i) => expect(c).toBeCloseTo(w[i]!, 10));
+  });
+});
+
+describe('hardware cost models', () => {
+  /** The model's coefficients on the raw features, the intercept first. */
+  const raw = (f: Fit) => {
+    const c = f.coef.slice(1).map((b, j) => b / f.std[j]!);
+    return [f.coef[0]! - c.reduce((s, cj, j) => s + cj * f.mean[j]!, 0), ...c];
+  };
+
+  it('recovers a cost that is exactly linear with non-negative coefficients', () => {
+    const xs = [
+      [1e6, 3e5],
+      [4e6, 1e5],
+      [2e6, 8e5],
+      [7e6, 2e5],
+      [5e6, 6e5],
+    ];
+    const samples = xs.map((x) => ({ x, y: 5 + 2e-6 * x[0]! + 5e-6 * x[1]! }));
+    const f = fitCostModel(samples, ['flops', 'activation_bytes']);
+    raw(f).forEach((c, j) => expect(c).toBeCloseTo([5, 2e-6, 5e-6][j]!, 9));
+    expect(f.rmse).toBeLessThan(1e-9);
+    expect(predict(f, [3e6, 4e5])).toBeCloseTo(5 + 6 + 2, 9);
+  });
+
+  it('keeps every coefficient non-negative where least squares would not, at the constrained optimum', () => {
+    // Cost rises with the first feature; the second is correlated with it and, on these noisy
+    // samples, gets a negative slope from an unconstrained fit.
+    const xs = [
+      [1, 1],
+      [2, 3],
+      [3, 2],
+      [4, 5],
+      [5, 4],
+      [6, 7],
+    ];
+    const ys = [10, 11, 14, 13, 17, 15];
+    const samples = xs.map((x, i) => ({ x, y: ys[i]! }));
+    const free = fitPredictor(samples, ['a', 'b'], 'linear');
+    expect(Math.min(...free.coef.slice(1))).toBeLessThan(0);
+    const f = fitCostModel(samples, ['a', 'b']);
+    const c = raw(f);
+    for (const cj of c) expect(cj).toBeGreaterThanOrEqual(-1e-12);
+    expect(predict(f, [0, 0])).toBeGreaterThanOrEqual(-1e-9);
+    // Karush–Kuhn–Tucker: with residuals r, Σ r·column is 0 for a positive coefficient and ≤ 0
+    // for one held at zero (raising it could not reduce the squared error).
+    const cols = [xs.map(() => 1), xs.map((x) => x[0]!), xs.map((x) => x[1]!)];
+    const r = xs.map((x, i) => ys[i]! - predict(f, x));
+    cols.forEach((col, j) => {
+      const g = col.reduce((s, v, i) => s + v * r[i]!, 0);
+      if (c[j]! > 1e-9) expect(Math.abs(g)).toBeLessThan(1e-7);
+      else expect(g).toBeLessThanOrEqual(1e-7);
+    });
+    // And no better fit with non-negative coefficients on a grid around it.
+    const sse = (w: number[]) => xs.reduce((s, x, i) => s + (w[0]! + w[1]! * x[0]! + w[2]! * x[1]! - ys[i]!) ** 2, 0);
+    const best = sse(c);
+    for (let a = 0; a <= 12; a += 0.25)
+      for (let b1 = 0; b1 <= 3; b1 += 0.05)
+        for (const b2 of [0, 0.05, 0.1]) expect(sse([a, b1, b2])).toBeGreaterThanOrEqual(best - 1e-9);
   });
 });
 

@@ -1,11 +1,13 @@
 // `flash(samples=25, …)`: FLASH (Li, Mandal, Ogras, Marculescu, ACM TECS 2021). A few
 // candidates are evaluated for the costly objective (true accuracy from a table, or a data
 // proxy), an accuracy predictor is fitted on their static features — NN-Degree and the
-// parameters the output depends on (`live_params`) by default — by least squares (predictor.ts), hardware models of the measured
-// costs (latency, training-step time, plan memory) are fitted on FLOPs and activation bytes of
-// the candidates measured, and a global optimiser (optimise.ts, SHGO's sampling, minimiser pool
-// and local refinement on the lattice of valid candidates) maximises the predicted objective
-// within the limits (the static ones exactly, the hardware ones through their models).
+// parameters the output depends on (`live_params`) by default — by least squares
+// (predictor.ts), hardware models of the measured costs (latency, training-step time, plan
+// memory) are fitted on FLOPs and activation bytes of the candidates measured (non-negative
+// least squares: a cost never falls with more work), and a global optimiser (optimise.ts,
+// SHGO's sampling, minimiser pool and local refinement on the lattice of valid candidates)
+// maximises the predicted objective within the limits (the static ones exactly, the hardware
+// ones through their models).
 //
 // The budget is `samples` evaluations. The first `initial` are random; each later one is the
 // optimiser's best not-yet-evaluated candidate under the predictor refitted on everything
@@ -25,7 +27,7 @@ import { fail } from '../../diagnostics/diagnostic.js';
 import { OBJECTIVES, type ObjectiveName } from '../objectives.js';
 import { optimise, type Lattice } from '../optimise.js';
 import { paretoFront } from '../pareto.js';
-import { BASES, fitPredictor, formatFit, predict, type Basis, type Fit } from '../predictor.js';
+import { BASES, fitCostModel, fitPredictor, formatFit, predict, type Basis, type Fit } from '../predictor.js';
 import { fmt, type Problem } from '../problem.js';
 import { PROXIES } from '../../space/proxies.js';
 
@@ -172,12 +174,12 @@ function fitTarget(problem: Problem, s: FlashSpec): Fit | undefined {
   return data.length >= 2 ? fitPredictor(data, s.features, s.basis, s.ridge) : undefined;
 }
 
-/** A linear model per measured hardware cost, once three candidates have it. */
+/** A linear model with non-negative coefficients per measured hardware cost, once three candidates have it. */
 function hardwareFits(problem: Problem): Map<string, Fit> {
   const fits = new Map<string, Fit>();
   for (const name of hardwareNames(problem)) {
     const data = samplesOf(problem, HARDWARE_FEATURES, name);
-    if (data.length >= 3) fits.set(name, fitPredictor(data, HARDWARE_FEATURES, 'linear'));
+    if (data.length >= 3) fits.set(name, fitCostModel(data, HARDWARE_FEATURES));
   }
   return fits;
 }
