@@ -62,6 +62,11 @@ export function bindDims(
   return out;
 }
 
+/** Bytes of a value at the bound dims. */
+function valueBytes(g: Graph, bind: Readonly<Record<string, number>>): (v: ValueId) => number {
+  return (v) => numel(concrete(g.values[v]!.type.shape, bind)) * DTYPE_BYTES[g.values[v]!.type.dtype];
+}
+
 /** Bytes of a node's outputs, as a layer's activation (a source's constant is not one). */
 function layerActivation(n: Node, bytesOf: (v: ValueId) => number): number {
   return lookupOp(n.op)!.kind === 'source' ? 0 : n.outputs.reduce((s, o) => s + bytesOf(o), 0);
@@ -72,7 +77,7 @@ function layerActivation(n: Node, bytesOf: (v: ValueId) => number): number {
  * candidate it compares, and the summary's per-layer table costs several times the sum.
  */
 export function activationBytes(g: Graph, bind: Readonly<Record<string, number>>): number {
-  const bytesOf = (v: ValueId) => numel(concrete(g.values[v]!.type.shape, bind)) * DTYPE_BYTES[g.values[v]!.type.dtype];
+  const bytesOf = valueBytes(g, bind);
   let act = 0;
   for (const n of g.nodes) act += layerActivation(n, bytesOf);
   return act;
@@ -80,7 +85,7 @@ export function activationBytes(g: Graph, bind: Readonly<Record<string, number>>
 
 export function summarize(g: Graph, bind: Readonly<Record<string, number>>): Summary {
   const shapeOf = (v: ValueId) => concrete(g.values[v]!.type.shape, bind);
-  const bytesOf = (v: ValueId) => numel(shapeOf(v)) * DTYPE_BYTES[g.values[v]!.type.dtype];
+  const bytesOf = valueBytes(g, bind);
   const seenParams = new Set<ValueId>();
   const layers: LayerRow[] = [];
   let macs = 0;

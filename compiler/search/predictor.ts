@@ -81,6 +81,20 @@ export function leastSquares(a: readonly (readonly number[])[], b: readonly numb
   return w;
 }
 
+/** Per feature, the mean and standard deviation over the samples (std 1 when constant). */
+function standardisation(
+  samples: readonly { readonly x: readonly number[] }[],
+  k: number,
+): { mean: number[]; std: number[] } {
+  const n = samples.length;
+  const mean = new Array<number>(k).fill(0);
+  const std = new Array<number>(k).fill(0);
+  for (const s of samples) for (let j = 0; j < k; j++) mean[j]! += s.x[j]! / n;
+  for (const s of samples) for (let j = 0; j < k; j++) std[j]! += (s.x[j]! - mean[j]!) ** 2 / n;
+  for (let j = 0; j < k; j++) std[j] = std[j]! > 0 ? Math.sqrt(std[j]!) : 1;
+  return { mean, std };
+}
+
 /** Fits `y ≈ basis(standardised x)·coef` on samples of the named features. */
 export function fitPredictor(
   samples: readonly { readonly x: readonly number[]; readonly y: number }[],
@@ -88,13 +102,8 @@ export function fitPredictor(
   basis: Basis,
   ridge = 0,
 ): Fit {
-  const k = features.length;
   const n = samples.length;
-  const mean = new Array<number>(k).fill(0);
-  const std = new Array<number>(k).fill(0);
-  for (const s of samples) for (let j = 0; j < k; j++) mean[j]! += s.x[j]! / n;
-  for (const s of samples) for (let j = 0; j < k; j++) std[j]! += (s.x[j]! - mean[j]!) ** 2 / n;
-  for (let j = 0; j < k; j++) std[j] = std[j]! > 0 ? Math.sqrt(std[j]!) : 1;
+  const { mean, std } = standardisation(samples, features.length);
   const design = samples.map((s) =>
     expand(
       s.x.map((v, j) => (v - mean[j]!) / std[j]!),
@@ -127,8 +136,7 @@ export function fitCostModel(
 ): Fit {
   const k = features.length;
   if (k > 8) throw new Error(`a cost model of ${k} features: at most 8 (every support is tried)`);
-  const free = fitPredictor(samples, features, 'linear');
-  const { mean, std } = free;
+  const { mean, std } = standardisation(samples, k);
   // Columns [1, x₁/σ₁, …]: uncentred (the intercept is the cost at no work), scaled for QR.
   const design = samples.map((s) => [1, ...s.x.map((v, j) => v / std[j]!)]);
   const y = samples.map((s) => s.y);
