@@ -86,7 +86,11 @@ const COMMAND_FLAG_HELP: Readonly<Record<string, Readonly<Record<string, string>
     train: 'also account for training: gradients, optimizer state, the backward pass',
     anytime: 'the sub-networks of an anytime model: params, MACs and TIPS sampling probability of each',
   },
-  kernels: { train: 'the kernels of the training step instead of inference' },
+  kernels: {
+    train: 'the kernels of the training step instead of inference',
+    time: 'run each kernel on the adapter: its time, share, GFLOP/s and GB/s, slowest first',
+    reps: 'with --time: dispatches per timed submit (default 10)',
+  },
   graph: { format: 'the output format: dot (Graphviz)' },
   score: {
     format: 'the format of --out: jsonl (one JSON object per line) or csv',

@@ -1,14 +1,17 @@
 // `mdl kernels`: the compiled plan of a model's forward pass, or with --train of a whole
 // training step (forward, loss, backward, optimizer update) — which kernels it runs (and which
 // IR nodes each fuses), their dispatch grids, and the static memory plan — optionally with the
-// WGSL of every kernel.
+// WGSL of every kernel. `--time` runs each kernel on the adapter and adds its time, its share
+// of the pass, and its achieved GFLOP/s and GB/s (runtime/kernel-times.ts says how it times).
 import { UsageError } from '../args.js';
 import { bindDims } from '../../analysis/summary.js';
 import type { LossSpec } from '../../autodiff/grad.js';
 import { buildTrainStep } from '../../autodiff/optimizer.js';
 import { compileModel } from '../../compile.js';
+import { dispatchCosts } from '../../kernels/dispatch-costs.js';
 import { KernelError } from '../../kernels/lowering.js';
-import { planGraph } from '../../kernels/plan.js';
+import { planGraph, type Plan } from '../../kernels/plan.js';
+import type { Graph } from '../../ir/types.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { readSource, report, type Command } from '../command.js';
@@ -21,7 +24,7 @@ export const kernels: Command = {
   spec: {
     name: 'kernels',
     summary: 'the kernels, dispatches and memory plan a model compiles to',
-    usage: `mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--route auto|native|opengl] [--wgsl] [--json] ${ARG_USAGE}`,
+    usage: `mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--route auto|native|opengl] [--time [--reps N]] [--wgsl] [--json] ${ARG_USAGE}`,
     flags: {
       model: 'string',
       batch: 'int',
@@ -31,6 +34,8 @@ export const kernels: Command = {
       optimizer: 'string',
       target: 'string',
       route: 'string',
+      time: 'bool',
+      reps: 'int',
       wgsl: 'bool',
       json: 'bool',
       ...ARG_FLAG,
@@ -41,6 +46,14 @@ export const kernels: Command = {
     const which = (args.flags.get('target') as string | undefined) ?? 'auto';
     if (!['auto', 'software', 'gpu'].includes(which))
       throw new UsageError(`unknown target "${which}"`, 'targets: auto (the adapter found here), software, gpu');
+    const time = args.flags.get('time') === true;
+    const reps = args.flags.get('reps') as number | undefined;
+    if (time && which !== 'auto')
+      throw new UsageError(
+        '--time runs the kernels on the adapter found here, so it plans for that adapter',
+        'drop --target (or drop --time to see the plan for another target)',
+      );
+    if (reps !== undefined && !time) throw new UsageError('--reps is a setting of --time', 'add --time');
     const model = args.flags.get('model') as string | undefined;
     const given = modelArgs(args);
     const r = compileModel(readSource(args.positional[0]!), nodeHost, {
@@ -73,6 +86,7 @@ export const kernels: Command = {
     }
     let target: Target = which === 'gpu' ? GPU_TARGET : SOFTWARE_TARGET;
     let adapter = which === 'software' ? 'a CPU adapter (WebGPU default limits)' : 'a GPU (WebGPU default limits)';
+    let device: GPUDevice | undefined;
     if (which === 'auto') {
       const { acquireDevice, formatReport, NoAdapterError } = await import('../../../runtime/device.js');
       let a;
@@ -89,7 +103,8 @@ export const kernels: Command = {
       }
       target = targetOf(a.report);
       adapter = formatReport(a.report).replace(/^WebGPU adapter: /, '');
-      a.device.destroy();
+      if (time) device = a.device;
+      else a.device.destroy();
     }
     let plan;
     try {
@@ -98,18 +113,23 @@ export const kernels: Command = {
       if (e instanceof KernelError) throw new CliError('MDL7009', e.message);
       throw e;
     }
+    const timed = device ? await timePlan(device, graph, plan, dims, reps) : undefined;
+    device?.destroy();
     if (args.flags.get('json')) {
       const { readable: _r, dispatches, ...rest } = plan;
       const out = {
         ...rest,
         params: plan.params.map((p) => ({ name: p.param.name, buffer: p.buffer })),
-        dispatches: dispatches.map((d) => ({
+        dispatches: dispatches.map((d, i) => ({
           name: d.name,
           nodes: d.nodes,
           workgroups: d.workgroups,
           bindings: d.bindings,
+          bound: d.bound,
+          ...(timed ? { time: timed.rows[i] } : {}),
           ...(args.flags.get('wgsl') ? { wgsl: d.wgsl } : {}),
         })),
+        ...(timed ? { timing: timed.totals } : {}),
       };
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       return 0;
@@ -121,11 +141,13 @@ export const kernels: Command = {
           .join(', ') || 'no symbolic dims'
       }${train ? ', one training step' : ''}) for ${adapter}`,
     ];
-    plan.dispatches.forEach((d, i) =>
-      lines.push(
-        `${String(i + 1).padStart(3)}  ${d.name.padEnd(36)} ${d.workgroups.join('×').padStart(10)}  ${d.nodes.join(' + ')}`,
-      ),
-    );
+    if (timed) lines.push(...timeTable(plan, timed));
+    else
+      plan.dispatches.forEach((d, i) =>
+        lines.push(
+          `${String(i + 1).padStart(3)}  ${d.name.padEnd(36)} ${d.workgroups.join('×').padStart(10)}  ${d.nodes.join(' + ')}`,
+        ),
+      );
     const m = plan.memory;
     lines.push(`${plan.dispatches.length} kernels`);
     lines.push(
@@ -136,3 +158,54 @@ export const kernels: Command = {
     return 0;
   },
 };
+
+interface Timed {
+  readonly rows: readonly {
+    readonly ms: number;
+    readonly share: number;
+    readonly gflops: number;
+    readonly gbps: number;
+  }[];
+  readonly totals: { readonly sumMs: number; readonly passMs: number; readonly reps: number; readonly samples: number };
+}
+
+/** Each kernel timed on the device, with its achieved rates (dispatch-costs.ts says what they count). */
+async function timePlan(
+  device: GPUDevice,
+  graph: Graph,
+  plan: Plan,
+  dims: Readonly<Record<string, number>>,
+  reps: number | undefined,
+): Promise<Timed> {
+  const { timeKernels } = await import('../../../runtime/kernel-times.js');
+  const t = await timeKernels(device, plan, reps !== undefined ? { reps } : {});
+  const costs = dispatchCosts(graph, plan.dispatches, dims);
+  const sumMs = t.ms.reduce((s, x) => s + x, 0);
+  return {
+    rows: t.ms.map((ms, i) => ({
+      ms,
+      share: sumMs > 0 ? ms / sumMs : 0,
+      gflops: ms > 0 ? costs[i]!.flops / ms / 1e6 : 0,
+      gbps: ms > 0 ? costs[i]!.bytes / ms / 1e6 : 0,
+    })),
+    totals: { sumMs, passMs: t.passMs, reps: t.reps, samples: t.samples },
+  };
+}
+
+/** The kernels slowest first, with their plan position, time, share and rates. */
+function timeTable(plan: Plan, timed: Timed): string[] {
+  const { sumMs, passMs, reps, samples } = timed.totals;
+  const lines = [
+    `each kernel timed alone: median of ${samples} submits of ${reps} dispatches; sum ${sumMs.toFixed(2)} ms, the whole pass ${passMs.toFixed(2)} ms`,
+    `${'#'.padStart(3)}  ${'kernel'.padEnd(36)} ${'workgroups'.padStart(10)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(7)}`,
+  ];
+  const order = plan.dispatches.map((_, i) => i).sort((a, b) => timed.rows[b]!.ms - timed.rows[a]!.ms);
+  for (const i of order) {
+    const d = plan.dispatches[i]!;
+    const r = timed.rows[i]!;
+    lines.push(
+      `${String(i + 1).padStart(3)}  ${d.name.padEnd(36)} ${d.workgroups.join('×').padStart(10)} ${r.ms.toFixed(3).padStart(8)} ${`${(r.share * 100).toFixed(1)}%`.padStart(6)} ${(r.gflops > 0 ? r.gflops.toFixed(2) : '–').padStart(8)} ${r.gbps.toFixed(2).padStart(7)}`,
+    );
+  }
+  return lines;
+}
