@@ -1,18 +1,8 @@
 // --route on every command that uses the device: the route is checked like any flag, and the
 // device the command opens is the one the route names (the commands say which adapter they use).
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../compiler/cli/commands/index.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 describe('--route', () => {
   it('every command that can open the device takes it', () => {

@@ -2,7 +2,6 @@
 // it binds) and the timing the runtime does on the adapter. The costs are checked exactly on
 // small plans; the timings only for what they must be (one per kernel, positive, shares summing
 // to one), never for a speed.
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../compiler/analysis/summary.js';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
@@ -10,16 +9,7 @@ import { dispatchCosts } from '../../compiler/kernels/dispatch-costs.js';
 import { planGraph } from '../../compiler/kernels/plan.js';
 import { SOFTWARE_TARGET } from '../../compiler/kernels/target.js';
 import { compileFile } from '../helpers/compile.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 const mlp = () => {
   const r = compileFile('examples/mlp.mdl');
