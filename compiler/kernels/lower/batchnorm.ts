@@ -8,7 +8,7 @@ import * as E from '../expr.js';
 import { groups1d } from '../grid.js';
 import type { Expr } from '../ir.js';
 import type { Accessor, AnchorCtx, KernelLowering, PointwiseLowering } from '../lowering.js';
-import { WG, workgroupSum } from './schedule.js';
+import { WG, workgroupSum, workgroupSums } from './schedule.js';
 
 const { i32, f32 } = E;
 
@@ -196,23 +196,21 @@ const bnGradTraining: KernelLowering = {
     const { b } = ctx;
     perChannel(ctx, x.shape[1]!, (c, sh, each) => {
       const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
-      const mg = b.let(
-        E.div(
-          workgroupSum(b, sh, WG, st.count, (e) => g.at(st.at(e))),
-          f32(st.count),
-        ),
-        'mg',
+      // mean(g) and mean(g·x̂) in one pass over g and x (the same sums as two passes, read once).
+      const [sg, sgx] = workgroupSums(
+        b,
+        sh,
+        WG,
+        st.count,
+        (e) => {
+          const idx = st.at(e);
+          const gv = b.let(g.at(idx), 'gv');
+          return [gv, E.mul(gv, E.mul(E.sub(x.at(idx), st.mean), st.inv))];
+        },
+        2,
       );
-      const mgx = b.let(
-        E.div(
-          workgroupSum(b, sh, WG, st.count, (e) => {
-            const idx = st.at(e);
-            return E.mul(g.at(idx), E.mul(E.sub(x.at(idx), st.mean), st.inv));
-          }),
-          f32(st.count),
-        ),
-        'mgx',
-      );
+      const mg = b.let(E.div(sg!, f32(st.count)), 'mg');
+      const mgx = b.let(E.div(sgx!, f32(st.count)), 'mgx');
       each(st.count, (e) => {
         const idx = st.at(e).map((v) => b.let(v, 'ix'));
         const xh = E.mul(E.sub(x.at(idx), st.mean), st.inv);

@@ -38,22 +38,45 @@ export const WG = 64;
  * gets the total. Must be reached in uniform control flow (it has barriers).
  */
 export function workgroupSum(b: KernelBuilder, sh: string, lanes: number, R: number, term: (r: Expr) => Expr): Expr {
+  return workgroupSums(b, sh, lanes, R, (r) => [term(r)], 1)[0]!;
+}
+
+/**
+ * Several sums over the same range in one loop (`terms(r)` gives one term each, `count` of
+ * them), so what they read is read once. Each sum is combined exactly as `workgroupSum`
+ * combines its one, in turn through the same workgroup array: the totals are bit for bit those
+ * of separate sums.
+ */
+export function workgroupSums(
+  b: KernelBuilder,
+  sh: string,
+  lanes: number,
+  R: number,
+  terms: (r: Expr) => readonly Expr[],
+  count: number,
+): Expr[] {
   const lane = b.let(E.builtin('lid', 0), 'lane');
-  const acc = b.var(f32(0), 'part');
+  const acc = Array.from({ length: count }, () => b.var(f32(0), 'part'));
   b.for(
     i32(0),
     i32(R),
     (r0) => {
       const r = b.let(E.add(r0, lane), 'r');
-      b.if(E.lt(r, i32(R)), () => b.set(acc, term(r), '+'));
+      b.if(E.lt(r, i32(R)), () => {
+        const ts = terms(r);
+        if (ts.length !== count) throw new Error(`workgroupSums: ${ts.length} terms for ${count} sums`);
+        ts.forEach((t, k) => b.set(acc[k]!, t, '+'));
+      });
     },
     lanes,
     'r0',
   );
-  b.setElem(sh, lane, E.ref(acc, 'f32'));
-  b.barrier();
-  const tot = b.var(f32(0), 'tot');
-  b.for(i32(0), i32(lanes), (i) => b.set(tot, E.elem(sh, 'f32', i), '+'), 1, 'j');
-  b.barrier();
-  return E.ref(tot, 'f32');
+  return acc.map((a) => {
+    b.setElem(sh, lane, E.ref(a, 'f32'));
+    b.barrier();
+    const tot = b.var(f32(0), 'tot');
+    b.for(i32(0), i32(lanes), (i) => b.set(tot, E.elem(sh, 'f32', i), '+'), 1, 'j');
+    b.barrier();
+    return E.ref(tot, 'f32');
+  });
 }
