@@ -16,7 +16,8 @@ import { openSpace } from '../../compiler/space/space.js';
 
 const FILE = 'examples/nb201.mdl';
 const PROXIES = ['params', 'macs', 'nn_degree', 'nn_mass'];
-const AIM_S = 5;
+// The performance issue's aim for the whole space with 2 workers.
+const AIM_S = 2;
 
 async function run(workers: number): Promise<{ s: number; rows: number; functions: number; cpu: number }> {
   const c0 = process.cpuUsage();
