@@ -1,9 +1,8 @@
 // Per-kernel times of a plan: where a pass's time goes. The executor records a whole plan in one
 // compute pass and times nothing inside it (WebGPU's timestamp queries are an optional feature
 // and mark only where a pass begins and ends), so this times each dispatch alone, by wall
-// clock, which every adapter and route allows: the dispatch
-// repeated `reps` times in one pass, one submit, waited for with the thread blocked in slices
-// (wait.ts). A figure therefore includes the dispatch's own overhead (≈ 15 µs on llvmpipe) and
+// clock, which every adapter and route allows: the dispatch repeated `reps` times in one pass,
+// one submit, waited for with the thread blocked in slices (wait.ts). A figure therefore includes the dispatch's own overhead (≈ 15 µs on llvmpipe) and
 // runs with the kernel's data warm in the caches, so the sum of the kernels is not the whole
 // pass's time: both are reported.
 //
