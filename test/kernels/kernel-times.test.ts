@@ -68,13 +68,13 @@ describe('mdl kernels --time', () => {
     const r = mdl('kernels', 'examples/mlp.mdl', '--batch', '8', '--train', '--time', '--reps', '2', '--json');
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out) as {
-      dispatches: { name: string; time: { ms: number; share: number; gflops: number; gbps: number } }[];
+      dispatches: { name: string; time: { ms: number; share: number; gflops: number; gbs: number } }[];
       timing: { sumMs: number; passMs: number; reps: number; samples: number };
     };
     expect(out.dispatches.length).toBeGreaterThan(2);
     for (const d of out.dispatches) {
       expect(d.time.ms, d.name).toBeGreaterThan(0);
-      expect(d.time.gbps, d.name).toBeGreaterThan(0);
+      expect(d.time.gbs, d.name).toBeGreaterThan(0);
     }
     expect(out.dispatches.reduce((s, d) => s + d.time.share, 0)).toBeCloseTo(1, 9);
     expect(out.dispatches.reduce((s, d) => s + d.time.ms, 0)).toBeCloseTo(out.timing.sumMs, 9);

@@ -164,7 +164,7 @@ interface Timed {
     readonly ms: number;
     readonly share: number;
     readonly gflops: number;
-    readonly gbps: number;
+    readonly gbs: number;
   }[];
   readonly totals: { readonly sumMs: number; readonly passMs: number; readonly reps: number; readonly samples: number };
 }
@@ -186,7 +186,7 @@ async function timePlan(
       ms,
       share: sumMs > 0 ? ms / sumMs : 0,
       gflops: ms > 0 ? costs[i]!.flops / ms / 1e6 : 0,
-      gbps: ms > 0 ? costs[i]!.bytes / ms / 1e6 : 0,
+      gbs: ms > 0 ? costs[i]!.bytes / ms / 1e6 : 0,
     })),
     totals: { sumMs, passMs: t.passMs, reps: t.reps, samples: t.samples },
   };
@@ -204,7 +204,7 @@ function timeTable(plan: Plan, timed: Timed): string[] {
     const d = plan.dispatches[i]!;
     const r = timed.rows[i]!;
     lines.push(
-      `${String(i + 1).padStart(3)}  ${d.name.padEnd(36)} ${d.workgroups.join('×').padStart(10)} ${r.ms.toFixed(3).padStart(8)} ${`${(r.share * 100).toFixed(1)}%`.padStart(6)} ${(r.gflops > 0 ? r.gflops.toFixed(2) : '–').padStart(8)} ${r.gbps.toFixed(2).padStart(7)}`,
+      `${String(i + 1).padStart(3)}  ${d.name.padEnd(36)} ${d.workgroups.join('×').padStart(10)} ${r.ms.toFixed(3).padStart(8)} ${`${(r.share * 100).toFixed(1)}%`.padStart(6)} ${(r.gflops > 0 ? r.gflops.toFixed(2) : '–').padStart(8)} ${r.gbs.toFixed(2).padStart(7)}`,
     );
   }
   return lines;
