@@ -25,8 +25,9 @@ import { planGraph, type Plan } from '../../compiler/kernels/plan.js';
 import { targetOf } from '../../compiler/kernels/target.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
 import { acquireDevice, formatReport } from '../../runtime/device.js';
-import { Executor, type HostArray } from '../../runtime/executor.js';
+import { Executor } from '../../runtime/executor.js';
 import { timeKernels } from '../../runtime/kernel-times.js';
+import { benchInputs } from './inputs.js';
 import { median } from './peers/peer.js';
 import { roofline, rooflineTable, type Card } from './roofline.js';
 
@@ -78,25 +79,9 @@ function graphOf(path: string, text: string): Graph {
   return r.graph;
 }
 
-function inputsOf(plan: Plan): Record<string, HostArray> {
-  let s = 7;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296) * 2 - 1;
-  const out: Record<string, HostArray> = {};
-  for (const i of plan.inputs) {
-    const n = i.shape.reduce((a, d) => a * d, 1);
-    out[i.name] =
-      i.dtype === 'i32'
-        ? Int32Array.from({ length: n }, (_, k) => k % 10)
-        : i.name === 'lr'
-          ? new Float32Array([0.01])
-          : Float32Array.from({ length: n }, rnd);
-  }
-  return out;
-}
-
 /** Median ms of `runs` runs after 3 warm-up runs, reading back `read`. */
 async function timeRuns(ex: Executor, plan: Plan, read: readonly string[], runs: number): Promise<number> {
-  const inputs = inputsOf(plan);
+  const inputs = benchInputs(plan);
   for (let i = 0; i < 3; i++) await ex.run({ inputs, read });
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

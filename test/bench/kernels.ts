@@ -21,8 +21,9 @@ import { nodeHost } from '../../compiler/modules/node-host.js';
 import { readFileSync } from 'node:fs';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
 import { acquireDevice, formatReport, type AdapterReport } from '../../runtime/device.js';
-import { Executor, type HostArray } from '../../runtime/executor.js';
+import { Executor } from '../../runtime/executor.js';
 import { LossWatch, median, type Peer, type PeerResult, type Workload } from './peers/peer.js';
+import { benchInputs } from './inputs.js';
 import { profileKernels } from './profile.js';
 
 function graphOf(path: string, text?: string): Graph {
@@ -38,22 +39,6 @@ const SMALL_CNN = `model small_cnn(x: Tensor[B, 1, 28, 28]) {
   return linear(flatten(h), 10)
 }
 `;
-
-function randomInputs(plan: Plan): Record<string, HostArray> {
-  const out: Record<string, HostArray> = {};
-  let s = 1;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296) * 2 - 1;
-  for (const i of plan.inputs) {
-    const n = i.shape.reduce((a, d) => a * d, 1);
-    out[i.name] =
-      i.dtype === 'i32'
-        ? Int32Array.from({ length: n }, (_, k) => k % 10)
-        : i.name === 'lr'
-          ? new Float32Array([0.01])
-          : Float32Array.from({ length: n }, rnd);
-  }
-  return out;
-}
 
 interface Case {
   readonly name: string;
@@ -151,7 +136,7 @@ export async function benchKernels(): Promise<void> {
     });
     const ex = await Executor.create(acq.device, plan, { seed: 0 });
     const compile = (performance.now() - t0) / 1000;
-    const inputs = randomInputs(plan);
+    const inputs = benchInputs(plan);
     // A training step reads back only its loss (metrics every k steps would read less still).
     const read = c.train ? ['loss'] : undefined;
     // Every step trains on the same batch, so the loss must fall (the peers are held to it too).

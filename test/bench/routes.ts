@@ -13,6 +13,7 @@ import { nodeHost } from '../../compiler/modules/node-host.js';
 import { acquireDevice, formatReport, type Route } from '../../runtime/device.js';
 import { Executor, type HostArray } from '../../runtime/executor.js';
 import { median } from './peers/peer.js';
+import { benchInputs } from './inputs.js';
 
 const B = 64;
 const BLOCK = 10;
@@ -29,16 +30,7 @@ async function executor(route: Route): Promise<{ ex: Executor; inputs: Record<st
     training: true,
     updates: ts.updates,
   });
-  const inputs: Record<string, HostArray> = {};
-  for (const i of plan.inputs) {
-    const n = i.shape.reduce((a, d) => a * d, 1);
-    inputs[i.name] =
-      i.dtype === 'i32'
-        ? Int32Array.from({ length: n }, (_, k) => k % 10)
-        : i.name === 'lr'
-          ? new Float32Array([0.01])
-          : Float32Array.from({ length: n }, (_, k) => Math.sin(k));
-  }
+  const inputs = benchInputs(plan);
   return { ex: await Executor.create(acq.device, plan, { seed: 0 }), inputs, about: formatReport(acq.report) };
 }
 
