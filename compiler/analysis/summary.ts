@@ -63,7 +63,7 @@ export function bindDims(
 }
 
 /** Bytes of a value at the bound dims. */
-function valueBytes(g: Graph, bind: Readonly<Record<string, number>>): (v: ValueId) => number {
+export function valueBytes(g: Graph, bind: Readonly<Record<string, number>>): (v: ValueId) => number {
   return (v) => numel(concrete(g.values[v]!.type.shape, bind)) * DTYPE_BYTES[g.values[v]!.type.dtype];
 }
 

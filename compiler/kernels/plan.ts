@@ -67,13 +67,8 @@ export type { BindingRef, BufferSpec, ReadSpec };
 /** A dispatch as the planner made it: the plan format's, with the kernel's IR kept (for printing and tests). */
 export interface Dispatch extends PlanDispatch {
   readonly kernel: Kernel;
-  /**
-   * Bytes the kernel must move: the values its nodes take from outside it (graph inputs,
-   * parameters, other kernels' results; each once, at its own size, so a slice or one tensor
-   * of a packed buffer counts as itself) and the values it stores. A lower bound on its
-   * traffic: a convolution that reads an input again for every filter tap moves more.
-   */
-  readonly bound: { readonly read: number; readonly written: number };
+  /** The values the kernel stores (an in-place update's new value included); dispatch-costs.ts counts their bytes. */
+  readonly writes: readonly ValueId[];
 }
 
 /** A plan as the planner made it: the executable plan, with each dispatch's kernel IR and the IR's parameters. */
@@ -831,29 +826,17 @@ class Planner {
           throw new KernelError(
             `${k.name}: a ${mem.buffers[mem.bufferOf.get(r.value)!]!.bytes}-byte buffer exceeds the adapter's ${maxBinding}-byte storage binding limit; use a smaller batch`,
           );
-    const nodeByName = new Map(g.nodes.map((n) => [n.name, n]));
-    const sum = (vs: Iterable<ValueId>) => {
-      let n = 0;
-      for (const v of vs) n += bytesOf(v);
-      return n;
-    };
-    const dispatches: Dispatch[] = built.map((k) => {
-      const nodes = k.nodes.flatMap((name) => nodeByName.get(name) ?? []);
-      const inside = new Set(nodes.flatMap((n) => n.outputs));
-      const read = new Set(nodes.flatMap((n) => n.inputs.filter((v) => !inside.has(v))));
-      const written = new Set(k.writes);
-      return {
-        name: k.name,
-        kernel: k.kernel,
-        bound: { read: sum(read), written: sum(written) },
-        wgsl: k.wgsl ?? renderWgsl(k.kernel),
-        workgroups: k.workgroups,
-        bindings: k.resources.map((r) =>
-          r.kind === 'rng' ? { rng: true as const } : { buffer: mem.bufferOf.get(r.value)! },
-        ),
-        nodes: k.nodes,
-      };
-    });
+    const dispatches: Dispatch[] = built.map((k) => ({
+      name: k.name,
+      kernel: k.kernel,
+      wgsl: k.wgsl ?? renderWgsl(k.kernel),
+      workgroups: k.workgroups,
+      bindings: k.resources.map((r) =>
+        r.kind === 'rng' ? { rng: true as const } : { buffer: mem.bufferOf.get(r.value)! },
+      ),
+      nodes: k.nodes,
+      writes: k.writes,
+    }));
     const nameOf = (v: ValueId): string => {
       const o = g.outputs.find((x) => x.value === v);
       if (o) return o.name;

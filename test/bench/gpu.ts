@@ -13,23 +13,21 @@
 //
 // On a CPU adapter it refuses unless given --allow-software (then: a smoke run, e.g.
 // `--models resnet20:4 --matmul 256`).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { summarize } from '../../compiler/analysis/summary.js';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
-import { compileModel } from '../../compiler/compile.js';
-import type { Graph } from '../../compiler/ir/types.js';
 import { dispatchCosts } from '../../compiler/kernels/dispatch-costs.js';
 import { KernelError } from '../../compiler/kernels/lowering.js';
 import { planGraph, type Plan } from '../../compiler/kernels/plan.js';
 import { targetOf } from '../../compiler/kernels/target.js';
-import { nodeHost } from '../../compiler/modules/node-host.js';
 import { acquireDevice, formatReport } from '../../runtime/device.js';
 import { Executor } from '../../runtime/executor.js';
 import { timeKernels } from '../../runtime/kernel-times.js';
+import { graphOf, graphOfFile } from '../helpers/compile.js';
 import { benchInputs } from './inputs.js';
 import { median } from './peers/peer.js';
-import { roofline, rooflineTable, type Card } from './roofline.js';
+import { roofline, rooflineTable, type Card } from '../../compiler/kernels/roofline.js';
 
 interface Options {
   readonly card?: Card;
@@ -71,12 +69,6 @@ function options(argv: readonly string[]): Options {
     allowSoftware: argv.includes('--allow-software'),
     top: num('--top') ?? 25,
   };
-}
-
-function graphOf(path: string, text: string): Graph {
-  const r = compileModel({ path, text }, nodeHost);
-  if (!r.graph) throw new Error(`${path} did not compile`);
-  return r.graph;
 }
 
 /** Median ms of `runs` runs after 3 warm-up runs, reading back `read`. */
@@ -122,7 +114,7 @@ const md: string[] = [
 ];
 
 for (const m of opts.models) {
-  const g = graphOf(m.file, readFileSync(m.file, 'utf8'));
+  const g = graphOfFile(m.file);
   const step = buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'sgd', momentum: 0.9 } });
   const dims = { B: m.batch };
   const title = `${g.name}, training step at batch ${m.batch}`;
@@ -157,7 +149,7 @@ for (const m of opts.models) {
 }
 
 const n = opts.matmul;
-const mm = graphOf('matmul.mdl', `model mm(a: Tensor[${n}, ${n}], b: Tensor[${n}, ${n}]) {\n  return a @ b\n}\n`);
+const mm = graphOf(`model mm(a: Tensor[${n}, ${n}], b: Tensor[${n}, ${n}]) {\n  return a @ b\n}\n`);
 const mmPlan = planGraph(mm, { target, dims: {} });
 const mmEx = await Executor.create(acq.device, mmPlan, { seed: 0 });
 const mmMs = await timeRuns(mmEx, mmPlan, [], 10);

@@ -13,24 +13,16 @@
 // and the MLP's training steps (see profile.ts).
 import { performance } from 'node:perf_hooks';
 import { summarize } from '../../compiler/analysis/summary.js';
-import { compileModel } from '../../compiler/compile.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { planGraph, type Plan } from '../../compiler/kernels/plan.js';
 import { targetOf } from '../../compiler/kernels/target.js';
-import { nodeHost } from '../../compiler/modules/node-host.js';
-import { readFileSync } from 'node:fs';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
 import { acquireDevice, formatReport, type AdapterReport } from '../../runtime/device.js';
 import { Executor } from '../../runtime/executor.js';
 import { LossWatch, median, type Peer, type PeerResult, type Workload } from './peers/peer.js';
+import { graphOf, graphOfFile } from '../helpers/compile.js';
 import { benchInputs } from './inputs.js';
 import { profileKernels } from './profile.js';
-
-function graphOf(path: string, text?: string): Graph {
-  const r = compileModel({ path, text: text ?? readFileSync(path, 'utf8') }, nodeHost);
-  if (!r.graph) throw new Error(`${path} did not compile`);
-  return r.graph;
-}
 
 /** The small CNN of shared/research/webgpu-on-cpu.md's peer table. */
 const SMALL_CNN = `model small_cnn(x: Tensor[B, 1, 28, 28]) {
@@ -100,9 +92,9 @@ export async function benchKernels(): Promise<void> {
   );
   const step = (g: Graph) =>
     buildTrainStep(g, { loss: { kind: 'cross_entropy' }, optimizer: { kind: 'sgd', momentum: 0.9 } });
-  const mlp = graphOf('examples/mlp.mdl');
-  const lenet = graphOf('examples/lenet5.mdl');
-  const cnn = graphOf('small_cnn.mdl', SMALL_CNN);
+  const mlp = graphOfFile('examples/mlp.mdl');
+  const lenet = graphOfFile('examples/lenet5.mdl');
+  const cnn = graphOf(SMALL_CNN);
   const cases: Case[] = [
     { name: 'MLP 784-256-10 forward, b128', graph: mlp, dims: { B: 128 }, runs: 30 },
     { name: 'LeNet-5 forward, b64', graph: lenet, dims: { B: 64 }, runs: 20 },
@@ -118,7 +110,7 @@ export async function benchKernels(): Promise<void> {
   const mm = 'model mm(a: Tensor[1024, 1024], b: Tensor[1024, 1024]) {\n  return a @ b\n}\n';
   cases.push({
     name: 'matmul 1024×1024×1024',
-    graph: graphOf('matmul.mdl', mm),
+    graph: graphOf(mm),
     dims: {},
     runs: 10,
     peer: { kind: 'matmul', batch: 0 },

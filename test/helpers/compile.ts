@@ -37,6 +37,13 @@ export function compileFile(path: string, opts: CompileOptions = {}): CompileRes
   return compileModel({ path, text: readFileSync(path, 'utf8') }, nodeHost, opts);
 }
 
+/** A file's graph, failing loudly with its diagnostics. */
+export function graphOfFile(path: string, opts: CompileOptions = {}): Graph {
+  const r = compileFile(path, opts);
+  if (!r.graph) throw new Error(`expected ${path} to compile cleanly, got:\n${render(r)}`);
+  return r.graph;
+}
+
 export function checkPath(path: string): CompileResult {
   return checkFile({ path, text: readFileSync(path, 'utf8') }, nodeHost);
 }

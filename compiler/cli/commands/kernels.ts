@@ -8,10 +8,10 @@ import { bindDims } from '../../analysis/summary.js';
 import type { LossSpec } from '../../autodiff/grad.js';
 import { buildTrainStep } from '../../autodiff/optimizer.js';
 import { compileModel } from '../../compile.js';
-import { dispatchCosts } from '../../kernels/dispatch-costs.js';
+import { dispatchCosts, type DispatchCost } from '../../kernels/dispatch-costs.js';
 import { KernelError } from '../../kernels/lowering.js';
 import { planGraph, type Plan } from '../../kernels/plan.js';
-import type { Graph } from '../../ir/types.js';
+import { roofline } from '../../kernels/roofline.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { readSource, report, type Command } from '../command.js';
@@ -113,9 +113,11 @@ export const kernels: Command = {
       if (e instanceof KernelError) throw new CliError('MDL7009', e.message);
       throw e;
     }
-    const timed = device ? await timePlan(device, graph, plan, dims, reps) : undefined;
+    const json = args.flags.get('json') === true;
+    const costs = json || device ? dispatchCosts(graph, plan.dispatches, dims) : undefined;
+    const timed = device ? await timePlan(device, plan, costs!, reps) : undefined;
     device?.destroy();
-    if (args.flags.get('json')) {
+    if (json) {
       const { readable: _r, dispatches, ...rest } = plan;
       const out = {
         ...rest,
@@ -125,7 +127,7 @@ export const kernels: Command = {
           nodes: d.nodes,
           workgroups: d.workgroups,
           bindings: d.bindings,
-          bound: d.bound,
+          bound: { read: costs![i]!.read, written: costs![i]!.written },
           ...(timed ? { time: timed.rows[i] } : {}),
           ...(args.flags.get('wgsl') ? { wgsl: d.wgsl } : {}),
         })),
@@ -172,22 +174,16 @@ interface Timed {
 /** Each kernel timed on the device, with its achieved rates (dispatch-costs.ts says what they count). */
 async function timePlan(
   device: GPUDevice,
-  graph: Graph,
   plan: Plan,
-  dims: Readonly<Record<string, number>>,
+  costs: readonly DispatchCost[],
   reps: number | undefined,
 ): Promise<Timed> {
   const { timeKernels } = await import('../../../runtime/kernel-times.js');
   const t = await timeKernels(device, plan, reps !== undefined ? { reps } : {});
-  const costs = dispatchCosts(graph, plan.dispatches, dims);
   const sumMs = t.ms.reduce((s, x) => s + x, 0);
+  const rates = roofline(plan.dispatches.map((d, i) => ({ name: d.name, ms: t.ms[i]!, ...costs[i]! })));
   return {
-    rows: t.ms.map((ms, i) => ({
-      ms,
-      share: sumMs > 0 ? ms / sumMs : 0,
-      gflops: ms > 0 ? costs[i]!.flops / ms / 1e6 : 0,
-      gbs: ms > 0 ? costs[i]!.bytes / ms / 1e6 : 0,
-    })),
+    rows: rates.map((r) => ({ ms: r.ms, share: sumMs > 0 ? r.ms / sumMs : 0, gflops: r.gflops, gbs: r.gbs })),
     totals: { sumMs, passMs: t.passMs, reps: t.reps, samples: t.samples },
   };
 }

@@ -1,6 +1,7 @@
-// The GPU bench's roofline: which roof bounds a kernel and how close it comes, by hand-computed cases.
+// The roofline (compiler/kernels/roofline.ts): which roof bounds a kernel and how close it
+// comes, by hand-computed cases.
 import { describe, expect, it } from 'vitest';
-import { roofline, rooflineTable } from './roofline.js';
+import { roofline, rooflineTable } from '../../compiler/kernels/roofline.js';
 
 const card = { peakGflops: 1000, bandwidthGbs: 100 }; // ridge point: 10 FLOP/byte
 

@@ -1,8 +1,9 @@
 // The roofline of measured kernels: each kernel's achieved FLOP/s and bytes/s against a card's
 // fp32 peak and memory bandwidth. A kernel of arithmetic intensity I (FLOPs per byte moved) can
 // reach at most min(peak, I·bandwidth); the ridge point peak/bandwidth separates the kernels
-// that memory bounds from those the arithmetic bounds. Pure: the GPU bench (gpu.ts) measures,
-// this classifies and writes the table.
+// that memory bounds from those the arithmetic bounds. Pure: `mdl kernels --time`, the bench's
+// profile and the GPU bench (test/bench/gpu.ts) measure; this derives the rates, classifies
+// and writes the table. Without a card it gives the rates alone.
 
 export interface Card {
   /** fp32 peak, GFLOP/s. */
