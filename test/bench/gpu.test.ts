@@ -3,14 +3,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runNode } from '../helpers/cli.js';
 
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['dist/test/bench/gpu.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
-  });
+const run = (...args: string[]) => runNode('dist/test/bench/gpu.js', ...args);
 
 describe('the GPU bench (dist/test/bench/gpu.js)', () => {
   it('writes the roofline page for the models asked for, and the matmul against the peak', () => {
@@ -30,7 +26,7 @@ describe('the GPU bench (dist/test/bench/gpu.js)', () => {
       '--out',
       out,
     );
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.err).toBe(0);
     const page = readFileSync(out, 'utf8');
     expect(page).toContain('ridge point 5.0 FLOP/byte');
     expect(page).toMatch(/## mlp_classifier, training step at batch 8\n\nstep [\d.]+ ms/);
@@ -48,9 +44,9 @@ describe('the GPU bench (dist/test/bench/gpu.js)', () => {
       [['--matmul', '-3'], '--matmul needs a positive number'],
     ] as const) {
       const r = run('--allow-software', ...args);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toContain(says);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(says);
+      expect(r.err).not.toMatch(/\n\s+at /);
     }
   });
 });
