@@ -3,6 +3,7 @@
 // and the whole sum over the batch and positions in registers; on a real GPU the implicit GEMM
 // of convgradgemm.ts, which splits that long sum over a workgroup's lanes.
 import * as E from '../expr.js';
+import type { Expr } from '../ir.js';
 import type { KernelLowering } from '../lowering.js';
 import { KernelError } from '../lowering.js';
 import { convBackwardStrategy } from '../target.js';
@@ -12,6 +13,52 @@ import { buildConvGradWeightGemm } from './convgradgemm.js';
 const { i32, f32 } = E;
 
 const MIN_WORKGROUPS = 2;
+/** Lanes per workgroup at most; a workgroup runs as a few SIMD batches of one CPU thread. */
+const MAX_LANES = 64;
+/** Accumulators per lane (output channels × kernel columns) at most: more spill registers. */
+const MAX_ACCUMULATORS = 48;
+/** Output channels per workgroup at most (8 for 1×1 kernels: see gradWeightDirectTiles). */
+const MAX_TO = 16;
+
+export interface DirectTiles {
+  /** Lanes per workgroup, each owning one (input channel, kernel row). */
+  readonly lanes: number;
+  /** Workgroups along the (input channel, kernel row) axis. */
+  readonly gx: number;
+  /** Output channels per workgroup. */
+  readonly to: number;
+}
+
+/**
+ * The direct kernel's tiles for P = (input channels per group) × kernel rows lanes' worth of
+ * work, og output channels per group, O in all, kw kernel columns.
+ *
+ * Lanes: P is split evenly over the fewest workgroups of at most 64 lanes, so no lane idles
+ * (a workgroup of 64 for P = 96 left a second one half idle: a 32-channel 3×3 layer ran at 8.7
+ * GFLOP/s with 64 lanes and 13.0 with 48, ResNet-20's second stage at batch 64 on two cores,
+ * `mdl kernels --time`).
+ *
+ * Output channels: up to 16 per workgroup while that keeps at most 48 accumulators per lane,
+ * since every x value a lane loads is used once per output channel and kernel column (8 → 16
+ * channels took a 32-channel 3×3 layer from 13.0 to 14.3 GFLOP/s, a 64-channel one from 11.5 to
+ * 13.5; 32 channels, 96 accumulators, spilled and fell to 5–8). A 1×1 kernel loads one x value
+ * per position against one dy value per channel, so more channels do not raise its reuse and
+ * only cut the workgroups: it keeps 8 (64 channels at 8×8: 6.6 ms with 8, 6.8 with 16, 8.9
+ * with 32). Then fewer, until there are two workgroups (below).
+ */
+export function gradWeightDirectTiles(P: number, og: number, O: number, kw: number): DirectTiles {
+  const gx = Math.ceil(P / MAX_LANES);
+  const lanes = Math.max(8, Math.ceil(P / gx / 8) * 8);
+  // A CPU adapter runs a workgroup on one thread, so a grid of one workgroup (LeNet-5's first
+  // layer: 6 output channels, 5 lanes) leaves the other cores idle. Fewer output channels per
+  // workgroup give two; each output's sum keeps its order, so the result is the same to the bit.
+  // Only two: each further split loses register reuse of the x loads, and on two cores
+  // (`mdl kernels --time`, LeNet-5 at batch 64) one → two workgroups took 2.9 → 2.3 ms, while
+  // three took 3.6 ms and six 4.6 ms.
+  let to = blockOf(og, kw === 1 ? 8 : Math.max(1, Math.min(MAX_TO, Math.floor(MAX_ACCUMULATORS / kw))));
+  while (to > 1 && gx * Math.ceil(O / to) < MIN_WORKGROUPS) to = blockOf(og, to - 1);
+  return { lanes, gx, to };
+}
 
 /**
  * dw[o, c′, i, j] = Σ_{n, oh, ow} dy[n, o, oh, ow]·x[n, g·cg + c′, ih, iw]. A workgroup owns
@@ -32,16 +79,7 @@ export const conv2dGradWeight: KernelLowering = {
     const og = g.O / g.groups;
     const cg = g.C / g.groups;
     const P = cg * g.kh;
-    const lanes = Math.max(8, Math.min(64, Math.ceil(P / 8) * 8));
-    const gx = Math.ceil(P / lanes);
-    // A CPU adapter runs a workgroup on one thread, so a grid of one workgroup (LeNet-5's first
-    // layer: 6 output channels, 5 lanes) leaves the other cores idle. Fewer output channels per
-    // workgroup give two; each output's sum keeps its order, so the result is the same to the bit.
-    // Only two: each further split loses register reuse of the x loads, and on two cores
-    // (`mdl kernels --time`, LeNet-5 at batch 64) one → two workgroups took 2.9 → 2.3 ms, while
-    // three took 3.6 ms and six 4.6 ms.
-    let to = blockOf(og);
-    while (to > 1 && gx * Math.ceil(g.O / to) < MIN_WORKGROUPS) to = blockOf(og, to - 1);
+    const { lanes, gx, to } = gradWeightDirectTiles(P, og, g.O, g.kw);
     const gy = Math.ceil(g.O / to);
     const max = target.limits.maxComputeWorkgroupsPerDimension;
     if (gx > max || gy > max)
@@ -82,32 +120,57 @@ export const conv2dGradWeight: KernelLowering = {
           'xr',
         );
         const yr = b.let(E.add(E.mul(n, i32(yN)), E.mul(oh, i32(yH))), 'yr');
-        b.for(
-          i32(0),
-          i32(g.Wo),
-          (ow) => {
-            const iw0 = b.let(E.sub(E.mul(ow, i32(g.sw)), i32(g.pw)), 'iw0');
-            const xv = Array.from({ length: g.kw }, (_, j) => {
-              const iw = E.add(iw0, i32(j * g.dw));
-              const ok = E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W))));
-              return b.let(
-                E.sel(
-                  ok,
-                  E.load(X, 'f32', E.add(xr, E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(xW)))),
-                  f32(0),
-                ),
-                'x',
+        // The x value at input column `iw` of the lane's row (zero in the padding).
+        const xAt = (iw: Expr): Expr =>
+          E.sel(
+            E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(g.W)))),
+            E.load(X, 'f32', E.add(xr, E.mul(E.call('clamp', iw, i32(0), i32(g.W - 1)), i32(xW)))),
+            f32(0),
+          );
+        const accumulate = (ow: Expr, xv: readonly Expr[]): void => {
+          const yc = b.let(E.add(yr, E.mul(ow, i32(yW))), 'yc');
+          for (let o = 0; o < to; o++) {
+            const gv = b.let(E.load(DY, 'f32', E.add(yo[o]!, yc)), 'dy');
+            for (let j = 0; j < g.kw; j++) b.set(acc[o]![j]!, E.mul(gv, xv[j]!), '+');
+          }
+        };
+        if (g.sw === 1 && g.kw > 1) {
+          // Stride 1: output column ow reads input columns ow − pw + m, m < L, which are those of
+          // ow − 1 shifted by one. The lane keeps them in a window of registers and loads one new
+          // x per column instead of kw (gathers, on a CPU adapter, where lanes read different
+          // rows); the products and their order are those of loading all kw, so are the sums.
+          const L = (g.kw - 1) * g.dw + 1;
+          const win = Array.from({ length: L - 1 }, (_, m) => b.var(xAt(i32(m - g.pw)), 'xw'));
+          b.for(
+            i32(0),
+            i32(g.Wo),
+            (ow) => {
+              const next = b.let(xAt(E.add(ow, i32(L - 1 - g.pw))), 'x');
+              const cur = [...win.map((v) => E.ref(v, 'f32')), next];
+              accumulate(
+                ow,
+                Array.from({ length: g.kw }, (_, j) => cur[j * g.dw]!),
               );
-            });
-            const yc = b.let(E.add(yr, E.mul(ow, i32(yW))), 'yc');
-            for (let o = 0; o < to; o++) {
-              const gv = b.let(E.load(DY, 'f32', E.add(yo[o]!, yc)), 'dy');
-              for (let j = 0; j < g.kw; j++) b.set(acc[o]![j]!, E.mul(gv, xv[j]!), '+');
-            }
-          },
-          1,
-          'ow',
-        );
+              // In order: each register takes its successor's value before that one moves on.
+              for (let m = 0; m < L - 1; m++) b.set(win[m]!, cur[m + 1]!);
+            },
+            1,
+            'ow',
+          );
+        } else
+          b.for(
+            i32(0),
+            i32(g.Wo),
+            (ow) => {
+              const iw0 = b.let(E.sub(E.mul(ow, i32(g.sw)), i32(g.pw)), 'iw0');
+              accumulate(
+                ow,
+                Array.from({ length: g.kw }, (_, j) => b.let(xAt(E.add(iw0, i32(j * g.dw))), 'x')),
+              );
+            },
+            1,
+            'ow',
+          );
       },
       1,
       'nh',

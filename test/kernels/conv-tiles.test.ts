@@ -1,0 +1,66 @@
+// The direct convolution weight gradient's tiles (CPU adapters): the choice itself, on every
+// small geometry, and the kernel at the tiles that the random shapes of families.test.ts never
+// reach (several workgroups of lanes, 16 output channels per workgroup) against the interpreter.
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildGradient } from '../../compiler/autodiff/grad.js';
+import { gradWeightDirectTiles } from '../../compiler/kernels/lower/convgradweight.js';
+import { graphOf } from '../helpers/compile.js';
+import { device, runBoth, target, describe as show } from './harness.js';
+
+afterAll(async () => (await device()).device.destroy());
+
+describe('gradWeightDirectTiles', () => {
+  it('covers every lane once, idles fewer than 8 lanes per workgroup, divides the channels', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 600 }),
+        fc.integer({ min: 1, max: 128 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom(1, 3, 5, 7),
+        (P, og, groups, kw) => {
+          const O = og * groups;
+          const t = gradWeightDirectTiles(P, og, O, kw);
+          expect(t.lanes).toBeLessThanOrEqual(64);
+          expect(t.lanes % 8).toBe(0);
+          expect(t.gx * t.lanes).toBeGreaterThanOrEqual(P);
+          // Lanes past P are at most the rounding to a multiple of 8 in each workgroup.
+          expect(t.gx * t.lanes - P).toBeLessThan(8 * t.gx);
+          expect(og % t.to).toBe(0);
+          expect(t.to * kw <= 48 || t.to === 1).toBe(true);
+          expect(t.to).toBeLessThanOrEqual(kw === 1 ? 8 : 16);
+          // Two workgroups whenever the channels allow it.
+          if (t.gx * O >= 2) expect(t.gx * Math.ceil(O / t.to)).toBeGreaterThanOrEqual(2);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('splits 96 lanes of work into two workgroups of 48, not 64 and 32', () => {
+    expect(gradWeightDirectTiles(96, 32, 32, 3)).toEqual({ lanes: 48, gx: 2, to: 16 });
+    expect(gradWeightDirectTiles(48, 16, 16, 3)).toEqual({ lanes: 48, gx: 1, to: 8 });
+    expect(gradWeightDirectTiles(64, 64, 64, 1)).toEqual({ lanes: 64, gx: 1, to: 8 });
+  });
+});
+
+describe('the direct weight gradient at its larger tiles', () => {
+  // Stride 1 keeps a window of x columns in registers (dilation 2: a window of 5 for 3 taps).
+  for (const [cin, out, k, s, d] of [
+    [32, 32, 3, 1, 1],
+    [40, 48, 3, 2, 1],
+    [8, 16, 3, 1, 2],
+  ] as const)
+    it(`conv2d ${cin} → ${out}, ${k}×${k}, stride ${s}, dilation ${d}, against the interpreter`, async () => {
+      const g = graphOf(
+        `model m(x: Tensor[2, ${cin}, 7, 7]) {\n  return conv2d(x, ${out}, ${k}, stride=${s}, padding=1, dilation=${d}, bias=false)\n}\n`,
+      );
+      const gg = buildGradient(g, { loss: { kind: 'cotangents' } }).graph;
+      const r = await runBoth(gg, { target: { ...(await target()), convBackward: 'direct' } });
+      r.executor.destroy();
+      const tiles = gradWeightDirectTiles(cin * k, out, out, k);
+      const wgsl = r.plan.dispatches.map((d) => d.wgsl).join('\n');
+      expect(wgsl).toContain(`${tiles.to} output channels per workgroup`);
+      expect(r.err, show(r.plan)).toBeLessThan(1e-4);
+    });
+});
