@@ -28,7 +28,13 @@ import {
 } from './lower/pool.js';
 import { logSoftmax, softmax } from './lower/softmax.js';
 import { upsample, upsampleGrad } from './lower/upsample.js';
-import { batchnormGradInput, batchnormInference, batchnormNormalize, batchnormTraining } from './lower/batchnorm.js';
+import {
+  batchnormGrad,
+  batchnormGradInput,
+  batchnormInference,
+  batchnormNormalize,
+  batchnormTraining,
+} from './lower/batchnorm.js';
 import { groupnorm, layernorm, layernormGradInput } from './lower/layernorm.js';
 import { crossEntropy, crossEntropyGrad, mse, mseGrad } from './lower/loss.js';
 import { dropout, dropoutMask } from './lower/dropout.js';
@@ -119,6 +125,7 @@ const OP_LOWERINGS: { readonly [K in Exclude<AnyOpName, ActivationName>]: Loweri
   act_grad2: P.actGrad2,
   batchnorm2d_normalize: batchnormNormalize,
   batchnorm2d_grad_input: batchnormGradInput,
+  batchnorm2d_grad: batchnormGrad,
   layernorm_normalize: layernorm,
   layernorm_grad_input: layernormGradInput,
   maxpool2d_grad: maxpool2dGrad,

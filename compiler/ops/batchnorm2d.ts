@@ -117,12 +117,22 @@ export const batchnorm2d: OpDef = {
   },
   // y = w·x̂ + b with x̂ = N(x). The VJP of x̂ is batchnorm2d_grad_input (in training mode
   // (1/σ)(g − mean g − x̂·mean(g x̂)), in inference mode g/σ); that operator is symmetric, so
-  // the JVP uses it too. dw = Σ g·x̂ over N, H, W; db = Σ g.
+  // the JVP uses it too. dw = Σ g·x̂ over N, H, W; db = Σ g. In training mode with an affine
+  // weight the VJP is the single node batchnorm2d_grad, which computes all three.
   vjp(b, n, [g], needs) {
     if (!g) return n.inputs.map(() => null);
     const { x, w, rm, rv, eps, training } = parts(b, n);
     const out: (ValueId | null)[] = n.inputs.map(() => null);
     const C = b.shape(x)[1] as number;
+    if (training && w && needs[0]) {
+      // With batch statistics the three gradients share the statistics and two sums: one node
+      // (one kernel) computes them all.
+      const [dx, dw, db] = b.op('batchnorm2d_grad', [g, x, rv, w], { eps });
+      out[0] = dx!;
+      if (needs[1]) out[1] = dw!;
+      if (needs[2]) out[2] = db!;
+      return out;
+    }
     if (needs[0])
       out[0] = b.op1('batchnorm2d_grad_input', [w ? b.op1('mul', [g, b.reshape(w, [C, 1, 1])]) : g, x, rv], {
         eps,

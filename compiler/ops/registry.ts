@@ -85,6 +85,7 @@ import { act_grad } from './internal/act_grad.js';
 import { act_grad2 } from './internal/act_grad2.js';
 import { adam_update } from './internal/adam_update.js';
 import { avgpool2d_grad } from './internal/avgpool2d_grad.js';
+import { batchnorm2d_grad } from './internal/batchnorm2d_grad.js';
 import { batchnorm2d_grad_input } from './internal/batchnorm2d_grad_input.js';
 import { batchnorm2d_normalize } from './internal/batchnorm2d_normalize.js';
 import { conv2d_grad_input } from './internal/conv2d_grad_input.js';
@@ -192,6 +193,7 @@ export const INTERNAL_OPS = {
   act_grad2,
   batchnorm2d_normalize,
   batchnorm2d_grad_input,
+  batchnorm2d_grad,
   layernorm_normalize,
   layernorm_grad_input,
   maxpool2d_grad,

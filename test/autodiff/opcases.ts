@@ -606,6 +606,20 @@ export const OP_CASES: Readonly<Record<string, fc.Arbitrary<OpCase>>> = {
       attrs: { eps: r.eps, training: r.training },
       nondiff: [1, 2],
     })),
+  // the whole training-mode backward: differentiable in g and the weight, not in x (its statistics)
+  batchnorm2d_grad: fc
+    .record({ n: dim(3, 1), c: dim(3), h: dim(3), w: dim(3), eps: fc.constantFrom(1e-5, 0.1) })
+    .filter((r) => r.n * r.h * r.w > 1)
+    .map((r) => ({
+      inputs: [
+        { shape: [r.n, r.c, r.h, r.w] },
+        { shape: [r.n, r.c, r.h, r.w], fill: 'distinct' as const, scale: 3 },
+        { shape: [r.c], fill: 'positive' as const },
+        { shape: [r.c] },
+      ],
+      attrs: { eps: r.eps },
+      nondiff: [1, 2],
+    })),
   layernorm_grad_input: fc.record({ lead: shape(0, 2, 3), d: dim(5, 2), eps: fc.constantFrom(1e-5, 0.1) }).map((r) => ({
     inputs: [{ shape: [...r.lead, r.d] }, { shape: [...r.lead, r.d], fill: 'distinct' as const, scale: 3 }],
     attrs: { eps: r.eps },

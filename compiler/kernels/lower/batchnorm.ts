@@ -133,7 +133,13 @@ function channelStats(
 function perChannel(
   ctx: AnchorCtx,
   C: number,
-  body: (c: Expr, sh: string, each: (count: number, f: (e: Expr) => void) => void) => void,
+  body: (
+    c: Expr,
+    sh: string,
+    each: (count: number, f: (e: Expr) => void) => void,
+    /** Lane 0 of a workgroup that owns a channel (true once per channel), made when asked for. */
+    first: () => Expr,
+  ) => void,
 ): void {
   const { b } = ctx;
   const g = groups1d(b, C, WG, ctx.target, ctx.node.name);
@@ -142,19 +148,23 @@ function perChannel(
   const c = b.let(E.min(g.group, i32(C - 1)), 'c');
   const lane = b.let(E.builtin('lid', 0), 'lane');
   const live = b.let(E.lt(g.group, i32(C)), 'live');
-  body(c, sh, (count, f) =>
-    b.if(live, () =>
-      b.for(
-        i32(0),
-        i32(count),
-        (e0) => {
-          const e = b.let(E.add(e0, lane), 'e');
-          b.if(E.lt(e, i32(count)), () => f(e));
-        },
-        WG,
-        'e0',
+  body(
+    c,
+    sh,
+    (count, f) =>
+      b.if(live, () =>
+        b.for(
+          i32(0),
+          i32(count),
+          (e0) => {
+            const e = b.let(E.add(e0, lane), 'e');
+            b.if(E.lt(e, i32(count)), () => f(e));
+          },
+          WG,
+          'e0',
+        ),
       ),
-    ),
+    () => b.let(E.and(live, E.eq(lane, i32(0))), 'first'),
   );
 }
 
@@ -229,6 +239,53 @@ const bnGradInference: PointwiseLowering = {
       E.call('inverseSqrt', E.add(c.inputs[2]!.at([idx[1]!]), f32(c.attrs['eps'] as number))),
     ),
 };
+
+/**
+ * batchnorm2d_grad: the input, weight and bias gradients of an affine batchnorm with batch
+ * statistics in one kernel, a workgroup per channel: the statistics (two passes over x), Σ g
+ * and Σ g·x̂ (one pass over g and x), then dx (one more); lane 0 writes dw = Σ g·x̂ and db = Σ g.
+ * Four kernels did this before (x̂, its product with g summed, Σ g, the input gradient), each
+ * recomputing the statistics or reading g again.
+ */
+const bnGradFused: KernelLowering = {
+  kind: 'kernel',
+  buffers: () => [],
+  build(ctx) {
+    const [g, x, , w] = ctx.inputs as [Accessor, Accessor, Accessor, Accessor];
+    const { b } = ctx;
+    perChannel(ctx, x.shape[1]!, (c, sh, each, first) => {
+      const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
+      const [sg, sgx] = workgroupSums(
+        b,
+        sh,
+        WG,
+        st.count,
+        (e) => {
+          const idx = st.at(e);
+          const gv = b.let(g.at(idx), 'gv');
+          return [gv, E.mul(gv, E.mul(E.sub(x.at(idx), st.mean), st.inv))];
+        },
+        2,
+      );
+      const tg = b.let(sg!, 'sg');
+      const tgx = b.let(sgx!, 'sgx');
+      const mg = b.let(E.div(tg, f32(st.count)), 'mg');
+      const mgx = b.let(E.div(tgx, f32(st.count)), 'mgx');
+      const scale = b.let(E.mul(w.at([c]), st.inv), 'scale');
+      each(st.count, (e) => {
+        const idx = st.at(e).map((v) => b.let(v, 'ix'));
+        const xh = E.mul(E.sub(x.at(idx), st.mean), st.inv);
+        ctx.emit(0, idx, E.mul(scale, E.sub(E.sub(g.at(idx), mg), E.mul(xh, mgx))));
+      });
+      b.if(first(), () => {
+        ctx.emit(1, [c], tgx);
+        ctx.emit(2, [c], tg);
+      });
+    });
+  },
+};
+
+export const batchnormGrad: KernelLowering = bnGradFused;
 
 export const batchnormGradInput = {
   byMode: (_t: boolean, n: { attrs: Readonly<Record<string, unknown>> }) =>
