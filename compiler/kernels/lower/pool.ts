@@ -246,6 +246,36 @@ export const avgpool2dGrad: KernelLowering = {
       });
       return;
     }
+    if (sh === 1 && sw === 1) {
+      // Stride 1 (NAS-Bench-201's 3×3 pooling): input row ih is in the windows of output rows
+      // ih + ph − i, with no division or remainder to find them, so the taps need no branches.
+      // A window's extent along each axis is found once per kernel row and column, not per tap;
+      // the taps are added in the same order, each the same quotient (zero outside), as below.
+      perElement(ctx, N * C * H * W, (id) => {
+        const [n, c, ih, iw] = E.unflatten(id, out).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
+        // Along one axis, for kernel offset k: the output index, whether it exists, and the
+        // window's extent there (clipped to the input unless padding counts).
+        const axis = (at: Expr, k: number, p: number, size: number, outSize: number, kk: number, tag: string) => {
+          const o = b.let(E.sub(E.add(at, i32(p)), i32(k)), `o${tag}`);
+          const ok = b.let(E.and(E.ge(o, i32(0)), E.lt(o, i32(outSize))), `ok${tag}`);
+          const s0 = E.sub(o, i32(p));
+          const extent = cip
+            ? E.sub(E.min(E.add(s0, i32(kk)), i32(size + p)), s0)
+            : E.sub(E.min(E.add(s0, i32(kk)), i32(size)), E.max(s0, i32(0)));
+          return { o: E.call('clamp', o, i32(0), i32(outSize - 1)), ok, extent: b.let(extent, `e${tag}`) };
+        };
+        const rows = Array.from({ length: kh }, (_, i) => axis(ih, i, ph, H, Ho, kh, 'h'));
+        const cols = Array.from({ length: kw }, (_, j) => axis(iw, j, pw, W, Wo, kw, 'w'));
+        const acc = b.var(f32(0), 'acc');
+        for (const r of rows)
+          for (const q of cols) {
+            const g = E.div(gy.at([n, c, r.o, q.o]), E.cast('f32', E.mul(r.extent, q.extent)));
+            b.set(acc, E.sel(E.and(r.ok, q.ok), g, f32(0)), '+');
+          }
+        ctx.emit(0, [n, c, ih, iw], E.ref(acc, 'f32'));
+      });
+      return;
+    }
     perElement(ctx, N * C * H * W, (id) => {
       const [n, c, ih, iw] = E.unflatten(id, out).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
       const acc = b.var(f32(0), 'acc');
