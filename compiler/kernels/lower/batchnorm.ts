@@ -198,6 +198,34 @@ export const batchnormNormalize = {
     n.attrs['training'] ? bnNormalizeTraining : bnNormalizeInference,
 };
 
+/**
+ * A channel's statistics of x, then Σ g and Σ g·x̂ in one pass over g and x (the same sums as
+ * two passes, each read once): what both training-mode backward kernels start with.
+ */
+function gradSums(
+  ctx: AnchorCtx,
+  g: Accessor,
+  x: Accessor,
+  c: Expr,
+  sh: string,
+): { st: ReturnType<typeof channelStats>; sg: Expr; sgx: Expr } {
+  const { b } = ctx;
+  const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
+  const [sg, sgx] = workgroupSums(
+    b,
+    sh,
+    WG,
+    st.count,
+    (e) => {
+      const idx = st.at(e);
+      const gv = b.let(g.at(idx), 'gv');
+      return [gv, E.mul(gv, E.mul(E.sub(x.at(idx), st.mean), st.inv))];
+    },
+    2,
+  );
+  return { st, sg: sg!, sgx: sgx! };
+}
+
 const bnGradTraining: KernelLowering = {
   kind: 'kernel',
   buffers: () => [],
@@ -205,22 +233,9 @@ const bnGradTraining: KernelLowering = {
     const [g, x] = ctx.inputs as [Accessor, Accessor];
     const { b } = ctx;
     perChannel(ctx, x.shape[1]!, (c, sh, each) => {
-      const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
-      // mean(g) and mean(g·x̂) in one pass over g and x (the same sums as two passes, read once).
-      const [sg, sgx] = workgroupSums(
-        b,
-        sh,
-        WG,
-        st.count,
-        (e) => {
-          const idx = st.at(e);
-          const gv = b.let(g.at(idx), 'gv');
-          return [gv, E.mul(gv, E.mul(E.sub(x.at(idx), st.mean), st.inv))];
-        },
-        2,
-      );
-      const mg = b.let(E.div(sg!, f32(st.count)), 'mg');
-      const mgx = b.let(E.div(sgx!, f32(st.count)), 'mgx');
+      const { st, sg, sgx } = gradSums(ctx, g, x, c, sh);
+      const mg = b.let(E.div(sg, f32(st.count)), 'mg');
+      const mgx = b.let(E.div(sgx, f32(st.count)), 'mgx');
       each(st.count, (e) => {
         const idx = st.at(e).map((v) => b.let(v, 'ix'));
         const xh = E.mul(E.sub(x.at(idx), st.mean), st.inv);
@@ -254,21 +269,9 @@ const bnGradFused: KernelLowering = {
     const [g, x, , w] = ctx.inputs as [Accessor, Accessor, Accessor, Accessor];
     const { b } = ctx;
     perChannel(ctx, x.shape[1]!, (c, sh, each, first) => {
-      const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
-      const [sg, sgx] = workgroupSums(
-        b,
-        sh,
-        WG,
-        st.count,
-        (e) => {
-          const idx = st.at(e);
-          const gv = b.let(g.at(idx), 'gv');
-          return [gv, E.mul(gv, E.mul(E.sub(x.at(idx), st.mean), st.inv))];
-        },
-        2,
-      );
-      const tg = b.let(sg!, 'sg');
-      const tgx = b.let(sgx!, 'sgx');
+      const { st, sg, sgx } = gradSums(ctx, g, x, c, sh);
+      const tg = b.let(sg, 'sg');
+      const tgx = b.let(sgx, 'sgx');
       const mg = b.let(E.div(tg, f32(st.count)), 'mg');
       const mgx = b.let(E.div(tgx, f32(st.count)), 'mgx');
       const scale = b.let(E.mul(w.at([c]), st.inv), 'scale');

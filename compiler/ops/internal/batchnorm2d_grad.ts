@@ -71,14 +71,8 @@ export const batchnorm2d_grad: OpDef = {
   // are sums of g weighted by x̂ and by 1. In w: dx is w times a function of g. The statistics
   // make x a second derivative, not implemented (as for batchnorm2d_grad_input).
   vjp(b, n, [Gdx, Gdw, Gdb], needs) {
-    if (needs[1] || needs[2])
-      throw new Error(
-        `${n.name}: the second derivative of a normalisation with respect to its input is not implemented`,
-      );
-    const [g, x, rv, w] = n.inputs as [ValueId, ValueId, ValueId, ValueId];
-    const eps = n.attrs['eps'] as number;
-    const C = b.shape(x)[1] as number;
-    const col = (v: ValueId) => b.reshape(v, [C, 1, 1]);
+    if (needs[1] || needs[2]) throw secondDerivative(n.name);
+    const { g, x, rv, w, eps, col } = parts(b, n);
     let dg: ValueId | null = null;
     if (needs[0]) {
       if (Gdx) dg = b.op1('batchnorm2d_grad_input', [b.op1('mul', [Gdx, col(w)]), x, rv], { eps, training: true });
@@ -94,14 +88,8 @@ export const batchnorm2d_grad: OpDef = {
     return [dg, null, null, dwt];
   },
   jvp(b, n, [tg, tx, trv, tw]) {
-    if (tx || trv)
-      throw new Error(
-        `${n.name}: the second derivative of a normalisation with respect to its input is not implemented`,
-      );
-    const [g, x, rv, w] = n.inputs as [ValueId, ValueId, ValueId, ValueId];
-    const eps = n.attrs['eps'] as number;
-    const C = b.shape(x)[1] as number;
-    const col = (v: ValueId) => b.reshape(v, [C, 1, 1]);
+    if (tx || trv) throw secondDerivative(n.name);
+    const { g, x, rv, w, eps, col } = parts(b, n);
     let tdx: ValueId | null = null;
     if (tg) tdx = b.op1('mul', [b.op1('batchnorm2d_grad_input', [tg, x, rv], { eps, training: true }), col(w)]);
     if (tw)
@@ -110,6 +98,20 @@ export const batchnorm2d_grad: OpDef = {
     return [tdx, tg ? sum(b.op1('mul', [tg, xHat(b, x, rv, eps)])) : null, tg ? sum(tg) : null];
   },
 };
+
+function secondDerivative(name: string): Error {
+  return new Error(`${name}: the second derivative of a normalisation with respect to its input is not implemented`);
+}
+
+/** The node's inputs and eps, and a [C] value as a [C, 1, 1] column. */
+function parts(
+  b: IrBuilder,
+  n: { readonly inputs: readonly ValueId[]; readonly attrs: Readonly<Record<string, unknown>> },
+) {
+  const [g, x, rv, w] = n.inputs as [ValueId, ValueId, ValueId, ValueId];
+  const C = b.shape(x)[1] as number;
+  return { g, x, rv, w, eps: n.attrs['eps'] as number, col: (v: ValueId) => b.reshape(v, [C, 1, 1]) };
+}
 
 /** x̂ with batch statistics (the running mean is not read in training mode: the variance stands in for it). */
 function xHat(b: IrBuilder, x: ValueId, rv: ValueId, eps: number): ValueId {
