@@ -64,3 +64,34 @@ describe('the direct weight gradient at its larger tiles', () => {
       expect(r.err, show(r.plan)).toBeLessThan(1e-4);
     });
 });
+
+describe('the input gradient of a strided convolution, by phases', () => {
+  // [in channels, out channels, kernel, stride (h, w), padding, groups, height, width]
+  for (const [cin, out, k, s, p, groups, h, w] of [
+    [4, 8, 3, [2, 2], 1, 1, 9, 8],
+    [6, 4, 3, [2, 1], 1, 2, 7, 7],
+    [3, 5, 5, [3, 3], 2, 1, 11, 10],
+    [8, 8, 3, [2, 2], 1, 8, 8, 9],
+    [4, 6, 1, [2, 2], 0, 1, 7, 6],
+  ] as const)
+    it(`conv2d ${cin} → ${out}, ${k}×${k}, stride ${s.join('×')}, padding ${p}, groups ${groups}, ${h}×${w}`, async () => {
+      const g = graphOf(
+        `model m(x: Tensor[2, ${cin}, ${h}, ${w}]) {\n  return conv2d(x, ${out}, ${k}, stride=(${s.join(', ')}), padding=${p}, groups=${groups}, bias=false)\n}\n`,
+      );
+      const gg = buildGradient(g, { loss: { kind: 'cotangents' }, wrtInputs: ['x'] }).graph;
+      const r = await runBoth(gg);
+      r.executor.destroy();
+      expect(r.plan.dispatches.some((d) => d.wgsl.includes(`by ${s[0] * s[1]} phases`))).toBe(true);
+      expect(r.err, show(r.plan)).toBeLessThan(1e-4);
+    });
+
+  it('conv_transpose2d with stride 2 and a bias (its forward is this kernel)', async () => {
+    const g = graphOf(
+      `model m(x: Tensor[2, 6, 5, 4]) {\n  return conv_transpose2d(x, 4, 3, stride=2, padding=1, output_padding=1)\n}\n`,
+    );
+    const r = await runBoth(g);
+    r.executor.destroy();
+    expect(r.plan.dispatches.some((d) => d.wgsl.includes('by 4 phases'))).toBe(true);
+    expect(r.err, show(r.plan)).toBeLessThan(1e-4);
+  });
+});
