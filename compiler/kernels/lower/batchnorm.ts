@@ -262,7 +262,7 @@ const bnGradInference: PointwiseLowering = {
  * Four kernels did this before (x̂, its product with g summed, Σ g, the input gradient), each
  * recomputing the statistics or reading g again.
  */
-const bnGradFused: KernelLowering = {
+export const batchnormGrad: KernelLowering = {
   kind: 'kernel',
   buffers: () => [],
   build(ctx) {
@@ -287,8 +287,6 @@ const bnGradFused: KernelLowering = {
     });
   },
 };
-
-export const batchnormGrad: KernelLowering = bnGradFused;
 
 export const batchnormGradInput = {
   byMode: (_t: boolean, n: { attrs: Readonly<Record<string, unknown>> }) =>

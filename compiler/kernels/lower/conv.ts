@@ -8,6 +8,7 @@ import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import type { AnchorCtx, KernelLowering, View } from '../lowering.js';
 import { KernelError } from '../lowering.js';
+import { laneCount } from '../grid.js';
 import type { Target } from '../target.js';
 import type { ConvGeom } from '../../reference/kernels.js';
 import type { Attrs } from '../../ir/types.js';
@@ -32,7 +33,7 @@ export function convTiles(og: number, Ho: number, Wo: number, target: Target): C
     }
   const tw = Math.min(to === 1 ? 8 : 4, Wo);
   const spatial = Ho * Math.ceil(Wo / tw);
-  const lanes = Math.max(8, Math.min(64, target.limits.maxComputeInvocationsPerWorkgroup, Math.ceil(spatial / 8) * 8));
+  const lanes = laneCount(spatial, 64, target);
   return { to, tw, lanes };
 }
 

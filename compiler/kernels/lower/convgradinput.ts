@@ -7,6 +7,7 @@ import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import type { AnchorCtx, KernelLowering, View } from '../lowering.js';
 import { KernelError } from '../lowering.js';
+import { laneCount } from '../grid.js';
 import { blockOf, convGeometry, need, type ConvGeometry } from './conv.js';
 
 const { i32, f32 } = E;
@@ -32,7 +33,7 @@ export const conv2dGradInput: KernelLowering = {
     const tw = Math.min(4, g.W);
     const nwb = Math.ceil(g.W / tw);
     const S = g.H * nwb;
-    const lanes = Math.max(8, Math.min(64, Math.ceil(S / 8) * 8));
+    const lanes = laneCount(S, 64, target);
     const gx = Math.ceil(S / lanes);
     const gy = Math.ceil(g.C / tc);
     const max = target.limits.maxComputeWorkgroupsPerDimension;
@@ -167,7 +168,7 @@ function buildPhases(ctx: AnchorCtx, dy: View, w: View, g: ConvGeometry): void {
   const tw = Math.min(4, Wp);
   const nwb = Math.ceil(Wp / tw);
   const S = Hp * nwb;
-  const lanes = Math.max(8, Math.min(64, Math.ceil(S / 8) * 8));
+  const lanes = laneCount(S, 64, target);
   const gx = Math.ceil(S / lanes);
   const gy = Math.ceil(g.C / tc);
   const gz = g.N * phases;

@@ -134,43 +134,37 @@ export const conv2dGradWeight: KernelLowering = {
             for (let j = 0; j < g.kw; j++) b.set(acc[o]![j]!, E.mul(gv, xv[j]!), '+');
           }
         };
-        if (g.sw === 1 && g.kw > 1) {
-          // Stride 1: output column ow reads input columns ow − pw + m, m < L, which are those of
-          // ow − 1 shifted by one. The lane keeps them in a window of registers and loads one new
-          // x per column instead of kw (gathers, on a CPU adapter, where lanes read different
-          // rows); the products and their order are those of loading all kw, so are the sums.
-          const L = (g.kw - 1) * g.dw + 1;
-          const win = Array.from({ length: L - 1 }, (_, m) => b.var(xAt(i32(m - g.pw)), 'xw'));
-          b.for(
-            i32(0),
-            i32(g.Wo),
-            (ow) => {
-              const next = b.let(xAt(E.add(ow, i32(L - 1 - g.pw))), 'x');
-              const cur = [...win.map((v) => E.ref(v, 'f32')), next];
-              accumulate(
-                ow,
-                Array.from({ length: g.kw }, (_, j) => cur[j * g.dw]!),
-              );
-              // In order: each register takes its successor's value before that one moves on.
-              for (let m = 0; m < L - 1; m++) b.set(win[m]!, cur[m + 1]!);
-            },
-            1,
-            'ow',
-          );
-        } else
-          b.for(
-            i32(0),
-            i32(g.Wo),
-            (ow) => {
+        // Stride 1: output column ow reads input columns ow − pw + m, m < L, which are those of
+        // ow − 1 shifted by one. The lane keeps them in a window of registers and loads one new
+        // x per column instead of kw (gathers, on a CPU adapter, where lanes read different
+        // rows); the products and their order are those of loading all kw, so are the sums.
+        const L = (g.kw - 1) * g.dw + 1;
+        const win =
+          g.sw === 1 && g.kw > 1 ? Array.from({ length: L - 1 }, (_, m) => b.var(xAt(i32(m - g.pw)), 'xw')) : undefined;
+        b.for(
+          i32(0),
+          i32(g.Wo),
+          (ow) => {
+            if (!win) {
               const iw0 = b.let(E.sub(E.mul(ow, i32(g.sw)), i32(g.pw)), 'iw0');
               accumulate(
                 ow,
                 Array.from({ length: g.kw }, (_, j) => b.let(xAt(E.add(iw0, i32(j * g.dw))), 'x')),
               );
-            },
-            1,
-            'ow',
-          );
+              return;
+            }
+            const next = b.let(xAt(E.add(ow, i32(L - 1 - g.pw))), 'x');
+            const cur = [...win.map((v) => E.ref(v, 'f32')), next];
+            accumulate(
+              ow,
+              Array.from({ length: g.kw }, (_, j) => cur[j * g.dw]!),
+            );
+            // In order: each register takes its successor's value before that one moves on.
+            for (let m = 0; m < L - 1; m++) b.set(win[m]!, cur[m + 1]!);
+          },
+          1,
+          'ow',
+        );
       },
       1,
       'nh',

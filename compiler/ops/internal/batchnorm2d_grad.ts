@@ -4,6 +4,7 @@ import type { IrBuilder, OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { num, numelOf, requireRank, props } from '../helpers.js';
 import { bnStats } from './batchnorm2d_normalize.js';
+import { bnGradSums } from './batchnorm2d_grad_input.js';
 
 /**
  * The whole backward of an affine batchnorm2d with batch statistics, as one node: from the
@@ -46,15 +47,10 @@ export const batchnorm2d_grad: OpDef = {
     const dx = ctx.alloc(x!.shape);
     const dw = ctx.alloc([C]);
     const db = ctx.alloc([C]);
+    const sums = bnGradSums(g!, x!, mean, inv);
     for (let c = 0; c < C; c++) {
-      let sg = 0;
-      let sgx = 0;
-      for (let n = 0; n < N; n++)
-        for (let k = 0; k < hw; k++) {
-          const i = (n * C + c) * hw + k;
-          sg += g!.data[i]!;
-          sgx += g!.data[i]! * (x!.data[i]! - mean[c]!) * inv[c]!;
-        }
+      const sg = sums.sg[c]!;
+      const sgx = sums.sgx[c]!;
       dw.data[c] = sgx;
       db.data[c] = sg;
       const scale = w!.data[c]! * inv[c]!;

@@ -3,6 +3,28 @@ import type { OpDef } from '../types.js';
 import { opError } from '../types.js';
 import { bool, num, numelOf, requireRank, props } from '../helpers.js';
 import { bnStats } from './batchnorm2d_normalize.js';
+import type { Tensor } from '../../reference/tensor.js';
+
+/** Per channel of x [N, C, H, W]: Σ g and Σ g·x̂ over N, H, W, with x̂ from the given statistics. */
+export function bnGradSums(
+  g: Tensor,
+  x: Tensor,
+  mean: Float64Array,
+  inv: Float64Array,
+): { sg: Float64Array; sgx: Float64Array } {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const hw = H * W;
+  const sg = new Float64Array(C);
+  const sgx = new Float64Array(C);
+  for (let c = 0; c < C; c++)
+    for (let n = 0; n < N; n++)
+      for (let k = 0; k < hw; k++) {
+        const i = (n * C + c) * hw + k;
+        sg[c] += g.data[i]!;
+        sgx[c] += g.data[i]! * (x.data[i]! - mean[c]!) * inv[c]!;
+      }
+  return { sg, sgx };
+}
 
 /**
  * The VJP (and, being symmetric, the JVP) of x ↦ x̂ in batchnorm2d, applied to g [N, C, H, W]
@@ -38,18 +60,10 @@ export const batchnorm2d_grad_input: OpDef = {
     const [N, C, H, W] = x!.shape as [number, number, number, number];
     const hw = H * W;
     const dx = ctx.alloc(x!.shape);
+    const sums = training ? bnGradSums(g!, x!, mean, inv) : undefined;
     for (let c = 0; c < C; c++) {
-      let sg = 0;
-      let sgx = 0;
-      if (training)
-        for (let n = 0; n < N; n++)
-          for (let k = 0; k < hw; k++) {
-            const i = (n * C + c) * hw + k;
-            sg += g!.data[i]!;
-            sgx += g!.data[i]! * (x!.data[i]! - mean[c]!) * inv[c]!;
-          }
-      const mg = sg / (N * hw);
-      const mgx = sgx / (N * hw);
+      const mg = (sums?.sg[c] ?? 0) / (N * hw);
+      const mgx = (sums?.sgx[c] ?? 0) / (N * hw);
       for (let n = 0; n < N; n++)
         for (let k = 0; k < hw; k++) {
           const i = (n * C + c) * hw + k;
