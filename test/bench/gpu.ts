@@ -14,7 +14,6 @@
 // On a CPU adapter it refuses unless given --allow-software (then: a smoke run, e.g.
 // `--models resnet20:4 --matmul 256`).
 import { renameSync, writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { summarize } from '../../compiler/analysis/summary.js';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
 import { dispatchCosts } from '../../compiler/kernels/dispatch-costs.js';
@@ -26,7 +25,7 @@ import { Executor } from '../../runtime/executor.js';
 import { timeKernels } from '../../runtime/kernel-times.js';
 import { graphOf, graphOfFile } from '../helpers/compile.js';
 import { benchInputs } from './inputs.js';
-import { median } from './peers/peer.js';
+import { timeRuns } from './steps.js';
 import { roofline, rooflineTable, type Card } from '../../compiler/kernels/roofline.js';
 
 interface Options {
@@ -69,19 +68,6 @@ function options(argv: readonly string[]): Options {
     allowSoftware: argv.includes('--allow-software'),
     top: num('--top') ?? 25,
   };
-}
-
-/** Median ms of `runs` runs after 3 warm-up runs, reading back `read`. */
-async function timeRuns(ex: Executor, plan: Plan, read: readonly string[], runs: number): Promise<number> {
-  const inputs = benchInputs(plan);
-  for (let i = 0; i < 3; i++) await ex.run({ inputs, read });
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await ex.run({ inputs, read });
-    times.push(performance.now() - t);
-  }
-  return median(times);
 }
 
 let opts: Options;
@@ -129,7 +115,7 @@ for (const m of opts.models) {
     continue;
   }
   const ex = await Executor.create(acq.device, plan, { seed: 0 });
-  const stepMs = await timeRuns(ex, plan, ['loss'], 10);
+  const stepMs = await timeRuns(ex, benchInputs(plan), ['loss'], 10);
   ex.destroy();
   const flops = summarize(step.graph, dims).flops;
   const t = await timeKernels(acq.device, plan);
@@ -152,7 +138,7 @@ const n = opts.matmul;
 const mm = graphOf(`model mm(a: Tensor[${n}, ${n}], b: Tensor[${n}, ${n}]) {\n  return a @ b\n}\n`);
 const mmPlan = planGraph(mm, { target, dims: {} });
 const mmEx = await Executor.create(acq.device, mmPlan, { seed: 0 });
-const mmMs = await timeRuns(mmEx, mmPlan, [], 10);
+const mmMs = await timeRuns(mmEx, benchInputs(mmPlan), [], 10);
 mmEx.destroy();
 const mmGflops = (2 * n ** 3) / mmMs / 1e6;
 const mmLine =

@@ -19,9 +19,10 @@ import { targetOf } from '../../compiler/kernels/target.js';
 import { buildTrainStep } from '../../compiler/autodiff/optimizer.js';
 import { acquireDevice, formatReport, type AdapterReport } from '../../runtime/device.js';
 import { Executor } from '../../runtime/executor.js';
-import { LossWatch, median, type Peer, type PeerResult, type Workload } from './peers/peer.js';
+import { LossWatch, type Peer, type PeerResult, type Workload } from './peers/peer.js';
 import { graphOf, graphOfFile } from '../helpers/compile.js';
 import { benchInputs } from './inputs.js';
+import { timeRuns } from './steps.js';
 import { profileKernels } from './profile.js';
 
 /** The small CNN of shared/research/webgpu-on-cpu.md's peer table. */
@@ -133,16 +134,8 @@ export async function benchKernels(): Promise<void> {
     const read = c.train ? ['loss'] : undefined;
     // Every step trains on the same batch, so the loss must fall (the peers are held to it too).
     const watch = new LossWatch();
-    for (let i = 0; i < 3; i++) await ex.run({ inputs, ...(read ? { read } : {}) });
-    const times: number[] = [];
-    for (let i = 0; i < c.runs; i++) {
-      const t = performance.now();
-      const out = await ex.run({ inputs, ...(read ? { read } : {}) });
-      times.push(performance.now() - t);
-      if (c.train) watch.see(out.get('loss')!);
-    }
+    const ms = await timeRuns(ex, inputs, read, c.runs, c.train ? (out) => watch.see(out.get('loss')!) : undefined);
     if (c.train && watch.problem()) console.log(`${c.name}: ${watch.problem()}`);
-    const ms = median(times);
     const flops = summarize(c.graph, c.dims).flops;
     rows.push({ c, kernels: plan.dispatches.length, ms, gflops: flops / ms / 1e6, compile, plan });
     ex.destroy();
