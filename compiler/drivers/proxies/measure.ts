@@ -5,14 +5,15 @@
 //
 // Parameters are initialised once on the host from the row's seed (the initialisers of the
 // graph, as training would start), so a WebGPU run and a reference run see the same network,
-// and every run of a candidate sees the same one.
+// and every run of a candidate sees the same one. Values already drawn for an earlier
+// candidate (the same name, shape and initialiser) are copied from init-cache.ts.
 import type { Graph } from '../../ir/types.js';
-import { initParams } from '../../reference/init.js';
 import { layerWeights } from '../../space/data-proxies/layers.js';
 import type { Measured, NeedKind, Needs } from '../../space/data-proxies/needs.js';
 import type { ProxyBackend } from '../../space/data-proxies/program.js';
 import { getProxy } from '../../space/proxies.js';
 import type { ProxyBatch } from './data.js';
+import { initialValues } from './init-cache.js';
 import { RUN_OF } from './runs.js';
 import type { Run, Slice } from './measurements/run.js';
 
@@ -34,7 +35,7 @@ export interface MeasureOptions {
 
 function initial(g: Graph, seed: number): Map<string, Float64Array> {
   const m = new Map<string, Float64Array>();
-  for (const [k, t] of initParams(g, seed, 'f64')) m.set(k, t.data as Float64Array);
+  for (const p of g.params) m.set(p.name, initialValues(p, seed));
   return m;
 }
 
