@@ -1,10 +1,14 @@
-// The direct convolution weight gradient's tiles (CPU adapters): the choice itself, on every
+// The direct convolution kernels' tiles (CPU adapters): the weight gradient's choice on every
 // small geometry, and the kernel at the tiles that the random shapes of families.test.ts never
-// reach (several workgroups of lanes, 16 output channels per workgroup) against the interpreter.
+// reach (several workgroups of lanes, 16 output channels per workgroup) against the interpreter;
+// the forward's and input gradient's channel block.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildGradient } from '../../compiler/autodiff/grad.js';
+import { channelsPerWorkgroup } from '../../compiler/kernels/lower/conv.js';
 import { gradWeightDirectTiles } from '../../compiler/kernels/lower/convgradweight.js';
+import { planGraph } from '../../compiler/kernels/plan.js';
+import { GPU_TARGET, SOFTWARE_TARGET } from '../../compiler/kernels/target.js';
 import { graphOf } from '../helpers/compile.js';
 import { device, runBoth, target, describe as show } from './harness.js';
 
@@ -41,6 +45,39 @@ describe('gradWeightDirectTiles', () => {
     expect(gradWeightDirectTiles(96, 32, 32, 3)).toEqual({ lanes: 48, gx: 2, to: 16 });
     expect(gradWeightDirectTiles(48, 16, 16, 3)).toEqual({ lanes: 48, gx: 1, to: 8 });
     expect(gradWeightDirectTiles(64, 64, 64, 1)).toEqual({ lanes: 64, gx: 1, to: 8 });
+  });
+});
+
+describe('channelsPerWorkgroup (the forward and input-gradient kernels)', () => {
+  it('takes at most 4 channels on a CPU adapter for kernels of several taps, 8 otherwise, always a divisor', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 256 }), fc.constantFrom(1, 9, 25), fc.boolean(), (per, taps, software) => {
+        const to = channelsPerWorkgroup(per, taps, software ? SOFTWARE_TARGET : GPU_TARGET);
+        expect(per % to).toBe(0);
+        const cap = software && taps > 1 ? 4 : 8;
+        expect(to).toBeLessThanOrEqual(cap);
+        // The largest such divisor.
+        for (let d = to + 1; d <= Math.min(cap, per); d++) expect(per % d).not.toBe(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('plans a 3×3 layer with 4 channels per workgroup on a CPU adapter, forward and input gradient', async () => {
+    const g = graphOf(
+      'model m(x: Tensor[2, 16, 8, 8]) {\n  h = relu(conv2d(x, 16, 1, bias=false))\n  return conv2d(h, 16, 3, padding=1, bias=false)\n}\n',
+    );
+    const gg = buildGradient(g, { loss: { kind: 'mse' }, training: true }).graph;
+    const wgsl = planGraph(gg, { target: SOFTWARE_TARGET, dims: {}, training: true })
+      .dispatches.map((d) => d.wgsl)
+      .join('\n');
+    expect(wgsl).toContain('conv2d 3×3/1, 4 channels per workgroup');
+    expect(wgsl).toContain('conv2d 1×1/1, 8 channels per workgroup');
+    expect(wgsl).toContain('conv2d_grad_input: 4 input channels per workgroup');
+    const onGpu = planGraph(g, { target: GPU_TARGET, dims: {} })
+      .dispatches.map((d) => d.wgsl)
+      .join('\n');
+    expect(onGpu).toContain('conv2d 3×3/1, 8 channels per workgroup');
   });
 });
 

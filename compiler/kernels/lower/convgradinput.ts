@@ -8,7 +8,7 @@ import type { Expr } from '../ir.js';
 import type { AnchorCtx, KernelLowering, View } from '../lowering.js';
 import { KernelError } from '../lowering.js';
 import { laneCount } from '../grid.js';
-import { blockOf, convGeometry, need, type ConvGeometry } from './conv.js';
+import { channelsPerWorkgroup, convGeometry, need, type ConvGeometry } from './conv.js';
 
 const { i32, f32 } = E;
 
@@ -29,7 +29,7 @@ export const conv2dGradInput: KernelLowering = {
     const { b, target } = ctx;
     const og = g.O / g.groups;
     const cg = g.C / g.groups;
-    const tc = blockOf(cg);
+    const tc = channelsPerWorkgroup(cg, g.kh * g.kw, target);
     const tw = Math.min(4, g.W);
     const nwb = Math.ceil(g.W / tw);
     const S = g.H * nwb;
@@ -160,7 +160,7 @@ function buildPhases(ctx: AnchorCtx, dy: View, w: View, g: ConvGeometry): void {
   const { b, target } = ctx;
   const og = g.O / g.groups;
   const cg = g.C / g.groups;
-  const tc = blockOf(cg);
+  const tc = channelsPerWorkgroup(cg, g.kh * g.kw, target);
   const phases = g.sh * g.sw;
   // A phase's rows and columns (the first phases have the most).
   const Hp = Math.ceil(g.H / g.sh);
