@@ -22,9 +22,10 @@ describe('gradWeightDirectTiles', () => {
         fc.integer({ min: 1, max: 128 }),
         fc.integer({ min: 1, max: 4 }),
         fc.constantFrom(1, 3, 5, 7),
-        (P, og, groups, kw) => {
+        fc.boolean(),
+        (P, og, groups, kw, windowed) => {
           const O = og * groups;
-          const t = gradWeightDirectTiles(P, og, O, kw);
+          const t = gradWeightDirectTiles(P, og, O, kw, windowed);
           expect(t.lanes).toBeLessThanOrEqual(64);
           expect(t.lanes % 8).toBe(0);
           expect(t.gx * t.lanes).toBeGreaterThanOrEqual(P);
@@ -32,7 +33,7 @@ describe('gradWeightDirectTiles', () => {
           expect(t.gx * t.lanes - P).toBeLessThan(8 * t.gx);
           expect(og % t.to).toBe(0);
           expect(t.to * kw <= 48 || t.to === 1).toBe(true);
-          expect(t.to).toBeLessThanOrEqual(kw === 1 ? 8 : 16);
+          expect(t.to).toBeLessThanOrEqual(kw === 1 || !windowed ? 8 : 16);
           // Two workgroups whenever the channels allow it.
           if (t.gx * O >= 2) expect(t.gx * Math.ceil(O / t.to)).toBeGreaterThanOrEqual(2);
         },
@@ -42,9 +43,11 @@ describe('gradWeightDirectTiles', () => {
   });
 
   it('splits 96 lanes of work into two workgroups of 48, not 64 and 32', () => {
-    expect(gradWeightDirectTiles(96, 32, 32, 3)).toEqual({ lanes: 48, gx: 2, to: 16 });
-    expect(gradWeightDirectTiles(48, 16, 16, 3)).toEqual({ lanes: 48, gx: 1, to: 8 });
-    expect(gradWeightDirectTiles(64, 64, 64, 1)).toEqual({ lanes: 64, gx: 1, to: 8 });
+    expect(gradWeightDirectTiles(96, 32, 32, 3, true)).toEqual({ lanes: 48, gx: 2, to: 16 });
+    expect(gradWeightDirectTiles(48, 16, 16, 3, true)).toEqual({ lanes: 48, gx: 1, to: 8 });
+    expect(gradWeightDirectTiles(64, 64, 64, 1, true)).toEqual({ lanes: 64, gx: 1, to: 8 });
+    // A stride (no register window) keeps 8 channels.
+    expect(gradWeightDirectTiles(96, 32, 32, 3, false)).toEqual({ lanes: 48, gx: 2, to: 8 });
   });
 });
 
@@ -95,7 +98,7 @@ describe('the direct weight gradient at its larger tiles', () => {
       const gg = buildGradient(g, { loss: { kind: 'cotangents' } }).graph;
       const r = await runBoth(gg, { target: { ...(await target()), convBackward: 'direct' } });
       r.executor.destroy();
-      const tiles = gradWeightDirectTiles(cin * k, out, out, k);
+      const tiles = gradWeightDirectTiles(cin * k, out, out, k, s === 1);
       const wgsl = r.plan.dispatches.map((d) => d.wgsl).join('\n');
       expect(wgsl).toContain(`${tiles.to} output channels per workgroup`);
       expect(r.err, show(r.plan)).toBeLessThan(1e-4);

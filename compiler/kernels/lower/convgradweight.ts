@@ -17,8 +17,9 @@ const MIN_WORKGROUPS = 2;
 const MAX_LANES = 64;
 /** Accumulators per lane (output channels × kernel columns) at most: more spill registers. */
 const MAX_ACCUMULATORS = 48;
-/** Output channels per workgroup at most (8 for 1×1 kernels: see gradWeightDirectTiles). */
+/** Output channels per workgroup at most (8 for 1×1 kernels and strides: see gradWeightDirectTiles). */
 const MAX_TO = 16;
+const MAX_TO_UNWINDOWED = 8;
 
 export interface DirectTiles {
   /** Lanes per workgroup, each owning one (input channel, kernel row). */
@@ -44,9 +45,12 @@ export interface DirectTiles {
  * 13.5; 32 channels, 96 accumulators, spilled and fell to 5–8). A 1×1 kernel loads one x value
  * per position against one dy value per channel, so more channels do not raise its reuse and
  * only cut the workgroups: it keeps 8 (64 channels at 8×8: 6.6 ms with 8, 6.8 with 16, 8.9
- * with 32). Then fewer, until there are two workgroups (below).
+ * with 32). Without the register window (a stride above 1: every tap loads its own x) 16
+ * channels lost to 8: 1.05–1.37× slower on the 3×3 stride-2 layers of ResNet-20 and the
+ * NAS-Bench-201 reduction blocks at batch 64, so `windowed` false keeps 8. Then fewer, until
+ * there are two workgroups (below).
  */
-export function gradWeightDirectTiles(P: number, og: number, O: number, kw: number): DirectTiles {
+export function gradWeightDirectTiles(P: number, og: number, O: number, kw: number, windowed: boolean): DirectTiles {
   const gx = Math.ceil(P / MAX_LANES);
   const lanes = Math.max(8, Math.ceil(P / gx / 8) * 8);
   // A CPU adapter runs a workgroup on one thread, so a grid of one workgroup (LeNet-5's first
@@ -55,7 +59,8 @@ export function gradWeightDirectTiles(P: number, og: number, O: number, kw: numb
   // Only two: each further split loses register reuse of the x loads, and on two cores
   // (`mdl kernels --time`, LeNet-5 at batch 64) one → two workgroups took 2.9 → 2.3 ms, while
   // three took 3.6 ms and six 4.6 ms.
-  let to = blockOf(og, kw === 1 ? 8 : Math.max(1, Math.min(MAX_TO, Math.floor(MAX_ACCUMULATORS / kw))));
+  const most = windowed ? MAX_TO : MAX_TO_UNWINDOWED;
+  let to = blockOf(og, kw === 1 ? 8 : Math.max(1, Math.min(most, Math.floor(MAX_ACCUMULATORS / kw))));
   while (to > 1 && gx * Math.ceil(O / to) < MIN_WORKGROUPS) to = blockOf(og, to - 1);
   return { lanes, gx, to };
 }
@@ -79,7 +84,7 @@ export const conv2dGradWeight: KernelLowering = {
     const og = g.O / g.groups;
     const cg = g.C / g.groups;
     const P = cg * g.kh;
-    const { lanes, gx, to } = gradWeightDirectTiles(P, og, g.O, g.kw);
+    const { lanes, gx, to } = gradWeightDirectTiles(P, og, g.O, g.kw, g.sw === 1);
     const gy = Math.ceil(g.O / to);
     const max = target.limits.maxComputeWorkgroupsPerDimension;
     if (gx > max || gy > max)
