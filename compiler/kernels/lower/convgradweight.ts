@@ -84,7 +84,9 @@ export const conv2dGradWeight: KernelLowering = {
     const og = g.O / g.groups;
     const cg = g.C / g.groups;
     const P = cg * g.kh;
-    const { lanes, gx, to } = gradWeightDirectTiles(P, og, g.O, g.kw, g.sw === 1);
+    // Stride 1 keeps a window of x columns in registers (below); the tiles depend on it.
+    const windowed = g.sw === 1 && g.kw > 1;
+    const { lanes, gx, to } = gradWeightDirectTiles(P, og, g.O, g.kw, windowed);
     const gy = Math.ceil(g.O / to);
     const max = target.limits.maxComputeWorkgroupsPerDimension;
     if (gx > max || gy > max)
@@ -144,8 +146,7 @@ export const conv2dGradWeight: KernelLowering = {
         // x per column instead of kw (gathers, on a CPU adapter, where lanes read different
         // rows); the products and their order are those of loading all kw, so are the sums.
         const L = (g.kw - 1) * g.dw + 1;
-        const win =
-          g.sw === 1 && g.kw > 1 ? Array.from({ length: L - 1 }, (_, m) => b.var(xAt(i32(m - g.pw)), 'xw')) : undefined;
+        const win = windowed ? Array.from({ length: L - 1 }, (_, m) => b.var(xAt(i32(m - g.pw)), 'xw')) : undefined;
         b.for(
           i32(0),
           i32(g.Wo),
