@@ -18,7 +18,8 @@ import { binaryOp, unaryOp, withinBudget } from './arith.js';
 import { abort, Abort, resetBudget, spent } from './budget.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
-import { callKey, recordTemplate, replayTemplate, TemplateCache, type Template } from './memo.js';
+import { instantiateGeneric, recordGeneric, type GenericTemplate, type Recording } from './generic.js';
+import { callKey, recordTemplate, replayTemplate, TemplateCache, type CallKey, type Template } from './memo.js';
 import { SEGMENT_OP, segmentOf, type SegmentRecorder, type SegmentTemplate } from './segments.js';
 import {
   FLOAT,
@@ -86,6 +87,14 @@ interface Frame {
   readonly space?: { model?: ModelRef };
   /** Set in the body of a settings section (`train`, …): its model, and a train section's rules. */
   readonly train?: TrainRecord;
+}
+
+/** A block call as a generic template keeps it, to make it again at other types (generic.ts). */
+interface ChildSite {
+  readonly def: Definition;
+  readonly module: ModuleEnv;
+  readonly call: Extract<Expr, { kind: 'call' }>;
+  readonly spans: readonly (Span | undefined)[];
 }
 
 /** A model and the compile-time arguments a `space` section builds it with. */
@@ -191,6 +200,11 @@ export class Elaborator {
   /** Memoised block expansions; `memoise = false` turns replay off (tests compare both). */
   memoise = true;
   private readonly memo = new TemplateCache<Template>(MEMO_ENTRIES, MEMO_PROBATION);
+  /** Type-generic templates (generic.ts), and the calls whose bodies are running, innermost last. */
+  private readonly generic = new TemplateCache<GenericTemplate<ChildSite>>(MEMO_ENTRIES, MEMO_PROBATION);
+  private readonly recordings: Recording<ChildSite>[] = [];
+  /** Block calls not replayed from a typed template: instantiated from a generic one, or interpreted. */
+  readonly expansions = { instantiated: 0, interpreted: 0 };
   /** Counters that tell whether a block's expansion can be memoised. */
   private shareUses = 0;
   private choiceUses = 0;
@@ -363,6 +377,7 @@ export class Elaborator {
     } finally {
       this.builder = undefined;
       this.memo.endInstance();
+      this.generic.endInstance();
     }
     if (this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) return undefined;
     return builder.finish();
@@ -985,6 +1000,7 @@ export class Elaborator {
     }
     if (t.t === 'tensor') {
       const ty = this.b(e.span).type(t.id);
+      this.readsDims();
       if (e.name === 'shape')
         return TUPLE(ty.shape.map((d) => (typeof d === 'number' ? INT(d) : { t: 'sym', name: d })));
       if (e.name === 'rank') return INT(ty.shape.length);
@@ -1333,19 +1349,62 @@ export class Elaborator {
     const name = inline
       ? caller.prefix
       : this.layerName(caller, def.name, hint, explicit, call.layerName?.span ?? call.span);
-    // A call seen before with the same arguments and input types replays its expansion.
     const b = this.builder!;
-    const key =
-      this.memoise && !inline
-        ? callKey(
-            def,
-            matched.map((m) => (m as ArgValue | undefined)?.v),
-            (v) => b.type(v),
-          )
-        : undefined;
+    const args = matched.map((m) => (m as ArgValue | undefined)?.v);
+    // The body making this call is being recorded (generic.ts): it hears of the call.
+    const parent = inline ? undefined : this.recordings[this.recordings.length - 1];
+    const firstNode = b.nodeCount;
+    const firstValue = b.valueCount;
+    const key = this.memoise && !inline ? callKey(def, args, (v) => b.type(v)) : undefined;
+    const r = this.expandCall(def, module, matched, call, caller, name, inline, key, args);
+    if (parent) {
+      if (key && r.t !== 'poison')
+        parent.children.push({
+          site: { def, module, call, spans: matched.map((m) => (m as ArgValue | undefined)?.span) },
+          args,
+          name,
+          first: firstNode,
+          end: b.nodeCount,
+          valuesBefore: firstValue,
+          result: r,
+        });
+      else parent.typed = true;
+    }
+    return r;
+  }
+
+  /** A block call, replayed (memo.ts), instantiated (generic.ts) or interpreted. */
+  private expandCall(
+    def: Definition,
+    module: ModuleEnv,
+    matched: ReturnType<typeof matchArgs>,
+    call: Extract<Expr, { kind: 'call' }>,
+    caller: Frame,
+    name: string,
+    inline: boolean,
+    key: CallKey | undefined,
+    args: readonly (V | undefined)[],
+  ): V {
+    const b = this.builder!;
     // In a coarse instance, a top-level call with one tensor argument is folded (segments.ts).
     const top = key && key.slots.length === 1 && this.depth === 0 ? this.segments : undefined;
+    const firstNode = b.nodeCount;
+    const firstValue = b.valueCount;
+    const firstParam = b.paramCount;
+    /** Keeps what a call expanded to as its template, folded into a segment where it is one. */
+    const keep = (key: CallKey, r: V): V => {
+      const t = recordTemplate(b, firstNode, name, caller.scope, key.slots, r);
+      if (t) this.memo.set(key.key, t);
+      const folded = top && t && segmentOf(t, b.type(key.slots[0]!));
+      if (!folded) return r;
+      // The expansion was only needed to record it: the graph keeps the segment instead.
+      top!.cache.set(key.key, folded);
+      b.truncate(firstNode, firstValue, firstParam);
+      return this.placeSegment(top!, folded, name, caller.scope, key.slots[0]!, call.span);
+    };
+    let genericKey: string | undefined;
     if (key) {
+      // A call seen before with the same arguments and input types replays its expansion.
       const seen = top?.cache.get(key.key);
       if (seen) return this.placeSegment(top!, seen, name, caller.scope, key.slots[0]!, call.span);
       const t = this.memo.get(key.key);
@@ -1359,6 +1418,19 @@ export class Elaborator {
         this.checkLayers(call.span);
         return replayed;
       }
+      // One seen at other widths whose body did not look at them is instantiated at these.
+      if (!t) {
+        genericKey = callKey(def, args, (v) => b.type(v), true)?.key;
+        const g = genericKey === undefined ? undefined : this.generic.get(genericKey);
+        const made =
+          g &&
+          instantiateGeneric(b, g, name, caller.scope, key.slots, (site, a, n, sc) => this.expandAt(site, a, n, sc));
+        if (made) {
+          this.expansions.instantiated++;
+          this.checkLayers(call.span);
+          return keep(key, made);
+        }
+      }
     }
     const marks = { diagnostics: this.diagnostics.items.length, share: this.shareUses, choice: this.choiceUses };
     const frame: Frame = {
@@ -1370,10 +1442,10 @@ export class Elaborator {
       calls: [...caller.calls, { block: def.name, span: call.span }],
       failed: false,
     };
+    this.expansions.interpreted++;
+    const recording: Recording<ChildSite> | undefined = key ? { children: [], typed: false } : undefined;
+    if (recording) this.recordings.push(recording);
     this.depth++;
-    const firstNode = this.builder!.nodeCount;
-    const firstValue = b.valueCount;
-    const firstParam = b.paramCount;
     try {
       def.params.forEach((p, i) => {
         const m = matched[i] as ArgValue | undefined;
@@ -1393,33 +1465,79 @@ export class Elaborator {
       // that op: give the node the call's name instead of `call.relu`.
       if (!inline && b.nodeCount === firstNode + 1) {
         const n = b.node(firstNode);
-        if (n.inputs.length === n.dataInputs && r.t === 'tensor' && n.outputs.includes(r.id))
+        if (n.inputs.length === n.dataInputs && r.t === 'tensor' && n.outputs.includes(r.id)) {
           b.renameNode(firstNode, name);
+          // The node may be a called block's, renamed here: its steps would not say so.
+          if (recording) recording.typed = true;
+        }
       }
       const pure =
         !frame.failed &&
         this.diagnostics.items.length === marks.diagnostics &&
         this.shareUses === marks.share &&
         this.choiceUses === marks.choice;
-      if (key && pure) {
-        const t = recordTemplate(b, firstNode, name, caller.scope, key.slots, r);
-        if (t) this.memo.set(key.key, t);
-        const folded = top && t && segmentOf(t, b.type(key.slots[0]!));
-        if (folded) {
-          // The expansion was only needed to record it: the graph keeps the segment instead.
-          top!.cache.set(key.key, folded);
-          b.truncate(firstNode, firstValue, firstParam);
-          return this.placeSegment(top!, folded, name, caller.scope, key.slots[0]!, call.span);
-        }
+      if (!key || !pure) return r;
+      if (recording && !recording.typed && genericKey !== undefined) {
+        const g = recordGeneric(b, firstNode, name, caller.scope, key.slots, recording.children, r);
+        if (g) this.generic.set(genericKey, g);
       }
-      return r;
+      return keep(key, r);
     } finally {
+      if (recording) this.recordings.pop();
       this.depth--;
       if (frame.failed) caller.failed = true;
     }
   }
 
-  /** A folded top-level call: one segment node standing for the template's expansion. */
+  /**
+   * A call a generic template's body made, at the types of `args`: replayed, else interpreted
+   * as the call itself would be; undefined where that reports anything (the caller is then
+   * interpreted, and reports it in context).
+   */
+  private expandAt(
+    site: ChildSite,
+    args: readonly (V | undefined)[],
+    name: string,
+    scope: readonly string[],
+  ): V | undefined {
+    const b = this.builder!;
+    const key = callKey(site.def, args, (v) => b.type(v));
+    if (!key) return undefined;
+    const t = this.memo.get(key.key);
+    if (t) return replayTemplate(b, t, name, scope, key.slots);
+    const frame: Frame = {
+      vars: new Map(),
+      module: site.module,
+      prefix: '',
+      scope,
+      used: new Set(),
+      calls: [],
+      failed: false,
+    };
+    const matched = args.map((v, k) => (v === undefined ? undefined : { v, span: site.spans[k] ?? site.call.span }));
+    const before = this.diagnostics.items.length;
+    let r: V | undefined;
+    this.depth++;
+    try {
+      r = this.expandCall(site.def, site.module, matched, site.call, frame, name, false, key, args);
+    } catch (e) {
+      if (!(e instanceof MdlError)) throw e;
+    } finally {
+      this.depth--;
+    }
+    if (r === undefined || r.t === 'poison' || frame.failed || this.diagnostics.items.length !== before) {
+      this.diagnostics.items.splice(before);
+      return undefined;
+    }
+    return r;
+  }
+
+  /** The body being recorded read a tensor's dims: its expansion depends on them (generic.ts). */
+  private readsDims(): void {
+    const r = this.recordings[this.recordings.length - 1];
+    if (r) r.typed = true;
+  }
+
   private placeSegment(
     rec: SegmentRecorder,
     s: SegmentTemplate,
@@ -1448,6 +1566,7 @@ export class Elaborator {
       if (want !== 'Tensor' && ty.dtype !== DTYPES[want])
         fail('MDL4009', `${who} must have dtype ${want}, got ${ty.dtype}`, span, declared);
       if (!type.dims) return;
+      this.readsDims();
       if (type.dims.length !== ty.shape.length)
         fail(
           'MDL4008',

@@ -68,14 +68,25 @@ function typeKey(ty: TensorType): string {
   return k;
 }
 
+/** A tensor's part of a type-generic key: its rank and dtype, not its dims (generic.ts). */
+const rankKeys = new WeakMap<TensorType, string>();
+function rankKey(ty: TensorType): string {
+  let k = rankKeys.get(ty);
+  if (k === undefined) rankKeys.set(ty, (k = `r${ty.shape.length}:${ty.dtype}`));
+  return k;
+}
+
 /**
  * The memo key of a call: the block's identity and a canonical text of every argument value
  * (undefined = the parameter's default). Undefined when some argument cannot be keyed.
+ * `generic` keys a tensor by its rank and dtype only: the key of a call's type-generic
+ * template (generic.ts).
  */
 export function callKey(
   block: object,
   args: readonly (V | undefined)[],
   typeOf: (v: ValueId) => TensorType,
+  generic = false,
 ): CallKey | undefined {
   const slots: ValueId[] = [];
   let ok = true;
@@ -106,7 +117,7 @@ export function callKey(
         tensors++;
         let s = slots.indexOf(v.id);
         if (s < 0) s = slots.push(v.id) - 1;
-        return `t${s}:${typeKey(typeOf(v.id))}`;
+        return `t${s}:${generic ? rankKey(typeOf(v.id)) : typeKey(typeOf(v.id))}`;
       }
       case 'sym':
         return `s${v.name}`;
