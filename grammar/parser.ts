@@ -58,12 +58,18 @@ export function describeToken(t: IToken): string {
 }
 
 export class MdlParser extends CstParser {
-  constructor() {
+  /**
+   * `validate` runs chevrotain's grammar checks (ambiguities, left recursion, unreachable
+   * alternatives): half of the construction time, paid by every command and scoring worker at
+   * start-up, for a property of this file, not of the input. A test builds it validated.
+   */
+  constructor(validate = false) {
     super(T.ALL_TOKENS, {
       recoveryEnabled: true,
       maxLookahead: 3,
       nodeLocationTracking: 'full',
       errorMessageProvider: errorMessages,
+      skipValidations: !validate,
     });
     this.performSelfAnalysis();
   }
