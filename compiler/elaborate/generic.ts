@@ -24,6 +24,7 @@ import type { GraphBuilder } from '../ir/builder.js';
 import type { Attrs, TensorType, ValueId } from '../ir/types.js';
 import { getOp } from '../ops/registry.js';
 import type { Span } from '../source.js';
+import { relativeName } from './memo.js';
 import { valueEquals, type V } from './values.js';
 
 /**
@@ -82,13 +83,6 @@ export interface GenericTemplate<Site> {
   readonly result: V;
 }
 
-function relTo(name: string, full: string): string | undefined {
-  if (full === name) return '';
-  return full.length > name.length && full.charCodeAt(name.length) === 46 /* . */ && full.startsWith(name)
-    ? full.slice(name.length)
-    : undefined;
-}
-
 /** Replaces every tensor of `v` by `f(id)`; undefined when `f` gives undefined for one. */
 function mapTensors(v: V, f: (id: number) => number | undefined): V | undefined {
   if (v.t === 'tensor') {
@@ -135,7 +129,7 @@ export function recordGeneric<Site>(
   for (let i = firstNode; ;) {
     while (c < children.length && children[c]!.first === i) {
       const ch = children[c++]!;
-      const rel = relTo(name, ch.name);
+      const rel = relativeName(name, ch.name);
       if (rel === undefined) return undefined;
       const args: (V | undefined)[] = [];
       for (const a of ch.args) {
@@ -155,7 +149,7 @@ export function recordGeneric<Site>(
     }
     if (i >= b.nodeCount) break;
     const n = b.node(i++);
-    const rel = relTo(name, n.name);
+    const rel = relativeName(name, n.name);
     if (rel === undefined) return undefined;
     const inputs: number[] = [];
     for (const v of n.inputs.slice(0, n.dataInputs)) {
@@ -173,7 +167,7 @@ export function recordGeneric<Site>(
       if (n.scope.length < callerScope.length || callerScope.some((s, k) => n.scope[k] !== s)) return undefined;
       const rels: string[] = [];
       for (const s of n.scope.slice(callerScope.length)) {
-        const r = relTo(name, s);
+        const r = relativeName(name, s);
         if (r === undefined) return undefined;
         rels.push(r);
       }

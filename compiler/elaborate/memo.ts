@@ -139,6 +139,14 @@ export function callKey(
   return ok ? { key: text, slots } : undefined;
 }
 
+/** A layer's name after its call's name `name` ('' or '.conv1'); undefined when not under it. */
+export function relativeName(name: string, full: string): string | undefined {
+  if (full === name) return '';
+  return full.length > name.length && full.charCodeAt(name.length) === 46 /* . */ && full.startsWith(name)
+    ? full.slice(name.length)
+    : undefined;
+}
+
 /** Records the nodes a call added (from `firstNode` on) as a template; undefined when it cannot. */
 export function recordTemplate(
   b: GraphBuilder,
@@ -150,12 +158,7 @@ export function recordTemplate(
 ): Template | undefined {
   const local = new Map<ValueId, number>();
   let count = 0;
-  const relOf = (full: string): string | undefined =>
-    full === name
-      ? ''
-      : full.length > name.length && full.charCodeAt(name.length) === 46 /* . */ && full.startsWith(name)
-        ? full.slice(name.length)
-        : undefined;
+  const relOf = (full: string): string | undefined => relativeName(name, full);
   const ref = (v: ValueId): number | undefined => {
     const l = local.get(v);
     if (l !== undefined) return l;

@@ -2,7 +2,9 @@
 // NN-Degree and NN-Mass, as `mdl score` does it: one worker thread per core, each opening the
 // space itself, candidates elaborated with memoised block expansions, topology proxies
 // computed once per canonical hash. The time is wall-clock from opening the space to the last
-// row, worker start-up included; an in-process pass on one thread is timed for comparison.
+// row, worker start-up included; an in-process pass on one thread is timed for comparison, with
+// how many block calls it interpreted and how many it instantiated from type-generic templates
+// (compiler/elaborate/generic.ts).
 // Then the incremental static analysis (compiler/space/incremental.ts) against the full graphs,
 // in the same process, on the first cells with parameters and MACs only (its domain: with
 // NN-Mass or NN-Degree asked for, `mdl score` analyses every graph in full).
@@ -19,11 +21,15 @@ const PROXIES = ['params', 'macs', 'nn_degree', 'nn_mass'];
 // The performance issue's aim for the whole space with 2 workers.
 const AIM_S = 2;
 
-async function run(workers: number): Promise<{ s: number; rows: number; functions: number; cpu: number }> {
+async function run(
+  workers: number,
+): Promise<{ s: number; rows: number; functions: number; cpu: number; expansions: string }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const opened = openSpace({ path: FILE, text: readFileSync(FILE, 'utf8') }, nodeHost);
   if (!opened.space) throw new Error(`${FILE} did not open`);
+  const counts = opened.space.elaborator.expansions;
+  const before = { ...counts };
   let rows = 0;
   const hashes = new Set<string>();
   await scoreSpace({
@@ -38,7 +44,11 @@ async function run(workers: number): Promise<{ s: number; rows: number; function
   });
   const s = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
-  return { s, rows, functions: hashes.size, cpu: (c.user + c.system) / 1e6 };
+  // Block calls not replayed from a typed template (in this thread only: workers keep their own).
+  const expansions =
+    `${(counts.interpreted - before.interpreted).toLocaleString('en')} block calls interpreted, ` +
+    `${(counts.instantiated - before.instantiated).toLocaleString('en')} instantiated from type-generic templates`;
+  return { s, rows, functions: hashes.size, cpu: (c.user + c.system) / 1e6, expansions };
 }
 
 const cores = availableParallelism();
@@ -53,7 +63,7 @@ for (const [label, r] of results) {
       `${Math.round(r.rows / r.s).toLocaleString('en')} architectures/s` +
       (label.includes('worker')
         ? `  [aim: the whole space under ${AIM_S} s: ${verdict}]`
-        : `  (${((r.cpu / r.rows) * 1000).toFixed(3)} ms CPU per cell)`),
+        : `  (${((r.cpu / r.rows) * 1000).toFixed(3)} ms CPU per cell; ${r.expansions})`),
   );
 }
 
