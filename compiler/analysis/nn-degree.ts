@@ -32,16 +32,46 @@ export const NN_DEGREE_DEFINITION =
 
 export function nnDegree(g: Graph, view: FunctionalView = functionalView(g)): NnDegree {
   const { cells: dense, blocks } = topologyParts(view);
+  return nnDegreeOf(
+    dense.map((c) => ({ resolution: c.resolution, width: c.width, depth: c.depth, skip: c.skip })),
+    blocks.map((b) => residualJoin(g, b)),
+  );
+}
+
+/** Where a residual block's join lands for NN-Degree: its resolution and the channels it joins. */
+export interface ResidualJoin {
+  readonly resolution: string;
+  readonly channels: number;
+  /** Layers on the block's longest path (a parameter-free block links nothing). */
+  readonly layers: number;
+}
+
+export function residualJoin(g: Graph, b: { readonly node: number; readonly layers: number }): ResidualJoin {
+  const out = g.nodes[b.node]!.outputs[0]!;
+  const s = g.values[out]!.type.shape;
+  const ch = (s.length === 4 ? s[1] : s[s.length - 1]) as number;
+  return { resolution: resolutionKey(g, out), channels: ch, layers: b.layers };
+}
+
+/**
+ * NN-Degree from its parts: the cells in order (their concatenation skips in `skip`) and the
+ * residual joins in order. The full graph's analysis and the incremental analysis of a search
+ * space's candidates (compiler/space/incremental.ts) both come here, so they sum alike.
+ */
+export function nnDegreeOf(
+  dense: readonly {
+    readonly resolution: string;
+    readonly width: number;
+    readonly depth: number;
+    readonly skip: number;
+  }[],
+  joins: readonly ResidualJoin[],
+): NnDegree {
   // Residual joins, attributed to the cell at their resolution.
   const addSkips = new Map<string, number>();
-  for (const b of blocks) {
-    const node = g.nodes[b.node]!;
-    if (b.layers === 0) continue;
-    const out = node.outputs[0]!;
-    const key = resolutionKey(g, out);
-    const s = g.values[out]!.type.shape;
-    const ch = (s.length === 4 ? s[1] : s[s.length - 1]) as number;
-    addSkips.set(key, (addSkips.get(key) ?? 0) + ch);
+  for (const j of joins) {
+    if (j.layers === 0) continue;
+    addSkips.set(j.resolution, (addSkips.get(j.resolution) ?? 0) + j.channels);
   }
   const seen = new Set<string>();
   const cellsOut = dense.map((c) => {

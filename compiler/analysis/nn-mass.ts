@@ -219,6 +219,16 @@ export function topologyParts(view: FunctionalView): { readonly cells: NnMassCel
 
 export function nnMass(g: Graph, view: FunctionalView = functionalView(g)): NnMass {
   const { cells: cellsOut, blocks } = topologyParts(view);
-  const total = cellsOut.reduce((s, c) => s + c.mass, 0) + blocks.reduce((s, b) => s + b.mass, 0);
-  return { total, cells: cellsOut, blocks };
+  return { total: nnMassTotal(cellsOut, blocks), cells: cellsOut, blocks };
+}
+
+/**
+ * NN-Mass from its parts, the cells' masses and the residual blocks', each in order (the
+ * incremental analysis of search-space candidates sums its segments' parts here too).
+ */
+export function nnMassTotal(
+  cells: readonly { readonly mass: number }[],
+  blocks: readonly { readonly mass: number }[],
+): number {
+  return cells.reduce((s, c) => s + c.mass, 0) + blocks.reduce((s, b) => s + b.mass, 0);
 }

@@ -219,18 +219,21 @@ export function cells(view: FunctionalView): Cell[] {
     if (!cur || cur.resolution !== res) out.push((cur = { resolution: res, layers: [] }));
     cur.layers.push({ node: n, width: channels(g, o), cell: out.length - 1, index: cur.layers.length });
   }
-  return out.map((c) => {
-    const counts = new Map<number, number>();
-    for (const l of c.layers) counts.set(l.width, (counts.get(l.width) ?? 0) + 1);
-    let width = 0;
-    let best = -1;
-    for (const [w, k] of counts)
-      if (k > best || (k === best && w > width)) {
-        width = w;
-        best = k;
-      }
-    return { ...c, width };
-  });
+  return out.map((c) => ({ ...c, width: commonWidth(c.layers.map((l) => l.width)) }));
+}
+
+/** The most common of a cell's layer widths, in order (ties: the wider). */
+export function commonWidth(widths: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const w of widths) counts.set(w, (counts.get(w) ?? 0) + 1);
+  let width = 0;
+  let best = -1;
+  for (const [w, k] of counts)
+    if (k > best || (k === best && w > width)) {
+      width = w;
+      best = k;
+    }
+  return width;
 }
 
 /**

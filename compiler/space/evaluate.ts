@@ -7,7 +7,7 @@ import { bindDims } from '../analysis/summary.js';
 import { renderDiagnostic } from '../diagnostics/render.js';
 import { LruMap } from '../elaborate/memo.js';
 import { functionHash } from './canonical.js';
-import { IncrementalAnalyser, SUMMED, type Fallback } from './incremental.js';
+import { COMPOSED, IncrementalAnalyser, SUMMED, type Fallback } from './incremental.js';
 import { getProxy, ProxyContext, type Proxy } from './proxies.js';
 import type { Graph } from '../ir/types.js';
 import { candidate, type OpenSpace } from './space.js';
@@ -46,8 +46,10 @@ export class Scorer {
     readonly batch = 1,
     /**
      * Compute static rows from cached cell analyses where that gives the same row
-     * (incremental.ts). Off by default: measured in `npm run bench`, it gains nothing over the
-     * memoised full elaboration on the example spaces (see incremental.ts).
+     * (incremental.ts). Off by default: measured in `npm run bench`, it gains little over the
+     * memoised full elaboration (on NAS-Bench-201 with NN-Mass and NN-Degree 0.86–0.94× the
+     * time, with parameters and MACs alone about the same), and on a space of DenseNet-type
+     * cells most new functions fall back, paying both ways.
      */
     incremental = false,
   ) {
@@ -80,10 +82,23 @@ export class Scorer {
       : this.incremental.analyse(index, (g) => bindDims(g, this.batch), {
           macs: this.proxies.some((p) => p.name === 'macs'),
           flops: this.proxies.some((p) => p.name === 'flops'),
+          topology: this.proxies.some((p) => COMPOSED.has(p.name)),
         });
     let fn: Record<string, number> | undefined;
+    let reason: Fallback = 'fallback' in r ? r.fallback : 'new function';
     if (!('fallback' in r)) {
-      fn = this.proxies.some((p) => p.level === 'function') ? this.byFunction.get(r.hash) : {};
+      const fnProxies = this.proxies.filter((p) => p.level === 'function');
+      fn = fnProxies.length > 0 ? this.byFunction.get(r.hash) : {};
+      // A function not seen before gets NN-Mass and NN-Degree from its segments, where it can.
+      if (!fn && fnProxies.every((p) => COMPOSED.has(p.name))) {
+        const t = r.topology();
+        if (t)
+          this.byFunction.set(
+            r.hash,
+            (fn = Object.fromEntries(fnProxies.map((p) => [p.name, t[p.name as 'nn_mass']]))),
+          );
+        else reason = 'topology across segments';
+      }
       if (fn) {
         this.counts.incremental++;
         this.functions.add(r.hash);
@@ -92,7 +107,6 @@ export class Scorer {
         return { index: indexValue(index), arch: r.inst.name, ...out };
       }
     }
-    const reason: Fallback = 'fallback' in r ? r.fallback : 'new function';
     this.counts.fallbacks.set(reason, (this.counts.fallbacks.get(reason) ?? 0) + 1);
     const row = this.scoreGraph(index).row;
     // The full graph's hash is computed anyway: a disagreement would be a bug, and is counted.

@@ -15,18 +15,22 @@
 //   input has in the candidate, over the functional view of the expansion alone, which is the
 //   expansion's part of the whole graph's view when the conditions below hold;
 // - the function-level proxies (NN-Mass, NN-Degree, …) from an earlier candidate with the same
-//   hash.
+//   hash; for a function not seen before, NN-Mass and NN-Degree composed from the segments'
+//   parts (incremental-topology.ts).
 // Where this does not apply the candidate is elaborated in full (`Fallback` says why), so a
 // result is never an approximation: a graph-level proxy other than the cost sums is asked for;
-// the candidate does not build; a function not seen before needs its function-level proxies; a
-// segment's input is zero in the functional view (its expansion would fold differently); or a
-// sum would be spliced across a segment's boundary (an add whose only use is another add).
+// the candidate does not build; a function not seen before needs a function-level proxy other
+// than those two, or a part of them that spans segments (a live concatenation, a residual join
+// at the top level); a segment's input is zero in the functional view (its expansion would fold
+// differently); or a sum would be spliced across a segment's boundary (an add whose only use is
+// another add).
 import { functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
 import { replayTemplate } from '../elaborate/memo.js';
 import { SEGMENT_OP, SegmentRecorder, segmentCache, type SegmentTemplate } from '../elaborate/segments.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/types.js';
 import { canonicalHash, segmentLabeler, type SegmentLabeler } from './canonical.js';
+import { composeTopology, segmentTopology, type SegmentTopology } from './incremental-topology.js';
 import { paramCount, sumCosts } from './proxies.js';
 import { digitsOf, type OpenSpace } from './space.js';
 import type { SpaceInstance } from '../elaborate/elaborate.js';
@@ -38,10 +42,22 @@ export type Fallback =
   | 'new function'
   | 'zero segment input'
   | 'sum across a segment'
-  | 'costs not exact';
+  | 'costs not exact'
+  | 'topology across segments';
 
 /** Proxies a candidate's segments give by sums; every other 'graph'-level proxy needs the graph. */
 export const SUMMED = new Set(['params', 'macs', 'flops']);
+
+/** What a candidate's analysis is asked for besides its hash and parameters. */
+export interface Wanted {
+  readonly macs: boolean;
+  readonly flops: boolean;
+  /** NN-Mass and NN-Degree may be asked for: segments prepare their parts when first analysed. */
+  readonly topology?: boolean;
+}
+
+/** Function-level proxies a new function gets from its segments (incremental-topology.ts). */
+export const COMPOSED = new Set(['nn_mass', 'nn_degree']);
 
 /** The analysis of one segment's expansion, alone, with its input as the graph's value 0. */
 interface SegmentAnalysis {
@@ -58,6 +74,12 @@ interface SegmentAnalysis {
   readonly params: number;
   /** MACs and FLOPs by the dims they were counted at, each computed when first asked for. */
   readonly costs: Map<string, { macs?: number; flops?: number }>;
+  /** What it contributes to NN-Mass and NN-Degree, computed when first asked for. */
+  topology?: SegmentTopology;
+}
+
+function topologyOf(a: SegmentAnalysis): SegmentTopology {
+  return (a.topology ??= segmentTopology(functionalView(expansion(a.segment))));
 }
 
 const analyses = new WeakMap<SegmentTemplate, SegmentAnalysis>();
@@ -80,7 +102,7 @@ function analyse(
   s: SegmentTemplate,
   bind: Readonly<Record<string, number>>,
   key: string,
-  want: { readonly macs: boolean; readonly flops: boolean },
+  want: Wanted,
 ): SegmentAnalysis {
   let a = analyses.get(s);
   if (a) return a;
@@ -104,6 +126,8 @@ function analyse(
     outIsSum: producer !== undefined && producer.op === 'add' && producer.outputs.length === 1,
     params: paramCount(graph),
     costs,
+    // Its view is at hand: NN-Mass's and NN-Degree's parts cost little more now than later.
+    ...(want.topology ? { topology: segmentTopology(view) } : {}),
   };
   analyses.set(s, a);
   return a;
@@ -168,6 +192,8 @@ export type Incremental =
       readonly params: number;
       readonly macs?: number;
       readonly flops?: number;
+      /** NN-Mass and NN-Degree composed from the segments; undefined where that cannot be done. */
+      readonly topology: () => { readonly nn_mass: number; readonly nn_degree: number } | undefined;
     }
   | { readonly fallback: Fallback };
 
@@ -178,11 +204,7 @@ export class IncrementalAnalyser {
   readonly stats = { segments: 0, fresh: 0 };
   constructor(readonly space: OpenSpace) {}
 
-  analyse(
-    index: bigint,
-    bind: (g: Graph) => Readonly<Record<string, number>>,
-    want: { readonly macs: boolean; readonly flops: boolean },
-  ): Incremental {
+  analyse(index: bigint, bind: (g: Graph) => Readonly<Record<string, number>>, want: Wanted): Incremental {
     const rec = new SegmentRecorder(this.cache);
     const inst = this.space.elaborator.instantiate(this.space.def, digitsOf(index, this.space.radix), rec);
     this.cache.endInstance();
@@ -223,6 +245,7 @@ export class IncrementalAnalyser {
     return {
       inst,
       hash,
+      topology: () => composeTopology(view, (id) => (seg.has(id) ? topologyOf(seg.get(id)!) : undefined)),
       params,
       ...(macs !== undefined ? { macs } : {}),
       ...(flops !== undefined ? { flops } : {}),

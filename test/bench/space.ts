@@ -6,8 +6,8 @@
 // how many block calls it interpreted and how many it instantiated from type-generic templates
 // (compiler/elaborate/generic.ts).
 // Then the incremental static analysis (compiler/space/incremental.ts) against the full graphs,
-// in the same process, on the first cells with parameters and MACs only (its domain: with
-// NN-Mass or NN-Degree asked for, `mdl score` analyses every graph in full).
+// in the same process, on the first cells with the same proxies (NN-Mass and NN-Degree of a
+// function not seen before composed from its cells' parts).
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -68,22 +68,37 @@ for (const [label, r] of results) {
 }
 
 const SAMPLE = 5000;
-/** CPU seconds to score the first SAMPLE cells with parameters and MACs, one way or the other. */
-function scoreFirst(incremental: boolean): { cpu: number; rows: string; incremental: number } {
-  const opened = openSpace({ path: FILE, text: readFileSync(FILE, 'utf8') }, nodeHost);
-  if (!opened.space) throw new Error(`${FILE} did not open`);
-  const scorer = new Scorer(opened.space, ['params', 'macs'], 1, incremental);
-  const c0 = process.cpuUsage();
-  const rows: string[] = [];
-  for (let i = 0n; i < BigInt(SAMPLE); i++) rows.push(JSON.stringify(scorer.score(i)));
-  const c = process.cpuUsage(c0);
-  return { cpu: (c.user + c.system) / 1e6, rows: rows.join('\n'), incremental: scorer.counts.incremental };
+const BLOCK = 500;
+/**
+ * The first SAMPLE cells scored both ways, in alternating blocks of BLOCK (which way goes first
+ * alternating too), so that a drift of the machine's speed falls on both alike: CPU seconds and
+ * the rows of each way.
+ */
+function scoreFirst(): { cpu: [number, number]; rows: [string[], string[]]; incremental: number } {
+  const scorers = [false, true].map((incremental) => {
+    const opened = openSpace({ path: FILE, text: readFileSync(FILE, 'utf8') }, nodeHost);
+    if (!opened.space) throw new Error(`${FILE} did not open`);
+    return new Scorer(opened.space, PROXIES, 1, incremental);
+  });
+  const cpu: [number, number] = [0, 0];
+  const rows: [string[], string[]] = [[], []];
+  for (let start = 0; start < SAMPLE; start += BLOCK) {
+    const order = (start / BLOCK) % 2 === 0 ? [0, 1] : [1, 0];
+    for (const k of order) {
+      const c0 = process.cpuUsage();
+      for (let i = start; i < Math.min(start + BLOCK, SAMPLE); i++)
+        rows[k]!.push(JSON.stringify(scorers[k]!.score(BigInt(i))));
+      const c = process.cpuUsage(c0);
+      cpu[k] += (c.user + c.system) / 1e6;
+    }
+  }
+  return { cpu, rows, incremental: scorers[1]!.counts.incremental };
 }
 const load = loadavg()[0]!.toFixed(1);
-const full = scoreFirst(false);
-const inc = scoreFirst(true);
-if (inc.rows !== full.rows) throw new Error('incremental and full rows differ');
+const both = scoreFirst();
+if (both.rows[0].join('\n') !== both.rows[1].join('\n')) throw new Error('incremental and full rows differ');
+const [fullCpu, incCpu] = both.cpu;
 console.log(
-  `params and macs of the first ${SAMPLE.toLocaleString('en')} cells, in-process: full graphs ${((full.cpu / SAMPLE) * 1000).toFixed(3)} ms CPU per cell, ` +
-    `incremental ${((inc.cpu / SAMPLE) * 1000).toFixed(3)} ms (${inc.incremental.toLocaleString('en')} without a full graph): incremental / full ${(inc.cpu / full.cpu).toFixed(2)}× (load average ${load} before)`,
+  `the first ${SAMPLE.toLocaleString('en')} cells, in-process, alternating blocks of ${BLOCK}: full graphs ${((fullCpu / SAMPLE) * 1000).toFixed(3)} ms CPU per cell, ` +
+    `incremental ${((incCpu / SAMPLE) * 1000).toFixed(3)} ms (${both.incremental.toLocaleString('en')} without a full graph): incremental / full ${(incCpu / fullCpu).toFixed(2)}× (load average ${load} before)`,
 );

@@ -58,6 +58,19 @@ describe('incremental static analysis equals the full elaboration', () => {
       expect(incremental).toBeGreaterThan(runs / 2);
     });
 
+    it(`${file}: NN-Mass and NN-Degree composed from segments, or the named fallback`, () => {
+      const { inc, full } = pair(() => space(file), ['params', 'nn_mass', 'nn_degree']);
+      fc.assert(
+        fc.property(fc.bigInt(0n, inc.space.size - 1n), (i) => {
+          expect(inc.score(i)).toEqual(full.score(i));
+        }),
+        { numRuns: runs, seed: 13 },
+      );
+      expect(inc.counts.mismatches).toBe(0);
+      expect([...inc.counts.fallbacks.keys()].every((k) => k !== 'new function')).toBe(true);
+      if (file.includes('nb201')) expect(inc.counts.incremental).toBeGreaterThan(runs / 2);
+    });
+
     it(`${file}: every static proxy, scored incrementally or not`, () => {
       // Function-level proxies come from an earlier candidate with the same hash; repeating
       // the candidates (and, in NAS-Bench-201, the many cells computing the same function)
@@ -105,13 +118,31 @@ describe('the fallback is taken where incremental analysis does not apply', () =
     expect(inc.counts.fallbacks.get('sum across a segment')).toBe(1);
   });
 
-  it('a new function when function-level proxies are asked for, not when it was seen', () => {
-    const { inc, full } = pair(nb201, ['params', 'nn_mass']);
+  it('a new function when a function-level proxy other than NN-Mass and NN-Degree is asked for, not when it was seen', () => {
+    const { inc, full } = pair(nb201, ['params', 'nn_mass', 'dtmc_tps']);
     const i = 6111n;
     expect(inc.score(i)).toEqual(full.score(i));
     expect(inc.score(i)).toEqual(full.score(i));
     expect(inc.counts.fallbacks.get('new function')).toBe(1);
     expect(inc.counts.incremental).toBe(1);
+  });
+
+  it('NN-Mass and NN-Degree of a new function are composed from its segments', () => {
+    const { inc, full } = pair(nb201, ['params', 'nn_mass', 'nn_degree']);
+    for (const i of [6111n, 6112n, 77n]) expect(inc.score(i)).toEqual(full.score(i));
+    expect(inc.counts.incremental).toBe(3);
+    expect(inc.counts.fallbacks.size).toBe(0);
+    // The best cell's values, as the full analyses give them (and not zero: blocks were found).
+    expect(inc.score(6111n)['nn_mass']).toBeGreaterThan(0);
+  });
+
+  it('a live concatenation (DenseNet-type cells) needs the whole graph for NN-Mass', () => {
+    const { inc, full } = pair(() => space('examples/flash_space.mdl'), ['nn_mass']);
+    for (let k = 0n; k < 6n; k++) {
+      const i = (k * 7919n) % inc.space.size;
+      expect(inc.score(i)).toEqual(full.score(i));
+    }
+    expect(inc.counts.fallbacks.get('topology across segments')).toBeGreaterThan(0);
   });
 
   it('a candidate that does not build, with the full path’s error', () => {
