@@ -1,12 +1,7 @@
 // `mdl train --anytime`: coded errors for an unknown sampler and for a model without
 // sub-networks (the training itself runs in the experiment, test/experiments/anytime.ts).
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-const mdl = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['dist/compiler/cli/main.js', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
+import { mdl } from '../helpers/cli.js';
 
 describe('mdl train --anytime', () => {
   it('an unknown sampler is MDL8704 and names the samplers', () => {

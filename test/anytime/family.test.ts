@@ -1,7 +1,6 @@
 // Anytime networks in .mdl: `exit(…)` and `optional(path, skip)` declare the sub-networks; each
 // is a static graph of its own whose params and MACs equal those of the same network written
 // out by hand, and whose outputs equal the full graph's at that exit (reference interpreter).
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { anytimeFamily, anytimeReport } from '../../compiler/anytime/analysis.js';
 import { checkedFamily } from '../../compiler/anytime/command.js';
@@ -11,12 +10,7 @@ import { run } from '../../compiler/interp/interpreter.js';
 import { verifyGraph } from '../../compiler/ops/verify.js';
 import { tensor, type Tensor } from '../../compiler/reference/tensor.js';
 import { compileText, graphOf } from '../helpers/compile.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-const mdl = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
+import { mdl } from '../helpers/cli.js';
 
 const ANYTIME = `
 block res(x: Tensor, c: int) {

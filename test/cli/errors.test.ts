@@ -1,7 +1,6 @@
 // The command line's own failures: each kind has a registered code, is printed by the one
 // renderer as `error MDLnnnn: …` with a hint, exits with the status README documents, and
 // never shows a stack trace.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError, renderCliError } from '../../compiler/cli/errors.js';
 import { cannotRead, cannotWrite } from '../../compiler/cli/files.js';
 import { DIAGNOSTICS } from '../../compiler/diagnostics/codes.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mdl-cli-errors-'));
 

@@ -1,6 +1,5 @@
 // `--arg NAME=VALUE`: a model's compile-time arguments from the command line, on every command
 // that elaborates a model.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,7 @@ import { parseModelArg } from '../../compiler/cli/model-args.js';
 import { compileTraining } from '../../compiler/compile.js';
 import { BOOL, FLOAT, INT, LIST, NONE, STR, TUPLE } from '../../compiler/elaborate/values.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 function tempFile(name: string, text: string): string {
   const p = join(mkdtempSync(join(tmpdir(), 'mdl-args-')), name);

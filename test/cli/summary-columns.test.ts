@@ -1,19 +1,13 @@
 // `mdl summary --columns` picks the per-layer table's columns as torchinfo's col_names does: every
 // column of the registry on ResNet-18 (golden, with the shapes of each layer's inputs and
 // parameters), cells that agree with the summary's JSON, and unknown or conflicting columns refused.
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { COLUMN_NAMES, LAYER_COLUMNS } from '../../compiler/analysis/columns.js';
 import { formatSummary } from '../../compiler/analysis/format.js';
 import { bindDims, summarize } from '../../compiler/analysis/summary.js';
 import { compileFile } from '../helpers/compile.js';
 import { expectGolden } from '../helpers/golden.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-const mdl = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
+import { mdl } from '../helpers/cli.js';
 
 function summaryOf(file: string) {
   const g = compileFile(file).graph!;

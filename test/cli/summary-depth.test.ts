@@ -1,19 +1,13 @@
 // `mdl summary --depth N` folds block calls into rows whose figures are the sums of their layers
 // (golden for ResNet-18 at depth 2), and the topology scores of one model (NN-Mass, NN-Degree,
 // the DTMC path score) are in the table and in --json.
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { foldLayers } from '../../compiler/analysis/blocks.js';
 import { formatBlocks } from '../../compiler/analysis/format.js';
 import { bindDims, summarize } from '../../compiler/analysis/summary.js';
 import { compileFile } from '../helpers/compile.js';
 import { expectGolden } from '../helpers/golden.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-const mdl = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
+import { mdl } from '../helpers/cli.js';
 
 function resnet18() {
   const g = compileFile('examples/resnet18.mdl').graph!;

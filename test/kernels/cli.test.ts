@@ -1,11 +1,6 @@
 // `mdl kernels` as a user meets it: a real process, exit codes, no stack traces.
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['dist/compiler/cli/main.js', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 describe('mdl kernels', () => {
   it('lists the kernels, what each fuses, and the memory plan', () => {

@@ -1,6 +1,5 @@
 // `mdl rashomon` as a user meets it: an explore section, a checkpoint, the reference backend on a
 // few dozen digits; its JSON lines, table and SVG; the re-training baseline; located errors.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { writeCheckpoint } from '../../runtime/checkpoint/safetensors.js';
 import { initParams } from '../../compiler/reference/init.js';
 import { graphOf } from '../helpers/compile.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 

@@ -1,18 +1,13 @@
 // The rewrites from the command line: mdl train under LoRA rules with --merge writes weights the
 // plain model loads (W + (α/r)·B·A, no adapters), --init starts from a checkpoint, and misuse is
 // a clear error without a stack trace.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../runtime/checkpoint/safetensors.js';
+import { mdl } from '../helpers/cli.js';
 
-const CLI = 'dist/compiler/cli/main.js';
-const mdl = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('mdl train with backward rules', () => {

@@ -1,17 +1,10 @@
 // `mdl score` as users run it: real processes, files, exit codes.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NB201_CSV, nb201Ops } from './helpers.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mdl-score-'));
 const lines = (s: string) => s.split('\n').filter(Boolean);

@@ -1,17 +1,12 @@
 // `mdl score` with data-dependent proxies, as users run it: rows carry the values and what
 // they were measured on (seed, batch, data, batchnorm mode, backend); WebGPU and the float64
 // reference backend agree; bad flags are usage errors without stack traces.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mdl } from '../helpers/cli.js';
 
-const CLI = 'dist/compiler/cli/main.js';
-const mdl = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
 const rows = (s: string) =>
   s
     .split('\n')
