@@ -12,6 +12,7 @@
 import type { ExecutablePlan } from './plan/types.js';
 import { layoutOf, pipelineCache } from './pipeline-cache.js';
 import { quietly } from './wait.js';
+import { median } from './median.js';
 
 export interface KernelTimeOptions {
   /** Dispatches per timed submit (default 10). */
@@ -28,11 +29,6 @@ export interface KernelTimes {
   readonly reps: number;
   readonly samples: number;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function timeKernels(
   device: GPUDevice,

@@ -9,6 +9,7 @@ import { compileModel } from '../../compiler/compile.js';
 import type { SourceHost } from '../../compiler/modules/loader.js';
 import { nodeHost } from '../../compiler/modules/node-host.js';
 import { benchWait } from './wait.js';
+import { median } from './peers/peer.js';
 
 const cache = new Map<string, string | undefined>();
 const host: SourceHost = {
@@ -26,11 +27,6 @@ function once(file: string, text: string): { ms: number; layers: number; macs: n
   if (!r.graph) throw new Error(`${file} did not compile`);
   const s = summarize(r.graph, bindDims(r.graph, 1));
   return { ms: performance.now() - t0, layers: s.layers.length, macs: s.macs };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const AIM_MS = 20;

@@ -6,6 +6,7 @@
 // never asserted: on a loaded machine they drift, the ratio much less.
 import { performance } from 'node:perf_hooks';
 import { quietly } from '../../runtime/wait.js';
+import { median } from './peers/peer.js';
 
 const WAIT_MS = 40;
 const RUNS = 9;
@@ -28,11 +29,6 @@ async function measure(wait: (p: Promise<number>) => Promise<number>): Promise<{
   await wait(polled(WAIT_MS));
   const c = process.cpuUsage(c0);
   return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 export async function benchWait(): Promise<void> {

@@ -17,14 +17,10 @@ import type { HardwareObjective } from '../../search/objectives.js';
 import { prng } from '../../space/space.js';
 import { acquireDevice, formatReport, type Acquired } from '../../../runtime/device.js';
 import { Executor } from '../../../runtime/executor.js';
+import { median } from '../../../runtime/median.js';
 
 const WARM = 2;
 const RUNS = 5;
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export class HardwareMeter {
   private constructor(
