@@ -15,14 +15,12 @@ import { commandHelp, flagHelp } from '../../compiler/cli/help.js';
 import { parseCsv } from '../../compiler/space/table.js';
 import { countProgress } from '../../runtime/train/progress.js';
 import { NB201_CSV } from '../space/helpers.js';
+import { mdlWithin } from '../helpers/cli.js';
 
 const CLI = 'dist/compiler/cli/main.js';
 const ENV = { ...process.env, XDG_RUNTIME_DIR: '/tmp' };
 
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: ENV, timeout: 300_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const mdl = (...args: string[]) => mdlWithin(300_000, ...args);
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 

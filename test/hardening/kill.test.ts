@@ -3,12 +3,13 @@
 // mid-epoch), then resumed, ends with exactly the weights and the metrics rows of a run that
 // was never interrupted, and leaves no temporary file. Ctrl-C on the reference backend (which
 // computes on the main thread) stops the run after the current step with a checkpoint.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../runtime/checkpoint/safetensors.js';
+import { mdlWithin } from '../helpers/cli.js';
 
 const CLI = 'dist/compiler/cli/main.js';
 const TRAIN = [
@@ -28,10 +29,7 @@ const TRAIN = [
 ];
 
 /** Runs `mdl` to the end. */
-function mdl(args: string[]): { code: number; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? -1, err: r.stderr };
-}
+const mdl = (args: string[]) => mdlWithin(300_000, ...args);
 
 /**
  * Starts `mdl`, and sends `signal` once its output matches `when` (after `delayMs`). Resolves

@@ -3,7 +3,6 @@
 // test/grammar/limits.test.ts): damaged and misfitting checkpoints, `fmt --write` on files the
 // user set up, `score --out` after a kill and `score --merge` of foreign files, data paths that
 // are folders, the demo server's malformed requests and escapes, and terminal safety.
-import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   linkSync,
@@ -34,14 +33,11 @@ import {
   type Checkpoint,
 } from '../../runtime/checkpoint/safetensors.js';
 import { checkFits, wholeNumber, type TensorSpec } from '../../runtime/checkpoint/validate.js';
+import { mdlWithin } from '../helpers/cli.js';
 
-const CLI = 'dist/compiler/cli/main.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'mdl-hardening-'));
 
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const mdl = (...args: string[]) => mdlWithin(120_000, ...args);
 
 /** A user error: exit 1, a coded error, no stack trace. */
 function expectUserError(r: ReturnType<typeof mdl>, pattern: RegExp): void {

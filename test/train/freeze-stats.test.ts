@@ -2,7 +2,6 @@
 // from a trained checkpoint with some batchnorm layers' statistics frozen trains, leaves those
 // layers' running statistics bit for bit as the checkpoint had them, and updates the others —
 // on the reference backend and on WebGPU.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { compileTraining } from '../../compiler/compile.js';
 import { renderAll } from '../../compiler/diagnostics/render.js';
 import { readCheckpoint } from '../../runtime/checkpoint/safetensors.js';
 import { memoryHost } from '../helpers/compile.js';
+import { mdl } from '../helpers/cli.js';
 
 const MODEL = `model net(x: Tensor[B, 1, 28, 28]) {
   h = relu(batchnorm2d(conv2d(x, 4, 3, stride=2, bias=false) as "conv1") as "bn1")
@@ -34,14 +34,6 @@ train ft {
   freeze_stats = "bn1"
 }
 `;
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['dist/compiler/cli/main.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env['XDG_RUNTIME_DIR'] ?? '/tmp' },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
 
 const stats = (file: string, layer: string) => {
   const t = readCheckpoint(file).tensors;

@@ -1,7 +1,6 @@
 // `mdl train` on a section with `unlearning = teacher_student(…)`, end to end on a tiny masked
 // autoencoder and a folder of 8×8 images: the written checkpoint holds the model's tensors only,
 // the decoder's unchanged bit for bit and the encoder's moved; without --init it is a coded error.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +10,7 @@ import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/safete
 import { graphOf } from '../helpers/compile.js';
 import { idx } from '../helpers/idx.js';
 import { TINY_MAE } from '../helpers/tiny-mae.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-
-function mdl(...args: string[]): { code: number; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env['XDG_RUNTIME_DIR'] ?? '/tmp' },
-  });
-  return { code: r.status ?? -1, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 const MODEL = `${TINY_MAE}
 train forget {

@@ -2,23 +2,13 @@
 // unlearned checkpoint is ridge regression fitted on the retain set alone (float64 Jacobians on
 // the reference interpreter; float32 ones on WebGPU); only the selected layers change; the
 // Jacobian modes and solve forms agree; bad input is a coded error without a stack trace.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/safetensors.js';
 import { idx } from '../helpers/idx.js';
-
-const CLI = 'dist/compiler/cli/main.js';
-
-function mdl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env['XDG_RUNTIME_DIR'] ?? '/tmp' },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+import { mdl } from '../helpers/cli.js';
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
