@@ -8,11 +8,11 @@ import { DiagnosticBag, MdlError, diag, fail, type Diagnostic } from '../diagnos
 import { formatLimit, LIMITS } from '../diagnostics/limits.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GraphBuilder } from '../ir/builder.js';
-import { formatShape } from '../ir/shape.js';
+import { formatShape, knownElements } from '../ir/shape.js';
 import type { Attrs, DType, Graph, TensorType, ValueId } from '../ir/types.js';
 import type { LoadedModule, LoadedProgram } from '../modules/loader.js';
 import { getOp, OP_NAMES } from '../ops/registry.js';
-import { OpError, type OpDef } from '../ops/types.js';
+import { OpError, paramName, type OpDef } from '../ops/types.js';
 import type { Span } from '../source.js';
 import { binaryOp, unaryOp, withinBudget } from './arith.js';
 import { abort, Abort, resetBudget, spent } from './budget.js';
@@ -1265,7 +1265,7 @@ export class Elaborator {
     }
     // Element counts are exact or refused: a tensor past 2^53 − 1 elements has no exact size.
     for (const t of [...outs, ...specs]) {
-      const n = t.shape.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
+      const n = knownElements(t.shape);
       if (!Number.isSafeInteger(n))
         fail(
           'MDL6009',
@@ -1301,9 +1301,7 @@ export class Elaborator {
         );
       paramIds = [...theirs];
     } else {
-      paramIds = specs.map((s) =>
-        builder.addParam(s.name ? `${name}.${s.name}` : name, s.shape, 'f32', s.init, s.buffer ?? false),
-      );
+      paramIds = specs.map((s) => builder.addParam(paramName(name, s), s.shape, 'f32', s.init, s.buffer ?? false));
     }
     const node = builder.addNode(
       op.name,

@@ -22,9 +22,11 @@
 // The graph it builds is the one interpretation builds (test/space/memo.test.ts compares them).
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Attrs, TensorType, ValueId } from '../ir/types.js';
+import { knownElements } from '../ir/shape.js';
 import { getOp } from '../ops/registry.js';
+import { paramName } from '../ops/types.js';
 import type { Span } from '../source.js';
-import { relativeName } from './memo.js';
+import { mapTensors, refOf, relativeName, relativeScope, scopeUnder } from './memo.js';
 import { valueEquals, type V } from './values.js';
 
 /**
@@ -83,24 +85,6 @@ export interface GenericTemplate<Site> {
   readonly result: V;
 }
 
-/** Replaces every tensor of `v` by `f(id)`; undefined when `f` gives undefined for one. */
-function mapTensors(v: V, f: (id: number) => number | undefined): V | undefined {
-  if (v.t === 'tensor') {
-    const r = f(v.id);
-    return r === undefined ? undefined : { t: 'tensor', id: r };
-  }
-  if (v.t === 'list' || v.t === 'tuple') {
-    const items: V[] = [];
-    for (const x of v.items) {
-      const m = mapTensors(x, f);
-      if (m === undefined) return undefined;
-      items.push(m);
-    }
-    return { t: v.t, items };
-  }
-  return v;
-}
-
 /**
  * The generic template of the call named `name` whose expansion is the builder's nodes from
  * `firstNode` on, with `children` the block calls its body made; undefined when it has a part
@@ -117,12 +101,7 @@ export function recordGeneric<Site>(
 ): GenericTemplate<Site> | undefined {
   const local = new Map<ValueId, number>();
   let count = 0;
-  const ref = (v: ValueId): number | undefined => {
-    const l = local.get(v);
-    if (l !== undefined) return l;
-    const s = slots.indexOf(v);
-    return s < 0 ? undefined : -(s + 1);
-  };
+  const ref = (v: ValueId): number | undefined => refOf(local, slots, v);
   const steps: (OpStep | CallStep<Site>)[] = [];
   const scopes = new Map<readonly string[], readonly string[]>();
   let c = 0;
@@ -162,17 +141,8 @@ export function recordGeneric<Site>(
       if (local.has(p) || !b.paramOfValue(p)) return undefined;
       local.set(p, count++);
     }
-    let scopeRel = scopes.get(n.scope);
-    if (!scopeRel) {
-      if (n.scope.length < callerScope.length || callerScope.some((s, k) => n.scope[k] !== s)) return undefined;
-      const rels: string[] = [];
-      for (const s of n.scope.slice(callerScope.length)) {
-        const r = relativeName(name, s);
-        if (r === undefined) return undefined;
-        rels.push(r);
-      }
-      scopes.set(n.scope, (scopeRel = rels));
-    }
+    const scopeRel = relativeScope(n.scope, callerScope, name, scopes);
+    if (!scopeRel) return undefined;
     for (const o of n.outputs) local.set(o, count++);
     steps.push({
       kind: 'op',
@@ -255,13 +225,9 @@ export function instantiateGeneric<Site>(
     }
     if (specs.length !== step.params) return giveUp();
     // Element counts past 2^53 − 1 are refused by interpretation, with its diagnostic.
-    for (const t of [...outs, ...specs])
-      if (!Number.isSafeInteger(t.shape.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1)))
-        return giveUp();
-    for (const s of specs)
-      made.push(b.addParam(s.name ? `${full}.${s.name}` : full, s.shape, 'f32', s.init, s.buffer ?? false));
-    let scope = step.scopeRel.length === 0 ? callerScope : scopes.get(step.scopeRel);
-    if (!scope) scopes.set(step.scopeRel, (scope = [...callerScope, ...step.scopeRel.map((s) => name + s)]));
+    for (const t of [...outs, ...specs]) if (!Number.isSafeInteger(knownElements(t.shape))) return giveUp();
+    for (const s of specs) made.push(b.addParam(paramName(full, s), s.shape, 'f32', s.init, s.buffer ?? false));
+    const scope = scopeUnder(step.scopeRel, callerScope, name, scopes);
     const node = b.addNode(
       step.op,
       full,

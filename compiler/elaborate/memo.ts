@@ -139,6 +139,71 @@ export function callKey(
   return ok ? { key: text, slots } : undefined;
 }
 
+/**
+ * A node's scope after its call's caller scope, each entry relative to the call's name; cached
+ * per scope array (the nodes of one block call share one). Undefined when not under the call.
+ */
+export function relativeScope(
+  scope: readonly string[],
+  callerScope: readonly string[],
+  name: string,
+  cache: Map<readonly string[], readonly string[]>,
+): readonly string[] | undefined {
+  const cached = cache.get(scope);
+  if (cached) return cached;
+  if (scope.length < callerScope.length || callerScope.some((s, k) => scope[k] !== s)) return undefined;
+  const rels: string[] = [];
+  for (const s of scope.slice(callerScope.length)) {
+    const r = relativeName(name, s);
+    if (r === undefined) return undefined;
+    rels.push(r);
+  }
+  cache.set(scope, rels);
+  return rels;
+}
+
+/** The scope a relative scope stands for under the call `name`; cached per relative scope. */
+export function scopeUnder(
+  scopeRel: readonly string[],
+  callerScope: readonly string[],
+  name: string,
+  cache: Map<readonly string[], readonly string[]>,
+): readonly string[] {
+  if (scopeRel.length === 0) return callerScope;
+  let scope = cache.get(scopeRel);
+  if (!scope) cache.set(scopeRel, (scope = [...callerScope, ...scopeRel.map((s) => name + s)]));
+  return scope;
+}
+
+/** Replaces every tensor of `v` by `f(id)`; undefined when `f` gives undefined for one. */
+export function mapTensors(v: V, f: (id: number) => number | undefined): V | undefined {
+  if (v.t === 'tensor') {
+    const r = f(v.id);
+    return r === undefined ? undefined : { t: 'tensor', id: r };
+  }
+  if (v.t === 'list' || v.t === 'tuple') {
+    const items: V[] = [];
+    for (const x of v.items) {
+      const m = mapTensors(x, f);
+      if (m === undefined) return undefined;
+      items.push(m);
+    }
+    return { t: v.t, items };
+  }
+  return v;
+}
+
+/**
+ * The reference (see TemplateNode.inputs) of value `v` while a call is recorded: its index among
+ * the values the call made (`local`), else its argument slot; undefined when it is neither.
+ */
+export function refOf(local: ReadonlyMap<ValueId, number>, slots: readonly ValueId[], v: ValueId): number | undefined {
+  const l = local.get(v);
+  if (l !== undefined) return l;
+  const s = slots.indexOf(v);
+  return s < 0 ? undefined : -(s + 1);
+}
+
 /** A layer's name after its call's name `name` ('' or '.conv1'); undefined when not under it. */
 export function relativeName(name: string, full: string): string | undefined {
   if (full === name) return '';
@@ -158,24 +223,18 @@ export function recordTemplate(
 ): Template | undefined {
   const local = new Map<ValueId, number>();
   let count = 0;
-  const relOf = (full: string): string | undefined => relativeName(name, full);
-  const ref = (v: ValueId): number | undefined => {
-    const l = local.get(v);
-    if (l !== undefined) return l;
-    const s = slots.indexOf(v);
-    return s < 0 ? undefined : -(s + 1);
-  };
+  const ref = (v: ValueId): number | undefined => refOf(local, slots, v);
   const nodes: TemplateNode[] = [];
   const scopes = new Map<readonly string[], readonly string[]>();
   for (let i = firstNode; i < b.nodeCount; i++) {
     const n = b.node(i);
-    const rel = relOf(n.name);
+    const rel = relativeName(name, n.name);
     if (rel === undefined) return undefined;
     const params: TemplateParam[] = [];
     for (const p of n.inputs.slice(n.dataInputs)) {
       if (local.has(p)) continue;
       const param = b.paramOfValue(p);
-      const prel = param && relOf(param.name);
+      const prel = param && relativeName(name, param.name);
       if (!param || prel === undefined) return undefined;
       params.push({ rel: prel, shape: param.shape, dtype: param.dtype, init: param.init, buffer: param.buffer });
       local.set(p, count++);
@@ -187,17 +246,8 @@ export function recordTemplate(
       inputs.push(r);
     }
     // Nodes of one block call share one scope array; their templates share one scopeRel.
-    let scopeRel = scopes.get(n.scope);
-    if (!scopeRel) {
-      if (n.scope.length < callerScope.length || callerScope.some((s, k) => n.scope[k] !== s)) return undefined;
-      const rels: string[] = [];
-      for (const s of n.scope.slice(callerScope.length)) {
-        const r = relOf(s);
-        if (r === undefined) return undefined;
-        rels.push(r);
-      }
-      scopes.set(n.scope, (scopeRel = rels));
-    }
+    const scopeRel = relativeScope(n.scope, callerScope, name, scopes);
+    if (!scopeRel) return undefined;
     for (const o of n.outputs) local.set(o, count++);
     nodes.push({
       op: n.op,
@@ -211,18 +261,8 @@ export function recordTemplate(
       params,
     });
   }
-  let ok = true;
-  const mapResult = (v: V): V => {
-    if (v.t === 'tensor') {
-      const r = ref(v.id);
-      if (r === undefined) ok = false;
-      return { t: 'tensor', id: r ?? 0 };
-    }
-    if (v.t === 'list' || v.t === 'tuple') return { t: v.t, items: v.items.map(mapResult) };
-    return v;
-  };
-  const mapped = mapResult(result);
-  return ok ? { nodes, result: mapped } : undefined;
+  const mapped = mapTensors(result, ref);
+  return mapped && { nodes, result: mapped };
 }
 
 /** Replays a template under the call name `name`; undefined when a name is already taken. */
@@ -241,17 +281,11 @@ export function replayTemplate(
   const scopes = new Map<readonly string[], readonly string[]>();
   t.nodes.forEach((n, i) => {
     for (const p of n.params) made.push(b.addParam(name + p.rel, p.shape, p.dtype, p.init, p.buffer));
-    let scope = n.scopeRel.length === 0 ? callerScope : scopes.get(n.scopeRel);
-    if (!scope) scopes.set(n.scopeRel, (scope = [...callerScope, ...n.scopeRel.map((s) => name + s)]));
+    const scope = scopeUnder(n.scopeRel, callerScope, name, scopes);
     const node = b.addNode(n.op, names[i]!, n.inputs.map(resolve), n.dataInputs, n.outTypes, n.attrs, n.span, scope);
     for (const o of node.outputs) made.push(o);
   });
-  const mapResult = (v: V): V => {
-    if (v.t === 'tensor') return { t: 'tensor', id: resolve(v.id) };
-    if (v.t === 'list' || v.t === 'tuple') return { t: v.t, items: v.items.map(mapResult) };
-    return v;
-  };
-  return mapResult(t.result);
+  return mapTensors(t.result, resolve);
 }
 
 /**

@@ -37,6 +37,13 @@ export function concrete(s: Shape, bind: Readonly<Record<string, number>>): numb
   });
 }
 
+/** The product of a shape's known dims (a symbolic dim counts as 1): an element count to check. */
+export function knownElements(s: Shape): number {
+  let n = 1;
+  for (const d of s) if (typeof d === 'number') n *= d;
+  return n;
+}
+
 export function numel(s: readonly number[]): number {
   let n = 1;
   for (const d of s) n *= d;

@@ -76,6 +76,11 @@ export interface ParamSpec {
   readonly buffer?: boolean;
 }
 
+/** The full name of a layer's parameter: the layer's name, then the spec's suffix if any. */
+export function paramName(layer: string, spec: ParamSpec): string {
+  return spec.name ? `${layer}.${spec.name}` : layer;
+}
+
 /** Concrete shapes (symbolic dims bound) handed to cost rules. */
 export interface CostArgs {
   readonly inputs: readonly (readonly number[])[];
