@@ -22,6 +22,19 @@ import { instantiateGeneric, recordGeneric, type GenericTemplate, type Recording
 import { callKey, recordTemplate, replayTemplate, TemplateCache, type CallKey, type Template } from './memo.js';
 import { SEGMENT_OP, segmentOf, type SegmentRecorder, type SegmentTemplate } from './segments.js';
 import {
+  holdsHole,
+  leafAt,
+  ModelTraces,
+  recordTrace,
+  replayTrace,
+  signature,
+  withHoles,
+  type HoleStep,
+  type Trace,
+  type TraceArg,
+  type Tracing,
+} from './trace.js';
+import {
   FLOAT,
   INT,
   LIST,
@@ -95,6 +108,17 @@ interface ChildSite {
   readonly module: ModuleEnv;
   readonly call: Extract<Expr, { kind: 'call' }>;
   readonly spans: readonly (Span | undefined)[];
+}
+
+/** Where a candidate trace's hole was called, to call a later candidate's choice there (trace.ts). */
+interface HoleSite {
+  readonly module: ModuleEnv;
+  readonly call: Extract<Expr, { kind: 'call' }>;
+  readonly prefix: string;
+  readonly scope: readonly string[];
+  readonly hint: string | undefined;
+  readonly explicit: string | undefined;
+  readonly depth: number;
 }
 
 /** A model and the compile-time arguments a `space` section builds it with. */
@@ -192,6 +216,28 @@ function isStackOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack/i.test(e.message);
 }
 
+/** The tensors of `v`, in order of first appearance, added to `out`. */
+function tensorsOf(v: V, out: ValueId[]): void {
+  if (v.t === 'tensor') {
+    if (!out.includes(v.id)) out.push(v.id);
+  } else if (v.t === 'list' || v.t === 'tuple') for (const x of v.items) tensorsOf(x, out);
+}
+
+/**
+ * Whether calling `callee` runs a compile-time builtin: `sum`, `max`… exist both as builtins and
+ * as tensor ops, and the first argument decides.
+ */
+function callsBuiltin(callee: V, positional: readonly ArgValue[]): boolean {
+  if (callee.t === 'builtin') return true;
+  return (
+    callee.t === 'op' &&
+    BUILTINS.has(callee.op.name) &&
+    positional[0] !== undefined &&
+    positional[0].v.t !== 'tensor' &&
+    positional[0].v.t !== 'poison'
+  );
+}
+
 export class Elaborator {
   readonly diagnostics = new DiagnosticBag();
   private readonly envs = new Map<string, ModuleEnv>();
@@ -199,12 +245,25 @@ export class Elaborator {
   private depth = 0;
   /** Memoised block expansions; `memoise = false` turns replay off (tests compare both). */
   memoise = true;
+  /** Search-space candidates replayed from traces (trace.ts); needs the memo. Tests turn it off. */
+  traceCandidates = true;
   private readonly memo = new TemplateCache<Template>(MEMO_ENTRIES, MEMO_PROBATION);
   /** Type-generic templates (generic.ts), and the calls whose bodies are running, innermost last. */
   private readonly generic = new TemplateCache<GenericTemplate<ChildSite>>(MEMO_ENTRIES, MEMO_PROBATION);
   private readonly recordings: Recording<ChildSite>[] = [];
   /** Block calls not replayed from a typed template: instantiated from a generic one, or interpreted. */
   readonly expansions = { instantiated: 0, interpreted: 0 };
+  /** Space candidates' models: replayed from a trace, recorded into one, or interpreted (trace.ts). */
+  readonly candidates = { replayed: 0, recorded: 0, interpreted: 0 };
+  /** Candidate traces, by model. */
+  private readonly traces = new Map<Definition, ModelTraces<HoleSite>>();
+  /** The expansions of trace steps' calls, by step and callee (see replayHole). */
+  private readonly holeExpansions = new WeakMap<
+    HoleStep<HoleSite>,
+    Map<V, { readonly template: Template; readonly name: string; readonly spent: typeof spent }>
+  >();
+  /** While a candidate's model is recorded into a trace. */
+  private tracing: Tracing<HoleSite> | undefined;
   /** Counters that tell whether a block's expansion can be memoised. */
   private shareUses = 0;
   private choiceUses = 0;
@@ -535,7 +594,7 @@ export class Elaborator {
       }
       if (space.model && !this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) {
         this.segments = coarse;
-        graph = this.elaborateIn(space.model.def, space.model.module as ModuleEnv, { args: space.model.args });
+        graph = this.elaborateCandidate(space.model);
       }
     } finally {
       this.choiceState = undefined;
@@ -561,6 +620,153 @@ export class Elaborator {
       graph: diagnostics.some((d) => d.severity === 'error') ? undefined : graph,
       diagnostics,
     };
+  }
+
+  /**
+   * A candidate's model: replayed from the trace of its signature, else recorded into one, else
+   * interpreted (trace.ts). Coarse instances and elaboration without the memo always interpret.
+   */
+  private elaborateCandidate(model: ModelRef): Graph | undefined {
+    const def = model.def;
+    const module = model.module as ModuleEnv;
+    const args = model.args;
+    const interpret = (): Graph | undefined => {
+      this.candidates.interpreted++;
+      return this.elaborateIn(def, module, { args });
+    };
+    if (!this.memoise || !this.traceCandidates || this.segments) return interpret();
+    let traces = this.traces.get(def);
+    if (!traces) this.traces.set(def, (traces = new ModelTraces()));
+    const sig = signature(args, traces.concrete);
+    if (sig === undefined) return interpret();
+    const t = traces.traces.get(sig);
+    if (typeof t === 'string') return interpret();
+    if (t) {
+      const g = this.replayCandidate(def, module, args, t);
+      if (!g) return interpret();
+      traces.replayed++;
+      this.candidates.replayed++;
+      return g;
+    }
+    if (!traces.worthwhile) return interpret();
+    traces.recorded++;
+    this.candidates.recorded++;
+    const tracing: Tracing<HoleSite> = { holes: new WeakMap(), observed: new Set(), calls: [], holeSpent: {} };
+    const marks = { diagnostics: this.diagnostics.items.length, choice: this.choiceUses };
+    this.tracing = tracing;
+    let g: Graph | undefined;
+    try {
+      g = this.elaborateIn(def, module, { args: withHoles(args, traces.concrete, tracing) });
+    } finally {
+      this.tracing = undefined;
+    }
+    // The values read join the signature: the next candidate records under the finer one.
+    if (tracing.observed.size > 0) for (const p of tracing.observed) traces.concrete.add(p);
+    else if (!g) {
+      // A candidate that fails says nothing about the others of its signature.
+    } else if (this.diagnostics.items.length > marks.diagnostics) traces.traces.set(sig, 'it reports warnings');
+    else if (this.choiceUses !== marks.choice) traces.traces.set(sig, 'the model evaluates a choice');
+    else if (tracing.refused) traces.traces.set(sig, tracing.refused);
+    else {
+      const outside = Object.fromEntries(
+        Object.entries(spent).map(([k, n]) => [k, n - (tracing.holeSpent[k] ?? 0)] as const),
+      );
+      traces.traces.set(sig, recordTrace(g, tracing.calls, outside) ?? 'a layer reads inside a chosen call');
+    }
+    return g;
+  }
+
+  /** A candidate's model from its signature's trace; undefined (nothing reported) when the replay gives up. */
+  private replayCandidate(
+    def: Definition,
+    module: ModuleEnv,
+    args: ReadonlyMap<string, V>,
+    t: Trace<HoleSite>,
+  ): Graph | undefined {
+    const before = this.diagnostics.items.length;
+    resetBudget();
+    // The budgets the recording spent outside the hole calls: the hole calls spend the rest.
+    for (const k of Object.keys(spent) as (keyof typeof spent)[]) spent[k] += t.spent[k] ?? 0;
+    const b = new GraphBuilder(def.name);
+    this.builder = b;
+    const frame: Frame = { vars: new Map(), module, prefix: '', scope: [], used: new Set(), calls: [], failed: false };
+    let ok = false;
+    try {
+      for (const p of def.params) this.bindModelParam(p, frame, b, { args });
+      ok =
+        replayTrace(b, t, b.inputIds, (step, positional, keywords) => this.replayHole(step, args, positional, keywords)) &&
+        b.nodeCount < LIMITS.layers &&
+        (Object.keys(spent) as (keyof typeof spent)[]).every((k) => spent[k] <= LIMITS[k]) &&
+        this.diagnostics.items.length === before;
+    } catch (e) {
+      if (!(e instanceof MdlError)) throw e;
+    } finally {
+      this.builder = undefined;
+      this.memo.endInstance();
+      this.generic.endInstance();
+    }
+    if (ok) return b.finish();
+    this.diagnostics.items.length = before;
+    return undefined;
+  }
+
+  /**
+   * A hole step of a trace, made with this candidate's choice at its path. Its arguments have the
+   * types they had when recorded (the steps before it checked theirs), so its expansion is a
+   * function of the callee alone: kept per step and callee as a template (memo.ts), with what it
+   * spent of the budgets, and replayed when the same callee comes again.
+   */
+  private replayHole(
+    step: HoleStep<HoleSite>,
+    args: ReadonlyMap<string, V>,
+    positional: TraceArg[],
+    keywords: Map<string, TraceArg>,
+  ): V | undefined {
+    const callee = leafAt(args, step.path);
+    if (!callee || callsBuiltin(callee, positional)) return undefined;
+    const s = step.site;
+    const b = this.builder!;
+    const slots: ValueId[] = [];
+    for (const a of [...positional, ...keywords.values()]) tensorsOf(a.v, slots);
+    let kept = this.holeExpansions.get(step);
+    if (!kept) this.holeExpansions.set(step, (kept = new Map()));
+    const hit = kept.get(callee);
+    if (hit) {
+      const r = replayTemplate(b, hit.template, hit.name, s.scope, slots);
+      if (r) for (const k of Object.keys(spent) as (keyof typeof spent)[]) spent[k] += hit.spent[k];
+      return r;
+    }
+    const frame: Frame = {
+      vars: new Map(),
+      module: s.module,
+      prefix: s.prefix,
+      scope: s.scope,
+      used: new Set(),
+      calls: [],
+      failed: false,
+    };
+    const depth = this.depth;
+    const before = this.diagnostics.items.length;
+    const marks = { first: b.nodeCount, spent: { ...spent }, share: this.shareUses, choice: this.choiceUses };
+    this.depth = s.depth;
+    let r: V;
+    try {
+      r = this.applyCallee(callee, positional, keywords, s.call, frame, s.hint, s.explicit);
+    } finally {
+      this.depth = depth;
+    }
+    if (r.t === 'poison' || frame.failed || this.diagnostics.items.length !== before) return undefined;
+    const name = s.prefix ? `${s.prefix}.${s.explicit!}` : s.explicit!;
+    const template =
+      this.shareUses === marks.share && this.choiceUses === marks.choice
+        ? recordTemplate(b, marks.first, name, s.scope, slots, r)
+        : undefined;
+    if (template) {
+      const used = { ...spent };
+      for (const k of Object.keys(spent) as (keyof typeof spent)[]) used[k] -= marks.spent[k];
+      kept.set(callee, { template, name, spent: used });
+    }
+    return r;
   }
 
   /** `model = net(a=…, b=…)` in a space: the model and its compile-time arguments, not a call. */
@@ -1112,6 +1318,9 @@ export class Elaborator {
       }
       callee = found;
     } else callee = this.eval(e.callee, frame);
+    // Calling a hole of a candidate trace is not a read of it: the call is a step (trace.ts).
+    const hole = this.tracing?.holes.get(callee);
+    if (hole) callee = hole.value;
     if (callee.t === 'poison') return POISON;
 
     const positional: ArgValue[] = [];
@@ -1141,15 +1350,58 @@ export class Elaborator {
         });
     }
 
-    // `sum`, `max`… exist both as compile-time builtins and as tensor ops: the first argument decides.
-    if (
-      callee.t === 'op' &&
-      BUILTINS.has(callee.op.name) &&
-      positional[0] &&
-      positional[0].v.t !== 'tensor' &&
-      positional[0].v.t !== 'poison'
-    )
-      callee = BUILTINS.get(callee.op.name)!;
+    if (hole) return this.callHole(hole.path, callee, positional, keywords, e, frame, hint, explicit);
+    return this.applyCallee(callee, positional, keywords, e, frame, hint, explicit);
+  }
+
+  /** A call of a hole while a candidate trace is recorded: made, and recorded as a step. */
+  private callHole(
+    path: readonly (string | number)[],
+    callee: V,
+    positional: ArgValue[],
+    keywords: ReadonlyMap<string, ArgValue>,
+    e: Extract<Expr, { kind: 'call' }>,
+    frame: Frame,
+    hint: string | undefined,
+    explicit: string | undefined,
+  ): V {
+    const tracing = this.tracing!;
+    const b = this.b(e.span);
+    // Without its own name, the layer would be named after the callee.
+    if (!explicit) tracing.refused ??= 'a chosen op or block called without `as "name"`';
+    if ([...positional, ...keywords.values()].some((a) => holdsHole(a.v, tracing)))
+      tracing.refused ??= 'a choice passed to a chosen op or block';
+    if (callsBuiltin(callee, positional)) tracing.refused ??= 'a chosen compile-time function';
+    const first = b.nodeCount;
+    const valuesBefore = b.valueCount;
+    const spentBefore = { ...spent };
+    const result = this.applyCallee(callee, positional, keywords, e, frame, hint, explicit);
+    for (const k of Object.keys(spent) as (keyof typeof spent)[])
+      tracing.holeSpent[k] = (tracing.holeSpent[k] ?? 0) + spent[k] - spentBefore[k];
+    tracing.calls.push({
+      path,
+      site: { module: frame.module, call: e, prefix: frame.prefix, scope: frame.scope, hint, explicit, depth: this.depth },
+      positional,
+      keywords,
+      first,
+      end: b.nodeCount,
+      valuesBefore,
+      result,
+    });
+    return result;
+  }
+
+  /** Applies an op, block or builtin to evaluated arguments, as the call `e` does. */
+  private applyCallee(
+    callee: V,
+    positional: ArgValue[],
+    keywords: ReadonlyMap<string, ArgValue>,
+    e: Extract<Expr, { kind: 'call' }>,
+    frame: Frame,
+    hint: string | undefined,
+    explicit: string | undefined,
+  ): V {
+    if (callee.t === 'op' && callsBuiltin(callee, positional)) callee = BUILTINS.get(callee.op.name)!;
     switch (callee.t) {
       case 'op':
         return this.applyOp(callee.op, positional, keywords, e.span, frame, hint, explicit, e.layerName?.span);
@@ -1224,7 +1476,11 @@ export class Elaborator {
     if (!next) suffixes.set(frame.used, (next = new Map()));
     let k = next.get(base) ?? 0;
     let local = k === 0 ? base : `${base}_${k}`;
-    while (frame.used.has(local) || this.builder!.hasNodeName(full(local))) local = `${base}_${++k}`;
+    while (frame.used.has(local) || this.builder!.hasNodeName(full(local))) {
+      // Taken by a layer of another call: a chosen call's layers could be named otherwise.
+      if (this.tracing && !frame.used.has(local)) this.tracing.refused ??= 'an automatic name met a taken one';
+      local = `${base}_${++k}`;
+    }
     next.set(base, k);
     frame.used.add(local);
     return full(local);
@@ -1353,7 +1609,7 @@ export class Elaborator {
     const parent = inline ? undefined : this.recordings[this.recordings.length - 1];
     const firstNode = b.nodeCount;
     const firstValue = b.valueCount;
-    const key = this.memoise && !inline ? callKey(def, args, (v) => b.type(v)) : undefined;
+    const key = this.memoise && !inline ? callKey(def, args, (v) => b.type(v), false, this.tracing?.holes) : undefined;
     const r = this.expandCall(def, module, matched, call, caller, name, inline, key, args);
     if (parent) {
       if (key && r.t !== 'poison')
@@ -1369,6 +1625,23 @@ export class Elaborator {
       else parent.typed = true;
     }
     return r;
+  }
+
+  /**
+   * A block whose expansion (from `firstNode` on) made hole calls, while a trace is recorded:
+   * with fewer than two layers of its own, another choice could leave it one parameter-free
+   * layer, which takes the call's name; the trace could not say so.
+   */
+  private checkAroundHoles(firstNode: number): void {
+    const tracing = this.tracing!;
+    let inHoles = 0;
+    let holes = 0;
+    for (let k = tracing.calls.length - 1; k >= 0 && tracing.calls[k]!.first >= firstNode; k--) {
+      inHoles += tracing.calls[k]!.end - tracing.calls[k]!.first;
+      holes++;
+    }
+    if (holes > 0 && this.builder!.nodeCount - firstNode - inHoles < 2)
+      tracing.refused ??= 'a block around a chosen call has fewer than two layers of its own';
   }
 
   /** A block call, replayed (memo.ts), instantiated (generic.ts) or interpreted. */
@@ -1418,7 +1691,7 @@ export class Elaborator {
       }
       // One seen at other widths whose body did not look at them is instantiated at these.
       if (!t) {
-        genericKey = callKey(def, args, (v) => b.type(v), true)?.key;
+        genericKey = callKey(def, args, (v) => b.type(v), true, this.tracing?.holes)?.key;
         const g = genericKey === undefined ? undefined : this.generic.get(genericKey);
         const made =
           g &&
@@ -1459,6 +1732,7 @@ export class Elaborator {
           hint: 'every path through a block must end with `return value`',
         });
       }
+      if (this.tracing && !inline) this.checkAroundHoles(firstNode);
       // A block that amounts to one parameter-free op (an activation chosen by name, say) is
       // that op: give the node the call's name instead of `call.relu`.
       if (!inline && b.nodeCount === firstNode + 1) {

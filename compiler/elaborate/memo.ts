@@ -87,11 +87,17 @@ export function callKey(
   args: readonly (V | undefined)[],
   typeOf: (v: ValueId) => TensorType,
   generic = false,
+  /** A candidate trace's holes (trace.ts): a call given one is not keyed (its key would read it). */
+  holes?: { has(v: object): boolean },
 ): CallKey | undefined {
   const slots: ValueId[] = [];
   let ok = true;
   let tensors = 0;
   const key = (v: V): string => {
+    if (holes?.has(v)) {
+      ok = false;
+      return '!';
+    }
     switch (v.t) {
       case 'int':
         return `i${v.v}`;

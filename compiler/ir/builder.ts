@@ -101,6 +101,11 @@ export class GraphBuilder {
     this.params.length = params;
   }
 
+  /** The model inputs made so far, in order. */
+  get inputIds(): readonly ValueId[] {
+    return this.inputs;
+  }
+
   get valueCount(): number {
     return this.values.length;
   }

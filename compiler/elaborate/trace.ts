@@ -1,0 +1,381 @@
+// Candidate traces: one interpretation of a search space's model serves every candidate whose
+// choices it only called.
+//
+// A space's candidates differ in the values of the model's arguments that its choices pick (a
+// NAS-Bench-201 genotype: six (name, op) pairs). Interpreting the model for every candidate
+// repeats what does not depend on those values: the stem, the stage loops, the cells' wiring
+// and names, the reductions, the head. So the first candidate of a *signature* (the arguments'
+// structure, the kind of each leaf, and the value of each leaf the model was seen to read) is
+// interpreted with every other leaf replaced by a hole: a proxy that forwards to the real
+// value and notes any read of it except its kind. Calling a hole (`op(x) as "layers.2"`) is
+// the one use that is not a read: the call is recorded as a step, its callee named by the
+// hole's path in the arguments. The rest of the graph is recorded node by node.
+//
+// A later candidate of the signature replays the trace: its nodes are added as recorded, and
+// each hole step calls that candidate's callee at that path, as interpreting the call would
+// (memoised expansions included). Interpretation would have done the same: every value it
+// computes outside the hole calls is the same (the leaves it read are part of the signature,
+// the results of hole calls are checked to have the recorded types, and nothing else differs),
+// so the same statements run and make the same layers. Where the recording read a hole, those
+// paths join the signature and the next candidate records again; where a replay's check fails
+// (a result of another type, a name taken, any diagnostic), the builder is dropped and the
+// candidate is interpreted, reporting what it reports.
+//
+// What the recording refuses (the signature is then always interpreted): a hole call without
+// an explicit non-empty layer name (the name would come from the callee), a hole passed inside
+// a hole call's arguments, a callee that is a compile-time builtin, a choice evaluated inside
+// the model, a diagnostic of any severity, a node that reads a value inside a hole call other
+// than its results, and a block around hole calls with fewer than two layers of its own (a
+// block of one parameter-free layer is renamed after its call, so whether it is one depends on
+// the callee).
+import type { Attrs, DType, Graph, Init, TensorType, ValueId } from '../ir/types.js';
+import type { GraphBuilder } from '../ir/builder.js';
+import type { Span } from '../source.js';
+import { mapTensors } from './memo.js';
+import { valueEquals, type V } from './values.js';
+
+/** A path from the model's arguments to a leaf: the argument's name, then item indices. */
+type Path = readonly (string | number)[];
+
+/** What the elaborator keeps while it records a trace. */
+export interface Tracing<Site> {
+  /** Each hole (the proxy object) and the leaf it stands for. */
+  readonly holes: WeakMap<object, { readonly path: Path; readonly value: V }>;
+  /** Paths of the holes whose values were read (they join the signature). */
+  readonly observed: Set<string>;
+  readonly calls: HoleCall<Site>[];
+  /** What the hole calls spent of each budget (budget.ts), summed. */
+  readonly holeSpent: Record<string, number>;
+  /** Why the trace cannot be kept, once something refused it. */
+  refused?: string;
+}
+
+/** An argument of a hole call as the elaborator passes it (tensors by their ids). */
+export interface TraceArg {
+  readonly v: V;
+  readonly span: Span;
+  readonly nameSpan?: Span;
+}
+
+/** A call of a hole, as the recording saw it. */
+export interface HoleCall<Site> {
+  readonly path: Path;
+  /** The elaborator's own record of where the call was made (frame, syntax, depth). */
+  readonly site: Site;
+  readonly positional: readonly TraceArg[];
+  readonly keywords: ReadonlyMap<string, TraceArg>;
+  /** The nodes its expansion added: [first, end). */
+  readonly first: number;
+  readonly end: number;
+  /** The builder's value count before the call: result tensors at or past it were made by it. */
+  readonly valuesBefore: number;
+  readonly result: V;
+}
+
+interface TraceParam {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly init: Init;
+  readonly buffer: boolean;
+}
+
+interface NodeStep {
+  readonly kind: 'node';
+  readonly op: string;
+  readonly name: string;
+  /** References: −(s+1) the s-th model input, k ≥ 0 the k-th value made by the trace. */
+  readonly inputs: readonly number[];
+  readonly dataInputs: number;
+  readonly outTypes: readonly TensorType[];
+  readonly attrs: Attrs;
+  readonly span: Span;
+  readonly scope: readonly string[];
+  readonly params: readonly TraceParam[];
+}
+
+export interface HoleStep<Site> {
+  readonly kind: 'hole';
+  readonly path: Path;
+  readonly site: Site;
+  readonly positional: readonly TraceArg[];
+  readonly keywords: readonly (readonly [string, TraceArg])[];
+  /** The result, tensors as references; a tensor the call made takes the next value index. */
+  readonly result: V;
+  /** The types of the tensors it made, in the order of their references. */
+  readonly made: readonly TensorType[];
+}
+
+export interface Trace<Site> {
+  readonly steps: readonly (NodeStep | HoleStep<Site>)[];
+  /** What the recording spent of each budget outside the hole calls (budget.ts). */
+  readonly spent: Readonly<Record<string, number>>;
+  readonly inputs: number;
+  readonly outputs: readonly { readonly name: string; readonly ref: number }[];
+}
+
+const isSeq = (v: V): v is Extract<V, { t: 'list' | 'tuple' }> => v.t === 'list' || v.t === 'tuple';
+
+/** Leaves a hole may stand for: values a model can only use by reading or calling them. */
+const HOLE_KINDS = new Set(['int', 'float', 'bool', 'str', 'def', 'op']);
+
+/** The text of a leaf whose value is part of a signature; undefined when it has none. */
+function leafText(v: V): string | undefined {
+  switch (v.t) {
+    case 'int':
+    case 'float':
+      return `${v.t[0]}${v.v}`;
+    case 'bool':
+      return v.v ? 'T' : 'F';
+    case 'str':
+      return JSON.stringify(v.v);
+    case 'none':
+      return 'N';
+    case 'op':
+      return `o${v.op.name}`;
+    case 'def':
+      return `d${v.def.name}@${v.module.path}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The signature of a model's arguments: structure, each leaf's kind, and the value of the
+ * leaves at `concrete` paths. Undefined when an argument holds a value a trace cannot stand for,
+ * or when no leaf is left to be a hole.
+ */
+export function signature(args: ReadonlyMap<string, V>, concrete: ReadonlySet<string>): string | undefined {
+  let ok = true;
+  let holes = 0;
+  const walk = (v: V, path: string): string => {
+    if (isSeq(v)) return `${v.t[0]}[${v.items.map((x, k) => walk(x, `${path}/${k}`)).join(',')}]`;
+    const text = leafText(v);
+    if (text === undefined) ok = false;
+    if (concrete.has(path) || !HOLE_KINDS.has(v.t)) return text ?? '';
+    holes++;
+    return v.t;
+  };
+  const parts = [...args].map(([k, v]) => `${k}=${walk(v, k)}`);
+  // Without a hole, a trace would serve only candidates equal to this one.
+  return ok && holes > 0 ? parts.join(';') : undefined;
+}
+
+const pathKey = (p: Path): string => p.join('/');
+
+/**
+ * The arguments with every leaf not at a `concrete` path replaced by a hole: a proxy that reads
+ * through to the leaf and notes in `tracing.observed` any read but of its kind. Lists and tuples
+ * are copied (their structure is part of the signature).
+ */
+export function withHoles<Site>(
+  args: ReadonlyMap<string, V>,
+  concrete: ReadonlySet<string>,
+  tracing: Tracing<Site>,
+): Map<string, V> {
+  const wrap = (v: V, path: (string | number)[]): V => {
+    if (isSeq(v)) return { t: v.t, items: v.items.map((x, k) => wrap(x, [...path, k])) };
+    const key = pathKey(path);
+    if (concrete.has(key) || !HOLE_KINDS.has(v.t)) return v;
+    const observe = (): void => void tracing.observed.add(key);
+    const hole = new Proxy(v, {
+      get(target, p, receiver) {
+        if (p !== 't') observe();
+        return Reflect.get(target, p, receiver) as unknown;
+      },
+      has(target, p) {
+        observe();
+        return Reflect.has(target, p);
+      },
+      ownKeys(target) {
+        observe();
+        return Reflect.ownKeys(target);
+      },
+      getOwnPropertyDescriptor(target, p) {
+        observe();
+        return Reflect.getOwnPropertyDescriptor(target, p);
+      },
+      getPrototypeOf(target) {
+        observe();
+        return Reflect.getPrototypeOf(target);
+      },
+    });
+    tracing.holes.set(hole, { path, value: v });
+    return hole;
+  };
+  return new Map([...args].map(([k, v]) => [k, wrap(v, [k])]));
+}
+
+/** Whether `v` holds a hole anywhere. */
+export function holdsHole<Site>(v: V, tracing: Tracing<Site>): boolean {
+  if (tracing.holes.has(v)) return true;
+  return isSeq(v) && v.items.some((x) => holdsHole(x, tracing));
+}
+
+/** The leaf at `path` in a candidate's arguments. */
+export function leafAt(args: ReadonlyMap<string, V>, path: Path): V | undefined {
+  let v = args.get(path[0] as string);
+  for (const k of path.slice(1)) v = v && isSeq(v) ? v.items[k as number] : undefined;
+  return v;
+}
+
+/**
+ * The trace of a recorded candidate's graph, with `calls` the hole calls in the order made;
+ * undefined when a node reads a value it cannot refer to (made inside a hole call and not
+ * among its results).
+ */
+export function recordTrace<Site>(
+  g: Graph,
+  calls: readonly HoleCall<Site>[],
+  spent: Readonly<Record<string, number>>,
+): Trace<Site> | undefined {
+  const local = new Map<ValueId, number>();
+  let count = 0;
+  const ref = (v: ValueId): number | undefined => {
+    const l = local.get(v);
+    if (l !== undefined) return l;
+    const s = g.inputs.indexOf(v);
+    return s < 0 ? undefined : -(s + 1);
+  };
+  const steps: (NodeStep | HoleStep<Site>)[] = [];
+  let c = 0;
+  for (let i = 0; ; ) {
+    while (c < calls.length && calls[c]!.first === i) {
+      const h = calls[c++]!;
+      const arg = (a: TraceArg): TraceArg | undefined => {
+        const v = mapTensors(a.v, ref);
+        return v && { ...a, v };
+      };
+      const positional = h.positional.map(arg);
+      const keywords = [...h.keywords].map(([k, a]) => [k, arg(a)] as const);
+      if (positional.some((a) => !a) || keywords.some(([, a]) => !a)) return undefined;
+      const made: TensorType[] = [];
+      const result = mapTensors(h.result, (id) => {
+        if (id < h.valuesBefore) return ref(id);
+        let l = local.get(id);
+        if (l === undefined) {
+          local.set(id, (l = count++));
+          made.push(g.values[id]!.type);
+        }
+        return l;
+      });
+      if (!result) return undefined;
+      steps.push({
+        kind: 'hole',
+        path: h.path,
+        site: h.site,
+        positional: positional as TraceArg[],
+        keywords: keywords as [string, TraceArg][],
+        result,
+        made,
+      });
+      i = h.end;
+    }
+    if (i >= g.nodes.length) break;
+    const n = g.nodes[i++]!;
+    const params: TraceParam[] = [];
+    for (const p of n.inputs.slice(n.dataInputs)) {
+      if (local.has(p)) continue;
+      const d = g.values[p]!.def;
+      if (d.kind !== 'param') return undefined;
+      const param = g.params[d.param]!;
+      params.push({ name: param.name, shape: param.shape, dtype: param.dtype, init: param.init, buffer: param.buffer });
+      local.set(p, count++);
+    }
+    const inputs: number[] = [];
+    for (const v of n.inputs) {
+      const r = ref(v);
+      if (r === undefined) return undefined;
+      inputs.push(r);
+    }
+    for (const o of n.outputs) local.set(o, count++);
+    steps.push({
+      kind: 'node',
+      op: n.op,
+      name: n.name,
+      inputs,
+      dataInputs: n.dataInputs,
+      outTypes: n.outputs.map((o) => g.values[o]!.type),
+      attrs: n.attrs,
+      span: n.span,
+      scope: n.scope,
+      params,
+    });
+  }
+  if (c < calls.length) return undefined;
+  const outputs: { name: string; ref: number }[] = [];
+  for (const o of g.outputs) {
+    const r = ref(o.value);
+    if (r === undefined) return undefined;
+    outputs.push({ name: o.name, ref: r });
+  }
+  return { steps, spent, inputs: g.inputs.length, outputs };
+}
+
+const sameType = (a: TensorType, b: TensorType): boolean =>
+  a === b || (a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, k) => d === b.shape[k]));
+
+/**
+ * Replays a trace into `b`, whose model inputs `slots` are made; false (the builder then holds
+ * a part) when a recorded name is taken or a hole call does not give what the recording got.
+ * `call` makes a hole step's call for this candidate (undefined: it could not, or reported).
+ */
+export function replayTrace<Site>(
+  b: GraphBuilder,
+  t: Trace<Site>,
+  slots: readonly ValueId[],
+  call: (step: HoleStep<Site>, positional: TraceArg[], keywords: Map<string, TraceArg>) => V | undefined,
+): boolean {
+  if (slots.length !== t.inputs) return false;
+  const made: ValueId[] = [];
+  const resolve = (r: number): ValueId => (r < 0 ? slots[-r - 1]! : made[r]!);
+  const arg = (a: TraceArg): TraceArg => ({ ...a, v: mapTensors(a.v, resolve)! });
+  for (const step of t.steps) {
+    if (step.kind === 'node') {
+      if (b.hasNodeName(step.name)) return false;
+      for (const p of step.params) made.push(b.addParam(p.name, p.shape, p.dtype, p.init, p.buffer));
+      const node = b.addNode(
+        step.op,
+        step.name,
+        step.inputs.map(resolve),
+        step.dataInputs,
+        step.outTypes,
+        step.attrs,
+        step.span,
+        step.scope,
+      );
+      for (const o of node.outputs) made.push(o);
+      continue;
+    }
+    const r = call(step, step.positional.map(arg), new Map(step.keywords.map(([k, a]) => [k, arg(a)])));
+    let fresh = 0;
+    const same = (rec: V, got: V): boolean => {
+      if (rec.t === 'tensor') {
+        if (got.t !== 'tensor') return false;
+        if (rec.id !== made.length) return resolve(rec.id) === got.id;
+        if (!sameType(step.made[fresh++]!, b.type(got.id))) return false;
+        made.push(got.id);
+        return true;
+      }
+      if (isSeq(rec))
+        return got.t === rec.t && got.items.length === rec.items.length && rec.items.every((x, k) => same(x, got.items[k]!));
+      return got.t !== 'tensor' && valueEquals(rec, got);
+    };
+    if (!r || !same(step.result, r)) return false;
+  }
+  for (const o of t.outputs) b.addOutput(o.name, resolve(o.ref));
+  return true;
+}
+
+/** The traces of one model: by signature, a trace or why the signature is interpreted. */
+export class ModelTraces<Site> {
+  /** Paths whose values recordings read: they are part of the signature. */
+  readonly concrete = new Set<string>();
+  readonly traces = new Map<string, Trace<Site> | string>();
+  recorded = 0;
+  replayed = 0;
+  /** Recording is given up when it does not pay: many signatures, few candidates per signature. */
+  get worthwhile(): boolean {
+    return this.traces.size < 4096 && (this.recorded < 64 || this.replayed >= this.recorded);
+  }
+}
