@@ -694,7 +694,9 @@ export class Elaborator {
     try {
       for (const p of def.params) this.bindModelParam(p, frame, b, { args });
       ok =
-        replayTrace(b, t, b.inputIds, (step, positional, keywords) => this.replayHole(step, args, positional, keywords)) &&
+        replayTrace(b, t, b.inputIds, (step, positional, keywords) =>
+          this.replayHole(step, args, positional, keywords),
+        ) &&
         b.nodeCount < LIMITS.layers &&
         (Object.keys(spent) as (keyof typeof spent)[]).every((k) => spent[k] <= LIMITS[k]) &&
         this.diagnostics.items.length === before;
@@ -1380,7 +1382,15 @@ export class Elaborator {
       tracing.holeSpent[k] = (tracing.holeSpent[k] ?? 0) + spent[k] - spentBefore[k];
     tracing.calls.push({
       path,
-      site: { module: frame.module, call: e, prefix: frame.prefix, scope: frame.scope, hint, explicit, depth: this.depth },
+      site: {
+        module: frame.module,
+        call: e,
+        prefix: frame.prefix,
+        scope: frame.scope,
+        hint,
+        explicit,
+        depth: this.depth,
+      },
       positional,
       keywords,
       first,

@@ -239,7 +239,7 @@ export function recordTrace<Site>(
   };
   const steps: (NodeStep | HoleStep<Site>)[] = [];
   let c = 0;
-  for (let i = 0; ; ) {
+  for (let i = 0; ;) {
     while (c < calls.length && calls[c]!.first === i) {
       const h = calls[c++]!;
       const arg = (a: TraceArg): TraceArg | undefined => {
@@ -358,7 +358,9 @@ export function replayTrace<Site>(
         return true;
       }
       if (isSeq(rec))
-        return got.t === rec.t && got.items.length === rec.items.length && rec.items.every((x, k) => same(x, got.items[k]!));
+        return (
+          got.t === rec.t && got.items.length === rec.items.length && rec.items.every((x, k) => same(x, got.items[k]!))
+        );
       return got.t !== 'tensor' && valueEquals(rec, got);
     };
     if (!r || !same(step.result, r)) return false;
