@@ -216,13 +216,6 @@ function isStackOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack/i.test(e.message);
 }
 
-/** The tensors of `v`, in order of first appearance, added to `out`. */
-function tensorsOf(v: V, out: ValueId[]): void {
-  if (v.t === 'tensor') {
-    if (!out.includes(v.id)) out.push(v.id);
-  } else if (v.t === 'list' || v.t === 'tuple') for (const x of v.items) tensorsOf(x, out);
-}
-
 /**
  * Whether calling `callee` runs a compile-time builtin: `sum`, `max`… exist both as builtins and
  * as tensor ops, and the first argument decides.
@@ -257,11 +250,6 @@ export class Elaborator {
   readonly candidates = { replayed: 0, recorded: 0, interpreted: 0 };
   /** Candidate traces, by model. */
   private readonly traces = new Map<Definition, ModelTraces<HoleSite>>();
-  /** The expansions of trace steps' calls, by step and callee (see replayHole). */
-  private readonly holeExpansions = new WeakMap<
-    HoleStep<HoleSite>,
-    Map<V, { readonly template: Template; readonly name: string; readonly spent: typeof spent }>
-  >();
   /** While a candidate's model is recorded into a trace. */
   private tracing: Tracing<HoleSite> | undefined;
   /** Counters that tell whether a block's expansion can be memoised. */
@@ -715,29 +703,27 @@ export class Elaborator {
   /**
    * A hole step of a trace, made with this candidate's choice at its path. Its arguments have the
    * types they had when recorded (the steps before it checked theirs), so its expansion is a
-   * function of the callee alone: kept per step and callee as a template (memo.ts), with what it
-   * spent of the budgets, and replayed when the same callee comes again.
+   * function of the callee alone: kept on the step per callee as a template (memo.ts), with what
+   * it spent of the budgets, and replayed when the same callee comes again.
    */
   private replayHole(
     step: HoleStep<HoleSite>,
-    args: ReadonlyMap<string, V>,
-    positional: TraceArg[],
-    keywords: Map<string, TraceArg>,
+    choices: ReadonlyMap<string, V>,
+    slots: ValueId[],
+    args: () => { positional: TraceArg[]; keywords: Map<string, TraceArg> },
   ): V | undefined {
-    const callee = leafAt(args, step.path);
-    if (!callee || callsBuiltin(callee, positional)) return undefined;
+    const callee = leafAt(choices, step.path);
+    if (!callee) return undefined;
     const s = step.site;
     const b = this.builder!;
-    const slots: ValueId[] = [];
-    for (const a of [...positional, ...keywords.values()]) tensorsOf(a.v, slots);
-    let kept = this.holeExpansions.get(step);
-    if (!kept) this.holeExpansions.set(step, (kept = new Map()));
-    const hit = kept.get(callee);
+    const hit = step.kept?.get(callee);
     if (hit) {
       const r = replayTemplate(b, hit.template, hit.name, s.scope, slots);
-      if (r) for (const k of Object.keys(spent) as (keyof typeof spent)[]) spent[k] += hit.spent[k];
+      if (r) for (const [k, n] of hit.spent) spent[k] += n;
       return r;
     }
+    const { positional, keywords } = args();
+    if (callsBuiltin(callee, positional)) return undefined;
     const frame: Frame = {
       vars: new Map(),
       module: s.module,
@@ -764,9 +750,10 @@ export class Elaborator {
         ? recordTemplate(b, marks.first, name, s.scope, slots, r)
         : undefined;
     if (template) {
-      const used = { ...spent };
-      for (const k of Object.keys(spent) as (keyof typeof spent)[]) used[k] -= marks.spent[k];
-      kept.set(callee, { template, name, spent: used });
+      const used = (Object.keys(spent) as (keyof typeof spent)[])
+        .map((k) => [k, spent[k] - marks.spent[k]] as const)
+        .filter(([, n]) => n > 0);
+      (step.kept ??= new Map()).set(callee, { template, name, spent: used });
     }
     return r;
   }

@@ -31,7 +31,8 @@
 import type { Attrs, DType, Graph, Init, TensorType, ValueId } from '../ir/types.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Span } from '../source.js';
-import { mapTensors } from './memo.js';
+import { mapTensors, type Template } from './memo.js';
+import type { spent } from './budget.js';
 import { valueEquals, type V } from './values.js';
 
 /** A path from the model's arguments to a leaf: the argument's name, then item indices. */
@@ -104,6 +105,17 @@ export interface HoleStep<Site> {
   readonly result: V;
   /** The types of the tensors it made, in the order of their references. */
   readonly made: readonly TensorType[];
+  /** The references of the tensors among its arguments, in order of first appearance. */
+  readonly slots: readonly number[];
+  /** Its expansion for each callee met so far (see Elaborator.replayHole). */
+  kept?: Map<V, KeptExpansion>;
+}
+
+/** A hole step's expansion for one callee: a template (memo.ts) and what it spent of the budgets. */
+export interface KeptExpansion {
+  readonly template: Template;
+  readonly name: string;
+  readonly spent: readonly (readonly [keyof typeof spent, number])[];
 }
 
 export interface Trace<Site> {
@@ -260,8 +272,17 @@ export function recordTrace<Site>(
         return l;
       });
       if (!result) return undefined;
+      const slots: number[] = [];
+      const collect = (v: V): void => {
+        if (v.t === 'tensor') {
+          if (!slots.includes(v.id)) slots.push(v.id);
+        } else if (isSeq(v)) v.items.forEach(collect);
+      };
+      for (const a of positional) collect(a!.v);
+      for (const [, a] of keywords) collect(a!.v);
       steps.push({
         kind: 'hole',
+        slots,
         path: h.path,
         site: h.site,
         positional: positional as TraceArg[],
@@ -318,13 +339,18 @@ const sameType = (a: TensorType, b: TensorType): boolean =>
 /**
  * Replays a trace into `b`, whose model inputs `slots` are made; false (the builder then holds
  * a part) when a recorded name is taken or a hole call does not give what the recording got.
- * `call` makes a hole step's call for this candidate (undefined: it could not, or reported).
+ * `call` makes a hole step's call for this candidate, given the tensors among its arguments
+ * and a way to have the arguments themselves (undefined: it could not, or reported).
  */
 export function replayTrace<Site>(
   b: GraphBuilder,
   t: Trace<Site>,
   slots: readonly ValueId[],
-  call: (step: HoleStep<Site>, positional: TraceArg[], keywords: Map<string, TraceArg>) => V | undefined,
+  call: (
+    step: HoleStep<Site>,
+    slots: ValueId[],
+    args: () => { positional: TraceArg[]; keywords: Map<string, TraceArg> },
+  ) => V | undefined,
 ): boolean {
   if (slots.length !== t.inputs) return false;
   const made: ValueId[] = [];
@@ -347,7 +373,10 @@ export function replayTrace<Site>(
       for (const o of node.outputs) made.push(o);
       continue;
     }
-    const r = call(step, step.positional.map(arg), new Map(step.keywords.map(([k, a]) => [k, arg(a)])));
+    const r = call(step, step.slots.map(resolve), () => ({
+      positional: step.positional.map(arg),
+      keywords: new Map(step.keywords.map(([k, a]) => [k, arg(a)])),
+    }));
     let fresh = 0;
     const same = (rec: V, got: V): boolean => {
       if (rec.t === 'tensor') {
