@@ -19,11 +19,21 @@ import { abort, Abort, resetBudget, spent } from './budget.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
 import { instantiateGeneric, recordGeneric, type GenericTemplate, type Recording } from './generic.js';
-import { callKey, recordTemplate, replayTemplate, TemplateCache, type CallKey, type Template } from './memo.js';
+import {
+  callKey,
+  mapTensors,
+  recordTemplate,
+  replayTemplate,
+  TemplateCache,
+  type CallKey,
+  type Template,
+} from './memo.js';
 import { SEGMENT_OP, segmentOf, type SegmentRecorder, type SegmentTemplate } from './segments.js';
 import {
+  addNodes,
   holdsHole,
   leafAt,
+  recordExpansion,
   ModelTraces,
   recordTrace,
   replayTrace,
@@ -703,8 +713,8 @@ export class Elaborator {
   /**
    * A hole step of a trace, made with this candidate's choice at its path. Its arguments have the
    * types they had when recorded (the steps before it checked theirs), so its expansion is a
-   * function of the callee alone: kept on the step per callee as a template (memo.ts), with what
-   * it spent of the budgets, and replayed when the same callee comes again.
+   * function of the callee alone: its nodes are kept on the step per callee, with what it spent
+   * of the budgets, and added again when the same callee comes again.
    */
   private replayHole(
     step: HoleStep<HoleSite>,
@@ -718,9 +728,11 @@ export class Elaborator {
     const b = this.builder!;
     const hit = step.kept?.get(callee);
     if (hit) {
-      const r = replayTemplate(b, hit.template, hit.name, s.scope, slots);
-      if (r) for (const [k, n] of hit.spent) spent[k] += n;
-      return r;
+      const made: ValueId[] = [];
+      const resolve = (r: number): ValueId => (r < 0 ? slots[-r - 1]! : made[r]!);
+      if (!addNodes(b, hit.nodes, resolve, made)) return undefined;
+      for (const [k, n] of hit.spent) spent[k] += n;
+      return mapTensors(hit.result, resolve);
     }
     const { positional, keywords } = args();
     if (callsBuiltin(callee, positional)) return undefined;
@@ -744,16 +756,15 @@ export class Elaborator {
       this.depth = depth;
     }
     if (r.t === 'poison' || frame.failed || this.diagnostics.items.length !== before) return undefined;
-    const name = s.prefix ? `${s.prefix}.${s.explicit!}` : s.explicit!;
-    const template =
+    const kept =
       this.shareUses === marks.share && this.choiceUses === marks.choice
-        ? recordTemplate(b, marks.first, name, s.scope, slots, r)
+        ? recordExpansion(b, marks.first, slots, r)
         : undefined;
-    if (template) {
+    if (kept) {
       const used = (Object.keys(spent) as (keyof typeof spent)[])
         .map((k) => [k, spent[k] - marks.spent[k]] as const)
         .filter(([, n]) => n > 0);
-      (step.kept ??= new Map()).set(callee, { template, name, spent: used });
+      (step.kept ??= new Map()).set(callee, { ...kept, spent: used });
     }
     return r;
   }

@@ -28,10 +28,10 @@
 // than its results, and a block around hole calls with fewer than two layers of its own (a
 // block of one parameter-free layer is renamed after its call, so whether it is one depends on
 // the callee).
-import type { Attrs, DType, Graph, Init, TensorType, ValueId } from '../ir/types.js';
+import type { Attrs, DType, Graph, Init, Node, Param, TensorType, ValueId } from '../ir/types.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Span } from '../source.js';
-import { mapTensors, type Template } from './memo.js';
+import { mapTensors } from './memo.js';
 import type { spent } from './budget.js';
 import { valueEquals, type V } from './values.js';
 
@@ -81,7 +81,7 @@ interface TraceParam {
   readonly buffer: boolean;
 }
 
-interface NodeStep {
+export interface NodeStep {
   readonly kind: 'node';
   readonly op: string;
   readonly name: string;
@@ -111,10 +111,13 @@ export interface HoleStep<Site> {
   kept?: Map<V, KeptExpansion>;
 }
 
-/** A hole step's expansion for one callee: a template (memo.ts) and what it spent of the budgets. */
+/**
+ * A hole step's expansion for one callee: its nodes (full names; −(s+1) the s-th tensor among
+ * the step's arguments), its result, and what it spent of the budgets.
+ */
 export interface KeptExpansion {
-  readonly template: Template;
-  readonly name: string;
+  readonly nodes: readonly NodeStep[];
+  readonly result: V;
   readonly spent: readonly (readonly [keyof typeof spent, number])[];
 }
 
@@ -231,6 +234,129 @@ export function leafAt(args: ReadonlyMap<string, V>, path: Path): V | undefined 
   return v;
 }
 
+/** Where recorded nodes are read from: a finished graph, or a builder while it builds. */
+export interface NodeSource {
+  node(i: number): Node;
+  type(v: ValueId): TensorType;
+  paramOf(v: ValueId): Param | undefined;
+}
+
+export const graphSource = (g: Graph): NodeSource => ({
+  node: (i) => g.nodes[i]!,
+  type: (v) => g.values[v]!.type,
+  paramOf: (v) => {
+    const d = g.values[v]!.def;
+    return d.kind === 'param' ? g.params[d.param] : undefined;
+  },
+});
+
+export const builderSource = (b: GraphBuilder): NodeSource => ({
+  node: (i) => b.node(i),
+  type: (v) => b.type(v),
+  paramOf: (v) => b.paramOfValue(v),
+});
+
+/**
+ * Node `n` as a step: its parameters not yet referred to are made just before it (they get
+ * the next references, then its outputs do). Undefined when an input has no reference.
+ */
+function recordNode(
+  src: NodeSource,
+  n: Node,
+  local: Map<ValueId, number>,
+  next: () => number,
+  ref: (v: ValueId) => number | undefined,
+): NodeStep | undefined {
+  const params: TraceParam[] = [];
+  for (const p of n.inputs.slice(n.dataInputs)) {
+    if (local.has(p)) continue;
+    const param = src.paramOf(p);
+    if (!param) return undefined;
+    params.push({ name: param.name, shape: param.shape, dtype: param.dtype, init: param.init, buffer: param.buffer });
+    local.set(p, next());
+  }
+  const inputs: number[] = [];
+  for (const v of n.inputs) {
+    const r = ref(v);
+    if (r === undefined) return undefined;
+    inputs.push(r);
+  }
+  for (const o of n.outputs) local.set(o, next());
+  return {
+    kind: 'node',
+    op: n.op,
+    name: n.name,
+    inputs,
+    dataInputs: n.dataInputs,
+    outTypes: n.outputs.map((o) => src.type(o)),
+    attrs: n.attrs,
+    span: n.span,
+    scope: n.scope,
+    params,
+  };
+}
+
+/**
+ * The nodes a hole call made in the builder (from `first` on), as steps over the tensors among
+ * its arguments (`slots`, referred to as −(s+1)), and its result; undefined when they read
+ * anything else.
+ */
+export function recordExpansion(
+  b: GraphBuilder,
+  first: number,
+  slots: readonly ValueId[],
+  result: V,
+): { readonly nodes: readonly NodeStep[]; readonly result: V } | undefined {
+  const src = builderSource(b);
+  const local = new Map<ValueId, number>();
+  let count = 0;
+  const next = () => count++;
+  const ref = (v: ValueId): number | undefined => {
+    const l = local.get(v);
+    if (l !== undefined) return l;
+    const s = slots.indexOf(v);
+    return s < 0 ? undefined : -(s + 1);
+  };
+  const nodes: NodeStep[] = [];
+  for (let i = first; i < b.nodeCount; i++) {
+    const n = recordNode(src, b.node(i), local, next, ref);
+    if (!n) return undefined;
+    nodes.push(n);
+  }
+  const mapped = mapTensors(result, ref);
+  return mapped && { nodes, result: mapped };
+}
+
+/**
+ * Adds recorded nodes to `b`, their references resolved by `resolve` and the values they make
+ * appended to `made`; false when a name is taken (the builder then holds a part).
+ */
+export function addNodes(
+  b: GraphBuilder,
+  nodes: readonly NodeStep[],
+  resolve: (r: number) => ValueId,
+  made: ValueId[],
+): boolean {
+  for (const step of nodes) {
+    if (b.hasNodeName(step.name)) return false;
+    for (const p of step.params) made.push(b.addParam(p.name, p.shape, p.dtype, p.init, p.buffer));
+    const inputs = new Array<ValueId>(step.inputs.length);
+    for (let k = 0; k < inputs.length; k++) inputs[k] = resolve(step.inputs[k]!);
+    const node = b.addNode(
+      step.op,
+      step.name,
+      inputs,
+      step.dataInputs,
+      step.outTypes,
+      step.attrs,
+      step.span,
+      step.scope,
+    );
+    for (const o of node.outputs) made.push(o);
+  }
+  return true;
+}
+
 /**
  * The trace of a recorded candidate's graph, with `calls` the hole calls in the order made;
  * undefined when a node reads a value it cannot refer to (made inside a hole call and not
@@ -241,8 +367,10 @@ export function recordTrace<Site>(
   calls: readonly HoleCall<Site>[],
   spent: Readonly<Record<string, number>>,
 ): Trace<Site> | undefined {
+  const src = graphSource(g);
   const local = new Map<ValueId, number>();
   let count = 0;
+  const next = () => count++;
   const ref = (v: ValueId): number | undefined => {
     const l = local.get(v);
     if (l !== undefined) return l;
@@ -293,35 +421,9 @@ export function recordTrace<Site>(
       i = h.end;
     }
     if (i >= g.nodes.length) break;
-    const n = g.nodes[i++]!;
-    const params: TraceParam[] = [];
-    for (const p of n.inputs.slice(n.dataInputs)) {
-      if (local.has(p)) continue;
-      const d = g.values[p]!.def;
-      if (d.kind !== 'param') return undefined;
-      const param = g.params[d.param]!;
-      params.push({ name: param.name, shape: param.shape, dtype: param.dtype, init: param.init, buffer: param.buffer });
-      local.set(p, count++);
-    }
-    const inputs: number[] = [];
-    for (const v of n.inputs) {
-      const r = ref(v);
-      if (r === undefined) return undefined;
-      inputs.push(r);
-    }
-    for (const o of n.outputs) local.set(o, count++);
-    steps.push({
-      kind: 'node',
-      op: n.op,
-      name: n.name,
-      inputs,
-      dataInputs: n.dataInputs,
-      outTypes: n.outputs.map((o) => g.values[o]!.type),
-      attrs: n.attrs,
-      span: n.span,
-      scope: n.scope,
-      params,
-    });
+    const step = recordNode(src, g.nodes[i++]!, local, next, ref);
+    if (!step) return undefined;
+    steps.push(step);
   }
   if (c < calls.length) return undefined;
   const outputs: { name: string; ref: number }[] = [];
@@ -358,19 +460,7 @@ export function replayTrace<Site>(
   const arg = (a: TraceArg): TraceArg => ({ ...a, v: mapTensors(a.v, resolve)! });
   for (const step of t.steps) {
     if (step.kind === 'node') {
-      if (b.hasNodeName(step.name)) return false;
-      for (const p of step.params) made.push(b.addParam(p.name, p.shape, p.dtype, p.init, p.buffer));
-      const node = b.addNode(
-        step.op,
-        step.name,
-        step.inputs.map(resolve),
-        step.dataInputs,
-        step.outTypes,
-        step.attrs,
-        step.span,
-        step.scope,
-      );
-      for (const o of node.outputs) made.push(o);
+      if (!addNodes(b, [step], resolve, made)) return false;
       continue;
     }
     const r = call(step, step.slots.map(resolve), () => ({
