@@ -230,7 +230,7 @@ export function holdsHole<Site>(v: V, tracing: Tracing<Site>): boolean {
 /** The leaf at `path` in a candidate's arguments. */
 export function leafAt(args: ReadonlyMap<string, V>, path: Path): V | undefined {
   let v = args.get(path[0] as string);
-  for (const k of path.slice(1)) v = v && isSeq(v) ? v.items[k as number] : undefined;
+  for (let k = 1; k < path.length && v; k++) v = isSeq(v) ? v.items[path[k] as number] : undefined;
   return v;
 }
 
@@ -337,23 +337,17 @@ export function addNodes(
   resolve: (r: number) => ValueId,
   made: ValueId[],
 ): boolean {
-  for (const step of nodes) {
-    if (b.hasNodeName(step.name)) return false;
-    for (const p of step.params) made.push(b.addParam(p.name, p.shape, p.dtype, p.init, p.buffer));
-    const inputs = new Array<ValueId>(step.inputs.length);
-    for (let k = 0; k < inputs.length; k++) inputs[k] = resolve(step.inputs[k]!);
-    const node = b.addNode(
-      step.op,
-      step.name,
-      inputs,
-      step.dataInputs,
-      step.outTypes,
-      step.attrs,
-      step.span,
-      step.scope,
-    );
-    for (const o of node.outputs) made.push(o);
-  }
+  for (const step of nodes) if (!addNode(b, step, resolve, made)) return false;
+  return true;
+}
+
+function addNode(b: GraphBuilder, step: NodeStep, resolve: (r: number) => ValueId, made: ValueId[]): boolean {
+  if (b.hasNodeName(step.name)) return false;
+  for (const p of step.params) made.push(b.addParam(p.name, p.shape, p.dtype, p.init, p.buffer));
+  const inputs = new Array<ValueId>(step.inputs.length);
+  for (let k = 0; k < inputs.length; k++) inputs[k] = resolve(step.inputs[k]!);
+  const node = b.addNode(step.op, step.name, inputs, step.dataInputs, step.outTypes, step.attrs, step.span, step.scope);
+  for (const o of node.outputs) made.push(o);
   return true;
 }
 
@@ -460,13 +454,14 @@ export function replayTrace<Site>(
   const arg = (a: TraceArg): TraceArg => ({ ...a, v: mapTensors(a.v, resolve)! });
   for (const step of t.steps) {
     if (step.kind === 'node') {
-      if (!addNodes(b, [step], resolve, made)) return false;
+      if (!addNode(b, step, resolve, made)) return false;
       continue;
     }
     const r = call(step, step.slots.map(resolve), () => ({
       positional: step.positional.map(arg),
       keywords: new Map(step.keywords.map(([k, a]) => [k, arg(a)])),
     }));
+    if (!r) return false;
     let fresh = 0;
     const same = (rec: V, got: V): boolean => {
       if (rec.t === 'tensor') {
@@ -482,7 +477,7 @@ export function replayTrace<Site>(
         );
       return got.t !== 'tensor' && valueEquals(rec, got);
     };
-    if (!r || !same(step.result, r)) return false;
+    if (!same(step.result, r)) return false;
   }
   for (const o of t.outputs) b.addOutput(o.name, resolve(o.ref));
   return true;
