@@ -46,9 +46,9 @@ export class Scorer {
     readonly batch = 1,
     /**
      * Compute static rows from cached cell analyses where that gives the same row
-     * (incremental.ts). Off by default: measured in `npm run bench`, it gains little over the
-     * memoised full elaboration (on NAS-Bench-201 with NN-Mass and NN-Degree 0.86–0.94× the
-     * time, with parameters and MACs alone about the same), and on a space of DenseNet-type
+     * (incremental.ts). Off by default: measured in `npm run bench`, it costs about twice what
+     * full graphs cost on NAS-Bench-201 now that those are replayed from candidate traces
+     * (elaborate/trace.ts), which coarse instances cannot use, and on a space of DenseNet-type
      * cells most new functions fall back, paying both ways.
      */
     incremental = false,

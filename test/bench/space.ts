@@ -3,8 +3,9 @@
 // space itself, candidates elaborated with memoised block expansions, topology proxies
 // computed once per canonical hash. The time is wall-clock from opening the space to the last
 // row, worker start-up included; an in-process pass on one thread is timed for comparison, with
-// how many block calls it interpreted and how many it instantiated from type-generic templates
-// (compiler/elaborate/generic.ts).
+// how many candidates' models it replayed from candidate traces (compiler/elaborate/trace.ts),
+// recorded or interpreted, and how many block calls it interpreted and how many it instantiated
+// from type-generic templates (compiler/elaborate/generic.ts).
 // Then the incremental static analysis (compiler/space/incremental.ts) against the full graphs,
 // in the same process, on the first cells with the same proxies (NN-Mass and NN-Degree of a
 // function not seen before composed from its cells' parts).
@@ -30,6 +31,7 @@ async function run(
   if (!opened.space) throw new Error(`${FILE} did not open`);
   const counts = opened.space.elaborator.expansions;
   const before = { ...counts };
+  const candidates = opened.space.elaborator.candidates;
   let rows = 0;
   const hashes = new Set<string>();
   await scoreSpace({
@@ -46,6 +48,8 @@ async function run(
   const c = process.cpuUsage(c0);
   // Block calls not replayed from a typed template (in this thread only: workers keep their own).
   const expansions =
+    `models: ${candidates.replayed.toLocaleString('en')} replayed from candidate traces, ` +
+    `${candidates.recorded.toLocaleString('en')} recorded, ${candidates.interpreted.toLocaleString('en')} interpreted; ` +
     `${(counts.interpreted - before.interpreted).toLocaleString('en')} block calls interpreted, ` +
     `${(counts.instantiated - before.instantiated).toLocaleString('en')} instantiated from type-generic templates`;
   return { s, rows, functions: hashes.size, cpu: (c.user + c.system) / 1e6, expansions };
