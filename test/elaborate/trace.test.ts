@@ -64,6 +64,20 @@ block pool(x: Tensor) { return avgpool2d(x, 3, stride=1, padding=1) as "op" }
 OPS = [("none", zero), ("skip", identity), ("conv", conv_bn), ("pool", pool)]
 `;
 
+/** A space of one chosen op: `defs` (blocks, and the list OPS), then the model `m` whose body is `body`. */
+function oneChoice(defs: string, body: string): string {
+  return `${defs}
+model m(x: Tensor[2, 4, 8, 8], op: list = OPS[0]) {
+  name, f = op
+${body}
+  return global_avgpool(h) as "head"
+}
+space s {
+  op = choice(OPS)
+  model = m(op=op)
+}`;
+}
+
 describe('candidate traces', () => {
   it('a cell of chosen ops is replayed for every candidate but the first of each kind pattern', () => {
     const text = `${OPS}
@@ -114,67 +128,47 @@ space s {
   });
 
   it('a branch on a chosen name is a read: every name gets its own trace', () => {
-    const text = `${OPS}
-model m(x: Tensor[2, 4, 8, 8], op: list = OPS[0]) {
-  name, f = op
-  h = f(x) as "edge"
-  h = if name == "none" { h } else { relu(h) as "act" }
-  return global_avgpool(h) as "head"
-}
-space s {
-  op = choice(OPS)
-  model = m(op=op)
-}`;
+    const text = oneChoice(
+      `${OPS}
+`,
+      `  h = f(x) as "edge"
+  h = if name == "none" { h } else { relu(h) as "act" }`,
+    );
     const { candidates } = compare(text, [0, 1, 2, 3, 0, 1, 2, 3]);
     expect(candidates.replayed).toBe(4);
   });
 
   it('a chosen call without a name of its own is not traced (its layer is named after the callee)', () => {
-    const text = `${OPS}
-model m(x: Tensor[2, 4, 8, 8], op: list = OPS[0]) {
-  name, f = op
-  h = f(x)
-  return global_avgpool(h) as "head"
-}
-space s {
-  op = choice(OPS)
-  model = m(op=op)
-}`;
+    const text = oneChoice(
+      `${OPS}
+`,
+      `  h = f(x)`,
+    );
     const { candidates } = compare(text, [0, 1, 2, 3, 0, 1, 2, 3]);
     expect(candidates.replayed).toBe(0);
   });
 
   it('a block around a chosen call with one layer of its own is not traced (it could be renamed)', () => {
-    const text = `${OPS}
+    const text = oneChoice(
+      `${OPS}
 block edge(x: Tensor, f) { return f(x) as "o" }
-model m(x: Tensor[2, 4, 8, 8], op: list = OPS[0]) {
-  name, f = op
-  h = edge(x, f) as "edge"
-  return global_avgpool(h) as "head"
-}
-space s {
-  op = choice(OPS)
-  model = m(op=op)
-}`;
+`,
+      `  h = edge(x, f) as "edge"`,
+    );
     const { candidates } = compare(text, [2, 0, 1, 3, 2, 0, 1, 3]);
     expect(candidates.replayed).toBe(0);
   });
 
   it('a chosen call whose result has another type than recorded: the candidate is interpreted', () => {
-    const text = `
+    const text = oneChoice(
+      `
 block keep(x: Tensor) { return relu(x) as "r" }
 block widen(x: Tensor) { return conv2d(x, 16, 1) as "conv" }
 OPS = [("keep", keep), ("widen", widen)]
-model m(x: Tensor[2, 4, 8, 8], op: list = OPS[0]) {
-  name, f = op
-  h = f(x) as "edge"
-  h = conv2d(h, 8, 1) as "after"
-  return global_avgpool(h) as "head"
-}
-space s {
-  op = choice(OPS)
-  model = m(op=op)
-}`;
+`,
+      `  h = f(x) as "edge"
+  h = conv2d(h, 8, 1) as "after"`,
+    );
     const { candidates, results } = compare(text, [0, 1, 0, 1]);
     expect(results.every((r) => r.graph)).toBe(true);
     // Recorded with keep (the radix's instance), replayed for keep; widen's result has 16
@@ -185,22 +179,17 @@ space s {
   });
 
   it('a layer name a chosen block takes is reported as interpretation reports it', () => {
-    const text = `
+    const text = oneChoice(
+      `
 block two(x: Tensor) {
   h = relu(x) as "a"
   return sigmoid(h) as "b"
 }
 OPS = [("relu", relu), ("two", two)]
-model m(x: Tensor[2, 4, 8, 8], op: list = OPS[0]) {
-  name, f = op
-  h = f(x) as "edge"
-  h = tanh(h) as "edge.a"
-  return global_avgpool(h) as "head"
-}
-space s {
-  op = choice(OPS)
-  model = m(op=op)
-}`;
+`,
+      `  h = f(x) as "edge"
+  h = tanh(h) as "edge.a"`,
+    );
     const { results } = compare(text, [0, 1, 0, 1]);
     expect(results[0]!.graph).toBeDefined();
     expect(results[1]!.graph).toBeUndefined();
