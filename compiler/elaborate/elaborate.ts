@@ -40,6 +40,7 @@ import {
   signature,
   withHoles,
   type HoleStep,
+  type KeptExpansion,
   type Trace,
   type TraceArg,
   type Tracing,
@@ -120,7 +121,11 @@ interface ChildSite {
   readonly spans: readonly (Span | undefined)[];
 }
 
-/** Where a candidate trace's hole was called, to call a later candidate's choice there (trace.ts). */
+/**
+ * Where a candidate trace's hole was called, to call a later candidate's choice there (trace.ts).
+ * One object per call site, name, scope and argument types, shared by the traces of every
+ * signature: the expansions it keeps, one per callee, serve them all.
+ */
 interface HoleSite {
   readonly module: ModuleEnv;
   readonly call: Extract<Expr, { kind: 'call' }>;
@@ -129,6 +134,7 @@ interface HoleSite {
   readonly hint: string | undefined;
   readonly explicit: string | undefined;
   readonly depth: number;
+  readonly kept: Map<V, KeptExpansion>;
 }
 
 /** A model and the compile-time arguments a `space` section builds it with. */
@@ -260,6 +266,8 @@ export class Elaborator {
   readonly candidates = { replayed: 0, recorded: 0, interpreted: 0 };
   /** Candidate traces, by model. */
   private readonly traces = new Map<Definition, ModelTraces<HoleSite>>();
+  /** Hole call sites, by call, name, scope, depth and argument types (see holeSite). */
+  private readonly holeSites = new Map<string, HoleSite>();
   /** While a candidate's model is recorded into a trace. */
   private tracing: Tracing<HoleSite> | undefined;
   /** Counters that tell whether a block's expansion can be memoised. */
@@ -635,7 +643,7 @@ export class Elaborator {
     if (!this.memoise || !this.traceCandidates || this.segments) return interpret();
     let traces = this.traces.get(def);
     if (!traces) this.traces.set(def, (traces = new ModelTraces()));
-    const sig = signature(args, traces.concrete);
+    const sig = signature(args, traces);
     if (sig === undefined) return interpret();
     const t = traces.traces.get(sig);
     if (typeof t === 'string') return interpret();
@@ -649,18 +657,26 @@ export class Elaborator {
     if (!traces.worthwhile) return interpret();
     traces.recorded++;
     this.candidates.recorded++;
-    const tracing: Tracing<HoleSite> = { holes: new WeakMap(), observed: new Set(), calls: [], holeSpent: {} };
+    const tracing: Tracing<HoleSite> = {
+      holes: new WeakMap(),
+      observed: new Set(),
+      kindsRead: new Set(),
+      calls: [],
+      holeSpent: {},
+    };
     const marks = { diagnostics: this.diagnostics.items.length, choice: this.choiceUses };
     this.tracing = tracing;
     let g: Graph | undefined;
     try {
-      g = this.elaborateIn(def, module, { args: withHoles(args, traces.concrete, tracing) });
+      g = this.elaborateIn(def, module, { args: withHoles(args, traces, tracing) });
     } finally {
       this.tracing = undefined;
     }
-    // The values read join the signature: the next candidate records under the finer one.
-    if (tracing.observed.size > 0) for (const p of tracing.observed) traces.concrete.add(p);
-    else if (!g) {
+    // The values and kinds read join the signature: the next candidate records under the finer one.
+    if (tracing.observed.size > 0 || tracing.kindsRead.size > 0) {
+      for (const p of tracing.observed) traces.values.add(p);
+      for (const p of tracing.kindsRead) traces.kinds.add(p);
+    } else if (!g) {
       // A candidate that fails says nothing about the others of its signature.
     } else if (this.diagnostics.items.length > marks.diagnostics) traces.traces.set(sig, 'it reports warnings');
     else if (this.choiceUses !== marks.choice) traces.traces.set(sig, 'the model evaluates a choice');
@@ -713,8 +729,8 @@ export class Elaborator {
   /**
    * A hole step of a trace, made with this candidate's choice at its path. Its arguments have the
    * types they had when recorded (the steps before it checked theirs), so its expansion is a
-   * function of the callee alone: its nodes are kept on the step per callee, with what it spent
-   * of the budgets, and added again when the same callee comes again.
+   * function of the callee alone: its nodes are kept on the step's site per callee, with what it
+   * spent of the budgets, and added again when the same callee comes there again, in any trace.
    */
   private replayHole(
     step: HoleStep<HoleSite>,
@@ -726,7 +742,7 @@ export class Elaborator {
     if (!callee) return undefined;
     const s = step.site;
     const b = this.builder!;
-    const hit = step.kept?.get(callee);
+    const hit = s.kept.get(callee);
     if (hit) {
       const made: ValueId[] = [];
       const resolve = (r: number): ValueId => (r < 0 ? slots[-r - 1]! : made[r]!);
@@ -764,7 +780,7 @@ export class Elaborator {
       const used = (Object.keys(spent) as (keyof typeof spent)[])
         .map((k) => [k, spent[k] - marks.spent[k]] as const)
         .filter(([, n]) => n > 0);
-      (step.kept ??= new Map()).set(callee, { ...kept, spent: used });
+      s.kept.set(callee, { ...kept, spent: used });
     }
     return r;
   }
@@ -1380,15 +1396,7 @@ export class Elaborator {
       tracing.holeSpent[k] = (tracing.holeSpent[k] ?? 0) + spent[k] - spentBefore[k];
     tracing.calls.push({
       path,
-      site: {
-        module: frame.module,
-        call: e,
-        prefix: frame.prefix,
-        scope: frame.scope,
-        hint,
-        explicit,
-        depth: this.depth,
-      },
+      site: this.holeSite(positional, keywords, e, frame, hint, explicit),
       positional,
       keywords,
       first,
@@ -1397,6 +1405,37 @@ export class Elaborator {
       result,
     });
     return result;
+  }
+
+  /**
+   * The site of a hole call: the one already made for the same call, name, scope, depth and
+   * arguments (tensors by type), so that its kept expansions serve every trace that calls there.
+   */
+  private holeSite(
+    positional: readonly ArgValue[],
+    keywords: ReadonlyMap<string, ArgValue>,
+    e: Extract<Expr, { kind: 'call' }>,
+    frame: Frame,
+    hint: string | undefined,
+    explicit: string | undefined,
+  ): HoleSite {
+    const make = (): HoleSite => ({
+      module: frame.module,
+      call: e,
+      prefix: frame.prefix,
+      scope: frame.scope,
+      hint,
+      explicit,
+      depth: this.depth,
+      kept: new Map(),
+    });
+    const values = [...positional.map((a) => a.v), ...[...keywords].map(([k, a]) => TUPLE([STR(k), a.v]))];
+    const args = callKey(e, values, (v) => this.builder!.type(v));
+    if (!args) return make();
+    const key = [args.key, frame.module.path, frame.prefix, explicit, hint, this.depth, ...frame.scope].join('\0');
+    let site = this.holeSites.get(key);
+    if (!site) this.holeSites.set(key, (site = make()));
+    return site;
   }
 
   /** Applies an op, block or builtin to evaluated arguments, as the call `e` does. */

@@ -44,6 +44,8 @@ export interface Tracing<Site> {
   readonly holes: WeakMap<object, { readonly path: Path; readonly value: V }>;
   /** Paths of the holes whose values were read (they join the signature). */
   readonly observed: Set<string>;
+  /** Paths of the holes whose kinds were read, where the signature did not hold them (they join it). */
+  readonly kindsRead: Set<string>;
   readonly calls: HoleCall<Site>[];
   /** What the hole calls spent of each budget (budget.ts), summed. */
   readonly holeSpent: Record<string, number>;
@@ -107,13 +109,11 @@ export interface HoleStep<Site> {
   readonly made: readonly TensorType[];
   /** The references of the tensors among its arguments, in order of first appearance. */
   readonly slots: readonly number[];
-  /** Its expansion for each callee met so far (see Elaborator.replayHole). */
-  kept?: Map<V, KeptExpansion>;
 }
 
 /**
- * A hole step's expansion for one callee: its nodes (full names; −(s+1) the s-th tensor among
- * the step's arguments), its result, and what it spent of the budgets.
+ * A hole call's expansion for one callee: its nodes (full names; −(s+1) the s-th tensor among
+ * the call's arguments), its result, and what it spent of the budgets.
  */
 export interface KeptExpansion {
   readonly nodes: readonly NodeStep[];
@@ -155,21 +155,29 @@ function leafText(v: V): string | undefined {
   }
 }
 
+/** What a signature holds of the model's arguments besides their structure. */
+export interface Known {
+  /** Paths whose values were read. */
+  readonly values: ReadonlySet<string>;
+  /** Paths whose kinds (int, op, block…) were read. */
+  readonly kinds: ReadonlySet<string>;
+}
+
 /**
- * The signature of a model's arguments: structure, each leaf's kind, and the value of the
- * leaves at `concrete` paths. Undefined when an argument holds a value a trace cannot stand for,
- * or when no leaf is left to be a hole.
+ * The signature of a model's arguments: their structure, the value of each leaf at a path
+ * whose value was read, the kind of each leaf at a path whose kind was read. Undefined when an
+ * argument holds a value a trace cannot stand for, or when no leaf is left to be a hole.
  */
-export function signature(args: ReadonlyMap<string, V>, concrete: ReadonlySet<string>): string | undefined {
+export function signature(args: ReadonlyMap<string, V>, known: Known): string | undefined {
   let ok = true;
   let holes = 0;
   const walk = (v: V, path: string): string => {
     if (isSeq(v)) return `${v.t[0]}[${v.items.map((x, k) => walk(x, `${path}/${k}`)).join(',')}]`;
     const text = leafText(v);
     if (text === undefined) ok = false;
-    if (concrete.has(path) || !HOLE_KINDS.has(v.t)) return text ?? '';
+    if (known.values.has(path) || !HOLE_KINDS.has(v.t)) return text ?? '';
     holes++;
-    return v.t;
+    return known.kinds.has(path) ? v.t : '?';
   };
   const parts = [...args].map(([k, v]) => `${k}=${walk(v, k)}`);
   // Without a hole, a trace would serve only candidates equal to this one.
@@ -179,23 +187,22 @@ export function signature(args: ReadonlyMap<string, V>, concrete: ReadonlySet<st
 const pathKey = (p: Path): string => p.join('/');
 
 /**
- * The arguments with every leaf not at a `concrete` path replaced by a hole: a proxy that reads
- * through to the leaf and notes in `tracing.observed` any read but of its kind. Lists and tuples
- * are copied (their structure is part of the signature).
+ * The arguments with every leaf whose value the signature does not hold replaced by a hole: a
+ * proxy that reads through to the leaf and notes in `tracing` any read of it, of its kind
+ * apart (`kindsRead`, unless the signature holds the kind) from anything else (`observed`).
+ * Lists and tuples are copied (their structure is part of the signature).
  */
-export function withHoles<Site>(
-  args: ReadonlyMap<string, V>,
-  concrete: ReadonlySet<string>,
-  tracing: Tracing<Site>,
-): Map<string, V> {
+export function withHoles<Site>(args: ReadonlyMap<string, V>, known: Known, tracing: Tracing<Site>): Map<string, V> {
   const wrap = (v: V, path: (string | number)[]): V => {
     if (isSeq(v)) return { t: v.t, items: v.items.map((x, k) => wrap(x, [...path, k])) };
     const key = pathKey(path);
-    if (concrete.has(key) || !HOLE_KINDS.has(v.t)) return v;
+    if (known.values.has(key) || !HOLE_KINDS.has(v.t)) return v;
     const observe = (): void => void tracing.observed.add(key);
+    const kindKnown = known.kinds.has(key);
     const hole = new Proxy(v, {
       get(target, p, receiver) {
         if (p !== 't') observe();
+        else if (!kindKnown) tracing.kindsRead.add(key);
         return Reflect.get(target, p, receiver) as unknown;
       },
       has(target, p) {
@@ -484,9 +491,11 @@ export function replayTrace<Site>(
 }
 
 /** The traces of one model: by signature, a trace or why the signature is interpreted. */
-export class ModelTraces<Site> {
+export class ModelTraces<Site> implements Known {
   /** Paths whose values recordings read: they are part of the signature. */
-  readonly concrete = new Set<string>();
+  readonly values = new Set<string>();
+  /** Paths whose kinds recordings read: they are part of the signature. */
+  readonly kinds = new Set<string>();
   readonly traces = new Map<string, Trace<Site> | string>();
   recorded = 0;
   replayed = 0;

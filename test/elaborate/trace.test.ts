@@ -79,7 +79,7 @@ space s {
 }
 
 describe('candidate traces', () => {
-  it('a cell of chosen ops is replayed for every candidate but the first of each kind pattern', () => {
+  it('a cell of chosen ops and blocks is recorded once and replayed for every other candidate', () => {
     const text = `${OPS}
 block cell(x: Tensor, g: list) {
   a, f = g[0]
@@ -100,10 +100,10 @@ space s {
 }`;
     const { candidates, results } = compare(text);
     expect(results.every((r) => r.graph)).toBe(true);
-    // One recording per pattern of kinds (op or block on each edge), the rest replayed (16
-    // candidates, and the first once more, for the space's radix).
-    expect(candidates.recorded).toBe(4);
-    expect(candidates.replayed).toBe(17 - 4);
+    // One recording (nothing reads an op, or whether it is an op or a block), every other
+    // candidate replayed (16, and the first once more, for the space's radix).
+    expect(candidates.recorded).toBe(1);
+    expect(candidates.replayed).toBe(17 - 1);
     expect(candidates.interpreted).toBe(0);
   });
 
@@ -121,10 +121,29 @@ space s {
   model = m(width=width, op=op)
 }`;
     const { candidates } = compare(text);
-    // The first recording reads the width; then each width and kind of op (op or block) is
-    // recorded once, and the rest (of 8 candidates and the first once more) replayed.
-    expect(candidates.recorded).toBe(1 + 2 * 2);
-    expect(candidates.replayed).toBe(9 - 5);
+    // The first recording reads the width; then each width is recorded once, and the rest (of 8
+    // candidates and the first once more) replayed.
+    expect(candidates.recorded).toBe(1 + 2);
+    expect(candidates.replayed).toBe(9 - 3);
+  });
+
+  it('a choice whose kind alone is read (a typed parameter) joins the signature by its kind', () => {
+    const text = `${OPS}
+model m(x: Tensor[2, 4, 8, 8], tag: int = 0, op: list = OPS[0]) {
+  name, f = op
+  h = f(x) as "edge"
+  return global_avgpool(h) as "head"
+}
+space s {
+  tag = choice(1, 2, 3)
+  op = choice(OPS)
+  model = m(tag=tag, op=op)
+}`;
+    const { candidates } = compare(text);
+    // The first recording reads the tag's kind (its type is checked), the second holds it;
+    // every other candidate of the 12 (and the first once more) is replayed.
+    expect(candidates.recorded).toBe(2);
+    expect(candidates.replayed).toBe(13 - 2);
   });
 
   it('a branch on a chosen name is a read: every name gets its own trace', () => {
