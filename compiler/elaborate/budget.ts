@@ -20,6 +20,43 @@ export function abort(message: string, span: Span | undefined, code: 'MDL6010' |
 
 export const spent = { unrolled: 0, statements: 0, expansions: 0, elements: 0, failures: 0 };
 
+/** Amounts of the budgets, by name (what `spent` holds, or a part of it). */
+export type Spent = { -readonly [K in keyof typeof spent]: number };
+/**
+ * Amounts spent of some budgets, as pairs: a replay spends them for every expansion it adds,
+ * and a short list is cheaper to walk there than an object of varying keys.
+ */
+export type Amounts = readonly (readonly [keyof Spent, number])[];
+const BUDGETS = Object.keys(spent) as (keyof Spent)[];
+
+/**
+ * What is spent beyond `before` (a copy of `spent` taken earlier, or a part of what is spent),
+ * the budgets that differ.
+ */
+export function spentSince(before: Readonly<Partial<Spent>>): Amounts {
+  const d: [keyof Spent, number][] = [];
+  for (const k of BUDGETS) {
+    const n = spent[k] - (before[k] ?? 0);
+    if (n !== 0) d.push([k, n]);
+  }
+  return d;
+}
+
+/** Spends `amounts` at once (a replayed part of an elaboration spends what it spent then). */
+export function spend(amounts: Amounts): void {
+  for (const [k, n] of amounts) spent[k] += n;
+}
+
+/** Adds `amounts` to `total`. */
+export function addTo(total: Partial<Spent>, amounts: Amounts): void {
+  for (const [k, n] of amounts) total[k] = (total[k] ?? 0) + n;
+}
+
+/** Whether every budget is within its limit: an elaboration that spent more would have stopped. */
+export function withinLimits(): boolean {
+  return BUDGETS.every((k) => spent[k] <= LIMITS[k]);
+}
+
 /** A fresh budget, at the start of a model, a section or a candidate. */
 export function resetBudget(): void {
   spent.unrolled = 0;

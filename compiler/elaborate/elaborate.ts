@@ -8,14 +8,14 @@ import { DiagnosticBag, MdlError, diag, fail, type Diagnostic } from '../diagnos
 import { formatLimit, LIMITS } from '../diagnostics/limits.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GraphBuilder } from '../ir/builder.js';
-import { formatShape, knownElements } from '../ir/shape.js';
+import { formatShape, knownElements, sameShape } from '../ir/shape.js';
 import type { Attrs, DType, Graph, TensorType, ValueId } from '../ir/types.js';
 import type { LoadedModule, LoadedProgram } from '../modules/loader.js';
 import { getOp, OP_NAMES } from '../ops/registry.js';
 import { OpError, paramName, type OpDef } from '../ops/types.js';
 import type { Span } from '../source.js';
 import { binaryOp, unaryOp, withinBudget } from './arith.js';
-import { abort, Abort, resetBudget, spent } from './budget.js';
+import { abort, Abort, addTo, resetBudget, spend, spent, spentSince, withinLimits } from './budget.js';
 import { bindOpCall, matchArgs, type ArgValue } from './bind.js';
 import { BUILTINS } from './builtins.js';
 import { instantiateGeneric, recordGeneric, type GenericTemplate, type Recording } from './generic.js';
@@ -682,9 +682,8 @@ export class Elaborator {
     else if (this.choiceUses !== marks.choice) traces.traces.set(sig, 'the model evaluates a choice');
     else if (tracing.refused) traces.traces.set(sig, tracing.refused);
     else {
-      const outside = Object.fromEntries(
-        Object.entries(spent).map(([k, n]) => [k, n - (tracing.holeSpent[k] ?? 0)] as const),
-      );
+      // What the recording spent outside the hole calls, which a replay spends at once.
+      const outside = spentSince(tracing.holeSpent);
       traces.traces.set(sig, recordTrace(g, tracing.calls, outside) ?? 'a layer reads inside a chosen call');
     }
     return g;
@@ -700,7 +699,7 @@ export class Elaborator {
     const before = this.diagnostics.items.length;
     resetBudget();
     // The budgets the recording spent outside the hole calls: the hole calls spend the rest.
-    for (const k of Object.keys(spent) as (keyof typeof spent)[]) spent[k] += t.spent[k] ?? 0;
+    spend(t.spent);
     const b = new GraphBuilder(def.name);
     this.builder = b;
     const frame: Frame = { vars: new Map(), module, prefix: '', scope: [], used: new Set(), calls: [], failed: false };
@@ -712,7 +711,7 @@ export class Elaborator {
           this.replayHole(step, args, positional, keywords),
         ) &&
         b.nodeCount < LIMITS.layers &&
-        (Object.keys(spent) as (keyof typeof spent)[]).every((k) => spent[k] <= LIMITS[k]) &&
+        withinLimits() &&
         this.diagnostics.items.length === before;
     } catch (e) {
       if (!(e instanceof MdlError)) throw e;
@@ -747,7 +746,7 @@ export class Elaborator {
       const made: ValueId[] = [];
       const resolve = (r: number): ValueId => (r < 0 ? slots[-r - 1]! : made[r]!);
       if (!addNodes(b, hit.nodes, resolve, made)) return undefined;
-      for (const [k, n] of hit.spent) spent[k] += n;
+      spend(hit.spent);
       return mapTensors(hit.result, resolve);
     }
     const { positional, keywords } = args();
@@ -776,12 +775,7 @@ export class Elaborator {
       this.shareUses === marks.share && this.choiceUses === marks.choice
         ? recordExpansion(b, marks.first, slots, r)
         : undefined;
-    if (kept) {
-      const used = (Object.keys(spent) as (keyof typeof spent)[])
-        .map((k) => [k, spent[k] - marks.spent[k]] as const)
-        .filter(([, n]) => n > 0);
-      s.kept.set(callee, { ...kept, spent: used });
-    }
+    if (kept) s.kept.set(callee, { ...kept, spent: spentSince(marks.spent) });
     return r;
   }
 
@@ -1392,8 +1386,7 @@ export class Elaborator {
     const valuesBefore = b.valueCount;
     const spentBefore = { ...spent };
     const result = this.applyCallee(callee, positional, keywords, e, frame, hint, explicit);
-    for (const k of Object.keys(spent) as (keyof typeof spent)[])
-      tracing.holeSpent[k] = (tracing.holeSpent[k] ?? 0) + spent[k] - spentBefore[k];
+    addTo(tracing.holeSpent, spentSince(spentBefore));
     tracing.calls.push({
       path,
       site: this.holeSite(positional, keywords, e, frame, hint, explicit),
@@ -1591,7 +1584,7 @@ export class Elaborator {
       const ok =
         target.op === op.name &&
         theirs.length === specs.length &&
-        specs.every((s, i) => sameDims(builder.type(theirs[i]!).shape, s.shape));
+        specs.every((s, i) => sameShape(builder.type(theirs[i]!).shape, s.shape));
       const shapes = (xs: readonly (readonly (number | string)[])[]) => xs.map((x) => formatShape(x)).join(', ');
       if (!ok)
         fail(
@@ -1945,10 +1938,6 @@ function calleeLabel(e: Expr): string {
 function opValue(name: string): V | undefined {
   const op = getOp(name);
   return op ? { t: 'op', op } : undefined;
-}
-
-function sameDims(a: readonly (number | string)[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** The names a statement binds when it runs, including inside loops and branches. */

@@ -26,8 +26,8 @@ import { knownElements } from '../ir/shape.js';
 import { getOp } from '../ops/registry.js';
 import { paramName } from '../ops/types.js';
 import type { Span } from '../source.js';
-import { mapTensors, refOf, relativeName, relativeScope, scopeUnder } from './memo.js';
-import { valueEquals, type V } from './values.js';
+import { mapTensors, refOf, relativeName, relativeScope, sameUpToTensors, scopeUnder } from './memo.js';
+import type { V } from './values.js';
 
 /**
  * A block call made directly by the body being recorded, as the elaborator reports it. `site`
@@ -160,16 +160,6 @@ export function recordGeneric<Site>(
   return res && { steps, result: res };
 }
 
-/** The same value up to its tensors, whose references `check` accepts. */
-function sameShape(recorded: V, actual: V, check: (ref: number, id: ValueId) => boolean): boolean {
-  if (recorded.t === 'tensor') return actual.t === 'tensor' && check(recorded.id, actual.id);
-  if (recorded.t === 'list' || recorded.t === 'tuple') {
-    if (actual.t !== recorded.t || actual.items.length !== recorded.items.length) return false;
-    return recorded.items.every((x, k) => sameShape(x, actual.items[k]!, check));
-  }
-  return actual.t !== 'tensor' && valueEquals(recorded, actual);
-}
-
 /**
  * Builds the call `name` from its generic template at the types of `slots`; undefined (and the
  * builder as it was) when it gives up. `expand` makes a call the body made, under its full name
@@ -203,7 +193,7 @@ export function instantiateGeneric<Site>(
       // A fresh result takes the next value index; any other must be the value it was.
       const ok =
         r &&
-        sameShape(step.result, r, (ref, id) => {
+        sameUpToTensors(step.result, r, (ref, id) => {
           if (ref !== made.length) return resolve(ref) === id;
           made.push(id);
           return true;

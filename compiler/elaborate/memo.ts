@@ -13,7 +13,7 @@
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Attrs, DType, Init, TensorType, ValueId } from '../ir/types.js';
 import type { Span } from '../source.js';
-import type { V } from './values.js';
+import { valueEquals, type V } from './values.js';
 
 interface TemplateParam {
   readonly rel: string;
@@ -197,6 +197,19 @@ export function mapTensors(v: V, f: (id: number) => number | undefined): V | und
     return { t: v.t, items };
   }
   return v;
+}
+
+/**
+ * Whether a value a call gave is the one recorded up to its tensors, whose references `check`
+ * accepts (it sees each tensor's recorded reference and actual id, in order).
+ */
+export function sameUpToTensors(recorded: V, actual: V, check: (ref: number, id: ValueId) => boolean): boolean {
+  if (recorded.t === 'tensor') return actual.t === 'tensor' && check(recorded.id, actual.id);
+  if (recorded.t === 'list' || recorded.t === 'tuple') {
+    if (actual.t !== recorded.t || actual.items.length !== recorded.items.length) return false;
+    return recorded.items.every((x, k) => sameUpToTensors(x, actual.items[k]!, check));
+  }
+  return actual.t !== 'tensor' && valueEquals(recorded, actual);
 }
 
 /**

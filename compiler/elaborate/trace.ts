@@ -5,21 +5,21 @@
 // NAS-Bench-201 genotype: six (name, op) pairs). Interpreting the model for every candidate
 // repeats what does not depend on those values: the stem, the stage loops, the cells' wiring
 // and names, the reductions, the head. So the first candidate of a *signature* (the arguments'
-// structure, the kind of each leaf, and the value of each leaf the model was seen to read) is
-// interpreted with every other leaf replaced by a hole: a proxy that forwards to the real
-// value and notes any read of it except its kind. Calling a hole (`op(x) as "layers.2"`) is
-// the one use that is not a read: the call is recorded as a step, its callee named by the
+// structure, and the value or the kind of each leaf that an earlier recording was seen to read)
+// is interpreted with every other leaf replaced by a hole: a proxy that forwards to the real
+// value and notes any read of it, a read of its kind apart. Calling a hole (`op(x) as "layers.2"`)
+// is the one use that is not a read: the call is recorded as a step, its callee named by the
 // hole's path in the arguments. The rest of the graph is recorded node by node.
 //
 // A later candidate of the signature replays the trace: its nodes are added as recorded, and
 // each hole step calls that candidate's callee at that path, as interpreting the call would
 // (memoised expansions included). Interpretation would have done the same: every value it
-// computes outside the hole calls is the same (the leaves it read are part of the signature,
-// the results of hole calls are checked to have the recorded types, and nothing else differs),
-// so the same statements run and make the same layers. Where the recording read a hole, those
-// paths join the signature and the next candidate records again; where a replay's check fails
-// (a result of another type, a name taken, any diagnostic), the builder is dropped and the
-// candidate is interpreted, reporting what it reports.
+// computes outside the hole calls is the same (the values and kinds it read are part of the
+// signature, the results of hole calls are checked to have the recorded types, and nothing else
+// differs), so the same statements run and make the same layers. Where the recording read a
+// hole, those paths join the signature and the next candidate records again; where a replay's
+// check fails (a result of another type, a name taken, any diagnostic), the builder is dropped
+// and the candidate is interpreted, reporting what it reports.
 //
 // What the recording refuses (the signature is then always interpreted): a hole call without
 // an explicit non-empty layer name (the name would come from the callee), a hole passed inside
@@ -31,9 +31,10 @@
 import type { Attrs, DType, Graph, Init, Node, Param, TensorType, ValueId } from '../ir/types.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Span } from '../source.js';
-import { mapTensors } from './memo.js';
-import type { spent } from './budget.js';
-import { valueEquals, type V } from './values.js';
+import { sameShape } from '../ir/shape.js';
+import { mapTensors, refOf, sameUpToTensors } from './memo.js';
+import type { Amounts, Spent } from './budget.js';
+import type { V } from './values.js';
 
 /** A path from the model's arguments to a leaf: the argument's name, then item indices. */
 type Path = readonly (string | number)[];
@@ -48,7 +49,7 @@ export interface Tracing<Site> {
   readonly kindsRead: Set<string>;
   readonly calls: HoleCall<Site>[];
   /** What the hole calls spent of each budget (budget.ts), summed. */
-  readonly holeSpent: Record<string, number>;
+  readonly holeSpent: Partial<Spent>;
   /** Why the trace cannot be kept, once something refused it. */
   refused?: string;
 }
@@ -118,13 +119,13 @@ export interface HoleStep<Site> {
 export interface KeptExpansion {
   readonly nodes: readonly NodeStep[];
   readonly result: V;
-  readonly spent: readonly (readonly [keyof typeof spent, number])[];
+  readonly spent: Amounts;
 }
 
 export interface Trace<Site> {
   readonly steps: readonly (NodeStep | HoleStep<Site>)[];
   /** What the recording spent of each budget outside the hole calls (budget.ts). */
-  readonly spent: Readonly<Record<string, number>>;
+  readonly spent: Amounts;
   readonly inputs: number;
   readonly outputs: readonly { readonly name: string; readonly ref: number }[];
 }
@@ -248,7 +249,7 @@ export interface NodeSource {
   paramOf(v: ValueId): Param | undefined;
 }
 
-export const graphSource = (g: Graph): NodeSource => ({
+const graphSource = (g: Graph): NodeSource => ({
   node: (i) => g.nodes[i]!,
   type: (v) => g.values[v]!.type,
   paramOf: (v) => {
@@ -257,7 +258,7 @@ export const graphSource = (g: Graph): NodeSource => ({
   },
 });
 
-export const builderSource = (b: GraphBuilder): NodeSource => ({
+const builderSource = (b: GraphBuilder): NodeSource => ({
   node: (i) => b.node(i),
   type: (v) => b.type(v),
   paramOf: (v) => b.paramOfValue(v),
@@ -318,12 +319,7 @@ export function recordExpansion(
   const local = new Map<ValueId, number>();
   let count = 0;
   const next = () => count++;
-  const ref = (v: ValueId): number | undefined => {
-    const l = local.get(v);
-    if (l !== undefined) return l;
-    const s = slots.indexOf(v);
-    return s < 0 ? undefined : -(s + 1);
-  };
+  const ref = (v: ValueId): number | undefined => refOf(local, slots, v);
   const nodes: NodeStep[] = [];
   for (let i = first; i < b.nodeCount; i++) {
     const n = recordNode(src, b.node(i), local, next, ref);
@@ -363,21 +359,12 @@ function addNode(b: GraphBuilder, step: NodeStep, resolve: (r: number) => ValueI
  * undefined when a node reads a value it cannot refer to (made inside a hole call and not
  * among its results).
  */
-export function recordTrace<Site>(
-  g: Graph,
-  calls: readonly HoleCall<Site>[],
-  spent: Readonly<Record<string, number>>,
-): Trace<Site> | undefined {
+export function recordTrace<Site>(g: Graph, calls: readonly HoleCall<Site>[], spent: Amounts): Trace<Site> | undefined {
   const src = graphSource(g);
   const local = new Map<ValueId, number>();
   let count = 0;
   const next = () => count++;
-  const ref = (v: ValueId): number | undefined => {
-    const l = local.get(v);
-    if (l !== undefined) return l;
-    const s = g.inputs.indexOf(v);
-    return s < 0 ? undefined : -(s + 1);
-  };
+  const ref = (v: ValueId): number | undefined => refOf(local, g.inputs, v);
   const steps: (NodeStep | HoleStep<Site>)[] = [];
   let c = 0;
   for (let i = 0; ;) {
@@ -437,7 +424,7 @@ export function recordTrace<Site>(
 }
 
 const sameType = (a: TensorType, b: TensorType): boolean =>
-  a === b || (a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, k) => d === b.shape[k]));
+  a === b || (a.dtype === b.dtype && sameShape(a.shape, b.shape));
 
 /**
  * Replays a trace into `b`, whose model inputs `slots` are made; false (the builder then holds
@@ -469,22 +456,16 @@ export function replayTrace<Site>(
       keywords: new Map(step.keywords.map(([k, a]) => [k, arg(a)])),
     }));
     if (!r) return false;
+    // A fresh result takes the next value index and must have the recorded type; any other
+    // must be the value it was.
     let fresh = 0;
-    const same = (rec: V, got: V): boolean => {
-      if (rec.t === 'tensor') {
-        if (got.t !== 'tensor') return false;
-        if (rec.id !== made.length) return resolve(rec.id) === got.id;
-        if (!sameType(step.made[fresh++]!, b.type(got.id))) return false;
-        made.push(got.id);
-        return true;
-      }
-      if (isSeq(rec))
-        return (
-          got.t === rec.t && got.items.length === rec.items.length && rec.items.every((x, k) => same(x, got.items[k]!))
-        );
-      return got.t !== 'tensor' && valueEquals(rec, got);
-    };
-    if (!same(step.result, r)) return false;
+    const same = sameUpToTensors(step.result, r, (ref, id) => {
+      if (ref !== made.length) return resolve(ref) === id;
+      if (!sameType(step.made[fresh++]!, b.type(id))) return false;
+      made.push(id);
+      return true;
+    });
+    if (!same) return false;
   }
   for (const o of t.outputs) b.addOutput(o.name, resolve(o.ref));
   return true;
