@@ -70,15 +70,31 @@ export interface NnMass {
   readonly blocks: readonly NnMassBlock[];
 }
 
-interface PathInfo {
-  n: number;
+/** A path of layers from a block's fork: what the block formulas read of it. */
+export interface PathInfo {
+  readonly n: number;
   /** Output width of the first layer on the path. */
-  first: number;
+  readonly first: number;
   /** Σ input widths of the path's layers. */
-  inWidths: number;
+  readonly inWidths: number;
   /** Width of a depthwise convolution on the path, 0 if none. */
-  dw: number;
+  readonly dw: number;
 }
+
+/**
+ * How a node that stands for a sub-graph (a search-space segment, compiler/space/incremental.ts)
+ * carries paths: the longest path through it from its input to its output, null when none
+ * crosses it, undefined for an ordinary node.
+ */
+export type PathThrough = (node: number) => PathInfo | null | undefined;
+
+/** A path extended by a part of a path after it (see PathThrough): as if its layers were walked one by one. */
+function extend(p: PathInfo, s: PathInfo): PathInfo {
+  if (s.n === 0) return p;
+  return { n: p.n + s.n, first: p.n === 0 ? s.first : p.first, inWidths: p.inWidths + s.inWidths, dw: p.dw || s.dw };
+}
+
+const EMPTY: PathInfo = { n: 0, first: 0, inWidths: 0, dw: 0 };
 
 function isDepthwise(g: Graph, nodeId: number): boolean {
   const n = g.nodes[nodeId]!;
@@ -91,7 +107,11 @@ function isDepthwise(g: Graph, nodeId: number): boolean {
  * several terms (a tree of adds, each inner one used only by the next) is one join, so the
  * order in which its terms are added does not matter.
  */
-export function residualBlocks(view: FunctionalView, idom: readonly number[] = dominators(view)): NnMassBlock[] {
+export function residualBlocks(
+  view: FunctionalView,
+  idom: readonly number[] = dominators(view),
+  through?: PathThrough,
+): NnMassBlock[] {
   const g = view.graph;
   // An add whose only use is another add is part of that add's sum.
   const intoAdd = new Set<number>();
@@ -113,7 +133,7 @@ export function residualBlocks(view: FunctionalView, idom: readonly number[] = d
     let f = terms[0]!;
     for (let i = 1; i < terms.length && f >= 0; i++) f = commonDominator(idom, f, terms[i]!);
     if (f < 0) continue;
-    const best = longestLayerPath(view, f, n.id);
+    const best = longestLayerPath(view, f, n.id, through).atStop;
     const inp = channels(g, f);
     let kind: NnMassBlock['kind'];
     let mass: number;
@@ -135,39 +155,53 @@ export function residualBlocks(view: FunctionalView, idom: readonly number[] = d
   return blocks;
 }
 
-/** The path from value `from` to node `to` with the most layers (ties: the first found). */
-function longestLayerPath(view: FunctionalView, from: number, to: number): PathInfo {
+/**
+ * Paths with the most layers from value `from` (ties: the first found), node by node up to node
+ * `stop`: each value's best path, and the best among `stop`'s inputs.
+ */
+function longestLayerPath(
+  view: FunctionalView,
+  from: number,
+  stop: number,
+  through?: PathThrough,
+): { readonly info: ReadonlyMap<number, PathInfo>; readonly atStop: PathInfo } {
   const g = view.graph;
-  const info = new Map<number, PathInfo>([[from, { n: 0, first: 0, inWidths: 0, dw: 0 }]]);
-  let result: PathInfo = { n: 0, first: 0, inWidths: 0, dw: 0 };
+  const info = new Map<number, PathInfo>([[from, EMPTY]]);
+  let atStop = EMPTY;
   const start = view.producer[from]!;
   for (const m of view.live) {
     if (m.id <= start) continue;
-    if (m.id > to) break;
+    if (m.id > stop) break;
     let best: PathInfo | undefined;
     for (const v of view.inputs[m.id]!) {
       const p = v === ZERO ? undefined : info.get(v);
       if (p && (!best || p.n > best.n)) best = p;
     }
     if (!best) continue;
+    if (m.id === stop) {
+      atStop = best;
+      break;
+    }
     let here = best;
-    if (LAYER_OPS.has(m.op)) {
+    const t = through?.(m.id);
+    if (t === null) continue;
+    if (t) here = extend(best, t);
+    else if (LAYER_OPS.has(m.op)) {
       const width = channels(g, m.outputs[0]!);
       const dw = isDepthwise(g, m.id) ? width : 0;
-      here = {
-        n: best.n + 1,
-        first: best.n === 0 ? width : best.first,
-        inWidths: best.inWidths + channels(g, m.inputs[0]!),
-        dw: best.dw || dw,
-      };
-    }
-    if (m.id === to) {
-      result = best;
-      break;
+      here = extend(best, { n: 1, first: width, inWidths: channels(g, m.inputs[0]!), dw });
     }
     for (const o of m.outputs) info.set(o, here);
   }
-  return result;
+  return { info, atStop };
+}
+
+/** The longest path of layers from value `from` to value `to` (both in `view`); undefined when none. */
+export function layerPath(view: FunctionalView, from: number, to: number): PathInfo | undefined {
+  if (to === from) return EMPTY;
+  const p = view.producer[to]!;
+  if (p < 0) return undefined;
+  return longestLayerPath(view, from, view.graph.nodes.length).info.get(to);
 }
 
 /** The concatenation (DenseNet-type) part: per cell, ρ_c · w_c · d_c. */

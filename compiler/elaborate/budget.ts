@@ -57,6 +57,11 @@ export function withinLimits(): boolean {
   return BUDGETS.every((k) => spent[k] <= LIMITS[k]);
 }
 
+/** Whether amounts summed in `total` are within every limit (an elaboration that spends them would finish). */
+export function fitsLimits(total: Readonly<Partial<Spent>>): boolean {
+  return BUDGETS.every((k) => (total[k] ?? 0) <= LIMITS[k]);
+}
+
 /** A fresh budget, at the start of a model, a section or a candidate. */
 export function resetBudget(): void {
   spent.unrolled = 0;

@@ -28,6 +28,7 @@ import {
   type CallKey,
   type Template,
 } from './memo.js';
+import { compose, type Composition } from './compose.js';
 import { SEGMENT_OP, segmentOf, type SegmentRecorder, type SegmentTemplate } from './segments.js';
 import {
   addNodes,
@@ -562,6 +563,65 @@ export class Elaborator {
    * there (segments.ts); the graph is then only for compiler/space/incremental.ts.
    */
   instantiate(def: Definition, digits: readonly number[], coarse?: SegmentRecorder): SpaceInstance {
+    const { instance, model } = this.runSpace(def, digits, (m) => {
+      this.segments = coarse;
+      try {
+        return this.elaborateCandidate(m);
+      } finally {
+        this.segments = undefined;
+      }
+    });
+    return { ...instance, graph: model };
+  }
+
+  /**
+   * A candidate of a space composed from its signature's trace without building its graph
+   * (compose.ts), or why it is not (it is then instantiated as usual). The section runs as for
+   * `instantiate`; the instance has no graph.
+   */
+  composeCandidate(
+    def: Definition,
+    digits: readonly number[],
+  ): { readonly instance: SpaceInstance; readonly composition: Composition<unknown> | string } {
+    let why = 'the section reports an error';
+    const { instance, model } = this.runSpace(def, digits, (m) => {
+      const c = this.composeModel(m);
+      if (typeof c === 'string') why = c;
+      else return c;
+      return undefined;
+    });
+    return { instance: { ...instance, graph: undefined }, composition: model ?? why };
+  }
+
+  private composeModel(model: ModelRef): Composition<unknown> | string {
+    if (!this.memoise || !this.traceCandidates) return 'candidate traces are off';
+    const traces = this.traces.get(model.def);
+    if (!traces) return 'no trace recorded yet';
+    const sig = signature(model.args, traces);
+    if (sig === undefined) return 'its arguments have no trace signature';
+    const t = traces.traces.get(sig);
+    if (t === undefined) return 'no trace recorded yet';
+    if (typeof t === 'string') return t;
+    return compose<HoleSite>(
+      t,
+      (step) => {
+        const callee = leafAt(model.args, step.path);
+        return callee && step.site.kept.get(callee);
+      },
+      // The name a layer called there takes (see `full` in layerName): every layer the call makes is under it.
+      (site) => (site.explicit ? (site.prefix ? `${site.prefix}.${site.explicit}` : site.explicit) : ''),
+    ) as Composition<unknown> | string;
+  }
+
+  /**
+   * Runs a space section for one assignment, then `model` on the model it names unless the
+   * section failed: the candidate's instance (its graph left to the caller) and what `model` gave.
+   */
+  private runSpace<T>(
+    def: Definition,
+    digits: readonly number[],
+    model: (m: ModelRef) => T | undefined,
+  ): { instance: Omit<SpaceInstance, 'graph'>; model: T | undefined } {
     const before = this.diagnostics.items.length;
     resetBudget();
     const state = { digits, points: [] as ChoicePoint[] };
@@ -577,7 +637,7 @@ export class Elaborator {
       failed: false,
       space,
     };
-    let graph: Graph | undefined;
+    let made: T | undefined;
     let name: string | undefined;
     try {
       // Blocks called in the section (to build a name, say) may need a graph to live in.
@@ -598,17 +658,15 @@ export class Elaborator {
       } finally {
         this.builder = undefined;
       }
-      if (space.model && !this.diagnostics.items.slice(before).some((d) => d.severity === 'error')) {
-        this.segments = coarse;
-        graph = this.elaborateCandidate(space.model);
-      }
+      if (space.model && !this.diagnostics.items.slice(before).some((d) => d.severity === 'error'))
+        made = model(space.model);
     } finally {
       this.choiceState = undefined;
-      this.segments = undefined;
     }
     const diagnostics = this.diagnostics.items.splice(before);
     const picks = state.points.map((_, k) => digits[k] ?? 0);
-    return {
+    const failed = diagnostics.some((d) => d.severity === 'error');
+    const instance = {
       space: def.name,
       choices: state.points,
       digits: picks,
@@ -623,9 +681,9 @@ export class Elaborator {
           })
           .join(','),
       model: space.model,
-      graph: diagnostics.some((d) => d.severity === 'error') ? undefined : graph,
       diagnostics,
     };
+    return { instance, model: failed ? undefined : made };
   }
 
   /**

@@ -126,7 +126,12 @@ export interface Trace<Site> {
   readonly steps: readonly (NodeStep | HoleStep<Site>)[];
   /** What the recording spent of each budget outside the hole calls (budget.ts). */
   readonly spent: Amounts;
-  readonly inputs: number;
+  /** The model's inputs, as the recording made them (the same for every candidate of the signature). */
+  readonly inputs: readonly { readonly name: string; readonly type: TensorType }[];
+  /** The symbolic dims of the inputs' types, in order of first appearance. */
+  readonly symbols: readonly string[];
+  /** The graph's name. */
+  readonly name: string;
   readonly outputs: readonly { readonly name: string; readonly ref: number }[];
 }
 
@@ -420,7 +425,11 @@ export function recordTrace<Site>(g: Graph, calls: readonly HoleCall<Site>[], sp
     if (r === undefined) return undefined;
     outputs.push({ name: o.name, ref: r });
   }
-  return { steps, spent, inputs: g.inputs.length, outputs };
+  const inputs = g.inputs.map((v) => {
+    const d = g.values[v]!.def;
+    return { name: d.kind === 'input' ? d.name : `input${v}`, type: g.values[v]!.type };
+  });
+  return { steps, spent, inputs, symbols: g.symbols, name: g.name, outputs };
 }
 
 const sameType = (a: TensorType, b: TensorType): boolean =>
@@ -442,7 +451,7 @@ export function replayTrace<Site>(
     args: () => { positional: TraceArg[]; keywords: Map<string, TraceArg> },
   ) => V | undefined,
 ): boolean {
-  if (slots.length !== t.inputs) return false;
+  if (slots.length !== t.inputs.length) return false;
   const made: ValueId[] = [];
   const resolve = (r: number): ValueId => (r < 0 ? slots[-r - 1]! : made[r]!);
   const arg = (a: TraceArg): TraceArg => ({ ...a, v: mapTensors(a.v, resolve)! });

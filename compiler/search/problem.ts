@@ -123,7 +123,12 @@ export class Problem {
     for (const n of [...opts.goals.map((g) => g.name), ...opts.limits.map((l) => l.name), ...(opts.features ?? [])])
       if (getProxy(n) && !getProxy(n)!.data) names.add(n);
     this.staticNames = [...names];
-    this.scorer = new Scorer(opts.space, this.staticNames, opts.batch ?? 1, opts.incremental ?? false);
+    this.scorer = new Scorer(
+      opts.space,
+      this.staticNames,
+      opts.batch ?? 1,
+      opts.incremental ? 'incremental' : 'traced',
+    );
   }
 
   /** The names the goals and limits need from `source`. */

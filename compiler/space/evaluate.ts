@@ -1,8 +1,9 @@
 // Scores candidates of an open space: index → graph → hashes → proxy values, one result row
 // per candidate. Candidates with the same canonical hash (the same function) reuse the
-// 'function'-level proxies, computed once. On request, static rows are computed incrementally
-// from cached analyses of the candidates' cells where that gives the same row (incremental.ts),
-// else from the candidate's full graph.
+// 'function'-level proxies, computed once. Static rows are computed without the candidate's
+// graph where that gives the same row: by default from its composition out of its candidate
+// trace (traced.ts), on request from cached analyses of its cells (incremental.ts); else, and
+// always for the data-dependent proxies, from the candidate's full graph.
 import { bindDims } from '../analysis/summary.js';
 import { renderDiagnostic } from '../diagnostics/render.js';
 import { LruMap } from '../elaborate/memo.js';
@@ -11,6 +12,13 @@ import { COMPOSED, IncrementalAnalyser, SUMMED, type Fallback } from './incremen
 import { getProxy, ProxyContext, type Proxy } from './proxies.js';
 import type { Graph } from '../ir/types.js';
 import { candidate, type OpenSpace } from './space.js';
+import { TracedAnalyser } from './traced.js';
+
+/**
+ * How static rows are computed: from compositions of candidate traces where a candidate has
+ * one (traced.ts), from cached cell analyses (incremental.ts), or always from full graphs.
+ */
+export type StaticAnalysis = 'traced' | 'incremental' | 'full';
 
 /** Measures the data-dependent proxies of a candidate's graph (compiler/drivers/proxies), values by name. */
 export type Measure = (graph: Graph) => Promise<Readonly<Record<string, number | string>>>;
@@ -37,28 +45,37 @@ export class Scorer {
   private readonly byFunction = new LruMap<string, Record<string, number>>(CACHE);
   /** Distinct functions and networks seen by this scorer. */
   readonly functions = new Set<string>();
-  /** Rows computed incrementally, and why the others were computed from the full graph. */
+  /** Rows computed without a full graph, and why the others were computed from the full graph. */
   readonly counts = { incremental: 0, fallbacks: new Map<Fallback, number>(), mismatches: 0 };
-  readonly incremental: IncrementalAnalyser | undefined;
+  private readonly analyser: IncrementalAnalyser | TracedAnalyser | undefined;
   constructor(
     readonly space: OpenSpace,
     proxies: readonly string[],
     readonly batch = 1,
     /**
-     * Compute static rows from cached cell analyses where that gives the same row
-     * (incremental.ts). Off by default: measured in `npm run bench`, it costs about twice what
-     * full graphs cost on NAS-Bench-201 now that those are replayed from candidate traces
-     * (elaborate/trace.ts), which coarse instances cannot use, and on a space of DenseNet-type
-     * cells most new functions fall back, paying both ways.
+     * 'traced' by default. 'incremental' is measured in `npm run bench`: it costs about twice
+     * what full graphs cost on NAS-Bench-201, since coarse instances cannot be replayed from
+     * candidate traces (elaborate/trace.ts), and on a space of DenseNet-type cells most new
+     * functions fall back, paying both ways.
      */
-    incremental = false,
+    readonly analysis: StaticAnalysis = 'traced',
   ) {
     this.proxies = proxies.flatMap((p) => {
       const x = getProxy(p);
       if (!x) throw new Error(`unknown proxy ${p}`);
       return x.data ? [] : [x];
     });
-    this.incremental = incremental ? new IncrementalAnalyser(space) : undefined;
+    this.analyser =
+      analysis === 'incremental'
+        ? new IncrementalAnalyser(space)
+        : analysis === 'traced'
+          ? new TracedAnalyser(space)
+          : undefined;
+  }
+
+  /** The analyser of static rows without full graphs, and what it counted. */
+  get stats(): IncrementalAnalyser['stats'] | TracedAnalyser['stats'] | undefined {
+    return this.analyser?.stats;
   }
 
   /** The graph-only proxies of candidate `index`, then the data-dependent ones from `measure`. */
@@ -73,13 +90,13 @@ export class Scorer {
   }
 
   score(index: bigint): Row {
-    if (!this.incremental) return this.scoreGraph(index).row;
+    if (!this.analyser) return this.scoreGraph(index).row;
     const why: Fallback | undefined = this.proxies.some((p) => p.level === 'graph' && !SUMMED.has(p.name))
       ? 'proxy needs the graph'
       : undefined;
     const r = why
       ? { fallback: why }
-      : this.incremental.analyse(index, (g) => bindDims(g, this.batch), {
+      : this.analyser.analyse(index, (g) => bindDims(g, this.batch), {
           macs: this.proxies.some((p) => p.name === 'macs'),
           flops: this.proxies.some((p) => p.name === 'flops'),
           topology: this.proxies.some((p) => COMPOSED.has(p.name)),
@@ -104,7 +121,7 @@ export class Scorer {
         this.functions.add(r.hash);
         const out: Record<string, number | string> = { hash: r.hash };
         for (const p of this.proxies) out[p.name] = p.level === 'function' ? fn[p.name]! : r[p.name as 'params']!;
-        return { index: indexValue(index), arch: r.inst.name, ...out };
+        return { index: indexValue(index), arch: r.arch, ...out };
       }
     }
     this.counts.fallbacks.set(reason, (this.counts.fallbacks.get(reason) ?? 0) + 1);

@@ -10,13 +10,28 @@
 //   its input, since the input dominates everything the segment computes, and its longest layer
 //   path runs inside it; so the segment's expansion, alone, finds the same blocks with the same
 //   masses (the input's channels are its type's).
+// - a residual join at the top level (between segments, as in a NAS cell whose edges are the
+//   segments) has its fork at the top level too: a value inside a segment that dominates a
+//   value after it is dominated by the segment's output, its only way out. Where each segment
+//   on its paths has its output dominated by its input (or a zero input), the dominators among
+//   top-level values are those of the full graph, and a path through a segment is extended by
+//   the segment's own longest path from input to output (nn-mass.ts's PathThrough).
 // The cells' own (concatenation) masses are zero unless a concatenation or a channel slice is
-// live somewhere, and a residual join at the top level could take a path through segments:
-// those candidates are analysed in full. Parts are summed one by one in the candidate's order,
+// live somewhere: those candidates are analysed in full, as are those with a segment whose
+// output its input does not dominate. Parts are summed one by one in the candidate's order,
 // so the floating-point totals are bit for bit the full analyses' (test/space/incremental.test.ts).
 import { nnDegreeOf, residualJoin, type ResidualJoin } from '../analysis/nn-degree.js';
-import { nnMassTotal, residualBlocks } from '../analysis/nn-mass.js';
-import { channels, commonWidth, LAYER_OPS, resolutionKey, type FunctionalView } from '../analysis/topology.js';
+import { layerPath, nnMassTotal, residualBlocks, type PathInfo } from '../analysis/nn-mass.js';
+import {
+  channels,
+  commonDominator,
+  commonWidth,
+  dominators,
+  LAYER_OPS,
+  resolutionKey,
+  ZERO,
+  type FunctionalView,
+} from '../analysis/topology.js';
 import type { Graph, Node } from '../ir/types.js';
 
 /** What a segment contributes to NN-Mass and NN-Degree, from its expansion alone. */
@@ -27,6 +42,10 @@ export interface SegmentTopology {
   readonly blocks: readonly { readonly mass: number; readonly join: ResidualJoin }[];
   /** A live concatenation or slice: the cells' concatenation skips need the whole graph. */
   readonly dense: boolean;
+  /** Its longest path of layers from input to output; null when its output does not depend on its input. */
+  readonly path: PathInfo | null;
+  /** Every path to its output passes its input. */
+  readonly dominated: boolean;
 }
 
 /** Ops that could carry channels around a layer (NN-Mass's concatenation skips). */
@@ -46,8 +65,13 @@ export function segmentTopology(view: FunctionalView): SegmentTopology {
     if (LAYER_OPS.has(n.op)) layers.push(layerOf(g, n));
     if (DENSE_OPS.has(n.op)) dense = true;
   }
-  const blocks = residualBlocks(view).map((b) => ({ mass: b.mass, join: residualJoin(g, b) }));
-  return { layers, blocks, dense };
+  const idom = dominators(view);
+  const blocks = residualBlocks(view, idom).map((b) => ({ mass: b.mass, join: residualJoin(g, b) }));
+  const x = g.inputs[0]!;
+  const out = view.outputs[0]!;
+  const path = out === ZERO ? null : (layerPath(view, x, out) ?? null);
+  const dominated = out !== ZERO && commonDominator(idom, out, x) === x;
+  return { layers, blocks, dense, path, dominated };
 }
 
 /**
@@ -61,6 +85,21 @@ export function composeTopology(
   const g = view.graph;
   const layers: { resolution: string; width: number }[] = [];
   const blocks: { mass: number; join: ResidualJoin }[] = [];
+  // Residual joins at the top level, by their add's node.
+  let joins: Map<number, { mass: number; join: ResidualJoin }> | undefined;
+  if (view.live.some((n) => n.op === 'add' && !topologyOf(n.id))) {
+    for (const n of view.live) {
+      const t = topologyOf(n.id);
+      if (t && !t.dominated && view.inputs[n.id]![0] !== ZERO) return undefined;
+    }
+    const through = (id: number) => {
+      const t = topologyOf(id);
+      return t ? t.path : undefined;
+    };
+    joins = new Map(
+      residualBlocks(view, dominators(view), through).map((b) => [b.node, { mass: b.mass, join: residualJoin(g, b) }]),
+    );
+  }
   for (const n of view.live) {
     const t = topologyOf(n.id);
     if (t) {
@@ -69,7 +108,9 @@ export function composeTopology(
       for (const b of t.blocks) blocks.push(b);
       continue;
     }
-    if (n.op === 'add' || DENSE_OPS.has(n.op)) return undefined;
+    if (DENSE_OPS.has(n.op)) return undefined;
+    const join = joins?.get(n.id);
+    if (join) blocks.push(join);
     if (LAYER_OPS.has(n.op)) layers.push(layerOf(g, n));
   }
   // Cells: maximal runs of layers at one resolution (analysis/topology.ts's `cells`).

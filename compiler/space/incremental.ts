@@ -28,22 +28,22 @@ import { functionalView, ZERO, type FunctionalView } from '../analysis/topology.
 import { replayTemplate } from '../elaborate/memo.js';
 import { SEGMENT_OP, SegmentRecorder, segmentCache, type SegmentTemplate } from '../elaborate/segments.js';
 import { GraphBuilder } from '../ir/builder.js';
-import type { Graph } from '../ir/types.js';
+import type { Graph, TensorType, ValueId } from '../ir/types.js';
+import { NO_SPAN } from '../source.js';
 import { canonicalHash, segmentLabeler, type SegmentLabeler } from './canonical.js';
 import { composeTopology, segmentTopology, type SegmentTopology } from './incremental-topology.js';
 import { paramCount, sumCosts } from './proxies.js';
 import { digitsOf, type OpenSpace } from './space.js';
-import type { SpaceInstance } from '../elaborate/elaborate.js';
 
 /** Why a candidate was elaborated in full. */
 export type Fallback =
   | 'proxy needs the graph'
   | 'does not build'
   | 'new function'
-  | 'zero segment input'
   | 'sum across a segment'
   | 'costs not exact'
-  | 'topology across segments';
+  | 'topology across segments'
+  | 'not composed';
 
 /** Proxies a candidate's segments give by sums; every other 'graph'-level proxy needs the graph. */
 export const SUMMED = new Set(['params', 'macs', 'flops']);
@@ -60,8 +60,9 @@ export interface Wanted {
 export const COMPOSED = new Set(['nn_mass', 'nn_degree']);
 
 /** The analysis of one segment's expansion, alone, with its input as the graph's value 0. */
-interface SegmentAnalysis {
-  readonly segment: SegmentTemplate;
+export interface SegmentAnalysis {
+  /** Builds its expansion again (costs at other dims, NN-Mass's parts), its input zero if asked. */
+  readonly build: (zeroInput?: boolean) => Graph;
   readonly labeler: SegmentLabeler;
   /** What its output amounts to: zero, its input unchanged, or something it computes. */
   readonly out: 'zero' | 'input' | 'self';
@@ -76,18 +77,35 @@ interface SegmentAnalysis {
   readonly costs: Map<string, { macs?: number; flops?: number }>;
   /** What it contributes to NN-Mass and NN-Degree, computed when first asked for. */
   topology?: SegmentTopology;
+  /**
+   * Its analysis where a candidate's view makes its input zero (a `none` edge before it): the
+   * expansion folds as the full graph's would, made when first needed. Not for sums.
+   */
+  zeroed?: SegmentAnalysis;
 }
 
-function topologyOf(a: SegmentAnalysis): SegmentTopology {
-  return (a.topology ??= segmentTopology(functionalView(expansion(a.segment))));
+/** A segment's input in the graph of its expansion alone: the graph's input, or zeros of its type. */
+export function segmentInput(b: GraphBuilder, type: TensorType, zeroInput = false): ValueId {
+  const x = b.addInput('x', type);
+  return zeroInput ? b.addNode('zero', '§zero', [x], 1, [type], {}, NO_SPAN, []).outputs[0]! : x;
 }
 
-const analyses = new WeakMap<SegmentTemplate, SegmentAnalysis>();
+function zeroedOf(a: SegmentAnalysis): SegmentAnalysis {
+  const build = () => a.build(true);
+  return (a.zeroed ??= analyseGraph(build, build(), {}, '', { macs: false, flops: false }));
+}
+
+export function segmentTopologyOf(a: SegmentAnalysis): SegmentTopology {
+  return (a.topology ??= segmentTopology(functionalView(a.build())));
+}
+
+/** Analyses by what they analyse (a segment template, a kept expansion of a candidate trace). */
+const analyses = new WeakMap<object, SegmentAnalysis>();
 
 /** The expansion alone, built the way a replay builds it into a whole graph. */
-function expansion(s: SegmentTemplate): Graph {
+function expansion(s: SegmentTemplate, zeroInput?: boolean): Graph {
   const b = new GraphBuilder('segment');
-  const x = b.addInput('x', s.inType);
+  const x = segmentInput(b, s.inType, zeroInput);
   const r = replayTemplate(b, s.template, 's', [], [x]);
   if (r?.t !== 'tensor') throw new Error('a segment template did not replay to one tensor');
   b.addOutput('y', r.id);
@@ -95,18 +113,29 @@ function expansion(s: SegmentTemplate): Graph {
 }
 
 /**
- * A segment's analysis, with its costs at `bind` when asked for. The expansion's graph is not
- * kept (a search keeps thousands of these): a cost at other dims builds it again.
+ * The analysis of the expansion `build` makes, kept per `of`, with its costs at `bind` when
+ * asked for. The expansion's graph is not kept (a search keeps thousands of these): a cost at
+ * other dims builds it again.
  */
-function analyse(
-  s: SegmentTemplate,
+export function analyseSegment(
+  of: object,
+  build: (zeroInput?: boolean) => Graph,
   bind: Readonly<Record<string, number>>,
   key: string,
   want: Wanted,
 ): SegmentAnalysis {
-  let a = analyses.get(s);
-  if (a) return a;
-  const graph = expansion(s);
+  let a = analyses.get(of);
+  if (!a) analyses.set(of, (a = analyseGraph(build, build(), bind, key, want)));
+  return a;
+}
+
+function analyseGraph(
+  build: (zeroInput?: boolean) => Graph,
+  graph: Graph,
+  bind: Readonly<Record<string, number>>,
+  key: string,
+  want: Wanted,
+): SegmentAnalysis {
   const x = graph.inputs[0]!;
   const view = functionalView(graph);
   const o = view.outputs[0]!;
@@ -117,8 +146,8 @@ function analyse(
     ...(want.macs ? { macs: sumCosts(graph, bind, true) } : {}),
     ...(want.flops ? { flops: sumCosts(graph, bind, false) } : {}),
   });
-  a = {
-    segment: s,
+  return {
+    build,
     labeler: segmentLabeler(view),
     out,
     inputUses: view.uses[x]!,
@@ -129,16 +158,19 @@ function analyse(
     // Its view is at hand: NN-Mass's and NN-Degree's parts cost little more now than later.
     ...(want.topology ? { topology: segmentTopology(view) } : {}),
   };
-  analyses.set(s, a);
-  return a;
 }
 
-function segmentCost(a: SegmentAnalysis, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
+export function segmentCost(
+  a: SegmentAnalysis,
+  bind: Readonly<Record<string, number>>,
+  key: string,
+  macs: boolean,
+): number {
   let c = a.costs.get(key);
   if (!c) a.costs.set(key, (c = {}));
   const kept = macs ? c.macs : c.flops;
   if (kept !== undefined) return kept;
-  const x = sumCosts(expansion(a.segment), bind, macs);
+  const x = sumCosts(a.build(), bind, macs);
   if (macs) c.macs = x;
   else c.flops = x;
   return x;
@@ -146,22 +178,26 @@ function segmentCost(a: SegmentAnalysis, bind: Readonly<Record<string, number>>,
 
 /**
  * The functional view of a coarse graph: top-level nodes fold as in topology.ts, a segment as
- * its expansion does. A string says why it cannot stand for the whole graph's view.
+ * its expansion does, with a zero input where the view makes it zero. `seg` is the segments'
+ * analyses; `picked` gets those that stand for them in this view (zeroed where their input is
+ * zero), for labels and topology. A string says why it cannot stand for the whole graph's view.
  */
 export function coarseView(
   g: Graph,
   seg: ReadonlyMap<number, SegmentAnalysis>,
-): FunctionalView | Extract<Fallback, 'zero segment input' | 'sum across a segment'> {
+  picked: Map<number, SegmentAnalysis>,
+): FunctionalView | Extract<Fallback, 'sum across a segment'> {
   const view = functionalView(g, true, {
     fold(n, ins, zeros) {
-      const s = seg.get(n.id);
+      let s = seg.get(n.id);
       if (!s) return undefined;
-      if (zeros > 0) return 'zero segment input';
+      if (zeros > 0) s = zeroedOf(s);
+      picked.set(n.id, s);
       return s.out === 'zero' ? ZERO : s.out === 'input' ? ins[0]! : 'live';
     },
-    inputUses: (n) => seg.get(n.id)?.inputUses,
-  });
-  if (typeof view === 'string') return view as 'zero segment input';
+    inputUses: (n) => picked.get(n.id)?.inputUses,
+  }) as FunctionalView;
+  seg = picked;
   const { live, inputs, uses, producer } = view;
   // Sums spliced across a boundary: the labels would combine terms of both sides.
   const isSum = (v: number): boolean => {
@@ -186,7 +222,8 @@ export function coarseView(
 /** A candidate's static values from its segments, or why it must be elaborated in full. */
 export type Incremental =
   | {
-      readonly inst: SpaceInstance;
+      /** The candidate's name in the results. */
+      readonly arch: string;
       readonly hash: string;
       /** The sums asked for. */
       readonly params: number;
@@ -219,11 +256,15 @@ export class IncrementalAnalyser {
     for (const [id, s] of rec.segments) {
       if (!analyses.has(s)) this.stats.fresh++;
       this.stats.segments++;
-      seg.set(id, analyse(s, b, key, want));
+      seg.set(
+        id,
+        analyseSegment(s, (z) => expansion(s, z), b, key, want),
+      );
     }
-    const view = coarseView(g, seg);
+    const picked = new Map<number, SegmentAnalysis>();
+    const view = coarseView(g, seg, picked);
     if (typeof view === 'string') return { fallback: view };
-    const hash = canonicalHash(view, (id) => seg.get(id)?.labeler);
+    const hash = canonicalHash(view, (id) => picked.get(id)?.labeler);
     const own = want.macs || want.flops ? g.nodes.filter((n) => n.op !== SEGMENT_OP) : [];
     // Integers below 2^53 add exactly in any order; anything else is summed on the full graph.
     let exact = true;
@@ -243,9 +284,9 @@ export class IncrementalAnalyser {
     const flops = want.flops ? sum(sumCosts(g, b, false, own), (a) => segmentCost(a, b, key, false)) : undefined;
     if (!exact) return { fallback: 'costs not exact' };
     return {
-      inst,
+      arch: inst.name,
       hash,
-      topology: () => composeTopology(view, (id) => (seg.has(id) ? topologyOf(seg.get(id)!) : undefined)),
+      topology: () => composeTopology(view, (id) => (picked.has(id) ? segmentTopologyOf(picked.get(id)!) : undefined)),
       params,
       ...(macs !== undefined ? { macs } : {}),
       ...(flops !== undefined ? { flops } : {}),

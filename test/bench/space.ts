@@ -79,7 +79,7 @@ const BLOCK = 500;
  * the rows of each way.
  */
 function scoreFirst(): { cpu: [number, number]; rows: [string[], string[]]; incremental: number } {
-  const scorers = [false, true].map((incremental) => {
+  const scorers = (['full', 'incremental'] as const).map((incremental) => {
     const opened = openSpace({ path: FILE, text: readFileSync(FILE, 'utf8') }, nodeHost);
     if (!opened.space) throw new Error(`${FILE} did not open`);
     return new Scorer(opened.space, PROXIES, 1, incremental);

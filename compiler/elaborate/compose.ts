@@ -1,0 +1,171 @@
+// Candidates composed from their traces (trace.ts) without building their graphs. A candidate
+// whose signature has a trace, and whose callee at every hole step has an expansion kept at that
+// step's site, would be replayed into exactly the trace's nodes with those expansions in place of
+// the hole steps. So its graph is known without adding a node: the trace's *skeleton* (its nodes,
+// each hole step one `segment` node as in segments.ts) and the expansions, each a graph of its
+// own made once. Static analyses that sum over nodes or label them along the graph (compiler/
+// space/traced.ts) then cost a candidate its hole steps, not its layers.
+//
+// The composition stands for the replay only where the replay could not have given up, which is
+// checked here, once per trace or per expansion where the check allows:
+// - every hole step takes one tensor and makes one (a segment node stands for it), and the
+//   expansion's result is a tensor it made, of the type the recording's call made;
+// - no recorded name can meet another: every expansion's layers are named under its step's root
+//   (the call's prefix and `as` name), the roots do not nest, and no other layer is under one;
+// - the budgets the trace and the expansions spent fit, and the layers stay under the limit.
+// Anything else (an expansion not made yet among them) leaves the candidate to the replay.
+import { LIMITS } from '../diagnostics/limits.js';
+import { GraphBuilder } from '../ir/builder.js';
+import type { Graph, TensorType } from '../ir/types.js';
+import { sameShape } from '../ir/shape.js';
+import { addTo, fitsLimits, type Spent } from './budget.js';
+import { SEGMENT_OP } from './segments.js';
+import { addNodes, type HoleStep, type KeptExpansion, type NodeStep, type Trace } from './trace.js';
+
+/** A candidate as its trace and, per hole step in order, the expansion its callee adds there. */
+export interface Composition<Site> {
+  readonly trace: Trace<Site>;
+  readonly skeleton: Skeleton;
+  readonly parts: readonly KeptExpansion[];
+}
+
+/** A trace's nodes as a graph, each hole step one segment node (segments.ts's op). */
+export interface Skeleton {
+  readonly graph: Graph;
+  /** The segment node of each hole step, in order. */
+  readonly segments: readonly number[];
+  /** Each hole step's input type. */
+  readonly inTypes: readonly TensorType[];
+}
+
+/** What is known of a trace once: its skeleton, or why its candidates cannot be composed. */
+interface TraceFacts {
+  readonly holes: readonly HoleStep<unknown>[];
+  readonly roots: readonly string[];
+  readonly fixedNodes: number;
+  readonly skeleton: Skeleton;
+}
+
+const facts = new WeakMap<object, TraceFacts | string>();
+
+const sameType = (a: TensorType, b: TensorType): boolean =>
+  a === b || (a.dtype === b.dtype && sameShape(a.shape, b.shape));
+
+/** Whether `name` is `root` or under it. */
+const under = (name: string, root: string): boolean =>
+  name === root || (name.length > root.length && name.startsWith(root) && name[root.length] === '.');
+
+/** `name` and each of its dotted prefixes. */
+function* prefixes(name: string): Generator<string> {
+  for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) yield name.slice(0, i);
+  yield name;
+}
+
+function traceFacts<Site>(t: Trace<Site>, rootOf: (site: Site) => string): TraceFacts | string {
+  const holes: HoleStep<Site>[] = [];
+  for (const s of t.steps) if (s.kind === 'hole') holes.push(s);
+  if (holes.length === 0) return 'the trace has no hole step';
+  const roots = holes.map((h) => rootOf(h.site));
+  const rootSet = new Set<string>();
+  for (const r of roots) {
+    if (r === '') return 'a chosen call is inlined';
+    for (const p of prefixes(r)) if (rootSet.has(p)) return 'the names of two chosen calls nest';
+    rootSet.add(r);
+  }
+  for (const r of roots)
+    for (const p of prefixes(r)) if (p !== r && rootSet.has(p)) return 'the names of two chosen calls nest';
+  let fixedNodes = 0;
+  for (const s of t.steps) {
+    if (s.kind !== 'node') continue;
+    fixedNodes++;
+    for (const p of prefixes(s.name)) if (rootSet.has(p)) return 'a layer is named under a chosen call';
+  }
+  // The skeleton: the trace replayed with one segment node per hole step.
+  const b = new GraphBuilder(t.name);
+  for (const s of t.symbols) b.addSymbol(s);
+  const slots = t.inputs.map((i) => b.addInput(i.name, i.type));
+  const made: number[] = [];
+  const resolve = (r: number): number => (r < 0 ? slots[-r - 1]! : made[r]!);
+  const segments: number[] = [];
+  const inTypes: TensorType[] = [];
+  let k = 0;
+  for (const s of t.steps) {
+    if (s.kind === 'node') {
+      if (!addNodes(b, [s], resolve, made)) return 'a layer name is taken twice';
+      continue;
+    }
+    const r = s.result;
+    if (s.slots.length !== 1 || s.made.length !== 1 || r.t !== 'tensor' || r.id !== made.length)
+      return 'a chosen call does not take one tensor and make one';
+    const x = resolve(s.slots[0]!);
+    inTypes.push(b.type(x));
+    const span = s.positional[0]?.span ?? s.keywords[0]?.[1].span;
+    if (!span) return 'a chosen call has no argument';
+    const n = b.addNode(SEGMENT_OP, roots[k++]!, [x], 1, [s.made[0]!], {}, span, []);
+    segments.push(n.id);
+    made.push(n.outputs[0]!);
+  }
+  for (const o of t.outputs) b.addOutput(o.name, resolve(o.ref));
+  return { holes, roots, fixedNodes, skeleton: { graph: b.finish(), segments, inTypes } };
+}
+
+/** The type of the value a kept expansion's nodes make as local reference `ref` (params, then outputs, node by node). */
+function madeType(nodes: readonly NodeStep[], ref: number): TensorType | undefined {
+  let k = 0;
+  for (const n of nodes) {
+    for (const p of n.params) if (k++ === ref) return { shape: p.shape, dtype: p.dtype };
+    for (const t of n.outTypes) if (k++ === ref) return t;
+  }
+  return undefined;
+}
+
+/** Per expansion: its result's type when it is a tensor it made, and whether its layers are under `root`. */
+const partFacts = new WeakMap<
+  KeptExpansion,
+  { readonly out: TensorType | undefined; readonly root: string; readonly named: boolean }
+>();
+
+function partOk(part: KeptExpansion, root: string, made: TensorType): boolean {
+  let f = partFacts.get(part);
+  if (!f || f.root !== root) {
+    const r = part.result;
+    partFacts.set(
+      part,
+      (f = {
+        out: r.t === 'tensor' && r.id >= 0 ? madeType(part.nodes, r.id) : undefined,
+        root,
+        named: part.nodes.every((n) => under(n.name, root)),
+      }),
+    );
+  }
+  return f.named && f.out !== undefined && sameType(f.out, made);
+}
+
+/**
+ * A candidate of trace `t` composed: `partOf` gives its callee's kept expansion at a hole step,
+ * `rootOf` the name a site's call takes. A string says why it is left to the replay.
+ */
+export function compose<Site>(
+  t: Trace<Site>,
+  partOf: (step: HoleStep<Site>) => KeptExpansion | undefined,
+  rootOf: (site: Site) => string,
+): Composition<Site> | string {
+  let f = facts.get(t);
+  if (f === undefined) facts.set(t, (f = traceFacts(t, rootOf)));
+  if (typeof f === 'string') return f;
+  const parts: KeptExpansion[] = [];
+  const spent: Partial<Spent> = {};
+  addTo(spent, t.spent);
+  let layers = f.fixedNodes;
+  for (let k = 0; k < f.holes.length; k++) {
+    const h = f.holes[k] as HoleStep<Site>;
+    const part = partOf(h);
+    if (!part) return 'an expansion not made yet';
+    if (!partOk(part, f.roots[k]!, h.made[0]!)) return 'an expansion that the replay would not add as it is';
+    addTo(spent, part.spent);
+    layers += part.nodes.length;
+    parts.push(part);
+  }
+  if (layers >= LIMITS.layers || !fitsLimits(spent)) return 'a budget exceeded';
+  return { trace: t, skeleton: f.skeleton, parts };
+}

@@ -1,0 +1,142 @@
+// Static analysis of search-space candidates composed from candidate traces (elaborate/
+// compose.ts), without building their graphs. A candidate whose trace and kept expansions are
+// known is its trace's skeleton (the layers every candidate of its signature shares, each chosen
+// call one segment node) with its callees' expansions in place of the segments. Each expansion
+// is analysed once, as a segment of incremental.ts (its parameters, costs, hash labeller and
+// NN-Mass/NN-Degree parts), and each skeleton once for its own layers' sums; a candidate then
+// costs the functional view of its skeleton and a labelling pass, not an elaboration.
+//
+// The rows are those of the full graphs, under incremental.ts's conditions (a segment whose input
+// is zero, a sum spliced across a boundary and a non-integer cost fall back to the full graph),
+// and where a candidate is not composed (its signature not traced yet, an expansion not made yet,
+// anything compose.ts checks) the caller analyses its full graph, which makes what was missing.
+import type { Composition, Skeleton } from '../elaborate/compose.js';
+import { SEGMENT_OP } from '../elaborate/segments.js';
+import { addNodes, type KeptExpansion } from '../elaborate/trace.js';
+import { GraphBuilder } from '../ir/builder.js';
+import type { Graph, TensorType } from '../ir/types.js';
+import { canonicalHash } from './canonical.js';
+import { composeTopology } from './incremental-topology.js';
+import {
+  analyseSegment,
+  coarseView,
+  segmentCost,
+  segmentInput,
+  segmentTopologyOf,
+  type Incremental,
+  type SegmentAnalysis,
+  type Wanted,
+} from './incremental.js';
+import { paramCount, sumCosts } from './proxies.js';
+import { digitsOf, type OpenSpace } from './space.js';
+
+/** A kept expansion alone, its one input the graph's input. */
+function expansionGraph(part: KeptExpansion, inType: TensorType, zeroInput?: boolean): Graph {
+  const b = new GraphBuilder('segment');
+  const x = segmentInput(b, inType, zeroInput);
+  const made: number[] = [];
+  if (!addNodes(b, part.nodes, (r) => (r < 0 ? x : made[r]!), made))
+    throw new Error('a kept expansion names a layer twice');
+  const r = part.result;
+  if (r.t !== 'tensor' || r.id < 0) throw new Error('a composed expansion does not make its result');
+  b.addOutput('y', made[r.id]!);
+  return b.finish();
+}
+
+/** A skeleton's own parameters, and its own layers' costs by the dims they were counted at. */
+interface SkeletonSums {
+  readonly params: number;
+  readonly costs: Map<string, { macs?: number; flops?: number }>;
+}
+const sums = new WeakMap<Skeleton, SkeletonSums>();
+
+function ownCost(s: Skeleton, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
+  let k = sums.get(s);
+  if (!k) sums.set(s, (k = { params: paramCount(s.graph), costs: new Map() }));
+  let c = k.costs.get(key);
+  if (!c) k.costs.set(key, (c = {}));
+  const kept = macs ? c.macs : c.flops;
+  if (kept !== undefined) return kept;
+  const own = s.graph.nodes.filter((n) => n.op !== SEGMENT_OP);
+  const x = sumCosts(s.graph, bind, macs, own);
+  if (macs) c.macs = x;
+  else c.flops = x;
+  return x;
+}
+
+/** Candidates of one space analysed from their compositions; the others say why not. */
+export class TracedAnalyser {
+  /** Candidates analysed from compositions, and why the others were not composed. */
+  readonly stats = { composed: 0, not: new Map<string, number>() };
+  constructor(readonly space: OpenSpace) {}
+
+  analyse(index: bigint, bind: (g: Graph) => Readonly<Record<string, number>>, want: Wanted): Incremental {
+    const { instance, composition } = this.space.elaborator.composeCandidate(
+      this.space.def,
+      digitsOf(index, this.space.radix),
+    );
+    const radix = this.space.radix;
+    const same =
+      instance.choices.length === radix.length && instance.choices.every((c, k) => c.options.length === radix[k]);
+    if (typeof composition === 'string' || !same) {
+      const why = typeof composition === 'string' ? composition : 'choices that depend on one another';
+      this.stats.not.set(why, (this.stats.not.get(why) ?? 0) + 1);
+      return { fallback: 'not composed' };
+    }
+    this.stats.composed++;
+    return analyseComposition(composition, instance.name, bind, want);
+  }
+}
+
+/** A composed candidate's static values, or why its full graph is needed (see incremental.ts). */
+export function analyseComposition(
+  c: Composition<unknown>,
+  arch: string,
+  bindOf: (g: Graph) => Readonly<Record<string, number>>,
+  want: Wanted,
+): Incremental {
+  const s = c.skeleton;
+  const g = s.graph;
+  const b = bindOf(g);
+  const key = Object.entries(b).join(';');
+  const seg = new Map<number, SegmentAnalysis>();
+  for (let k = 0; k < c.parts.length; k++) {
+    const part = c.parts[k]!;
+    const inType = s.inTypes[k]!;
+    seg.set(
+      s.segments[k]!,
+      analyseSegment(part, (z) => expansionGraph(part, inType, z), b, key, want),
+    );
+  }
+  const picked = new Map<number, SegmentAnalysis>();
+  const view = coarseView(g, seg, picked);
+  if (typeof view === 'string') return { fallback: view };
+  const hash = canonicalHash(view, (id) => picked.get(id)?.labeler);
+  // Integers below 2^53 add exactly in any order; anything else is summed on the full graph.
+  let exact = true;
+  const sum = (own: number, part: (a: SegmentAnalysis) => number): number => {
+    let total = own;
+    exact &&= Number.isSafeInteger(own);
+    for (const a of seg.values()) {
+      const x = part(a);
+      exact &&= Number.isSafeInteger(x);
+      total += x;
+    }
+    exact &&= Number.isSafeInteger(total);
+    return total;
+  };
+  let k = sums.get(s);
+  if (!k) sums.set(s, (k = { params: paramCount(g), costs: new Map() }));
+  const params = sum(k.params, (a) => a.params);
+  const macs = want.macs ? sum(ownCost(s, b, key, true), (a) => segmentCost(a, b, key, true)) : undefined;
+  const flops = want.flops ? sum(ownCost(s, b, key, false), (a) => segmentCost(a, b, key, false)) : undefined;
+  if (!exact) return { fallback: 'costs not exact' };
+  return {
+    arch,
+    hash,
+    topology: () => composeTopology(view, (id) => (picked.has(id) ? segmentTopologyOf(picked.get(id)!) : undefined)),
+    params,
+    ...(macs !== undefined ? { macs } : {}),
+    ...(flops !== undefined ? { flops } : {}),
+  };
+}
