@@ -18,7 +18,7 @@ import { LIMITS } from '../diagnostics/limits.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph, TensorType } from '../ir/types.js';
 import { sameShape } from '../ir/shape.js';
-import { addTo, fitsLimits, type Spent } from './budget.js';
+import { amountVector, vectorFits } from './budget.js';
 import { SEGMENT_OP } from './segments.js';
 import { addNodes, type HoleStep, type KeptExpansion, type NodeStep, type Trace } from './trace.js';
 
@@ -43,6 +43,8 @@ interface TraceFacts {
   readonly holes: readonly HoleStep<unknown>[];
   readonly roots: readonly string[];
   readonly fixedNodes: number;
+  /** What the trace spent outside its hole steps, as a vector (budget.ts). */
+  readonly spent: Float64Array;
   readonly skeleton: Skeleton;
 }
 
@@ -106,7 +108,7 @@ function traceFacts<Site>(t: Trace<Site>, rootOf: (site: Site) => string): Trace
     made.push(n.outputs[0]!);
   }
   for (const o of t.outputs) b.addOutput(o.name, resolve(o.ref));
-  return { holes, roots, fixedNodes, skeleton: { graph: b.finish(), segments, inTypes } };
+  return { holes, roots, fixedNodes, spent: amountVector(t.spent), skeleton: { graph: b.finish(), segments, inTypes } };
 }
 
 /** The type of the value a kept expansion's nodes make as local reference `ref` (params, then outputs, node by node). */
@@ -119,13 +121,21 @@ function madeType(nodes: readonly NodeStep[], ref: number): TensorType | undefin
   return undefined;
 }
 
-/** Per expansion: its result's type when it is a tensor it made, and whether its layers are under `root`. */
-const partFacts = new WeakMap<
-  KeptExpansion,
-  { readonly out: TensorType | undefined; readonly root: string; readonly named: boolean }
->();
+/**
+ * What is known of an expansion once: its result's type when it is a tensor it made, whether
+ * its layers are under `root` (its site's), and what it spent as a vector (budget.ts).
+ */
+interface PartFacts {
+  readonly out: TensorType | undefined;
+  readonly root: string;
+  readonly named: boolean;
+  readonly spent: Float64Array;
+  /** The last type object the result was found to have (a step's recorded type): checked by identity next. */
+  seen?: TensorType;
+}
+const partFacts = new WeakMap<KeptExpansion, PartFacts>();
 
-function partOk(part: KeptExpansion, root: string, made: TensorType): boolean {
+function factsOf(part: KeptExpansion, root: string): PartFacts {
   let f = partFacts.get(part);
   if (!f || f.root !== root) {
     const r = part.result;
@@ -135,10 +145,11 @@ function partOk(part: KeptExpansion, root: string, made: TensorType): boolean {
         out: r.t === 'tensor' && r.id >= 0 ? madeType(part.nodes, r.id) : undefined,
         root,
         named: part.nodes.every((n) => under(n.name, root)),
+        spent: amountVector(part.spent),
       }),
     );
   }
-  return f.named && f.out !== undefined && sameType(f.out, made);
+  return f;
 }
 
 /**
@@ -153,19 +164,23 @@ export function compose<Site>(
   let f = facts.get(t);
   if (f === undefined) facts.set(t, (f = traceFacts(t, rootOf)));
   if (typeof f === 'string') return f;
-  const parts: KeptExpansion[] = [];
-  const spent: Partial<Spent> = {};
-  addTo(spent, t.spent);
+  const parts = new Array<KeptExpansion>(f.holes.length);
+  const spent = f.spent.slice();
   let layers = f.fixedNodes;
   for (let k = 0; k < f.holes.length; k++) {
     const h = f.holes[k] as HoleStep<Site>;
     const part = partOf(h);
     if (!part) return 'an expansion not made yet';
-    if (!partOk(part, f.roots[k]!, h.made[0]!)) return 'an expansion that the replay would not add as it is';
-    addTo(spent, part.spent);
+    const p = factsOf(part, f.roots[k]!);
+    const want = h.made[0]!;
+    if (p.seen !== want) {
+      if (!p.named || !p.out || !sameType(p.out, want)) return 'an expansion that the replay would not add as it is';
+      p.seen = want;
+    }
+    for (let i = 0; i < spent.length; i++) spent[i]! += p.spent[i]!;
     layers += part.nodes.length;
-    parts.push(part);
+    parts[k] = part;
   }
-  if (layers >= LIMITS.layers || !fitsLimits(spent)) return 'a budget exceeded';
+  if (layers >= LIMITS.layers || !vectorFits(spent)) return 'a budget exceeded';
   return { trace: t, skeleton: f.skeleton, parts };
 }

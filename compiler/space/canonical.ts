@@ -14,7 +14,7 @@
 // graph hashes mean equal parameter counts, costs and everything else, so a whole result row
 // can be reused; equal `hash`es mean the same function, which is what the topology proxies
 // (NN-Mass, NN-Degree, DTMC) measure.
-import type { Graph, TensorType } from '../ir/types.js';
+import type { Graph, Node, TensorType } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
 import type { ArgSpec } from '../ops/types.js';
 import { functionalView, ZERO, type FunctionalView } from '../analysis/topology.js';
@@ -269,14 +269,18 @@ export function segmentLabeler(view: FunctionalView): SegmentLabeler {
 function labelSegment(s: SegmentLabeler, input: number): number {
   const label = (segmentBuf = fit(segmentBuf, s.values));
   label[0] = input;
-  const terms = new Map<number, number[]>();
-  const sums: number[] = [];
-  const spliced = new Set<number>();
+  // Made only for a segment with sums: most (a NAS edge's op) have none, and a candidate labels a hundred.
+  let terms: Map<number, number[]> | undefined;
+  let sums: number[] | undefined;
+  let spliced: Set<number> | undefined;
   for (let k = 0; k < s.kind.length; k++) {
     const ins = s.inputs[k]!;
     const z = s.zeros[k]!;
     const out = s.outputs[k]!;
     if (s.kind[k] === 2) {
+      terms ??= new Map();
+      sums ??= [];
+      spliced ??= new Set();
       const t: number[] = [];
       for (let i = 0; i < ins.length; i++) {
         const v = ins[i]!;
@@ -315,15 +319,66 @@ function labelSegment(s: SegmentLabeler, input: number): number {
         label[out[i]!] = finish();
       }
   }
-  for (const v of sums) if (!spliced.has(v)) pushNodeLabel(label[v]!);
+  if (sums) for (const v of sums) if (!spliced!.has(v)) pushNodeLabel(label[v]!);
   return label[s.output]!;
+}
+
+/** Mixes what a sum's label holds besides its terms: the op and the result's type. */
+function sumPrefix(g: Graph, out: number): void {
+  mixInit(3);
+  mixLabel(SUM);
+  mixLabel(typeLabel(g.values[out]!.type));
+}
+
+/** Mixes what a node's label holds besides its inputs' labels: op, attributes, parameters by their shapes (f32 throughout). */
+function nodePrefix(g: Graph, n: Node): void {
+  mixInit(4);
+  mixLabel(textLabel(n.op));
+  mixLabel(attrsLabel(n.attrs, n.op));
+  for (let i = n.dataInputs; i < n.inputs.length; i++) {
+    const shape = g.values[n.inputs[i]!]!.type.shape;
+    mixWord(0x5a + shape.length);
+    for (const d of shape) mixWord(typeof d === 'number' ? d : textLabel(d) >>> 0);
+  }
+}
+
+/**
+ * A graph hashed many times (a candidate trace's skeleton, compiler/space/traced.ts): each
+ * node's lanes after its prefix (nodePrefix, or sumPrefix for a one-output add), and whether
+ * its inputs commute, so that each hash mixes only the inputs' labels.
+ */
+interface Prepared {
+  readonly lanes: Int32Array;
+  readonly commutative: Uint8Array;
+}
+const preparedGraphs = new WeakMap<Graph, Prepared>();
+
+function prepare(g: Graph): Prepared {
+  let p = preparedGraphs.get(g);
+  if (p) return p;
+  const prefixes = new Int32Array(2 * g.nodes.length);
+  const commutative = new Uint8Array(g.nodes.length);
+  for (const n of g.nodes) {
+    const op = lookupOp(n.op);
+    // A folded segment node is labelled by its own labeller.
+    if (!op) continue;
+    if (n.op === 'add' && n.outputs.length === 1) sumPrefix(g, n.outputs[0]!);
+    else {
+      commutative[n.id] = op.props.commutative ? 1 : 0;
+      nodePrefix(g, n);
+    }
+    prefixes[2 * n.id] = lanes[0]!;
+    prefixes[2 * n.id + 1] = lanes[1]!;
+  }
+  preparedGraphs.set(g, (p = { lanes: prefixes, commutative }));
+  return p;
 }
 
 /**
  * Labels the live nodes of a view: `label[v]` for each value they make (the graph's inputs must
  * be labelled already), and their node labels pushed for the final sort.
  */
-function labelNodes(view: FunctionalView, label: Float64Array, segments?: SegmentViews): void {
+function labelNodes(view: FunctionalView, label: Float64Array, segments?: SegmentViews, prepared?: Prepared): void {
   const g = view.graph;
   // Terms of a sum: an add whose only use is another add is spliced into it.
   const terms = new Map<number, number[]>();
@@ -355,23 +410,22 @@ function labelNodes(view: FunctionalView, label: Float64Array, segments?: Segmen
       }
       t.sort(byNumber);
       terms.set(out, t);
-      mixInit(3);
-      mixLabel(SUM);
-      mixLabel(typeLabel(g.values[out]!.type));
+      if (prepared) {
+        lanes[0] = prepared.lanes[2 * n.id]!;
+        lanes[1] = prepared.lanes[2 * n.id + 1]!;
+      } else sumPrefix(g, out);
       for (let i = 0; i < t.length; i++) mixLabel(t[i]!);
       label[out] = finish();
       sums.push(out);
       continue;
     }
-    if (lookupOp(n.op)!.props.commutative) inLabels.subarray(0, ins.length).sort();
-    mixInit(4);
-    mixLabel(textLabel(n.op));
-    mixLabel(attrsLabel(n.attrs, n.op));
-    // Parameters by their shapes (their dtype is f32 throughout).
-    for (let i = n.dataInputs; i < n.inputs.length; i++) {
-      const shape = g.values[n.inputs[i]!]!.type.shape;
-      mixWord(0x5a + shape.length);
-      for (const d of shape) mixWord(typeof d === 'number' ? d : textLabel(d) >>> 0);
+    if (prepared) {
+      if (prepared.commutative[n.id]) inLabels.subarray(0, ins.length).sort();
+      lanes[0] = prepared.lanes[2 * n.id]!;
+      lanes[1] = prepared.lanes[2 * n.id + 1]!;
+    } else {
+      if (lookupOp(n.op)!.props.commutative) inLabels.subarray(0, ins.length).sort();
+      nodePrefix(g, n);
     }
     for (let i = 0; i < ins.length; i++) mixLabel(inLabels[i]!);
     const base = finish();
@@ -391,8 +445,10 @@ function labelNodes(view: FunctionalView, label: Float64Array, segments?: Segmen
 /**
  * The canonical hash of a functional view (see the file comment), as 14 hex digits. With
  * `segments`, the view is of a coarse graph whose segment nodes stand for their expansions.
+ * `persistent`: the graph will be hashed again (under other views), so what its nodes' labels
+ * hold besides their inputs is prepared once and kept with it.
  */
-export function canonicalHash(view: FunctionalView, segments?: SegmentViews): string {
+export function canonicalHash(view: FunctionalView, segments?: SegmentViews, persistent = false): string {
   const g = view.graph;
   const label = (labelBuf = fit(labelBuf, g.values.length));
   nodeCount = 0;
@@ -402,7 +458,7 @@ export function canonicalHash(view: FunctionalView, segments?: SegmentViews): st
     mixLabel(typeLabel(g.values[v]!.type));
     label[v] = finish();
   });
-  labelNodes(view, label, segments);
+  labelNodes(view, label, segments, persistent ? prepare(g) : undefined);
   mixInit(6);
   for (let i = 0; i < view.outputs.length; i++) {
     const v = view.outputs[i]!;

@@ -100,7 +100,7 @@ export function segmentTopologyOf(a: SegmentAnalysis): SegmentTopology {
 }
 
 /** Analyses by what they analyse (a segment template, a kept expansion of a candidate trace). */
-const analyses = new WeakMap<object, SegmentAnalysis>();
+const analysed = new WeakMap<object, SegmentAnalysis>();
 
 /** The expansion alone, built the way a replay builds it into a whole graph. */
 function expansion(s: SegmentTemplate, zeroInput?: boolean): Graph {
@@ -124,8 +124,8 @@ export function analyseSegment(
   key: string,
   want: Wanted,
 ): SegmentAnalysis {
-  let a = analyses.get(of);
-  if (!a) analyses.set(of, (a = analyseGraph(build, build(), bind, key, want)));
+  let a = analysed.get(of);
+  if (!a) analysed.set(of, (a = analyseGraph(build, build(), bind, key, want)));
   return a;
 }
 
@@ -176,6 +176,9 @@ export function segmentCost(
   return x;
 }
 
+/** Segment analyses by node id (undefined for a top-level node): sparse arrays, looked up per node. */
+export type Segments = readonly (SegmentAnalysis | undefined)[];
+
 /**
  * The functional view of a coarse graph: top-level nodes fold as in topology.ts, a segment as
  * its expansion does, with a zero input where the view makes it zero. `seg` is the segments'
@@ -184,39 +187,98 @@ export function segmentCost(
  */
 export function coarseView(
   g: Graph,
-  seg: ReadonlyMap<number, SegmentAnalysis>,
-  picked: Map<number, SegmentAnalysis>,
+  seg: Segments,
+  picked: (SegmentAnalysis | undefined)[],
 ): FunctionalView | Extract<Fallback, 'sum across a segment'> {
+  // Whether a segment could splice a sum across its boundary: most have no add at their ends.
+  let sums = false;
   const view = functionalView(g, true, {
     fold(n, ins, zeros) {
-      let s = seg.get(n.id);
+      let s = seg[n.id];
       if (!s) return undefined;
       if (zeros > 0) s = zeroedOf(s);
-      picked.set(n.id, s);
+      picked[n.id] = s;
+      if (s.outIsSum || s.inputIntoAdd) sums = true;
       return s.out === 'zero' ? ZERO : s.out === 'input' ? ins[0]! : 'live';
     },
-    inputUses: (n) => picked.get(n.id)?.inputUses,
+    inputUses: (n) => picked[n.id]?.inputUses,
   }) as FunctionalView;
-  seg = picked;
+  if (!sums) return view;
   const { live, inputs, uses, producer } = view;
   // Sums spliced across a boundary: the labels would combine terms of both sides.
   const isSum = (v: number): boolean => {
     const p = producer[v]!;
     if (p < 0) return false;
-    const s = seg.get(p);
+    const s = picked[p];
     return s ? s.outIsSum : g.nodes[p]!.op === 'add' && g.nodes[p]!.outputs.length === 1;
   };
   for (const n of live) {
     const ins = inputs[n.id]!;
-    const s = seg.get(n.id);
+    const s = picked[n.id];
     if (s) {
       if (s.inputIntoAdd && uses[ins[0]!] === 1 && isSum(ins[0]!)) return 'sum across a segment';
     } else if (n.op === 'add' && n.outputs.length === 1)
       for (const v of ins)
-        if (v !== ZERO && uses[v] === 1 && producer[v]! >= 0 && seg.get(producer[v]!)?.outIsSum)
+        if (v !== ZERO && uses[v] === 1 && producer[v]! >= 0 && picked[producer[v]!]?.outIsSum)
           return 'sum across a segment';
   }
   return view;
+}
+
+/**
+ * `own` plus each analysis's `part`, where every term and the total are integers below 2^53
+ * (they then add exactly in any order); undefined where one is not (the full graph sums it).
+ */
+export function exactSum(
+  own: number,
+  analyses: readonly SegmentAnalysis[],
+  part: (a: SegmentAnalysis) => number,
+): number | undefined {
+  let total = own;
+  let exact = Number.isSafeInteger(own);
+  for (const a of analyses) {
+    const x = part(a);
+    exact &&= Number.isSafeInteger(x);
+    total += x;
+  }
+  return exact && Number.isSafeInteger(total) ? total : undefined;
+}
+
+/** A candidate's values from its coarse view and segment analyses, or why the full graph is needed. */
+export function fromSegments(
+  g: Graph,
+  seg: Segments,
+  analyses: readonly SegmentAnalysis[],
+  own: { readonly params: number; readonly macs?: number; readonly flops?: number },
+  bind: Readonly<Record<string, number>>,
+  key: string,
+  arch: string,
+  /** The coarse graph is kept and analysed again (a trace's skeleton): canonical.ts prepares it once. */
+  persistent = false,
+): Incremental {
+  const picked: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
+  const view = coarseView(g, seg, picked);
+  if (typeof view === 'string') return { fallback: view };
+  const hash = canonicalHash(view, (id) => picked[id]?.labeler, persistent);
+  const params = exactSum(own.params, analyses, (a) => a.params);
+  const macs =
+    own.macs === undefined ? undefined : exactSum(own.macs, analyses, (a) => segmentCost(a, bind, key, true));
+  const flops =
+    own.flops === undefined ? undefined : exactSum(own.flops, analyses, (a) => segmentCost(a, bind, key, false));
+  if (
+    params === undefined ||
+    (own.macs !== undefined && macs === undefined) ||
+    (own.flops !== undefined && flops === undefined)
+  )
+    return { fallback: 'costs not exact' };
+  return {
+    arch,
+    hash,
+    topology: () => composeTopology(view, (id) => (picked[id] ? segmentTopologyOf(picked[id]) : undefined)),
+    params,
+    ...(macs !== undefined ? { macs } : {}),
+    ...(flops !== undefined ? { flops } : {}),
+  };
 }
 
 /** A candidate's static values from its segments, or why it must be elaborated in full. */
@@ -252,44 +314,28 @@ export class IncrementalAnalyser {
     const g = inst.graph;
     const b = bind(g);
     const key = Object.entries(b).join(';');
-    const seg = new Map<number, SegmentAnalysis>();
+    const seg: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
+    const analyses: SegmentAnalysis[] = [];
     for (const [id, s] of rec.segments) {
-      if (!analyses.has(s)) this.stats.fresh++;
+      if (!analysed.has(s)) this.stats.fresh++;
       this.stats.segments++;
-      seg.set(
-        id,
-        analyseSegment(s, (z) => expansion(s, z), b, key, want),
-      );
+      const a = analyseSegment(s, (z) => expansion(s, z), b, key, want);
+      seg[id] = a;
+      analyses.push(a);
     }
-    const picked = new Map<number, SegmentAnalysis>();
-    const view = coarseView(g, seg, picked);
-    if (typeof view === 'string') return { fallback: view };
-    const hash = canonicalHash(view, (id) => picked.get(id)?.labeler);
     const own = want.macs || want.flops ? g.nodes.filter((n) => n.op !== SEGMENT_OP) : [];
-    // Integers below 2^53 add exactly in any order; anything else is summed on the full graph.
-    let exact = true;
-    const sum = (top: number, part: (a: SegmentAnalysis) => number): number => {
-      let total = top;
-      exact &&= Number.isSafeInteger(top);
-      for (const a of seg.values()) {
-        const x = part(a);
-        exact &&= Number.isSafeInteger(x);
-        total += x;
-      }
-      exact &&= Number.isSafeInteger(total);
-      return total;
-    };
-    const params = sum(paramCount(g), (a) => a.params);
-    const macs = want.macs ? sum(sumCosts(g, b, true, own), (a) => segmentCost(a, b, key, true)) : undefined;
-    const flops = want.flops ? sum(sumCosts(g, b, false, own), (a) => segmentCost(a, b, key, false)) : undefined;
-    if (!exact) return { fallback: 'costs not exact' };
-    return {
-      arch: inst.name,
-      hash,
-      topology: () => composeTopology(view, (id) => (picked.has(id) ? segmentTopologyOf(picked.get(id)!) : undefined)),
-      params,
-      ...(macs !== undefined ? { macs } : {}),
-      ...(flops !== undefined ? { flops } : {}),
-    };
+    return fromSegments(
+      g,
+      seg,
+      analyses,
+      {
+        params: paramCount(g),
+        ...(want.macs ? { macs: sumCosts(g, b, true, own) } : {}),
+        ...(want.flops ? { flops: sumCosts(g, b, false, own) } : {}),
+      },
+      b,
+      key,
+      inst.name,
+    );
   }
 }

@@ -15,14 +15,10 @@ import { SEGMENT_OP } from '../elaborate/segments.js';
 import { addNodes, type KeptExpansion } from '../elaborate/trace.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph, TensorType } from '../ir/types.js';
-import { canonicalHash } from './canonical.js';
-import { composeTopology } from './incremental-topology.js';
 import {
   analyseSegment,
-  coarseView,
-  segmentCost,
+  fromSegments,
   segmentInput,
-  segmentTopologyOf,
   type Incremental,
   type SegmentAnalysis,
   type Wanted,
@@ -50,9 +46,14 @@ interface SkeletonSums {
 }
 const sums = new WeakMap<Skeleton, SkeletonSums>();
 
-function ownCost(s: Skeleton, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
+function sumsOf(s: Skeleton): SkeletonSums {
   let k = sums.get(s);
   if (!k) sums.set(s, (k = { params: paramCount(s.graph), costs: new Map() }));
+  return k;
+}
+
+function ownCost(s: Skeleton, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
+  const k = sumsOf(s);
   let c = k.costs.get(key);
   if (!c) k.costs.set(key, (c = {}));
   const kept = macs ? c.macs : c.flops;
@@ -99,44 +100,25 @@ export function analyseComposition(
   const g = s.graph;
   const b = bindOf(g);
   const key = Object.entries(b).join(';');
-  const seg = new Map<number, SegmentAnalysis>();
+  const seg: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
+  const analyses = new Array<SegmentAnalysis>(c.parts.length);
   for (let k = 0; k < c.parts.length; k++) {
     const part = c.parts[k]!;
     const inType = s.inTypes[k]!;
-    seg.set(
-      s.segments[k]!,
-      analyseSegment(part, (z) => expansionGraph(part, inType, z), b, key, want),
-    );
+    seg[s.segments[k]!] = analyses[k] = analyseSegment(part, (z) => expansionGraph(part, inType, z), b, key, want);
   }
-  const picked = new Map<number, SegmentAnalysis>();
-  const view = coarseView(g, seg, picked);
-  if (typeof view === 'string') return { fallback: view };
-  const hash = canonicalHash(view, (id) => picked.get(id)?.labeler);
-  // Integers below 2^53 add exactly in any order; anything else is summed on the full graph.
-  let exact = true;
-  const sum = (own: number, part: (a: SegmentAnalysis) => number): number => {
-    let total = own;
-    exact &&= Number.isSafeInteger(own);
-    for (const a of seg.values()) {
-      const x = part(a);
-      exact &&= Number.isSafeInteger(x);
-      total += x;
-    }
-    exact &&= Number.isSafeInteger(total);
-    return total;
-  };
-  let k = sums.get(s);
-  if (!k) sums.set(s, (k = { params: paramCount(g), costs: new Map() }));
-  const params = sum(k.params, (a) => a.params);
-  const macs = want.macs ? sum(ownCost(s, b, key, true), (a) => segmentCost(a, b, key, true)) : undefined;
-  const flops = want.flops ? sum(ownCost(s, b, key, false), (a) => segmentCost(a, b, key, false)) : undefined;
-  if (!exact) return { fallback: 'costs not exact' };
-  return {
+  return fromSegments(
+    g,
+    seg,
+    analyses,
+    {
+      params: sumsOf(s).params,
+      ...(want.macs ? { macs: ownCost(s, b, key, true) } : {}),
+      ...(want.flops ? { flops: ownCost(s, b, key, false) } : {}),
+    },
+    b,
+    key,
     arch,
-    hash,
-    topology: () => composeTopology(view, (id) => (picked.has(id) ? segmentTopologyOf(picked.get(id)!) : undefined)),
-    params,
-    ...(macs !== undefined ? { macs } : {}),
-    ...(flops !== undefined ? { flops } : {}),
-  };
+    true,
+  );
 }
