@@ -76,7 +76,7 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
   warmup: 'learning-rate warm-up steps (0: none)',
   'weight-decay': 'the weight decay',
   wgsl: 'print the WGSL of every kernel',
-  workers: 'worker threads (a number, or auto)',
+  workers: 'scoring threads, this one included (a number, or auto)',
   write: 'rewrite the files in place',
 };
 

@@ -1,14 +1,15 @@
 // `npm run bench` (search spaces): all 15,625 NAS-Bench-201 cells scored with params, MACs,
 // NN-Degree and NN-Mass, as `mdl score` does it: one worker thread per core, each opening the
-// space itself, candidates elaborated with memoised block expansions, topology proxies
-// computed once per canonical hash. The time is wall-clock from opening the space to the last
-// row, worker start-up included; an in-process pass on one thread is timed for comparison, with
-// how many candidates' models it replayed from candidate traces (compiler/elaborate/trace.ts),
-// recorded or interpreted, and how many block calls it interpreted and how many it instantiated
-// from type-generic templates (compiler/elaborate/generic.ts).
-// Then the incremental static analysis (compiler/space/incremental.ts) against the full graphs,
-// in the same process, on the first cells with the same proxies (NN-Mass and NN-Degree of a
-// function not seen before composed from its cells' parts).
+// space itself, rows composed from candidate traces without building the candidates' graphs
+// (compiler/space/traced.ts) where they can be, topology proxies computed once per canonical
+// hash. The time is wall-clock from opening the space to the last row, worker start-up
+// included; an in-process pass on one thread is timed for comparison, with how many candidates'
+// models it replayed from candidate traces (compiler/elaborate/trace.ts), recorded or
+// interpreted, and how many block calls it interpreted and how many it instantiated from
+// type-generic templates (compiler/elaborate/generic.ts).
+// Then the three ways of computing static rows against each other, in the same process, on the
+// first cells with the same proxies: full graphs, compositions of candidate traces, and the
+// incremental analysis of coarse instances (compiler/space/incremental.ts).
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -73,36 +74,46 @@ for (const [label, r] of results) {
 
 const SAMPLE = 5000;
 const BLOCK = 500;
+const WAYS = ['full', 'traced', 'incremental'] as const;
 /**
- * The first SAMPLE cells scored both ways, in alternating blocks of BLOCK (which way goes first
- * alternating too), so that a drift of the machine's speed falls on both alike: CPU seconds and
- * the rows of each way.
+ * The first SAMPLE cells scored each way (StaticAnalysis: full graphs, compositions of candidate
+ * traces, cached cell analyses), in alternating blocks of BLOCK (the order rotating too), so
+ * that a drift of the machine's speed falls on all alike: CPU seconds, the rows of each way, and
+ * how many rows each computed without a full graph.
  */
-function scoreFirst(): { cpu: [number, number]; rows: [string[], string[]]; incremental: number } {
-  const scorers = (['full', 'incremental'] as const).map((incremental) => {
+function scoreFirst(): { cpu: number[]; rows: string[][]; without: number[] } {
+  const scorers = WAYS.map((way) => {
     const opened = openSpace({ path: FILE, text: readFileSync(FILE, 'utf8') }, nodeHost);
     if (!opened.space) throw new Error(`${FILE} did not open`);
-    return new Scorer(opened.space, PROXIES, 1, incremental);
+    return new Scorer(opened.space, PROXIES, 1, way);
   });
-  const cpu: [number, number] = [0, 0];
-  const rows: [string[], string[]] = [[], []];
+  const cpu = WAYS.map(() => 0);
+  const rows: string[][] = WAYS.map(() => []);
   for (let start = 0; start < SAMPLE; start += BLOCK) {
-    const order = (start / BLOCK) % 2 === 0 ? [0, 1] : [1, 0];
-    for (const k of order) {
+    const b = start / BLOCK;
+    for (let j = 0; j < WAYS.length; j++) {
+      const k = (j + b) % WAYS.length;
       const c0 = process.cpuUsage();
       for (let i = start; i < Math.min(start + BLOCK, SAMPLE); i++)
         rows[k]!.push(JSON.stringify(scorers[k]!.score(BigInt(i))));
       const c = process.cpuUsage(c0);
-      cpu[k] += (c.user + c.system) / 1e6;
+      cpu[k]! += (c.user + c.system) / 1e6;
     }
   }
-  return { cpu, rows, incremental: scorers[1]!.counts.incremental };
+  return { cpu, rows, without: scorers.map((s) => s.counts.incremental) };
 }
 const load = loadavg()[0]!.toFixed(1);
-const both = scoreFirst();
-if (both.rows[0].join('\n') !== both.rows[1].join('\n')) throw new Error('incremental and full rows differ');
-const [fullCpu, incCpu] = both.cpu;
+const all = scoreFirst();
+for (let k = 1; k < WAYS.length; k++)
+  if (all.rows[k]!.join('\n') !== all.rows[0]!.join('\n')) throw new Error(`${WAYS[k]} and full rows differ`);
+const per = (k: number) => `${((all.cpu[k]! / SAMPLE) * 1000).toFixed(3)} ms`;
 console.log(
-  `the first ${SAMPLE.toLocaleString('en')} cells, in-process, alternating blocks of ${BLOCK}: full graphs ${((fullCpu / SAMPLE) * 1000).toFixed(3)} ms CPU per cell, ` +
-    `incremental ${((incCpu / SAMPLE) * 1000).toFixed(3)} ms (${both.incremental.toLocaleString('en')} without a full graph): incremental / full ${(incCpu / fullCpu).toFixed(2)}× (load average ${load} before)`,
+  `the first ${SAMPLE.toLocaleString('en')} cells, in-process, alternating blocks of ${BLOCK} (load average ${load} before), CPU per cell: ` +
+    WAYS.map(
+      (w, k) =>
+        `${w} ${per(k)}` +
+        (k > 0
+          ? ` (${all.without[k]!.toLocaleString('en')} without a full graph; ${(all.cpu[k]! / all.cpu[0]!).toFixed(2)}× full)`
+          : ''),
+    ).join(', '),
 );

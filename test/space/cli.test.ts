@@ -39,12 +39,13 @@ describe('mdl score', () => {
     expect(r.err).toContain('space cifar10: 15,625 candidates (6 choices)');
   });
 
-  it('worker threads give the same output, in the same order, as scoring in-process', () => {
+  it('worker threads (beside the main thread) give the same output, in the same order, as scoring in-process', () => {
+    // Enough candidates that the worker, once it has opened the space, scores chunks too.
     const a = mdl(
       'score',
       'examples/nb201.mdl',
       '--sample',
-      '300',
+      '1500',
       '--seed',
       '5',
       '--proxies',
@@ -56,7 +57,7 @@ describe('mdl score', () => {
       'score',
       'examples/nb201.mdl',
       '--sample',
-      '300',
+      '1500',
       '--seed',
       '5',
       '--proxies',
@@ -65,7 +66,8 @@ describe('mdl score', () => {
       '0',
     );
     expect(a.code).toBe(0);
-    expect(a.err).toContain('2 worker threads');
+    expect(a.err).toContain('2 threads');
+    expect(b.err).toContain('in-process');
     expect(a.out).toBe(b.out);
   });
 

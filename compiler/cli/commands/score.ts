@@ -391,11 +391,12 @@ export const score: Command = {
       throw new UsageError('--seed goes with --sample N', 'add --sample N, or leave --seed out', 'MDL7005');
     const shard = shardOf(args);
     const workers = nonNegative(args, 'workers');
-    // Each worker holds a compiler of its own: more than there are cores only costs memory.
+    // Scoring threads (the main one and N − 1 workers), each with a compiler of its own: more than
+    // there are cores only costs memory.
     if (workers !== undefined && workers > availableParallelism())
       throw new UsageError(
         `--workers ${workers} is more than the ${availableParallelism()} cores of this machine`,
-        `give at most --workers ${availableParallelism()}, or 0 to score in this thread`,
+        `give at most --workers ${availableParallelism()}, or 0 or 1 to score in this thread`,
       );
     const format = formatOf(args);
     const out = args.flags.get('out') as string | undefined;
@@ -467,7 +468,7 @@ export const score: Command = {
     process.stderr.write(
       `space ${space.def.name}: ${space.size.toLocaleString('en')} candidates (${space.choices.length} choices); this run's stream ${length.toLocaleString('en')}` +
         `${stats.skipped ? `, ${stats.skipped.toLocaleString('en')} already in ${out}` : ''}\n` +
-        `scored ${stats.scored.toLocaleString('en')} in ${secs.toFixed(2)} s (${Math.round(rate).toLocaleString('en')}/s, ${stats.workers === 0 ? 'in-process' : `${stats.workers} worker threads`}); ` +
+        `scored ${stats.scored.toLocaleString('en')} in ${secs.toFixed(2)} s (${Math.round(rate).toLocaleString('en')}/s, ${stats.threads === 1 ? 'in-process' : `${stats.threads} threads`}); ` +
         `${functions.toLocaleString('en')} new distinct functions by canonical hash${unique ? `, ${written.toLocaleString('en')} rows written` : ''}\n`,
     );
     return evaluate(args, rows, proxies, out !== undefined);
