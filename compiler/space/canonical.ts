@@ -158,6 +158,26 @@ function typeLabel(t: TensorType): number {
   return v;
 }
 const byNumber = (a: number, b: number) => a - b;
+/**
+ * Sorts a sum's terms ascending. Most sums have two or three: an insertion sort costs a few
+ * comparisons where `Array.prototype.sort` with a comparator costs its set-up, which was most of
+ * labelling a NAS cell's sums.
+ */
+function sortTerms(t: number[]): void {
+  if (t.length > 16) {
+    t.sort(byNumber);
+    return;
+  }
+  for (let i = 1; i < t.length; i++) {
+    const x = t[i]!;
+    let j = i - 1;
+    while (j >= 0 && t[j]! > x) {
+      t[j + 1] = t[j]!;
+      j--;
+    }
+    t[j + 1] = x;
+  }
+}
 const SUM = textLabel('sum');
 const ZERO_LABEL = textLabel('zero');
 
@@ -290,7 +310,7 @@ function labelSegment(s: SegmentLabeler, input: number): number {
           spliced.add(v);
         } else t.push(v === ZERO ? z[i]! : label[v]!);
       }
-      t.sort(byNumber);
+      sortTerms(t);
       terms.set(out[0]!, t);
       lanes[0] = s.prefix[2 * k]!;
       lanes[1] = s.prefix[2 * k + 1]!;
@@ -408,7 +428,7 @@ function labelNodes(view: FunctionalView, label: Float64Array, segments?: Segmen
           spliced.add(v);
         } else t.push(inLabels[i]!);
       }
-      t.sort(byNumber);
+      sortTerms(t);
       terms.set(out, t);
       if (prepared) {
         lanes[0] = prepared.lanes[2 * n.id]!;
