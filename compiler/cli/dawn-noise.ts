@@ -6,6 +6,7 @@
 // runs as a child process whose standard error passes through a filter that drops exactly those
 // lines; everything else reaches the user unchanged and in order.
 import { spawn } from 'node:child_process';
+import { getProxy } from '../space/proxies.js';
 
 const NOISE =
   /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\r?$/;
@@ -59,14 +60,27 @@ export class NoiseFilter {
   }
 }
 
+/**
+ * Whether `mdl score` will open the device: only for a data-dependent proxy named in
+ * `--proxies` (the default list is static). A child costs a second start-up of the compiler,
+ * about as long as scoring two thousand NAS-Bench-201 cells' static proxies.
+ */
+function scoreOpensDevice(flags: readonly string[]): boolean {
+  const k = flags.findIndex((a) => a === '--proxies' || a.startsWith('--proxies='));
+  if (k < 0) return false;
+  const list = flags[k] === '--proxies' ? (flags[k + 1] ?? '') : flags[k]!.slice('--proxies='.length);
+  return list.split(',').some((p) => getProxy(p.trim())?.data !== undefined);
+}
+
 /** Whether `argv` (after `mdl`) should run in a filtered child. */
-function wants(argv: readonly string[]): boolean {
+export function wantsFilter(argv: readonly string[]): boolean {
   if (process.env[CHILD] === '1') return false;
   const [name, ...rest] = argv;
   if (!name || !DEVICE_COMMANDS.has(name)) return false;
   const end = rest.indexOf('--');
   const flags = end < 0 ? rest : rest.slice(0, end);
   if (flags.some((a) => a === '--help' || a === '-h')) return false;
+  if (name === 'score' && !scoreOpensDevice(flags)) return false;
   // The reference interpreter never opens the device.
   const b = flags.indexOf('--backend');
   return !(flags.includes('--backend=reference') || (b >= 0 && flags[b + 1] === 'reference'));
@@ -97,7 +111,7 @@ export async function runFiltered(argv: readonly string[]): Promise<number | und
     asChild();
     return undefined;
   }
-  if (!wants(argv)) return undefined;
+  if (!wantsFilter(argv)) return undefined;
   const columns = process.stderr.isTTY ? String(process.stderr.columns || 80) : '';
   // Its own process group, so Ctrl-C at a terminal reaches it once, from here, and not twice.
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv], {

@@ -8,13 +8,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NoiseFilter } from '../../compiler/cli/dawn-noise.js';
+import { NoiseFilter, wantsFilter } from '../../compiler/cli/dawn-noise.js';
 
 const CLI = 'dist/compiler/cli/main.js';
 const NOISE = [
   'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.',
   'Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.',
 ];
+
+describe('which commands run in a filtered child', () => {
+  it('those that may open the device; `score` only for a data-dependent proxy', () => {
+    expect(wantsFilter(['train', 'examples/lenet5.mdl'])).toBe(true);
+    expect(wantsFilter(['train', 'examples/lenet5.mdl', '--backend', 'reference'])).toBe(false);
+    expect(wantsFilter(['check', 'examples/lenet5.mdl'])).toBe(false);
+    // The default proxies are static: no device, so no second start-up.
+    expect(wantsFilter(['score', 'examples/nb201.mdl'])).toBe(false);
+    expect(wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'params,nn_mass'])).toBe(false);
+    expect(wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'params,zico'])).toBe(true);
+    expect(wantsFilter(['score', 'examples/nb201.mdl', '--proxies=synflow'])).toBe(true);
+    expect(wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'zico', '--backend', 'reference'])).toBe(false);
+  });
+});
 
 describe('the noise filter', () => {
   it('drops the warning lines and keeps everything else in order, however the text is chunked', () => {
