@@ -1,6 +1,6 @@
 // `npm run bench` (search spaces): all 15,625 NAS-Bench-201 cells scored with params, MACs,
-// NN-Degree and NN-Mass, as `mdl score` does it: one worker thread per core, each opening the
-// space itself, rows composed from candidate traces without building the candidates' graphs
+// NN-Degree and NN-Mass, as `mdl score` does it: one scoring thread per core (the main thread
+// and workers that each open the space themselves), rows composed from candidate traces without building the candidates' graphs
 // (compiler/space/traced.ts) where they can be, topology proxies computed once per canonical
 // hash. The time is wall-clock from opening the space to the last row, worker start-up
 // included; an in-process pass on one thread is timed for comparison, with how many candidates'
@@ -59,14 +59,14 @@ async function run(
 const cores = availableParallelism();
 console.log(`search space: ${FILE}, proxies ${PROXIES.join(', ')}`);
 const results: [string, Awaited<ReturnType<typeof run>>][] = [];
-results.push([`${cores} worker threads`, await run(cores)]);
+results.push([`${cores} threads`, await run(cores)]);
 results.push(['in-process, 1 thread', await run(0)]);
 for (const [label, r] of results) {
   const verdict = r.s <= AIM_S ? 'met' : 'MISSED';
   console.log(
     `${label.padEnd(22)} ${r.rows.toLocaleString('en')} cells (${r.functions.toLocaleString('en')} distinct functions) in ${r.s.toFixed(2)} s: ` +
       `${Math.round(r.rows / r.s).toLocaleString('en')} architectures/s` +
-      (label.includes('worker')
+      (label.includes('threads')
         ? `  [aim: the whole space under ${AIM_S} s: ${verdict}]`
         : `  (${((r.cpu / r.rows) * 1000).toFixed(3)} ms CPU per cell; ${r.expansions})`),
   );
