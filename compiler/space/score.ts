@@ -136,6 +136,8 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
   const init: WorkerInit = { file: run.file, space: run.space.def.name, proxies: run.proxies, batch: run.batch ?? 1 };
   const pool = Array.from({ length: workers }, () => new Worker(url!, { workerData: init }));
   const inflight = new Map<Worker, number>();
+  // Set once the run has failed (a worker could not open the space): the main thread stops too.
+  let failed = false;
   await new Promise<void>((resolve, reject) => {
     let live = pool.length;
     const feed = (w: Worker) => {
@@ -149,20 +151,26 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
     };
     for (const w of pool) {
       w.on('message', (m: WorkerReply) => {
-        if ('failed' in m) return reject(new Error(m.failed));
+        if ('failed' in m) {
+          failed = true;
+          return reject(new Error(m.failed));
+        }
         if ('ready' in m) return feed(w);
         inflight.set(w, inflight.get(w)! - 1);
         deliver(m.seq, m.rows as Row[]);
         feed(w);
       });
-      w.on('error', reject);
+      w.on('error', (e) => {
+        failed = true;
+        reject(e);
+      });
       w.on('exit', () => {
         if (--live === 0) resolve();
       });
     }
     // The main thread's share: a chunk at a time, yielding to the workers' messages between.
     const own = (): void => {
-      if (exhausted) return;
+      if (exhausted || failed) return;
       const chunk = take();
       if (chunk.length > 0) {
         const seq = nextSeq++;
