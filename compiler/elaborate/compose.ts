@@ -15,6 +15,7 @@
 // - the budgets the trace and the expansions spent fit, and the layers stay under the limit.
 // Anything else (an expansion not made yet among them) leaves the candidate to the replay.
 import { LIMITS } from '../diagnostics/limits.js';
+import { cacheSlot } from '../ir/cache-slot.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph, TensorType } from '../ir/types.js';
 import { sameShape } from '../ir/shape.js';
@@ -48,7 +49,7 @@ interface TraceFacts {
   readonly skeleton: Skeleton;
 }
 
-const facts = new WeakMap<object, TraceFacts | string>();
+const facts = cacheSlot<TraceFacts | string>('trace facts');
 
 const sameType = (a: TensorType, b: TensorType): boolean =>
   a === b || (a.dtype === b.dtype && sameShape(a.shape, b.shape));
@@ -133,7 +134,7 @@ interface PartFacts {
   /** The last type object the result was found to have (a step's recorded type): checked by identity next. */
   seen?: TensorType;
 }
-const partFacts = new WeakMap<KeptExpansion, PartFacts>();
+const partFacts = cacheSlot<PartFacts>('kept expansion facts');
 
 function factsOf(part: KeptExpansion, root: string): PartFacts {
   let f = partFacts.get(part);

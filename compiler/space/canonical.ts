@@ -371,7 +371,7 @@ interface Prepared {
   readonly lanes: Int32Array;
   readonly commutative: Uint8Array;
 }
-const preparedGraphs = new WeakMap<Graph, Prepared>();
+const preparedGraphs = cacheSlot<Prepared>('prepared graph');
 
 function prepare(g: Graph): Prepared {
   let p = preparedGraphs.get(g);

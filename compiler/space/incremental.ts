@@ -30,6 +30,7 @@ import { SEGMENT_OP, SegmentRecorder, segmentCache, type SegmentTemplate } from 
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph, TensorType, ValueId } from '../ir/types.js';
 import { NO_SPAN } from '../source.js';
+import { cacheSlot } from '../ir/cache-slot.js';
 import { canonicalHash, segmentLabeler, type SegmentLabeler } from './canonical.js';
 import { composeTopology, segmentTopology, type SegmentTopology } from './incremental-topology.js';
 import { paramCount, sumCosts } from './proxies.js';
@@ -100,7 +101,7 @@ export function segmentTopologyOf(a: SegmentAnalysis): SegmentTopology {
 }
 
 /** Analyses by what they analyse (a segment template, a kept expansion of a candidate trace). */
-const analysed = new WeakMap<object, SegmentAnalysis>();
+const analysed = cacheSlot<SegmentAnalysis>('segment analysis');
 
 /** The expansion alone, built the way a replay builds it into a whole graph. */
 function expansion(s: SegmentTemplate, zeroInput?: boolean): Graph {
@@ -317,7 +318,7 @@ export class IncrementalAnalyser {
     const seg: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
     const analyses: SegmentAnalysis[] = [];
     for (const [id, s] of rec.segments) {
-      if (!analysed.has(s)) this.stats.fresh++;
+      if (analysed.get(s) === undefined) this.stats.fresh++;
       this.stats.segments++;
       const a = analyseSegment(s, (z) => expansion(s, z), b, key, want);
       seg[id] = a;

@@ -14,6 +14,7 @@ import type { Composition, Skeleton } from '../elaborate/compose.js';
 import { SEGMENT_OP } from '../elaborate/segments.js';
 import { addNodes, type KeptExpansion } from '../elaborate/trace.js';
 import { GraphBuilder } from '../ir/builder.js';
+import { cacheSlot } from '../ir/cache-slot.js';
 import type { Graph, TensorType } from '../ir/types.js';
 import {
   analyseSegment,
@@ -44,7 +45,7 @@ interface SkeletonSums {
   readonly params: number;
   readonly costs: Map<string, { macs?: number; flops?: number }>;
 }
-const sums = new WeakMap<Skeleton, SkeletonSums>();
+const sums = cacheSlot<SkeletonSums>('skeleton sums');
 
 function sumsOf(s: Skeleton): SkeletonSums {
   let k = sums.get(s);
