@@ -13,6 +13,7 @@
 // or ZERO. Node ids are topologically ordered (the builder only appends), so "earlier" is "<".
 import type { Graph, Node, ValueId } from '../ir/types.js';
 import { lookupOp } from '../ops/registry.js';
+import { sameType } from '../ir/shape.js';
 
 export const ZERO = -1;
 
@@ -39,14 +40,6 @@ function hasBias(n: Node): boolean {
   return n.inputs.length - n.dataInputs > 1;
 }
 
-function sameType(g: Graph, a: ValueId, b: ValueId): boolean {
-  const x = g.values[a]!.type;
-  const y = g.values[b]!.type;
-  return (
-    x === y || (x.dtype === y.dtype && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]))
-  );
-}
-
 /**
  * What a node's (first) output amounts to when the view folds it: its input for an identity,
  * ZERO, or the other operand of an add with a zero; undefined when the node computes something.
@@ -60,7 +53,7 @@ function folded(g: Graph, n: Node, ins: readonly number[], zeros: number, prune:
   if (n.op === 'add' || n.op === 'sub') {
     const other = n.op === 'sub' ? (ins[1] === ZERO ? ins[0]! : undefined) : ins[0] === ZERO ? ins[1]! : ins[0]!;
     if (zeros === 2) return ZERO;
-    if (other !== undefined && sameType(g, other, n.outputs[0]!)) return other;
+    if (other !== undefined && sameType(g.values[other]!.type, g.values[n.outputs[0]!]!.type)) return other;
     return undefined;
   }
   if (

@@ -18,10 +18,10 @@ import { LIMITS } from '../diagnostics/limits.js';
 import { cacheSlot } from '../ir/cache-slot.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph, TensorType } from '../ir/types.js';
-import { sameShape } from '../ir/shape.js';
+import { sameType } from '../ir/shape.js';
 import { amountVector, vectorFits } from './budget.js';
-import { SEGMENT_OP } from './segments.js';
-import { addNodes, type HoleStep, type KeptExpansion, type NodeStep, type Trace } from './trace.js';
+import { localType, SEGMENT_OP } from './segments.js';
+import { addNodes, type HoleStep, type KeptExpansion, type Trace } from './trace.js';
 
 /** A candidate as its trace and, per hole step in order, the expansion its callee adds there. */
 export interface Composition<Site> {
@@ -51,9 +51,6 @@ interface TraceFacts {
 
 const facts = cacheSlot<TraceFacts | string>('trace facts');
 
-const sameType = (a: TensorType, b: TensorType): boolean =>
-  a === b || (a.dtype === b.dtype && sameShape(a.shape, b.shape));
-
 /** Whether `name` is `root` or under it. */
 const under = (name: string, root: string): boolean =>
   name === root || (name.length > root.length && name.startsWith(root) && name[root.length] === '.');
@@ -69,12 +66,10 @@ function traceFacts<Site>(t: Trace<Site>, rootOf: (site: Site) => string): Trace
   for (const s of t.steps) if (s.kind === 'hole') holes.push(s);
   if (holes.length === 0) return 'the trace has no hole step';
   const roots = holes.map((h) => rootOf(h.site));
-  const rootSet = new Set<string>();
-  for (const r of roots) {
-    if (r === '') return 'a chosen call is inlined';
-    for (const p of prefixes(r)) if (rootSet.has(p)) return 'the names of two chosen calls nest';
-    rootSet.add(r);
-  }
+  if (roots.includes('')) return 'a chosen call is inlined';
+  const rootSet = new Set(roots);
+  // Two calls of one name, or one named under another's.
+  if (rootSet.size < roots.length) return 'the names of two chosen calls nest';
   for (const r of roots)
     for (const p of prefixes(r)) if (p !== r && rootSet.has(p)) return 'the names of two chosen calls nest';
   let fixedNodes = 0;
@@ -112,16 +107,6 @@ function traceFacts<Site>(t: Trace<Site>, rootOf: (site: Site) => string): Trace
   return { holes, roots, fixedNodes, spent: amountVector(t.spent), skeleton: { graph: b.finish(), segments, inTypes } };
 }
 
-/** The type of the value a kept expansion's nodes make as local reference `ref` (params, then outputs, node by node). */
-function madeType(nodes: readonly NodeStep[], ref: number): TensorType | undefined {
-  let k = 0;
-  for (const n of nodes) {
-    for (const p of n.params) if (k++ === ref) return { shape: p.shape, dtype: p.dtype };
-    for (const t of n.outTypes) if (k++ === ref) return t;
-  }
-  return undefined;
-}
-
 /**
  * What is known of an expansion once: its result's type when it is a tensor it made, whether
  * its layers are under `root` (its site's), and what it spent as a vector (budget.ts).
@@ -143,7 +128,7 @@ function factsOf(part: KeptExpansion, root: string): PartFacts {
     partFacts.set(
       part,
       (f = {
-        out: r.t === 'tensor' && r.id >= 0 ? madeType(part.nodes, r.id) : undefined,
+        out: r.t === 'tensor' ? localType(part.nodes, r.id) : undefined,
         root,
         named: part.nodes.every((n) => under(n.name, root)),
         spent: amountVector(part.spent),

@@ -583,14 +583,8 @@ export class Elaborator {
     def: Definition,
     digits: readonly number[],
   ): { readonly instance: SpaceInstance; readonly composition: Composition<unknown> | string } {
-    let why = 'the section reports an error';
-    const { instance, model } = this.runSpace(def, digits, (m) => {
-      const c = this.composeModel(m);
-      if (typeof c === 'string') why = c;
-      else return c;
-      return undefined;
-    });
-    return { instance: { ...instance, graph: undefined }, composition: model ?? why };
+    const { instance, model } = this.runSpace(def, digits, (m) => this.composeModel(m));
+    return { instance: { ...instance, graph: undefined }, composition: model ?? 'the section reports an error' };
   }
 
   private composeModel(model: ModelRef): Composition<unknown> | string {
@@ -608,8 +602,8 @@ export class Elaborator {
         const callee = leafAt(model.args, step.path);
         return callee && step.site.kept.get(callee);
       },
-      // The name a layer called there takes (see `full` in layerName): every layer the call makes is under it.
-      (site) => (site.explicit ? (site.prefix ? `${site.prefix}.${site.explicit}` : site.explicit) : ''),
+      // The name a layer called there takes (see layerName): every layer the call makes is under it.
+      (site) => (site.explicit ? qualified(site.prefix, site.explicit) : ''),
     ) as Composition<unknown> | string;
   }
 
@@ -1553,7 +1547,7 @@ export class Elaborator {
     explicit: string | undefined,
     span: Span,
   ): string {
-    const full = (local: string) => (frame.prefix ? `${frame.prefix}.${local}` : local);
+    const full = (local: string) => qualified(frame.prefix, local);
     if (explicit !== undefined) {
       if (frame.used.has(explicit) || this.builder!.hasNodeName(full(explicit))) {
         const prev = this.builder!.nodeByName(full(explicit));
@@ -1632,8 +1626,7 @@ export class Elaborator {
       this.shareUses++;
       if (share.v.t !== 'str')
         fail('MDL3004', `share= takes the name of a layer, got ${typeName(share.v)}`, share.span);
-      const target =
-        builder.nodeByName(frame.prefix ? `${frame.prefix}.${share.v.v}` : share.v.v) ?? builder.nodeByName(share.v.v);
+      const target = builder.nodeByName(qualified(frame.prefix, share.v.v)) ?? builder.nodeByName(share.v.v);
       if (!target) {
         const dym = didYouMean(share.v.v, [...frame.used]);
         fail('MDL2007', `no layer \`${share.v.v}\` to share parameters with`, share.span, dym ? { hint: dym } : {});
@@ -1996,6 +1989,11 @@ function calleeLabel(e: Expr): string {
 function opValue(name: string): V | undefined {
   const op = getOp(name);
   return op ? { t: 'op', op } : undefined;
+}
+
+/** A layer's full name: its local name under the prefix of the block call it is made in. */
+function qualified(prefix: string, local: string): string {
+  return prefix ? `${prefix}.${local}` : local;
 }
 
 /** The names a statement binds when it runs, including inside loops and branches. */

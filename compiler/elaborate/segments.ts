@@ -9,7 +9,7 @@
 // Only calls with exactly one tensor argument and one tensor result become segments; any
 // other call is expanded into the graph as usual, so a coarse graph is always a valid
 // elaboration with some sub-graphs folded.
-import type { TensorType } from '../ir/types.js';
+import type { DType, TensorType } from '../ir/types.js';
 import { TemplateCache, type Template } from './memo.js';
 
 /** The op of a folded block call. It is no registered op: only coarse graphs contain it. */
@@ -30,11 +30,21 @@ export class SegmentRecorder {
   constructor(readonly cache: TemplateCache<SegmentTemplate>) {}
 }
 
-/** The type of a template's local value `ref` (see TemplateNode.inputs); undefined for a slot. */
-export function localType(t: Template, ref: number): TensorType | undefined {
+/**
+ * The type of local value `ref` among recorded nodes, which number the parameters each makes and
+ * then its outputs, node by node (a template's, memo.ts; a kept expansion's, trace.ts);
+ * undefined for a slot.
+ */
+export function localType(
+  nodes: readonly {
+    readonly params: readonly { readonly shape: readonly number[]; readonly dtype: DType }[];
+    readonly outTypes: readonly TensorType[];
+  }[],
+  ref: number,
+): TensorType | undefined {
   if (ref < 0) return undefined;
   let k = 0;
-  for (const n of t.nodes) {
+  for (const n of nodes) {
     for (const p of n.params) if (k++ === ref) return { shape: p.shape, dtype: p.dtype };
     for (const ty of n.outTypes) if (k++ === ref) return ty;
   }
@@ -44,7 +54,7 @@ export function localType(t: Template, ref: number): TensorType | undefined {
 /** The segment form of a template with one slot of type `inType`; undefined when it has none. */
 export function segmentOf(t: Template, inType: TensorType): SegmentTemplate | undefined {
   if (t.result.t !== 'tensor') return undefined;
-  const outType = localType(t, t.result.id);
+  const outType = localType(t.nodes, t.result.id);
   return outType ? { template: t, inType, outType } : undefined;
 }
 

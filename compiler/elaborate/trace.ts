@@ -31,7 +31,7 @@
 import type { Attrs, DType, Graph, Init, Node, Param, TensorType, ValueId } from '../ir/types.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Span } from '../source.js';
-import { sameShape } from '../ir/shape.js';
+import { sameType } from '../ir/shape.js';
 import { mapTensors, refOf, sameUpToTensors } from './memo.js';
 import type { Amounts, Spent } from './budget.js';
 import type { V } from './values.js';
@@ -431,9 +431,6 @@ export function recordTrace<Site>(g: Graph, calls: readonly HoleCall<Site>[], sp
   });
   return { steps, spent, inputs, symbols: g.symbols, name: g.name, outputs };
 }
-
-const sameType = (a: TensorType, b: TensorType): boolean =>
-  a === b || (a.dtype === b.dtype && sameShape(a.shape, b.shape));
 
 /**
  * Replays a trace into `b`, whose model inputs `slots` are made; false (the builder then holds

@@ -1,5 +1,5 @@
 // Shape helpers shared by the op registry and the analyses.
-import type { Dim, Shape } from './types.js';
+import type { Dim, Shape, TensorType } from './types.js';
 
 export function isSym(d: Dim): d is string {
   return typeof d === 'string';
@@ -25,6 +25,11 @@ export function sameDim(a: Dim, b: Dim): boolean {
 
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The same tensor type: dtype and shape (often the very same object, which is checked first). */
+export function sameType(a: TensorType, b: TensorType): boolean {
+  return a === b || (a.dtype === b.dtype && sameShape(a.shape, b.shape));
 }
 
 /** Substitute symbolic dims by numbers; throws if a symbol is unbound (a caller bug). */

@@ -34,7 +34,7 @@ import { cacheSlot } from '../ir/cache-slot.js';
 import { canonicalHash, segmentLabeler, type SegmentLabeler } from './canonical.js';
 import { composeTopology, segmentTopology, type SegmentTopology } from './incremental-topology.js';
 import { paramCount, sumCosts } from './proxies.js';
-import { digitsOf, type OpenSpace } from './space.js';
+import { digitsOf, sameChoices, type OpenSpace } from './space.js';
 
 /** Why a candidate was elaborated in full. */
 export type Fallback =
@@ -75,7 +75,7 @@ export interface SegmentAnalysis {
   readonly outIsSum: boolean;
   readonly params: number;
   /** MACs and FLOPs by the dims they were counted at, each computed when first asked for. */
-  readonly costs: Map<string, { macs?: number; flops?: number }>;
+  readonly costs: KeptCosts;
   /** What it contributes to NN-Mass and NN-Degree, computed when first asked for. */
   topology?: SegmentTopology;
   /**
@@ -96,7 +96,7 @@ function zeroedOf(a: SegmentAnalysis): SegmentAnalysis {
   return (a.zeroed ??= analyseGraph(build, build(), {}, '', { macs: false, flops: false }));
 }
 
-export function segmentTopologyOf(a: SegmentAnalysis): SegmentTopology {
+function segmentTopologyOf(a: SegmentAnalysis): SegmentTopology {
   return (a.topology ??= segmentTopology(functionalView(a.build())));
 }
 
@@ -142,7 +142,7 @@ function analyseGraph(
   const o = view.outputs[0]!;
   const out = o === ZERO ? 'zero' : o === x ? 'input' : 'self';
   const producer = out === 'self' ? graph.nodes[view.producer[o]!] : undefined;
-  const costs = new Map<string, { macs?: number; flops?: number }>();
+  const costs: KeptCosts = new Map();
   costs.set(key, {
     ...(want.macs ? { macs: sumCosts(graph, bind, true) } : {}),
     ...(want.flops ? { flops: sumCosts(graph, bind, false) } : {}),
@@ -161,20 +161,33 @@ function analyseGraph(
   };
 }
 
-export function segmentCost(
-  a: SegmentAnalysis,
-  bind: Readonly<Record<string, number>>,
-  key: string,
-  macs: boolean,
-): number {
-  let c = a.costs.get(key);
-  if (!c) a.costs.set(key, (c = {}));
+/** Costs kept by the dims they were counted at (`key`), each computed when first asked for. */
+export type KeptCosts = Map<string, { macs?: number; flops?: number }>;
+
+/** The MACs (or FLOPs) kept in `costs` at `key`, computed by `count` the first time. */
+export function keptCost(costs: KeptCosts, key: string, macs: boolean, count: () => number): number {
+  let c = costs.get(key);
+  if (!c) costs.set(key, (c = {}));
   const kept = macs ? c.macs : c.flops;
   if (kept !== undefined) return kept;
-  const x = sumCosts(a.build(), bind, macs);
+  const x = count();
   if (macs) c.macs = x;
   else c.flops = x;
   return x;
+}
+
+function segmentCost(a: SegmentAnalysis, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
+  return keptCost(a.costs, key, macs, () => sumCosts(a.build(), bind, macs));
+}
+
+/** The MACs (or FLOPs) of a coarse graph's own nodes: its segments' are their analyses'. */
+export function ownCost(g: Graph, bind: Readonly<Record<string, number>>, macs: boolean): number {
+  return sumCosts(
+    g,
+    bind,
+    macs,
+    g.nodes.filter((n) => n.op !== SEGMENT_OP),
+  );
 }
 
 /** Segment analyses by node id (undefined for a top-level node): sparse arrays, looked up per node. */
@@ -249,7 +262,6 @@ export function exactSum(
 export function fromSegments(
   g: Graph,
   seg: Segments,
-  analyses: readonly SegmentAnalysis[],
   own: { readonly params: number; readonly macs?: number; readonly flops?: number },
   bind: Readonly<Record<string, number>>,
   key: string,
@@ -257,6 +269,7 @@ export function fromSegments(
   /** The coarse graph is kept and analysed again (a trace's skeleton): canonical.ts prepares it once. */
   persistent = false,
 ): Incremental {
+  const analyses = seg.filter((a) => a !== undefined);
   const picked: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
   const view = coarseView(g, seg, picked);
   if (typeof view === 'string') return { fallback: view };
@@ -308,31 +321,24 @@ export class IncrementalAnalyser {
     const rec = new SegmentRecorder(this.cache);
     const inst = this.space.elaborator.instantiate(this.space.def, digitsOf(index, this.space.radix), rec);
     this.cache.endInstance();
-    const radix = this.space.radix;
-    const same = inst.choices.length === radix.length && inst.choices.every((c, k) => c.options.length === radix[k]);
-    if (!inst.graph || !same || inst.diagnostics.some((d) => d.severity === 'error'))
+    if (!inst.graph || !sameChoices(this.space, inst) || inst.diagnostics.some((d) => d.severity === 'error'))
       return { fallback: 'does not build' };
     const g = inst.graph;
     const b = bind(g);
     const key = Object.entries(b).join(';');
     const seg: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
-    const analyses: SegmentAnalysis[] = [];
     for (const [id, s] of rec.segments) {
       if (analysed.get(s) === undefined) this.stats.fresh++;
       this.stats.segments++;
-      const a = analyseSegment(s, (z) => expansion(s, z), b, key, want);
-      seg[id] = a;
-      analyses.push(a);
+      seg[id] = analyseSegment(s, (z) => expansion(s, z), b, key, want);
     }
-    const own = want.macs || want.flops ? g.nodes.filter((n) => n.op !== SEGMENT_OP) : [];
     return fromSegments(
       g,
       seg,
-      analyses,
       {
         params: paramCount(g),
-        ...(want.macs ? { macs: sumCosts(g, b, true, own) } : {}),
-        ...(want.flops ? { flops: sumCosts(g, b, false, own) } : {}),
+        ...(want.macs ? { macs: ownCost(g, b, true) } : {}),
+        ...(want.flops ? { flops: ownCost(g, b, false) } : {}),
       },
       b,
       key,

@@ -96,14 +96,22 @@ export function indexOf(digits: readonly number[], radix: readonly number[]): bi
 }
 
 /**
+ * Whether an instance met the space's choices, with their option counts (choices that depend
+ * on other choices can differ, and an index would then not be well defined).
+ */
+export function sameChoices(space: OpenSpace, inst: Pick<SpaceInstance, 'choices'>): boolean {
+  return (
+    inst.choices.length === space.radix.length && inst.choices.every((c, k) => c.options.length === space.radix[k])
+  );
+}
+
+/**
  * Instantiates candidate `index`. A candidate whose choices differ from the first one's
  * (choices that depend on other choices) is an error: the index would not be well defined.
  */
 export function candidate(space: OpenSpace, index: bigint): SpaceInstance {
   const inst = space.elaborator.instantiate(space.def, digitsOf(index, space.radix));
-  const same =
-    inst.choices.length === space.radix.length && inst.choices.every((c, k) => c.options.length === space.radix[k]);
-  if (!same && inst.diagnostics.length === 0) {
+  if (!sameChoices(space, inst) && inst.diagnostics.length === 0) {
     const k = inst.choices.findIndex((c, i) => c.options.length !== space.radix[i]);
     const at = k >= 0 ? inst.choices[k]!.span : space.def.nameSpan;
     return {

@@ -11,7 +11,6 @@
 // and where a candidate is not composed (its signature not traced yet, an expansion not made yet,
 // anything compose.ts checks) the caller analyses its full graph, which makes what was missing.
 import type { Composition, Skeleton } from '../elaborate/compose.js';
-import { SEGMENT_OP } from '../elaborate/segments.js';
 import { addNodes, type KeptExpansion } from '../elaborate/trace.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { cacheSlot } from '../ir/cache-slot.js';
@@ -19,13 +18,16 @@ import type { Graph, TensorType } from '../ir/types.js';
 import {
   analyseSegment,
   fromSegments,
+  keptCost,
+  ownCost,
   segmentInput,
+  type KeptCosts,
   type Incremental,
   type SegmentAnalysis,
   type Wanted,
 } from './incremental.js';
-import { paramCount, sumCosts } from './proxies.js';
-import { digitsOf, type OpenSpace } from './space.js';
+import { paramCount } from './proxies.js';
+import { digitsOf, sameChoices, type OpenSpace } from './space.js';
 
 /** A kept expansion alone, its one input the graph's input. */
 function expansionGraph(part: KeptExpansion, inType: TensorType, zeroInput?: boolean): Graph {
@@ -43,7 +45,7 @@ function expansionGraph(part: KeptExpansion, inType: TensorType, zeroInput?: boo
 /** A skeleton's own parameters, and its own layers' costs by the dims they were counted at. */
 interface SkeletonSums {
   readonly params: number;
-  readonly costs: Map<string, { macs?: number; flops?: number }>;
+  readonly costs: KeptCosts;
 }
 const sums = cacheSlot<SkeletonSums>('skeleton sums');
 
@@ -53,17 +55,8 @@ function sumsOf(s: Skeleton): SkeletonSums {
   return k;
 }
 
-function ownCost(s: Skeleton, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
-  const k = sumsOf(s);
-  let c = k.costs.get(key);
-  if (!c) k.costs.set(key, (c = {}));
-  const kept = macs ? c.macs : c.flops;
-  if (kept !== undefined) return kept;
-  const own = s.graph.nodes.filter((n) => n.op !== SEGMENT_OP);
-  const x = sumCosts(s.graph, bind, macs, own);
-  if (macs) c.macs = x;
-  else c.flops = x;
-  return x;
+function skeletonCost(s: Skeleton, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
+  return keptCost(sumsOf(s).costs, key, macs, () => ownCost(s.graph, bind, macs));
 }
 
 /** Candidates of one space analysed from their compositions; the others say why not. */
@@ -77,9 +70,7 @@ export class TracedAnalyser {
       this.space.def,
       digitsOf(index, this.space.radix),
     );
-    const radix = this.space.radix;
-    const same =
-      instance.choices.length === radix.length && instance.choices.every((c, k) => c.options.length === radix[k]);
+    const same = sameChoices(this.space, instance);
     if (typeof composition === 'string' || !same) {
       const why = typeof composition === 'string' ? composition : 'choices that depend on one another';
       this.stats.not.set(why, (this.stats.not.get(why) ?? 0) + 1);
@@ -102,20 +93,18 @@ export function analyseComposition(
   const b = bindOf(g);
   const key = Object.entries(b).join(';');
   const seg: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
-  const analyses = new Array<SegmentAnalysis>(c.parts.length);
   for (let k = 0; k < c.parts.length; k++) {
     const part = c.parts[k]!;
     const inType = s.inTypes[k]!;
-    seg[s.segments[k]!] = analyses[k] = analyseSegment(part, (z) => expansionGraph(part, inType, z), b, key, want);
+    seg[s.segments[k]!] = analyseSegment(part, (z) => expansionGraph(part, inType, z), b, key, want);
   }
   return fromSegments(
     g,
     seg,
-    analyses,
     {
       params: sumsOf(s).params,
-      ...(want.macs ? { macs: ownCost(s, b, key, true) } : {}),
-      ...(want.flops ? { flops: ownCost(s, b, key, false) } : {}),
+      ...(want.macs ? { macs: skeletonCost(s, b, key, true) } : {}),
+      ...(want.flops ? { flops: skeletonCost(s, b, key, false) } : {}),
     },
     b,
     key,
