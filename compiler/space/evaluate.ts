@@ -58,7 +58,7 @@ export class Scorer {
      * candidate traces (elaborate/trace.ts), and on a space of DenseNet-type cells most new
      * functions fall back, paying both ways.
      */
-    readonly analysis: StaticAnalysis = 'traced',
+    analysis: StaticAnalysis = 'traced',
   ) {
     this.proxies = proxies.flatMap((p) => {
       const x = getProxy(p);
