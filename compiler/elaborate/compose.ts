@@ -39,9 +39,29 @@ export interface Skeleton {
   readonly inTypes: readonly TensorType[];
 }
 
+/**
+ * The hole steps that call the leaf at one path: in any candidate they all call one callee, so
+ * what they add is looked up once per callee (a NAS-Bench-201 trace has 90 hole steps over six
+ * paths), not once per step and candidate.
+ */
+interface PathGroup {
+  readonly path: HoleStep<unknown>['path'];
+  /** Its steps' indices among the trace's hole steps, in order. */
+  readonly steps: readonly number[];
+  /** By callee: its expansions at those steps, in order, with what they spent and their layers. */
+  readonly byCallee: Map<object, GroupParts>;
+}
+interface GroupParts {
+  readonly parts: readonly KeptExpansion[];
+  /** What they spent, summed as a vector (budget.ts). */
+  readonly spent: Float64Array;
+  readonly layers: number;
+}
+
 /** What is known of a trace once: its skeleton, or why its candidates cannot be composed. */
 interface TraceFacts {
   readonly holes: readonly HoleStep<unknown>[];
+  readonly groups: readonly PathGroup[];
   readonly roots: readonly string[];
   readonly fixedNodes: number;
   /** What the trace spent outside its hole steps, as a vector (budget.ts). */
@@ -104,7 +124,21 @@ function traceFacts<Site>(t: Trace<Site>, rootOf: (site: Site) => string): Trace
     made.push(n.outputs[0]!);
   }
   for (const o of t.outputs) b.addOutput(o.name, resolve(o.ref));
-  return { holes, roots, fixedNodes, spent: amountVector(t.spent), skeleton: { graph: b.finish(), segments, inTypes } };
+  const groups = new Map<string, PathGroup>();
+  holes.forEach((h, i) => {
+    const key = h.path.join('/');
+    const g = groups.get(key);
+    if (g) (g.steps as number[]).push(i);
+    else groups.set(key, { path: h.path, steps: [i], byCallee: new Map() });
+  });
+  return {
+    holes,
+    groups: [...groups.values()],
+    roots,
+    fixedNodes,
+    spent: amountVector(t.spent),
+    skeleton: { graph: b.finish(), segments, inTypes },
+  };
 }
 
 /**
@@ -116,8 +150,6 @@ interface PartFacts {
   readonly root: string;
   readonly named: boolean;
   readonly spent: Float64Array;
-  /** The last type object the result was found to have (a step's recorded type): checked by identity next. */
-  seen?: TensorType;
 }
 const partFacts = cacheSlot<PartFacts>('kept expansion facts');
 
@@ -139,12 +171,40 @@ function factsOf(part: KeptExpansion, root: string): PartFacts {
 }
 
 /**
- * A candidate of trace `t` composed: `partOf` gives its callee's kept expansion at a hole step,
- * `rootOf` the name a site's call takes. A string says why it is left to the replay.
+ * The expansions `callee` adds at a path group's steps, checked as the replay would add them;
+ * a string says why the candidate is left to the replay (not kept: an expansion may be made later).
+ */
+function groupParts<Site>(
+  f: TraceFacts,
+  g: PathGroup,
+  callee: object,
+  partAt: (step: HoleStep<Site>, callee: object) => KeptExpansion | undefined,
+): GroupParts | string {
+  const parts: KeptExpansion[] = [];
+  const spent = new Float64Array(f.spent.length);
+  let layers = 0;
+  for (const k of g.steps) {
+    const h = f.holes[k] as HoleStep<Site>;
+    const part = partAt(h, callee);
+    if (!part) return 'an expansion not made yet';
+    const p = factsOf(part, f.roots[k]!);
+    if (!p.named || !p.out || !sameType(p.out, h.made[0]!)) return 'an expansion that the replay would not add as it is';
+    for (let i = 0; i < spent.length; i++) spent[i]! += p.spent[i]!;
+    layers += part.nodes.length;
+    parts.push(part);
+  }
+  return { parts, spent, layers };
+}
+
+/**
+ * A candidate of trace `t` composed: `calleeAt` gives its callee at a hole step's path, `partAt`
+ * the callee's kept expansion at a step, `rootOf` the name a site's call takes. A string says
+ * why it is left to the replay.
  */
 export function compose<Site>(
   t: Trace<Site>,
-  partOf: (step: HoleStep<Site>) => KeptExpansion | undefined,
+  calleeAt: (path: HoleStep<Site>['path']) => object | undefined,
+  partAt: (step: HoleStep<Site>, callee: object) => KeptExpansion | undefined,
   rootOf: (site: Site) => string,
 ): Composition<Site> | string {
   let f = facts.get(t);
@@ -153,19 +213,18 @@ export function compose<Site>(
   const parts = new Array<KeptExpansion>(f.holes.length);
   const spent = f.spent.slice();
   let layers = f.fixedNodes;
-  for (let k = 0; k < f.holes.length; k++) {
-    const h = f.holes[k] as HoleStep<Site>;
-    const part = partOf(h);
-    if (!part) return 'an expansion not made yet';
-    const p = factsOf(part, f.roots[k]!);
-    const want = h.made[0]!;
-    if (p.seen !== want) {
-      if (!p.named || !p.out || !sameType(p.out, want)) return 'an expansion that the replay would not add as it is';
-      p.seen = want;
+  for (const g of f.groups) {
+    const callee = calleeAt(g.path);
+    if (!callee) return 'an expansion not made yet';
+    let e = g.byCallee.get(callee);
+    if (!e) {
+      const made = groupParts(f, g, callee, partAt);
+      if (typeof made === 'string') return made;
+      g.byCallee.set(callee, (e = made));
     }
-    for (let i = 0; i < spent.length; i++) spent[i]! += p.spent[i]!;
-    layers += part.nodes.length;
-    parts[k] = part;
+    for (let j = 0; j < g.steps.length; j++) parts[g.steps[j]!] = e.parts[j]!;
+    for (let i = 0; i < spent.length; i++) spent[i]! += e.spent[i]!;
+    layers += e.layers;
   }
   if (layers >= LIMITS.layers || !vectorFits(spent)) return 'a budget exceeded';
   return { trace: t, skeleton: f.skeleton, parts };

@@ -276,6 +276,12 @@ export class Elaborator {
   private choiceUses = 0;
   /** The assignment a space is being instantiated under, and the choices met so far. */
   private choiceState: { readonly digits: readonly number[]; readonly points: ChoicePoint[] } | undefined;
+  /**
+   * A space section's body is running: the blocks it calls (a candidate's name, say) are not
+   * memoised. Their arguments are the candidate's choices, new with every candidate, so the memo
+   * would only grow by an entry per candidate and pay for the keys.
+   */
+  private inSection = false;
   /** While a coarse instance's model is elaborated: where its folded top-level calls go (segments.ts). */
   private segments: SegmentRecorder | undefined;
   private readonly spaceBuiltins: ReadonlyMap<string, V>;
@@ -598,10 +604,8 @@ export class Elaborator {
     if (typeof t === 'string') return t;
     return compose<HoleSite>(
       t,
-      (step) => {
-        const callee = leafAt(model.args, step.path);
-        return callee && step.site.kept.get(callee);
-      },
+      (path) => leafAt(model.args, path),
+      (step, callee) => step.site.kept.get(callee as V),
       // The name a layer called there takes (see layerName): every layer the call makes is under it.
       (site) => (site.explicit ? qualified(site.prefix, site.explicit) : ''),
     ) as Composition<unknown> | string;
@@ -636,6 +640,7 @@ export class Elaborator {
     try {
       // Blocks called in the section (to build a name, say) may need a graph to live in.
       this.builder = new GraphBuilder(def.name);
+      this.inSection = true;
       try {
         this.execBody(def.body, frame);
         const n = frame.vars.get('name');
@@ -651,6 +656,7 @@ export class Elaborator {
         this.record(e, frame);
       } finally {
         this.builder = undefined;
+        this.inSection = false;
       }
       if (space.model && !this.diagnostics.items.slice(before).some((d) => d.severity === 'error'))
         made = model(space.model);
@@ -1700,7 +1706,7 @@ export class Elaborator {
     const parent = inline ? undefined : this.recordings[this.recordings.length - 1];
     const firstNode = b.nodeCount;
     const firstValue = b.valueCount;
-    const key = this.memoise && !inline ? callKey(def, args, (v) => b.type(v), false, this.tracing?.holes) : undefined;
+    const key = this.memoise && !inline && !this.inSection ? callKey(def, args, (v) => b.type(v), false, this.tracing?.holes) : undefined;
     const r = this.expandCall(def, module, matched, call, caller, name, inline, key, args);
     if (parent) {
       if (key && r.t !== 'poison')

@@ -130,7 +130,7 @@ function rowSink(
   const line = (r: Row) => (format === 'csv' ? csvRow(r, proxies) : JSON.stringify(r)) + '\n';
   if (out === undefined) {
     if (format === 'csv') process.stdout.write(csvHeader(proxies) + '\n');
-    return { write: (r) => void process.stdout.write(line(r)), close() {} };
+    return buffered((text) => void process.stdout.write(text), line, eager, () => {});
   }
   const fresh = !existsSync(out) || statSync(out).size === 0;
   let fd: number;
@@ -141,20 +141,41 @@ function rowSink(
     throw cannotWrite(out, e);
   }
   if (fresh && format === 'csv') writeSync(fd, csvHeader(proxies) + '\n');
+  return buffered(
+    (text) => void writeSync(fd, text),
+    line,
+    eager,
+    () => closeSync(fd),
+  );
+}
+
+/**
+ * Rows written in batches: a write per row cost a static scoring run more than composing some
+ * of its rows. A batch goes out at 64 KiB or a tenth of a second after its first row, so a
+ * slow run's rows still appear (and a resumed run finds them); rows of data-dependent proxies,
+ * seconds each, go out at once (`eager`).
+ */
+function buffered(
+  emit: (text: string) => void,
+  line: (r: Row) => string,
+  eager: boolean,
+  end: () => void,
+): { write(r: Row): void; close(): void } {
   let buf = '';
+  let since = 0;
   const flush = () => {
-    if (buf) writeSync(fd, buf);
+    if (buf) emit(buf);
     buf = '';
   };
   return {
     write(r) {
+      if (!buf) since = Date.now();
       buf += line(r);
-      // Rows of data-dependent proxies take seconds each: each is written at once (so a run resumes).
-      if (eager || buf.length > 1 << 16) flush();
+      if (eager || buf.length > 1 << 16 || Date.now() - since > 100) flush();
     },
     close() {
       flush();
-      closeSync(fd);
+      end();
     },
   };
 }
