@@ -23,11 +23,14 @@ import { amountVector, vectorFits } from './budget.js';
 import { localType, SEGMENT_OP } from './segments.js';
 import { addNodes, type HoleStep, type KeptExpansion, type Trace } from './trace.js';
 
-/** A candidate as its trace and, per hole step in order, the expansion its callee adds there. */
+/**
+ * A candidate as its trace and the expansions its callees add at the hole steps, by path group
+ * (objects kept per trace, path and callee, so facts derived from them are kept on them).
+ */
 export interface Composition<Site> {
   readonly trace: Trace<Site>;
   readonly skeleton: Skeleton;
-  readonly parts: readonly KeptExpansion[];
+  readonly groups: readonly GroupParts[];
 }
 
 /** A trace's nodes as a graph, each hole step one segment node (segments.ts's op). */
@@ -51,7 +54,10 @@ interface PathGroup {
   /** By callee: its expansions at those steps, in order, with what they spent and their layers. */
   readonly byCallee: Map<object, GroupParts>;
 }
-interface GroupParts {
+export interface GroupParts {
+  /** The group's hole steps (indices among the trace's), in order. */
+  readonly steps: readonly number[];
+  /** Their expansions, in the same order. */
   readonly parts: readonly KeptExpansion[];
   /** What they spent, summed as a vector (budget.ts). */
   readonly spent: Float64Array;
@@ -193,7 +199,7 @@ function groupParts<Site>(
     layers += part.nodes.length;
     parts.push(part);
   }
-  return { parts, spent, layers };
+  return { steps: g.steps, parts, spent, layers };
 }
 
 /**
@@ -210,10 +216,11 @@ export function compose<Site>(
   let f = facts.get(t);
   if (f === undefined) facts.set(t, (f = traceFacts(t, rootOf)));
   if (typeof f === 'string') return f;
-  const parts = new Array<KeptExpansion>(f.holes.length);
+  const groups = new Array<GroupParts>(f.groups.length);
   const spent = f.spent.slice();
   let layers = f.fixedNodes;
-  for (const g of f.groups) {
+  for (let i = 0; i < f.groups.length; i++) {
+    const g = f.groups[i]!;
     const callee = calleeAt(g.path);
     if (!callee) return 'an expansion not made yet';
     let e = g.byCallee.get(callee);
@@ -222,10 +229,10 @@ export function compose<Site>(
       if (typeof made === 'string') return made;
       g.byCallee.set(callee, (e = made));
     }
-    for (let j = 0; j < g.steps.length; j++) parts[g.steps[j]!] = e.parts[j]!;
-    for (let i = 0; i < spent.length; i++) spent[i]! += e.spent[i]!;
+    groups[i] = e;
+    for (let j = 0; j < spent.length; j++) spent[j]! += e.spent[j]!;
     layers += e.layers;
   }
   if (layers >= LIMITS.layers || !vectorFits(spent)) return 'a budget exceeded';
-  return { trace: t, skeleton: f.skeleton, parts };
+  return { trace: t, skeleton: f.skeleton, groups };
 }

@@ -178,16 +178,36 @@ export function signature(args: ReadonlyMap<string, V>, known: Known): string | 
   let ok = true;
   let holes = 0;
   const walk = (v: V, path: string): string => {
-    if (isSeq(v)) return `${v.t[0]}[${v.items.map((x, k) => walk(x, `${path}/${k}`)).join(',')}]`;
+    if (isSeq(v)) {
+      // Built by concatenation, item paths interned (childPath): this runs for every candidate.
+      let s = `${v.t[0]}[`;
+      for (let k = 0; k < v.items.length; k++) s += (k > 0 ? ',' : '') + walk(v.items[k]!, childPath(path, k));
+      return s + ']';
+    }
+    // A hole of a kind leafText knows needs no text.
+    if (!known.values.has(path) && HOLE_KINDS.has(v.t)) {
+      holes++;
+      return known.kinds.has(path) ? v.t : '?';
+    }
     const text = leafText(v);
     if (text === undefined) ok = false;
-    if (known.values.has(path) || !HOLE_KINDS.has(v.t)) return text ?? '';
-    holes++;
-    return known.kinds.has(path) ? v.t : '?';
+    return text ?? '';
   };
-  const parts = [...args].map(([k, v]) => `${k}=${walk(v, k)}`);
+  let sig = '';
+  for (const [k, v] of args) sig += (sig ? ';' : '') + `${k}=${walk(v, k)}`;
   // Without a hole, a trace would serve only candidates equal to this one.
-  return ok && holes > 0 ? parts.join(';') : undefined;
+  return ok && holes > 0 ? sig : undefined;
+}
+
+/**
+ * The path of item `k` under `path`, the same string object each time: a set looks a string up
+ * by a hash it keeps once computed, so interned paths are hashed once, not once per candidate.
+ */
+const children = new Map<string, string[]>();
+function childPath(path: string, k: number): string {
+  let c = children.get(path);
+  if (!c) children.set(path, (c = []));
+  return (c[k] ??= `${path}/${k}`);
 }
 
 const pathKey = (p: Path): string => p.join('/');

@@ -42,6 +42,9 @@ function expansionGraph(part: KeptExpansion, inType: TensorType, zeroInput?: boo
   return b.finish();
 }
 
+/** The analyses of a path group's expansions (compose.ts's GroupParts), in its steps' order. */
+const groupAnalyses = cacheSlot<SegmentAnalysis[]>('path group analyses');
+
 /** A skeleton's own parameters, and its own layers' costs by the dims they were counted at. */
 interface SkeletonSums {
   readonly params: number;
@@ -93,10 +96,18 @@ export function analyseComposition(
   const b = bindOf(g);
   const key = Object.entries(b).join(';');
   const seg: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
-  for (let k = 0; k < c.parts.length; k++) {
-    const part = c.parts[k]!;
-    const inType = s.inTypes[k]!;
-    seg[s.segments[k]!] = analyseSegment(part, (z) => expansionGraph(part, inType, z), b, key, want);
+  // Looked up per path group: a candidate's 90 segments are six groups' analyses.
+  for (const e of c.groups) {
+    let as = groupAnalyses.get(e);
+    if (!as)
+      groupAnalyses.set(
+        e,
+        (as = e.parts.map((part, j) => {
+          const inType = s.inTypes[e.steps[j]!]!;
+          return analyseSegment(part, (z) => expansionGraph(part, inType, z), b, key, want);
+        })),
+      );
+    for (let j = 0; j < as.length; j++) seg[s.segments[e.steps[j]!]!] = as[j];
   }
   return fromSegments(
     g,
