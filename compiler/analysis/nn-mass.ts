@@ -169,8 +169,17 @@ function longestLayerPath(
   const info = new Map<number, PathInfo>([[from, EMPTY]]);
   let atStop = EMPTY;
   const start = view.producer[from]!;
-  for (const m of view.live) {
-    if (m.id <= start) continue;
+  const live = view.live;
+  // Live nodes are in id order: a block's path starts at its fork, not at the graph's input
+  // (a network of many blocks would otherwise be walked from its start once per block).
+  let lo = 0;
+  for (let hi = live.length; lo < hi; ) {
+    const mid = (lo + hi) >>> 1;
+    if (live[mid]!.id <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < live.length; i++) {
+    const m = live[i]!;
     if (m.id > stop) break;
     let best: PathInfo | undefined;
     for (const v of view.inputs[m.id]!) {
