@@ -258,40 +258,58 @@ export function exactSum(
   return exact && Number.isSafeInteger(total) ? total : undefined;
 }
 
-/** A candidate's values from its coarse view and segment analyses, or why the full graph is needed. */
-export function fromSegments(
-  g: Graph,
-  seg: Segments,
-  own: { readonly params: number; readonly macs?: number; readonly flops?: number },
+/** What a candidate sums over its segments: parameters, and the costs asked for. */
+export type Part = 'params' | 'macs' | 'flops';
+
+/** A segment's parameters, or its MACs or FLOPs at `bind` (kept per `key`). */
+export function segmentPart(
+  a: SegmentAnalysis,
+  part: Part,
   bind: Readonly<Record<string, number>>,
   key: string,
-  arch: string,
-  /** The coarse graph is kept and analysed again (a trace's skeleton): canonical.ts prepares it once. */
-  persistent = false,
-): Incremental {
-  const analyses = seg.filter((a) => a !== undefined);
-  const picked: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
-  const view = coarseView(g, seg, picked);
-  if (typeof view === 'string') return { fallback: view };
-  const hash = canonicalHash(view, (id) => picked[id]?.labeler, persistent);
-  const params = exactSum(own.params, analyses, (a) => a.params);
-  const macs =
-    own.macs === undefined ? undefined : exactSum(own.macs, analyses, (a) => segmentCost(a, bind, key, true));
-  const flops =
-    own.flops === undefined ? undefined : exactSum(own.flops, analyses, (a) => segmentCost(a, bind, key, false));
+): number {
+  return part === 'params' ? a.params : segmentCost(a, bind, key, part === 'macs');
+}
+
+/** A candidate's parameters and the costs asked for, each summed exactly (exactSum), or why not. */
+export type Sums = { readonly params: number; readonly macs?: number; readonly flops?: number } | 'costs not exact';
+
+/** Sums from the coarse graph's own parts plus `total` of the rest; `total` gives undefined where not exact. */
+export function sumsOf(
+  own: { readonly params: number; readonly macs?: number; readonly flops?: number },
+  total: (own: number, part: Part) => number | undefined,
+): Sums {
+  const params = total(own.params, 'params');
+  const macs = own.macs === undefined ? undefined : total(own.macs, 'macs');
+  const flops = own.flops === undefined ? undefined : total(own.flops, 'flops');
   if (
     params === undefined ||
     (own.macs !== undefined && macs === undefined) ||
     (own.flops !== undefined && flops === undefined)
   )
-    return { fallback: 'costs not exact' };
+    return 'costs not exact';
+  return { params, ...(macs !== undefined ? { macs } : {}), ...(flops !== undefined ? { flops } : {}) };
+}
+
+/** A candidate's values from its coarse view, segment analyses and sums, or why the full graph is needed. */
+export function fromSegments(
+  g: Graph,
+  seg: Segments,
+  sums: Sums,
+  arch: string,
+  /** The coarse graph is kept and analysed again (a trace's skeleton): canonical.ts prepares it once. */
+  persistent = false,
+): Incremental {
+  const picked: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
+  const view = coarseView(g, seg, picked);
+  if (typeof view === 'string') return { fallback: view };
+  if (sums === 'costs not exact') return { fallback: sums };
+  const hash = canonicalHash(view, (id) => picked[id]?.labeler, persistent);
   return {
     arch,
     hash,
     topology: () => composeTopology(view, (id) => (picked[id] ? segmentTopologyOf(picked[id]) : undefined)),
-    params,
-    ...(macs !== undefined ? { macs } : {}),
-    ...(flops !== undefined ? { flops } : {}),
+    ...sums,
   };
 }
 
@@ -332,17 +350,15 @@ export class IncrementalAnalyser {
       this.stats.segments++;
       seg[id] = analyseSegment(s, (z) => expansion(s, z), b, key, want);
     }
-    return fromSegments(
-      g,
-      seg,
+    const analyses = seg.filter((a) => a !== undefined);
+    const sums = sumsOf(
       {
         params: paramCount(g),
         ...(want.macs ? { macs: ownCost(g, b, true) } : {}),
         ...(want.flops ? { flops: ownCost(g, b, false) } : {}),
       },
-      b,
-      key,
-      inst.name,
+      (own, part) => exactSum(own, analyses, (a) => segmentPart(a, part, b, key)),
     );
+    return fromSegments(g, seg, sums, inst.name);
   }
 }

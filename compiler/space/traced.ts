@@ -17,7 +17,11 @@ import { cacheSlot } from '../ir/cache-slot.js';
 import type { Graph, TensorType } from '../ir/types.js';
 import {
   analyseSegment,
+  exactSum,
   fromSegments,
+  segmentPart,
+  sumsOf,
+  type Part,
   keptCost,
   ownCost,
   segmentInput,
@@ -45,6 +49,20 @@ function expansionGraph(part: KeptExpansion, inType: TensorType, zeroInput?: boo
 /** The analyses of a path group's expansions (compose.ts's GroupParts), in its steps' order. */
 const groupAnalyses = cacheSlot<SegmentAnalysis[]>('path group analyses');
 
+/** A path group's parameters and costs by dims, each the exact sum of its analyses' or NaN. */
+interface GroupSums {
+  readonly params: number;
+  readonly costs: KeptCosts;
+}
+const groupSums = cacheSlot<GroupSums>('path group sums');
+
+function groupPart(as: SegmentAnalysis[], part: Part, bind: Readonly<Record<string, number>>, key: string): number {
+  const exact = (p: Part) => exactSum(0, as, (a) => segmentPart(a, p, bind, key)) ?? NaN;
+  let k = groupSums.get(as);
+  if (!k) groupSums.set(as, (k = { params: exact('params'), costs: new Map() }));
+  return part === 'params' ? k.params : keptCost(k.costs, key, part === 'macs', () => exact(part));
+}
+
 /** A skeleton's own parameters, and its own layers' costs by the dims they were counted at. */
 interface SkeletonSums {
   readonly params: number;
@@ -52,14 +70,14 @@ interface SkeletonSums {
 }
 const sums = cacheSlot<SkeletonSums>('skeleton sums');
 
-function sumsOf(s: Skeleton): SkeletonSums {
+function skeletonSums(s: Skeleton): SkeletonSums {
   let k = sums.get(s);
   if (!k) sums.set(s, (k = { params: paramCount(s.graph), costs: new Map() }));
   return k;
 }
 
 function skeletonCost(s: Skeleton, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
-  return keptCost(sumsOf(s).costs, key, macs, () => ownCost(s.graph, bind, macs));
+  return keptCost(skeletonSums(s).costs, key, macs, () => ownCost(s.graph, bind, macs));
 }
 
 /** Candidates of one space analysed from their compositions; the others say why not. */
@@ -109,17 +127,18 @@ export function analyseComposition(
       );
     for (let j = 0; j < as.length; j++) seg[s.segments[e.steps[j]!]!] = as[j];
   }
-  return fromSegments(
-    g,
-    seg,
+  const sums = sumsOf(
     {
-      params: sumsOf(s).params,
+      params: skeletonSums(s).params,
       ...(want.macs ? { macs: skeletonCost(s, b, key, true) } : {}),
       ...(want.flops ? { flops: skeletonCost(s, b, key, false) } : {}),
     },
-    b,
-    key,
-    arch,
-    true,
+    (own, part) => {
+      // Each group's part is an exact sum (or NaN) kept on it: a candidate adds six, not 90.
+      let total = own;
+      for (const e of c.groups) total += groupPart(groupAnalyses.get(e)!, part, b, key);
+      return Number.isSafeInteger(own) && Number.isSafeInteger(total) ? total : undefined;
+    },
   );
+  return fromSegments(g, seg, sums, arch, true);
 }
