@@ -34,6 +34,7 @@ import { cacheSlot } from '../ir/cache-slot.js';
 import { canonicalHash, segmentLabeler, type SegmentLabeler } from './canonical.js';
 import { composeTopology, segmentTopology, type SegmentTopology } from './incremental-topology.js';
 import { paramCount, sumCosts } from './proxies.js';
+import { memoisedTopology, type TopologyFacts } from './topology-memo.js';
 import { digitsOf, sameChoices, type OpenSpace } from './space.js';
 
 /** Why a candidate was elaborated in full. */
@@ -61,7 +62,7 @@ export interface Wanted {
 export const COMPOSED = new Set(['nn_mass', 'nn_degree']);
 
 /** The analysis of one segment's expansion, alone, with its input as the graph's value 0. */
-export interface SegmentAnalysis {
+export interface SegmentAnalysis extends TopologyFacts {
   /** Builds its expansion again (costs at other dims, NN-Mass's parts), its input zero if asked. */
   readonly build: (zeroInput?: boolean) => Graph;
   readonly labeler: SegmentLabeler;
@@ -308,7 +309,11 @@ export function fromSegments(
   return {
     arch,
     hash,
-    topology: () => composeTopology(view, (id) => (picked[id] ? segmentTopologyOf(picked[id]) : undefined)),
+    topology: () => {
+      const compose = () => composeTopology(view, (id) => (picked[id] ? segmentTopologyOf(picked[id]) : undefined));
+      // A kept graph's candidates share topology patterns (topology-memo.ts).
+      return persistent ? memoisedTopology(g, picked, segmentTopologyOf, compose) : compose();
+    },
     ...sums,
   };
 }
