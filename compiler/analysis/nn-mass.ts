@@ -173,7 +173,7 @@ function longestLayerPath(
   // Live nodes are in id order: a block's path starts at its fork, not at the graph's input
   // (a network of many blocks would otherwise be walked from its start once per block).
   let lo = 0;
-  for (let hi = live.length; lo < hi; ) {
+  for (let hi = live.length; lo < hi;) {
     const mid = (lo + hi) >>> 1;
     if (live[mid]!.id <= start) lo = mid + 1;
     else hi = mid;

@@ -194,7 +194,8 @@ function groupParts<Site>(
     const part = partAt(h, callee);
     if (!part) return 'an expansion not made yet';
     const p = factsOf(part, f.roots[k]!);
-    if (!p.named || !p.out || !sameType(p.out, h.made[0]!)) return 'an expansion that the replay would not add as it is';
+    if (!p.named || !p.out || !sameType(p.out, h.made[0]!))
+      return 'an expansion that the replay would not add as it is';
     for (let i = 0; i < spent.length; i++) spent[i]! += p.spent[i]!;
     layers += part.nodes.length;
     parts.push(part);

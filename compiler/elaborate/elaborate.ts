@@ -1706,7 +1706,10 @@ export class Elaborator {
     const parent = inline ? undefined : this.recordings[this.recordings.length - 1];
     const firstNode = b.nodeCount;
     const firstValue = b.valueCount;
-    const key = this.memoise && !inline && !this.inSection ? callKey(def, args, (v) => b.type(v), false, this.tracing?.holes) : undefined;
+    const key =
+      this.memoise && !inline && !this.inSection
+        ? callKey(def, args, (v) => b.type(v), false, this.tracing?.holes)
+        : undefined;
     const r = this.expandCall(def, module, matched, call, caller, name, inline, key, args);
     if (parent) {
       if (key && r.t !== 'poison')

@@ -130,7 +130,12 @@ function rowSink(
   const line = (r: Row) => (format === 'csv' ? csvRow(r, proxies) : JSON.stringify(r)) + '\n';
   if (out === undefined) {
     if (format === 'csv') process.stdout.write(csvHeader(proxies) + '\n');
-    return buffered((text) => void process.stdout.write(text), line, eager, () => {});
+    return buffered(
+      (text) => void process.stdout.write(text),
+      line,
+      eager,
+      () => {},
+    );
   }
   const fresh = !existsSync(out) || statSync(out).size === 0;
   let fd: number;
