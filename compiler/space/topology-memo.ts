@@ -58,3 +58,8 @@ export function memoisedTopology<S extends TopologyFacts>(
   if (memo.size < MAX_PATTERNS) memo.set(key, v);
   return v;
 }
+
+/** How many topology patterns are kept for skeleton `g` (the bench and tests report it). */
+export function topologyPatterns(g: Graph): number {
+  return memos.get(g)?.size ?? 0;
+}

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Scorer } from '../../compiler/space/evaluate.js';
 import type { TracedAnalyser } from '../../compiler/space/traced.js';
-import type { OpenSpace } from '../../compiler/space/space.js';
+import { digitsOf, type OpenSpace } from '../../compiler/space/space.js';
+import { topologyPatterns } from '../../compiler/space/topology-memo.js';
 import { space, spaceText } from './helpers.js';
 
 const PROXIES = ['params', 'macs', 'flops', 'nn_mass', 'nn_degree'];
@@ -102,5 +103,55 @@ space s {\n  ops = choices(OPS, 2)\n  model = m(ops=ops)\n}`;
       for (let i = 0n; i < traced.space.size; i++) expect(traced.score(i)).toEqual(full.score(i));
     expect(traced.counts.incremental).toBe(0);
     expect(stats(traced).not.get('a layer is named under a chosen call')).toBeGreaterThan(0);
+  });
+});
+
+describe('compositions by path group, and topology patterns', () => {
+  const NB201_CONV3 = 11718n; // every edge nor_conv_3x3 (digit 3 of 5 at each of the six)
+  const NB201_CONV1 = 7812n; // every edge nor_conv_1x1
+  const warm = (s: Scorer) => {
+    // Records the trace and makes every op's expansion at every edge.
+    for (let i = 0n; i < 15625n; i += 97n) s.score(i);
+  };
+
+  it('NAS-Bench-201: 90 hole steps in six path groups, each kept once per callee', () => {
+    const s = space('examples/nb201.mdl');
+    warm(new Scorer(s, ['params'], 1, 'traced'));
+    const composed = (i: bigint) => {
+      const c = s.elaborator.composeCandidate(s.def, digitsOf(i, s.radix)).composition;
+      if (typeof c === 'string') throw new Error(c);
+      return c;
+    };
+    const a = composed(NB201_CONV3);
+    expect(a.groups).toHaveLength(6);
+    expect(a.groups.map((g) => g.steps.length)).toEqual([15, 15, 15, 15, 15, 15]);
+    expect(a.groups.flatMap((g) => g.steps).sort((x, y) => x - y)).toEqual([...Array(90).keys()]);
+    // The last edge pools instead: one group's expansions differ, the other five are the same objects.
+    const b = composed(NB201_CONV3 + 1n);
+    expect(a.groups.filter((g, k) => g === b.groups[k])).toHaveLength(5);
+  });
+
+  it('functions that differ only in kernel sizes share NN-Mass and NN-Degree; every row is its full graph’s', () => {
+    const { traced, full } = pair(() => space('examples/nb201.mdl'));
+    warm(traced);
+    const r3 = traced.score(NB201_CONV3);
+    const r1 = traced.score(NB201_CONV1);
+    expect(r3).toEqual(full.score(NB201_CONV3));
+    expect(r1).toEqual(full.score(NB201_CONV1));
+    expect(r1.hash).not.toBe(r3.hash);
+    expect(r1.nn_mass).toBe(r3.nn_mass);
+    expect(r1.nn_degree).toBe(r3.nn_degree);
+  });
+
+  it('topology patterns are fewer than the functions they serve', () => {
+    const s = space('examples/nb201.mdl');
+    const traced = new Scorer(s, ['nn_mass', 'nn_degree'], 1, 'traced');
+    const hashes = new Set<unknown>();
+    for (let i = 0n; i < 3000n; i++) hashes.add(traced.score(i).hash);
+    const c = s.elaborator.composeCandidate(s.def, digitsOf(0n, s.radix)).composition;
+    if (typeof c === 'string') throw new Error(c);
+    const patterns = topologyPatterns(c.skeleton.graph);
+    expect(patterns).toBeGreaterThan(0);
+    expect(patterns).toBeLessThan(hashes.size / 2);
   });
 });
