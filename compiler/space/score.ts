@@ -30,11 +30,14 @@ export interface ScoreRun {
   /** Indices (as decimal strings) already scored: skipped. */
   readonly skip?: ReadonlySet<string>;
   /**
-   * Scoring threads, the main thread one of them (N − 1 worker threads are started); 0 or 1
-   * scores in-process; default: every core, for runs big enough.
+   * Scoring threads, the main thread one of them (N − 1 worker threads are started at once); 0
+   * or 1 scores in-process; default: up to every core, the workers joining where the run is long
+   * enough for them to pay (JOIN_AFTER_S).
    */
   readonly workers?: number;
   readonly batch?: number;
+  /** Where `workers` is not given: the estimated rest of the run, in seconds, past which workers join (JOIN_AFTER_S). */
+  readonly joinAfterS?: number;
   /**
    * Measures the data-dependent proxies (compiler/drivers/proxies). They run in-process, one candidate
    * at a time: the WebGPU adapter is one device, and a software adapter already uses every core.
@@ -54,6 +57,18 @@ export interface ScoreStats {
 
 const CHUNK = 48;
 const IN_FLIGHT = 3;
+/**
+ * By default workers join a run only where its rest would take the main thread longer than
+ * this, estimated from its own rate over windows of WINDOW_MS once the rate has stopped rising.
+ * A worker spends about a second importing the compiler and opening the space, then warms up as
+ * the main thread did (its traces, expansions and optimised code are its own), while on two
+ * cores that share their caches two threads score at 1.3–1.5× one thread's rate: on this
+ * project's 2-core machine a whole NAS-Bench-201 run (about 4 s in one thread) finished later
+ * with a worker than without one, and a run of candidates that are elaborated in full, each
+ * tens of milliseconds, finished sooner.
+ */
+const JOIN_AFTER_S = 8;
+const WINDOW_MS = 250;
 
 /** How many candidates the run's stream holds (before skipping). */
 export function streamLength(
@@ -89,7 +104,7 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
   const length = streamLength(run.space.size, run.sample, run.shard);
   const total = Number(length) - (run.skip?.size ?? 0);
   const url = workerFile();
-  const wanted = run.measure ? 0 : (run.workers ?? (total >= 400 ? availableParallelism() : 0));
+  const wanted = run.measure ? 0 : (run.workers ?? availableParallelism());
   const threads = url ? Math.max(0, Math.min(wanted, Math.ceil(Math.max(total, 1) / CHUNK))) : 0;
   const workers = threads > 1 ? threads - 1 : 0;
   const skipped = { n: 0 };
@@ -108,6 +123,7 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
   const it = work(run, skipped);
   let nextSeq = 0;
   let emitSeq = 0;
+  let taken = 0;
   let exhausted = false;
   const pending = new Map<number, readonly Row[]>();
   /** Chunks come off the stream in order: their rows are emitted by `seq`, whoever scored them. */
@@ -121,6 +137,7 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
       }
       chunk.push(n.value.toString());
     }
+    taken += chunk.length;
     return chunk;
   };
   const deliver = (seq: number, rows: readonly Row[]) => {
@@ -134,12 +151,16 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
     progress();
   };
   const init: WorkerInit = { file: run.file, space: run.space.def.name, proxies: run.proxies, batch: run.batch ?? 1 };
-  const pool = Array.from({ length: workers }, () => new Worker(url!, { workerData: init }));
+  const pool: Worker[] = [];
   const inflight = new Map<Worker, number>();
   // Set once the run has failed (a worker could not open the space): the main thread stops too.
   let failed = false;
   await new Promise<void>((resolve, reject) => {
-    let live = pool.length;
+    let live = 0;
+    let ownDone = false;
+    const finish = () => {
+      if (ownDone && live === 0) resolve();
+    };
     const feed = (w: Worker) => {
       while (!exhausted && (inflight.get(w) ?? 0) < IN_FLIGHT) {
         const chunk = take();
@@ -149,28 +170,49 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
       }
       if (exhausted && (inflight.get(w) ?? 0) === 0) w.postMessage({ done: true } satisfies WorkerRequest);
     };
-    for (const w of pool) {
-      w.on('message', (m: WorkerReply) => {
-        if ('failed' in m) {
+    const spawn = () => {
+      for (let k = 0; k < workers; k++) {
+        const w = new Worker(url!, { workerData: init });
+        pool.push(w);
+        live++;
+        w.on('message', (m: WorkerReply) => {
+          if ('failed' in m) {
+            failed = true;
+            return reject(new Error(m.failed));
+          }
+          if ('ready' in m) return feed(w);
+          inflight.set(w, inflight.get(w)! - 1);
+          deliver(m.seq, m.rows as Row[]);
+          feed(w);
+        });
+        w.on('error', (e) => {
           failed = true;
-          return reject(new Error(m.failed));
-        }
-        if ('ready' in m) return feed(w);
-        inflight.set(w, inflight.get(w)! - 1);
-        deliver(m.seq, m.rows as Row[]);
-        feed(w);
-      });
-      w.on('error', (e) => {
-        failed = true;
-        reject(e);
-      });
-      w.on('exit', () => {
-        if (--live === 0) resolve();
-      });
-    }
+          reject(e);
+        });
+        w.on('exit', () => {
+          live--;
+          finish();
+        });
+      }
+    };
+    // Workers asked for are started at once. By default they join only where the rest of the
+    // stream would take this thread longer than JOIN_AFTER_S (see there): a worker's start-up
+    // would cost a short run more than it saves.
+    let decided = run.workers !== undefined;
+    if (decided) spawn();
+    let ownMs = 0;
+    let ownRows = 0;
+    let window = { ms: 0, rows: 0 };
+    let lastRate: number | undefined;
+    let windows = 0;
     // The main thread's share: a chunk at a time, yielding to the workers' messages between.
     const own = (): void => {
-      if (exhausted || failed) return;
+      if (failed) return;
+      if (exhausted) {
+        ownDone = true;
+        return finish();
+      }
+      const c0 = performance.now();
       const chunk = take();
       if (chunk.length > 0) {
         const seq = nextSeq++;
@@ -178,6 +220,24 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
           seq,
           chunk.map((i) => scorer.score(BigInt(i))),
         );
+      }
+      ownMs += performance.now() - c0;
+      ownRows += chunk.length;
+      // The rate is measured over windows of this thread's scoring, and trusted once it has
+      // stopped rising: the first stretch records traces and makes expansions (NAS-Bench-201's
+      // first hundreds of candidates cost several times the later ones, and a fresh process's
+      // code is not optimised yet).
+      if (!decided && !exhausted && ownMs - window.ms >= WINDOW_MS) {
+        const rate = (ownRows - window.rows) / (ownMs - window.ms);
+        window = { ms: ownMs, rows: ownRows };
+        windows++;
+        // Trusted once it rose less than a tenth, or after four windows whatever it does.
+        const settled = lastRate !== undefined && (rate < 1.1 * lastRate || windows >= 4);
+        if (settled && (total - taken) / rate > (run.joinAfterS ?? JOIN_AFTER_S) * 1000) {
+          decided = true;
+          spawn();
+        }
+        lastRate = rate;
       }
       // Workers that were idle at the end of the stream may be told they are done now.
       if (exhausted) for (const w of pool) if ((inflight.get(w) ?? 0) === 0) feed(w);
@@ -187,5 +247,5 @@ export async function scoreSpace(run: ScoreRun): Promise<ScoreStats> {
   }).finally(() => {
     for (const w of pool) void w.terminate();
   });
-  return { scored, skipped: skipped.n, ms: performance.now() - t0, threads: workers + 1 };
+  return { scored, skipped: skipped.n, ms: performance.now() - t0, threads: pool.length + 1 };
 }
