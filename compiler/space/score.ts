@@ -1,7 +1,8 @@
 // Scoring a space: the stream of candidates (every index, or a seeded sample), cut into a
-// deterministic shard, minus what an earlier run already wrote, scored in worker threads (or
-// in-process for small runs) and delivered in stream order, so a run's output does not
-// depend on the number of workers.
+// deterministic shard, minus what an earlier run already wrote, scored in the main thread and,
+// where the run is long enough for them to pay (JOIN_AFTER_S) or they are asked for, in worker
+// threads, and delivered in stream order, so a run's output does not depend on the number of
+// workers.
 //
 // Protocol: each worker opens the space itself (workerData: file, space, proxies, batch),
 // says `ready`, then answers every `{seq, indices}` with `{seq, rows}`. The main thread keeps
