@@ -59,7 +59,7 @@ export function memoisedTopology<S extends TopologyFacts>(
   return v;
 }
 
-/** How many topology patterns are kept for skeleton `g` (the bench and tests report it). */
+/** How many topology patterns are kept for skeleton `g` (tests check the memo serves several functions). */
 export function topologyPatterns(g: Graph): number {
   return memos.get(g)?.size ?? 0;
 }

@@ -49,35 +49,33 @@ function expansionGraph(part: KeptExpansion, inType: TensorType, zeroInput?: boo
 /** The analyses of a path group's expansions (compose.ts's GroupParts), in its steps' order. */
 const groupAnalyses = cacheSlot<SegmentAnalysis[]>('path group analyses');
 
-/** A path group's parameters and costs by dims, each the exact sum of its analyses' or NaN. */
-interface GroupSums {
+/**
+ * Parameters and costs by the dims they were counted at, kept on what they sum: a skeleton's own
+ * layers, or a path group's analyses (each sum exact, or NaN).
+ */
+interface KeptSums {
   readonly params: number;
   readonly costs: KeptCosts;
 }
-const groupSums = cacheSlot<GroupSums>('path group sums');
+const keptSums = cacheSlot<KeptSums>('kept sums');
 
-function groupPart(as: SegmentAnalysis[], part: Part, bind: Readonly<Record<string, number>>, key: string): number {
-  const exact = (p: Part) => exactSum(0, as, (a) => segmentPart(a, p, bind, key)) ?? NaN;
-  let k = groupSums.get(as);
-  if (!k) groupSums.set(as, (k = { params: exact('params'), costs: new Map() }));
-  return part === 'params' ? k.params : keptCost(k.costs, key, part === 'macs', () => exact(part));
-}
-
-/** A skeleton's own parameters, and its own layers' costs by the dims they were counted at. */
-interface SkeletonSums {
-  readonly params: number;
-  readonly costs: KeptCosts;
-}
-const sums = cacheSlot<SkeletonSums>('skeleton sums');
-
-function skeletonSums(s: Skeleton): SkeletonSums {
-  let k = sums.get(s);
-  if (!k) sums.set(s, (k = { params: paramCount(s.graph), costs: new Map() }));
+function sumsOn(o: object, params: () => number): KeptSums {
+  let k = keptSums.get(o);
+  if (!k) keptSums.set(o, (k = { params: params(), costs: new Map() }));
   return k;
 }
 
-function skeletonCost(s: Skeleton, bind: Readonly<Record<string, number>>, key: string, macs: boolean): number {
-  return keptCost(skeletonSums(s).costs, key, macs, () => ownCost(s.graph, bind, macs));
+function groupPart(as: SegmentAnalysis[], part: Part, bind: Readonly<Record<string, number>>, key: string): number {
+  const exact = (p: Part) => exactSum(0, as, (a) => segmentPart(a, p, bind, key)) ?? NaN;
+  const k = sumsOn(as, () => exact('params'));
+  return part === 'params' ? k.params : keptCost(k.costs, key, part === 'macs', () => exact(part));
+}
+
+function skeletonPart(s: Skeleton, part: Part, bind: Readonly<Record<string, number>>, key: string): number {
+  const k = sumsOn(s, () => paramCount(s.graph));
+  return part === 'params'
+    ? k.params
+    : keptCost(k.costs, key, part === 'macs', () => ownCost(s.graph, bind, part === 'macs'));
 }
 
 /** Candidates of one space analysed from their compositions; the others say why not. */
@@ -115,7 +113,7 @@ export function analyseComposition(
   const key = Object.entries(b).join(';');
   const seg: (SegmentAnalysis | undefined)[] = new Array<SegmentAnalysis | undefined>(g.nodes.length);
   // Looked up per path group: a candidate's 90 segments are six groups' analyses.
-  for (const e of c.groups) {
+  const groups = c.groups.map((e) => {
     let as = groupAnalyses.get(e);
     if (!as)
       groupAnalyses.set(
@@ -126,17 +124,18 @@ export function analyseComposition(
         })),
       );
     for (let j = 0; j < as.length; j++) seg[s.segments[e.steps[j]!]!] = as[j];
-  }
+    return as;
+  });
   const sums = sumsOf(
     {
-      params: skeletonSums(s).params,
-      ...(want.macs ? { macs: skeletonCost(s, b, key, true) } : {}),
-      ...(want.flops ? { flops: skeletonCost(s, b, key, false) } : {}),
+      params: skeletonPart(s, 'params', b, key),
+      ...(want.macs ? { macs: skeletonPart(s, 'macs', b, key) } : {}),
+      ...(want.flops ? { flops: skeletonPart(s, 'flops', b, key) } : {}),
     },
     (own, part) => {
       // Each group's part is an exact sum (or NaN) kept on it: a candidate adds six, not 90.
       let total = own;
-      for (const e of c.groups) total += groupPart(groupAnalyses.get(e)!, part, b, key);
+      for (const as of groups) total += groupPart(as, part, b, key);
       return Number.isSafeInteger(own) && Number.isSafeInteger(total) ? total : undefined;
     },
   );
