@@ -2,15 +2,15 @@
 // (0 success, 1 errors in the user's input, 130 a training run stopped by Ctrl-C); failures
 // outside a model's source are thrown as CliError (errors.ts). Each command lives in its own
 // file under commands/ and is listed once in commands/index.ts.
-import { compileTraining, type CompileResult, type TrainCompileResult } from '../compile.js';
-import type { MdlError } from '../diagnostics/diagnostic.js';
+import { compileTraining, type TrainCompileResult } from '../compile.js';
 import { LIMITS } from '../diagnostics/limits.js';
-import { renderAll } from '../diagnostics/render.js';
 import { nodeHost } from '../modules/node-host.js';
 import type { SourceFile } from '../source.js';
 import type { CommandSpec, ParsedArgs } from './args.js';
 import { readFile } from './files.js';
 import { modelArgs } from './model-args.js';
+
+export { renderLate, report } from './report.js';
 
 export interface Command {
   readonly spec: CommandSpec;
@@ -19,24 +19,6 @@ export interface Command {
 
 export function readSource(path: string): SourceFile {
   return { path, text: readFile(path, LIMITS.sourceBytes).toString('utf8') };
-}
-
-/** The sources of the last compilation reported: a later stage's diagnostic is shown in them. */
-let reportedSources: ReadonlyMap<string, SourceFile> = new Map();
-
-/**
- * A user error found by a stage after compilation (a loss that does not fit the model, say),
- * thrown as an MdlError out of a command: rendered like the compiler's own, with its source line.
- */
-export function renderLate(e: MdlError): string {
-  return renderAll([e.diagnostic], reportedSources);
-}
-
-/** Prints a compilation's diagnostics to stderr; true when there were no errors. */
-export function report(r: Pick<CompileResult, 'diagnostics' | 'sources'>): boolean {
-  reportedSources = r.sources;
-  if (r.diagnostics.length > 0) process.stderr.write(renderAll(r.diagnostics, r.sources) + '\n');
-  return !r.diagnostics.some((d) => d.severity === 'error');
 }
 
 /**

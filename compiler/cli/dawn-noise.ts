@@ -6,7 +6,7 @@
 // runs as a child process whose standard error passes through a filter that drops exactly those
 // lines; everything else reaches the user unchanged and in order.
 import { spawn } from 'node:child_process';
-import { getProxy } from '../space/proxies.js';
+import { SPECS } from './commands/specs.js';
 
 const NOISE =
   /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\r?$/;
@@ -17,17 +17,12 @@ const CHILD = 'MDL_STDERR_FILTERED';
 /** The parent's standard error is a terminal of this many columns (progress bars redraw in place). */
 const TTY_COLUMNS = 'MDL_STDERR_TTY_COLUMNS';
 
-/** Commands that may open the WebGPU device (the others never load Dawn). */
-const DEVICE_COMMANDS: ReadonlySet<string> = new Set([
-  'train',
-  'compile',
-  'score',
-  'rashomon',
-  'unlearn',
-  'search',
-  'kernels',
-  'device',
-]);
+/** Commands that may open the WebGPU device: those that take --route (the others never load Dawn). */
+const DEVICE_COMMANDS: ReadonlySet<string> = new Set(
+  Object.values(SPECS)
+    .filter((s) => 'route' in s.flags)
+    .map((s) => s.name),
+);
 
 /**
  * Drops Dawn's limit warnings from a stream of text. Whole lines are judged; a partial line is
@@ -65,22 +60,24 @@ export class NoiseFilter {
  * `--proxies` (the default list is static). A child costs a second start-up of the compiler,
  * about as long as scoring two thousand NAS-Bench-201 cells' static proxies.
  */
-function scoreOpensDevice(flags: readonly string[]): boolean {
+async function scoreOpensDevice(flags: readonly string[]): Promise<boolean> {
   const k = flags.findIndex((a) => a === '--proxies' || a.startsWith('--proxies='));
   if (k < 0) return false;
   const list = flags[k] === '--proxies' ? (flags[k + 1] ?? '') : flags[k]!.slice('--proxies='.length);
+  // The proxies' registry only here: it loads most of the compiler, which other commands' parents never need.
+  const { getProxy } = await import('../space/proxies.js');
   return list.split(',').some((p) => getProxy(p.trim())?.data !== undefined);
 }
 
 /** Whether `argv` (after `mdl`) should run in a filtered child. */
-export function wantsFilter(argv: readonly string[]): boolean {
+export async function wantsFilter(argv: readonly string[]): Promise<boolean> {
   if (process.env[CHILD] === '1') return false;
   const [name, ...rest] = argv;
   if (!name || !DEVICE_COMMANDS.has(name)) return false;
   const end = rest.indexOf('--');
   const flags = end < 0 ? rest : rest.slice(0, end);
   if (flags.some((a) => a === '--help' || a === '-h')) return false;
-  if (name === 'score' && !scoreOpensDevice(flags)) return false;
+  if (name === 'score' && !(await scoreOpensDevice(flags))) return false;
   // The reference interpreter never opens the device.
   const b = flags.indexOf('--backend');
   return !(flags.includes('--backend=reference') || (b >= 0 && flags[b + 1] === 'reference'));
@@ -111,7 +108,7 @@ export async function runFiltered(argv: readonly string[]): Promise<number | und
     asChild();
     return undefined;
   }
-  if (!wantsFilter(argv)) return undefined;
+  if (!(await wantsFilter(argv))) return undefined;
   const columns = process.stderr.isTTY ? String(process.stderr.columns || 80) : '';
   // Its own process group, so Ctrl-C at a terminal reaches it once, from here, and not twice.
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv], {

@@ -4,8 +4,10 @@
 // A user error never prints a stack trace.
 import { parseArgs, UsageError } from './args.js';
 import { MdlError } from '../diagnostics/diagnostic.js';
-import { renderLate, type Command } from './command.js';
+import { renderLate } from './report.js';
 import { COMMANDS } from './commands/index.js';
+import { SPECS, type CommandName } from './commands/specs.js';
+import type { CommandSpec } from './args.js';
 import { commandHelp } from './help.js';
 import { packageRoot } from '../emit/write.js';
 import { CliError, renderCliError, renderInternalError } from './errors.js';
@@ -14,7 +16,8 @@ import { MissingPackageError, missingPackageOf } from '../../runtime/missing-pac
 import { runFiltered } from './dawn-noise.js';
 
 function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
+  const specs = Object.values(SPECS);
+  const width = Math.max(...specs.map((c) => c.name.length));
   const lines = [
     `mdl ${packageRoot().version} — a compiler for neural-network model descriptions`,
     '',
@@ -22,38 +25,36 @@ function help(): string {
     '',
     'commands:',
   ];
-  for (const c of COMMANDS) lines.push(`  ${c.spec.name.padEnd(width)}  ${c.spec.summary}`);
+  for (const c of specs) lines.push(`  ${c.name.padEnd(width)}  ${c.summary}`);
   lines.push('', 'mdl --version prints the version.');
   return lines.join('\n');
 }
 
-function find(name: string): Command {
-  const cmd = COMMANDS.find((c) => c.spec.name === name);
-  if (!cmd)
-    throw new UsageError(
-      `unknown command \`${name}\``,
-      `commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`,
-      'MDL7002',
-    );
-  return cmd;
+function find(name: string): CommandName {
+  if (!Object.hasOwn(SPECS, name))
+    throw new UsageError(`unknown command \`${name}\``, `commands: ${Object.keys(SPECS).join(', ')}`, 'MDL7002');
+  return name as CommandName;
 }
 
 /** The command's usage line is the hint of a usage error that has none of its own. */
-async function runCommand(cmd: Command, argv: readonly string[]): Promise<number> {
+async function runCommand(name: CommandName, argv: readonly string[]): Promise<number> {
+  const spec: CommandSpec = SPECS[name];
   // --help anywhere before `--` asks for help, whatever else the line holds.
   const end = argv.indexOf('--');
   if ((end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
-    process.stdout.write(commandHelp(cmd.spec) + '\n');
+    process.stdout.write(commandHelp(spec) + '\n');
     return 0;
   }
   try {
-    const args = parseArgs(cmd.spec, argv);
+    const args = parseArgs(spec, argv);
     // A command that uses the device takes --route; it holds for every device the command opens.
-    if ('route' in cmd.spec.flags) applyRoute(args);
+    if ('route' in spec.flags) applyRoute(args);
+    // The command's own modules, loaded once its line is known to be well formed.
+    const cmd = await COMMANDS[name]();
     return await cmd.run(args);
   } catch (e) {
     if (e instanceof UsageError && e.hint === undefined)
-      throw new UsageError(e.message, `usage: ${cmd.spec.usage}`, e.code);
+      throw new UsageError(e.message, `usage: ${spec.usage}`, e.code);
     throw e;
   }
 }
@@ -65,7 +66,7 @@ async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (name === 'help' && rest.length > 0) {
-    process.stdout.write(commandHelp(find(rest[0]!).spec) + '\n');
+    process.stdout.write(commandHelp(SPECS[find(rest[0]!)]) + '\n');
     return 0;
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../compiler/cli/args.js';
 import { COMMANDS } from '../../compiler/cli/commands/index.js';
+import { SPECS } from '../../compiler/cli/commands/specs.js';
 import { commandHelp, flagHelp } from '../../compiler/cli/help.js';
 import { parseCsv } from '../../compiler/space/table.js';
 import { countProgress } from '../../runtime/train/progress.js';
@@ -34,22 +35,28 @@ describe('help and version', () => {
     }
   });
 
+  it('every command is listed under its own name and loads the code of that command', async () => {
+    for (const [name, spec] of Object.entries(SPECS)) {
+      expect(spec.name).toBe(name);
+      const cmd = await COMMANDS[name as keyof typeof SPECS]();
+      expect(cmd.spec, name).toBe(spec);
+    }
+  });
+
   it('every flag of every command has a text saying what it does', () => {
-    const missing = COMMANDS.flatMap((c) =>
-      Object.keys(c.spec.flags)
-        .filter((f) => !flagHelp(c.spec.name, f))
-        .map((f) => `mdl ${c.spec.name} --${f}`),
+    const missing = Object.values(SPECS).flatMap((c) =>
+      Object.keys(c.flags)
+        .filter((f) => !flagHelp(c.name, f))
+        .map((f) => `mdl ${c.name} --${f}`),
     );
     expect(missing).toEqual([]);
   });
 
   it('every command answers --help and `mdl help CMD` on stdout, listing each flag', () => {
-    for (const c of COMMANDS) {
-      const text = commandHelp(c.spec);
-      for (const f of Object.keys(c.spec.flags))
-        expect(text, `mdl ${c.spec.name}`).toMatch(
-          new RegExp(`--${f}\\b.*  ${flagHelp(c.spec.name, f)!.slice(0, 12)}`),
-        );
+    for (const c of Object.values(SPECS)) {
+      const text = commandHelp(c);
+      for (const f of Object.keys(c.flags))
+        expect(text, `mdl ${c.name}`).toMatch(new RegExp(`--${f}\\b.*  ${flagHelp(c.name, f)!.slice(0, 12)}`));
     }
     // Through the command line, for two commands (each run starts a Node process).
     const a = mdl('train', '--help');
@@ -118,7 +125,7 @@ describe('output streams', () => {
 
 describe('flags and tables', () => {
   it('--warmup 0 and --epochs 0 are accepted; a negative count is not', () => {
-    const spec = COMMANDS.find((c) => c.spec.name === 'train')!.spec;
+    const spec = SPECS.train;
     const p = parseArgs(spec, ['a.mdl', '--warmup', '0', '--epochs', '0']);
     expect(p.flags.get('warmup')).toBe(0);
     expect(p.flags.get('epochs')).toBe(0);

@@ -17,16 +17,18 @@ const NOISE = [
 ];
 
 describe('which commands run in a filtered child', () => {
-  it('those that may open the device; `score` only for a data-dependent proxy', () => {
-    expect(wantsFilter(['train', 'examples/lenet5.mdl'])).toBe(true);
-    expect(wantsFilter(['train', 'examples/lenet5.mdl', '--backend', 'reference'])).toBe(false);
-    expect(wantsFilter(['check', 'examples/lenet5.mdl'])).toBe(false);
+  it('those that may open the device; `score` only for a data-dependent proxy', async () => {
+    expect(await wantsFilter(['train', 'examples/lenet5.mdl'])).toBe(true);
+    expect(await wantsFilter(['train', 'examples/lenet5.mdl', '--backend', 'reference'])).toBe(false);
+    expect(await wantsFilter(['check', 'examples/lenet5.mdl'])).toBe(false);
     // The default proxies are static: no device, so no second start-up.
-    expect(wantsFilter(['score', 'examples/nb201.mdl'])).toBe(false);
-    expect(wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'params,nn_mass'])).toBe(false);
-    expect(wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'params,zico'])).toBe(true);
-    expect(wantsFilter(['score', 'examples/nb201.mdl', '--proxies=synflow'])).toBe(true);
-    expect(wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'zico', '--backend', 'reference'])).toBe(false);
+    expect(await wantsFilter(['score', 'examples/nb201.mdl'])).toBe(false);
+    expect(await wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'params,nn_mass'])).toBe(false);
+    expect(await wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'params,zico'])).toBe(true);
+    expect(await wantsFilter(['score', 'examples/nb201.mdl', '--proxies=synflow'])).toBe(true);
+    expect(await wantsFilter(['score', 'examples/nb201.mdl', '--proxies', 'zico', '--backend', 'reference'])).toBe(
+      false,
+    );
   });
 });
 

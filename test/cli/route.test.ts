@@ -1,15 +1,17 @@
 // --route on every command that uses the device: the route is checked like any flag, and the
 // device the command opens is the one the route names (the commands say which adapter they use).
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../compiler/cli/commands/index.js';
+import { SPECS } from '../../compiler/cli/commands/specs.js';
 import { mdl } from '../helpers/cli.js';
 
 describe('--route', () => {
   it('every command that can open the device takes it', () => {
-    const takes = COMMANDS.filter((c) => 'route' in c.spec.flags).map((c) => c.spec.name);
+    const takes = Object.values(SPECS)
+      .filter((c) => 'route' in c.flags)
+      .map((c) => c.name);
     expect(takes.sort()).toEqual(['compile', 'device', 'kernels', 'rashomon', 'score', 'search', 'train', 'unlearn']);
-    for (const c of COMMANDS.filter((x) => 'route' in x.spec.flags))
-      if (c.spec.name !== 'device') expect(c.spec.usage).toContain('--route auto|native|opengl');
+    for (const c of Object.values(SPECS).filter((x) => 'route' in x.flags))
+      if (c.name !== 'device') expect(c.usage).toContain('--route auto|native|opengl');
   });
 
   it('an unknown route is a usage error naming the routes', () => {

@@ -1,16 +1,11 @@
 import { checkFile } from '../../compile.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { readSource, report, type Command } from '../command.js';
-import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
+import { modelArgs } from '../model-args.js';
+import { SPECS } from './specs.js';
 
 export const check: Command = {
-  spec: {
-    name: 'check',
-    summary: 'parse and elaborate every model in the files; report errors',
-    usage: `mdl check FILE... ${ARG_USAGE}`,
-    flags: { ...ARG_FLAG },
-    positional: [1, Infinity],
-  },
+  spec: SPECS.check,
   run(args) {
     let ok = true;
     const given = modelArgs(args);

@@ -8,27 +8,12 @@ import { KernelError } from '../../kernels/lowering.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
 import { UsageError } from '../args.js';
 import { compileTrainingArgs, report, type Command } from '../command.js';
-import { ARG_FLAG, ARG_USAGE } from '../model-args.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, isFsError } from '../files.js';
+import { SPECS } from './specs.js';
 
 export const compile: Command = {
-  spec: {
-    name: 'compile',
-    summary: 'a standalone training executable: typed TS/JS module, plan and WGSL',
-    usage: `mdl compile FILE [-o DIR] [--train NAME] [--model NAME] [--batch N] [--target auto|software|gpu] [--route auto|native|opengl] ${ARG_USAGE}`,
-    flags: {
-      out: 'string',
-      train: 'string',
-      model: 'string',
-      batch: 'int',
-      target: 'string',
-      route: 'string',
-      ...ARG_FLAG,
-    },
-    short: { o: 'out' },
-    positional: [1, 1],
-  },
+  spec: SPECS.compile,
   async run(args) {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const which = f<string>('target') ?? 'auto';

@@ -2,15 +2,10 @@
 import { applyRoute } from '../route.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
+import { SPECS } from './specs.js';
 
 export const device: Command = {
-  spec: {
-    name: 'device',
-    summary: 'show the WebGPU adapter mdl would use, and its limits',
-    usage: 'mdl device [--route auto|native|opengl] [--json]',
-    flags: { route: 'string', json: 'bool' },
-    positional: [0, 0],
-  },
+  spec: SPECS.device,
   async run(args) {
     const route = applyRoute(args);
     const { acquireDevice, formatReport, NoAdapterError } = await import('../../../runtime/device.js');

@@ -25,6 +25,7 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../args.js';
 import { readSource, type Command } from '../command.js';
 import { cannotRead, cannotWrite } from '../files.js';
+import { SPECS } from './specs.js';
 
 /** FILE arguments: .mdl files, and folders searched recursively for them. */
 function expand(paths: readonly string[]): string[] {
@@ -92,13 +93,7 @@ export function writeAtomically(path: string, text: string): void {
 }
 
 export const fmt: Command = {
-  spec: {
-    name: 'fmt',
-    summary: 'format .mdl files in the canonical layout',
-    usage: 'mdl fmt FILE|DIR... [--check | --write] [--print-width N]',
-    flags: { check: 'bool', write: 'bool', 'print-width': 'int' },
-    positional: [1, Infinity],
-  },
+  spec: SPECS.fmt,
   async run(args) {
     const check = args.flags.get('check') === true;
     const write = args.flags.get('write') === true;

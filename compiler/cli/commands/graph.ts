@@ -3,16 +3,11 @@ import { compileModel } from '../../compile.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { UsageError } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
-import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
+import { modelArgs } from '../model-args.js';
+import { SPECS } from './specs.js';
 
 export const graph: Command = {
-  spec: {
-    name: 'graph',
-    summary: 'the model graph in Graphviz DOT',
-    usage: `mdl graph FILE [--model NAME] [--format dot] ${ARG_USAGE}`,
-    flags: { model: 'string', format: 'string', ...ARG_FLAG },
-    positional: [1, 1],
-  },
+  spec: SPECS.graph,
   run(args) {
     const format = (args.flags.get('format') as string | undefined) ?? 'dot';
     if (format !== 'dot') throw new UsageError(`unknown graph format "${format}"`, 'supported: dot');

@@ -15,33 +15,14 @@ import { roofline } from '../../kernels/roofline.js';
 import { GPU_TARGET, SOFTWARE_TARGET, targetOf, type Target } from '../../kernels/target.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { readSource, report, type Command } from '../command.js';
-import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
+import { modelArgs } from '../model-args.js';
 import { CliError } from '../errors.js';
+import { SPECS } from './specs.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 export const kernels: Command = {
-  spec: {
-    name: 'kernels',
-    summary: 'the kernels, dispatches and memory plan a model compiles to',
-    usage: `mdl kernels FILE [--model NAME] [--batch N] [--dim NAME=N] [--train [--loss L] [--optimizer sgd|momentum|adam]] [--target auto|software|gpu] [--route auto|native|opengl] [--time [--reps N]] [--wgsl] [--json] ${ARG_USAGE}`,
-    flags: {
-      model: 'string',
-      batch: 'int',
-      dim: 'kv',
-      train: 'bool',
-      loss: 'string',
-      optimizer: 'string',
-      target: 'string',
-      route: 'string',
-      time: 'bool',
-      reps: 'int',
-      wgsl: 'bool',
-      json: 'bool',
-      ...ARG_FLAG,
-    },
-    positional: [1, 1],
-  },
+  spec: SPECS.kernels,
   async run(args) {
     const which = (args.flags.get('target') as string | undefined) ?? 'auto';
     if (!['auto', 'software', 'gpu'].includes(which))

@@ -9,18 +9,13 @@ import { defaultAttrs } from '../../ops/registry.js';
 import { nodeHost } from '../../modules/node-host.js';
 import { UsageError } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
+import { SPECS } from './specs.js';
 
 const STAGES = ['ast', 'ir', 'grad'];
 const LOSSES = ['cross_entropy', 'mse', 'output'];
 
 export const print: Command = {
-  spec: {
-    name: 'print',
-    summary: 'print a compiler stage as text (ast, ir, grad)',
-    usage: 'mdl print FILE --stage ast|ir|grad [--model NAME] [--loss cross_entropy|mse|output] [--spans]',
-    flags: { stage: 'string', model: 'string', spans: 'bool', loss: 'string' },
-    positional: [1, 1],
-  },
+  spec: SPECS.print,
   run(args) {
     const stage = (args.flags.get('stage') as string | undefined) ?? 'ir';
     if (!STAGES.includes(stage)) throw new UsageError(`unknown stage "${stage}"`, `stages: ${STAGES.join(', ')}`);

@@ -17,10 +17,11 @@ import { compileExploration } from '../../drivers/rashomon/compile.js';
 import { explore, noisedGraph, type ExplorationResult, type Method } from '../../drivers/rashomon/run.js';
 import { UsageError } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
-import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
+import { modelArgs } from '../model-args.js';
 import { CliError } from '../errors.js';
 import { readModelCheckpoint } from '../model-checkpoint.js';
 import { cannotWrite, isFsError } from '../files.js';
+import { SPECS } from './specs.js';
 
 const NOISES: readonly NoiseKind[] = ['bernoulli', 'gaussian'];
 
@@ -30,37 +31,7 @@ function defaultRows(perRowBytes: number): number {
 }
 
 export const rashomon: Command = {
-  spec: {
-    name: 'rashomon',
-    summary: "explore a trained model's Rashomon set with inference-time dropout; predictive multiplicity metrics",
-    usage: `mdl rashomon FILE --checkpoint CKPT [--explore NAME] [--data NAME|PATH] [--noise bernoulli|gaussian] [--max-rate X] [--rates N] [--models N] [--epsilon-max X] [--epsilon-steps N] [--layers LIST] [--seed N] [--retrain K [--train NAME] [--epochs N] [--train-limit N]] [--limit N] [--capacity-samples N] [--rows N] [--backend webgpu|reference] [--route auto|native|opengl] [--out DIR] [--model NAME] ${ARG_USAGE}`,
-    flags: {
-      checkpoint: 'string',
-      explore: 'string',
-      data: 'string',
-      noise: 'string',
-      'max-rate': 'float',
-      rates: 'int',
-      models: 'int',
-      'epsilon-max': 'float',
-      'epsilon-steps': 'int',
-      layers: 'string',
-      seed: 'int',
-      retrain: 'int',
-      train: 'string',
-      epochs: 'int',
-      'train-limit': 'int',
-      limit: 'int',
-      'capacity-samples': 'int',
-      rows: 'int',
-      backend: 'string',
-      route: 'string',
-      out: 'string',
-      model: 'string',
-      ...ARG_FLAG,
-    },
-    positional: [1, 1],
-  },
+  spec: SPECS.rashomon,
   async run(args) {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const ckptFile = f<string>('checkpoint');

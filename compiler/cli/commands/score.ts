@@ -9,7 +9,6 @@ import { batchesFor, batchnormOf, getProxy, isProxyName, PROXIES } from '../../s
 import { candidate } from '../../space/space.js';
 import type { Measure } from '../../space/evaluate.js';
 import { DataError } from '../../../runtime/data/dataset.js';
-import { proxyBackend } from '../../drivers/proxies/backend.js';
 import { proxyBatches, ProxyDataError } from '../../drivers/proxies/data.js';
 import { measureProfiled, profileLine, profileTable } from '../../drivers/proxies/profile.js';
 import type { StageClock } from '../../../runtime/stages.js';
@@ -23,6 +22,7 @@ import { readSource, report, type Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, readFile, writeFile } from '../files.js';
 import { countProgress } from '../../../runtime/train/progress.js';
+import { SPECS } from './specs.js';
 
 const DEFAULT_PROXIES = 'params,macs,flops,nn_mass,nn_degree';
 const RESERVED = new Set(['index', 'arch', 'hash', 'error']);
@@ -317,6 +317,8 @@ async function dataMeasure(
   }
   let backend;
   try {
+    // The backends (the kernel planner, the executor) only here: static scoring never loads them.
+    const { proxyBackend } = await import('../../drivers/proxies/backend.js');
     backend = await proxyBackend(backendName);
   } catch (e) {
     if (e instanceof NoAdapterError)
@@ -357,39 +359,7 @@ async function dataMeasure(
 }
 
 export const score: Command = {
-  spec: {
-    name: 'score',
-    summary: 'score every candidate of a search space with zero-shot proxies',
-    usage:
-      'mdl score SPACE.mdl [--proxies LIST] [--sample N --seed S] [--shard I/N] [--out FILE] [--format jsonl|csv] [--against TABLE.csv [--key COL] [--truth COL] [--plot FILE.svg [--plot-clip P]] [--json]] [--space NAME] [--workers N] [--unique] [--quiet] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference [--profile] [--route auto|native|opengl]] | mdl score --merge FILE... [--out FILE]',
-    flags: {
-      proxies: 'string',
-      sample: 'int',
-      seed: 'string',
-      shard: 'string',
-      out: 'string',
-      format: 'string',
-      against: 'string',
-      json: 'bool',
-      key: 'string',
-      truth: 'string',
-      plot: 'string',
-      'plot-clip': 'float',
-      merge: 'bool',
-      space: 'string',
-      workers: 'string',
-      batch: 'int',
-      data: 'string',
-      'data-batch': 'int',
-      'data-seed': 'string',
-      backend: 'string',
-      route: 'string',
-      unique: 'bool',
-      quiet: 'bool',
-      profile: 'bool',
-    },
-    positional: [1, Infinity],
-  },
+  spec: SPECS.score,
   async run(args) {
     const clip = args.flags.get('plot-clip') as number | undefined;
     if (clip !== undefined && (!args.flags.get('plot') || !(clip >= 0 && clip < 100)))

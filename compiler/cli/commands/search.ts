@@ -28,9 +28,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import { readSource, report, type Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, readFile, writeFile } from '../files.js';
-
-const USAGE =
-  'mdl search FILE [--search NAME] [--space NAME] [--algorithm CALL] [--maximize LIST] [--minimize LIST] [--constraint NAME<=X]... [--seed S] [--truth TABLE [--key COL] [--truth-column COL]] [--out FILE.jsonl] [--plot FILE.svg] [--emit DIR] [--against TABLE] [--batch N] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] [--route auto|native|opengl] [--quiet]';
+import { SPECS } from './specs.js';
 
 /** A file's text; `.gz` files are decompressed. */
 function readText(path: string): string {
@@ -157,35 +155,7 @@ function header(spec: SearchSpec, space: OpenSpace, sources: readonly string[]):
 }
 
 export const search: Command = {
-  spec: {
-    name: 'search',
-    summary: 'search a space for the best candidates: random, ZiCo-style evolution or FLASH',
-    usage: USAGE,
-    flags: {
-      search: 'string',
-      space: 'string',
-      algorithm: 'string',
-      maximize: 'string',
-      minimize: 'string',
-      constraint: 'strings',
-      seed: 'string',
-      truth: 'string',
-      key: 'string',
-      'truth-column': 'string',
-      out: 'string',
-      plot: 'string',
-      emit: 'string',
-      against: 'string',
-      batch: 'int',
-      data: 'string',
-      'data-batch': 'int',
-      'data-seed': 'string',
-      backend: 'string',
-      route: 'string',
-      quiet: 'bool',
-    },
-    positional: [1, 1],
-  },
+  spec: SPECS.search,
   async run(args) {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const backend = f<string>('backend') ?? 'webgpu';

@@ -12,7 +12,8 @@ import { nodeHost } from '../../modules/node-host.js';
 import { rewrittenTrainStep } from '../../rewrites/index.js';
 import { compareRewrites, formatComparison } from '../../rewrites/report.js';
 import { readSource, report, type Command } from '../command.js';
-import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
+import { modelArgs } from '../model-args.js';
+import { SPECS } from './specs.js';
 
 /** Reports the first count past 2^53 − 1 (it would print rounded); true when all are exact. */
 function countsExact(r: CompileResult, counts: object): boolean {
@@ -21,26 +22,7 @@ function countsExact(r: CompileResult, counts: object): boolean {
 }
 
 export const summary: Command = {
-  spec: {
-    name: 'summary',
-    summary: 'per-layer shapes, parameters, MACs, FLOPs and memory of a model',
-    usage: `mdl summary FILE [--model NAME] [--batch N] [--dim NAME=N] [--depth N | --columns LIST] [--anytime] [--train [--section NAME] [--loss L] [--optimizer sgd|momentum|adam]] [--json] ${ARG_USAGE}`,
-    flags: {
-      model: 'string',
-      batch: 'int',
-      dim: 'kv',
-      json: 'bool',
-      depth: 'int',
-      columns: 'string',
-      anytime: 'bool',
-      train: 'bool',
-      section: 'string',
-      loss: 'string',
-      optimizer: 'string',
-      ...ARG_FLAG,
-    },
-    positional: [1, 1],
-  },
+  spec: SPECS.summary,
   async run(args) {
     const model = args.flags.get('model') as string | undefined;
     const section = args.flags.get('section') as string | undefined;

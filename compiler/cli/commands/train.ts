@@ -11,43 +11,15 @@ import { formatShape } from '../../ir/shape.js';
 import type { Schedule } from '../../../runtime/train/schedule.js';
 import { UsageError } from '../args.js';
 import { compileTrainingArgs, report, type Command } from '../command.js';
-import { ARG_FLAG, ARG_USAGE } from '../model-args.js';
 import { CliError } from '../errors.js';
 import { cannotWrite, isFsError } from '../files.js';
+import { SPECS } from './specs.js';
 
 const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'];
 const SCHEDULES = ['constant', 'cosine', 'step'];
 
 export const train: Command = {
-  spec: {
-    name: 'train',
-    summary: 'train a model on real data (built-in digits by default)',
-    usage: `mdl train FILE [--train NAME] [--data NAME|PATH] [--epochs N] [--batch N] [--lr X] [--seed N] [--out DIR] [--resume] [--optimizer sgd|momentum|nesterov|adam|adamw] [--schedule cosine|constant|step] [--backend webgpu|reference] [--route auto|native|opengl] [--init CHECKPOINT] [--merge] [--model NAME] [--limit N] [--log-every N] [--anytime uniform|sandwich|tips] ${ARG_USAGE}`,
-    flags: {
-      data: 'string',
-      epochs: 'count',
-      batch: 'int',
-      lr: 'float',
-      seed: 'string',
-      out: 'string',
-      resume: 'bool',
-      optimizer: 'string',
-      schedule: 'string',
-      'weight-decay': 'float',
-      warmup: 'count',
-      backend: 'string',
-      route: 'string',
-      model: 'string',
-      train: 'string',
-      limit: 'int',
-      'log-every': 'int',
-      init: 'string',
-      merge: 'bool',
-      anytime: 'string',
-      ...ARG_FLAG,
-    },
-    positional: [1, 1],
-  },
+  spec: SPECS.train,
   async run(args) {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const backendName = f<string>('backend') ?? 'webgpu';

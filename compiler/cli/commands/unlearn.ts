@@ -21,47 +21,14 @@ import type { UnlearnSpec } from '../../unlearn/spec.js';
 import { CliError } from '../errors.js';
 import { readModelCheckpoint } from '../model-checkpoint.js';
 import { cannotWrite, isFsError, readFile } from '../files.js';
-import { ARG_FLAG, ARG_USAGE, modelArgs } from '../model-args.js';
+import { modelArgs } from '../model-args.js';
+import { SPECS } from './specs.js';
 
 /** The default ridge strength λ (the kernel's diagonal is |S|·λ). */
 export const DEFAULT_LAMBDA = 1e-3;
 
 export const unlearn: Command = {
-  spec: {
-    name: 'unlearn',
-    summary: 'remove a forget set from a trained classifier (Fast-NTK), writing a new checkpoint',
-    usage: `mdl unlearn FILE --checkpoint CKPT [--forget-classes LIST | --forget-indices FILE] [--retain N] [--limit N] [--layers LIST] [--lambda X] [--scale X] [--loss cross_entropy|mse] [--form auto|kernel|primal] [--jacobian auto|forward|reverse|batchnorm] [--backend webgpu|reference] [--route auto|native|opengl] [--batch N] [--data NAME|PATH] [--evaluate [--baselines] [--epochs N] [--finetune-epochs N] [--finetune-lr X] [--eval-limit N] [--json FILE]] [--out FILE] [--unlearn NAME] [--model NAME] [--train NAME] ${ARG_USAGE}`,
-    flags: {
-      checkpoint: 'string',
-      'forget-classes': 'string',
-      'forget-indices': 'string',
-      retain: 'int',
-      limit: 'int',
-      layers: 'string',
-      lambda: 'float',
-      scale: 'float',
-      loss: 'string',
-      form: 'string',
-      jacobian: 'string',
-      backend: 'string',
-      route: 'string',
-      batch: 'int',
-      data: 'string',
-      evaluate: 'bool',
-      baselines: 'bool',
-      epochs: 'int',
-      'finetune-epochs': 'int',
-      'finetune-lr': 'float',
-      'eval-limit': 'int',
-      json: 'string',
-      out: 'string',
-      model: 'string',
-      unlearn: 'string',
-      train: 'string',
-      ...ARG_FLAG,
-    },
-    positional: [1, 1],
-  },
+  spec: SPECS.unlearn,
   async run(args) {
     const f = <T>(k: string) => args.flags.get(k) as T | undefined;
     const ckptFile = f<string>('checkpoint');
