@@ -3,11 +3,20 @@
 // command line can be read, checked and explained without loading any command: `mdl --help`,
 // `mdl help CMD` and a usage error load none, and a command loads its own modules alone
 // (commands/index.ts), where loading every command's was most of a command's start-up.
-import type { CommandSpec } from '../args.js';
+import type { CommandSpec, FlagKind } from '../args.js';
 import { ARG_FLAG, ARG_USAGE } from '../model-args.js';
 
 const SEARCH_USAGE =
   'mdl search FILE [--search NAME] [--space NAME] [--algorithm CALL] [--maximize LIST] [--minimize LIST] [--constraint NAME<=X]... [--seed S] [--truth TABLE [--key COL] [--truth-column COL]] [--out FILE.jsonl] [--plot FILE.svg] [--emit DIR] [--against TABLE] [--batch N] [--data NAME|PATH --data-batch N --data-seed S --backend webgpu|reference] [--route auto|native|opengl] [--quiet]';
+
+/** The flags of the data-dependent proxies, which `mdl score` and `mdl search` both measure. */
+const DATA_PROXY_FLAGS: Readonly<Record<string, FlagKind>> = {
+  data: 'string',
+  'data-batch': 'int',
+  'data-seed': 'string',
+  backend: 'string',
+  route: 'string',
+};
 
 /** The commands, by name. */
 export type CommandName =
@@ -142,11 +151,7 @@ export const SPECS: { readonly [K in CommandName]: CommandSpec } = {
       space: 'string',
       workers: 'string',
       batch: 'int',
-      data: 'string',
-      'data-batch': 'int',
-      'data-seed': 'string',
-      backend: 'string',
-      route: 'string',
+      ...DATA_PROXY_FLAGS,
       unique: 'bool',
       quiet: 'bool',
       profile: 'bool',
@@ -239,11 +244,7 @@ export const SPECS: { readonly [K in CommandName]: CommandSpec } = {
       emit: 'string',
       against: 'string',
       batch: 'int',
-      data: 'string',
-      'data-batch': 'int',
-      'data-seed': 'string',
-      backend: 'string',
-      route: 'string',
+      ...DATA_PROXY_FLAGS,
       quiet: 'bool',
     },
     positional: [1, 1],
