@@ -1,7 +1,7 @@
 // What a CLI command is: its flag spec and a function from parsed arguments to an exit code
 // (0 success, 1 errors in the user's input, 130 a training run stopped by Ctrl-C); failures
 // outside a model's source are thrown as CliError (errors.ts). Each command lives in its own
-// file under commands/ and is listed once in commands/index.ts.
+// file under commands/, its surface in commands/specs.ts and its loader in commands/index.ts.
 import { compileTraining, type TrainCompileResult } from '../compile.js';
 import { LIMITS } from '../diagnostics/limits.js';
 import { nodeHost } from '../modules/node-host.js';

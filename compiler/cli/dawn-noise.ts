@@ -57,8 +57,8 @@ export class NoiseFilter {
 
 /**
  * Whether `mdl score` will open the device: only for a data-dependent proxy named in
- * `--proxies` (the default list is static). A child costs a second start-up of the compiler,
- * about as long as scoring two thousand NAS-Bench-201 cells' static proxies.
+ * `--proxies` (the default list is static). A child costs a second process's start-up, and
+ * the child loads the compiler while this process waits.
  */
 async function scoreOpensDevice(flags: readonly string[]): Promise<boolean> {
   const k = flags.findIndex((a) => a === '--proxies' || a.startsWith('--proxies='));

@@ -21,7 +21,7 @@ import type { Graph, TensorType } from '../ir/types.js';
 import { sameType } from '../ir/shape.js';
 import { amountVector, vectorFits } from './budget.js';
 import { localType, SEGMENT_OP } from './segments.js';
-import { addNodes, type HoleStep, type KeptExpansion, type Trace } from './trace.js';
+import { addNodes, pathKey, type HoleStep, type KeptExpansion, type Trace } from './trace.js';
 
 /**
  * A candidate as its trace and the expansions its callees add at the hole steps, by path group
@@ -132,7 +132,7 @@ function traceFacts<Site>(t: Trace<Site>, rootOf: (site: Site) => string): Trace
   for (const o of t.outputs) b.addOutput(o.name, resolve(o.ref));
   const groups = new Map<string, PathGroup>();
   holes.forEach((h, i) => {
-    const key = h.path.join('/');
+    const key = pathKey(h.path);
     const g = groups.get(key);
     if (g) (g.steps as number[]).push(i);
     else groups.set(key, { path: h.path, steps: [i], byCallee: new Map() });

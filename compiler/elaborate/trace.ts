@@ -210,7 +210,8 @@ function childPath(path: string, k: number): string {
   return (c[k] ??= `${path}/${k}`);
 }
 
-const pathKey = (p: Path): string => p.join('/');
+/** A path's key in the signature's sets, and wherever steps are grouped by path (compose.ts). */
+export const pathKey = (p: Path): string => p.join('/');
 
 /**
  * The arguments with every leaf whose value the signature does not hold replaced by a hole: a

@@ -241,17 +241,14 @@ export function coarseView(
 }
 
 /**
- * `own` plus each analysis's `part`, where every term and the total are integers below 2^53
- * (they then add exactly in any order); undefined where one is not (the full graph sums it).
+ * `own` plus each item's `part` (a segment's analysis, a path group's), where every term and the
+ * total are integers below 2^53 (they then add exactly in any order); undefined where one is not
+ * (the full graph sums it).
  */
-export function exactSum(
-  own: number,
-  analyses: readonly SegmentAnalysis[],
-  part: (a: SegmentAnalysis) => number,
-): number | undefined {
+export function exactSum<T>(own: number, items: readonly T[], part: (x: T) => number): number | undefined {
   let total = own;
   let exact = Number.isSafeInteger(own);
-  for (const a of analyses) {
+  for (const a of items) {
     const x = part(a);
     exact &&= Number.isSafeInteger(x);
     total += x;

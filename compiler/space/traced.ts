@@ -65,7 +65,12 @@ function sumsOn(o: object, params: () => number): KeptSums {
   return k;
 }
 
-function groupPart(as: SegmentAnalysis[], part: Part, bind: Readonly<Record<string, number>>, key: string): number {
+function groupPart(
+  as: readonly SegmentAnalysis[],
+  part: Part,
+  bind: Readonly<Record<string, number>>,
+  key: string,
+): number {
   const exact = (p: Part) => exactSum(0, as, (a) => segmentPart(a, p, bind, key)) ?? NaN;
   const k = sumsOn(as, () => exact('params'));
   return part === 'params' ? k.params : keptCost(k.costs, key, part === 'macs', () => exact(part));
@@ -132,12 +137,8 @@ export function analyseComposition(
       ...(want.macs ? { macs: skeletonPart(s, 'macs', b, key) } : {}),
       ...(want.flops ? { flops: skeletonPart(s, 'flops', b, key) } : {}),
     },
-    (own, part) => {
-      // Each group's part is an exact sum (or NaN) kept on it: a candidate adds six, not 90.
-      let total = own;
-      for (const as of groups) total += groupPart(as, part, b, key);
-      return Number.isSafeInteger(own) && Number.isSafeInteger(total) ? total : undefined;
-    },
+    // Each group's part is an exact sum (or NaN) kept on it: a candidate adds six, not 90.
+    (own, part) => exactSum(own, groups, (as) => groupPart(as, part, b, key)),
   );
   return fromSegments(g, seg, sums, arch, true);
 }
