@@ -1,5 +1,6 @@
 // Pooling and its adjoints. Max and average pooling are a lane per output element looping over
-// its window (positions in the padding skipped, PyTorch's divisors); global average pooling is
+// its window (positions in the padding skipped, PyTorch's divisors), on a CPU adapter a lane per
+// run of outputs along a row; global average pooling is
 // a mean over H×W (reduce.ts). The adjoints are gathers from the input's side — each input
 // element sums the gradient of the windows that hold it — so no two lanes write one element
 // and no atomics are needed; max pooling's adjoint and its JVP (maxpool2d_select) find each
@@ -9,7 +10,7 @@ import type { Expr } from '../ir.js';
 import type { Accessor, AnchorCtx, KernelLowering } from '../lowering.js';
 import { asPair } from '../../ops/helpers.js';
 import { reduceAxes } from './reduce.js';
-import { NEG_INF, perElement } from './schedule.js';
+import { NEG_INF, perElement, perRowRun, ROW_RUN } from './schedule.js';
 
 const { i32, f32 } = E;
 const prod = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
@@ -44,6 +45,11 @@ function pool(kind: 'max' | 'avg'): KernelLowering {
       const [, , H, W] = x.shape as [number, number, number, number];
       const g = poolGeom(ctx.attrs);
       const { b } = ctx;
+      const Wo = out[3]!;
+      if (ctx.target.software && Wo >= ROW_RUN) {
+        poolRows(ctx, kind, g, out as [number, number, number, number]);
+        return;
+      }
       perElement(ctx, prod(out), (id) => {
         const [n, c, oh, ow] = E.unflatten(id, out).map((e) => b.let(e, 'ix'));
         const hs = b.let(E.sub(E.mul(oh!, i32(g.sh)), i32(g.ph)), 'hs');
@@ -64,19 +70,69 @@ function pool(kind: 'max' | 'avg'): KernelLowering {
           }
         }
         let value = E.ref(acc, 'f32');
-        if (kind === 'avg') {
-          // PyTorch's divisor: the window clipped to the padded input (count_include_pad), or to the input.
-          const he = E.min(E.add(hs, i32(g.kh)), i32(H + g.ph));
-          const we = E.min(E.add(ws, i32(g.kw)), i32(W + g.pw));
-          const div = ctx.attrs['count_include_pad']
-            ? E.mul(E.sub(he, hs), E.sub(we, ws))
-            : E.mul(E.sub(E.min(he, i32(H)), E.max(hs, i32(0))), E.sub(E.min(we, i32(W)), E.max(ws, i32(0))));
-          value = E.div(value, E.cast('f32', div));
-        }
+        if (kind === 'avg') value = E.div(value, E.cast('f32', avgDivisor(ctx, g, H, W, hs, ws)));
         ctx.emit(0, [n!, c!, oh!, ow!], value);
       });
     },
   };
+}
+
+/**
+ * Pooling on a CPU adapter: a lane per ROW_RUN consecutive outputs of one row (perRowRun), each
+ * input column of a kernel row loaded once for the lane's windows. Every output takes the same
+ * taps in the same order, with the same divisor, as a lane per output does: the results are
+ * the same bit for bit.
+ */
+function poolRows(ctx: AnchorCtx, kind: 'max' | 'avg', g: PoolGeom, out: [number, number, number, number]): void {
+  const x = ctx.inputs[0]!;
+  const [, , H, W] = x.shape as [number, number, number, number];
+  const { b } = ctx;
+  perRowRun(ctx, out, ROW_RUN, ([n, c, oh, ow0], inside) => {
+    const hs = b.let(E.sub(E.mul(oh, i32(g.sh)), i32(g.ph)), 'hs');
+    const ws0 = b.let(E.sub(E.mul(ow0, i32(g.sw)), i32(g.pw)), 'ws');
+    const acc = Array.from({ length: ROW_RUN }, () => b.var(kind === 'max' ? NEG_INF : f32(0), kind));
+    for (let i = 0; i < g.kh; i++) {
+      const ih = b.let(E.add(hs, i32(i * g.dh)), 'ih');
+      const hok = b.let(E.and(E.ge(ih, i32(0)), E.lt(ih, i32(H))), 'hok');
+      const cih = E.call('clamp', ih, i32(0), i32(H - 1));
+      // The kernel row's input columns, by offset from ws0, each loaded when first needed.
+      const cols = new Map<number, { v: Expr; ok: Expr }>();
+      const column = (u: number) => {
+        let t = cols.get(u);
+        if (!t) {
+          const iw = b.let(E.add(ws0, i32(u)), 'iw');
+          const ok = b.let(E.and(hok, E.and(E.ge(iw, i32(0)), E.lt(iw, i32(W)))), 'ok');
+          const v = b.let(x.at([n, c, cih, E.call('clamp', iw, i32(0), i32(W - 1))]), 'v');
+          cols.set(u, (t = { v, ok }));
+        }
+        return t;
+      };
+      for (let k = 0; k < ROW_RUN; k++)
+        for (let j = 0; j < g.kw; j++) {
+          const { v, ok } = column(k * g.sw + j * g.dw);
+          const a = E.ref(acc[k]!, 'f32');
+          b.set(acc[k]!, kind === 'max' ? E.sel(E.and(ok, E.gt(v, a)), v, a) : E.add(a, E.sel(ok, v, f32(0))));
+        }
+    }
+    for (let k = 0; k < ROW_RUN; k++) {
+      const ow = b.let(E.add(ow0, i32(k)), 'ow');
+      b.if(inside(k), () => {
+        let value = E.ref(acc[k]!, 'f32');
+        if (kind === 'avg')
+          value = E.div(value, E.cast('f32', avgDivisor(ctx, g, H, W, hs, E.add(ws0, i32(k * g.sw)))));
+        ctx.emit(0, [n, c, oh, ow], value);
+      });
+    }
+  });
+}
+
+/** PyTorch's divisor: the window clipped to the padded input (count_include_pad), or to the input. */
+function avgDivisor(ctx: AnchorCtx, g: PoolGeom, H: number, W: number, hs: Expr, ws: Expr): Expr {
+  const he = E.min(E.add(hs, i32(g.kh)), i32(H + g.ph));
+  const we = E.min(E.add(ws, i32(g.kw)), i32(W + g.pw));
+  return ctx.attrs['count_include_pad']
+    ? E.mul(E.sub(he, hs), E.sub(we, ws))
+    : E.mul(E.sub(E.min(he, i32(H)), E.max(hs, i32(0))), E.sub(E.min(we, i32(W)), E.max(ws, i32(0))));
 }
 
 export const maxpool2d = pool('max');
@@ -246,6 +302,46 @@ export const avgpool2dGrad: KernelLowering = {
       });
       return;
     }
+    // Along one axis, for kernel offset k: the output index, whether it exists, and the
+    // window's extent there (clipped to the input unless padding counts).
+    const axis = (at: Expr, k: number, p: number, size: number, outSize: number, kk: number, tag: string) => {
+      const o = b.let(E.sub(E.add(at, i32(p)), i32(k)), `o${tag}`);
+      const ok = b.let(E.and(E.ge(o, i32(0)), E.lt(o, i32(outSize))), `ok${tag}`);
+      const s0 = E.sub(o, i32(p));
+      const extent = cip
+        ? E.sub(E.min(E.add(s0, i32(kk)), i32(size + p)), s0)
+        : E.sub(E.min(E.add(s0, i32(kk)), i32(size)), E.max(s0, i32(0)));
+      return { o: E.call('clamp', o, i32(0), i32(outSize - 1)), ok, extent: b.let(extent, `e${tag}`) };
+    };
+    if (sh === 1 && sw === 1 && ctx.target.software && W >= ROW_RUN) {
+      // Stride 1 on a CPU adapter: a lane per ROW_RUN consecutive input elements of a row. Their
+      // taps in one kernel row read ROW_RUN + kw − 1 distinct output columns, each quotient
+      // (g over its window's size, zero outside) made once and added where the lane per
+      // element below adds it, in the same order: the same results bit for bit.
+      perRowRun(ctx, out as [number, number, number, number], ROW_RUN, ([n, c, ih, iw0], inside) => {
+        const acc = Array.from({ length: ROW_RUN }, () => b.var(f32(0), 'acc'));
+        for (let i = 0; i < kh; i++) {
+          const r = axis(ih, i, ph, H, Ho, kh, 'h');
+          const quotients = new Map<number, Expr>();
+          // Element k's tap j reads output column iw0 + k + pw − j: by d = k − j.
+          const quotient = (d: number) => {
+            let v = quotients.get(d);
+            if (!v) {
+              const q = axis(iw0, -d, pw, W, Wo, kw, 'w');
+              const g = E.div(gy.at([n, c, r.o, q.o]), E.cast('f32', E.mul(r.extent, q.extent)));
+              quotients.set(d, (v = b.let(E.sel(E.and(r.ok, q.ok), g, f32(0)), 'q')));
+            }
+            return v;
+          };
+          for (let k = 0; k < ROW_RUN; k++) for (let j = 0; j < kw; j++) b.set(acc[k]!, quotient(k - j), '+');
+        }
+        for (let k = 0; k < ROW_RUN; k++) {
+          const iw = b.let(E.add(iw0, i32(k)), 'iw');
+          b.if(inside(k), () => ctx.emit(0, [n, c, ih, iw], E.ref(acc[k]!, 'f32')));
+        }
+      });
+      return;
+    }
     if (sh === 1 && sw === 1) {
       // Stride 1 (NAS-Bench-201's 3×3 pooling): input row ih is in the windows of output rows
       // ih + ph − i, with no division or remainder to find them, so the taps need no branches.
@@ -253,17 +349,6 @@ export const avgpool2dGrad: KernelLowering = {
       // the taps are added in the same order, each the same quotient (zero outside), as below.
       perElement(ctx, N * C * H * W, (id) => {
         const [n, c, ih, iw] = E.unflatten(id, out).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
-        // Along one axis, for kernel offset k: the output index, whether it exists, and the
-        // window's extent there (clipped to the input unless padding counts).
-        const axis = (at: Expr, k: number, p: number, size: number, outSize: number, kk: number, tag: string) => {
-          const o = b.let(E.sub(E.add(at, i32(p)), i32(k)), `o${tag}`);
-          const ok = b.let(E.and(E.ge(o, i32(0)), E.lt(o, i32(outSize))), `ok${tag}`);
-          const s0 = E.sub(o, i32(p));
-          const extent = cip
-            ? E.sub(E.min(E.add(s0, i32(kk)), i32(size + p)), s0)
-            : E.sub(E.min(E.add(s0, i32(kk)), i32(size)), E.max(s0, i32(0)));
-          return { o: E.call('clamp', o, i32(0), i32(outSize - 1)), ok, extent: b.let(extent, `e${tag}`) };
-        };
         const rows = Array.from({ length: kh }, (_, i) => axis(ih, i, ph, H, Ho, kh, 'h'));
         const cols = Array.from({ length: kw }, (_, j) => axis(iw, j, pw, W, Wo, kw, 'w'));
         const acc = b.var(f32(0), 'acc');
