@@ -49,3 +49,29 @@ export function laneCount(total: number, pref: number, target: Target): number {
   const cap = Math.min(pref, target.limits.maxComputeInvocationsPerWorkgroup, target.limits.maxComputeWorkgroupSizeX);
   return Math.max(1, Math.min(cap, Math.ceil(total / 8) * 8));
 }
+
+/**
+ * A grid over `total` independent elements, `body(e)` for each under the guard e < total. On a
+ * CPU adapter each lane takes 4 consecutive elements: a workgroup costs the driver a task, and a
+ * quarter as many of them made the MLP's 0.2 M-parameter update 0.84 → 0.53 ms and a ReLU over
+ * 1 M elements 7.5–10 → 3.8–4.9 ms. A real GPU wants neighbouring lanes on neighbouring
+ * elements: one each.
+ */
+export function forEachElement(
+  b: KernelBuilder,
+  total: number,
+  target: Target,
+  what: string,
+  body: (e: Expr) => void,
+): Grid1D {
+  const per = target.software ? 4 : 1;
+  const g = grid1d(b, Math.ceil(total / per), 64, target, what);
+  const id = b.let(g.id, 'id');
+  if (per === 1) b.if(E.lt(id, E.i32(total)), () => body(id));
+  else
+    for (let j = 0; j < per; j++) {
+      const e = b.let(E.add(E.mul(id, E.i32(per)), E.i32(j)), 'e');
+      b.if(E.lt(e, E.i32(total)), () => body(e));
+    }
+  return g;
+}

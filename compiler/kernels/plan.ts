@@ -24,7 +24,7 @@ import { concrete, numel } from '../ir/shape.js';
 import type { Graph, Node, Param, ValueId } from '../ir/types.js';
 import { KernelBuilder, type Resource } from './builder.js';
 import * as E from './expr.js';
-import { grid1d } from './grid.js';
+import { forEachElement } from './grid.js';
 import { sharedBytes, type Expr, type Kernel } from './ir.js';
 import { KernelError, type Accessor, type AnchorCtx, type Lowering, type PointCtx, type View } from './lowering.js';
 import { updateGroups, type UpdateGroup } from './groups.js';
@@ -469,9 +469,7 @@ class Planner {
     const seen = new Set<string>();
     const shape = this.shape[r]!;
     const total = numel(shape);
-    const grid = grid1d(b, total, 64, this.target, d.node.name);
-    const id = b.let(grid.id, 'id');
-    b.if(E.lt(id, E.i32(total)), () => {
+    const grid = forEachElement(b, total, this.target, d.node.name, (id) => {
       const idx = E.unflatten(id, shape).map((e) => b.let(e, 'ix'));
       this.storeRoot(b, r, idx, this.evalValue(b, r, idx, new Map(), seen));
     });

@@ -68,8 +68,12 @@ describe('pooling by row runs on a CPU adapter', () => {
         );
         const out = g.values[g.outputs[0]!.value]!.type.shape as number[];
         const [, , ho, wo] = out;
-        if (wo! < ROW_RUN) return;
-        await sameBits(g, c.max ? 'maxpool2d' : 'avgpool2d', runs(2 * 3 * ho!, wo!));
+        // Runs only where neighbouring windows share columns; otherwise a lane per 4 outputs.
+        const cols = new Set<number>();
+        for (let k = 0; k < ROW_RUN; k++) for (let j = 0; j < c.k; j++) cols.add(k * c.s + j * (c.max ? c.d : 1));
+        const shared = cols.size < ROW_RUN * c.k && wo! >= ROW_RUN;
+        const lanes = shared ? runs(2 * 3 * ho!, wo!) : Math.ceil((2 * 3 * ho! * wo!) / 4);
+        await sameBits(g, c.max ? 'maxpool2d' : 'avgpool2d', lanes);
       }),
       { numRuns: 10, endOnFailure: true },
     );

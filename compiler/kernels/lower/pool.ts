@@ -46,7 +46,7 @@ function pool(kind: 'max' | 'avg'): KernelLowering {
       const g = poolGeom(ctx.attrs);
       const { b } = ctx;
       const Wo = out[3]!;
-      if (ctx.target.software && Wo >= ROW_RUN) {
+      if (ctx.target.software && Wo >= ROW_RUN && sharesColumns(g)) {
         poolRows(ctx, kind, g, out as [number, number, number, number]);
         return;
       }
@@ -124,6 +124,17 @@ function poolRows(ctx: AnchorCtx, kind: 'max' | 'avg', g: PoolGeom, out: [number
       });
     }
   });
+}
+
+/**
+ * Whether a run of ROW_RUN neighbouring windows reads some input column twice, so that loading
+ * each once saves loads: not for windows that tile the row (LeNet's 2×2 pooling), where a lane
+ * per run would only leave lanes idle at the end of rows the run does not divide.
+ */
+function sharesColumns(g: PoolGeom): boolean {
+  const offsets = new Set<number>();
+  for (let k = 0; k < ROW_RUN; k++) for (let j = 0; j < g.kw; j++) offsets.add(k * g.sw + j * g.dw);
+  return offsets.size < ROW_RUN * g.kw;
 }
 
 /** PyTorch's divisor: the window clipped to the padded input (count_include_pad), or to the input. */
