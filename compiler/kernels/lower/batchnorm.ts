@@ -39,94 +39,140 @@ export const batchnormTraining: KernelLowering = {
     const x = ctx.inputs[0]!;
     const affine = ctx.attrs['affine'] as boolean;
     const ri = affine ? 3 : 1;
-    const [N, C, H, W] = x.shape as [number, number, number, number];
-    const eps = ctx.attrs['eps'] as number;
     const mom = ctx.attrs['momentum'] as number;
-    const count = N * H * W;
-    const hw = H * W;
     const { b } = ctx;
-    const g = groups1d(b, C, WG, ctx.target, ctx.node.name);
-    ctx.grid(g.workgroups, g.size);
-    const sh = b.shared('f32', WG, 'part');
-    const c = b.let(E.min(g.group, i32(C - 1)), 'c');
-    const at = (e: Expr): Expr[] => {
-      const n = E.div(e, i32(hw));
-      const k = E.mod(e, i32(hw));
-      return [n, c, E.div(k, i32(W)), E.mod(k, i32(W))];
-    };
-    const mean = b.let(
-      E.div(
-        workgroupSum(b, sh, WG, count, (e) => x.at(at(e))),
-        f32(count),
-      ),
-      'mean',
-    );
-    const q = workgroupSum(b, sh, WG, count, (e) => {
-      const d = b.let(E.sub(x.at(at(e)), mean), 'd');
-      return E.mul(d, d);
-    });
-    const qv = b.let(q, 'q');
-    const inv = b.let(E.div(f32(1), E.sqrt(E.add(E.div(qv, f32(count)), f32(eps)))), 'inv');
-    const scale = affine ? b.let(E.mul(inv, ctx.inputs[1]!.at([c])), 'scale') : inv;
-    const shift = affine ? ctx.inputs[2]!.at([c]) : f32(0);
-    const lane = b.let(E.builtin('lid', 0), 'lane');
-    const live = b.let(E.lt(g.group, i32(C)), 'live');
-    b.if(live, () => {
-      b.for(
-        i32(0),
-        i32(count),
-        (e0) => {
-          const e = b.let(E.add(e0, lane), 'e');
-          b.if(E.lt(e, i32(count)), () => {
-            const idx = at(e).map((v) => b.let(v, 'ix'));
-            ctx.emit(0, idx, E.add(E.mul(E.sub(x.at(idx), mean), scale), shift));
-          });
-        },
-        WG,
-        'e0',
-      );
-      b.if(E.eq(lane, i32(0)), () => {
+    perChannel(ctx, x.shape[1]!, (c, sh, each, first) => {
+      const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
+      const scale = affine ? b.let(E.mul(st.inv, ctx.inputs[1]!.at([c])), 'scale') : st.inv;
+      const shift = affine ? ctx.inputs[2]!.at([c]) : f32(0);
+      eachElement(b, st.units, each, (idx, xv) => ctx.emit(0, idx, E.add(E.mul(E.sub(xv, st.mean), scale), shift)));
+      b.if(first(), () => {
         const rm = ctx.inputs[ri]!.at([c]);
         const rv = ctx.inputs[ri + 1]!.at([c]);
-        const unbiased = E.div(qv, f32(count - 1));
-        ctx.update(ri, c, E.add(E.mul(f32(1 - mom), rm), E.mul(f32(mom), mean)));
+        const unbiased = E.div(st.q, f32(st.count - 1));
+        ctx.update(ri, c, E.add(E.mul(f32(1 - mom), rm), E.mul(f32(mom), st.mean)));
         ctx.update(ri + 1, c, E.add(E.mul(f32(1 - mom), rv), E.mul(f32(mom), unbiased)));
       });
     });
   },
 };
 
-/** Per-channel batch statistics (mean, 1/σ) of x [N, C, H, W] in a workgroup per channel. */
+/**
+ * How a workgroup walks its channel of x [N, C, H, W]: in units of `width` consecutive elements
+ * of one (n, c) plane. On a CPU adapter, where x is a contiguous buffer and H·W a multiple of 4,
+ * a unit is one vec4 load: every load there is a gather, and a lane that loads four elements at
+ * once loads a quarter as often (the training-mode forward kernel alone: 1.3–1.9× faster).
+ * Elsewhere a unit is one element read through the accessor, as any fused producer needs.
+ */
+interface ChannelUnits {
+  /** Units per channel. */
+  readonly count: number;
+  readonly width: 1 | 4;
+  /** The multi-index of element `j` of unit `e`. */
+  idx(e: Expr, j: number): Expr[];
+  /** The unit's `width` elements of x (one load). */
+  load(e: Expr): Expr[];
+}
+
+function channelUnits(ctx: AnchorCtx, x: Accessor, c: Expr): ChannelUnits {
+  const { b } = ctx;
+  const [N, , H, W] = x.shape as [number, number, number, number];
+  const hw = H * W;
+  const v = x.view;
+  // Each (n, c) plane contiguous and every unit 16-byte aligned in the buffer.
+  const [sn, sc, sh, sw] = v?.strides ?? [];
+  const aligned =
+    v !== undefined &&
+    v.dtype === 'f32' &&
+    sw === 1 &&
+    sh === W &&
+    sn! % 4 === 0 &&
+    sc! % 4 === 0 &&
+    v.offset % 4 === 0;
+  if (!ctx.target.software || !aligned || hw % 4 !== 0) {
+    const idx = (e: Expr): Expr[] => [
+      E.div(e, i32(hw)),
+      c,
+      E.div(E.mod(e, i32(hw)), i32(W)),
+      E.mod(E.mod(e, i32(hw)), i32(W)),
+    ];
+    return { count: N * hw, width: 1, idx, load: (e) => [x.at(idx(e))] };
+  }
+  const per = hw / 4;
+  const buf = ctx.bind(v, 'vec4f');
+  return {
+    count: N * per,
+    width: 4,
+    idx: (e, j) => {
+      const k = E.add(E.mul(E.mod(e, i32(per)), i32(4)), i32(j));
+      return [E.div(e, i32(per)), c, E.div(k, i32(W)), E.mod(k, i32(W))];
+    },
+    load: (e) => {
+      const at = E.add(
+        E.add(E.mul(E.div(e, i32(per)), i32(sn! / 4)), E.add(E.mul(c, i32(sc! / 4)), i32(v.offset / 4))),
+        E.mod(e, i32(per)),
+      );
+      const x4 = b.let(E.load(buf, 'vec4f', at), 'x4');
+      return [0, 1, 2, 3].map((j) => E.lane(x4, j));
+    },
+  };
+}
+
+/** Σ of `terms` in order: the unit's share of a sum. */
+const sumOf = (terms: readonly Expr[]): Expr => terms.reduce((a, t) => E.add(a, t));
+
+/** Per-channel batch statistics of x [N, C, H, W] in a workgroup per channel: mean, Σ(x − mean)² and 1/σ. */
 function channelStats(
   ctx: AnchorCtx,
   x: Accessor,
   c: Expr,
   sh: string,
   eps: number,
-): { mean: Expr; inv: Expr; at: (e: Expr) => Expr[]; count: number } {
+): { mean: Expr; q: Expr; inv: Expr; units: ChannelUnits; count: number } {
   const { b } = ctx;
-  const [N, , H, W] = x.shape as [number, number, number, number];
-  const hw = H * W;
-  const count = N * hw;
-  const at = (e: Expr): Expr[] => [
-    E.div(e, i32(hw)),
-    c,
-    E.div(E.mod(e, i32(hw)), i32(W)),
-    E.mod(E.mod(e, i32(hw)), i32(W)),
-  ];
+  const units = channelUnits(ctx, x, c);
+  const count = units.count * units.width;
   const mean = b.let(
     E.div(
-      workgroupSum(b, sh, WG, count, (e) => x.at(at(e))),
+      workgroupSum(b, sh, WG, units.count, (e) => sumOf(units.load(e))),
       f32(count),
     ),
     'mean',
   );
-  const q = workgroupSum(b, sh, WG, count, (e) => {
-    const d = b.let(E.sub(x.at(at(e)), mean), 'd');
-    return E.mul(d, d);
-  });
+  const q = b.let(
+    workgroupSum(b, sh, WG, units.count, (e) =>
+      sumOf(
+        units.load(e).map((xv) => {
+          const d = b.let(E.sub(xv, mean), 'd');
+          return E.mul(d, d);
+        }),
+      ),
+    ),
+    'q',
+  );
   const inv = b.let(E.div(f32(1), E.sqrt(E.add(E.div(q, f32(count)), f32(eps)))), 'inv');
-  return { mean, inv, at, count };
+  return { mean, q, inv, units, count };
+}
+
+/**
+ * Every element of the channel, a unit at a time: `f(idx, xv)` with the element's index and its
+ * value of x (loaded once per unit).
+ */
+function eachElement(
+  b: AnchorCtx['b'],
+  units: ChannelUnits,
+  each: (count: number, f: (e: Expr) => void) => void,
+  f: (idx: Expr[], xv: Expr) => void,
+): void {
+  each(units.count, (e) => {
+    const xs = units.load(e);
+    xs.forEach((xv, j) =>
+      f(
+        units.idx(e, j).map((v) => b.let(v, 'ix')),
+        b.let(xv, 'xv'),
+      ),
+    );
+  });
 }
 
 /** A workgroup per channel; `body` runs for every element of the channel (after the statistics). */
@@ -175,10 +221,7 @@ const bnNormalizeTraining: KernelLowering = {
     const x = ctx.inputs[0]!;
     perChannel(ctx, x.shape[1]!, (c, sh, each) => {
       const st = channelStats(ctx, x, c, sh, ctx.attrs['eps'] as number);
-      each(st.count, (e) => {
-        const idx = st.at(e).map((v) => ctx.b.let(v, 'ix'));
-        ctx.emit(0, idx, E.mul(E.sub(x.at(idx), st.mean), st.inv));
-      });
+      eachElement(ctx.b, st.units, each, (idx, xv) => ctx.emit(0, idx, E.mul(E.sub(xv, st.mean), st.inv)));
     });
   },
 };
@@ -215,11 +258,13 @@ function gradSums(
     b,
     sh,
     WG,
-    st.count,
+    st.units.count,
     (e) => {
-      const idx = st.at(e);
-      const gv = b.let(g.at(idx), 'gv');
-      return [gv, E.mul(gv, E.mul(E.sub(x.at(idx), st.mean), st.inv))];
+      const terms = st.units.load(e).map((xv, j) => {
+        const gv = b.let(g.at(st.units.idx(e, j)), 'gv');
+        return [gv, E.mul(gv, E.mul(E.sub(xv, st.mean), st.inv))] as const;
+      });
+      return [sumOf(terms.map((t) => t[0])), sumOf(terms.map((t) => t[1]))];
     },
     2,
   );
@@ -236,9 +281,8 @@ const bnGradTraining: KernelLowering = {
       const { st, sg, sgx } = gradSums(ctx, g, x, c, sh);
       const mg = b.let(E.div(sg, f32(st.count)), 'mg');
       const mgx = b.let(E.div(sgx, f32(st.count)), 'mgx');
-      each(st.count, (e) => {
-        const idx = st.at(e).map((v) => b.let(v, 'ix'));
-        const xh = E.mul(E.sub(x.at(idx), st.mean), st.inv);
+      eachElement(b, st.units, each, (idx, xv) => {
+        const xh = E.mul(E.sub(xv, st.mean), st.inv);
         ctx.emit(0, idx, E.mul(st.inv, E.sub(E.sub(g.at(idx), mg), E.mul(xh, mgx))));
       });
     });
@@ -275,9 +319,8 @@ export const batchnormGrad: KernelLowering = {
       const mg = b.let(E.div(tg, f32(st.count)), 'mg');
       const mgx = b.let(E.div(tgx, f32(st.count)), 'mgx');
       const scale = b.let(E.mul(w.at([c]), st.inv), 'scale');
-      each(st.count, (e) => {
-        const idx = st.at(e).map((v) => b.let(v, 'ix'));
-        const xh = E.mul(E.sub(x.at(idx), st.mean), st.inv);
+      eachElement(b, st.units, each, (idx, xv) => {
+        const xh = E.mul(E.sub(xv, st.mean), st.inv);
         ctx.emit(0, idx, E.mul(scale, E.sub(E.sub(g.at(idx), mg), E.mul(xh, mgx))));
       });
       b.if(first(), () => {
