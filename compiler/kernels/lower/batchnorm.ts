@@ -59,10 +59,11 @@ export const batchnormTraining: KernelLowering = {
 
 /**
  * How a workgroup walks its channel of x [N, C, H, W]: in units of `width` consecutive elements
- * of one (n, c) plane. On a CPU adapter, where x is a contiguous buffer and H·W a multiple of 4,
- * a unit is one vec4 load: every load there is a gather, and a lane that loads four elements at
- * once loads a quarter as often (the training-mode forward kernel alone: 1.3–1.9× faster).
- * Elsewhere a unit is one element read through the accessor, as any fused producer needs.
+ * of one (n, c) plane. On a CPU adapter, where x is read from a buffer whose (n, c) planes are
+ * contiguous and 16-byte aligned and H·W is a multiple of 4, a unit is one vec4 load: every
+ * load there is a gather, and a lane that loads four elements at once loads a quarter as often
+ * (the training-mode forward kernel alone: 1.3–1.9× faster). Elsewhere (a fused producer, a
+ * strided view, a GPU) a unit is one element read through the accessor.
  */
 interface ChannelUnits {
   /** Units per channel. */
