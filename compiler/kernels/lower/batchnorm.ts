@@ -71,8 +71,11 @@ interface ChannelUnits {
   readonly width: 1 | 4;
   /** The multi-index of element `j` of unit `e`. */
   idx(e: Expr, j: number): Expr[];
-  /** The unit's `width` elements of x (one load). */
-  load(e: Expr): Expr[];
+  /**
+   * The unit's `width` elements of x (one load). `idx`: its elements' indices where the caller
+   * has bound them already, so that an element read through the accessor is addressed by them.
+   */
+  load(e: Expr, idx?: readonly (readonly Expr[])[]): Expr[];
 }
 
 function channelUnits(ctx: AnchorCtx, x: Accessor, c: Expr): ChannelUnits {
@@ -97,7 +100,7 @@ function channelUnits(ctx: AnchorCtx, x: Accessor, c: Expr): ChannelUnits {
       E.div(E.mod(e, i32(hw)), i32(W)),
       E.mod(E.mod(e, i32(hw)), i32(W)),
     ];
-    return { count: N * hw, width: 1, idx, load: (e) => [x.at(idx(e))] };
+    return { count: N * hw, width: 1, idx, load: (e, bound) => [x.at(bound?.[0] ?? idx(e))] };
   }
   const per = hw / 4;
   const buf = ctx.bind(v, 'vec4f');
@@ -166,13 +169,8 @@ function eachElement(
   f: (idx: Expr[], xv: Expr) => void,
 ): void {
   each(units.count, (e) => {
-    const xs = units.load(e);
-    xs.forEach((xv, j) =>
-      f(
-        units.idx(e, j).map((v) => b.let(v, 'ix')),
-        b.let(xv, 'xv'),
-      ),
-    );
+    const idx = Array.from({ length: units.width }, (_, j) => units.idx(e, j).map((v) => b.let(v, 'ix')));
+    units.load(e, idx).forEach((xv, j) => f(idx[j]!, xv));
   });
 }
 
