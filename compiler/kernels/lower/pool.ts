@@ -1,10 +1,10 @@
 // Pooling and its adjoints. Max and average pooling are a lane per output element looping over
 // its window (positions in the padding skipped, PyTorch's divisors), on a CPU adapter a lane per
-// run of outputs along a row; global average pooling is
-// a mean over H×W (reduce.ts). The adjoints are gathers from the input's side — each input
-// element sums the gradient of the windows that hold it — so no two lanes write one element
-// and no atomics are needed; max pooling's adjoint and its JVP (maxpool2d_select) find each
-// window's first maximum again rather than storing the argmax.
+// run of outputs along a row; global average pooling is a mean over H×W (reduce.ts). The
+// adjoints are gathers from the input's side — each input element sums the gradient of the
+// windows that hold it — so no two lanes write one element and no atomics are needed; max
+// pooling's adjoint and its JVP (maxpool2d_select) find each window's first maximum again
+// rather than storing the argmax.
 import * as E from '../expr.js';
 import type { Expr } from '../ir.js';
 import type { Accessor, AnchorCtx, KernelLowering } from '../lowering.js';
@@ -87,7 +87,7 @@ function poolRows(ctx: AnchorCtx, kind: 'max' | 'avg', g: PoolGeom, out: [number
   const x = ctx.inputs[0]!;
   const [, , H, W] = x.shape as [number, number, number, number];
   const { b } = ctx;
-  perRowRun(ctx, out, ROW_RUN, ([n, c, oh, ow0], inside) => {
+  perRowRun(ctx, out, ([n, c, oh, ow0], inside) => {
     const hs = b.let(E.sub(E.mul(oh, i32(g.sh)), i32(g.ph)), 'hs');
     const ws0 = b.let(E.sub(E.mul(ow0, i32(g.sw)), i32(g.pw)), 'ws');
     const acc = Array.from({ length: ROW_RUN }, () => b.var(kind === 'max' ? NEG_INF : f32(0), kind));
@@ -329,7 +329,7 @@ export const avgpool2dGrad: KernelLowering = {
       // taps in one kernel row read ROW_RUN + kw − 1 distinct output columns, each quotient
       // (g over its window's size, zero outside) made once and added where the lane per
       // element below adds it, in the same order: the same results bit for bit.
-      perRowRun(ctx, out as [number, number, number, number], ROW_RUN, ([n, c, ih, iw0], inside) => {
+      perRowRun(ctx, out as [number, number, number, number], ([n, c, ih, iw0], inside) => {
         const acc = Array.from({ length: ROW_RUN }, () => b.var(f32(0), 'acc'));
         for (let i = 0; i < kh; i++) {
           const r = axis(ih, i, ph, H, Ho, kh, 'h');

@@ -22,9 +22,9 @@ export function perElement(ctx: AnchorCtx, total: number, body: (id: Expr) => vo
 export const ROW_RUN = 4;
 
 /**
- * A lane per `tw` consecutive elements along the last axis of one row of the NCHW tensor
+ * A lane per ROW_RUN consecutive elements along the last axis of one row of the NCHW tensor
  * `shape`: `body([n, c, h, w0], inside)`, where `inside(k)` says whether w0 + k is in the row
- * (true where `tw` divides the width). For windowed kernels on a CPU adapter: a lane's outputs
+ * (true where ROW_RUN divides the width). For windowed kernels on a CPU adapter: a lane's outputs
  * share most of their window's columns, and each column is loaded once for all of them instead
  * of once per output (a 3×3 stride-1 window: 18 loads for 4 outputs instead of 36). On
  * llvmpipe each of those loads is a gather, what such kernels spend their time on.
@@ -32,11 +32,10 @@ export const ROW_RUN = 4;
 export function perRowRun(
   ctx: AnchorCtx,
   shape: readonly [number, number, number, number],
-  tw: number,
   body: (ix: [Expr, Expr, Expr, Expr], inside: (k: number) => Expr) => void,
 ): void {
   const [N, C, H, W] = shape;
-  const runs = Math.ceil(W / tw);
+  const runs = Math.ceil(W / ROW_RUN);
   const total = N * C * H * runs;
   const g = grid1d(ctx.b, total, 64, ctx.target, ctx.node.name);
   ctx.grid(g.workgroups, g.size);
@@ -44,8 +43,8 @@ export function perRowRun(
   const id = b.let(g.id, 'id');
   b.if(E.lt(id, i32(total)), () => {
     const [n, c, h, r] = E.unflatten(id, [N, C, H, runs]).map((e) => b.let(e, 'ix')) as [Expr, Expr, Expr, Expr];
-    const w0 = b.let(E.mul(r, i32(tw)), 'w0');
-    const inside = (k: number): Expr => (W % tw === 0 ? E.bool(true) : E.lt(E.add(w0, i32(k)), i32(W)));
+    const w0 = b.let(E.mul(r, i32(ROW_RUN)), 'w0');
+    const inside = (k: number): Expr => (W % ROW_RUN === 0 ? E.bool(true) : E.lt(E.add(w0, i32(k)), i32(W)));
     body([n, c, h, w0], inside);
   });
 }
